@@ -1,0 +1,31 @@
+// Environment variables, validated at start-up. Each error names the variable and what it expects.
+import { z } from 'zod';
+import { ConfigError, zodProblems } from './errors.ts';
+
+const port = (fallback: number) =>
+  z.coerce.number({ error: 'expected a TCP port number' }).int('expected a whole number').min(0).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number({ error: 'expected a number' }).int().positive().default(fallback);
+
+export const EnvSchema = z.object({
+  PLANEWATCH_CONFIG: z.string().min(1).optional(),
+  PLANEWATCH_DATA_DIR: z.string().min(1).default('./data'),
+  PLANEWATCH_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  PLANEWATCH_HTTP_PORT: port(8080),
+  PLANEWATCH_MAX_BODY_BYTES: positiveInt(1_048_576),
+  PLANEWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PLANEWATCH_PARTITIONS: positiveInt(4),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...] e.g. 127.0.0.1:9092')
+    .optional(),
+  KAFKA_PORT: port(9092),
+  CLICKHOUSE_URL: z.url({ error: 'expected an http(s) URL of a ClickHouse server, e.g. http://localhost:8123' }).optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error), 'environment variables');
+  return parsed.data;
+}
