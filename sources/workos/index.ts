@@ -1,0 +1,96 @@
+// WorkOS (Directory Sync, SSO, AuthKit) — application plane by default. A boundary-map plane rule
+// on plane_keys.organization_id / directory_id can move one organisation (e.g. the company's own
+// workforce directory) to the platform plane.
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { MappedEvent } from '../../core/events/identity-event.ts';
+import { mapWorkosEvent } from './map.ts';
+import { describeValue, formatIssues, WorkosEnvelopeSchema, WorkosEventListSchema } from './payloads.ts';
+import { verifyWorkosSignature } from './signature.ts';
+import { workosSamples } from './samples.ts';
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, error: `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** The 400 check before a delivery is acknowledged: a JSON object with string id, string event, object data. */
+export function checkWorkosBody(rawBody: Buffer): string | null {
+  const parsed = parseJson(rawBody);
+  if (!parsed.ok) return parsed.error;
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return `body: expected a JSON object (a WorkOS event), received ${describeValue(body)}`;
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.id !== 'string' || b.id.length === 0) {
+    return `id: expected non-empty string (the WorkOS event id), received ${b.id === '' ? 'empty string' : describeValue(b.id)}`;
+  }
+  if (typeof b.event !== 'string' || b.event.length === 0) {
+    return `event: expected non-empty string (the event type), received ${b.event === '' ? 'empty string' : describeValue(b.event)}`;
+  }
+  if (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data)) {
+    return `data: expected object, received ${describeValue(b.data)}`;
+  }
+  return null;
+}
+
+export const workosWebhook: WebhookHandler = {
+  verify: verifyWorkosSignature,
+  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
+  checkBody: checkWorkosBody,
+};
+
+function normalizeOne(item: unknown, receivedAt: number, events: MappedEvent[], rejected: RejectedItem[], where: string): void {
+  const env = WorkosEnvelopeSchema.safeParse(item);
+  if (!env.success) {
+    rejected.push({ reason: `${where}: ${formatIssues(env.error)}`, item });
+    return;
+  }
+  const result = mapWorkosEvent(env.data, { receivedAt });
+  if (result.ok) events.push(...result.events);
+  else rejected.push({ reason: result.reason, item });
+}
+
+/**
+ * One webhook delivery = one WorkOS event. An Events API page (`{object:"list", data:[…]}`) is
+ * also accepted, each item mapped or rejected on its own.
+ * Throws for a body that is not JSON or not a WorkOS event envelope.
+ */
+export function normalizeWorkos(input: NormalizeInput): NormalizeOutcome {
+  const parsed = parseJson(input.body);
+  if (!parsed.ok) throw new Error(`WorkOS ${parsed.error}`);
+  const body = parsed.value;
+  const events: MappedEvent[] = [];
+  const rejected: RejectedItem[] = [];
+
+  const page = WorkosEventListSchema.safeParse(body);
+  if (page.success) {
+    page.data.data.forEach((item, i) => normalizeOne(item, input.receivedAt, events, rejected, `data[${i}]`));
+    return { events, rejected };
+  }
+
+  const env = WorkosEnvelopeSchema.safeParse(body);
+  if (!env.success) {
+    const what = typeof body === 'object' && body !== null && !Array.isArray(body) ? '' : ` (received ${describeValue(body)})`;
+    throw new Error(`WorkOS event envelope is invalid${what}: ${formatIssues(env.error)}`);
+  }
+  const result = mapWorkosEvent(env.data, { receivedAt: input.receivedAt });
+  if (result.ok) return { events: result.events, rejected };
+  return { events: [], rejected: [{ reason: result.reason, item: body }] };
+}
+
+export const workos: SourceModule = {
+  name: 'workos',
+  defaultPlane: 'application',
+  webhook: workosWebhook,
+  samples: workosSamples,
+  normalize: normalizeWorkos,
+};
+
+export { signWorkosPayload, verifyWorkosSignature } from './signature.ts';
+export { mapWorkosEvent } from './map.ts';

@@ -1,0 +1,776 @@
+// Pure mapping: one WorkOS event (webhook body or Events API item) -> MappedEvent[].
+//
+// Decisions worth knowing (see also shared/reference/vendor-formats.md §2):
+// - One IdentityEvent per WorkOS event; event_id = the WorkOS event id (`#n` suffixes from the
+//   second event on, should a type ever need more than one).
+// - occurred_at = envelope created_at (emission time), else data.updated_at, else data.created_at,
+//   else the delivery's received time (then attributes.occurred_at_from = 'received_at').
+// - dsync.user.updated: state inactive (or the deprecated `suspended`) -> `suspended`, a
+//   deprovision signal. previous_attributes.state (in data, or in context) decides only when it is
+//   present: previous state also inactive -> plain `updated`. When previous_attributes lacks state,
+//   an update carrying state inactive is still `suspended` (attributes.state_change = 'inferred'):
+//   WorkOS omits unchanged attributes, so a repeated signal is possible, and the detections take
+//   the earliest signal of a deprovisioned period anyway. state active -> `reactivated` only when
+//   the previous state is known to be inactive; otherwise `updated` (attributes.state is kept, so
+//   a consumer can still see the value).
+// - organization_membership.updated follows the same rule on `status` (inactive -> suspended,
+//   back to active -> reactivated, anything else -> updated).
+// - dsync.group.created/updated/deleted are category 'other' with a `group` subject: a group
+//   definition is not anyone's membership, and membership detections key on person subjects.
+//   The membership facts are dsync.group.user_added / user_removed (subject = the user).
+// - session.created -> session/succeeded (outcome success), session.revoked -> session/ended; the
+//   subject is the session's user, an impersonator (if any) is the actor.
+// - Authentication events whose user is unknown (failed logins) use the normalised email as the
+//   subject id, else an `other` subject named by the event id.
+// - authentication.radar_risk_detected is an authentication failure (fact sheet: AUTH.FAIL).
+// - SAML certificate events: credential/updated on the connection; the credential id is
+//   `<connection id>:<certificate_type>` because WorkOS sends no certificate id.
+// - invitation.created/resent -> invited, accepted -> activated, revoked -> revoked (subject kind
+//   'invite'); the account itself arrives as user.created.
+// - Secrets and key material are never read: token_suffix, obfuscated_value, invitation token /
+//   accept_invitation_url, raw_attributes, custom_attributes, metadata.
+// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
+//   Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Update 3,
+//   Delete 4, Activate 10, Deactivate 11, Other 99), Group Management 3006 (Add User 3,
+//   Remove User 4, Delete 5, Create 6, Other 99). Invitations and unknown types: null.
+import type { z } from 'zod';
+import {
+  emptyActor,
+  normalizeEmail,
+  type Action,
+  type Actor,
+  type Category,
+  type Credential,
+  type MappedEvent,
+  SUBJECT_KINDS,
+} from '../../core/events/identity-event.ts';
+import {
+  ApiKeySchema,
+  AuthenticationEventSchema,
+  ConnectionSchema,
+  ContextActorSchema,
+  DirectoryGroupMembershipSchema,
+  DirectoryGroupSchema,
+  DirectorySchema,
+  DirectoryTokenSchema,
+  DirectoryUserSchema,
+  formatIssues,
+  InvitationSchema,
+  OrganizationMembershipSchema,
+  RadarRiskEventSchema,
+  SamlCertificateEventSchema,
+  SessionSchema,
+  UserSchema,
+  type WorkosEnvelope,
+} from './payloads.ts';
+
+export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+
+export interface MapContext {
+  /** Last-resort occurred_at when the event and its data carry no usable timestamp. */
+  receivedAt?: number;
+}
+
+type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+const OCSF = {
+  ACCOUNT_CHANGE: 3001,
+  AUTHENTICATION: 3002,
+  ENTITY_MANAGEMENT: 3004,
+  GROUP_MANAGEMENT: 3006,
+} as const;
+const OTHER_ACTIVITY = 99;
+
+// ---------------------------------------------------------------------------------------------
+// small helpers
+
+/** Non-empty string or null. */
+function nz(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** ISO 8601 (or anything Date.parse reads) -> epoch ms, null when unusable. */
+export function isoToMs(v: unknown): number | null {
+  if (typeof v !== 'string' || v.length === 0) return null;
+  const ms = Date.parse(v);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
+}
+
+function joinName(first: unknown, last: unknown): string | null {
+  const parts = [nz(first), nz(last)].filter((p): p is string => p !== null).map((p) => p.trim());
+  const name = parts.filter((p) => p.length > 0).join(' ');
+  return name.length > 0 ? name : null;
+}
+
+type AttrValue = string | number | boolean | null | undefined;
+function attrs(values: Record<string, AttrValue>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') {
+      if (v.length > 0) out[k] = v;
+    } else if (typeof v === 'number') {
+      if (Number.isFinite(v)) out[k] = String(v);
+    } else {
+      out[k] = v ? 'true' : 'false';
+    }
+  }
+  return out;
+}
+
+function roleSlugs(roles: ReadonlyArray<{ slug?: string | null }> | null | undefined): string | null {
+  if (!roles) return null;
+  const slugs = roles.map((r) => nz(r.slug)).filter((s): s is string => s !== null);
+  return slugs.length > 0 ? slugs.join(',') : null;
+}
+
+function record(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+/** Directory user email: the primary of `emails[]`, else its first usable entry. */
+export function pickDirectoryUserEmail(emails: readonly unknown[] | null | undefined): string | null {
+  if (!emails) return null;
+  const usable = emails
+    .map((e) => record(e))
+    .filter((e): e is Record<string, unknown> => e !== null && normalizeEmail(nz(e.value)) !== null);
+  const primary = usable.find((e) => e.primary === true) ?? usable[0];
+  return primary ? normalizeEmail(nz(primary.value)) : null;
+}
+
+/** previous_attributes may sit in data (dsync) or in context (Events API context). */
+function previousAttr(data: Record<string, unknown>, context: Record<string, unknown> | null | undefined, key: string): string | null {
+  const fromData = record(data.previous_attributes);
+  if (fromData && key in fromData) return nz(fromData[key]);
+  const fromContext = record(context?.previous_attributes);
+  if (fromContext && key in fromContext) return nz(fromContext[key]);
+  return null;
+}
+function hasPreviousAttr(data: Record<string, unknown>, context: Record<string, unknown> | null | undefined, key: string): boolean {
+  const fromData = record(data.previous_attributes);
+  if (fromData && key in fromData) return true;
+  const fromContext = record(context?.previous_attributes);
+  return fromContext !== null && key in fromContext;
+}
+
+const isInactive = (s: string | null): boolean => s === 'inactive' || s === 'suspended';
+
+/**
+ * The lifecycle action of an update that carries a state/status field (see header comment).
+ * Returns the action and how the state change was established.
+ */
+function stateChangeAction(
+  state: string | null,
+  prevKnown: boolean,
+  prev: string | null,
+): { action: Action; change: 'explicit' | 'inferred' | null } {
+  if (isInactive(state)) {
+    if (prevKnown && isInactive(prev)) return { action: 'updated', change: null };
+    return { action: 'suspended', change: prevKnown ? 'explicit' : 'inferred' };
+  }
+  if (state === 'active' && prevKnown && isInactive(prev)) return { action: 'reactivated', change: 'explicit' };
+  return { action: 'updated', change: null };
+}
+
+function contextActor(context: Record<string, unknown> | null | undefined): { actor: Actor | null; source: string | null } {
+  const parsed = ContextActorSchema.safeParse(context?.actor);
+  if (!parsed.success) return { actor: null, source: null };
+  const actorId = nz(parsed.data.id);
+  const source = nz(parsed.data.source);
+  if (actorId === null && source === null) return { actor: null, source: null };
+  const kind =
+    source === 'api' ? 'api_key'
+    : source === 'system' ? 'system'
+    : source === 'dashboard' || source === 'admin_portal' ? 'human'
+    : (source ?? 'unknown');
+  return { actor: { ...emptyActor(kind), id: actorId }, source };
+}
+
+function parseData<S extends z.ZodType>(schema: S, data: unknown): { ok: true; value: z.infer<S> } | { ok: false; reason: string } {
+  const r = schema.safeParse(data);
+  return r.success ? { ok: true, value: r.data } : { ok: false, reason: formatIssues(r.error, 'data') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// draft -> MappedEvent
+
+interface Draft {
+  category: Category;
+  action: Action;
+  outcome?: 'success' | 'failure' | null;
+  subject: { kind: SubjectKind; id: string; email?: string | null; name?: string | null };
+  actor?: Actor | null;
+  credential?: Credential | null;
+  tenant: string | null;
+  directoryId?: string | null;
+  connectionRef?: string | null;
+  ocsf: readonly [number | null, number | null];
+  attributes: Record<string, AttrValue>;
+}
+
+function finish(env: WorkosEnvelope, drafts: Draft[], ctx: MapContext): MapResult {
+  const data = env.data;
+  let occurredAt = isoToMs(env.created_at) ?? isoToMs(data.updated_at) ?? isoToMs(data.created_at);
+  let occurredFrom: string | null = null;
+  if (occurredAt === null) {
+    if (ctx.receivedAt !== undefined && Number.isSafeInteger(ctx.receivedAt) && ctx.receivedAt >= 0) {
+      occurredAt = ctx.receivedAt;
+      occurredFrom = 'received_at';
+    } else {
+      return { ok: false, reason: 'created_at: expected ISO 8601 timestamp (nor data.updated_at / data.created_at usable)' };
+    }
+  }
+  const { actor: ctxActor, source: actorSource } = contextActor(env.context);
+  const events = drafts.map((d, i): MappedEvent => {
+    const tenant = nz(d.tenant);
+    const directoryId = nz(d.directoryId);
+    const connectionRef = nz(d.connectionRef);
+    return {
+      event_id: i === 0 ? env.id : `${env.id}#${i + 1}`,
+      tenant_id: tenant,
+      category: d.category,
+      action: d.action,
+      outcome: d.outcome ?? null,
+      subject: {
+        kind: d.subject.kind,
+        id: d.subject.id,
+        email: normalizeEmail(d.subject.email),
+        name: nz(d.subject.name),
+      },
+      actor: d.actor !== undefined ? d.actor : ctxActor,
+      credential: d.credential ?? null,
+      occurred_at: occurredAt,
+      vendor_type: env.event,
+      ocsf_class_uid: d.ocsf[0],
+      ocsf_activity_id: d.ocsf[1],
+      attributes: attrs({
+        organization_id: tenant,
+        directory_id: directoryId,
+        ...d.attributes,
+        actor_source: actorSource,
+        occurred_at_from: occurredFrom,
+      }),
+      plane_keys: { organization_id: tenant, directory_id: directoryId, connection_ref: connectionRef },
+    };
+  });
+  return { ok: true, events };
+}
+
+type Mapper = (env: WorkosEnvelope) => Draft[] | string;
+
+// ---------------------------------------------------------------------------------------------
+// Directory Sync
+
+function directoryUser(kind: 'created' | 'updated' | 'deleted'): Mapper {
+  return (env) => {
+    const p = parseData(DirectoryUserSchema, env.data);
+    if (!p.ok) return p.reason;
+    const u = p.value;
+    const state = nz(u.state);
+    const prevKnown = hasPreviousAttr(env.data, env.context, 'state');
+    const prev = previousAttr(env.data, env.context, 'state');
+    let action: Action = kind;
+    let change: 'explicit' | 'inferred' | null = null;
+    if (kind === 'updated') ({ action, change } = stateChangeAction(state, prevKnown, prev));
+    const activity: Record<string, number> = { created: 1, reactivated: 2, suspended: 5, deleted: 6 };
+    return [
+      {
+        category: 'account',
+        action,
+        subject: {
+          kind: 'human',
+          id: u.id,
+          email: pickDirectoryUserEmail(u.emails) ?? normalizeEmail(u.email),
+          name: joinName(u.first_name, u.last_name),
+        },
+        tenant: nz(u.organization_id),
+        directoryId: u.directory_id,
+        ocsf: [OCSF.ACCOUNT_CHANGE, activity[action] ?? OTHER_ACTIVITY],
+        attributes: {
+          state,
+          previous_state: prevKnown ? prev : null,
+          state_change: change,
+          idp_id: nz(u.idp_id),
+          username: nz(u.username),
+          role: nz(u.role?.slug),
+          roles: roleSlugs(u.roles),
+        },
+      },
+    ];
+  };
+}
+
+function directoryGroupMembership(action: 'added' | 'removed'): Mapper {
+  return (env) => {
+    const p = parseData(DirectoryGroupMembershipSchema, env.data);
+    if (!p.ok) return p.reason;
+    const { user, group, directory_id } = p.value;
+    return [
+      {
+        category: 'membership',
+        action,
+        subject: {
+          kind: 'human',
+          id: user.id,
+          email: pickDirectoryUserEmail(user.emails) ?? normalizeEmail(user.email),
+          name: joinName(user.first_name, user.last_name),
+        },
+        tenant: nz(user.organization_id) ?? nz(group.organization_id) ?? nz(env.data.organization_id),
+        directoryId: directory_id,
+        ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : 4],
+        attributes: {
+          group_id: group.id,
+          group_name: nz(group.name),
+          group_idp_id: nz(group.idp_id),
+          idp_id: nz(user.idp_id),
+          state: nz(user.state),
+        },
+      },
+    ];
+  };
+}
+
+function directoryGroup(action: 'created' | 'updated' | 'deleted'): Mapper {
+  return (env) => {
+    const p = parseData(DirectoryGroupSchema, env.data);
+    if (!p.ok) return p.reason;
+    const g = p.value;
+    return [
+      {
+        category: 'other',
+        action,
+        subject: { kind: 'group', id: g.id, name: nz(g.name) },
+        tenant: nz(g.organization_id),
+        directoryId: g.directory_id,
+        ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : OTHER_ACTIVITY],
+        attributes: { group_id: g.id, group_name: nz(g.name), idp_id: nz(g.idp_id) },
+      },
+    ];
+  };
+}
+
+function directory(action: 'activated' | 'deleted'): Mapper {
+  return (env) => {
+    const p = parseData(DirectorySchema, env.data);
+    if (!p.ok) return p.reason;
+    const d = p.value;
+    return [
+      {
+        category: 'connection',
+        action,
+        subject: { kind: 'directory', id: d.id, name: nz(d.name) },
+        tenant: nz(d.organization_id),
+        directoryId: d.id,
+        ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'activated' ? 10 : 4],
+        attributes: { directory_type: nz(d.type), state: nz(d.state) },
+      },
+    ];
+  };
+}
+
+function directoryToken(action: 'created' | 'revoked'): Mapper {
+  return (env) => {
+    const p = parseData(DirectoryTokenSchema, env.data);
+    if (!p.ok) return p.reason;
+    const t = p.value;
+    return [
+      {
+        category: 'credential',
+        action,
+        subject: { kind: 'api_key', id: t.id },
+        credential: {
+          id: t.id,
+          kind: 'scim_token',
+          owner_id: t.directory_id,
+          owner_kind: 'directory',
+          scopes: [],
+          created_at: isoToMs(t.created_at),
+          last_used_at: null,
+        },
+        tenant: nz(t.organization_id),
+        directoryId: t.directory_id,
+        ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
+        attributes: { credential_kind: 'scim_token' },
+      },
+    ];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSO connections
+
+function connection(action: 'activated' | 'deactivated' | 'deleted'): Mapper {
+  return (env) => {
+    const p = parseData(ConnectionSchema, env.data);
+    if (!p.ok) return p.reason;
+    const c = p.value;
+    return [
+      {
+        category: 'connection',
+        action,
+        subject: { kind: 'connection', id: c.id, name: nz(c.name) },
+        tenant: nz(c.organization_id),
+        connectionRef: c.id,
+        ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'activated' ? 10 : action === 'deactivated' ? 11 : 4],
+        attributes: { connection_type: nz(c.connection_type), state: nz(c.state), status: nz(c.status) },
+      },
+    ];
+  };
+}
+
+const samlCertificate: Mapper = (env) => {
+  const p = parseData(SamlCertificateEventSchema, env.data);
+  if (!p.ok) return p.reason;
+  const { connection: conn, certificate, days_until_expiry, renewed_at } = p.value;
+  const certType = nz(certificate?.certificate_type);
+  return [
+    {
+      category: 'credential',
+      action: 'updated',
+      subject: { kind: 'connection', id: conn.id },
+      credential: {
+        id: `${conn.id}:${certType ?? 'saml_certificate'}`,
+        kind: 'saml_certificate',
+        owner_id: conn.id,
+        owner_kind: 'connection',
+        scopes: [],
+        created_at: null,
+        last_used_at: null,
+      },
+      tenant: nz(conn.organization_id),
+      connectionRef: conn.id,
+      ocsf: [OCSF.ENTITY_MANAGEMENT, 3],
+      attributes: {
+        certificate_event: env.event.slice('connection.saml_certificate_'.length),
+        certificate_type: certType,
+        expiry_date: nz(certificate?.expiry_date),
+        is_expired: certificate?.is_expired ?? null,
+        days_until_expiry: days_until_expiry ?? null,
+        renewed_at: nz(renewed_at),
+      },
+    },
+  ];
+};
+
+// ---------------------------------------------------------------------------------------------
+// AuthKit: authentication, sessions, users, memberships, invitations
+
+/** The authenticating party as seen by WorkOS; undefined (-> context actor) when nothing is known. */
+function userActor(id: string | null, email: string | null, ip: string | null, ua: string | null): Actor | undefined {
+  if (id === null && email === null && ip === null && ua === null) return undefined;
+  return { ...emptyActor('human'), id, email, ip, user_agent: ua };
+}
+
+function authSubject(userId: string | null, email: string | null, eventId: string): Draft['subject'] {
+  if (userId !== null) return { kind: 'human', id: userId, email };
+  if (email !== null) return { kind: 'human', id: email, email };
+  return { kind: 'other', id: eventId };
+}
+
+function authentication(method: string, result: 'succeeded' | 'failed', failure: string | null): Mapper {
+  return (env) => {
+    const p = parseData(AuthenticationEventSchema, env.data);
+    if (!p.ok) return p.reason;
+    const a = p.value;
+    const userId = nz(a.user_id);
+    const email = normalizeEmail(a.email);
+    return [
+      {
+        category: 'authentication',
+        action: result,
+        outcome: result === 'succeeded' ? 'success' : 'failure',
+        subject: authSubject(userId, email, env.id),
+        actor: userActor(userId, email, nz(a.ip_address), nz(a.user_agent)),
+        tenant: nz(a.sso?.organization_id) ?? nz(a.organization_id),
+        connectionRef: nz(a.sso?.connection_id),
+        ocsf: [OCSF.AUTHENTICATION, 1],
+        attributes: {
+          auth_method: method,
+          mfa: method === 'mfa' ? 'true' : null,
+          status: nz(a.status),
+          failure_reason: failure,
+          error_code: nz(a.error?.code),
+          error_message: nz(a.error?.message),
+          sso_connection_id: nz(a.sso?.connection_id),
+          sso_session_id: nz(a.sso?.session_id),
+          subject_from: userId === null && email !== null ? 'email' : null,
+        },
+      },
+    ];
+  };
+}
+
+const radarRisk: Mapper = (env) => {
+  const p = parseData(RadarRiskEventSchema, env.data);
+  if (!p.ok) return p.reason;
+  const r = p.value;
+  const userId = nz(r.user_id);
+  const email = normalizeEmail(r.email);
+  const method = nz(r.auth_method)?.toLowerCase() ?? null;
+  return [
+    {
+      category: 'authentication',
+      action: 'failed',
+      outcome: 'failure',
+      subject: authSubject(userId, email, env.id),
+      actor: userActor(userId, email, nz(r.ip_address), nz(r.user_agent)),
+      tenant: nz(r.organization_id),
+      ocsf: [OCSF.AUTHENTICATION, 1],
+      attributes: {
+        auth_method: method,
+        mfa: method === 'mfa' ? 'true' : null,
+        failure_reason: 'radar_risk_detected',
+        radar_action: nz(r.action),
+        radar_control: nz(r.control),
+        blocklist_type: nz(r.blocklist_type),
+        subject_from: userId === null && email !== null ? 'email' : null,
+      },
+    },
+  ];
+};
+
+function session(kind: 'created' | 'revoked'): Mapper {
+  return (env) => {
+    const p = parseData(SessionSchema, env.data);
+    if (!p.ok) return p.reason;
+    const s = p.value;
+    const impersonator = normalizeEmail(s.impersonator?.email);
+    const ip = nz(s.ip_address);
+    const ua = nz(s.user_agent);
+    const actor: Actor =
+      s.impersonator ?
+        { ...emptyActor('human'), email: impersonator, ip, user_agent: ua }
+      : { ...emptyActor('human'), id: s.user_id, ip, user_agent: ua };
+    return [
+      {
+        category: 'session',
+        action: kind === 'created' ? 'succeeded' : 'ended',
+        outcome: kind === 'created' ? 'success' : null,
+        subject: { kind: 'human', id: s.user_id },
+        actor,
+        tenant: nz(s.organization_id),
+        ocsf: [OCSF.AUTHENTICATION, kind === 'created' ? 1 : 2],
+        attributes: {
+          session_id: s.id,
+          auth_method: nz(s.auth_method),
+          status: nz(s.status),
+          impersonated: s.impersonator ? 'true' : null,
+          impersonator_email: impersonator,
+          expires_at: nz(s.expires_at),
+          ended_at: nz(s.ended_at),
+        },
+      },
+    ];
+  };
+}
+
+function user(action: 'created' | 'updated' | 'deleted'): Mapper {
+  return (env) => {
+    const p = parseData(UserSchema, env.data);
+    if (!p.ok) return p.reason;
+    const u = p.value;
+    return [
+      {
+        category: 'account',
+        action,
+        subject: { kind: 'human', id: u.id, email: u.email, name: joinName(u.first_name, u.last_name) },
+        tenant: null,
+        ocsf: [OCSF.ACCOUNT_CHANGE, action === 'created' ? 1 : action === 'deleted' ? 6 : OTHER_ACTIVITY],
+        attributes: {
+          email_verified: u.email_verified ?? null,
+          external_id: nz(u.external_id),
+          last_sign_in_at: nz(u.last_sign_in_at),
+        },
+      },
+    ];
+  };
+}
+
+function organizationMembership(kind: 'created' | 'updated' | 'deleted'): Mapper {
+  return (env) => {
+    const p = parseData(OrganizationMembershipSchema, env.data);
+    if (!p.ok) return p.reason;
+    const m = p.value;
+    const status = nz(m.status);
+    const prevKnown = hasPreviousAttr(env.data, env.context, 'status');
+    const prev = previousAttr(env.data, env.context, 'status');
+    let action: Action = kind === 'created' ? 'added' : kind === 'deleted' ? 'removed' : 'updated';
+    let change: 'explicit' | 'inferred' | null = null;
+    if (kind === 'updated') ({ action, change } = stateChangeAction(status, prevKnown, prev));
+    const prevRole = record(record(env.data.previous_attributes)?.role);
+    return [
+      {
+        category: 'membership',
+        action,
+        subject: { kind: 'human', id: m.user_id },
+        tenant: m.organization_id,
+        ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : action === 'removed' ? 4 : OTHER_ACTIVITY],
+        attributes: {
+          membership_id: m.id,
+          status,
+          previous_status: prevKnown ? prev : null,
+          state_change: change,
+          role: nz(m.role?.slug),
+          roles: roleSlugs(m.roles),
+          previous_role: nz(prevRole?.slug),
+          directory_managed: m.directory_managed ?? null,
+        },
+      },
+    ];
+  };
+}
+
+function invitation(action: Action): Mapper {
+  return (env) => {
+    const p = parseData(InvitationSchema, env.data);
+    if (!p.ok) return p.reason;
+    const inv = p.value;
+    const inviter = nz(inv.inviter_user_id);
+    const draft: Draft = {
+      category: 'account',
+      action,
+      subject: { kind: 'invite', id: inv.id, email: inv.email },
+      tenant: nz(inv.organization_id),
+      ocsf: [null, null],
+      attributes: {
+        state: nz(inv.state),
+        inviter_user_id: inviter,
+        accepted_user_id: nz(inv.accepted_user_id),
+        expires_at: nz(inv.expires_at),
+      },
+    };
+    // Without a context actor, the inviter is who invited (for created / resent).
+    if (inviter !== null && (action === 'invited') && !contextActor(env.context).actor) {
+      draft.actor = { ...emptyActor('human'), id: inviter };
+    }
+    return [draft];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys our customers issue for our app
+
+function apiKey(action: Action): Mapper {
+  return (env) => {
+    const p = parseData(ApiKeySchema, env.data);
+    if (!p.ok) return p.reason;
+    const k = p.value;
+    const ownerType = nz(k.owner?.type);
+    const ownerId = nz(k.owner?.id);
+    const tenant =
+      ownerType === 'organization' ? ownerId : (nz(k.owner?.organization_id) ?? nz(k.organization_id));
+    return [
+      {
+        category: 'credential',
+        action,
+        subject: { kind: 'api_key', id: k.id, name: nz(k.name) },
+        credential: {
+          id: k.id,
+          kind: 'app_api_key',
+          owner_id: ownerId,
+          owner_kind: ownerType,
+          scopes: k.permissions ?? [],
+          created_at: isoToMs(k.created_at),
+          last_used_at: isoToMs(k.last_used_at),
+        },
+        tenant: tenant ?? nz(k.organization_id),
+        ocsf: [
+          OCSF.ENTITY_MANAGEMENT,
+          action === 'created' ? 1 : action === 'updated' ? 3 : action === 'revoked' ? 4 : OTHER_ACTIVITY,
+        ],
+        attributes: {
+          credential_kind: 'app_api_key',
+          owner_type: ownerType,
+          owner_id: ownerId,
+          expires_at: nz(k.expires_at),
+          previous_expires_at: previousAttr(env.data, env.context, 'expires_at'),
+        },
+      },
+    ];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// dispatch
+
+const MAPPERS: Readonly<Record<string, Mapper>> = {
+  'dsync.activated': directory('activated'),
+  'dsync.deleted': directory('deleted'),
+  'dsync.user.created': directoryUser('created'),
+  'dsync.user.updated': directoryUser('updated'),
+  'dsync.user.deleted': directoryUser('deleted'),
+  'dsync.group.user_added': directoryGroupMembership('added'),
+  'dsync.group.user_removed': directoryGroupMembership('removed'),
+  'dsync.group.created': directoryGroup('created'),
+  'dsync.group.updated': directoryGroup('updated'),
+  'dsync.group.deleted': directoryGroup('deleted'),
+  'dsync.token.created': directoryToken('created'),
+  'dsync.token.revoked': directoryToken('revoked'),
+  'connection.activated': connection('activated'),
+  'connection.deactivated': connection('deactivated'),
+  'connection.deleted': connection('deleted'),
+  'connection.saml_certificate_renewal_required': samlCertificate,
+  'connection.saml_certificate_renewed': samlCertificate,
+  'authentication.sso_timed_out': authentication('sso', 'failed', 'timed_out'),
+  'authentication.radar_risk_detected': radarRisk,
+  'session.created': session('created'),
+  'session.revoked': session('revoked'),
+  'user.created': user('created'),
+  'user.updated': user('updated'),
+  'user.deleted': user('deleted'),
+  'organization_membership.created': organizationMembership('created'),
+  'organization_membership.updated': organizationMembership('updated'),
+  'organization_membership.deleted': organizationMembership('deleted'),
+  'invitation.created': invitation('invited'),
+  'invitation.resent': invitation('invited'),
+  'invitation.accepted': invitation('activated'),
+  'invitation.revoked': invitation('revoked'),
+  'api_key.created': apiKey('created'),
+  'api_key.updated': apiKey('updated'),
+  'api_key.revoked': apiKey('revoked'),
+};
+
+const AUTH_RESULT = /^authentication\.([a-z0-9_]+)_(succeeded|failed)$/;
+
+function mapperFor(type: string): Mapper | null {
+  if (Object.hasOwn(MAPPERS, type)) return MAPPERS[type] ?? null;
+  const auth = AUTH_RESULT.exec(type);
+  if (auth) return authentication(auth[1] ?? 'unknown', auth[2] === 'succeeded' ? 'succeeded' : 'failed', null);
+  if (type.startsWith('connection.saml_certificate_')) return samlCertificate;
+  return null;
+}
+
+/** True when the type has a dedicated mapping (its data shape is then checked). */
+export function isKnownWorkosEventType(type: string): boolean {
+  return mapperFor(type) !== null;
+}
+
+/** Event types with a dedicated mapping (authentication.*_succeeded/_failed are matched by pattern). */
+export const MAPPED_EVENT_TYPES: readonly string[] = Object.keys(MAPPERS);
+
+/**
+ * Unknown types are kept: category/action 'other', subject from data.id, else the event id.
+ * Tenant: data.organization_id, or data.id when data is an organization (organization.* events).
+ */
+const unknownEvent: Mapper = (env) => {
+  const dataId = nz(env.data.id);
+  const isOrganization = env.data.object === 'organization';
+  return [
+    {
+      category: 'other',
+      action: 'other',
+      subject: { kind: 'other', id: dataId ?? env.id, name: nz(env.data.name) },
+      tenant: nz(env.data.organization_id) ?? (isOrganization ? dataId : null),
+      directoryId: nz(env.data.directory_id),
+      ocsf: [null, null],
+      attributes: { data_object: nz(env.data.object), subject_from: dataId === null ? 'event_id' : null },
+    },
+  ];
+};
+
+export function mapWorkosEvent(env: WorkosEnvelope, ctx: MapContext = {}): MapResult {
+  const mapper = mapperFor(env.event) ?? unknownEvent;
+  const drafts = mapper(env);
+  if (typeof drafts === 'string') return { ok: false, reason: `${env.event}: ${drafts}` };
+  return finish(env, drafts, ctx);
+}
