@@ -1,0 +1,177 @@
+// kafkajs wiring shared by every service: one way to build a client (logs go to pino, not to
+// kafkajs's console logger), one way to build a producer (idempotent, Java-compatible partitioner),
+// and an idempotent "make sure the topics exist" for start-up.
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type ITopicConfig,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type ProducerConfig,
+  type logCreator,
+} from 'kafkajs';
+import { logger as rootLogger, type Logger } from '../log.ts';
+import { TOPICS } from './topics.ts';
+
+/** kafkajs level → pino method. kafkajs has no TRACE/FATAL; NOTHING never reaches the log function. */
+const LEVEL_METHOD = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+} as const satisfies Partial<Record<logLevel, string>>;
+
+/** The kafkajs level that lets through exactly what the pino logger would print anyway. */
+export function kafkajsLevelFor(log: Logger): logLevel {
+  switch (log.level) {
+    case 'trace':
+    case 'debug':
+      return logLevel.DEBUG;
+    case 'info':
+      return logLevel.INFO;
+    case 'warn':
+      return logLevel.WARN;
+    case 'error':
+    case 'fatal':
+      return logLevel.ERROR;
+    default: // 'silent'
+      return logLevel.NOTHING;
+  }
+}
+
+export interface KafkajsLogOptions {
+  /**
+   * Log everything at most at this pino level, e.g. 'debug' for a client whose errors are expected
+   * (the broker readiness probe connects before the broker listens).
+   */
+  capAt?: 'debug' | 'info' | 'warn';
+}
+
+const SEVERITY = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+
+/** A kafkajs `logCreator` writing into `log.child({ component: 'kafkajs' })`. */
+export function pinoLogCreator(log: Logger = rootLogger, opts: KafkajsLogOptions = {}): logCreator {
+  const child = log.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      let method: keyof typeof SEVERITY = LEVEL_METHOD[level as keyof typeof LEVEL_METHOD] ?? 'info';
+      if (opts.capAt && SEVERITY[method] > SEVERITY[opts.capAt]) method = opts.capAt;
+      // kafkajs puts its own timestamp and the logger name into every entry; pino has its own.
+      const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry;
+      child[method]({ namespace, ...extra }, message);
+    };
+}
+
+export interface CreateKafkaOptions extends KafkajsLogOptions {
+  log?: Logger;
+  /** Anything else for the kafkajs client (retry, timeouts, ssl, sasl, ...). */
+  config?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
+}
+
+/** A kafkajs client whose logs go to pino (`component: 'kafkajs'`). */
+export function createKafka(brokers: string[], clientId: string, opts: CreateKafkaOptions = {}): Kafka {
+  const log = opts.log ?? rootLogger;
+  return new Kafka({
+    logLevel: kafkajsLevelFor(log),
+    ...opts.config,
+    brokers,
+    clientId,
+    logCreator: pinoLogCreator(log, opts),
+  });
+}
+
+/**
+ * An idempotent producer (`idempotent: true, maxInFlightRequests: 5`) with kafkajs's default
+ * (Java-compatible murmur2) partitioner, so the v2 "default partitioner changed" warning never fires.
+ * Idempotence requires `acks: -1` on every send (kafkajs throws otherwise), which is the default.
+ * Anything in `opts` overrides these defaults.
+ */
+export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Producer {
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 5,
+    ...opts,
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  /** Default: env PLANEWATCH_PARTITIONS, else 4. */
+  numPartitions?: number;
+  /** Default: the broker's `default.replication.factor`. */
+  replicationFactor?: number;
+  configEntries?: ITopicConfig['configEntries'];
+}
+
+export function defaultPartitions(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PLANEWATCH_PARTITIONS;
+  if (raw === undefined || raw.trim() === '') return 4;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`PLANEWATCH_PARTITIONS must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Every topic in TOPICS with the default partition count. */
+export function planewatchTopics(numPartitions = defaultPartitions()): TopicSpec[] {
+  return Object.values(TOPICS).map((topic) => ({ topic, numPartitions }));
+}
+
+export interface EnsureTopicsOptions {
+  /** Broker-side timeout for the create request and the wait for leaders (ms). Default 30 s. */
+  timeoutMs?: number;
+  /** Reuse an admin client that is already connected (it is left connected). */
+  admin?: Admin;
+}
+
+/**
+ * Creates whichever of `topics` (default: all planewatch topics) do not exist yet and waits for their
+ * partition leaders. Safe to call repeatedly and concurrently (TOPIC_ALREADY_EXISTS counts as done).
+ * Existing topics are left alone, even if their partition count differs. Returns the topics that were
+ * missing (created by this call, or by a concurrent caller that won the race); [] when all existed.
+ */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[] = planewatchTopics(), opts: EnsureTopicsOptions = {}): Promise<string[]> {
+  if (topics.length === 0) return [];
+  const admin = opts.admin ?? kafka.admin();
+  if (!opts.admin) await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return [];
+    const fallbackPartitions = defaultPartitions();
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const createdAll = await admin.createTopics({
+      waitForLeaders: true,
+      timeout: timeoutMs,
+      topics: missing.map((t) => ({
+        topic: t.topic,
+        numPartitions: t.numPartitions ?? fallbackPartitions,
+        ...(t.replicationFactor !== undefined ? { replicationFactor: t.replicationFactor } : {}),
+        ...(t.configEntries ? { configEntries: t.configEntries } : {}),
+      })),
+    });
+    // createTopics resolves false when some of them already existed (a concurrent creator won the
+    // race) and then skips its wait for leaders, so wait here instead.
+    if (!createdAll) await waitForLeaders(admin, missing.map((t) => t.topic), timeoutMs);
+    return missing.map((t) => t.topic);
+  } finally {
+    if (!opts.admin) await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for leaders of ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
