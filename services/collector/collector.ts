@@ -1,0 +1,159 @@
+// Collector: receives vendor webhooks, verifies them with the vendor module's scheme, wraps the
+// exact bytes in a RawEnvelope and answers 2xx only after Kafka acknowledged it (acks=all).
+// Anything rejected (401/400/404/413) produces nothing.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
+import type { SourceModule } from '../../core/sources/source-module.ts';
+import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
+import { BodyTooLargeError, readBody } from '../../core/http/body.ts';
+import { sendError, sendJson } from '../../core/http/respond.ts';
+import { registry, webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+export interface CollectorDeps {
+  map: BoundaryMap;
+  /** connection id → signing secret */
+  secrets: ReadonlyMap<string, string>;
+  sources: Readonly<Record<string, SourceModule>>;
+  /** Resolves once the envelope is acknowledged by Kafka. */
+  publish: (envelope: RawEnvelope) => Promise<void>;
+  readiness: () => Promise<ReadinessReport>;
+  log: Logger;
+  maxBodyBytes: number;
+  /** How long a request waits for the Kafka acknowledgement before answering 503. */
+  ackTimeoutMs: number;
+  now?: () => number;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const WEBHOOK_PATH = /^\/webhooks\/([a-z0-9_-]+)\/([a-z0-9_-]+)\/?$/;
+
+export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
+  const now = deps.now ?? Date.now;
+  const connections = new Map<string, Connection>(
+    deps.map.connections.filter((c) => c.enabled && c.transport === 'webhook').map((c) => [c.id, c]),
+  );
+
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const pathname = url.split('?', 1)[0]!;
+    if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (pathname === '/readyz') {
+      void deps.readiness().then(
+        (r) => sendJson(res, r.ready ? 200 : 503, r),
+        (err) => sendJson(res, 503, { ready: false, checks: { readiness: { ok: false, detail: String(err) } } }),
+      );
+      return;
+    }
+    if (pathname === '/metrics') {
+      void registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    const m = WEBHOOK_PATH.exec(pathname);
+    if (!m) return sendError(res, 404, 'not_found', `no such endpoint: ${pathname}`);
+    const [, vendor, connectionId] = m as unknown as [string, string, string];
+    void handleWebhook(req, res, vendor, connectionId).catch((err: unknown) => {
+      deps.log.error({ err, vendor, connection: connectionId }, 'webhook handler failed');
+      if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+    });
+  };
+
+  async function handleWebhook(req: IncomingMessage, res: ServerResponse, vendor: string, connectionId: string) {
+    const started = process.hrtime.bigint();
+    const answer = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+      webhookDeliveries.inc({ source: vendor, connection: connectionId, status: String(status) });
+      if (status >= 400) {
+        req.resume();
+        sendError(res, status, code, message, headers);
+      } else sendJson(res, status, { status: 'accepted', id: code }, headers);
+      webhookLatency.observe({ source: vendor }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+
+    const connection = connections.get(connectionId);
+    const source = deps.sources[vendor];
+    if (!connection || !source?.webhook || connection.vendor !== vendor) {
+      return answer(404, 'unknown_connection', `no webhook connection "${connectionId}" for vendor "${vendor}" in the boundary map`);
+    }
+    const secret = deps.secrets.get(connection.id);
+    if (!secret) return answer(503, 'not_configured', `connection "${connection.id}" has no secret loaded`);
+    if (req.method !== 'POST') {
+      const hs = source.webhook.handshake?.({ method: req.method ?? 'GET', headers: req.headers, secret }) ?? null;
+      if (!hs) return answer(405, 'method_not_allowed', 'webhooks accept POST only', { allow: 'POST' });
+      webhookDeliveries.inc({ source: vendor, connection: connectionId, status: String(hs.status) });
+      req.resume();
+      return sendJson(res, hs.status, hs.body);
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, deps.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return answer(413, 'too_large', err.message, { connection: 'close' });
+      throw err;
+    }
+
+    const verdict = await source.webhook.verify({
+      headers: req.headers,
+      rawBody: body,
+      secret,
+      nowMs: now(),
+      toleranceMs: connection.signature_tolerance,
+    });
+    if (!verdict.ok) {
+      deps.log.warn({ vendor, connection: connectionId, reason: verdict.error }, 'webhook rejected');
+      return answer(verdict.status, verdict.status === 401 ? 'unauthorized' : 'bad_request', verdict.error);
+    }
+    const bodyProblem = source.webhook.checkBody(body);
+    if (bodyProblem) return answer(400, 'malformed', bodyProblem);
+
+    const headers: Record<string, string> = {};
+    for (const name of source.webhook.keepHeaders) {
+      const v = req.headers[name];
+      if (typeof v === 'string') headers[name] = v.slice(0, 512);
+    }
+    const envelope: RawEnvelope = {
+      id: rawEnvelopeId(vendor, connection.id, body),
+      source: vendor,
+      connection_id: connection.id,
+      received_at: now(),
+      transport: 'webhook',
+      content_type: typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : null,
+      headers,
+      body,
+      verification: verdict.verification,
+    };
+
+    const acked = await withTimeout(deps.publish(envelope), deps.ackTimeoutMs);
+    if (acked === 'timeout') {
+      // Never 2xx for a delivery Kafka has not acknowledged: the vendor will retry, and a late
+      // acknowledgement of this one is deduplicated downstream by its stable ids.
+      return answer(503, 'broker_unavailable', 'the event bus did not acknowledge the delivery in time; retry later', { 'retry-after': '5' });
+    }
+    if (acked instanceof Error) {
+      deps.log.warn({ err: acked, connection: connectionId }, 'publish failed');
+      return answer(503, 'broker_unavailable', 'the event bus is unavailable; retry later', { 'retry-after': '5' });
+    }
+    return answer(202, envelope.id, 'accepted');
+  }
+}
+
+async function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeout' | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => 'ok' as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
