@@ -9,7 +9,12 @@
 import type { Logger } from 'pino';
 import type { Connection } from '../config/boundary-map.ts';
 
-/** fetch with the runner's policy: honours 429 Retry-After, backs off on 5xx/timeouts, gives up after a bound. */
+/**
+ * fetch with the runner's policy (core/poller/fetch.ts): honours 429 Retry-After, backs off on
+ * 5xx/network errors/timeouts, gives up after a bound. Resolves only with a 2xx Response; throws
+ * PollAuthError on 401/403 (the cycle stops, status records the vendor's message) and
+ * PollHttpError for anything else that did not succeed. Modules never retry on their own.
+ */
 export type PollFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 export interface PollContext {
@@ -20,7 +25,11 @@ export interface PollContext {
   baseUrl: string;
   /** What the last acknowledged page returned as `checkpoint`; null on the first run. */
   checkpoint: unknown;
-  /** Backfill: fetch history from this time (ms) instead of the checkpoint. */
+  /**
+   * Where to start (epoch ms) when `checkpoint` is null: the backfill's --since, or the runner's
+   * initial look-back on a connection's very first cycle. Ignored when a checkpoint exists (a
+   * resumed backfill gets its own checkpoint back).
+   */
   since: number | null;
   fetch: PollFetch;
   signal: AbortSignal;
@@ -37,6 +46,11 @@ export interface PolledPage {
   /** For progress bars: items in this page, and the total when the vendor says. */
   items: number;
   total?: number;
+  /**
+   * false when the page holds nothing new (an empty page, or only events an earlier page already
+   * delivered): the runner then stores its checkpoint without publishing. Default true.
+   */
+  publish?: boolean;
 }
 
 /** One object seen in an inventory listing (a user, key, service account, project, …). */
@@ -46,6 +60,16 @@ export interface InventoryObject {
   id: string;
   /** Scope of the listing it came from (e.g. project id), part of its identity for the diff. */
   scope: string | null;
+  /**
+   * Optional, used only to describe the object in a `removed` event (core/poller/inventory.ts):
+   * the IdentityEvent subject kind ('human', 'api_key', 'admin_key', 'service_account', 'project', …;
+   * default guessed from `kind`), its email and display name, and for credentials the credential
+   * kind ('project_key', 'admin_key', 'service_account_key', …). Never key material.
+   */
+  subject_kind?: string;
+  email?: string | null;
+  name?: string | null;
+  credential_kind?: string | null;
 }
 
 export interface InventoryPage extends Omit<PolledPage, 'checkpoint'> {
@@ -71,4 +95,6 @@ export interface PollerModule {
    * snapshot partial: its pages are still published as observations, but no removals are derived.
    */
   inventory?(ctx: PollContext): AsyncIterable<InventoryPage>;
+  /** One line for `planewatch status` describing a checkpoint this module returned (default: its JSON). */
+  describeCheckpoint?(checkpoint: unknown): string;
 }

@@ -1,0 +1,74 @@
+// OpenAI (Admin API: audit log + inventories) — platform plane by default. Polling only: OpenAI
+// sends no webhooks for admin or audit data. See api.ts (fetching), checkpoint.ts (the audit-log
+// checkpoint), map.ts (pure mapping) and payloads.ts (zod schemas).
+//
+// normalize() handles three kinds of envelope, told apart by content type:
+// - INVENTORY_REMOVED_CONTENT_TYPE: delegated to the shared core helper (core/poller/inventory.ts);
+// - `planewatch-listing=<inventory listing>`: one inventory/observed event per item;
+// - anything else (`planewatch-listing=audit_logs`, plain JSON): an audit-log page
+//   (`{object:"list", data:[…]}`) or a single audit event, each item mapped or rejected on its own.
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../core/sources/source-module.ts';
+import type { MappedEvent } from '../../core/events/identity-event.ts';
+import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
+import { listingOf, openaiPoller } from './api.ts';
+import { LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
+import { AuditLogEventSchema, formatIssues, ListPageSchema, type AuditLogEvent } from './payloads.ts';
+
+function parseJson(body: Buffer): unknown {
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new Error(`OpenAI body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function mapAuditItem(item: unknown, where: string, events: MappedEvent[], rejected: RejectedItem[]): void {
+  const ev = AuditLogEventSchema.safeParse(item);
+  if (!ev.success) {
+    rejected.push({ reason: `${where}: ${formatIssues(ev.error)}`, item });
+    return;
+  }
+  const r = mapAuditEvent(ev.data as AuditLogEvent);
+  if (r.ok) events.push(...r.events);
+  else rejected.push({ reason: `${where}: ${r.reason}`, item });
+}
+
+export function normalizeOpenai(input: NormalizeInput): NormalizeOutcome {
+  const removed = normalizeInventoryRemoved(input);
+  if (removed) return removed;
+  const body = parseJson(input.body);
+  const events: MappedEvent[] = [];
+  const rejected: RejectedItem[] = [];
+  const { listing, scope } = listingOf(input.contentType);
+
+  const page = ListPageSchema.safeParse(body);
+  if ((LISTINGS as readonly string[]).includes(listing ?? '')) {
+    if (!page.success) throw new Error(`OpenAI ${listing} page is invalid: ${formatIssues(page.error)}`);
+    page.data.data.forEach((item, i) => {
+      const r = mapInventoryItem(item, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt });
+      if (r.ok) events.push(r.value.event);
+      else rejected.push({ reason: `data[${i}]: ${r.reason}`, item });
+    });
+    return { events, rejected };
+  }
+  if (page.success) {
+    page.data.data.forEach((item, i) => mapAuditItem(item, `data[${i}]`, events, rejected));
+    return { events, rejected };
+  }
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'type' in body) {
+    mapAuditItem(body, 'event', events, rejected);
+    return { events, rejected };
+  }
+  throw new Error(`OpenAI body is neither a list page nor an audit event: ${formatIssues(page.error)}`);
+}
+
+export const openai: SourceModule = {
+  name: 'openai',
+  defaultPlane: 'platform',
+  poller: openaiPoller,
+  normalize: normalizeOpenai,
+};
+
+export { mapAuditEvent, mapInventoryItem } from './map.ts';
