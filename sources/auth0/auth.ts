@@ -1,0 +1,20 @@
+// Auth0 log streams of type "Custom Webhook" are not signed: the stream's optional "Authorization
+// Token" is sent verbatim as the `Authorization` header value on every POST, with no handshake.
+// planewatch requires it (a connection always has a secret).
+//
+// The comparison itself is core/sources/static-secret.ts (constant time, accepts `Bearer <token>`
+// since the token is often entered in Auth0 with its scheme; never echoes a value).
+import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
+import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../core/sources/static-secret.ts';
+
+export const AUTH0_AUTH_SCHEME = STATIC_SECRET_SCHEME;
+export { secretMatches } from '../../core/sources/static-secret.ts';
+
+/** WebhookHandler.verify for Auth0 log stream deliveries. Synchronous, never throws. */
+export function verifyAuth0Request(input: WebhookVerifyInput): WebhookVerdict {
+  return verifyStaticSecret(input.headers, input.secret, {
+    noSecret: 'no Auth0 log stream token configured for this connection',
+    missing: "Authorization header missing (set the log stream's Authorization Token to the connection secret)",
+    mismatch: "Authorization header does not match the connection's Auth0 log stream token",
+  });
+}

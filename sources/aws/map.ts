@@ -1,0 +1,487 @@
+// Pure mapping: one CloudTrail record (IAM and console sign-in) -> MappedEvent[].
+//
+// Decisions (fact sheet §7):
+// - event_id = eventID; occurred_at = eventTime (ISO 8601; a missing or unreadable one rejects the
+//   record); vendor_type = eventName. tenant_id = recipientAccountId (else the EventBridge event's
+//   `account`, else userIdentity.accountId); plane_keys.organization_id = the same account id, so a
+//   plane rule can move one AWS account to the other plane.
+// - IAM users are `human` subjects identified by their user name (unique within the account, which
+//   is the tenant); AWS does not tell people from workloads, and the user name becomes the
+//   subject's email when it is one. Access keys are `api_key` subjects with credential kind
+//   `access_key`, owned by the IAM user (owner_kind 'iam_user'). A console password (login
+//   profile) is a credential of kind `console_password` with id `<user name>:login_profile` on the
+//   user's own subject.
+// - The key owner is requestParameters.userName, else responseElements.accessKey.userName, else
+//   the calling IAM user (IAM acts on the caller's own keys when no user name is given; only the
+//   access-key calls default this way — a failed CreateUser never names its caller as subject).
+// - CreateUser -> account/created; DeleteUser -> account/deleted; CreateAccessKey ->
+//   credential/created (created_at from responseElements.accessKey.createDate, a Java-style date);
+//   UpdateAccessKey status Inactive -> credential/revoked, Active -> credential/reactivated;
+//   DeleteAccessKey -> credential/deleted; CreateLoginProfile / DeleteLoginProfile ->
+//   credential/created|deleted (console_password); AttachUserPolicy / DetachUserPolicy ->
+//   role/added|removed (policy_arn); AddUserToGroup / RemoveUserFromGroup -> membership/added|removed.
+//   Only for eventSource iam.amazonaws.com (other services have their own CreateUser etc.).
+// - ConsoleLogin (signin.amazonaws.com): authentication/succeeded|failed from
+//   responseElements.ConsoleLogin; mfa from additionalEventData.MFAUsed. The subject is the
+//   signing-in principal: an IAM user by name, the root user as `root`, an assumed role or
+//   federated user by its ARN (email from the session name when it is one). A successful IAM-user
+//   sign-in carries the console_password credential with last_used_at = the sign-in time. A failed
+//   sign-in for an unknown user (userName "HIDDEN_DUE_TO_SECURITY_REASONS") has an `other`
+//   subject named by the event id.
+// - A call with errorCode failed: action `failed`, outcome failure, attempted_action, error_code
+//   and error_message kept; its requestParameters may be null, and then the subject is the event
+//   (subject_from 'event_id'). Successful calls have outcome success.
+// - Actor = userIdentity: kind `api_key` for an IAM user calling with a long-term key (AKIA…; the
+//   boundary-crossing case), `human` for an IAM user in a console session, `root`,
+//   `assumed_role`, `federated_user`, `aws_service`; id = ARN (else principalId); credential_id =
+//   the access key id used; ip = sourceIPAddress when it is an address (AWS puts service names
+//   there for service calls: those go to attributes.source_ip_address).
+// - Unknown event names are kept: category/action 'other', subject = requestParameters.userName
+//   when there is one, else the event.
+// - Never copied: requestParameters / responseElements wholesale (CloudTrail redacts secrets, but
+//   only the named fields are read), query strings of console URLs.
+// - OCSF 1.x IAM: Account Change 3001 (Create 1, Delete 6, Attach Policy 7, Detach Policy 8),
+//   Authentication 3002 (Logon 1), Entity Management 3004 (Create 1, Update 3, Delete 4,
+//   Activate 10, Deactivate 11), Group Management 3006 (Add User 3, Remove User 4).
+import {
+  emptyActor,
+  normalizeEmail,
+  type Action,
+  type Actor,
+  type Category,
+  type Credential,
+  type MappedEvent,
+  SUBJECT_KINDS,
+} from '../../core/events/identity-event.ts';
+import { parseCloudTrailDate, parseIsoDate } from './dates.ts';
+import { CloudTrailRecordSchema, formatIssues, type CloudTrailRecord } from './payloads.ts';
+
+export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+
+export interface AwsMapContext {
+  /** The EventBridge event's `account`, used when the record lacks recipientAccountId. */
+  account?: string | null;
+}
+
+type SubjectKind = (typeof SUBJECT_KINDS)[number];
+type AttrValue = string | number | boolean | null | undefined;
+
+const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, GROUP_MANAGEMENT: 3006 } as const;
+const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function nz(v: unknown): string | null {
+  return typeof v === 'string' && v.trim().length > 0 ? v : null;
+}
+
+function record(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function attrs(values: Record<string, AttrValue>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') {
+      if (v.length > 0) out[k] = v.length > 1024 ? v.slice(0, 1024) : v;
+    } else if (typeof v === 'number') {
+      if (Number.isFinite(v)) out[k] = String(v);
+    } else out[k] = v ? 'true' : 'false';
+  }
+  return out;
+}
+
+function emailOf(v: unknown): string | null {
+  const s = nz(v);
+  return s !== null && /^[^@\s/:]+@[^@\s/:]+$/.test(s.trim()) ? normalizeEmail(s) : null;
+}
+
+const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]+)$/i;
+
+function pathOnly(url: unknown): string | null {
+  const s = nz(url);
+  if (s === null) return null;
+  const cut = s.search(/[?#]/);
+  return cut >= 0 ? s.slice(0, cut) : s;
+}
+
+/** `arn:aws:sts::111122223333:assumed-role/Admin/ada@acme.example` -> `ada@acme.example`. */
+function sessionName(arn: string | null): string | null {
+  if (arn === null || !/:assumed-role\//.test(arn)) return null;
+  const parts = arn.split('/');
+  return parts.length >= 3 ? nz(parts[parts.length - 1]) : null;
+}
+
+function actorOf(rec: CloudTrailRecord): Actor | null {
+  const ui = rec.userIdentity;
+  const src = nz(rec.sourceIPAddress);
+  const ip = src !== null && IP.test(src) ? src : null;
+  const ua = nz(rec.userAgent);
+  if (!ui && ip === null && ua === null) return null;
+  const type = nz(ui?.type);
+  const keyId = nz(ui?.accessKeyId);
+  const arn = nz(ui?.arn);
+  let kind: string;
+  let email: string | null = null;
+  switch (type) {
+    case 'IAMUser':
+      kind = keyId !== null && keyId.startsWith('AKIA') ? 'api_key' : 'human';
+      email = emailOf(ui?.userName);
+      break;
+    case 'Root':
+      kind = 'root';
+      break;
+    case 'AssumedRole':
+      kind = 'assumed_role';
+      email = emailOf(sessionName(arn));
+      break;
+    case 'FederatedUser':
+      kind = 'federated_user';
+      break;
+    case 'AWSService':
+      kind = 'aws_service';
+      break;
+    case 'AWSAccount':
+      kind = 'aws_account';
+      break;
+    case 'IdentityCenterUser':
+      kind = 'human';
+      break;
+    default:
+      kind = type !== null ? type.toLowerCase() : 'unknown';
+  }
+  return {
+    ...emptyActor(kind),
+    id: arn ?? nz(ui?.principalId) ?? nz(ui?.invokedBy),
+    email,
+    ip,
+    user_agent: ua,
+    credential_id: keyId,
+  };
+}
+
+interface DraftSubject {
+  kind: SubjectKind;
+  id: string;
+  email?: string | null;
+  name?: string | null;
+}
+
+const iamUser = (name: string): DraftSubject => ({ kind: 'human', id: name, email: emailOf(name) });
+
+/**
+ * The IAM user a call acts on: the named one (request, else response). For access-key calls,
+ * where IAM defaults UserName to the caller, the calling IAM user when none is named.
+ */
+function targetUser(rec: CloudTrailRecord, selfDefault: boolean, ...more: unknown[]): string | null {
+  const req = rec.requestParameters;
+  const named = nz(req?.userName) ?? more.map(nz).find((v) => v !== null) ?? null;
+  if (named !== null) return named;
+  if (selfDefault && rec.userIdentity?.type === 'IAMUser') {
+    const self = nz(rec.userIdentity.userName);
+    if (self !== null && self !== HIDDEN) return self;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// drafts
+
+interface Draft {
+  category: Category;
+  action: Action;
+  subject: DraftSubject;
+  credential?: Credential | null;
+  /** Authentication drafts set their own outcome; others take it from errorCode. */
+  outcome?: 'success' | 'failure';
+  ocsf: readonly [number | null, number | null];
+  attributes: Record<string, AttrValue>;
+}
+
+type Mapper = (rec: CloudTrailRecord, failed: boolean) => Draft[] | string;
+
+/** Subject when a failed call names no target: the event itself. */
+function orEvent(rec: CloudTrailRecord, subject: DraftSubject | null): { subject: DraftSubject; from: string | null } {
+  return subject !== null ? { subject, from: null } : { subject: { kind: 'other', id: rec.eventID }, from: 'event_id' };
+}
+
+const NEEDS_USER = 'requestParameters.userName: expected the IAM user name, received none';
+
+function userAccount(action: 'created' | 'deleted'): Mapper {
+  return (rec, failed) => {
+    const user = record(rec.responseElements?.user);
+    const name = targetUser(rec, false, user?.userName);
+    if (name === null && !failed) return NEEDS_USER;
+    const { subject, from } = orEvent(rec, name !== null ? iamUser(name) : null);
+    return [
+      {
+        category: 'account',
+        action,
+        subject,
+        ocsf: [OCSF.ACCOUNT_CHANGE, action === 'created' ? 1 : 6],
+        attributes: {
+          iam_user_id: nz(user?.userId),
+          iam_user_arn: nz(user?.arn),
+          iam_path: nz(user?.path) ?? nz(rec.requestParameters?.path),
+          subject_from: from,
+        },
+      },
+    ];
+  };
+}
+
+function accessKeyCredential(keyId: string, owner: string | null, createdAt: number | null): Credential {
+  return { id: keyId, kind: 'access_key', owner_id: owner, owner_kind: owner !== null ? 'iam_user' : null, scopes: [], created_at: createdAt, last_used_at: null };
+}
+
+const createAccessKey: Mapper = (rec, failed) => {
+  const key = record(rec.responseElements?.accessKey);
+  const keyId = nz(key?.accessKeyId);
+  const owner = targetUser(rec, true, key?.userName);
+  if (keyId === null && !failed) return 'responseElements.accessKey.accessKeyId: expected the new access key id, received none';
+  if (keyId === null) {
+    const { subject, from } = orEvent(rec, owner !== null ? iamUser(owner) : null);
+    return [{ category: 'credential', action: 'created', subject, ocsf: [OCSF.ENTITY_MANAGEMENT, 1], attributes: { credential_kind: 'access_key', subject_from: from } }];
+  }
+  const rawCreate = nz(key?.createDate);
+  const createdAt = parseCloudTrailDate(rawCreate);
+  return [
+    {
+      category: 'credential',
+      action: 'created',
+      subject: { kind: 'api_key', id: keyId },
+      credential: accessKeyCredential(keyId, owner, createdAt),
+      ocsf: [OCSF.ENTITY_MANAGEMENT, 1],
+      attributes: {
+        credential_kind: 'access_key',
+        key_status: nz(key?.status),
+        // an unreadable createDate is kept verbatim rather than guessed
+        create_date_unparsed: rawCreate !== null && createdAt === null ? rawCreate : null,
+      },
+    },
+  ];
+};
+
+function keyOperation(op: 'update' | 'delete'): Mapper {
+  return (rec, failed) => {
+    const keyId = nz(rec.requestParameters?.accessKeyId);
+    const owner = targetUser(rec, true);
+    const status = nz(rec.requestParameters?.status);
+    let action: Action = 'deleted';
+    let activity = 4;
+    if (op === 'update') {
+      if (status?.toLowerCase() === 'inactive') [action, activity] = ['revoked', 11];
+      else if (status?.toLowerCase() === 'active') [action, activity] = ['reactivated', 10];
+      else [action, activity] = ['updated', 3];
+    }
+    if (keyId === null) {
+      if (!failed) return 'requestParameters.accessKeyId: expected the access key id, received none';
+      const { subject, from } = orEvent(rec, owner !== null ? iamUser(owner) : null);
+      return [{ category: 'credential', action, subject, ocsf: [OCSF.ENTITY_MANAGEMENT, activity], attributes: { credential_kind: 'access_key', key_status: status, subject_from: from } }];
+    }
+    return [
+      {
+        category: 'credential',
+        action,
+        subject: { kind: 'api_key', id: keyId },
+        credential: accessKeyCredential(keyId, owner, null),
+        ocsf: [OCSF.ENTITY_MANAGEMENT, activity],
+        attributes: { credential_kind: 'access_key', key_status: status },
+      },
+    ];
+  };
+}
+
+function loginProfileCredential(user: string, createdAt: number | null, lastUsedAt: number | null): Credential {
+  return { id: `${user}:login_profile`, kind: 'console_password', owner_id: user, owner_kind: 'iam_user', scopes: [], created_at: createdAt, last_used_at: lastUsedAt };
+}
+
+function loginProfile(action: 'created' | 'deleted'): Mapper {
+  return (rec, failed) => {
+    const profile = record(rec.responseElements?.loginProfile);
+    const user = targetUser(rec, false, profile?.userName);
+    if (user === null && !failed) return NEEDS_USER;
+    const { subject, from } = orEvent(rec, user !== null ? iamUser(user) : null);
+    const reset = rec.requestParameters?.passwordResetRequired ?? profile?.passwordResetRequired;
+    return [
+      {
+        category: 'credential',
+        action,
+        subject,
+        credential: user !== null ? loginProfileCredential(user, action === 'created' ? parseCloudTrailDate(profile?.createDate) : null, null) : null,
+        ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
+        attributes: {
+          credential_kind: 'console_password',
+          password_reset_required: typeof reset === 'boolean' ? reset : null,
+          subject_from: from,
+        },
+      },
+    ];
+  };
+}
+
+function userPolicy(action: 'added' | 'removed'): Mapper {
+  return (rec, failed) => {
+    const user = targetUser(rec, false);
+    if (user === null && !failed) return NEEDS_USER;
+    const { subject, from } = orEvent(rec, user !== null ? iamUser(user) : null);
+    return [
+      {
+        category: 'role',
+        action,
+        subject,
+        ocsf: [OCSF.ACCOUNT_CHANGE, action === 'added' ? 7 : 8],
+        attributes: { policy_arn: nz(rec.requestParameters?.policyArn), subject_from: from },
+      },
+    ];
+  };
+}
+
+function groupMembership(action: 'added' | 'removed'): Mapper {
+  return (rec, failed) => {
+    const user = nz(rec.requestParameters?.userName);
+    if (user === null && !failed) return NEEDS_USER;
+    const { subject, from } = orEvent(rec, user !== null ? iamUser(user) : null);
+    return [
+      {
+        category: 'membership',
+        action,
+        subject,
+        ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : 4],
+        attributes: { group_name: nz(rec.requestParameters?.groupName), subject_from: from },
+      },
+    ];
+  };
+}
+
+const consoleLogin: Mapper = (rec) => {
+  const result = nz(rec.responseElements?.ConsoleLogin);
+  const failed = result !== null ? result.toLowerCase() !== 'success' : nz(rec.errorCode) !== null || nz(rec.errorMessage) !== null;
+  const ui = rec.userIdentity;
+  const type = nz(ui?.type);
+  const arn = nz(ui?.arn);
+  let subject: DraftSubject | null = null;
+  let from: string | null = null;
+  let iamUserName: string | null = null;
+  if (type === 'IAMUser') {
+    const name = nz(ui?.userName);
+    if (name !== null && name !== HIDDEN) {
+      subject = iamUser(name);
+      iamUserName = name;
+    }
+  } else if (type === 'Root') {
+    subject = { kind: 'human', id: 'root', name: 'root user' };
+  } else if (arn !== null || nz(ui?.principalId) !== null) {
+    subject = { kind: 'human', id: arn ?? nz(ui?.principalId)!, email: emailOf(sessionName(arn)) };
+  }
+  if (subject === null) ({ subject, from } = orEvent(rec, null));
+  const extra = record(rec.additionalEventData);
+  const mfaUsed = nz(extra?.MFAUsed);
+  const at = parseIsoDate(rec.eventTime);
+  return [
+    {
+      category: 'authentication',
+      action: failed ? 'failed' : 'succeeded',
+      outcome: failed ? 'failure' : 'success',
+      subject,
+      credential: iamUserName !== null && !failed ? loginProfileCredential(iamUserName, null, at) : null,
+      ocsf: [OCSF.AUTHENTICATION, 1],
+      attributes: {
+        auth_method: 'console_password',
+        mfa: mfaUsed === null ? null : mfaUsed.toLowerCase() === 'yes',
+        mfa_type: nz(extra?.MfaType),
+        login_to: pathOnly(extra?.LoginTo),
+        mobile_version: nz(extra?.MobileVersion),
+        console_login_result: result,
+        failure_reason: failed ? nz(rec.errorMessage) : null,
+        user_name_hidden: type === 'IAMUser' && nz(ui?.userName) === HIDDEN ? true : null,
+        subject_from: from,
+      },
+    },
+  ];
+};
+
+const IAM_MAPPERS: Readonly<Record<string, Mapper>> = {
+  CreateUser: userAccount('created'),
+  DeleteUser: userAccount('deleted'),
+  CreateAccessKey: createAccessKey,
+  UpdateAccessKey: keyOperation('update'),
+  DeleteAccessKey: keyOperation('delete'),
+  CreateLoginProfile: loginProfile('created'),
+  DeleteLoginProfile: loginProfile('deleted'),
+  AttachUserPolicy: userPolicy('added'),
+  DetachUserPolicy: userPolicy('removed'),
+  AddUserToGroup: groupMembership('added'),
+  RemoveUserFromGroup: groupMembership('removed'),
+};
+
+/** eventNames with a dedicated mapping (IAM ones only for eventSource iam.amazonaws.com). */
+export const MAPPED_EVENT_NAMES: readonly string[] = [...Object.keys(IAM_MAPPERS), 'ConsoleLogin'];
+
+const unknownEvent: Mapper = (rec) => {
+  const user = nz(rec.requestParameters?.userName);
+  const { subject, from } = orEvent(rec, user !== null ? iamUser(user) : null);
+  return [{ category: 'other', action: 'other', subject, ocsf: [null, null], attributes: { subject_from: from } }];
+};
+
+function mapperFor(rec: CloudTrailRecord): { mapper: Mapper; known: boolean } {
+  const source = nz(rec.eventSource)?.toLowerCase() ?? null;
+  if (rec.eventName === 'ConsoleLogin' && (source === null || source === 'signin.amazonaws.com')) return { mapper: consoleLogin, known: true };
+  if ((source === null || source === 'iam.amazonaws.com') && Object.hasOwn(IAM_MAPPERS, rec.eventName)) return { mapper: IAM_MAPPERS[rec.eventName]!, known: true };
+  return { mapper: unknownEvent, known: false };
+}
+
+/** Maps one CloudTrail record; a rejected record's reason names the field (e.g. `eventID: expected string, received undefined`). */
+export function mapCloudTrailRecord(raw: unknown, ctx: AwsMapContext = {}): MapResult {
+  const parsed = CloudTrailRecordSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: formatIssues(parsed.error) };
+  const rec = parsed.data;
+  const occurredAt = parseIsoDate(rec.eventTime);
+  if (occurredAt === null) {
+    return { ok: false, reason: `${rec.eventName}: eventTime: expected ISO 8601 timestamp, received ${JSON.stringify(rec.eventTime.slice(0, 64))}` };
+  }
+  const errorCode = nz(rec.errorCode);
+  const failed = errorCode !== null;
+  const { mapper, known } = mapperFor(rec);
+  const drafts = mapper(rec, failed);
+  if (typeof drafts === 'string') return { ok: false, reason: `${rec.eventName}: ${drafts}` };
+
+  const tenant = nz(rec.recipientAccountId) ?? nz(ctx.account) ?? nz(rec.userIdentity?.accountId);
+  const actor = actorOf(rec);
+  const src = nz(rec.sourceIPAddress);
+  const events = drafts.map((d, i): MappedEvent => {
+    const isFailure = d.outcome !== undefined ? d.outcome === 'failure' : failed;
+    const turnFailed = d.outcome === undefined && failed && known;
+    return {
+      event_id: i === 0 ? rec.eventID : `${rec.eventID}#${i + 1}`,
+      tenant_id: tenant,
+      category: d.category,
+      action: turnFailed ? 'failed' : d.action,
+      outcome: isFailure ? 'failure' : 'success',
+      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+      actor,
+      credential: turnFailed ? null : (d.credential ?? null),
+      occurred_at: occurredAt,
+      vendor_type: rec.eventName,
+      ocsf_class_uid: d.ocsf[0],
+      ocsf_activity_id: d.ocsf[1],
+      attributes: attrs({
+        ...d.attributes,
+        attempted_action: turnFailed ? d.action : null,
+        error_code: errorCode,
+        error_message: nz(rec.errorMessage),
+        event_source: nz(rec.eventSource),
+        aws_region: nz(rec.awsRegion),
+        event_type: nz(rec.eventType),
+        request_id: nz(rec.requestID),
+        principal_type: nz(rec.userIdentity?.type),
+        principal_account_id: nz(rec.userIdentity?.accountId) !== tenant ? nz(rec.userIdentity?.accountId) : null,
+        source_ip_address: src !== null && actor?.ip !== src ? src : null,
+      }),
+      plane_keys: { organization_id: tenant },
+    };
+  });
+  return { ok: true, events };
+}

@@ -1,0 +1,70 @@
+// zod schemas for the two CloudTrail shapes the AWS webhook accepts (fact sheet §7):
+// - an EventBridge event: `{"version":"0","id","detail-type":"AWS API Call via CloudTrail" (or
+//   "AWS Console Sign In via CloudTrail" for ConsoleLogin), "source","account","time","region",
+//   "detail": {…one CloudTrail record…}}`;
+// - a CloudTrail log file as written to S3 (after gunzip): `{"Records": [record, …]}`.
+// Records are loose; eventID, eventName and eventTime are what the mapping keys on.
+import { z } from 'zod';
+import { describeValue, formatIssues } from '../../core/sources/issues.ts';
+
+export function lenient<T extends z.ZodType>(schema: T) {
+  return schema.nullish().catch(null);
+}
+const str = lenient(z.string());
+const obj = lenient(z.record(z.string(), z.unknown()));
+
+export const EventBridgeSchema = z.looseObject({
+  'detail-type': z.string().min(1),
+  detail: z.record(z.string(), z.unknown()),
+  id: str,
+  source: str,
+  account: str,
+  time: str,
+  region: str,
+});
+export type EventBridgeEvent = z.infer<typeof EventBridgeSchema>;
+
+export const LogFileSchema = z.looseObject({ Records: z.array(z.unknown()) });
+
+/** EventBridge detail-types that carry a CloudTrail record. */
+export function isCloudTrailDetailType(detailType: string): boolean {
+  return /via CloudTrail$/i.test(detailType.trim());
+}
+
+export const UserIdentitySchema = z.looseObject({
+  type: str,
+  principalId: str,
+  arn: str,
+  accountId: str,
+  accessKeyId: str,
+  userName: str,
+  invokedBy: str,
+  sessionContext: obj,
+});
+export type UserIdentity = z.infer<typeof UserIdentitySchema>;
+
+export const CloudTrailRecordSchema = z.looseObject({
+  eventID: z.string().min(1),
+  eventName: z.string().min(1),
+  eventTime: z.string(),
+  eventVersion: str,
+  eventSource: str,
+  eventType: str,
+  awsRegion: str,
+  sourceIPAddress: str,
+  userAgent: str,
+  userIdentity: lenient(UserIdentitySchema),
+  /** Null when the call failed before AWS parsed it (and always for some calls). */
+  requestParameters: obj,
+  responseElements: obj,
+  additionalEventData: obj,
+  errorCode: str,
+  errorMessage: str,
+  requestID: str,
+  recipientAccountId: str,
+  managementEvent: lenient(z.boolean()),
+  readOnly: lenient(z.boolean()),
+});
+export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
+
+export { describeValue, formatIssues };

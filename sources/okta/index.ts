@@ -1,0 +1,90 @@
+// Okta (event hooks, and System Log polling: system-log.ts; both map through mapOktaLogEvent) —
+// the usual workforce directory, so the platform plane by default. A boundary-map connection `plane:` (or a plane rule
+// on the Okta org host, plane_keys.organization_id) moves a customer's Okta to the application plane.
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { MappedEvent } from '../../core/events/identity-event.ts';
+import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
+import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
+import { oktaHandshake, verifyOktaRequest } from './auth.ts';
+import { redactOktaBody } from './redact.ts';
+import { oktaSamples } from './samples.ts';
+import { oktaSystemLogPoller, orgFromContentType } from './system-log.ts';
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, error: `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** The 400 check before a delivery is acknowledged: a JSON object holding a `data.events` array. */
+export function checkOktaBody(rawBody: Buffer): string | null {
+  const parsed = parseJson(rawBody);
+  if (!parsed.ok) return parsed.error;
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return `body: expected a JSON object (an Okta event hook delivery), received ${describeValue(body)}`;
+  }
+  const data = (body as Record<string, unknown>).data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return `data: expected object holding events[], received ${describeValue(data)}`;
+  }
+  const events = (data as Record<string, unknown>).events;
+  if (!Array.isArray(events)) return `data.events: expected array of LogEvents, received ${describeValue(events)}`;
+  return null;
+}
+
+export const oktaWebhook: WebhookHandler = {
+  handshake: oktaHandshake,
+  verify: verifyOktaRequest,
+  keepHeaders: ['content-type', 'user-agent', 'accept'],
+  checkBody: checkOktaBody,
+  redactBody: redactOktaBody,
+};
+
+function mapItems(items: readonly unknown[], where: string, ctx: { org: string | null; deliveryId: string | null }): NormalizeOutcome {
+  const events: MappedEvent[] = [];
+  const rejected: RejectedItem[] = [];
+  items.forEach((item, i) => {
+    const result = mapOktaLogEvent(item, ctx);
+    if (result.ok) events.push(...result.events);
+    else rejected.push({ reason: `${where}[${i}]: ${result.reason}`, item });
+  });
+  return { events, rejected };
+}
+
+/**
+ * An event hook delivery (`{…, source, data: {events: [LogEvent…]}}`) or a System Log API page
+ * (a JSON array of LogEvents): each event is mapped or rejected on its own.
+ * Throws only for a body that is not JSON or neither of those shapes.
+ */
+export function normalizeOkta(input: NormalizeInput): NormalizeOutcome {
+  const parsed = parseJson(input.body);
+  if (!parsed.ok) throw new Error(`Okta ${parsed.error}`);
+  const body = parsed.value;
+  // A System Log page: the poller names the org (its base_url host) in the content type.
+  if (Array.isArray(body)) return mapItems(body, '(page)', { org: orgFromContentType(input.contentType), deliveryId: null });
+  const env = OktaHookEnvelopeSchema.safeParse(body);
+  if (!env.success) {
+    const what = typeof body === 'object' && body !== null ? '' : ` (received ${describeValue(body)})`;
+    throw new Error(`Okta event hook delivery is invalid${what}: ${formatIssues(env.error)}`);
+  }
+  return mapItems(env.data.data.events, 'data.events', { org: oktaOrgHost(env.data.source), deliveryId: env.data.eventId ?? null });
+}
+
+export const okta: SourceModule = {
+  name: 'okta',
+  defaultPlane: 'platform',
+  webhook: oktaWebhook,
+  samples: oktaSamples,
+  poller: oktaSystemLogPoller,
+  normalize: normalizeOkta,
+};
+
+export { mapOktaLogEvent, oktaOrgHost, MAPPED_EVENT_TYPES } from './map.ts';
+export { oktaHandshake, verifyOktaRequest } from './auth.ts';
+export { redactOktaBody } from './redact.ts';
+export { oktaSystemLogPoller, createOktaSystemLogPoller, systemLogPages, orgFromContentType, systemLogContentType } from './system-log.ts';
