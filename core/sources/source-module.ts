@@ -48,6 +48,12 @@ export interface WebhookHandler {
    * a type) before it is acknowledged; return an error message to answer 400.
    */
   checkBody(rawBody: Buffer): string | null;
+  /**
+   * Removes secrets a vendor may put in a delivery body (e.g. SCIM `password` attributes) before
+   * the raw envelope is built. Called right after verify(), which always sees the original bytes.
+   * Deterministic; returns the input unchanged when there is nothing to remove.
+   */
+  redactBody?(rawBody: Buffer): Buffer;
 }
 
 export interface NormalizeInput {
@@ -56,6 +62,8 @@ export interface NormalizeInput {
   transport: string;
   receivedAt: number;
   rawId: string;
+  /** Boundary-map connection the envelope came through (always set by the normalizer; optional for direct callers). */
+  connectionId?: string;
 }
 
 /** One item of a delivery or page that could not be mapped: goes to the DLQ with this reason. */

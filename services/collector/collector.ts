@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { BodyTooLargeError, readBody } from '../../core/http/body.ts';
+import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { sendError, sendJson } from '../../core/http/respond.ts';
 import { registry, webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -39,6 +40,8 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
   const connections = new Map<string, Connection>(
     deps.map.connections.filter((c) => c.enabled && c.transport === 'webhook').map((c) => [c.id, c]),
   );
+  // Per-connection token bucket (core/http/rate-limit.ts), taken before the body is read.
+  const limiter = new RateLimiter((id) => connections.get(id)?.rate_limit ?? DEFAULT_RATE_LIMIT, now);
 
   return (req, res) => {
     const url = req.url ?? '/';
@@ -63,32 +66,46 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     const [, vendor, connectionId] = m as unknown as [string, string, string];
     void handleWebhook(req, res, vendor, connectionId).catch((err: unknown) => {
       deps.log.error({ err, vendor, connection: connectionId }, 'webhook handler failed');
-      if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+      if (!res.headersSent) {
+        const known = connections.get(connectionId)?.vendor === vendor;
+        webhookDeliveries.inc({ source: known ? vendor : 'unknown', connection: known ? connectionId : 'unknown', status: '500', reason: 'internal' });
+        sendError(res, 500, 'internal', 'internal error');
+      }
     });
   };
 
   async function handleWebhook(req: IncomingMessage, res: ServerResponse, vendor: string, connectionId: string) {
     const started = process.hrtime.bigint();
+    const connection = connections.get(connectionId);
+    const source = deps.sources[vendor];
+    const known = connection !== undefined && connection.vendor === vendor && source?.webhook !== undefined;
+    // Metric labels only from the boundary map: a URL must not mint new label values (series).
+    const labels = known ? { source: vendor, connection: connectionId } : { source: 'unknown', connection: 'unknown' };
     const answer = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
-      webhookDeliveries.inc({ source: vendor, connection: connectionId, status: String(status) });
+      webhookDeliveries.inc({ ...labels, status: String(status), reason: status < 300 ? 'accepted' : code });
       if (status >= 400) {
         req.resume();
         sendError(res, status, code, message, headers);
       } else sendJson(res, status, { status: 'accepted', id: code }, headers);
-      webhookLatency.observe({ source: vendor }, Number(process.hrtime.bigint() - started) / 1e9);
+      webhookLatency.observe({ source: labels.source }, Number(process.hrtime.bigint() - started) / 1e9);
     };
 
-    const connection = connections.get(connectionId);
-    const source = deps.sources[vendor];
-    if (!connection || !source?.webhook || connection.vendor !== vendor) {
+    if (!known || !connection || !source?.webhook) {
       return answer(404, 'unknown_connection', `no webhook connection "${connectionId}" for vendor "${vendor}" in the boundary map`);
+    }
+    const allowed = limiter.take(connection.id);
+    if (!allowed.ok) {
+      return answer(429, 'rate_limited', `connection "${connection.id}" is above its rate limit (${connection.rate_limit.per_second}/s, burst ${connection.rate_limit.burst}); retry later`, {
+        'retry-after': String(allowed.retryAfterSeconds),
+        connection: 'close',
+      });
     }
     const secret = deps.secrets.get(connection.id);
     if (!secret) return answer(503, 'not_configured', `connection "${connection.id}" has no secret loaded`);
     if (req.method !== 'POST') {
       const hs = source.webhook.handshake?.({ method: req.method ?? 'GET', headers: req.headers, secret }) ?? null;
       if (!hs) return answer(405, 'method_not_allowed', 'webhooks accept POST only', { allow: 'POST' });
-      webhookDeliveries.inc({ source: vendor, connection: connectionId, status: String(hs.status) });
+      webhookDeliveries.inc({ ...labels, status: String(hs.status), reason: 'handshake' });
       req.resume();
       return sendJson(res, hs.status, hs.body);
     }
@@ -112,6 +129,12 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
       deps.log.warn({ vendor, connection: connectionId, reason: verdict.error }, 'webhook rejected');
       return answer(verdict.status, verdict.status === 401 ? 'unauthorized' : 'bad_request', verdict.error);
     }
+    // Fault-suite fix (test/fuzz/webhooks.test.ts): a body nested deeper than any vendor sends made
+    // the recursive redaction below overflow the stack (500). Refused before anything walks it.
+    if (jsonDepthExceeds(body)) return answer(400, 'malformed', `body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    // Secrets (e.g. SCIM passwords) leave the body here: the signature was checked over the
+    // original bytes above, and nothing below (envelope, Kafka, ClickHouse) ever sees them.
+    if (source.webhook.redactBody) body = source.webhook.redactBody(body);
     const bodyProblem = source.webhook.checkBody(body);
     if (bodyProblem) return answer(400, 'malformed', bodyProblem);
 
@@ -138,6 +161,12 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
       // acknowledgement of this one is deduplicated downstream by its stable ids.
       return answer(503, 'broker_unavailable', 'the event bus did not acknowledge the delivery in time; retry later', { 'retry-after': '5' });
     }
+    if (acked instanceof Error && isMessageTooLarge(acked)) {
+      // Fault-suite fix: the broker refuses this envelope for its size (message.max.bytes below
+      // PLANEWATCH_MAX_BODY_BYTES + envelope overhead). Retrying can never succeed: 413, not 503.
+      deps.log.warn({ connection: connectionId, bytes: body.length }, 'delivery refused by the broker as too large');
+      return answer(413, 'too_large', "the delivery is larger than the event bus accepts (the broker's message.max.bytes)", { connection: 'close' });
+    }
     if (acked instanceof Error) {
       deps.log.warn({ err: acked, connection: connectionId }, 'publish failed');
       return answer(503, 'broker_unavailable', 'the event bus is unavailable; retry later', { 'retry-after': '5' });
@@ -156,4 +185,12 @@ async function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeou
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** kafkajs reports the broker's MESSAGE_TOO_LARGE as a protocol error, possibly wrapped (cause chain). */
+export function isMessageTooLarge(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') return true;
+  }
+  return false;
 }

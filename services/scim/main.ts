@@ -1,0 +1,38 @@
+// Stand-alone SCIM service provider: `tsx services/scim/main.ts` (KAFKA_BROKERS required). It keeps
+// resource state in ClickHouse, so it opens it (a server at CLICKHOUSE_URL when other services
+// run in other processes: embedded chDB allows one process per data directory). Run one instance
+// per set of connections: writes are serialized per connection inside the process.
+import http from 'node:http';
+import { runService } from '../../core/service-main.ts';
+import { KNOWN_VENDORS } from '../../sources/registry.ts';
+import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
+import { sendJson } from '../../core/http/respond.ts';
+import { createScimHandler, SCIM_PREFIX } from './handler.ts';
+import { scimEnvelopePublisher } from './publish.ts';
+import { clickhouseScimStore } from './store.ts';
+
+runService({ service: 'scim', knownVendors: KNOWN_VENDORS }, async (rt) => {
+  const readiness = readinessOf({ kafka: kafkaCheck(rt.kafka), clickhouse: clickhouseCheck(rt.clickhouse) });
+  const scim = createScimHandler({
+    map: rt.config.map,
+    secrets: rt.secrets,
+    store: clickhouseScimStore(rt.clickhouse),
+    publish: scimEnvelopePublisher(rt.producer),
+    log: rt.log,
+    maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
+    ackTimeoutMs: 10_000,
+  });
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (path.startsWith(SCIM_PREFIX)) return scim(req, res);
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      void readiness().then((r) => sendJson(res, r.ready ? 200 : 503, r));
+      return;
+    }
+    sendJson(res, 404, { error: { status: 404, code: 'not_found', message: `no such endpoint: ${path}` } });
+  });
+  await new Promise<void>((resolve) => server.listen(rt.env.PLANEWATCH_HTTP_PORT, rt.env.PLANEWATCH_HTTP_HOST, resolve));
+  rt.log.info({ host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT }, 'SCIM service provider listening');
+  return { stop: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
+});

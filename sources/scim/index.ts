@@ -1,0 +1,90 @@
+// SCIM 2.0 (RFC 7643/7644) — application plane by default (inbound provisioning from a customer's
+// or the company's IdP). Two ways in, one normalize path:
+//
+// 1. planewatch's own SCIM service provider (services/scim, `/scim/v2/<connection>/`, connections
+//    with `vendor: scim, transport: scim`) writes one ScimOperationRecord envelope per change
+//    (transport 'scim'); see record.ts.
+// 2. A product that runs its own SCIM endpoint posts a signed copy of each operation to
+//    `POST /webhooks/scim/<connection>` (connections with `vendor: scim, transport: webhook`):
+//
+//      X-Planewatch-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret, t + "." + rawBody)>
+//      {"method":"PATCH","path":"/scim/v2/Users/2819c223","status":200,
+//       "request":{…the SCIM request body…},"response":{…the SCIM response body, or null…},
+//       "tenant":"customer-42"            (optional: which customer's directory)
+//       "occurred_at":"2026-11-29T10:00:00Z"}   (optional: default = when received)
+//
+//    The signing recipe is in signature.ts. The signature is checked over the bytes as received;
+//    then redactBody removes every `password` (redact.ts) BEFORE the collector builds the raw
+//    envelope, so the stored evidence never holds one (a body without a password is kept byte for
+//    byte; one with a password is re-serialized without it).
+//
+// Mapping: map.ts (pure). Secrets: the SCIM bearer token (service provider) and the HMAC secret
+// (copies) come from the connection's secret_env and never enter an envelope, an event or a log.
+import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import { mapOperationRecord, mapScimCopy } from './map.ts';
+import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './record.ts';
+import { redactJsonBody } from './redact.ts';
+import { verifyScimCopySignature } from './signature.ts';
+import { scimSamples } from './samples.ts';
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    // The parser's message quotes the input, which may hold a secret: never pass it on.
+    return { ok: false };
+  }
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/** The 400 check of a SCIM-copy delivery before it is acknowledged. */
+export function checkScimCopyBody(rawBody: Buffer): string | null {
+  const parsed = parseJson(rawBody);
+  if (!parsed.ok) return 'body: not valid JSON';
+  const v = parsed.value;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return `body: expected a JSON object {method, path, status, request, response}, received ${describe(v)}`;
+  }
+  const copy = ScimCopySchema.safeParse(v);
+  return copy.success ? null : formatIssues(copy.error);
+}
+
+export const scimWebhook: WebhookHandler = {
+  verify: verifyScimCopySignature,
+  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
+  checkBody: checkScimCopyBody,
+  redactBody: redactJsonBody,
+};
+
+export function normalizeScim(input: NormalizeInput): NormalizeOutcome {
+  const parsed = parseJson(input.body);
+  if (!parsed.ok) throw new Error('SCIM body is not valid JSON');
+  if (input.transport === 'scim') {
+    const record = ScimOperationRecordSchema.safeParse(parsed.value);
+    if (!record.success) throw new Error(`SCIM operation record is invalid: ${formatIssues(record.error)}`);
+    return { events: mapOperationRecord(record.data), rejected: [] };
+  }
+  const copy = ScimCopySchema.safeParse(parsed.value);
+  if (!copy.success) throw new Error(`SCIM copy is invalid: ${formatIssues(copy.error)}`);
+  const result = mapScimCopy(copy.data, { rawId: input.rawId, receivedAt: input.receivedAt });
+  if (result.ok) return { events: result.events, rejected: [] };
+  return { events: [], rejected: [{ reason: result.reason, item: parsed.value }] };
+}
+
+export const scim: SourceModule = {
+  name: 'scim',
+  defaultPlane: 'application',
+  webhook: scimWebhook,
+  samples: scimSamples,
+  normalize: normalizeScim,
+};
+
+export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './signature.ts';
+export { stripPasswords, redactJsonBody, isPasswordAttribute } from './redact.ts';
+export { mapOperationRecord, mapScimCopy, scimEventIdBase, subjectEmail, scimBool } from './map.ts';
+export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './record.ts';

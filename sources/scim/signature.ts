@@ -1,0 +1,94 @@
+// Signature of SCIM-copy webhooks (POST /webhooks/scim/<connection>), planewatch's own scheme for
+// products that run their own SCIM endpoint and post a copy of each operation:
+//
+//   X-Planewatch-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret, t + "." + rawBody)>
+//
+// Recipe for the sender: take the exact bytes of the JSON body you are about to send, compute
+// HMAC-SHA256 keyed with the connection's secret over the ASCII of t, a ".", then those bytes;
+// hex-encode it (lower case). Several v1= values may be sent while a secret rotates. t must be
+// within the connection's signature_tolerance (default 3 minutes) of planewatch's clock, in both
+// directions. Example (Node):
+//   const t = Date.now();
+//   const v1 = createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
+//   headers['X-Planewatch-Signature'] = `t=${t},v1=${v1}`;
+// The check runs over the bytes as received, before anything parses or redacts them.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
+
+export const SCIM_SIGNATURE_HEADER = 'x-planewatch-signature';
+export const SCIM_SIGNATURE_SCHEME = 'planewatch-hmac-sha256';
+
+function hmacHex(rawBody: string | Buffer, secret: string, t: string): string {
+  return createHmac('sha256', secret)
+    .update(`${t}.`, 'utf8')
+    .update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody)
+    .digest('hex');
+}
+
+/** Builds the X-Planewatch-Signature value for `rawBody`, as a sender must. */
+export function signScimCopy(rawBody: string | Buffer, secret: string, timestampMs: number): string {
+  if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) {
+    throw new Error(`signScimCopy: timestampMs must be a non-negative integer (unix ms), got ${timestampMs}`);
+  }
+  const t = String(timestampMs);
+  return `t=${t},v1=${hmacHex(rawBody, secret, t)}`;
+}
+
+function headerValue(headers: IncomingHttpHeaders): string | string[] | undefined {
+  const direct = headers[SCIM_SIGNATURE_HEADER];
+  if (direct !== undefined) return direct;
+  for (const [name, v] of Object.entries(headers)) if (name.toLowerCase() === SCIM_SIGNATURE_HEADER) return v;
+  return undefined;
+}
+
+function parse(value: string): { t: string; ms: number; sigs: string[] } | string {
+  let t: string | undefined;
+  const sigs: string[] = [];
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    const val = part.slice(eq + 1).trim();
+    if (key === 't') {
+      if (t !== undefined) return 'X-Planewatch-Signature: more than one t= timestamp';
+      t = val;
+    } else if (key === 'v1') sigs.push(val.toLowerCase());
+  }
+  if (t === undefined) return 'X-Planewatch-Signature: no t= timestamp';
+  if (!/^\d{1,16}$/.test(t)) return 'X-Planewatch-Signature: t= is not a whole number of milliseconds';
+  if (sigs.length === 0) return 'X-Planewatch-Signature: no v1= signature';
+  return { t, ms: Number(t), sigs };
+}
+
+function safeEqualHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Verifies a SCIM-copy delivery over its raw bytes. Never throws. */
+export function verifyScimCopySignature(input: WebhookVerifyInput): WebhookVerdict {
+  const { headers, rawBody, secret, nowMs, toleranceMs } = input;
+  if (typeof secret !== 'string' || secret.length === 0) return { ok: false, status: 401, error: 'no signing secret configured for this connection' };
+  const raw = headerValue(headers);
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { ok: false, status: 401, error: 'X-Planewatch-Signature header missing' };
+  if (Array.isArray(raw) && raw.length > 1) return { ok: false, status: 401, error: 'X-Planewatch-Signature header sent more than once' };
+  const value = (Array.isArray(raw) ? raw[0] : raw) ?? '';
+  const parsed = parse(value);
+  if (typeof parsed === 'string') return { ok: false, status: 401, error: parsed };
+  const expected = hmacHex(rawBody, secret, parsed.t);
+  let matched = false;
+  for (const sig of parsed.sigs) if (safeEqualHex(expected, sig)) matched = true;
+  if (!matched) return { ok: false, status: 401, error: 'X-Planewatch-Signature: signature mismatch' };
+  const age = nowMs - parsed.ms;
+  if (Math.abs(age) > toleranceMs) {
+    const hint = parsed.ms < 1e11 ? ' (t looks like seconds; send milliseconds)' : '';
+    return {
+      ok: false,
+      status: 401,
+      error: `X-Planewatch-Signature timestamp is ${Math.round(Math.abs(age) / 1000)} s ${age > 0 ? 'old' : 'in the future'}, tolerance ${Math.round(toleranceMs / 1000)} s${hint}`,
+    };
+  }
+  return { ok: true, verification: { scheme: SCIM_SIGNATURE_SCHEME, verified: true, detail: `t=${parsed.ms}` } };
+}
