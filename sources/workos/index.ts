@@ -7,6 +7,7 @@ import { mapWorkosEvent } from './map.ts';
 import { describeValue, formatIssues, WorkosEnvelopeSchema, WorkosEventListSchema } from './payloads.ts';
 import { verifyWorkosSignature } from './signature.ts';
 import { workosSamples } from './samples.ts';
+import { workosEventsPoller } from './events-api.ts';
 
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
   let text = body.toString('utf8');
@@ -89,6 +90,8 @@ export const workos: SourceModule = {
   defaultPlane: 'application',
   webhook: workosWebhook,
   samples: workosSamples,
+  /** Events API (`GET /events`, transport 'poll'): see events-api.ts. */
+  poller: workosEventsPoller,
   normalize: normalizeWorkos,
 };
 

@@ -1,0 +1,283 @@
+// Pure mapping: Anthropic Admin API inventory items → MappedEvent + the object's diff identity.
+//
+// Decisions (see shared/reference/vendor-formats.md §5):
+// - One event per listed object per snapshot; event_id = hash(raw envelope id, kind, scope, id), so
+//   a page fetched again with the same bytes collapses, and each snapshot's page is its own fact.
+//   occurred_at = when the page was received (the time of the observation).
+// - An object that is listed but whose own status says it grants nothing is NOT an
+//   `inventory/observed` event: the detection state reads every observation as "present and
+//   active" (migrations/0004, 0005). It becomes a lifecycle fact at the observation time instead,
+//   with vendor_type `inventory.<kind>` and attributes.status, so the state views see it as not
+//   active from the first snapshot that lists it so (the earliest such fact is the removal time):
+//     api key  inactive → credential/deactivated, expired → credential/deactivated,
+//              archived → credential/revoked; active, missing or an unknown status → observed (a
+//              status we do not know must not hide a live key);
+//     invite   accepted / expired / deleted → account/deactivated; pending or unknown → observed;
+//     service account with archived_at → account/deactivated.
+//   Such objects stay in the snapshot's object set: they are listed, and their later absence is a
+//   removal like any other.
+// - Users → human accounts (email lower-cased and trimmed), tenant null (organisation-wide).
+//   Workspace members → inventory/observed of the human user id, tenant = the workspace (one
+//   membership row per workspace; the person's email comes from the users listing).
+//   Workspaces → subject kind 'project', tenant = the workspace id, archived ones stay observed with
+//   attributes.status 'archived' (a container grants nothing by itself).
+// - API keys → subject kind 'api_key', credential kind 'api_key', tenant = the key's workspace
+//   (`scope.workspace_id`, else the deprecated top-level `workspace_id`; organisation-scoped keys:
+//   null). Owner = the principal the key acts as (`principal.user_id` → human,
+//   `principal.service_account_id` → service_account), else its creator (`created_by`), else
+//   unknown; attributes.owner_from says which. `last_used_at` is always null: the Admin API
+//   reports no per-key last use (an unused key cannot be told from one whose use is unreported).
+//   `partial_key_hint` is never read (and api.ts removes it from the raw pages: redact.ts).
+// - OCSF 1.x: users, invites, members and service accounts → User Inventory Info 5003 (Log 1);
+//   keys and workspaces → null.
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { normalizeEmail, type Action, type Category, type Credential, type MappedEvent, type SUBJECT_KINDS } from '../../core/events/identity-event.ts';
+import type { InventoryObject } from '../../core/sources/poller.ts';
+import {
+  ApiKeySchema,
+  formatIssues,
+  InviteSchema,
+  ServiceAccountSchema,
+  UserSchema,
+  WorkspaceMemberSchema,
+  WorkspaceSchema,
+  type ApiKey,
+} from './payloads.ts';
+
+type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+const USER_INVENTORY = 5003;
+
+/** The listings of an inventory snapshot; each page's content type names its listing and scope. */
+export const LISTINGS = ['users', 'invites', 'api_keys', 'workspaces', 'workspace_members', 'service_accounts'] as const;
+export type Listing = (typeof LISTINGS)[number];
+
+/** The InventoryObject kind of each listing's items. */
+export const KIND_OF: Record<Listing, string> = {
+  users: 'user',
+  invites: 'invite',
+  api_keys: 'api_key',
+  workspaces: 'workspace',
+  workspace_members: 'workspace_member',
+  service_accounts: 'service_account',
+};
+
+export interface InventoryMapContext {
+  listing: Listing;
+  /** Workspace id for workspace-scoped listings (members). */
+  scope: string | null;
+  rawId: string;
+  receivedAt: number;
+}
+
+export interface InventoryItemResult {
+  event: MappedEvent;
+  object: InventoryObject;
+}
+
+export type InventoryMapResult = { ok: true; value: InventoryItemResult } | { ok: false; reason: string };
+
+function nz(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+type AttrValue = string | number | boolean | null | undefined;
+function attrs(values: Record<string, AttrValue>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') {
+      if (v.length > 0) out[k] = v;
+    } else if (typeof v === 'number') {
+      if (Number.isFinite(v)) out[k] = String(v);
+    } else out[k] = v ? 'true' : 'false';
+  }
+  return out;
+}
+
+/** RFC 3339 → epoch ms, null when absent or unusable. */
+export function rfc3339ToMs(v: string | null | undefined): number | null {
+  if (typeof v !== 'string' || v.length === 0) return null;
+  const ms = Date.parse(v);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
+}
+
+export function inventoryEventId(rawId: string, kind: string, scope: string | null, objectId: string): string {
+  return 'ant_inv_' + createHash('sha256').update(rawId).update('\0').update(kind).update('\0').update(scope ?? '').update('\0').update(objectId).digest('hex').slice(0, 32);
+}
+
+/** The owner of a key: its principal, else its creator, else unknown. */
+export function keyOwner(k: ApiKey): { id: string | null; kind: string | null; from: 'principal' | 'created_by' | null } {
+  const p = k.principal;
+  if (p) {
+    const sa = nz(p.service_account_id);
+    const user = nz(p.user_id);
+    if (p.type === 'service_account_actor' || (sa && !user)) {
+      if (sa) return { id: sa, kind: 'service_account', from: 'principal' };
+    } else if (user) return { id: user, kind: 'human', from: 'principal' };
+  }
+  const c = k.created_by;
+  const cid = nz(c?.id);
+  if (c && cid) return { id: cid, kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nz(c.type), from: 'created_by' };
+  return { id: null, kind: null, from: null };
+}
+
+/** The workspace a key belongs to (null for organisation-scoped keys). */
+export function keyWorkspace(k: ApiKey): string | null {
+  return nz(k.scope?.workspace_id) ?? nz(k.workspace_id);
+}
+
+const KEY_NOT_ACTIVE: Readonly<Record<string, Action>> = { inactive: 'deactivated', expired: 'deactivated', archived: 'revoked' };
+const INVITE_NOT_PENDING = new Set(['accepted', 'expired', 'deleted']);
+
+/** One inventory item → its event and its diff identity. Pure. */
+export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): InventoryMapResult {
+  const kind = KIND_OF[ctx.listing];
+  const fail = (error: z.ZodError): InventoryMapResult => ({ ok: false, reason: `${ctx.listing} item: ${formatIssues(error)}` });
+  const event = (
+    objectId: string,
+    d: {
+      category?: Category;
+      action?: Action;
+      tenant: string | null;
+      subject: { kind: SubjectKind; id: string; email?: string | null; name?: string | null };
+      credential?: Credential | null;
+      ocsf: number | null;
+      attributes: Record<string, AttrValue>;
+    },
+  ): MappedEvent => ({
+    event_id: inventoryEventId(ctx.rawId, kind, ctx.scope, objectId),
+    tenant_id: d.tenant,
+    category: d.category ?? 'inventory',
+    action: d.action ?? 'observed',
+    outcome: null,
+    subject: { kind: d.subject.kind, id: d.subject.id, email: d.subject.email ?? null, name: d.subject.name ?? null },
+    actor: null,
+    credential: d.credential ?? null,
+    occurred_at: ctx.receivedAt,
+    vendor_type: `inventory.${kind}`,
+    ocsf_class_uid: d.ocsf,
+    ocsf_activity_id: d.ocsf === null ? null : 1,
+    attributes: attrs({ inventory_kind: kind, ...d.attributes }),
+  });
+
+  switch (ctx.listing) {
+    case 'users': {
+      const r = UserSchema.safeParse(item);
+      if (!r.success) return fail(r.error);
+      const u = r.data;
+      const email = normalizeEmail(u.email);
+      const name = nz(u.name);
+      return {
+        ok: true,
+        value: {
+          event: event(u.id, { tenant: null, subject: { kind: 'human', id: u.id, email, name }, ocsf: USER_INVENTORY, attributes: { role: u.role, added_at: u.added_at } }),
+          object: { kind, scope: null, id: u.id, subject_kind: 'human', email, name },
+        },
+      };
+    }
+    case 'invites': {
+      const r = InviteSchema.safeParse(item);
+      if (!r.success) return fail(r.error);
+      const i = r.data;
+      const email = normalizeEmail(i.email);
+      const status = nz(i.status);
+      const done = status !== null && INVITE_NOT_PENDING.has(status);
+      return {
+        ok: true,
+        value: {
+          event: event(i.id, {
+            ...(done ? { category: 'account' as const, action: 'deactivated' as const } : {}),
+            tenant: null, subject: { kind: 'invite', id: i.id, email }, ocsf: USER_INVENTORY,
+            attributes: {
+              status, role: i.role, invited_at: i.invited_at, expires_at: i.expires_at, accepted_at: i.accepted_at,
+              rbac_group_ids: i.rbac_group_ids && i.rbac_group_ids.length > 0 ? i.rbac_group_ids.join(',') : null,
+            },
+          }),
+          object: { kind, scope: null, id: i.id, subject_kind: 'invite', email },
+        },
+      };
+    }
+    case 'api_keys': {
+      const r = ApiKeySchema.safeParse(item);
+      if (!r.success) return fail(r.error);
+      const k = r.data;
+      const owner = keyOwner(k);
+      const workspace = keyWorkspace(k);
+      const status = nz(k.status);
+      const notActive = status !== null ? KEY_NOT_ACTIVE[status] : undefined;
+      const name = nz(k.name);
+      return {
+        ok: true,
+        value: {
+          event: event(k.id, {
+            ...(notActive ? { category: 'credential' as const, action: notActive } : {}),
+            tenant: workspace,
+            subject: { kind: 'api_key', id: k.id, name },
+            credential: { id: k.id, kind: 'api_key', owner_id: owner.id, owner_kind: owner.kind, scopes: [], created_at: rfc3339ToMs(k.created_at), last_used_at: null },
+            ocsf: null,
+            attributes: {
+              status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nz(k.scope?.type) ?? (workspace ? 'workspace' : null),
+              owner_from: owner.from, created_by_id: k.created_by?.id, created_by_type: k.created_by?.type, principal_type: k.principal?.type,
+            },
+          }),
+          object: { kind, scope: null, id: k.id, subject_kind: 'api_key', name, credential_kind: 'api_key' },
+        },
+      };
+    }
+    case 'workspaces': {
+      const r = WorkspaceSchema.safeParse(item);
+      if (!r.success) return fail(r.error);
+      const w = r.data;
+      const name = nz(w.name);
+      return {
+        ok: true,
+        value: {
+          event: event(w.id, {
+            tenant: w.id, subject: { kind: 'project', id: w.id, name }, ocsf: null,
+            attributes: { status: nz(w.archived_at) ? 'archived' : 'active', created_at: w.created_at, archived_at: w.archived_at },
+          }),
+          object: { kind, scope: null, id: w.id, subject_kind: 'project', name },
+        },
+      };
+    }
+    case 'workspace_members': {
+      const r = WorkspaceMemberSchema.safeParse(item);
+      if (!r.success) return fail(r.error);
+      const m = r.data;
+      const workspace = ctx.scope ?? nz(m.workspace_id);
+      return {
+        ok: true,
+        value: {
+          event: event(m.user_id, {
+            tenant: workspace, subject: { kind: 'human', id: m.user_id }, ocsf: USER_INVENTORY,
+            attributes: { workspace_role: m.workspace_role, workspace_id: workspace },
+          }),
+          object: { kind, scope: ctx.scope, id: m.user_id, subject_kind: 'human' },
+        },
+      };
+    }
+    case 'service_accounts': {
+      const r = ServiceAccountSchema.safeParse(item);
+      if (!r.success) return fail(r.error);
+      const s = r.data;
+      const name = nz(s.name);
+      const archived = nz(s.archived_at) !== null;
+      return {
+        ok: true,
+        value: {
+          event: event(s.id, {
+            ...(archived ? { category: 'account' as const, action: 'deactivated' as const } : {}),
+            tenant: null, subject: { kind: 'service_account', id: s.id, name }, ocsf: USER_INVENTORY,
+            attributes: {
+              status: archived ? 'archived' : 'active', organization_role: s.organization_role, created_at: s.created_at,
+              created_by_actor_id: s.created_by_actor_id, archived_at: s.archived_at, archived_by_actor_id: s.archived_by_actor_id,
+            },
+          }),
+          object: { kind, scope: null, id: s.id, subject_kind: 'service_account', name },
+        },
+      };
+    }
+  }
+}
