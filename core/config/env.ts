@@ -19,6 +19,10 @@ export const EnvSchema = z.object({
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...] e.g. 127.0.0.1:9092')
     .optional(),
   KAFKA_PORT: port(9092),
+  PLANEWATCH_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, 'expected letters, digits, ".", "_" or "-" (it is prepended to Kafka topic names)')
+    .default(''),
   CLICKHOUSE_URL: z.url({ error: 'expected an http(s) URL of a ClickHouse server, e.g. http://localhost:8123' }).optional(),
 });
 

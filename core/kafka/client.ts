@@ -94,6 +94,10 @@ export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Produce
     createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
     maxInFlightRequests: 5,
+    // Retry forever (idempotence wants it) but never wait more than 2 s between tries: kafkajs's
+    // default backoff grows to 30 s, so after a broker outage a stuck send (and everything queued
+    // behind it in the collector) would wait that long after the broker is back.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2000 },
     ...opts,
   });
 }

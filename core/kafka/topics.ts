@@ -1,13 +1,19 @@
 // Every topic planewatch uses, in one place. Services meet only through these.
+//
+// PLANEWATCH_TOPIC_PREFIX namespaces them when several planewatch deployments share one Kafka
+// cluster (e.g. "staging." → "staging.planewatch.raw.v1"); every service of one deployment must
+// use the same prefix. Read once at start-up (validated in core/config/env.ts).
+const prefix = process.env.PLANEWATCH_TOPIC_PREFIX ?? '';
+
 export const TOPICS = {
   /** RawEnvelope: deliveries and fetched pages exactly as received (minus secrets). Key: envelope id (spreads load; order never matters, state is order-independent). */
-  raw: 'planewatch.raw.v1',
+  raw: `${prefix}planewatch.raw.v1`,
   /** IdentityEvent: normalized, plane-tagged facts. Key: source:tenant:subject, so one subject stays ordered. */
-  events: 'planewatch.events.v1',
+  events: `${prefix}planewatch.events.v1`,
   /** DeadLetter: anything a stage could not process, with the reason. */
-  dlq: 'planewatch.dlq.v1',
+  dlq: `${prefix}planewatch.dlq.v1`,
   /** Alert notifications, partitioned by finding fingerprint (issue: alerting). */
-  alerts: 'planewatch.alerts.v1',
+  alerts: `${prefix}planewatch.alerts.v1`,
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

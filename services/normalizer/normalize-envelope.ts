@@ -56,6 +56,7 @@ export function normalizeEnvelope(
       transport: envelope.transport,
       receivedAt: envelope.received_at,
       rawId: envelope.id,
+      connectionId: envelope.connection_id,
     });
   } catch (err) {
     return { events: [], deadLetters: [dead(`${envelope.source}: ${(err as Error).message}`, envelope.body)] };
@@ -63,7 +64,7 @@ export function normalizeEnvelope(
 
   const events: IdentityEvent[] = [];
   const deadLetters: DeadLetter[] = outcome.rejected.map((r) =>
-    dead(`${envelope.source}: ${r.reason}`, Buffer.from(JSON.stringify(r.item ?? null))),
+    dead(`${envelope.source}: ${r.reason}`, Buffer.from(safeJson(r.item ?? null))),
   );
   for (const mapped of outcome.events) {
     const { plane_keys, ...rest } = mapped;
@@ -79,7 +80,7 @@ export function normalizeEnvelope(
     };
     const checked = IdentityEventSchema.safeParse(candidate);
     if (checked.success) events.push(checked.data);
-    else deadLetters.push(dead(`${envelope.source} mapping produced an invalid event: ${describe(checked.error)}`, Buffer.from(JSON.stringify(candidate))));
+    else deadLetters.push(dead(`${envelope.source} mapping produced an invalid event: ${describe(checked.error)}`, Buffer.from(safeJson(candidate))));
   }
   return { events, deadLetters };
 }
@@ -91,4 +92,17 @@ function describe(error: z.ZodError): string {
 /** Kafka key of an identity event: one subject's events stay in one partition, in order. */
 export function eventKey(ev: IdentityEvent): string {
   return `${ev.source}:${ev.tenant_id ?? '-'}:${ev.subject.id}`;
+}
+
+/**
+ * JSON for a dead-letter payload that never throws: a rejected vendor item can be nested deeper
+ * than JSON.stringify's recursion allows (RangeError), and that must cost only this item its
+ * payload, not fail the envelope (fault-suite fix).
+ */
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'null';
+  } catch (err) {
+    return JSON.stringify({ unserializable: (err as Error).message });
+  }
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { rawEnvelopeId } from '../../core/events/raw-envelope.ts';
+import { TOPICS } from '../../core/kafka/topics.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -131,7 +132,7 @@ describe('signed WorkOS webhook to ClickHouse', () => {
       return r.length ? r : undefined;
     }, 'dead letter');
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ stage: 'normalizer', source: 'workos', origin_topic: 'planewatch.raw.v1' });
+    expect(dead[0]).toMatchObject({ stage: 'normalizer', source: 'workos', origin_topic: TOPICS.raw });
     expect(dead[0]!.reason).toMatch(/data\.id/);
     // The envelope itself is still kept as evidence.
     const raws = await t.query('SELECT id FROM raw_envelopes FINAL WHERE id = {raw:String}', { raw: rawId });

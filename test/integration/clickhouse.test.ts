@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseError } from '@clickhouse/client';
 import { createClickHouse, embeddedStatus, fromEnv, type ClickHouse } from '../../core/clickhouse/client.ts';
-import { migrate, MIGRATIONS_DIR, MigrationError } from '../../core/clickhouse/migrate.ts';
+import { migrate, MIGRATIONS_DIR, MigrationError, readMigrations } from '../../core/clickhouse/migrate.ts';
 import {
   decodeBody,
   deadLetterToRow,
@@ -73,7 +73,9 @@ beforeAll(async () => {
   ch = createClickHouse(fromEnv({}, dataDir));
   const applied = await migrate(ch.client);
   console.log(`chDB open + migrate: ${Date.now() - t0} ms; rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`);
-  expect(applied).toEqual(['0001']);
+  // Every shipped migration applies on an empty store, in order.
+  expect(applied).toEqual(readMigrations().map((m) => m.version));
+  expect(applied[0]).toBe('0001');
 });
 
 afterAll(async () => {
@@ -230,7 +232,8 @@ describe('migrate', () => {
     const applied = await rows<{ version: string; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
     );
-    expect(applied.map((r) => [r.version, r.name])).toEqual([['0001', 'events']]);
+    expect(applied.map((r) => [r.version, r.name])).toEqual(readMigrations().map((m) => [m.version, m.name]));
+    expect(applied[0]).toMatchObject({ version: '0001', name: 'events' });
     expect(applied[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
     const tables = await rows<{ name: string }>(
       "SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('identity_events', 'raw_envelopes', 'dead_letters') ORDER BY name",
