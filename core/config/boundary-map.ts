@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { PLANES } from '../events/identity-event.ts';
+import { DEFAULT_RATE_LIMIT } from '../http/rate-limit.ts';
 
 const duration = (fallback: string) =>
   z
@@ -27,6 +28,10 @@ export const PlaneSettingsSchema = z.strictObject({
   grace: duration('1h'),
   stale_after: duration('90d'),
   pre_departure_window: duration('7d'),
+  /** PW-SOURCE-SILENT: a push source (webhook, scim) of this plane is silent after this long without a delivery. */
+  silent_after: duration('24h'),
+  /** PW-SOURCE-SILENT: a polled source (poll, inventory) of this plane is silent after this many poll intervals without a delivery. */
+  silent_poll_factor: z.number({ error: 'expected a number of poll intervals, e.g. 3' }).positive('expected a number of poll intervals above 0').default(3),
 });
 export type PlaneSettings = z.infer<typeof PlaneSettingsSchema>;
 
@@ -54,11 +59,20 @@ export const ConnectionSchema = z
     api_key_env: envName.optional(),
     base_url: z.url({ error: 'expected an absolute URL such as https://api.openai.com/v1' }).optional(),
     poll_interval: duration('5m'),
+    /** How often a poll/inventory connection takes a complete inventory snapshot (vendors with inventories). */
+    inventory_interval: duration('1h'),
     /** Allowed clock difference for signed webhooks, both directions. */
     signature_tolerance: duration('3m'),
     plane: plane.optional(),
     authoritative_for: z.string().min(1).optional(),
     plane_rules: z.array(PlaneRuleSchema).default([]),
+    /** Per-connection token bucket of the collector / SCIM endpoints (core/http/rate-limit.ts); 429 + Retry-After beyond it. */
+    rate_limit: z
+      .strictObject({
+        per_second: z.number({ error: 'expected requests per second, e.g. 10000' }).positive('expected requests per second above 0'),
+        burst: z.number({ error: 'expected a whole number of requests, e.g. 20000' }).int('expected a whole number of requests').positive('expected a burst of at least 1'),
+      })
+      .default({ ...DEFAULT_RATE_LIMIT }),
   })
   .superRefine((c, ctx) => {
     if (c.transport === 'webhook' && !c.secret_env) {
@@ -71,6 +85,25 @@ export const LinkSchema = z.strictObject({
   email,
   accounts: z.array(z.string().regex(/^[a-z0-9_-]+:.+$/, 'expected "<connection or source>:<account id>"')).min(1),
 });
+
+/** Detection engine settings (docs/DETECTIONS.md). */
+export const DetectionSettingsSchema = z.strictObject({
+  /** A folder of the user's own detections (same format as detections/): <id>/detection.yaml + detection.sql. */
+  custom_dir: z.string().min(1).optional(),
+  /** How often the detector evaluates on its own (it also evaluates shortly after new events arrive). */
+  evaluate_every: duration('5m'),
+  /** Quiet time after new events before the detector evaluates (several sink batches make one evaluation). */
+  debounce: duration('5s'),
+  /** Vendors whose every human account is a directory account when the connection is authoritative (besides events carrying attributes.directory_id). */
+  directory_sources: z.array(z.string().min(1)).default(['okta', 'scim']),
+  /** Planes on which PW-NHI-HUMAN-ACTION applies (the application plane's own backend acts through API keys by design). */
+  nhi_planes: z.array(plane).default(['platform']),
+  /** Credential kinds whose vendor never reports use: never judged stale (never-used cannot be told from unreported). */
+  unobservable_credential_kinds: z.array(z.string().min(1)).default(['saml_certificate', 'scim_token']),
+  /** Built-in or custom detections to skip, by id. */
+  disabled: z.array(z.string().regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-STALE-CREDENTIAL')).default([]),
+});
+export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
 
 export const BoundaryMapSchema = z
   .strictObject({
@@ -88,6 +121,7 @@ export const BoundaryMapSchema = z
       .default({ corporate: [], customer: [] }),
     connections: z.array(ConnectionSchema).default([]),
     links: z.array(LinkSchema).default([]),
+    detections: DetectionSettingsSchema.default(DetectionSettingsSchema.parse({})),
   })
   .superRefine((m, ctx) => {
     const seen = new Map<string, number>();

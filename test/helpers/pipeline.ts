@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bootstrap, type Runtime } from '../../core/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
-import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
+import { startPipeline, type Pipeline, type PipelineOptions } from '../../services/all-in-one/pipeline.ts';
 
 export interface TestPipeline {
   rt: Runtime;
@@ -17,7 +17,19 @@ export interface TestPipeline {
   stop(): Promise<void>;
 }
 
-export async function startTestPipeline(opts: { configYaml: string; env?: Record<string, string>; brokers?: string[]; ackTimeoutMs?: number }): Promise<TestPipeline> {
+export interface TestPipelineOptions {
+  configYaml: string;
+  env?: Record<string, string>;
+  brokers?: string[];
+  ackTimeoutMs?: number;
+  /**
+   * The detector evaluates every detection after each batch; ingest tests leave it off (it would
+   * compete for the one embedded ClickHouse and slow every insert), detection tests turn it on.
+   */
+  detector?: PipelineOptions['detector'];
+}
+
+export async function startTestPipeline(opts: TestPipelineOptions): Promise<TestPipeline> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pw-e2e-'));
   const configPath = path.join(dataDir, 'planewatch.yaml');
   writeFileSync(configPath, opts.configYaml);
@@ -38,7 +50,7 @@ export async function startTestPipeline(opts: { configYaml: string; env?: Record
   });
   const apiToken = randomBytes(16).toString('hex');
   // Unique consumer groups: several test files share the broker, each with its own ClickHouse.
-  const pipeline = await startPipeline(rt, SOURCES, { apiToken, groupSuffix: path.basename(dataDir), ackTimeoutMs: opts.ackTimeoutMs });
+  const pipeline = await startPipeline(rt, SOURCES, { apiToken, groupSuffix: path.basename(dataDir), ackTimeoutMs: opts.ackTimeoutMs, detector: opts.detector ?? false });
   return {
     rt,
     pipeline,

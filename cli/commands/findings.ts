@@ -1,0 +1,68 @@
+// `planewatch findings [--status --detection --plane --format]` and `planewatch findings ack <fingerprint>`.
+// JSON output is an array of findings in the shape DESIGN.md defines (core/detections/findings.ts).
+// While planewatch runs, embedded ClickHouse belongs to that process: the list is read through its
+// local API (GET /api/v1/findings), and acknowledging needs planewatch stopped (or a ClickHouse
+// server via CLICKHOUSE_URL).
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { FindingsQuery, listFindings, type FindingJson } from '../../core/detections/findings.ts';
+import { acknowledgeFinding } from '../../core/detections/engine.ts';
+import { readRunInfo } from '../../core/run-file.ts';
+import { cliContext, fromRunningApi, withClickHouse } from '../context.ts';
+import { render, type Format } from '../output.ts';
+
+const COLUMNS = ['severity', 'detection', 'status', 'plane', 'tenant', 'subject_kind', 'subject_id', 'subject_email', 'first_seen', 'last_seen', 'fingerprint'];
+
+function flat(f: FindingJson): Record<string, unknown> {
+  return {
+    severity: f.severity, detection: f.detection, status: f.status, plane: f.plane, tenant: f.tenant, subject_kind: f.subject.kind, subject_id: f.subject.id,
+    subject_email: f.subject.email, first_seen: f.first_seen, last_seen: f.last_seen, fingerprint: f.fingerprint,
+    event_ids: f.evidence.event_ids.join(' '), raw_ids: f.evidence.raw_ids.join(' '),
+  };
+}
+
+export function registerFindingsCommand(program: Command): void {
+  const cmd = program
+    .command('findings')
+    .description('Show detection findings (open ones by default).')
+    .addOption(new Option('--status <status>', 'open (includes reopened), reopened, resolved, acknowledged or all').default('open'))
+    .option('--detection <id>', 'only this detection, e.g. PW-ORPHANED-ACCOUNT')
+    .addOption(new Option('--plane <plane>', 'only this plane').choices(['platform', 'application']))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .addHelpText('after', '\nExamples:\n  planewatch findings\n  planewatch findings --detection PW-DEPROV-OVERDUE --format json\n  planewatch findings ack 3f2a...\n')
+    .action(async (opts: { status: string; detection?: string; plane?: string; format: Format }) => {
+      const parsed = FindingsQuery.safeParse({ status: opts.status, detection: opts.detection, plane: opts.plane });
+      if (!parsed.success) {
+        process.stderr.write(`planewatch findings: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ')}\n`);
+        process.exit(2);
+      }
+      const ctx = cliContext();
+      const qs = new URLSearchParams(Object.entries(parsed.data).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      let rows: FindingJson[] | null;
+      try {
+        rows = await fromRunningApi<FindingJson[]>(ctx, `/api/v1/findings?${qs}`);
+      } catch (err) {
+        throw new Error(`${(err as Error).message} (planewatch is running and holds the store; its API must serve /api/v1/findings)`);
+      }
+      rows ??= await withClickHouse(ctx, (client) => listFindings(client, parsed.data));
+      if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else process.stdout.write(render(rows.map(flat), opts.format === 'table' ? COLUMNS : [...COLUMNS, 'event_ids', 'raw_ids'], opts.format));
+    });
+
+  cmd
+    .command('ack <fingerprint>')
+    .description('Acknowledge an open finding (incidents stay acknowledged; state findings until their condition clears).')
+    .option('--by <who>', 'who acknowledges (recorded with the finding)', process.env.USER ?? 'cli')
+    .action(async (fingerprint: string, opts: { by: string }) => {
+      if (!/^[0-9a-f]{32}$/.test(fingerprint)) {
+        process.stderr.write('planewatch findings ack: expected a 32-character hex fingerprint (see `planewatch findings`)\n');
+        process.exit(2);
+      }
+      const ctx = cliContext();
+      if (readRunInfo(ctx.dataDir) && !process.env.CLICKHOUSE_URL) {
+        throw new Error('planewatch is running and holds the embedded store: stop it first (or use a ClickHouse server via CLICKHOUSE_URL) to acknowledge');
+      }
+      const change = await withClickHouse(ctx, (client) => acknowledgeFinding(client, fingerprint, opts.by, Date.now()));
+      process.stdout.write(change ? `acknowledged ${fingerprint}\n` : `${fingerprint} is already acknowledged or resolved\n`);
+    });
+}

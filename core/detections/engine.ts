@@ -1,0 +1,239 @@
+// The evaluation engine: runs every detection's SQL against the derived state with the standard
+// parameters, turns rows into findings (stable fingerprints), diffs them with the current
+// findings and writes one evaluation's transitions atomically (see migrations/0006_findings.sql:
+// one insert tagged with the evaluation id, then the pw_evaluations row that makes it visible).
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { BoundaryMap } from '../config/boundary-map.ts';
+import { fromDateTime64, toDateTime64 } from '../clickhouse/rows.ts';
+import { DetectionRowSchema, type Detection, type DetectionRow } from './metadata.ts';
+import { detectionParams, paramsUsed, PARAM_TYPES, type DefaultPlaneOf, type DetectionParams } from './params.ts';
+import { acknowledge, diffFindings, fingerprintOf, type FindingChange, type FindingState, type Match } from './lifecycle.ts';
+
+export interface EngineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export class DetectionError extends Error {
+  constructor(readonly detection: string, message: string, options?: { cause?: unknown }) {
+    super(`${detection}: ${message}`, options);
+    this.name = 'DetectionError';
+  }
+}
+
+/** Runs one detection and validates its rows against the common shape. */
+export async function runDetection(client: ClickHouseClient, d: Detection, params: DetectionParams): Promise<DetectionRow[]> {
+  const unknown = paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES));
+  if (unknown.length) throw new DetectionError(d.id, `uses unknown parameter(s) ${unknown.join(', ')}; available: ${Object.keys(PARAM_TYPES).join(', ')}`);
+  let raw: Record<string, unknown>[];
+  try {
+    const rs = await client.query({ query: d.sql, query_params: params, format: 'JSONEachRow' });
+    raw = await rs.json<Record<string, unknown>>();
+  } catch (err) {
+    throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
+  }
+  return raw.map((r, i) => {
+    const parsed = DetectionRowSchema.safeParse(r);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DetectionError(d.id, `row ${i}: column ${issue.path.join('.') || '?'}: ${issue.message} (columns: subject_kind, subject_id, subject_email, plane, tenant, source, key, severity, event_ids, raw_ids, detail)`);
+    }
+    return parsed.data;
+  });
+}
+
+export interface EvaluateOptions {
+  detections: readonly Detection[];
+  map: BoundaryMap;
+  /** The evaluation's clock (epoch ms): detections compare against it, never against the wall clock. */
+  now: number;
+  defaultPlaneOf: DefaultPlaneOf;
+  log?: EngineLogger;
+  /** Wall clock for bookkeeping only (started/finished); default Date.now. */
+  wallClock?: () => number;
+}
+
+export interface EvaluationResult {
+  evaluationId: string;
+  version: number;
+  now: number;
+  matches: number;
+  changes: FindingChange[];
+  /** Detections whose query failed (their findings are left untouched). */
+  errors: { detection: string; message: string }[];
+}
+
+const FINDING_COLUMNS = `fingerprint, detection, kind, severity, status, resolution, plane, tenant, source, subject_kind, subject_id,
+  subject_email, toString(first_seen) AS first_seen, toString(last_seen) AS last_seen, toString(opened_at) AS opened_at,
+  if(resolved_at IS NULL, NULL, toString(resolved_at)) AS resolved_at, if(acknowledged_at IS NULL, NULL, toString(acknowledged_at)) AS acknowledged_at,
+  acknowledged_by, reopen_count, evidence_event_ids, evidence_raw_ids, detail, version, evaluation_id, transition`;
+
+interface FindingRow {
+  fingerprint: string; detection: string; kind: string; severity: string; status: string; resolution: string; plane: string; tenant: string;
+  source: string; subject_kind: string; subject_id: string; subject_email: string; first_seen: string; last_seen: string; opened_at: string;
+  resolved_at: string | null; acknowledged_at: string | null; acknowledged_by: string; reopen_count: number | string;
+  evidence_event_ids: string[]; evidence_raw_ids: string[]; detail: Record<string, string>; version: string | number; evaluation_id: string;
+  transition: string;
+}
+
+function rowToState(r: FindingRow): FindingState {
+  return {
+    fingerprint: r.fingerprint, detection: r.detection, kind: r.kind as FindingState['kind'], severity: r.severity as FindingState['severity'],
+    status: r.status as FindingState['status'], resolution: r.resolution as FindingState['resolution'], plane: r.plane, tenant: r.tenant,
+    source: r.source, subject_kind: r.subject_kind, subject_id: r.subject_id, subject_email: r.subject_email,
+    first_seen: fromDateTime64(r.first_seen), last_seen: fromDateTime64(r.last_seen), opened_at: fromDateTime64(r.opened_at),
+    resolved_at: r.resolved_at === null ? null : fromDateTime64(r.resolved_at),
+    acknowledged_at: r.acknowledged_at === null ? null : fromDateTime64(r.acknowledged_at),
+    acknowledged_by: r.acknowledged_by, reopen_count: Number(r.reopen_count), evidence_event_ids: r.evidence_event_ids,
+    evidence_raw_ids: r.evidence_raw_ids, detail: r.detail,
+  };
+}
+
+/** The committed latest version of every finding. */
+export async function readCurrentFindings(client: ClickHouseClient): Promise<Map<string, FindingState>> {
+  const rs = await client.query({
+    query: `SELECT ${FINDING_COLUMNS} FROM pw_findings
+            WHERE evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)
+            ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint`,
+    format: 'JSONEachRow',
+  });
+  const out = new Map<string, FindingState>();
+  for (const r of await rs.json<FindingRow>()) out.set(r.fingerprint, rowToState(r));
+  return out;
+}
+
+async function lastEvaluation(client: ClickHouseClient): Promise<{ version: number; now: number | null }> {
+  const rs = await client.query({
+    query: `SELECT max(version) AS v, toString(maxIf(evaluated_now, kind = 'evaluation')) AS n, countIf(kind = 'evaluation') AS c FROM pw_evaluations FINAL`,
+    format: 'JSONEachRow',
+  });
+  const [r] = await rs.json<{ v: string; n: string; c: string }>();
+  return { version: Number(r?.v ?? 0), now: r && Number(r.c) > 0 ? fromDateTime64(r.n) : null };
+}
+
+function findingToRow(c: FindingChange, evaluationId: string, version: number): Record<string, unknown> {
+  const f = c.finding;
+  const ts = (ms: number | null) => (ms === null ? null : toDateTime64(ms));
+  return {
+    fingerprint: f.fingerprint, version, evaluation_id: evaluationId, detection: f.detection, kind: f.kind, severity: f.severity,
+    status: f.status, transition: c.transition, resolution: f.resolution, plane: f.plane, tenant: f.tenant, source: f.source,
+    subject_kind: f.subject_kind, subject_id: f.subject_id, subject_email: f.subject_email, first_seen: ts(f.first_seen),
+    last_seen: ts(f.last_seen), opened_at: ts(f.opened_at), resolved_at: ts(f.resolved_at), acknowledged_at: ts(f.acknowledged_at),
+    acknowledged_by: f.acknowledged_by, reopen_count: f.reopen_count, evidence_event_ids: f.evidence_event_ids,
+    evidence_raw_ids: f.evidence_raw_ids, detail: f.detail,
+  };
+}
+
+/**
+ * Writes a set of changes as one unit: all finding rows in one insert, then the evaluation row
+ * that commits them. A crash before the second insert leaves the rows invisible to readers.
+ */
+async function commit(
+  client: ClickHouseClient,
+  kind: 'evaluation' | 'ack',
+  evaluationId: string,
+  version: number,
+  changes: readonly FindingChange[],
+  meta: { now: number; started: number; finished: number; detections: number; matches: number; errors: string[] },
+): Promise<void> {
+  if (changes.length) {
+    await client.insert({
+      table: 'pw_findings',
+      format: 'JSONEachRow',
+      values: changes.map((c) => findingToRow(c, evaluationId, version)),
+      clickhouse_settings: { insert_deduplication_token: `findings:${evaluationId}` },
+    });
+  }
+  await client.insert({
+    table: 'pw_evaluations',
+    format: 'JSONEachRow',
+    values: [{
+      evaluation_id: evaluationId, version, kind, evaluated_now: toDateTime64(meta.now), started_at: toDateTime64(meta.started),
+      finished_at: toDateTime64(meta.finished), detections: meta.detections, matches: meta.matches, transitions: changes.length,
+      published: changes.length ? 0 : 1, errors: meta.errors,
+    }],
+  });
+}
+
+/** Records when each configured connection was first seen (for never-delivering sources). */
+async function registerConnections(client: ClickHouseClient, map: BoundaryMap, now: number): Promise<void> {
+  const rows = map.connections.filter((c) => c.enabled).map((c) => ({ connection_id: c.id, first_configured: toDateTime64(now) }));
+  if (rows.length) await client.insert({ table: 'pw_connection_registry', format: 'JSONEachRow', values: rows });
+}
+
+/** Runs every detection once at `now` and commits the resulting finding transitions. */
+export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions): Promise<EvaluationResult> {
+  const wall = opts.wallClock ?? Date.now;
+  const started = wall();
+  const evaluationId = `eval-${toDateTime64(started).replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
+  await registerConnections(client, opts.map, opts.now);
+  const params = detectionParams(opts.map, opts.now, opts.defaultPlaneOf);
+  const matches: Match[] = [];
+  const ran = new Set<string>();
+  const errors: { detection: string; message: string }[] = [];
+  for (const d of opts.detections) {
+    try {
+      const rows = await runDetection(client, d, params);
+      for (const row of rows) matches.push({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
+      ran.add(d.id);
+    } catch (err) {
+      errors.push({ detection: d.id, message: (err as Error).message });
+      opts.log?.warn({ detection: d.id, err: (err as Error).message }, 'detection failed; its findings are left as they were');
+    }
+  }
+  const [current, last] = await Promise.all([readCurrentFindings(client), lastEvaluation(client)]);
+  const changes = diffFindings(current, matches, ran, opts.now, last.now);
+  const version = last.version + 1;
+  await commit(client, 'evaluation', evaluationId, version, changes, {
+    now: opts.now, started, finished: wall(), detections: ran.size, matches: matches.length, errors: errors.map((e) => e.message),
+  });
+  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: matches.length, transitions: changes.length, errors: errors.length }, 'detections evaluated');
+  return { evaluationId, version, now: opts.now, matches: matches.length, changes, errors };
+}
+
+/** Acknowledges an open finding (incidents stay acknowledged; state findings until they clear). */
+export async function acknowledgeFinding(
+  client: ClickHouseClient,
+  fingerprint: string,
+  by: string,
+  now: number,
+): Promise<FindingChange | null> {
+  const current = await readCurrentFindings(client);
+  const cur = current.get(fingerprint);
+  if (!cur) throw new Error(`no finding with fingerprint ${fingerprint}`);
+  const change = acknowledge(cur, by, now);
+  if (!change) return null;
+  const last = await lastEvaluation(client);
+  const id = `ack-${randomUUID()}`;
+  await commit(client, 'ack', id, last.version + 1, [change], { now, started: now, finished: now, detections: 0, matches: 0, errors: [] });
+  return change;
+}
+
+/** Committed evaluations whose transitions were not yet published to planewatch.alerts.v1. */
+export async function unpublishedEvaluations(client: ClickHouseClient): Promise<{ evaluationId: string; changes: FindingChange[] }[]> {
+  const rs = await client.query({
+    query: `SELECT evaluation_id FROM pw_evaluations FINAL WHERE published = 0 ORDER BY version`,
+    format: 'JSONEachRow',
+  });
+  const out: { evaluationId: string; changes: FindingChange[] }[] = [];
+  for (const { evaluation_id } of await rs.json<{ evaluation_id: string }>()) {
+    const fr = await client.query({
+      query: `SELECT ${FINDING_COLUMNS} FROM pw_findings WHERE evaluation_id = {id:String} ORDER BY fingerprint LIMIT 1 BY fingerprint`,
+      query_params: { id: evaluation_id },
+      format: 'JSONEachRow',
+    });
+    out.push({ evaluationId: evaluation_id, changes: (await fr.json<FindingRow>()).map((r) => ({ transition: r.transition as FindingChange['transition'], finding: rowToState(r) })) });
+  }
+  return out;
+}
+
+/** Marks an evaluation's transitions as published (a newer pw_evaluations row replaces the old). */
+export async function markPublished(client: ClickHouseClient, evaluationId: string): Promise<void> {
+  await client.command({
+    query: `INSERT INTO pw_evaluations (evaluation_id, version, kind, evaluated_now, started_at, finished_at, detections, matches, transitions, published, errors)
+            SELECT evaluation_id, version, kind, evaluated_now, started_at, finished_at, detections, matches, transitions, 1, errors
+            FROM pw_evaluations FINAL WHERE evaluation_id = {id:String}`,
+    query_params: { id: evaluationId },
+  });
+}

@@ -1,0 +1,143 @@
+// Pure parts of the detection engine: findings lifecycle, fingerprints, metadata validation,
+// standard parameters.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { acknowledge, diffFindings, fingerprintOf, type FindingState, type Match } from '../../../core/detections/lifecycle.ts';
+import { loadDetectionDir, loadDetections } from '../../../core/detections/metadata.ts';
+import { detectionParams, linkParams, paramsUsed, PARAM_TYPES } from '../../../core/detections/params.ts';
+import { validateBoundaryMap } from '../../../core/config/load.ts';
+import { ConfigError } from '../../../core/config/errors.ts';
+
+const row = (id: string, over: Partial<Match['row']> = {}): Match['row'] => ({
+  subject_kind: 'human', subject_id: id, subject_email: `${id}@acme.example`, plane: 'platform', tenant: '', source: 'openai', key: '', severity: '',
+  event_ids: ['e1'], raw_ids: ['r1'], detail: {}, ...over,
+});
+const match = (det: string, kind: 'state' | 'incident', r: Match['row']): Match => ({
+  detection: { id: det, kind, severity: 'high' }, row: r, fingerprint: fingerprintOf(det, r),
+});
+const asMap = (fs: FindingState[]) => new Map(fs.map((f) => [f.fingerprint, f]));
+
+describe('fingerprints', () => {
+  it('depend on detection, plane, source, tenant, subject and key only', () => {
+    const a = fingerprintOf('PW-X', row('u1'));
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(fingerprintOf('PW-X', row('u1', { event_ids: ['other'], subject_email: 'changed@x', detail: { a: 'b' } }))).toBe(a);
+    expect(fingerprintOf('PW-Y', row('u1'))).not.toBe(a);
+    expect(fingerprintOf('PW-X', row('u1', { tenant: 't' }))).not.toBe(a);
+    expect(fingerprintOf('PW-X', row('u1', { key: 'period-2' }))).not.toBe(a);
+  });
+});
+
+describe('findings lifecycle', () => {
+  const ran = new Set(['PW-S', 'PW-I']);
+  it('opens, updates on new evidence only, resolves, reopens (state findings)', () => {
+    const opened = diffFindings(new Map(), [match('PW-S', 'state', row('u1'))], ran, 1000, null);
+    expect(opened.map((c) => [c.transition, c.finding.status, c.finding.first_seen, c.finding.severity])).toEqual([['opened', 'open', 1000, 'high']]);
+    const f1 = opened[0]!.finding;
+    expect(diffFindings(asMap([f1]), [match('PW-S', 'state', row('u1'))], ran, 2000, 1000)).toEqual([]);
+    const upd = diffFindings(asMap([f1]), [match('PW-S', 'state', row('u1', { event_ids: ['e2', 'e1'], severity: 'critical' }))], ran, 2000, 1000);
+    expect(upd.map((c) => [c.transition, c.finding.evidence_event_ids, c.finding.severity, c.finding.last_seen])).toEqual([['updated', ['e1', 'e2'], 'critical', 2000]]);
+    const res = diffFindings(asMap([f1]), [], ran, 3000, 2500);
+    expect(res.map((c) => [c.transition, c.finding.status, c.finding.resolution, c.finding.resolved_at, c.finding.last_seen])).toEqual([['resolved', 'resolved', 'cleared', 3000, 2500]]);
+    const re = diffFindings(asMap([res[0]!.finding]), [match('PW-S', 'state', row('u1'))], ran, 4000, 3000);
+    expect(re.map((c) => [c.transition, c.finding.status, c.finding.reopen_count, c.finding.opened_at, c.finding.first_seen])).toEqual([['reopened', 'reopened', 1, 4000, 1000]]);
+  });
+  it('keeps acknowledged incidents, retracts unacknowledged incidents whose facts changed', () => {
+    const [o] = diffFindings(new Map(), [match('PW-I', 'incident', row('u2'))], ran, 1000, null);
+    const acked = acknowledge(o!.finding, 'me', 1500)!;
+    expect(acked.finding).toMatchObject({ status: 'acknowledged', acknowledged_by: 'me', acknowledged_at: 1500 });
+    expect(acknowledge(acked.finding, 'me', 1600)).toBeNull();
+    expect(diffFindings(asMap([acked.finding]), [], ran, 2000, 1000)).toEqual([]);
+    expect(diffFindings(asMap([o!.finding]), [], ran, 2000, 1000).map((c) => [c.transition, c.finding.resolution])).toEqual([['resolved', 'retracted']]);
+  });
+  it('never resolves the findings of a detection whose query failed in this evaluation', () => {
+    const [o] = diffFindings(new Map(), [match('PW-S', 'state', row('u3'))], ran, 1000, null);
+    expect(diffFindings(asMap([o!.finding]), [], new Set(['PW-I']), 2000, 1000)).toEqual([]);
+  });
+  it('merges rows of one fingerprint deterministically (union of evidence, highest severity)', () => {
+    const a = match('PW-S', 'state', row('u4', { event_ids: ['b'], raw_ids: ['rb'] }));
+    const b = match('PW-S', 'state', row('u4', { event_ids: ['a'], raw_ids: ['ra'], severity: 'critical' }));
+    const one = diffFindings(new Map(), [a, b], ran, 1000, null);
+    const two = diffFindings(new Map(), [b, a], ran, 1000, null);
+    expect(one).toEqual(two);
+    expect(one.map((c) => [c.finding.evidence_event_ids, c.finding.severity])).toEqual([[['a', 'b'], 'critical']]);
+  });
+});
+
+describe('detection metadata', () => {
+  function folder(id: string, meta: string, sql = 'SELECT 1') {
+    const root = mkdtempSync(path.join(tmpdir(), 'pw-det-'));
+    const dir = path.join(root, id);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'detection.yaml'), meta);
+    writeFileSync(path.join(dir, 'detection.sql'), sql);
+    return { root, dir };
+  }
+  const META = 'id: ACME-TEST\ntitle: t\nseverity: high\nplanes: [platform]\nkind: state\ndescription: d\nremediation: r\n';
+  it('loads the built-ins with their mappings', () => {
+    const all = loadDetections();
+    expect(all).toHaveLength(14);
+    for (const d of all) expect(d.mappings.nist_csf.length + d.mappings.soc2.length).toBeGreaterThan(0);
+    expect(all.find((d) => d.id === 'PW-ORPHANED-ACCOUNT')?.mappings.owasp_nhi).toEqual(['NHI1:2025 Improper Offboarding']);
+  });
+  it('names the file and field of a bad metadata value', () => {
+    const { dir } = folder('ACME-TEST', META.replace('severity: high', 'severity: severe'));
+    expect(() => loadDetectionDir(dir, 'custom')).toThrow(ConfigError);
+    expect(() => loadDetectionDir(dir, 'custom')).toThrow(/detection\.yaml[\s\S]*severity: expected one of info, low, medium, high, critical/);
+    const bad = folder('ACME-TEST', META + 'colour: blue\n');
+    expect(() => loadDetectionDir(bad.dir, 'custom')).toThrow(/colour/);
+  });
+  it('refuses several statements, a non-query, a folder/id mismatch, and a custom id clashing with a built-in', () => {
+    expect(() => loadDetectionDir(folder('ACME-TEST', META, 'SELECT 1; DROP TABLE x').dir, 'custom')).toThrow(/exactly one SELECT/);
+    expect(() => loadDetectionDir(folder('ACME-TEST', META, 'DROP TABLE x').dir, 'custom')).toThrow(/must be a query/);
+    expect(() => loadDetectionDir(folder('OTHER-NAME', META).dir, 'custom')).toThrow(/does not match its folder/);
+    const clash = folder('PW-STALE-CREDENTIAL', META.replace('ACME-TEST', 'PW-STALE-CREDENTIAL'));
+    expect(() => loadDetections({ customDir: clash.root })).toThrow(/duplicate detection id PW-STALE-CREDENTIAL/);
+    const ok = folder('ACME-TEST', META);
+    expect(loadDetections({ customDir: ok.root, disabled: ['PW-SOURCE-SILENT'] }).map((d) => d.id)).toContain('ACME-TEST');
+    expect(loadDetections({ customDir: ok.root, disabled: ['PW-SOURCE-SILENT'] }).map((d) => d.id)).not.toContain('PW-SOURCE-SILENT');
+  });
+  it('every built-in uses only the standard parameters', () => {
+    for (const d of loadDetections()) expect(paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES)), d.id).toEqual([]);
+  });
+});
+
+describe('standard parameters', () => {
+  const map = validateBoundaryMap({
+    planes: { platform: { deprovision_sla: '12h', silent_after: '6h' }, application: { silent_poll_factor: 4 } },
+    domains: { corporate: ['Acme.Example'] },
+    connections: [
+      { id: 'hook', vendor: 'workos', transport: 'webhook', secret_env: 'S', plane: 'platform' },
+      { id: 'poller', vendor: 'openai', transport: 'poll', api_key_env: 'K', poll_interval: '10m' },
+      { id: 'off', vendor: 'workos', transport: 'webhook', secret_env: 'S2', enabled: false },
+    ],
+    links: [
+      { email: 'Ann@Acme.example', accounts: ['openai:user-1', 'workos:u2'] },
+      { email: 'bob@acme.example', accounts: ['openai:user-1'] },
+    ],
+  }, 'test');
+  it('binds thresholds per plane, silence per connection, links and domains', () => {
+    const p = detectionParams(map, Date.UTC(2026, 2, 1, 12, 0, 0, 7), () => 'application');
+    expect(p).toMatchObject({
+      now: '2026-03-01 12:00:00.007', now_ms: Date.UTC(2026, 2, 1, 12, 0, 0, 7),
+      sla_platform_ms: 12 * 3_600_000, sla_application_ms: 24 * 3_600_000, grace_platform_ms: 3_600_000, stale_application_ms: 90 * 86_400_000,
+      predeparture_platform_ms: 7 * 86_400_000, corporate_domains: ['acme.example'], customer_domains: [],
+      conn_ids: ['hook', 'poller'], conn_planes: ['platform', 'application'], conn_transports: ['webhook', 'poll'],
+      conn_silent_ms: [6 * 3_600_000, 4 * 10 * 60_000],
+      link_refs: ['openai:user-1', 'workos:u2'], link_emails: ['ann@acme.example', 'ann@acme.example'], link_conflicts: ['openai:user-1'],
+      directory_sources: ['okta', 'scim'], nhi_planes: ['platform'], unobservable_kinds: ['saml_certificate', 'scim_token'],
+    });
+    expect(linkParams(map).conflicts).toEqual(['openai:user-1']);
+  });
+  it('validates the detections block and names the key', () => {
+    expect(() => validateBoundaryMap({ detections: { evaluate_every: 'soon' } }, 'x.yaml')).toThrow(/detections\.evaluate_every/);
+    expect(() => validateBoundaryMap({ detections: { nhi_planes: ['moon'] } }, 'x.yaml')).toThrow(/detections\.nhi_planes/);
+    expect(() => validateBoundaryMap({ detections: { typo: 1 } }, 'x.yaml')).toThrow(/typo/);
+    expect(validateBoundaryMap({}, 'x').detections).toEqual({
+      evaluate_every: 300_000, debounce: 5_000, directory_sources: ['okta', 'scim'], nhi_planes: ['platform'],
+      unobservable_credential_kinds: ['saml_certificate', 'scim_token'], disabled: [],
+    });
+  });
+});
