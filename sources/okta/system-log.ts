@@ -224,6 +224,7 @@ export async function* systemLogPages(ctx: PollContext, limit = PAGE_LIMIT): Asy
   }
   const contentType = systemLogContentType(oktaOrgHost(base));
   const headers = { authorization: oktaAuthorization(ctx.apiKey), accept: 'application/json' };
+  ctx.log.debug({ scheme: oktaAuthScheme(ctx.apiKey), from: cp.next ? 'next link' : `since ${cp.since}` }, 'Okta System Log walk');
   let cursorReset = false;
   for (;;) {
     const url = cp.next ?? firstPageUrl(base, cp.since, limit);

@@ -122,7 +122,7 @@ describe('backfill', () => {
       cwd: REPO,
       env: {
         PATH: process.env.PATH ?? '', PLANEWATCH_DATA_DIR: t.dataDir, PLANEWATCH_CONFIG: path.join(t.dataDir, 'planewatch.yaml'), PLANEWATCH_LOG_LEVEL: 'silent',
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', TEST_OPENAI_HIST_KEY: KEY,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', PLANEWATCH_TOPIC_PREFIX: process.env.PLANEWATCH_TOPIC_PREFIX ?? '', TEST_OPENAI_HIST_KEY: KEY,
       },
     });
     expect(stdout).toBe(`${CONN}: 2 pages, 3 items published\n`);
