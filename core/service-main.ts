@@ -12,6 +12,12 @@ export function runService(opts: BootstrapOptions, start: (rt: Runtime) => Promi
       if (stopping) return;
       stopping = true;
       rt.log.info({ signal }, 'stopping');
+      // Bounded shutdown: whatever hangs (a broker that never answers), the process is gone within
+      // 30 s; anything not committed by then is redelivered on the next start (at-least-once).
+      setTimeout(() => {
+        rt.log.error({ signal }, 'shutdown did not finish within 30 s; exiting');
+        process.exit(1);
+      }, 30_000).unref();
       await running.stop().catch((err: unknown) => rt.log.error({ err }, 'stop failed'));
       await rt.close();
       process.exit(0);

@@ -8,9 +8,12 @@ import { Option } from 'commander';
 import { FindingsQuery, listFindings, type FindingJson } from '../../core/detections/findings.ts';
 import { acknowledgeFinding } from '../../core/detections/engine.ts';
 import { readRunInfo } from '../../core/run-file.ts';
-import { cliContext, fromRunningApi, withClickHouse } from '../context.ts';
+import { cliContext, withClickHouse } from '../context.ts';
+import { apiOrStore, parseTime } from './query-common.ts';
+import { filterFindings } from '../../services/api/routes/query.ts';
 import { render, type Format } from '../output.ts';
 
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 const COLUMNS = ['severity', 'detection', 'status', 'plane', 'tenant', 'subject_kind', 'subject_id', 'subject_email', 'first_seen', 'last_seen', 'fingerprint'];
 
 function flat(f: FindingJson): Record<string, unknown> {
@@ -28,25 +31,29 @@ export function registerFindingsCommand(program: Command): void {
     .addOption(new Option('--status <status>', 'open (includes reopened), reopened, resolved, acknowledged or all').default('open'))
     .option('--detection <id>', 'only this detection, e.g. PW-ORPHANED-ACCOUNT')
     .addOption(new Option('--plane <plane>', 'only this plane').choices(['platform', 'application']))
+    .addOption(new Option('--severity <severity>', 'only this severity').choices(SEVERITIES))
+    .option('--since <time>', 'only findings last seen at or after this time (ISO 8601)')
+    .option('--tenant <tenant>', 'only this tenant')
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when a listed finding has this severity or a higher one (for scripts and CI)').choices(SEVERITIES))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .addHelpText('after', '\nExamples:\n  planewatch findings\n  planewatch findings --detection PW-DEPROV-OVERDUE --format json\n  planewatch findings ack 3f2a...\n')
-    .action(async (opts: { status: string; detection?: string; plane?: string; format: Format }) => {
+    .addHelpText('after', '\nExamples:\n  planewatch findings\n  planewatch findings --detection PW-DEPROV-OVERDUE --format json\n  planewatch findings --severity critical --since 2026-07-01\n  planewatch findings --fail-on high || echo "high or critical findings are open"\n  planewatch findings ack 3f2a...\n\nExit codes: 0 ok, 1 failure, 2 bad usage, 3 findings at or above --fail-on.\n')
+    .action(async (opts: { status: string; detection?: string; plane?: string; severity?: string; since?: string; tenant?: string; failOn?: string; format: Format }) => {
       const parsed = FindingsQuery.safeParse({ status: opts.status, detection: opts.detection, plane: opts.plane });
       if (!parsed.success) {
         process.stderr.write(`planewatch findings: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ')}\n`);
         process.exit(2);
       }
+      const since = opts.since === undefined ? undefined : parseTime('findings', 'since', opts.since);
       const ctx = cliContext();
-      const qs = new URLSearchParams(Object.entries(parsed.data).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      let rows: FindingJson[] | null;
-      try {
-        rows = await fromRunningApi<FindingJson[]>(ctx, `/api/v1/findings?${qs}`);
-      } catch (err) {
-        throw new Error(`${(err as Error).message} (planewatch is running and holds the store; its API must serve /api/v1/findings)`);
-      }
-      rows ??= await withClickHouse(ctx, (client) => listFindings(client, parsed.data));
+      const all = await apiOrStore<FindingJson[]>(ctx, '/api/v1/findings', { status: parsed.data.status, detection: parsed.data.detection, plane: parsed.data.plane },
+        (client) => listFindings(client, parsed.data), true);
+      const rows = filterFindings(all, { severity: opts.severity, since, tenant: opts.tenant }, null);
       if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else process.stdout.write(render(rows.map(flat), opts.format === 'table' ? COLUMNS : [...COLUMNS, 'event_ids', 'raw_ids'], opts.format));
+      if (opts.failOn !== undefined) {
+        const bar = SEVERITIES.indexOf(opts.failOn as (typeof SEVERITIES)[number]);
+        if (rows.some((f) => SEVERITIES.indexOf(f.severity as (typeof SEVERITIES)[number]) <= bar)) process.exitCode = 3;
+      }
     });
 
   cmd

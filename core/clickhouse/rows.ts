@@ -15,7 +15,11 @@ import type { DeadLetter } from '../events/dead-letter.ts';
  */
 export function toDateTime64(ms: number): string {
   if (!Number.isSafeInteger(ms)) throw new RangeError(`not an epoch-millisecond integer: ${ms}`);
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const iso = new Date(ms).toISOString();
+  // 'YYYY-MM-DDTHH:MM:SS.mmmZ' for years 0000-9999 (two slices instead of two replaces: this runs
+  // 2-4 times per stored event); extended years (±YYYYYY-…) keep the general form.
+  if (iso.length === 24) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  return iso.replace('T', ' ').replace('Z', '');
 }
 
 /** The reverse of toDateTime64, for values read back as `'YYYY-MM-DD HH:MM:SS[.fff]'` (UTC). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { PLANES } from '../events/identity-event.ts';
 import { DEFAULT_RATE_LIMIT } from '../http/rate-limit.ts';
+import { AlertsSettingsSchema } from '../alerts/config.ts';
 
 const duration = (fallback: string) =>
   z
@@ -105,6 +106,19 @@ export const DetectionSettingsSchema = z.strictObject({
 });
 export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
 
+/** Scopes of API tokens (services/api/auth.ts): one per read surface. */
+export const API_SCOPES = ['findings', 'lag', 'people', 'credentials', 'evidence', 'export', 'events', 'status', 'boundaries'] as const;
+
+/** A read-API bearer token: its value comes only from the named environment variable. */
+export const ApiTokenSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]+$/, 'expected a token name of a-z, 0-9, _ and -'),
+  token_env: envName,
+  scopes: z.array(z.enum(API_SCOPES, { error: () => `expected one of ${API_SCOPES.join(', ')}` })).min(1),
+  /** Limits the token to this tenant's application-plane data (findings, people, credentials, evidence). */
+  tenant: z.string().min(1).optional(),
+});
+export type ApiTokenConfig = z.infer<typeof ApiTokenSchema>;
+
 export const BoundaryMapSchema = z
   .strictObject({
     planes: z
@@ -122,6 +136,9 @@ export const BoundaryMapSchema = z
     connections: z.array(ConnectionSchema).default([]),
     links: z.array(LinkSchema).default([]),
     detections: DetectionSettingsSchema.default(DetectionSettingsSchema.parse({})),
+    /** Alerting: channels, routes, quiet hours, delivery (docs/ALERTS.md). */
+    alerts: AlertsSettingsSchema.default(AlertsSettingsSchema.parse({})),
+    api: z.strictObject({ tokens: z.array(ApiTokenSchema).default([]) }).default({ tokens: [] }),
   })
   .superRefine((m, ctx) => {
     const seen = new Map<string, number>();

@@ -36,3 +36,33 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
   });
 }
+
+/**
+ * Deepest JSON nesting a pushed body may have. Vendor payloads nest a dozen levels at most; a body
+ * nested tens of thousands of levels deep (cheap to send: 1 MB of "[") parses fine with
+ * JSON.parse but overflows the stack of every recursive walk after it (secret redaction, mapping,
+ * JSON.stringify of a dead letter) — the fuzz suite found it answering 500 (test/fuzz/). The
+ * collector and the SCIM service refuse such bodies with 400 before anything walks them.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** True when the JSON (or JSON-lines) text nests arrays/objects deeper than `max`. O(n), no parsing. */
+export function jsonDepthExceeds(body: Uint8Array, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    }
+  }
+  return false;
+}

@@ -38,9 +38,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     rt.log.info({ signal }, 'stopping');
+    // Bounded shutdown: whatever hangs (a broker that never answers), the process is gone within
+    // 30 s; anything not committed by then is redelivered on the next start (at-least-once).
+    setTimeout(() => {
+      rt.log.error({ signal }, 'shutdown did not finish within 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
+    const stopStarted = Date.now();
     clearRunInfo(rt.dataDir);
     await pipeline.stop().catch((err: unknown) => rt.log.error({ err }, 'pipeline stop failed'));
     await rt.close();
+    rt.log.info({ signal, ms: Date.now() - stopStarted }, 'stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -11,10 +11,27 @@ import { rawEnvelopePublisher } from '../collector/publish.ts';
 import { startNormalizer } from '../normalizer/normalizer.ts';
 import { startSink, type RunningSink } from '../sink/sink.ts';
 import { createApiHandler } from '../api/api.ts';
+import { resolveApiTokens } from '../api/auth.ts';
+import { createScimHandler, SCIM_PREFIX } from '../scim/handler.ts';
+import { scimEnvelopePublisher } from '../scim/publish.ts';
+import { clickhouseScimStore } from '../scim/store.ts';
+import { startPollRunner, type PollRunner } from '../../core/poller/runner.ts';
+import { ClickHousePollerStore } from '../../core/poller/store.ts';
+import { kafkaPollPublishers } from '../../core/poller/publish.ts';
+import { startDetector, type RunningDetector } from '../detector/detector.ts';
+import { startAlerter, type RunningAlerter } from '../alerter/alerter.ts';
+import { sendError } from '../../core/http/respond.ts';
+import { openFindingsFrom, registerOpenFindings } from '../../core/metrics.ts';
 
 export interface Pipeline {
   url: string;
   sink: RunningSink;
+  /** The API poll runner (enabled poll/inventory connections whose vendor has a poller), or null when there are none. */
+  poller: PollRunner | null;
+  /** The detector (evaluates detections, publishes finding transitions), or null when disabled. */
+  detector: RunningDetector | null;
+  /** The alerter (finding transitions → channels), or null when no alert channel is configured or it is disabled. */
+  alerter: RunningAlerter | null;
   stop(): Promise<void>;
 }
 
@@ -25,6 +42,12 @@ export interface PipelineOptions {
   /** Bearer token for the local read API (the CLI finds it in the data dir). */
   apiToken?: string;
   groupSuffix?: string;
+  /** Where pollers read api_key_env values (default process.env). */
+  pollerEnv?: NodeJS.ProcessEnv;
+  /** Detector: false = do not run it; `now` = its evaluation clock (default Date.now). */
+  detector?: false | { now?: () => number };
+  /** Alerter: false = do not run it; else runs when `alerts.channels` is not empty. `env` = where channel URLs/keys are read (default process.env); `now` defaults to the detector's clock. */
+  alerter?: false | { now?: () => number; env?: NodeJS.ProcessEnv };
 }
 
 export async function startPipeline(rt: Runtime, sources: Readonly<Record<string, SourceModule>>, opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -46,10 +69,43 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
     ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
   });
-  const api = opts.apiToken ? createApiHandler({ clickhouse: rt.clickhouse, token: opts.apiToken, log: rt.log.child({ service: 'api' }) }) : null;
+  const api = opts.apiToken
+    ? createApiHandler({ clickhouse: rt.clickhouse, token: opts.apiToken, log: rt.log.child({ service: 'api' }), map: rt.config.map, sources, tokens: resolveApiTokens(rt.config.map, opts.pollerEnv ?? process.env) })
+    : null;
 
+  const scim = createScimHandler({
+    map: rt.config.map,
+    secrets: rt.secrets,
+    store: clickhouseScimStore(rt.clickhouse),
+    publish: scimEnvelopePublisher(rt.producer),
+    log: rt.log.child({ service: 'scim' }),
+    maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
+    ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
+  });
+
+  // Graceful shutdown (stop()): once draining, new requests (on kept-alive connections) get 503 +
+  // Retry-After and `connection: close`; requests already in flight finish (a delivery still gets
+  // its answer after its Kafka acknowledgement) before the connections are closed.
+  let draining = false;
+  let inFlight = 0;
+  let onIdle: (() => void) | null = null;
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    if (draining) {
+      req.resume();
+      return sendError(res, 503, 'shutting_down', 'planewatch is shutting down; retry later', { 'retry-after': '5', connection: 'close' });
+    }
+    inFlight++;
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      inFlight--;
+      if (inFlight === 0) onIdle?.();
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
     if (api && req.url?.startsWith('/api/')) return api(req, res);
+    if (req.url?.startsWith(SCIM_PREFIX)) return scim(req, res);
     return collector(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -61,14 +117,57 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+  // API pollers publish through the same acks=all path as the collector, then checkpoint in ClickHouse.
+  const pollLog = rt.log.child({ service: 'poller' });
+  const poller = rt.config.map.connections.some((c) => c.enabled && (c.transport === 'poll' || c.transport === 'inventory'))
+    ? startPollRunner({ map: rt.config.map, sources, publishers: kafkaPollPublishers(rt.producer), store: new ClickHousePollerStore(rt.clickhouse), log: pollLog, env: opts.pollerEnv })
+    : null;
+
+  // Detector: evaluates on a schedule and after new events; finding transitions go to planewatch.alerts.v1.
+  const detector = opts.detector === false ? null : await startDetector({
+    clickhouse: rt.clickhouse, map: rt.config.map, log: rt.log.child({ service: 'detector' }), kafka: rt.kafka, producer: rt.producer,
+    groupId: opts.groupSuffix ? `planewatch-detector-${opts.groupSuffix}` : undefined, now: opts.detector?.now,
+    defaultPlaneOf: (vendor) => sources[vendor]?.defaultPlane ?? 'application',
+  });
+  // planewatch_open_findings on /metrics: the latest version of each finding, open or reopened.
+  const stopOpenFindings = detector ? registerOpenFindings(openFindingsFrom(rt.clickhouse)) : () => undefined;
+
+  // Alerter: planewatch.alerts.v1 → webhook / Slack / PagerDuty / log, once per transition and channel.
+  const alerter = opts.alerter === false || rt.config.map.alerts.channels.length === 0 ? null : await startAlerter({
+    kafka: rt.kafka, producer: rt.producer, clickhouse: rt.clickhouse, map: rt.config.map, log: rt.log.child({ service: 'alerter' }),
+    env: opts.alerter?.env, now: opts.alerter?.now ?? (opts.detector ? opts.detector.now : undefined),
+    groupId: opts.groupSuffix ? `planewatch-alerter-${opts.groupSuffix}` : undefined,
+  });
+
   return {
     url,
     sink,
+    poller,
+    detector,
+    alerter,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+      // 1. Stop accepting: no new connections, 503 for new requests on open ones.
+      draining = true;
+      stopOpenFindings();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // 2. Drain: in-flight requests finish (bounded by the ack timeout plus a margin), while the
+      //    poller and the detector stop (a page in flight is acknowledged and checkpointed first).
+      const drained = new Promise<void>((resolve) => {
+        if (inFlight === 0) return resolve();
+        onIdle = resolve;
       });
+      let drainTimer: NodeJS.Timeout | undefined;
+      await Promise.all([
+        Promise.race([drained, new Promise<void>((resolve) => { drainTimer = setTimeout(resolve, (opts.ackTimeoutMs ?? 10_000) + 5000); })]),
+        detector?.stop(),
+        poller?.stop(),
+      ]);
+      await alerter?.stop();
+      clearTimeout(drainTimer);
+      server.closeAllConnections();
+      await closed;
+      // 3. Consumers finish their current batch, commit it and leave their groups.
       await normalizer.stop();
       await sink.stop();
     },

@@ -25,5 +25,15 @@ runService({ service: 'collector', knownVendors: KNOWN_VENDORS, needClickHouse: 
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
   await new Promise<void>((resolve) => server.listen(rt.env.PLANEWATCH_HTTP_PORT, rt.env.PLANEWATCH_HTTP_HOST, resolve));
   rt.log.info({ host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT }, 'collector listening');
-  return { stop: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
+  // Graceful stop: no new connections, idle ones closed, in-flight deliveries (waiting for their
+  // Kafka acknowledgement) get their answer — up to the ack timeout — before the rest are closed.
+  return {
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), 15_000);
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
 });

@@ -5,14 +5,21 @@
 import { runService } from '../../core/service-main.ts';
 import { KNOWN_VENDORS, SOURCES } from '../../sources/registry.ts';
 import { startDetector } from './detector.ts';
+import { startOpsServer } from '../../core/http/ops-server.ts';
+import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
+import { openFindingsFrom, registerOpenFindings } from '../../core/metrics.ts';
 
-runService({ service: 'detector', knownVendors: KNOWN_VENDORS, needSecrets: false }, (rt) =>
-  startDetector({
+runService({ service: 'detector', knownVendors: KNOWN_VENDORS, needSecrets: false }, async (rt) => {
+  const detector = await startDetector({
     clickhouse: rt.clickhouse,
     map: rt.config.map,
     log: rt.log,
     kafka: rt.kafka,
     producer: rt.producer,
     defaultPlaneOf: (vendor) => SOURCES[vendor]?.defaultPlane ?? 'application',
-  }),
-);
+  });
+  // /healthz, /readyz, /metrics (planewatch_open_findings by detection) on PLANEWATCH_HTTP_PORT.
+  const stopOpenFindings = registerOpenFindings(openFindingsFrom(rt.clickhouse));
+  const ops = await startOpsServer({ host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT, readiness: readinessOf({ kafka: kafkaCheck(rt.kafka), clickhouse: clickhouseCheck(rt.clickhouse) }), log: rt.log });
+  return { stop: async () => { stopOpenFindings(); await ops.stop(); await detector.stop(); } };
+});

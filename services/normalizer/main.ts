@@ -3,7 +3,12 @@
 import { runService } from '../../core/service-main.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startNormalizer } from './normalizer.ts';
+import { startOpsServer } from '../../core/http/ops-server.ts';
+import { kafkaCheck, readinessOf } from '../../core/readiness.ts';
 
-runService({ service: 'normalizer', knownVendors: KNOWN_VENDORS, needClickHouse: false, needSecrets: false }, (rt) =>
-  startNormalizer({ kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources: SOURCES, log: rt.log }),
-);
+runService({ service: 'normalizer', knownVendors: KNOWN_VENDORS, needClickHouse: false, needSecrets: false }, async (rt) => {
+  const normalizer = await startNormalizer({ kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources: SOURCES, log: rt.log });
+  // /healthz, /readyz, /metrics on PLANEWATCH_HTTP_PORT (consumer lag, batch sizes, DLQ counts).
+  const ops = await startOpsServer({ host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT, readiness: readinessOf({ kafka: kafkaCheck(rt.kafka) }), log: rt.log });
+  return { stop: async () => { await ops.stop(); await normalizer.stop(); } };
+});

@@ -8,8 +8,10 @@ import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS, CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
 import { rawEnvelopeCodec, identityEventCodec, deadLetterCodec } from '../../core/avro/codecs.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
-import { deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
-import { deadLetters as dlqMetric, normalizedEvents } from '../../core/metrics.ts';
+import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
+import { batchMessages, deadLetters as dlqMetric, normalizedEvents } from '../../core/metrics.ts';
+import { trackConsumerLag } from '../../core/kafka/lag.ts';
+import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
 import { eventKey, normalizeEnvelope } from './normalize-envelope.ts';
 
 export interface NormalizerOptions {
@@ -21,6 +23,14 @@ export interface NormalizerOptions {
   groupId?: string;
   now?: () => number;
 }
+
+/**
+ * Largest encoded IdentityEvent the normalizer publishes. One event is one fact about one identity
+ * (a few KB at most); anything far larger is a vendor payload gone wrong (a huge attribute), and
+ * publishing it could exceed the broker's message.max.bytes, which would fail the whole batch on
+ * every retry and stop the partition. Such an event goes to the DLQ instead, with the reason.
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -38,7 +48,9 @@ export function normalizeMessages(
   const events: Message[] = [];
   const dlq: Message[] = [];
   const counts = new Map<string, number>();
-  const pushDead = (dl: DeadLetter) => {
+  const pushDead = (full: DeadLetter) => {
+    // Bounded, so a dead letter can always be published (see boundedDeadLetter).
+    const dl = boundedDeadLetter(full);
     dlq.push({ key: dl.raw_id ?? dl.id, value: deadLetterCodec.encode(dl) });
     dlqMetric.inc({ stage: dl.stage, source: dl.source ?? 'unknown' });
   };
@@ -57,9 +69,34 @@ export function normalizeMessages(
       });
       continue;
     }
-    const result = normalizeEnvelope(envelope, map, sources, origin, now);
+    const deadOf = (reason: string, payload: Buffer): DeadLetter => ({
+      id: deadLetterId('normalizer', reason, payload, envelope.id),
+      stage: 'normalizer', reason, source: envelope.source, connection_id: envelope.connection_id, raw_id: envelope.id,
+      origin_topic: topic, origin_partition: partition, origin_offset: m.offset, payload, failed_at: now,
+    });
+    // Fault-suite fix: anything a mapping throws past normalizeEnvelope (e.g. a RangeError from a
+    // pathologically deep body) used to escape this loop, fail the whole batch on every retry and
+    // stop the partition. It is now this envelope's dead letter; the batch goes on.
+    let result;
+    try {
+      result = normalizeEnvelope(envelope, map, sources, origin, now);
+    } catch (err) {
+      pushDead(deadOf(`normalizer failed on this envelope: ${(err as Error)?.message ?? String(err)}`, envelope.body));
+      continue;
+    }
     for (const ev of result.events) {
-      events.push({ key: eventKey(ev), value: identityEventCodec.encode(ev) });
+      let value: Buffer;
+      try {
+        value = identityEventCodec.encode(ev);
+      } catch (err) {
+        pushDead(deadOf(`${envelope.source}: event ${ev.event_id} could not be encoded as an IdentityEvent: ${(err as Error).message}`, Buffer.from(safeJson(ev))));
+        continue;
+      }
+      if (value.length > MAX_EVENT_BYTES) {
+        pushDead(deadOf(`${envelope.source}: event ${ev.event_id} is ${value.length} bytes encoded, above the ${MAX_EVENT_BYTES}-byte limit of one identity event`, Buffer.from(safeJson(ev))));
+        continue;
+      }
+      events.push({ key: eventKey(ev), value });
       const k = `${ev.source}|${ev.plane}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
@@ -84,11 +121,14 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     partitionsConsumedConcurrently: 2,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      batchMessages.observe({ stage: 'normalizer', topic: batch.topic }, batch.messages.length);
       const { events, dlq, counts } = normalizeMessages(batch.messages, batch.topic, batch.partition, opts.map, opts.sources, now());
       const topicMessages = [];
       if (events.length) topicMessages.push({ topic: TOPICS.events, messages: events });
       if (dlq.length) topicMessages.push({ topic: TOPICS.dlq, messages: dlq });
-      if (topicMessages.length) await opts.producer.sendBatch({ acks: -1, topicMessages });
+      // Bounded requests (core/kafka/send-bounded.ts): one request for a big batch's whole output
+      // could exceed the broker's message.max.bytes and fail on every retry (fault-suite fix).
+      if (topicMessages.length) await sendBatchBounded(opts.producer, topicMessages, { acks: -1 });
       for (const [k, n] of counts) {
         const [source, plane] = k.split('|') as [string, string];
         normalizedEvents.inc({ source, plane }, n);
@@ -101,9 +141,19 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     },
   });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.normalizer }, 'normalizer consuming planewatch.raw.v1');
+  const stopLag = trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
   return {
     stop: async () => {
+      await stopLag();
       await consumer.disconnect();
     },
   };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'null';
+  } catch (err) {
+    return JSON.stringify({ unserializable: (err as Error).message });
+  }
 }

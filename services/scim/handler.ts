@@ -289,6 +289,12 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
       // The parser's message quotes the input (which may hold a password): never pass it on.
       throw invalidSyntax('body: not valid JSON');
     }
+    // Fault-suite fix (test/fuzz/scim.test.ts): JSON may escape a lone UTF-16 surrogate ("\ud800"),
+    // which is not Unicode. Such a string reached the state write after the change event was
+    // already published, ClickHouse refused it ("missing second part of surrogate pair") on every
+    // retry, and the client got 503 forever while events and state disagreed. Refused here, first.
+    const bad = illFormedString(parsed);
+    if (bad !== null) throw invalidValue(`${bad}: not valid Unicode (a lone UTF-16 surrogate)`);
     const { value, stripped } = stripPasswords(parsed);
     return { value, passwordSupplied: stripped };
   }
@@ -685,4 +691,25 @@ function resourceTypeResource(rt: ResourceTypeDef, base: string): Obj & { id: st
     schemaExtensions: rt.extensions.map((e) => ({ schema: e.schema.id, required: e.required })),
     meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/${rt.name}` },
   };
+}
+
+/** Path of the first key or string that is not well-formed UTF-16 (a lone surrogate), or null. Depth is bounded by MAX_JSON_DEPTH. */
+function illFormedString(v: unknown, where = 'body'): string | null {
+  const ok = (t: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(t);
+  if (typeof v === 'string') return ok(v) ? null : where;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = illFormedString(v[i], `${where}[${i}]`);
+      if (r) return r;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (!ok(k)) return `${where} (a member name)`;
+      const r = illFormedString(x, `${where}.${k.slice(0, 40)}`);
+      if (r) return r;
+    }
+  }
+  return null;
 }

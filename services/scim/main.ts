@@ -7,6 +7,7 @@ import { runService } from '../../core/service-main.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
 import { sendJson } from '../../core/http/respond.ts';
+import { registry } from '../../core/metrics.ts';
 import { createScimHandler, SCIM_PREFIX } from './handler.ts';
 import { scimEnvelopePublisher } from './publish.ts';
 import { clickhouseScimStore } from './store.ts';
@@ -28,6 +29,13 @@ runService({ service: 'scim', knownVendors: KNOWN_VENDORS }, async (rt) => {
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       void readiness().then((r) => sendJson(res, r.ready ? 200 : 503, r));
+      return;
+    }
+    if (path === '/metrics') {
+      void registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      });
       return;
     }
     sendJson(res, 404, { error: { status: 404, code: 'not_found', message: `no such endpoint: ${path}` } });

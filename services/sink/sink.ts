@@ -8,9 +8,11 @@ import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TOPICS, CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
 import { deadLetterCodec, identityEventCodec, rawEnvelopeCodec } from '../../core/avro/codecs.ts';
-import { deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
+import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
 import { deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow } from '../../core/clickhouse/rows.ts';
-import { deadLetters as dlqMetric, sinkInsertFailures, sinkRows } from '../../core/metrics.ts';
+import { batchMessages, deadLetters as dlqMetric, sinkInsertFailures, sinkInsertSeconds, sinkRows } from '../../core/metrics.ts';
+import { trackConsumerLag } from '../../core/kafka/lag.ts';
+import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
 
 export interface SinkOptions {
   kafka: Kafka;
@@ -58,11 +60,13 @@ export function convertBatch(topic: string, partition: number, messages: KafkaMe
       else rows.push(deadLetterToRow(deadLetterCodec.decode(value)));
     } catch (err) {
       const reason = `sink could not decode a ${topic} message: ${(err as Error).message}`;
-      const dl: DeadLetter = {
+      // Bounded (boundedDeadLetter): an undecodable message can be as large as the broker allows,
+      // and an unpublishable dead letter would stop this partition's sink for good.
+      const dl: DeadLetter = boundedDeadLetter({
         id: deadLetterId('sink', reason, value, `${topic}/${partition}/${m.offset}`),
         stage: 'sink', reason, source: null, connection_id: null, raw_id: null,
         origin_topic: topic, origin_partition: partition, origin_offset: m.offset, payload: value, failed_at: now,
-      };
+      });
       // A broken message on the DLQ topic itself is stored directly rather than re-queued in a loop.
       if (topic === TOPICS.dlq) rows.push(deadLetterToRow(dl));
       else undecodable.push(dl);
@@ -97,18 +101,21 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
       const last = batch.messages[batch.messages.length - 1]!.offset;
       const { rows, undecodable } = convertBatch(batch.topic, batch.partition, batch.messages, now());
       const token = `${batch.topic}:${batch.partition}:${first}-${last}`;
+      batchMessages.observe({ stage: 'sink', topic: batch.topic }, batch.messages.length);
 
       let delay = backoff0;
       for (;;) {
         if (!isRunning() || isStale() || stopping) return; // uncommitted: redelivered later
         try {
           if (undecodable.length) {
-            await opts.producer.sendBatch({
-              acks: -1,
-              topicMessages: [{ topic: TOPICS.dlq, messages: undecodable.map((dl) => ({ key: dl.id, value: deadLetterCodec.encode(dl) })) }],
-            });
+            // Bounded requests: many dead letters of one batch must not exceed the broker's limit together.
+            await sendBatchBounded(opts.producer, [{ topic: TOPICS.dlq, messages: undecodable.map((dl) => ({ key: dl.id, value: deadLetterCodec.encode(dl) })) }], { acks: -1 });
           }
-          if (rows.length) await insertRows(opts.clickhouse, table, rows, token);
+          if (rows.length) {
+            const started = process.hrtime.bigint();
+            await insertRows(opts.clickhouse, table, rows, token);
+            sinkInsertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9);
+          }
           break;
         } catch (err) {
           sinkInsertFailures.inc({ table });
@@ -129,10 +136,12 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
     },
   });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.sink }, 'sink consuming events, raw envelopes and dead letters');
+  const stopLag = trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.sink, [TOPICS.events, TOPICS.raw, TOPICS.dlq]);
   return {
     health,
     stop: async () => {
       stopping = true;
+      await stopLag();
       await consumer.disconnect();
     },
   };

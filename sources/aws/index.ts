@@ -6,6 +6,7 @@ import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapCloudTrailRecord } from './map.ts';
 import { describeValue, EventBridgeSchema, formatIssues, isCloudTrailDetailType, LogFileSchema } from './payloads.ts';
 import { verifyAwsRequest } from './auth.ts';
+import { redactAwsBody } from './redact.ts';
 import { awsSamples } from './samples.ts';
 
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -56,6 +57,8 @@ export const awsWebhook: WebhookHandler = {
   verify: verifyAwsRequest,
   keepHeaders: ['content-type', 'user-agent'],
   checkBody: checkAwsBody,
+  /** Temporary credentials (sessionToken) and other key material never reach the raw envelope (redact.ts). */
+  redactBody: redactAwsBody,
 };
 
 /**
@@ -90,3 +93,4 @@ export const aws: SourceModule = {
 export { mapCloudTrailRecord, MAPPED_EVENT_NAMES } from './map.ts';
 export { parseCloudTrailDate, parseJavaDate } from './dates.ts';
 export { verifyAwsRequest } from './auth.ts';
+export { redactAwsBody } from './redact.ts';

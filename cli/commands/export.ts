@@ -1,0 +1,44 @@
+// `planewatch export`: the audit evidence for a period — every person deprovisioned in it, with,
+// per plane, their accounts/credentials, how many were removed, the lag of the last removal and
+// whether the plane's SLA was met (SOC 2 CC6.2 / CC6.3). CSV (default) or JSON, to stdout or --out.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { leavers, type LeaverRow } from '../../core/queries/audit-export.ts';
+import { toCsv } from '../../core/queries/csv.ts';
+import { EXPORT_COLUMNS } from '../../services/api/routes/query.ts';
+import { cliContext } from '../context.ts';
+import { apiOrStore, defaultPlaneOf, iso, parsePeriod, type PeriodOptions } from './query-common.ts';
+
+interface ExportData {
+  period: { from: string; to: string };
+  now: string;
+  leavers: LeaverRow[];
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description('Audit export for a period: every leaver with their deprovisioning lag on each plane against the SLA (SOC 2 CC6.2/CC6.3).')
+    .option('--from <date>', 'start of the period (ISO 8601, inclusive)')
+    .option('--to <date>', 'end of the period (ISO 8601, exclusive; default: now)')
+    .option('--quarter <YYYYQn>', 'the period is this calendar quarter (UTC), e.g. 2026Q2')
+    .option('--now <time>', 'judge pending removals as overdue at this time (default: now)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .addHelpText('after', '\nExamples:\n  planewatch export --quarter 2026Q2 > leavers-2026Q2.csv\n  planewatch export --from 2026-01-01 --to 2026-07-01 --format json --out h1.json\n')
+    .action(async (opts: PeriodOptions & { format: 'csv' | 'json'; out?: string }) => {
+      const p = parsePeriod('export', opts, 90);
+      const ctx = cliContext();
+      const data = await apiOrStore<ExportData>(ctx, '/api/v1/export', { from: iso(p.from), to: iso(p.to), now: iso(p.now) }, async (client) => ({
+        period: { from: iso(p.from), to: iso(p.to) },
+        now: iso(p.now),
+        leavers: await leavers(client, ctx.config.map, p, defaultPlaneOf),
+      }));
+      const text = opts.format === 'json' ? JSON.stringify(data, null, 2) + '\n' : toCsv(data.leavers as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
+      if (opts.out) {
+        writeFileSync(opts.out, text);
+        process.stderr.write(`wrote ${data.leavers.length} rows to ${opts.out}\n`);
+      } else process.stdout.write(text);
+    });
+}
