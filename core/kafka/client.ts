@@ -179,3 +179,16 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Retry policy for the pipeline's consumers: keep retrying through a broker outage (at most 2 s
+ * between tries) instead of giving up and crashing the consumer, which would leave a stage idle
+ * after the broker is back. Offsets are only committed after output is durable, so a retry never
+ * skips anything.
+ */
+export const CONSUMER_RETRY = {
+  retries: Number.MAX_SAFE_INTEGER,
+  initialRetryTime: 100,
+  maxRetryTime: 2000,
+  restartOnFailure: async () => true,
+} as const;

@@ -19,6 +19,7 @@
 // planewatch.alerts.v1 as transition 'escalated' keyed by fingerprint, so the partition owner
 // delivers them through the same dedup path (two instances publishing the same escalation → one
 // notification).
+import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -186,7 +187,7 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
     return due.length;
   }
 
-  const consumer: Consumer = opts.kafka.consumer({ groupId: opts.groupId ?? ALERTER_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+  const consumer: Consumer = opts.kafka.consumer({ groupId: opts.groupId ?? ALERTER_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000, retry: { ...CONSUMER_RETRY } });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.alerts], fromBeginning: true });
   await consumer.run({

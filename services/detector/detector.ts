@@ -10,6 +10,7 @@
 // - Alerts are at least once: an evaluation's transitions are committed in ClickHouse first, then
 //   published (acks=all), then the evaluation is marked published. Transitions of a committed but
 //   unpublished evaluation (a crash in between) are published before the next evaluation.
+import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -118,7 +119,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
 
   let consumer: Consumer | null = null;
   if (opts.kafka) {
-    consumer = opts.kafka.consumer({ groupId: opts.groupId ?? DETECTOR_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+    consumer = opts.kafka.consumer({ groupId: opts.groupId ?? DETECTOR_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000, retry: { ...CONSUMER_RETRY } });
     await consumer.connect();
     await consumer.subscribe({ topics: [TOPICS.events], fromBeginning: false });
     await consumer.run({

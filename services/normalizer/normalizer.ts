@@ -6,6 +6,7 @@ import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS, CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
+import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import { rawEnvelopeCodec, identityEventCodec, deadLetterCodec } from '../../core/avro/codecs.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
 import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
@@ -111,6 +112,7 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     groupId: opts.groupId ?? CONSUMER_GROUPS.normalizer,
     maxBytesPerPartition: 4 * 1024 * 1024,
     sessionTimeout: 30_000,
+    retry: { ...CONSUMER_RETRY },
     heartbeatInterval: 3000,
   });
   await consumer.connect();

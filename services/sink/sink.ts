@@ -7,6 +7,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TOPICS, CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
+import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import { deadLetterCodec, identityEventCodec, rawEnvelopeCodec } from '../../core/avro/codecs.ts';
 import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
 import { deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow } from '../../core/clickhouse/rows.ts';
@@ -86,6 +87,7 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
     groupId: opts.groupId ?? CONSUMER_GROUPS.sink,
     maxBytesPerPartition: 8 * 1024 * 1024,
     sessionTimeout: 30_000,
+    retry: { ...CONSUMER_RETRY },
     heartbeatInterval: 3000,
   });
   await consumer.connect();

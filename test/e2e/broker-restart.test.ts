@@ -97,8 +97,8 @@ describe('broker restart during ingest', () => {
         { ids },
       );
       return r.length === N ? r : undefined;
-    }, `all ${N} events in ClickHouse`, 90_000, 500);
+    }, `all ${N} events in ClickHouse`, 150_000, 500);
     expect(rows.every((r) => r.n === '1')).toBe(true);
     expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids));
-  }, 240_000);
+  }, 330_000);
 });
