@@ -18,6 +18,9 @@ import { startLocalBroker, type LocalBroker } from '../../core/kafka/broker.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startFaultPipeline, type FaultPipeline } from './helpers.ts';
+import { BatchingProducer } from '../../core/kafka/batching-producer.ts';
+import { ensureTopics } from '../../core/kafka/client.ts';
+import { TOPICS } from '../../core/kafka/topics.ts';
 
 const run = randomUUID().slice(0, 8);
 const SECRET = `whsec_limits_${run}`;
@@ -37,8 +40,11 @@ connections:
   });
 }, 180_000);
 
+let pipelineStopped = false;
+
 afterAll(async () => {
-  await t?.stop();
+  if (pipelineStopped) await t?.rt.close();
+  else await t?.stop();
   await broker?.stop();
 });
 
@@ -73,5 +79,45 @@ describe('a broker with a small message.max.bytes', () => {
       return r.length === 25 ? r : undefined;
     }, 'the 25 accepted events', 90_000);
     expect(rows.every((r) => r.n === '1')).toBe(true);
+  }, 180_000);
+});
+
+describe('the batching producer on that broker', () => {
+  it('never merges queued messages into a request the broker refuses', async () => {
+    const topic = `${TOPICS.raw}.limits-${run}`;
+    await ensureTopics(t.rt.kafka, [{ topic, numPartitions: 1 }]);
+    const batching = new BatchingProducer(t.rt.producer, { maxInFlight: 1 });
+    // 24 sends of 200 KB queued at once: the first goes alone, the other 23 (4.6 MB) wait for it.
+    const results = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => batching.send(topic, [{ key: String(i), value: Buffer.alloc(200_000, 0x61 + (i % 26)) }])));
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'acked' : String((r.reason as Error).message)))).toEqual(Array.from({ length: 24 }, () => 'acked'));
+    const admin = t.rt.kafka.admin();
+    await admin.connect();
+    const [p0] = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    expect(p0!.high).toBe('24');
+  }, 120_000);
+});
+
+describe('graceful stop with deliveries waiting for the broker', () => {
+  it('answers every delivery already received before it closes the connections (none is cut off)', async () => {
+    await broker.stop();
+    // Five deliveries now wait for a Kafka acknowledgement that cannot come yet.
+    const inFlight = Array.from({ length: 5 }, (_, i) => {
+      const b = body(100 + i, 100);
+      return fetch(`${t.pipeline.url}/webhooks/workos/wk`, { method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) }, body: b })
+        .then(async (res) => { await res.arrayBuffer(); return res.status; }, (err: unknown) => `cut off: ${String((err as { cause?: Error }).cause?.message ?? err)}`);
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const stopping = t.pipeline.stop();
+    pipelineStopped = true;
+    // New connections are refused while the old ones drain.
+    const late = await fetch(`${t.pipeline.url}/healthz`).then((r) => r.status, () => 'refused');
+    expect(late).toBe('refused');
+    await new Promise((r) => setTimeout(r, 1000));
+    await broker.restart();
+    const answers = await Promise.all(inFlight);
+    await stopping;
+    // Acknowledged late (202) or timed out waiting (503 + Retry-After): an answer either way.
+    expect(answers.every((a) => a === 202 || a === 503), JSON.stringify(answers)).toBe(true);
   }, 180_000);
 });

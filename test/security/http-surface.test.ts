@@ -275,6 +275,7 @@ describe('metrics', () => {
     // Traffic first, so labelled series exist: a delivery through the pipeline to ClickHouse.
     const body = JSON.stringify({ ...(JSON.parse(sampleBody('workos')) as object), id: `event_metrics_${run}` });
     expect((await call('POST', `/webhooks/workos/${conn('workos')}`, { 'content-type': 'application/json', ...validAuth('workos', body) }, body)).status).toBe(202);
+    expect((await call('POST', `/webhooks/workos/${conn('workos')}`, { 'content-type': 'application/json', ...wrongAuth('workos', body) }, body)).status).toBe(401);
     await waitFor(async () => ((await t.query('SELECT 1 FROM identity_events FINAL WHERE event_id = {id:String}', { id: `event_metrics_${run}` })).length ? true : undefined), 'the delivery stored');
     const text = await waitFor(async () => {
       const m = (await call('GET', '/metrics')).text;

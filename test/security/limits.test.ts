@@ -82,3 +82,21 @@ describe('consumer lag', () => {
       .toEqual([{ topic: 't', partition: 0, lag: 10 }, { topic: 't', partition: 1, lag: 30 }, { topic: 't', partition: 2, lag: 0 }]);
   });
 });
+
+describe('bounded produce requests', () => {
+  it('cuts a batch into consecutive requests of at most maxBytes, keeps order, and sends a single larger message alone', async () => {
+    const { boundedRequests } = await import('../../core/kafka/send-bounded.ts');
+    const m = (key: string, bytes: number) => ({ key, value: Buffer.alloc(bytes) });
+    const requests = boundedRequests([
+      { topic: 'events', messages: [m('a', 400), m('b', 400), m('c', 400)] },
+      { topic: 'dlq', messages: [m('d', 2000), m('e', 10)] },
+    ], 1000);
+    expect(requests.map((r) => r.map((tm) => `${tm.topic}:${tm.messages.map((x) => x.key).join('')}`))).toEqual([
+      ['events:ab'],
+      ['events:c'],
+      ['dlq:d'],
+      ['dlq:e'],
+    ]);
+    expect(boundedRequests([], 1000)).toEqual([]);
+  });
+});
