@@ -19,8 +19,13 @@ export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   return out.length > 0 ? out : '(body)';
 }
 
+export interface FormatIssuesOptions {
+  /** An `invalid_value` issue (enum, literal) as `expected …` without zod's "Invalid option:" lead-in. */
+  bareInvalidValue?: boolean;
+}
+
 /** Issues joined by '; ', each `path: expected X, received Y`. */
-export function formatIssues(error: z.ZodError, prefix = ''): string {
+export function formatIssues(error: z.ZodError, prefix = '', options: FormatIssuesOptions = {}): string {
   return error.issues
     .map((issue) => {
       const path = joinPath(prefix, issue.path);
@@ -29,10 +34,25 @@ export function formatIssues(error: z.ZodError, prefix = ''): string {
         what = issue.message.replace(/^Invalid input:\s*/, '').replace(/^expected record\b/, 'expected object');
       } else if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) {
         what = 'expected non-empty string, received empty string';
+      } else if (issue.code === 'invalid_value' && options.bareInvalidValue) {
+        what = issue.message.replace(/^Invalid (option|input):\s*/, '');
       } else {
         what = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
       }
       return `${path}: ${what}`;
+    })
+    .join('; ');
+}
+
+/**
+ * The plainer form the Admin API pollers (OpenAI, Anthropic) use: `a.b.0: <zod message>` per issue,
+ * dotted path, `(root)` for the value itself, joined by '; '.
+ */
+export function formatIssuesDotted(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.');
+      return `${path || '(root)'}: ${i.message}`;
     })
     .join('; ');
 }

@@ -30,8 +30,9 @@
 // is replaced by one that cannot, the service accounts of the last snapshot are reported removed
 // once; the log line says the listing was not available.
 import Anthropic from '@anthropic-ai/sdk';
-import { PageError, type InventoryPage, type PollContext, type PollerModule } from '../../core/sources/poller.ts';
+import type { InventoryPage, PollContext, PollerModule } from '../../core/sources/poller.ts';
 import { PollAuthError, PollHttpError } from '../../core/poller/fetch.ts';
+import { lastItemCursor, parseListPage as parseVendorListPage, sdkTransport, walkListing, type SdkCall } from '../../core/poller/page-walker.ts';
 import { formatIssues, ListPageSchema, WorkspaceSchema, type ListPage } from './payloads.ts';
 import { mapInventoryItem, type Listing } from './map.ts';
 import { redactKeyHints } from './redact.ts';
@@ -40,33 +41,9 @@ export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const PAGE_LIMIT = 100;
 
-/** Content type of an inventory page envelope: the listing and its scope travel with the bytes. */
-export function inventoryContentType(listing: Listing, scope: string | null): string {
-  return `application/json; planewatch-listing=${listing}${scope ? `; planewatch-scope=${scope}` : ''}`;
-}
-
-/** `planewatch-listing` / `planewatch-scope` parameters of a content type. */
-export function listingOf(contentType: string | null): { listing: string | null; scope: string | null } {
-  const out = { listing: null as string | null, scope: null as string | null };
-  for (const part of (contentType ?? '').split(';').slice(1)) {
-    const [k, v] = part.split('=').map((s) => s.trim());
-    if (k === 'planewatch-listing' && v) out.listing = v;
-    if (k === 'planewatch-scope' && v) out.scope = v;
-  }
-  return out;
-}
-
 /** Parses a list page; throws PageError for anything that is not `{data: [...]}` JSON. */
 export function parseListPage(body: Buffer, what: string): ListPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new PageError(`${what}: body is not valid JSON (${(err as Error).message})`, body);
-  }
-  const parsed = ListPageSchema.safeParse(json);
-  if (!parsed.success) throw new PageError(`${what}: not a list page: ${formatIssues(parsed.error)}`, body);
-  return parsed.data;
+  return parseVendorListPage(body, what, ListPageSchema, formatIssues);
 }
 
 export type CursorStyle = 'after_id' | 'page';
@@ -75,19 +52,17 @@ export type CursorStyle = 'after_id' | 'page';
 export function nextCursor(page: ListPage, style: CursorStyle): string | null {
   if (style === 'page') return page.has_more === false ? null : page.next_page ?? null;
   if (page.has_more !== true) return null;
-  if (page.last_id) return page.last_id;
-  const last = page.data[page.data.length - 1];
-  return last && typeof last === 'object' && typeof (last as { id?: unknown }).id === 'string' ? (last as { id: string }).id : null;
+  return lastItemCursor(page);
 }
 
 interface Sdk {
   org: Anthropic['beta']['organization'];
   /** The exact bytes of one SDK list call's response. */
-  bytes(call: { asResponse(): Promise<Response> }): Promise<Buffer>;
+  bytes(call: SdkCall): Promise<Buffer>;
 }
 
 function sdk(ctx: PollContext): Sdk {
-  let lastFetchError: unknown = null;
+  const transport = sdkTransport(ctx);
   const client = new Anthropic({
     apiKey: ctx.apiKey,
     baseURL: ctx.baseUrl,
@@ -95,57 +70,33 @@ function sdk(ctx: PollContext): Sdk {
     timeout: 10 * 60_000,
     logLevel: 'off',
     defaultHeaders: { 'x-api-key': ctx.apiKey, authorization: null, 'anthropic-version': ANTHROPIC_VERSION },
-    fetch: async (url: string | URL | Request, init?: RequestInit) => {
-      try {
-        return await ctx.fetch(url instanceof Request ? url.url : url, init);
-      } catch (err) {
-        lastFetchError = err;
-        throw err;
-      }
-    },
+    fetch: transport.fetch,
   });
-  return {
-    org: client.beta.organization,
-    async bytes(call) {
-      lastFetchError = null;
-      try {
-        const res = await call.asResponse();
-        return Buffer.from(await res.arrayBuffer());
-      } catch (err) {
-        throw lastFetchError ?? err;
-      }
-    },
-  };
+  return { org: client.beta.organization, bytes: transport.bytes };
 }
 
 /** Walks one listing page by page; every item must be identifiable or the page is malformed. */
-async function* listing(
+function listing(
   api: Sdk,
   name: Listing,
   scope: string | null,
   style: CursorStyle,
-  call: (cursor: string | null) => { asResponse(): Promise<Response> },
+  call: (cursor: string | null) => SdkCall,
   onItems?: (items: unknown[]) => void,
 ): AsyncGenerator<InventoryPage> {
-  let cursor: string | null = null;
-  const what = scope ? `${name} of ${scope}` : name;
-  for (;;) {
+  return walkListing({
+    listing: name,
+    scope,
     // The key hint never leaves this function: not in the envelope, not in a dead letter.
-    const body = redactKeyHints(await api.bytes(call(cursor)));
-    const page = parseListPage(body, what);
-    const objects = page.data.map((item, i) => {
+    fetchPage: async (cursor) => redactKeyHints(await api.bytes(call(cursor))),
+    parse: parseListPage,
+    objectOf: (item) => {
       const r = mapInventoryItem(item, { listing: name, scope, rawId: '', receivedAt: 0 });
-      // An object we cannot identify would make the diff lie: the snapshot becomes partial.
-      if (!r.ok) throw new PageError(`${what}: data[${i}]: ${r.reason}`, body);
-      return r.value.object;
-    });
-    onItems?.(page.data);
-    yield { body, contentType: inventoryContentType(name, scope), items: page.data.length, objects };
-    const next = nextCursor(page, style);
-    if (next === null) return;
-    if (next === cursor) throw new PageError(`${what}: has_more is true but the cursor did not move (${next})`, body);
-    cursor = next;
-  }
+      return r.ok ? { ok: true, object: r.value.object } : r;
+    },
+    nextCursor: (page) => nextCursor(page, style),
+    onItems,
+  });
 }
 
 /** 404 / 401 / 403 on an optional listing: the credential cannot list it. */

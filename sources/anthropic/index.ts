@@ -6,22 +6,14 @@
 // - `planewatch-listing=<listing>` (users, invites, api_keys, workspaces, workspace_members,
 //   service_accounts): one event per item, each mapped or rejected on its own.
 // Anything else is not something this module produced and is refused as a whole.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../core/sources/source-module.ts';
-import type { MappedEvent } from '../../core/events/identity-event.ts';
+import type { NormalizeInput, NormalizeOutcome, SourceModule } from '../../core/sources/source-module.ts';
+import { parseJsonBodyOrThrow } from '../../core/sources/json-body.ts';
 import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
-import { anthropicPoller, listingOf } from './api.ts';
+import { listingOf } from '../../core/poller/page-walker.ts';
+import { mapListingItems } from '../../core/sources/inventory-map.ts';
+import { anthropicPoller } from './api.ts';
 import { LISTINGS, mapInventoryItem, type Listing } from './map.ts';
 import { formatIssues, ListPageSchema } from './payloads.ts';
-
-function parseJson(body: Buffer): unknown {
-  let text = body.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`Anthropic body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 export function normalizeAnthropic(input: NormalizeInput): NormalizeOutcome {
   const removed = normalizeInventoryRemoved(input);
@@ -30,16 +22,9 @@ export function normalizeAnthropic(input: NormalizeInput): NormalizeOutcome {
   if (!(LISTINGS as readonly string[]).includes(listing ?? '')) {
     throw new Error(`Anthropic envelope content type ${JSON.stringify(input.contentType)}: expected an inventory listing (planewatch-listing=${LISTINGS.join('|')})`);
   }
-  const page = ListPageSchema.safeParse(parseJson(input.body));
+  const page = ListPageSchema.safeParse(parseJsonBodyOrThrow(input.body, 'Anthropic'));
   if (!page.success) throw new Error(`Anthropic ${listing} page is invalid: ${formatIssues(page.error)}`);
-  const events: MappedEvent[] = [];
-  const rejected: RejectedItem[] = [];
-  page.data.data.forEach((item, i) => {
-    const r = mapInventoryItem(item, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt });
-    if (r.ok) events.push(r.value.event);
-    else rejected.push({ reason: `data[${i}]: ${r.reason}`, item });
-  });
-  return { events, rejected };
+  return mapListingItems(page.data.data, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt }, mapInventoryItem);
 }
 
 export const anthropic: SourceModule = {

@@ -30,10 +30,10 @@
 //   `partial_key_hint` is never read (and api.ts removes it from the raw pages: redact.ts).
 // - OCSF 1.x: users, invites, members and service accounts → User Inventory Info 5003 (Log 1);
 //   keys and workspaces → null.
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { normalizeEmail, type Action, type Category, type Credential, type MappedEvent, type SUBJECT_KINDS } from '../../core/events/identity-event.ts';
-import type { InventoryObject } from '../../core/sources/poller.ts';
+import { normalizeEmail, type Action, type MappedEvent } from '../../core/events/identity-event.ts';
+import { nonEmpty as nz, parsedDateToMs } from '../../core/sources/map-helpers.ts';
+import { inventoryEvent, type InventoryEventDraft, type InventoryItemResult, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../core/sources/inventory-map.ts';
 import {
   ApiKeySchema,
   formatIssues,
@@ -44,8 +44,6 @@ import {
   WorkspaceSchema,
   type ApiKey,
 } from './payloads.ts';
-
-type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 const USER_INVENTORY = 5003;
 
@@ -63,49 +61,15 @@ export const KIND_OF: Record<Listing, string> = {
   service_accounts: 'service_account',
 };
 
-export interface InventoryMapContext {
-  listing: Listing;
-  /** Workspace id for workspace-scoped listings (members). */
-  scope: string | null;
-  rawId: string;
-  receivedAt: number;
-}
-
-export interface InventoryItemResult {
-  event: MappedEvent;
-  object: InventoryObject;
-}
-
-export type InventoryMapResult = { ok: true; value: InventoryItemResult } | { ok: false; reason: string };
-
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-type AttrValue = string | number | boolean | null | undefined;
-function attrs(values: Record<string, AttrValue>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null || v === undefined) continue;
-    if (typeof v === 'string') {
-      if (v.length > 0) out[k] = v;
-    } else if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[k] = String(v);
-    } else out[k] = v ? 'true' : 'false';
-  }
-  return out;
-}
+/** The item's context; `scope` is the workspace id for workspace-scoped listings (members). */
+export type InventoryMapContext = SharedInventoryMapContext<Listing>;
+export type { InventoryItemResult, InventoryMapResult };
 
 /** RFC 3339 → epoch ms, null when absent or unusable. */
-export function rfc3339ToMs(v: string | null | undefined): number | null {
-  if (typeof v !== 'string' || v.length === 0) return null;
-  const ms = Date.parse(v);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
-}
+export const rfc3339ToMs: (v: string | null | undefined) => number | null = parsedDateToMs;
 
-export function inventoryEventId(rawId: string, kind: string, scope: string | null, objectId: string): string {
-  return 'ant_inv_' + createHash('sha256').update(rawId).update('\0').update(kind).update('\0').update(scope ?? '').update('\0').update(objectId).digest('hex').slice(0, 32);
-}
+/** Event ids of observations: `ant_inv_` + a hash of the page and the object (core/sources/inventory-map.ts). */
+const EVENT_ID_PREFIX = 'ant_inv_';
 
 /** The owner of a key: its principal, else its creator, else unknown. */
 export function keyOwner(k: ApiKey): { id: string | null; kind: string | null; from: 'principal' | 'created_by' | null } {
@@ -135,32 +99,7 @@ const INVITE_NOT_PENDING = new Set(['accepted', 'expired', 'deleted']);
 export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): InventoryMapResult {
   const kind = KIND_OF[ctx.listing];
   const fail = (error: z.ZodError): InventoryMapResult => ({ ok: false, reason: `${ctx.listing} item: ${formatIssues(error)}` });
-  const event = (
-    objectId: string,
-    d: {
-      category?: Category;
-      action?: Action;
-      tenant: string | null;
-      subject: { kind: SubjectKind; id: string; email?: string | null; name?: string | null };
-      credential?: Credential | null;
-      ocsf: number | null;
-      attributes: Record<string, AttrValue>;
-    },
-  ): MappedEvent => ({
-    event_id: inventoryEventId(ctx.rawId, kind, ctx.scope, objectId),
-    tenant_id: d.tenant,
-    category: d.category ?? 'inventory',
-    action: d.action ?? 'observed',
-    outcome: null,
-    subject: { kind: d.subject.kind, id: d.subject.id, email: d.subject.email ?? null, name: d.subject.name ?? null },
-    actor: null,
-    credential: d.credential ?? null,
-    occurred_at: ctx.receivedAt,
-    vendor_type: `inventory.${kind}`,
-    ocsf_class_uid: d.ocsf,
-    ocsf_activity_id: d.ocsf === null ? null : 1,
-    attributes: attrs({ inventory_kind: kind, ...d.attributes }),
-  });
+  const event = (objectId: string, d: InventoryEventDraft): MappedEvent => inventoryEvent(EVENT_ID_PREFIX, ctx, kind, objectId, d);
 
   switch (ctx.listing) {
     case 'users': {

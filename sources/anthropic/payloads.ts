@@ -7,10 +7,8 @@
 // malformed: an object we cannot identify would make the inventory diff lie); every other field is
 // lenient (a value of the wrong type reads as null rather than hiding an account or a key).
 import { z } from 'zod';
+import { lenient } from '../../core/sources/lenient.ts';
 
-function lenient<T extends z.ZodType>(schema: T) {
-  return schema.nullish().catch(null);
-}
 const id = z.string().min(1);
 const str = lenient(z.string());
 
@@ -87,11 +85,5 @@ export const ServiceAccountSchema = z.object({
   archived_by_actor_id: str,
 });
 
-export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => {
-      const path = [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.');
-      return `${path || '(root)'}: ${i.message}`;
-    })
-    .join('; ');
-}
+/** `path: message` per zod issue, dotted path (core/sources/issues.ts). */
+export { formatIssuesDotted as formatIssues } from '../../core/sources/issues.ts';

@@ -9,33 +9,10 @@
 //   keeps its envelope id and its events collapse downstream.
 // - A body that is not JSON (a malformed page, kept as a dead letter): any `"partial_key_hint":"…"`
 //   string member is blanked in place, best effort over the text.
+import { stripMembers } from '../../core/sources/redact.ts';
+
 const HINT = 'partial_key_hint';
 const HINT_IN_TEXT = /("partial_key_hint"\s*:\s*)"(?:[^"\\]|\\.)*("?)/g;
-
-function strip(v: unknown): { value: unknown; changed: boolean } {
-  if (Array.isArray(v)) {
-    let changed = false;
-    const value = v.map((x) => {
-      const r = strip(x);
-      changed ||= r.changed;
-      return r.value;
-    });
-    return { value, changed };
-  }
-  if (v === null || typeof v !== 'object') return { value: v, changed: false };
-  let changed = false;
-  const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (k === HINT) {
-      changed = true;
-      continue;
-    }
-    const r = strip(val);
-    changed ||= r.changed;
-    out[k] = r.value;
-  }
-  return { value: out, changed };
-}
 
 export function redactKeyHints(raw: Buffer): Buffer {
   const text = raw.toString('utf8');
@@ -46,6 +23,6 @@ export function redactKeyHints(raw: Buffer): Buffer {
   } catch {
     return Buffer.from(text.replace(HINT_IN_TEXT, '$1"[redacted]$2'));
   }
-  const { value, changed } = strip(parsed);
-  return changed ? Buffer.from(JSON.stringify(value)) : raw;
+  const { value, stripped } = stripMembers(parsed, (k) => k === HINT);
+  return stripped ? Buffer.from(JSON.stringify(value)) : raw;
 }

@@ -46,11 +46,11 @@ import {
   type Category,
   type Credential,
   type MappedEvent,
-  SUBJECT_KINDS,
 } from '../../core/events/identity-event.ts';
+import { attrs as attributes, emailOf, nonBlank as nz, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
 import { ApiRequestSchema, ApiResponseSchema, Auth0LogSchema, formatIssues, type Auth0Log } from './payloads.ts';
 
-export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+export type { MapResult };
 
 export interface Auth0MapContext {
   /** The record wrapper's log_id (preferred over data.log_id). */
@@ -59,8 +59,6 @@ export interface Auth0MapContext {
   receivedAt?: number;
 }
 
-type SubjectKind = (typeof SUBJECT_KINDS)[number];
-type AttrValue = string | number | boolean | null | undefined;
 type OutcomeClass = 'success' | 'failure' | null;
 
 const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, USER_ACCESS: 3005, GROUP_MANAGEMENT: 3006 } as const;
@@ -68,39 +66,12 @@ const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 30
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.trim().length > 0 ? v : null;
-}
+/** Attribute values are cut to this many characters. */
+const MAX_ATTRIBUTE_LENGTH = 1024;
+const attrs = (values: Record<string, AttrValue>): Record<string, string> => attributes(values, MAX_ATTRIBUTE_LENGTH);
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
-
-export function isoToMs(v: unknown): number | null {
-  if (typeof v !== 'string' || !ISO_8601.test(v)) return null;
-  const ms = Date.parse(v);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
-}
-
-function record(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-function attrs(values: Record<string, AttrValue>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null || v === undefined) continue;
-    if (typeof v === 'string') {
-      if (v.length > 0) out[k] = v.length > 1024 ? v.slice(0, 1024) : v;
-    } else if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[k] = String(v);
-    } else out[k] = v ? 'true' : 'false';
-  }
-  return out;
-}
-
-function emailOf(v: unknown): string | null {
-  const s = nz(v);
-  return s !== null && /^[^@\s]+@[^@\s]+$/.test(s.trim()) ? normalizeEmail(s) : null;
-}
+/** Strict ISO 8601 date-time with zone -> epoch ms; null when unusable. */
+export const isoToMs = strictIsoToMs;
 
 function decode(segment: string): string {
   try {
@@ -108,11 +79,6 @@ function decode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-function stripQuery(path: string): string {
-  const cut = path.search(/[?#]/);
-  return cut >= 0 ? path.slice(0, cut) : path;
 }
 
 function scopes(v: Auth0Log['scope']): string[] {
@@ -134,18 +100,11 @@ function truthy(v: unknown): boolean | null {
 // ---------------------------------------------------------------------------------------------
 // drafts
 
-interface DraftSubject {
-  kind: SubjectKind;
-  id: string;
-  email?: string | null;
-  name?: string | null;
-}
-
 interface Draft {
   category: Category;
   action: Action;
   outcome: OutcomeClass;
-  subject: DraftSubject;
+  subject: SubjectDraft;
   actor?: Actor | null;
   credential?: Credential | null;
   /** Overrides the tenant (e.g. the organization named in a Management API path). */
@@ -163,7 +122,7 @@ interface Ctx {
 type Mapper = (c: Ctx) => Draft[] | string;
 
 /** The log's user: user_id, else the attempted user_name, else null. */
-function logUser(log: Auth0Log): { subject: DraftSubject; from: string | null } | null {
+function logUser(log: Auth0Log): { subject: SubjectDraft; from: string | null } | null {
   const id = nz(log.user_id);
   const email = emailOf(log.user_name);
   if (id !== null) return { subject: { kind: 'human', id, email, name: email === null ? nz(log.user_name) : null }, from: null };
@@ -188,7 +147,7 @@ function clientAttrs(log: Auth0Log): Record<string, AttrValue> {
   };
 }
 
-function subjectOrEvent(c: Ctx): { subject: DraftSubject; from: string | null } {
+function subjectOrEvent(c: Ctx): { subject: SubjectDraft; from: string | null } {
   return logUser(c.log) ?? { subject: { kind: 'other', id: c.logId }, from: 'log_id' };
 }
 
@@ -374,7 +333,7 @@ function permissionNames(v: unknown): string[] {
 interface ApiOp {
   category: Category;
   action: Action;
-  subjects: DraftSubject[];
+  subjects: SubjectDraft[];
   organizationId?: string | null;
   credential?: Credential | null;
   ocsf: readonly [number | null, number | null];
@@ -382,7 +341,7 @@ interface ApiOp {
 }
 
 function classifyApi(method: string, path: string, body: Record<string, unknown> | null, response: Record<string, unknown> | null, logId: string): ApiOp {
-  const user = (id: string): DraftSubject => ({ kind: 'human', id: decode(id) });
+  const user = (id: string): SubjectDraft => ({ kind: 'human', id: decode(id) });
   let m: RegExpExecArray | null;
   if ((m = /^\/api\/v2\/users\/([^/]+)$/.exec(path))) {
     if (method === 'DELETE') return { category: 'account', action: 'deleted', subjects: [user(m[1]!)], ocsf: [OCSF.ACCOUNT_CHANGE, 6], attributes: {} };
@@ -398,7 +357,7 @@ function classifyApi(method: string, path: string, body: Record<string, unknown>
   if (/^\/api\/v2\/users\/?$/.test(path) && method === 'POST') {
     const id = nz(response?.user_id);
     const email = emailOf(body?.email) ?? emailOf(response?.email);
-    const subject: DraftSubject = id !== null ? { kind: 'human', id, email } : email !== null ? { kind: 'human', id: email, email } : { kind: 'other', id: logId };
+    const subject: SubjectDraft = id !== null ? { kind: 'human', id, email } : email !== null ? { kind: 'human', id: email, email } : { kind: 'other', id: logId };
     return { category: 'account', action: 'created', subjects: [subject], ocsf: [OCSF.ACCOUNT_CHANGE, 1], attributes: { subject_from: id !== null ? null : email !== null ? 'email' : 'log_id' } };
   }
   if ((m = /^\/api\/v2\/users\/([^/]+)\/(roles|permissions)$/.exec(path)) && (method === 'POST' || method === 'DELETE')) {
@@ -468,7 +427,7 @@ const managementApi: Mapper = (c) => {
   const resParsed = ApiResponseSchema.safeParse(details?.response);
   const res = resParsed.success ? resParsed.data : null;
   const method = nz(req?.method)?.toUpperCase() ?? null;
-  const path = nz(req?.path) !== null ? stripQuery(nz(req?.path)!) : null;
+  const path = pathOnly(req?.path);
   if (method === null || path === null) return 'details.request: expected an object with method and path (the Management API operation)';
   const status = typeof res?.statusCode === 'number' ? res.statusCode : null;
   const failed = c.log.type === 'fapi' || (status !== null && status >= 400);
@@ -541,7 +500,7 @@ const scim: Mapper = (c) => {
   const reqParsed = ApiRequestSchema.safeParse(details?.request);
   const req = reqParsed.success ? reqParsed.data : null;
   const method = nz(req?.method)?.toUpperCase() ?? null;
-  const path = nz(req?.path) !== null ? stripQuery(nz(req?.path)!) : null;
+  const path = pathOnly(req?.path);
   if (method === null || path === null) return 'details.request: expected an object with method and path (the SCIM operation)';
   const failed = c.log.type === 'fscim';
   const body = record(req?.body);
@@ -553,7 +512,7 @@ const scim: Mapper = (c) => {
     status_code: typeof record(details?.response)?.statusCode === 'number' ? (record(details?.response)!.statusCode as number) : null,
     connection_id: connectionId,
   };
-  const ops: Array<{ category: Category; action: Action; subject: DraftSubject; ocsf: readonly [number | null, number | null]; attributes: Record<string, AttrValue> }> = [];
+  const ops: Array<{ category: Category; action: Action; subject: SubjectDraft; ocsf: readonly [number | null, number | null]; attributes: Record<string, AttrValue> }> = [];
   const users = /\/Users(?:\/([^/]+))?\/?$/.exec(path);
   const groups = /\/Groups(?:\/([^/]+))?\/?$/.exec(path);
   if (users) {
@@ -609,7 +568,7 @@ const scim: Mapper = (c) => {
 const unknownCode: Mapper = (c) => {
   const user = logUser(c.log);
   const clientId = nz(c.log.client_id);
-  const subject: DraftSubject = user?.subject ?? (clientId !== null ? { kind: 'service_account', id: clientId, name: nz(c.log.client_name) } : { kind: 'other', id: c.logId });
+  const subject: SubjectDraft = user?.subject ?? (clientId !== null ? { kind: 'service_account', id: clientId, name: nz(c.log.client_name) } : { kind: 'other', id: c.logId });
   return [
     {
       category: 'other',

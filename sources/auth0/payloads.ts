@@ -6,11 +6,9 @@
 // body is read as JSONLINES (one record per non-blank line). A line that is not JSON becomes a
 // rejected item; the other lines still flow.
 import { z } from 'zod';
+import { lenient } from '../../core/sources/lenient.ts';
 import { describeValue, formatIssues } from '../../core/sources/issues.ts';
 
-export function lenient<T extends z.ZodType>(schema: T) {
-  return schema.nullish().catch(null);
-}
 const str = lenient(z.string());
 const obj = lenient(z.record(z.string(), z.unknown()));
 

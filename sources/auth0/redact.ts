@@ -13,35 +13,26 @@
 // evidence); otherwise the records are re-serialized in the delivery's own content format
 // (JSONARRAY / JSONOBJECT as compact JSON, JSONLINES line by line, lines that are not JSON kept).
 
+import { bodyText } from '../../core/sources/json-body.ts';
+import { stripMembers } from '../../core/sources/redact.ts';
+
 const SECRET_KEY = /^(?:.*:)?(?:credentials|password|secret|token|jti)$|_(?:secret|token|jti)$/i;
 
 export function isSecretKey(name: string): boolean {
   return SECRET_KEY.test(name.trim());
 }
 
+/** A SCIM PATCH operation whose `path` is the password attribute: its `value` is the password. */
+function pathIsPassword(obj: Record<string, unknown>): boolean {
+  return typeof obj.path === 'string' && /^(?:.*:)?password$/i.test(obj.path.trim());
+}
+
 export function stripSecrets(input: unknown): { value: unknown; stripped: boolean } {
-  let stripped = false;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const obj = v as Record<string, unknown>;
-    const pathIsPassword = typeof obj.path === 'string' && /^(?:.*:)?password$/i.test(obj.path.trim());
-    const out: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(obj)) {
-      if (isSecretKey(k) || (pathIsPassword && k.toLowerCase() === 'value')) {
-        stripped = true;
-        continue;
-      }
-      out[k] = walk(val);
-    }
-    return out;
-  };
-  return { value: walk(input), stripped };
+  return stripMembers(input, (k, obj) => isSecretKey(k) || (k.toLowerCase() === 'value' && pathIsPassword(obj)));
 }
 
 export function redactAuth0Body(raw: Buffer): Buffer {
-  let text = raw.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = bodyText(raw);
   try {
     const { value, stripped } = stripSecrets(JSON.parse(text) as unknown);
     return stripped ? Buffer.from(JSON.stringify(value), 'utf8') : raw;

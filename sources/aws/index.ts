@@ -3,21 +3,12 @@
 // plane rule on the account id (plane_keys.organization_id) overrides it.
 import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
+import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapCloudTrailRecord } from './map.ts';
 import { describeValue, EventBridgeSchema, formatIssues, isCloudTrailDetailType, LogFileSchema } from './payloads.ts';
 import { verifyAwsRequest } from './auth.ts';
 import { redactAwsBody } from './redact.ts';
 import { awsSamples } from './samples.ts';
-
-function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
-  let text = body.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (e) {
-    return { ok: false, error: `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
 
 type Shape =
   | { kind: 'logfile'; records: unknown[] }
@@ -47,7 +38,7 @@ function shapeOf(body: unknown): Shape {
 
 /** The 400 check before a delivery is acknowledged. */
 export function checkAwsBody(rawBody: Buffer): string | null {
-  const parsed = parseJson(rawBody);
+  const parsed = parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const shape = shapeOf(parsed.value);
   return shape.kind === 'invalid' ? shape.error : null;
@@ -66,7 +57,7 @@ export const awsWebhook: WebhookHandler = {
  * Throws only for a body that is not JSON or neither shape.
  */
 export function normalizeAws(input: NormalizeInput): NormalizeOutcome {
-  const parsed = parseJson(input.body);
+  const parsed = parseJsonBody(input.body);
   if (!parsed.ok) throw new Error(`AWS ${parsed.error}`);
   const shape = shapeOf(parsed.value);
   if (shape.kind === 'invalid') throw new Error(`AWS CloudTrail delivery is invalid: ${shape.error}`);

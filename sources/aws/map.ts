@@ -51,20 +51,18 @@ import {
   type Category,
   type Credential,
   type MappedEvent,
-  SUBJECT_KINDS,
 } from '../../core/events/identity-event.ts';
+import { attrs as attributes, emailOf as emailLike, nonBlank as nz, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
 import { parseCloudTrailDate, parseIsoDate } from './dates.ts';
 import { CloudTrailRecordSchema, formatIssues, type CloudTrailRecord } from './payloads.ts';
 
-export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+export type { MapResult };
 
 export interface AwsMapContext {
   /** The EventBridge event's `account`, used when the record lacks recipientAccountId. */
   account?: string | null;
 }
 
-type SubjectKind = (typeof SUBJECT_KINDS)[number];
-type AttrValue = string | number | boolean | null | undefined;
 
 const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, GROUP_MANAGEMENT: 3006 } as const;
 const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -72,40 +70,15 @@ const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.trim().length > 0 ? v : null;
-}
+/** Attribute values are cut to this many characters. */
+const MAX_ATTRIBUTE_LENGTH = 1024;
+const attrs = (values: Record<string, AttrValue>): Record<string, string> => attributes(values, MAX_ATTRIBUTE_LENGTH);
 
-function record(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-function attrs(values: Record<string, AttrValue>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null || v === undefined) continue;
-    if (typeof v === 'string') {
-      if (v.length > 0) out[k] = v.length > 1024 ? v.slice(0, 1024) : v;
-    } else if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[k] = String(v);
-    } else out[k] = v ? 'true' : 'false';
-  }
-  return out;
-}
-
-function emailOf(v: unknown): string | null {
-  const s = nz(v);
-  return s !== null && /^[^@\s/:]+@[^@\s/:]+$/.test(s.trim()) ? normalizeEmail(s) : null;
-}
+/** An email shape that also refuses `/` and `:`, so that an ARN or a path is never read as an address. */
+const AWS_EMAIL_SHAPE = /^[^@\s/:]+@[^@\s/:]+$/;
+const emailOf = (v: unknown): string | null => emailLike(v, AWS_EMAIL_SHAPE);
 
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]+)$/i;
-
-function pathOnly(url: unknown): string | null {
-  const s = nz(url);
-  if (s === null) return null;
-  const cut = s.search(/[?#]/);
-  return cut >= 0 ? s.slice(0, cut) : s;
-}
 
 /** `arn:aws:sts::111122223333:assumed-role/Admin/ada@acme.example` -> `ada@acme.example`. */
 function sessionName(arn: string | null): string | null {
@@ -162,14 +135,7 @@ function actorOf(rec: CloudTrailRecord): Actor | null {
   };
 }
 
-interface DraftSubject {
-  kind: SubjectKind;
-  id: string;
-  email?: string | null;
-  name?: string | null;
-}
-
-const iamUser = (name: string): DraftSubject => ({ kind: 'human', id: name, email: emailOf(name) });
+const iamUser = (name: string): SubjectDraft => ({ kind: 'human', id: name, email: emailOf(name) });
 
 /**
  * The IAM user a call acts on: the named one (request, else response). For access-key calls,
@@ -192,7 +158,7 @@ function targetUser(rec: CloudTrailRecord, selfDefault: boolean, ...more: unknow
 interface Draft {
   category: Category;
   action: Action;
-  subject: DraftSubject;
+  subject: SubjectDraft;
   credential?: Credential | null;
   /** Authentication drafts set their own outcome; others take it from errorCode. */
   outcome?: 'success' | 'failure';
@@ -203,7 +169,7 @@ interface Draft {
 type Mapper = (rec: CloudTrailRecord, failed: boolean) => Draft[] | string;
 
 /** Subject when a failed call names no target: the event itself. */
-function orEvent(rec: CloudTrailRecord, subject: DraftSubject | null): { subject: DraftSubject; from: string | null } {
+function orEvent(rec: CloudTrailRecord, subject: SubjectDraft | null): { subject: SubjectDraft; from: string | null } {
   return subject !== null ? { subject, from: null } : { subject: { kind: 'other', id: rec.eventID }, from: 'event_id' };
 }
 
@@ -362,7 +328,7 @@ const consoleLogin: Mapper = (rec) => {
   const ui = rec.userIdentity;
   const type = nz(ui?.type);
   const arn = nz(ui?.arn);
-  let subject: DraftSubject | null = null;
+  let subject: SubjectDraft | null = null;
   let from: string | null = null;
   let iamUserName: string | null = null;
   if (type === 'IAMUser') {

@@ -13,35 +13,15 @@
 // The collector refuses bodies nested deeper than MAX_JSON_DEPTH before calling this, so the
 // recursion is bounded.
 
+import { redactJsonMembers } from '../../core/sources/redact.ts';
+
 const SECRET_KEY = /^(?:secretaccesskey|sessiontoken|password|newpassword|oldpassword|privatekey|secretstring|secretbinary)$/i;
 
 export function isAwsSecretKey(name: string): boolean {
   return SECRET_KEY.test(name.trim());
 }
 
+/** The body without its secret members (a body that is not JSON is returned as is: checkBody rejects it). */
 export function redactAwsBody(raw: Buffer): Buffer {
-  let text = raw.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return raw; // checkBody rejects it; it is never stored
-  }
-  let stripped = false;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      if (isAwsSecretKey(k)) {
-        stripped = true;
-        continue;
-      }
-      out[k] = walk(val);
-    }
-    return out;
-  };
-  const value = walk(parsed);
-  return stripped ? Buffer.from(JSON.stringify(value), 'utf8') : raw;
+  return redactJsonMembers(raw, isAwsSecretKey);
 }

@@ -16,6 +16,7 @@
 // one, and an event is stored no earlier than its `published`, so its storage time is above every
 // delivered `published`. What comes twice collapses on uuid.
 import { z } from 'zod';
+import { clampToRetention as sharedClampToRetention, retentionFloor as sharedRetentionFloor } from '../../core/sources/retention.ts';
 
 /** Okta keeps the System Log for 90 days. */
 export const RETENTION_MS = 90 * 24 * 3_600_000;
@@ -35,15 +36,13 @@ export const SystemLogCheckpointSchema = z.object({
 });
 export type SystemLogCheckpoint = z.infer<typeof SystemLogCheckpointSchema>;
 
-/** The earliest start Okta still has events for (with the margin). */
-export function retentionFloor(nowMs: number): number {
-  return nowMs - RETENTION_MS + RETENTION_MARGIN_MS;
-}
+const WINDOW = { retentionMs: RETENTION_MS, marginMs: RETENTION_MARGIN_MS };
 
-export function clampToRetention(startMs: number, nowMs: number): { startMs: number; clamped: boolean } {
-  const floor = retentionFloor(nowMs);
-  return startMs < floor ? { startMs: floor, clamped: true } : { startMs, clamped: false };
-}
+/** The earliest start Okta still has events for (with the margin). */
+export const retentionFloor = (nowMs: number): number => sharedRetentionFloor(nowMs, WINDOW);
+
+/** Clamps a start (ms) into the retention window; says so when it moved. */
+export const clampToRetention = (startMs: number, nowMs: number): { startMs: number; clamped: boolean } => sharedClampToRetention(startMs, nowMs, WINDOW);
 
 export function initialSystemLogCheckpoint(sinceMs: number | null, nowMs: number): SystemLogCheckpoint {
   const { startMs } = clampToRetention(sinceMs ?? 0, nowMs);

@@ -3,6 +3,7 @@
 // on the Okta org host, plane_keys.organization_id) moves a customer's Okta to the application plane.
 import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
+import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
 import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
 import { oktaHandshake, verifyOktaRequest } from './auth.ts';
@@ -10,19 +11,9 @@ import { redactOktaBody } from './redact.ts';
 import { oktaSamples } from './samples.ts';
 import { oktaSystemLogPoller, orgFromContentType } from './system-log.ts';
 
-function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
-  let text = body.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (e) {
-    return { ok: false, error: `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
-
 /** The 400 check before a delivery is acknowledged: a JSON object holding a `data.events` array. */
 export function checkOktaBody(rawBody: Buffer): string | null {
-  const parsed = parseJson(rawBody);
+  const parsed = parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const body = parsed.value;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -62,7 +53,7 @@ function mapItems(items: readonly unknown[], where: string, ctx: { org: string |
  * Throws only for a body that is not JSON or neither of those shapes.
  */
 export function normalizeOkta(input: NormalizeInput): NormalizeOutcome {
-  const parsed = parseJson(input.body);
+  const parsed = parseJsonBody(input.body);
   if (!parsed.ok) throw new Error(`Okta ${parsed.error}`);
   const body = parsed.value;
   // A System Log page: the poller names the org (its base_url host) in the content type.

@@ -53,11 +53,11 @@ import {
   type Category,
   type Credential,
   type MappedEvent,
-  SUBJECT_KINDS,
 } from '../../core/events/identity-event.ts';
+import { attrs as attributes, emailOf, nonBlank as nz, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
 import { formatIssues, LogEventSchema, targets, type LogEvent, type LogTarget } from './payloads.ts';
 
-export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+export type { MapResult };
 
 export interface OktaMapContext {
   /** The Okta org host (e.g. `acme.okta.com`) or its URL; hook `source` or the poller's base URL. */
@@ -66,26 +66,14 @@ export interface OktaMapContext {
   deliveryId?: string | null;
 }
 
-type SubjectKind = (typeof SUBJECT_KINDS)[number];
-type AttrValue = string | number | boolean | null | undefined;
 
 const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, USER_ACCESS: 3005, GROUP_MANAGEMENT: 3006 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.trim().length > 0 ? v : null;
-}
-
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
-
 /** Strict ISO 8601 date-time with zone -> epoch ms; null when unusable. */
-export function isoToMs(v: unknown): number | null {
-  if (typeof v !== 'string' || !ISO_8601.test(v)) return null;
-  const ms = Date.parse(v);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
-}
+export const isoToMs = strictIsoToMs;
 
 /** `acme.okta.com`, `https://acme.okta.com/api/v1/eventHooks/who1` -> `acme.okta.com`; null when not a host. */
 export function oktaOrgHost(v: unknown): string | null {
@@ -101,36 +89,12 @@ export function oktaOrgHost(v: unknown): string | null {
   }
 }
 
-function attrs(values: Record<string, AttrValue>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null || v === undefined) continue;
-    if (typeof v === 'string') {
-      if (v.length > 0) out[k] = v.length > 1024 ? v.slice(0, 1024) : v;
-    } else if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[k] = String(v);
-    } else out[k] = v ? 'true' : 'false';
-  }
-  return out;
-}
+/** Attribute values are cut to this many characters. */
+const MAX_ATTRIBUTE_LENGTH = 1024;
+const attrs = (values: Record<string, AttrValue>): Record<string, string> => attributes(values, MAX_ATTRIBUTE_LENGTH);
 
-function record(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-/** Email from an Okta alternateId (a login is usually an email); null otherwise. */
-function emailOf(alternateId: unknown): string | null {
-  const s = nz(alternateId);
-  return s !== null && /^[^@\s]+@[^@\s]+$/.test(s.trim()) ? normalizeEmail(s) : null;
-}
-
-/** A request URI without its query string (Okta puts session tokens in some). */
-function pathOnly(uri: unknown): string | null {
-  const s = nz(uri);
-  if (s === null) return null;
-  const cut = s.search(/[?#]/);
-  return cut >= 0 ? s.slice(0, cut) : s;
-}
+// emailOf: an Okta alternateId (a login is usually an email) read as an email, null otherwise.
+// pathOnly: a request URI without its query string (Okta puts session tokens in some).
 
 const eq = (a: string | null | undefined, b: string): boolean => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 
@@ -171,20 +135,13 @@ function actorOf(ev: LogEvent): Actor | null {
   };
 }
 
-interface DraftSubject {
-  kind: SubjectKind;
-  id: string;
-  email?: string | null;
-  name?: string | null;
-}
-
-function subjectFromTarget(t: LogTarget, kind: SubjectKind): DraftSubject {
+function subjectFromTarget(t: LogTarget, kind: SubjectKind): SubjectDraft {
   const email = emailOf(t.alternateId);
   return { kind, id: usableId(t.id) ?? email ?? nz(t.alternateId)!.trim(), email, name: nz(t.displayName) };
 }
 
 /** The user an authentication/session event is about: the actor, else the attempted login. */
-function userFromActor(ev: LogEvent): { subject: DraftSubject; from: string | null } | null {
+function userFromActor(ev: LogEvent): { subject: SubjectDraft; from: string | null } | null {
   const a = ev.actor;
   if (!a || !(eq(a.type, 'User') || a.type === null || a.type === undefined)) return null;
   const id = usableId(a.id);
@@ -212,7 +169,7 @@ interface Draft {
   /** 'change': a management fact, turned into `failed` when Okta says it failed. 'auth': final as given. */
   kind: 'change' | 'auth';
   outcome?: OutcomeClass;
-  subject: DraftSubject;
+  subject: SubjectDraft;
   credential?: Credential | null;
   ocsf: readonly [number | null, number | null];
   attributes: Record<string, AttrValue>;
@@ -254,7 +211,7 @@ function authAttributes(ev: LogEvent): Record<string, AttrValue> {
 function sessionEvent(which: 'start' | 'end'): Mapper {
   return (ev) => {
     const who = userFromActor(ev);
-    const subject: DraftSubject = who?.subject ?? { kind: 'other', id: ev.uuid };
+    const subject: SubjectDraft = who?.subject ?? { kind: 'other', id: ev.uuid };
     const { outcome } = outcomeOf(ev);
     const common = { ...authAttributes(ev), subject_from: who ? who.from : 'event_id' };
     if (which === 'end') {
@@ -282,7 +239,7 @@ const authentication: Mapper = (ev, ts) => {
   const suffix = ev.eventType.slice('user.authentication.'.length).toLowerCase();
   const who = userFromActor(ev);
   const target = who ? undefined : findTarget(ts, 'User', 'AppUser');
-  const subject: DraftSubject = who?.subject ?? (target ? subjectFromTarget(target, 'human') : { kind: 'other', id: ev.uuid });
+  const subject: SubjectDraft = who?.subject ?? (target ? subjectFromTarget(target, 'human') : { kind: 'other', id: ev.uuid });
   const { outcome } = outcomeOf(ev);
   const method = Object.hasOwn(AUTH_METHODS, suffix) ? AUTH_METHODS[suffix]! : suffix;
   const mfa = suffix === 'auth_via_mfa' || eq(nz(ev.authenticationContext?.authenticationProvider), 'FACTOR_PROVIDER');
@@ -449,7 +406,7 @@ function subjectKindForTarget(type: string | null | undefined): SubjectKind {
 const unknownEvent: Mapper = (ev, ts) => {
   const first = ts.find((t) => usableId(t.id) !== null || nz(t.alternateId) !== null);
   const who = first ? null : userFromActor(ev);
-  const subject: DraftSubject = first
+  const subject: SubjectDraft = first
     ? subjectFromTarget(first, subjectKindForTarget(first.type))
     : (who?.subject ?? { kind: 'other', id: ev.uuid });
   return [

@@ -5,12 +5,9 @@
 // eventType, published); everything else is lenient — a wrong type reads as null instead of
 // rejecting the event, so a malformed display name never hides a deactivation.
 import { z } from 'zod';
+import { lenient } from '../../core/sources/lenient.ts';
 import { describeValue, formatIssues } from '../../core/sources/issues.ts';
 
-/** Optional field: a value of the wrong type reads as null rather than failing the parse. */
-export function lenient<T extends z.ZodType>(schema: T) {
-  return schema.nullish().catch(null);
-}
 const id = z.string().min(1);
 const str = lenient(z.string());
 const obj = lenient(z.record(z.string(), z.unknown()));

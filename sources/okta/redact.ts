@@ -9,35 +9,15 @@
 // Names like requestApiTokenId or tokenType are kept (they do not end that way).
 // Pure and deterministic; when nothing is removed the ORIGINAL bytes are returned.
 
+import { redactJsonMembers } from '../../core/sources/redact.ts';
+
 const SECRET_KEY = /(?:password|secret|token|credentials|jti)$/i;
 
 export function isOktaSecretKey(name: string): boolean {
   return SECRET_KEY.test(name.trim());
 }
 
+/** The body without its secret members (a body that is not JSON is returned as is: checkBody rejects it). */
 export function redactOktaBody(raw: Buffer): Buffer {
-  let text = raw.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return raw; // checkBody rejects it; it is never stored
-  }
-  let stripped = false;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      if (isOktaSecretKey(k)) {
-        stripped = true;
-        continue;
-      }
-      out[k] = walk(val);
-    }
-    return out;
-  };
-  const value = walk(parsed);
-  return stripped ? Buffer.from(JSON.stringify(value), 'utf8') : raw;
+  return redactJsonMembers(raw, isOktaSecretKey);
 }

@@ -33,6 +33,7 @@
 // `application/json; okta-org=acme.okta.com`, so polled events get the same tenant_id (and
 // plane_keys.organization_id) as hook deliveries, whose envelope names the org in `source`.
 // 429: core/poller/fetch.ts honours Retry-After and, when absent, Okta's X-Rate-Limit-Reset.
+import { bodyText } from '../../core/sources/json-body.ts';
 import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
 import { PollHttpError } from '../../core/poller/fetch.ts';
 import { oktaOrgHost } from './map.ts';
@@ -176,11 +177,9 @@ export function checkNextLink(link: string, requestUrl: string, base: string, bo
 
 /** A System Log page: a JSON array (of LogEvents; each item is checked by the normalizer). */
 export function parseSystemLogPage(body: Buffer): unknown[] {
-  let text = body.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bodyText(body));
   } catch (err) {
     throw new PageError(`system log: body is not valid JSON (${(err as Error).message})`, body);
   }

@@ -10,6 +10,14 @@
 import OpenAI from 'openai';
 import { PageError, type InventoryPage, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
 import { PollHttpError } from '../../core/poller/fetch.ts';
+import {
+  inventoryContentType as sharedInventoryContentType,
+  lastItemCursor,
+  parseListPage as parseVendorListPage,
+  sdkTransport,
+  walkListing,
+  type SdkCall,
+} from '../../core/poller/page-walker.ts';
 import { advanceCheckpoint, alreadySeen, describeAuditCheckpoint, resumeCheckpoint, type PageItemKey } from './checkpoint.ts';
 import { AuditItemKeySchema, formatIssues, ListPageSchema, ProjectSchema, type ListPage } from './payloads.ts';
 import { KIND_OF, mapInventoryItem, type Listing } from './map.ts';
@@ -21,49 +29,24 @@ export const PAGE_LIMIT = 100;
 export const AUDIT_CONTENT_TYPE = 'application/json; planewatch-listing=audit_logs';
 
 /** Content type of an inventory page envelope: the listing and its scope travel with the bytes. */
-export function inventoryContentType(listing: Listing, scope: string | null): string {
-  return `application/json; planewatch-listing=${listing}${scope ? `; planewatch-scope=${scope}` : ''}`;
-}
-
-/** `planewatch-listing` / `planewatch-scope` parameters of a content type. */
-export function listingOf(contentType: string | null): { listing: string | null; scope: string | null } {
-  const out = { listing: null as string | null, scope: null as string | null };
-  for (const part of (contentType ?? '').split(';').slice(1)) {
-    const [k, v] = part.split('=').map((s) => s.trim());
-    if (k === 'planewatch-listing' && v) out.listing = v;
-    if (k === 'planewatch-scope' && v) out.scope = v;
-  }
-  return out;
-}
+export const inventoryContentType: (listing: Listing, scope: string | null) => string = sharedInventoryContentType;
 
 /** Parses a list page; throws PageError for anything that is not `{data: [...]}` JSON. */
 export function parseListPage(body: Buffer, what: string): ListPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new PageError(`${what}: body is not valid JSON (${(err as Error).message})`, body);
-  }
-  const parsed = ListPageSchema.safeParse(json);
-  if (!parsed.success) throw new PageError(`${what}: not a list page: ${formatIssues(parsed.error)}`, body);
-  return parsed.data;
+  return parseVendorListPage(body, what, ListPageSchema, formatIssues);
 }
 
 /** The `after` value for the page following this one: last_id, else the last item's id. */
-export function nextCursor(page: ListPage): string | null {
-  if (page.last_id) return page.last_id;
-  const last = page.data[page.data.length - 1];
-  return last && typeof last === 'object' && typeof (last as { id?: unknown }).id === 'string' ? (last as { id: string }).id : null;
-}
+export const nextCursor: (page: ListPage) => string | null = lastItemCursor;
 
 interface Sdk {
   client: OpenAI;
   /** The exact bytes of one SDK list call's response. */
-  bytes(call: { asResponse(): Promise<Response> }): Promise<Buffer>;
+  bytes(call: SdkCall): Promise<Buffer>;
 }
 
 function sdk(ctx: PollContext): Sdk {
-  let lastFetchError: unknown = null;
+  const transport = sdkTransport(ctx);
   const client = new OpenAI({
     adminAPIKey: ctx.apiKey,
     apiKey: null,
@@ -73,27 +56,9 @@ function sdk(ctx: PollContext): Sdk {
     baseURL: ctx.baseUrl,
     maxRetries: 0,
     timeout: 10 * 60_000,
-    fetch: async (url: string | URL | Request, init?: RequestInit) => {
-      try {
-        return await ctx.fetch(url instanceof Request ? url.url : url, init);
-      } catch (err) {
-        lastFetchError = err;
-        throw err;
-      }
-    },
+    fetch: transport.fetch,
   });
-  return {
-    client,
-    async bytes(call) {
-      lastFetchError = null;
-      try {
-        const res = await call.asResponse();
-        return Buffer.from(await res.arrayBuffer());
-      } catch (err) {
-        throw lastFetchError ?? err;
-      }
-    },
-  };
+  return { client, bytes: transport.bytes };
 }
 
 /** Audit-log pages after ctx.checkpoint (or from ctx.since); see checkpoint.ts for the walk. */
@@ -140,31 +105,25 @@ export async function* auditLogPages(ctx: PollContext): AsyncGenerator<PolledPag
   }
 }
 
-async function* listing(
+function listing(
   api: Sdk,
   name: Listing,
   scope: string | null,
-  call: (q: { limit: number; after?: string }) => { asResponse(): Promise<Response> },
+  call: (q: { limit: number; after?: string }) => SdkCall,
   onItems?: (items: unknown[]) => void,
 ): AsyncGenerator<InventoryPage> {
-  let after: string | null = null;
-  for (;;) {
-    const body = await api.bytes(call({ limit: PAGE_LIMIT, ...(after ? { after } : {}) }));
-    const what = scope ? `${name} of ${scope}` : name;
-    const page = parseListPage(body, what);
-    const objects = page.data.map((item, i) => {
+  return walkListing({
+    listing: name,
+    scope,
+    fetchPage: (after) => api.bytes(call({ limit: PAGE_LIMIT, ...(after ? { after } : {}) })),
+    parse: parseListPage,
+    objectOf: (item) => {
       const r = mapInventoryItem(item, { listing: name, scope, rawId: '', receivedAt: 0 });
-      // An object we cannot identify would make the diff lie: the snapshot becomes partial.
-      if (!r.ok) throw new PageError(`${what}: data[${i}]: ${r.reason}`, body);
-      return r.value.object;
-    });
-    onItems?.(page.data);
-    yield { body, contentType: inventoryContentType(name, scope), items: page.data.length, objects };
-    const cursor = nextCursor(page);
-    if (page.has_more !== true || cursor === null) return;
-    if (cursor === after) throw new PageError(`${what}: has_more is true but the cursor did not move (${cursor})`, body);
-    after = cursor;
-  }
+      return r.ok ? { ok: true, object: r.value.object } : r;
+    },
+    nextCursor: (page) => (page.has_more === true ? nextCursor(page) : null),
+    onItems,
+  });
 }
 
 /**

@@ -9,20 +9,13 @@
 //   (`{object:"list", data:[…]}`) or a single audit event, each item mapped or rejected on its own.
 import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../core/sources/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
+import { parseJsonBodyOrThrow } from '../../core/sources/json-body.ts';
 import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
-import { listingOf, openaiPoller } from './api.ts';
+import { listingOf } from '../../core/poller/page-walker.ts';
+import { mapListingItems } from '../../core/sources/inventory-map.ts';
+import { openaiPoller } from './api.ts';
 import { LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
 import { AuditLogEventSchema, formatIssues, ListPageSchema, type AuditLogEvent } from './payloads.ts';
-
-function parseJson(body: Buffer): unknown {
-  let text = body.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`OpenAI body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 function mapAuditItem(item: unknown, where: string, events: MappedEvent[], rejected: RejectedItem[]): void {
   const ev = AuditLogEventSchema.safeParse(item);
@@ -38,7 +31,7 @@ function mapAuditItem(item: unknown, where: string, events: MappedEvent[], rejec
 export function normalizeOpenai(input: NormalizeInput): NormalizeOutcome {
   const removed = normalizeInventoryRemoved(input);
   if (removed) return removed;
-  const body = parseJson(input.body);
+  const body = parseJsonBodyOrThrow(input.body, 'OpenAI');
   const events: MappedEvent[] = [];
   const rejected: RejectedItem[] = [];
   const { listing, scope } = listingOf(input.contentType);
@@ -46,12 +39,7 @@ export function normalizeOpenai(input: NormalizeInput): NormalizeOutcome {
   const page = ListPageSchema.safeParse(body);
   if ((LISTINGS as readonly string[]).includes(listing ?? '')) {
     if (!page.success) throw new Error(`OpenAI ${listing} page is invalid: ${formatIssues(page.error)}`);
-    page.data.data.forEach((item, i) => {
-      const r = mapInventoryItem(item, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt });
-      if (r.ok) events.push(r.value.event);
-      else rejected.push({ reason: `data[${i}]: ${r.reason}`, item });
-    });
-    return { events, rejected };
+    return mapListingItems(page.data.data, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt }, mapInventoryItem);
   }
   if (page.success) {
     page.data.data.forEach((item, i) => mapAuditItem(item, `data[${i}]`, events, rejected));

@@ -34,7 +34,6 @@
 //   Delete 4, Activate 10, Deactivate 11), User Access Management 3005 (Assign Privileges 1, Revoke
 //   Privileges 2), Group Management 3006 (Add User 3, Remove User 4, Delete 5, Create 6);
 //   inventory users/service accounts: User Inventory Info 5003 (Log 1). Others: null.
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
   ACTIONS,
@@ -45,9 +44,10 @@ import {
   type Category,
   type Credential,
   type MappedEvent,
-  type SUBJECT_KINDS,
 } from '../../core/events/identity-event.ts';
+import { attrs, nonEmpty as nz, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
 import type { InventoryObject } from '../../core/sources/poller.ts';
+import { inventoryEvent, type InventoryEventDraft, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../core/sources/inventory-map.ts';
 import {
   AdminApiKeySchema,
   ApiKeyCreatedPayload,
@@ -72,28 +72,9 @@ import {
   type AuditLogEvent,
 } from './payloads.ts';
 
-export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
-type SubjectKind = (typeof SUBJECT_KINDS)[number];
+export type { MapResult };
 
 const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, USER_ACCESS: 3005, GROUP_MANAGEMENT: 3006, USER_INVENTORY: 5003 } as const;
-
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-type AttrValue = string | number | boolean | null | undefined;
-function attrs(values: Record<string, AttrValue>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null || v === undefined) continue;
-    if (typeof v === 'string') {
-      if (v.length > 0) out[k] = v;
-    } else if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[k] = String(v);
-    } else out[k] = v ? 'true' : 'false';
-  }
-  return out;
-}
 
 const secToMs = (s: number | null | undefined): number | null => (typeof s === 'number' && Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : null);
 const isoOf = (s: number | null | undefined): string | null => {
@@ -136,7 +117,7 @@ interface Draft {
   category: Category;
   action: Action;
   outcome?: 'success' | 'failure' | null;
-  subject: { kind: SubjectKind; id: string; email?: string | null; name?: string | null };
+  subject: SubjectDraft;
   credential?: Credential | null;
   ocsf: readonly [number | null, number | null];
   attributes?: Record<string, string>;
@@ -396,22 +377,12 @@ export const KIND_OF: Record<Listing, string> = {
   project_api_keys: 'project_api_key',
 };
 
-export interface InventoryMapContext {
-  listing: Listing;
-  /** Project id for project-scoped listings. */
-  scope: string | null;
-  rawId: string;
-  receivedAt: number;
-}
+/** The item's context; `scope` is the project id for project-scoped listings. */
+export type InventoryMapContext = SharedInventoryMapContext<Listing>;
+export type { InventoryMapResult };
 
-export interface InventoryItemResult {
-  event: MappedEvent;
-  object: InventoryObject;
-}
-
-function inventoryEventId(rawId: string, kind: string, scope: string | null, id: string): string {
-  return 'oai_inv_' + createHash('sha256').update(rawId).update('\0').update(kind).update('\0').update(scope ?? '').update('\0').update(id).digest('hex').slice(0, 32);
-}
+/** Event ids of observations: `oai_inv_` + a hash of the page and the object (core/sources/inventory-map.ts). */
+const EVENT_ID_PREFIX = 'oai_inv_';
 
 function ownerOf(owner: z.infer<typeof ProjectApiKeySchema>['owner']): { id: string | null; kind: string | null; email: string | null; role: string | null } {
   if (!owner) return { id: null, kind: null, email: null, role: null };
@@ -423,19 +394,12 @@ function ownerOf(owner: z.infer<typeof ProjectApiKeySchema>['owner']): { id: str
 }
 
 /** One inventory item → an `inventory/observed` event and its diff identity. */
-export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): { ok: true; value: InventoryItemResult } | { ok: false; reason: string } {
+export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): InventoryMapResult {
   const kind = KIND_OF[ctx.listing];
-  const base = (id: string) => ({
-    event_id: inventoryEventId(ctx.rawId, kind, ctx.scope, id),
-    tenant_id: ctx.scope,
-    category: 'inventory' as const,
-    action: 'observed' as const,
-    outcome: null,
-    actor: null,
-    occurred_at: ctx.receivedAt,
-    vendor_type: `inventory.${kind}`,
-  });
-  const fail = (error: z.ZodError) => ({ ok: false as const, reason: `${ctx.listing} item: ${formatIssues(error)}` });
+  const observed = (id: string, d: Omit<InventoryEventDraft, 'tenant'> & { tenant?: string | null }): MappedEvent =>
+    inventoryEvent(EVENT_ID_PREFIX, ctx, kind, id, { ...d, tenant: d.tenant === undefined ? ctx.scope : d.tenant });
+  const found = (event: MappedEvent, object: InventoryObject): InventoryMapResult => ({ ok: true, value: { event, object } });
+  const fail = (error: z.ZodError): InventoryMapResult => ({ ok: false, reason: `${ctx.listing} item: ${formatIssues(error)}` });
 
   switch (ctx.listing) {
     case 'users': {
@@ -443,67 +407,50 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): { ok:
       if (!r.success) return fail(r.error);
       const u = r.data;
       const email = normalizeEmail(u.email);
-      return {
-        ok: true,
-        value: {
-          event: {
-            ...base(u.id), subject: { kind: u.is_service_account ? 'service_account' : 'human', id: u.id, email, name: nz(u.name) }, credential: null,
-            ocsf_class_uid: OCSF.USER_INVENTORY, ocsf_activity_id: 1,
-            attributes: attrs({
-              inventory_kind: kind, role: u.role, added_at: isoOf(u.added_at), is_scim_managed: u.is_scim_managed ?? undefined,
-              is_service_account: u.is_service_account ?? undefined, api_key_last_used_at: isoOf(u.api_key_last_used_at),
-              enabled: u.user?.enabled ?? undefined, banned: u.user?.banned ?? undefined, banned_at: isoOf(u.user?.banned_at),
-            }),
+      const subjectKind = u.is_service_account ? 'service_account' : 'human';
+      return found(
+        observed(u.id, {
+          subject: { kind: subjectKind, id: u.id, email, name: nz(u.name) },
+          ocsf: OCSF.USER_INVENTORY,
+          attributes: {
+            role: u.role, added_at: isoOf(u.added_at), is_scim_managed: u.is_scim_managed ?? undefined,
+            is_service_account: u.is_service_account ?? undefined, api_key_last_used_at: isoOf(u.api_key_last_used_at),
+            enabled: u.user?.enabled ?? undefined, banned: u.user?.banned ?? undefined, banned_at: isoOf(u.user?.banned_at),
           },
-          object: { kind, scope: null, id: u.id, subject_kind: u.is_service_account ? 'service_account' : 'human', email, name: nz(u.name) },
-        },
-      };
+        }),
+        { kind, scope: null, id: u.id, subject_kind: subjectKind, email, name: nz(u.name) },
+      );
     }
     case 'project_users': {
       const r = ProjectUserSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const u = r.data;
       const email = normalizeEmail(u.email);
-      return {
-        ok: true,
-        value: {
-          event: {
-            ...base(u.id), subject: { kind: 'human', id: u.id, email, name: nz(u.name) }, credential: null, ocsf_class_uid: OCSF.USER_INVENTORY, ocsf_activity_id: 1,
-            attributes: attrs({ inventory_kind: kind, role: u.role, added_at: isoOf(u.added_at) }),
-          },
-          object: { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nz(u.name) },
-        },
-      };
+      return found(
+        observed(u.id, { subject: { kind: 'human', id: u.id, email, name: nz(u.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { role: u.role, added_at: isoOf(u.added_at) } }),
+        { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nz(u.name) },
+      );
     }
     case 'project_service_accounts': {
       const r = ServiceAccountSchema.safeParse(item);
       if (!r.success) return fail(r.error);
-      const s = r.data;
-      return {
-        ok: true,
-        value: {
-          event: {
-            ...base(s.id), subject: { kind: 'service_account', id: s.id, email: null, name: nz(s.name) }, credential: null, ocsf_class_uid: OCSF.USER_INVENTORY, ocsf_activity_id: 1,
-            attributes: attrs({ inventory_kind: kind, role: s.role, created_at: isoOf(s.created_at) }),
-          },
-          object: { kind, scope: ctx.scope, id: s.id, subject_kind: 'service_account', name: nz(s.name) },
-        },
-      };
+      const sa = r.data;
+      return found(
+        observed(sa.id, { subject: { kind: 'service_account', id: sa.id, name: nz(sa.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { role: sa.role, created_at: isoOf(sa.created_at) } }),
+        { kind, scope: ctx.scope, id: sa.id, subject_kind: 'service_account', name: nz(sa.name) },
+      );
     }
     case 'projects': {
       const r = ProjectSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const p = r.data;
-      return {
-        ok: true,
-        value: {
-          event: {
-            ...base(p.id), tenant_id: p.id, subject: { kind: 'project', id: p.id, email: null, name: nz(p.name) }, credential: null, ocsf_class_uid: null, ocsf_activity_id: null,
-            attributes: attrs({ inventory_kind: kind, status: p.status, created_at: isoOf(p.created_at), archived_at: isoOf(p.archived_at) }),
-          },
-          object: { kind, scope: null, id: p.id, subject_kind: 'project', name: nz(p.name) },
-        },
-      };
+      return found(
+        observed(p.id, {
+          tenant: p.id, subject: { kind: 'project', id: p.id, name: nz(p.name) }, ocsf: null,
+          attributes: { status: p.status, created_at: isoOf(p.created_at), archived_at: isoOf(p.archived_at) },
+        }),
+        { kind, scope: null, id: p.id, subject_kind: 'project', name: nz(p.name) },
+      );
     }
     case 'project_api_keys':
     case 'admin_api_keys': {
@@ -513,22 +460,16 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): { ok:
       const k = r.data as z.infer<typeof AdminApiKeySchema> & { owner_project_access?: string | null };
       const owner = ownerOf(k.owner);
       const credKind = admin ? 'admin_key' : owner.kind === 'service_account' ? 'service_account_key' : 'project_key';
-      return {
-        ok: true,
-        value: {
-          event: {
-            ...base(k.id),
-            subject: { kind: admin ? 'admin_key' : 'api_key', id: k.id, email: null, name: nz(k.name) },
-            credential: credential(k.id, credKind, [], { owner_id: owner.id, owner_kind: owner.kind, created_at: secToMs(k.created_at), last_used_at: secToMs(k.last_used_at) }),
-            ocsf_class_uid: null,
-            ocsf_activity_id: null,
-            attributes: attrs({
-              inventory_kind: kind, owner_project_access: k.owner_project_access, owner_email: owner.email, owner_role: owner.role, expires_at: isoOf(k.expires_at),
-            }),
-          },
-          object: { kind, scope: ctx.scope, id: k.id, subject_kind: admin ? 'admin_key' : 'api_key', name: nz(k.name), credential_kind: credKind },
-        },
-      };
+      const subjectKind = admin ? 'admin_key' : 'api_key';
+      return found(
+        observed(k.id, {
+          subject: { kind: subjectKind, id: k.id, name: nz(k.name) },
+          credential: credential(k.id, credKind, [], { owner_id: owner.id, owner_kind: owner.kind, created_at: secToMs(k.created_at), last_used_at: secToMs(k.last_used_at) }),
+          ocsf: null,
+          attributes: { owner_project_access: k.owner_project_access, owner_email: owner.email, owner_role: owner.role, expires_at: isoOf(k.expires_at) },
+        }),
+        { kind, scope: ctx.scope, id: k.id, subject_kind: subjectKind, name: nz(k.name), credential_kind: credKind },
+      );
     }
   }
 }

@@ -154,11 +154,5 @@ export const AdminApiKeySchema = z.object({
   owner: KeyOwnerSchema.nullish(),
 });
 
-export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => {
-      const path = [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.');
-      return `${path || '(root)'}: ${i.message}`;
-    })
-    .join('; ');
-}
+/** `path: message` per zod issue, dotted path (core/sources/issues.ts). */
+export { formatIssuesDotted as formatIssues } from '../../core/sources/issues.ts';

@@ -21,21 +21,17 @@
 // Mapping: map.ts (pure). Secrets: the SCIM bearer token (service provider) and the HMAC secret
 // (copies) come from the connection's secret_env and never enter an envelope, an event or a log.
 import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOperationRecord, mapScimCopy } from './map.ts';
 import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './record.ts';
 import { redactJsonBody } from './redact.ts';
 import { verifyScimCopySignature } from './signature.ts';
 import { scimSamples } from './samples.ts';
 
+/** The parsed body; a parse error carries no message: the parser's quotes the input, which may hold a secret. */
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
-  let text = body.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    // The parser's message quotes the input, which may hold a secret: never pass it on.
-    return { ok: false };
-  }
+  const parsed = parseJsonBody(body);
+  return parsed.ok ? parsed : { ok: false };
 }
 
 function describe(v: unknown): string {

@@ -40,6 +40,7 @@ import {
   type MappedEvent,
   type Subject,
 } from '../../core/events/identity-event.ts';
+import { nonBlank as nz, type MapResult } from '../../core/sources/map-helpers.ts';
 import type { MemberSummary, ScimCopy, ScimOperationRecord } from './record.ts';
 
 const OCSF = { ACCOUNT_CHANGE: 3001, GROUP_MANAGEMENT: 3006 } as const;
@@ -50,7 +51,7 @@ const GROUP_ACTIVITY: Partial<Record<Action, number>> = { added: 3, removed: 4, 
 type Obj = Record<string, unknown>;
 type AttrValue = string | number | boolean | null | undefined;
 
-export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+export type { MapResult };
 
 function sha256(...parts: string[]): string {
   const h = createHash('sha256');
@@ -65,10 +66,6 @@ function sha256(...parts: string[]): string {
 export function scimEventIdBase(connection: string, method: string, path: string, resourceId: string, request: unknown, version: number): string {
   const bodyHash = sha256(JSON.stringify(request ?? null));
   return 'scim_' + sha256(connection, method.toUpperCase(), path, resourceId, bodyHash, String(version)).slice(0, 40);
-}
-
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.trim().length > 0 ? v : null;
 }
 
 function attrs(values: Record<string, AttrValue>): Record<string, string> {

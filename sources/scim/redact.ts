@@ -11,11 +11,16 @@
 //    `{"op":"replace","path":"password","value":"…"}` keeps `op` and `path`, loses `value`).
 // Pure and deterministic: the same input always gives the same output.
 
+import { redactJsonMembers, stripMembers, type SecretMember } from '../../core/sources/redact.ts';
+
 const PASSWORD_KEY = /^(?:.*:)?password$/i;
 
 export function isPasswordAttribute(name: string): boolean {
   return PASSWORD_KEY.test(name.trim());
 }
+
+/** A password member, or the `value` of an object whose `path` names the password attribute (a PATCH operation). */
+const isPasswordMember: SecretMember = (k, obj) => isPasswordAttribute(k) || (k.toLowerCase() === 'value' && typeof obj.path === 'string' && isPasswordAttribute(obj.path));
 
 export interface Stripped<T = unknown> {
   value: T;
@@ -24,24 +29,7 @@ export interface Stripped<T = unknown> {
 }
 
 export function stripPasswords(input: unknown): Stripped {
-  let stripped = false;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const obj = v as Record<string, unknown>;
-    const pathIsPassword = typeof obj.path === 'string' && isPasswordAttribute(obj.path);
-    const out: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(obj)) {
-      if (isPasswordAttribute(k) || (pathIsPassword && k.toLowerCase() === 'value')) {
-        stripped = true;
-        continue;
-      }
-      out[k] = walk(val);
-    }
-    return out;
-  };
-  const value = walk(input);
-  return { value, stripped };
+  return stripMembers(input, isPasswordMember);
 }
 
 /**
@@ -50,14 +38,5 @@ export function stripPasswords(input: unknown): Stripped {
  * A body that is not JSON is returned as is (the caller rejects it as malformed; it is never stored).
  */
 export function redactJsonBody(raw: Buffer): Buffer {
-  let text = raw.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return raw;
-  }
-  const { value, stripped } = stripPasswords(parsed);
-  return stripped ? Buffer.from(JSON.stringify(value), 'utf8') : raw;
+  return redactJsonMembers(raw, isPasswordMember);
 }

@@ -12,19 +12,12 @@
 //   const v1 = createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
 //   headers['X-Planewatch-Signature'] = `t=${t},v1=${v1}`;
 // The check runs over the bytes as received, before anything parses or redacts them.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../core/sources/hmac-signature.ts';
 import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
+import { headerValue } from '../../core/sources/static-secret.ts';
 
 export const SCIM_SIGNATURE_HEADER = 'x-planewatch-signature';
 export const SCIM_SIGNATURE_SCHEME = 'planewatch-hmac-sha256';
-
-function hmacHex(rawBody: string | Buffer, secret: string, t: string): string {
-  return createHmac('sha256', secret)
-    .update(`${t}.`, 'utf8')
-    .update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody)
-    .digest('hex');
-}
 
 /** Builds the X-Planewatch-Signature value for `rawBody`, as a sender must. */
 export function signScimCopy(rawBody: string | Buffer, secret: string, timestampMs: number): string {
@@ -35,43 +28,21 @@ export function signScimCopy(rawBody: string | Buffer, secret: string, timestamp
   return `t=${t},v1=${hmacHex(rawBody, secret, t)}`;
 }
 
-function headerValue(headers: IncomingHttpHeaders): string | string[] | undefined {
-  const direct = headers[SCIM_SIGNATURE_HEADER];
-  if (direct !== undefined) return direct;
-  for (const [name, v] of Object.entries(headers)) if (name.toLowerCase() === SCIM_SIGNATURE_HEADER) return v;
-  return undefined;
-}
-
 function parse(value: string): { t: string; ms: number; sigs: string[] } | string {
-  let t: string | undefined;
-  const sigs: string[] = [];
-  for (const part of value.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const val = part.slice(eq + 1).trim();
-    if (key === 't') {
-      if (t !== undefined) return 'X-Planewatch-Signature: more than one t= timestamp';
-      t = val;
-    } else if (key === 'v1') sigs.push(val.toLowerCase());
-  }
+  const { t, v1, repeatedT } = signatureHeaderParts(value);
+  if (repeatedT) return 'X-Planewatch-Signature: more than one t= timestamp';
+  const sigs = v1.map((sig) => sig.toLowerCase());
   if (t === undefined) return 'X-Planewatch-Signature: no t= timestamp';
   if (!/^\d{1,16}$/.test(t)) return 'X-Planewatch-Signature: t= is not a whole number of milliseconds';
   if (sigs.length === 0) return 'X-Planewatch-Signature: no v1= signature';
   return { t, ms: Number(t), sigs };
 }
 
-function safeEqualHex(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** Verifies a SCIM-copy delivery over its raw bytes. Never throws. */
 export function verifyScimCopySignature(input: WebhookVerifyInput): WebhookVerdict {
   const { headers, rawBody, secret, nowMs, toleranceMs } = input;
   if (typeof secret !== 'string' || secret.length === 0) return { ok: false, status: 401, error: 'no signing secret configured for this connection' };
-  const raw = headerValue(headers);
+  const raw = headerValue(headers, SCIM_SIGNATURE_HEADER);
   if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { ok: false, status: 401, error: 'X-Planewatch-Signature header missing' };
   if (Array.isArray(raw) && raw.length > 1) return { ok: false, status: 401, error: 'X-Planewatch-Signature header sent more than once' };
   const value = (Array.isArray(raw) ? raw[0] : raw) ?? '';

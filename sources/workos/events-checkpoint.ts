@@ -8,6 +8,7 @@
 // forward; a restart resumes after the last acknowledged page and re-fetches at most the page that
 // was in flight (its events collapse downstream on the WorkOS event id).
 import { z } from 'zod';
+import { clampToRetention as sharedClampToRetention, retentionFloor as sharedRetentionFloor } from '../../core/sources/retention.ts';
 
 /** WorkOS keeps events for 30 days. */
 export const RETENTION_MS = 30 * 24 * 3_600_000;
@@ -25,16 +26,13 @@ export const EventsCheckpointSchema = z.object({
 });
 export type EventsCheckpoint = z.infer<typeof EventsCheckpointSchema>;
 
+const WINDOW = { retentionMs: RETENTION_MS, marginMs: RETENTION_MARGIN_MS };
+
 /** The earliest start WorkOS still has events for (with the margin). */
-export function retentionFloor(nowMs: number): number {
-  return nowMs - RETENTION_MS + RETENTION_MARGIN_MS;
-}
+export const retentionFloor = (nowMs: number): number => sharedRetentionFloor(nowMs, WINDOW);
 
 /** Clamps a start (ms) into the retention window; says so when it moved. */
-export function clampToRetention(startMs: number, nowMs: number): { startMs: number; clamped: boolean } {
-  const floor = retentionFloor(nowMs);
-  return startMs < floor ? { startMs: floor, clamped: true } : { startMs, clamped: false };
-}
+export const clampToRetention = (startMs: number, nowMs: number): { startMs: number; clamped: boolean } => sharedClampToRetention(startMs, nowMs, WINDOW);
 
 export function initialEventsCheckpoint(sinceMs: number | null, nowMs: number): EventsCheckpoint {
   const { startMs } = clampToRetention(sinceMs ?? 0, nowMs);

@@ -42,8 +42,8 @@ import {
   type Category,
   type Credential,
   type MappedEvent,
-  SUBJECT_KINDS,
 } from '../../core/events/identity-event.ts';
+import { attrs, nonEmpty as nz, parsedDateToMs, record, type AttrValue, type MapResult, type SubjectKind } from '../../core/sources/map-helpers.ts';
 import {
   ApiKeySchema,
   AuthenticationEventSchema,
@@ -64,14 +64,13 @@ import {
   type WorkosEnvelope,
 } from './payloads.ts';
 
-export type MapResult = { ok: true; events: MappedEvent[] } | { ok: false; reason: string };
+export type { MapResult };
 
 export interface MapContext {
   /** Last-resort occurred_at when the event and its data carry no usable timestamp. */
   receivedAt?: number;
 }
 
-type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 const OCSF = {
   ACCOUNT_CHANGE: 3001,
@@ -84,17 +83,8 @@ const OTHER_ACTIVITY = 99;
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-/** Non-empty string or null. */
-function nz(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
 /** ISO 8601 (or anything Date.parse reads) -> epoch ms, null when unusable. */
-export function isoToMs(v: unknown): number | null {
-  if (typeof v !== 'string' || v.length === 0) return null;
-  const ms = Date.parse(v);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
-}
+export const isoToMs = parsedDateToMs;
 
 function joinName(first: unknown, last: unknown): string | null {
   const parts = [nz(first), nz(last)].filter((p): p is string => p !== null).map((p) => p.trim());
@@ -102,30 +92,10 @@ function joinName(first: unknown, last: unknown): string | null {
   return name.length > 0 ? name : null;
 }
 
-type AttrValue = string | number | boolean | null | undefined;
-function attrs(values: Record<string, AttrValue>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (v === null || v === undefined) continue;
-    if (typeof v === 'string') {
-      if (v.length > 0) out[k] = v;
-    } else if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[k] = String(v);
-    } else {
-      out[k] = v ? 'true' : 'false';
-    }
-  }
-  return out;
-}
-
 function roleSlugs(roles: ReadonlyArray<{ slug?: string | null }> | null | undefined): string | null {
   if (!roles) return null;
   const slugs = roles.map((r) => nz(r.slug)).filter((s): s is string => s !== null);
   return slugs.length > 0 ? slugs.join(',') : null;
-}
-
-function record(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
 /** Directory user email: the primary of `emails[]`, else its first usable entry. */

@@ -7,11 +7,9 @@
 // - Every other field is `lenient`: a wrong type reads as null instead of rejecting the event,
 //   because a display name of the wrong type must not hide a deprovisioning.
 import { z } from 'zod';
+import { lenient } from '../../core/sources/lenient.ts';
+import { describeValue, formatIssues as formatCoreIssues } from '../../core/sources/issues.ts';
 
-/** Optional field: a value of the wrong type reads as null rather than failing the parse. */
-function lenient<T extends z.ZodType>(schema: T) {
-  return schema.nullish().catch(null);
-}
 const id = z.string().min(1);
 const str = lenient(z.string());
 const bool = lenient(z.boolean());
@@ -215,40 +213,12 @@ export const ApiKeySchema = z.looseObject({
   previous_attributes: obj,
 });
 
-/** Names the JSON type of a raw value, for messages outside zod (checkBody). */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
+export { describeValue };
 
-function joinPath(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out.length > 0 ? `.${String(key)}` : String(key);
-  }
-  return out.length > 0 ? out : '(body)';
-}
-
-/** Issues joined by '; ', each `path: expected X, received Y`, e.g. `data.id: expected string, received undefined`. */
+/**
+ * Issues joined by '; ', each `path: expected X, received Y`, e.g. `data.id: expected string, received undefined`;
+ * an enum or literal mismatch reads `event: expected "event"` (no "Invalid option:" lead-in).
+ */
 export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const path = joinPath(prefix, issue.path);
-      let what: string;
-      if (issue.code === 'invalid_type') {
-        // z.record reports "expected record"; to a sender that is a JSON object.
-        what = issue.message.replace(/^Invalid input:\s*/, '').replace(/^expected record\b/, 'expected object');
-      } else if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) {
-        what = 'expected non-empty string, received empty string';
-      } else if (issue.code === 'invalid_value') {
-        what = issue.message.replace(/^Invalid (option|input):\s*/, '');
-      } else {
-        what = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
-      }
-      return `${path}: ${what}`;
-    })
-    .join('; ');
+  return formatCoreIssues(error, prefix, { bareInvalidValue: true });
 }

@@ -9,22 +9,14 @@
 // without `t=` passes its age check (`parseInt(undefined) < x` is false). All four were checked
 // against the package in a scratch directory. So the check is written here with node:crypto over
 // the exact received bytes, with a tolerance in both directions.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../core/sources/hmac-signature.ts';
 import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
+import { headerValue } from '../../core/sources/static-secret.ts';
 
 export const WORKOS_SIGNATURE_HEADER = 'workos-signature';
 export const WORKOS_SIGNATURE_SCHEME = 'workos-hmac-sha256';
 /** The SDKs' default: 180 s. The connection config may override it. */
 export const WORKOS_DEFAULT_TOLERANCE_MS = 180_000;
-
-function hmacHex(rawBody: string | Buffer, secret: string, timestamp: string): string {
-  const mac = createHmac('sha256', secret);
-  mac.update(`${timestamp}.`, 'utf8');
-  // A Buffer is hashed as is; a string is hashed as its UTF-8 bytes (what would go on the wire).
-  mac.update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody);
-  return mac.digest('hex');
-}
 
 /** Builds a `WorkOS-Signature` header value for `rawBody`, as WorkOS would send it. */
 export function signWorkosPayload(rawBody: string | Buffer, secret: string, timestampMs: number): string {
@@ -43,20 +35,8 @@ export interface ParsedWorkosSignature {
 
 /** Parses the header value; returns an error message naming what is wrong, or the parts. */
 export function parseWorkosSignatureHeader(value: string): ParsedWorkosSignature | string {
-  let t: string | undefined;
-  const signatures: string[] = [];
-  for (const part of value.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const val = part.slice(eq + 1).trim();
-    if (key === 't') {
-      if (t !== undefined) return 'WorkOS-Signature: more than one t= timestamp';
-      t = val;
-    } else if (key === 'v1') {
-      signatures.push(val);
-    }
-  }
+  const { t, v1: signatures, repeatedT } = signatureHeaderParts(value);
+  if (repeatedT) return 'WorkOS-Signature: more than one t= timestamp';
   if (t === undefined) return 'WorkOS-Signature: no t= timestamp';
   if (!/^\d{1,16}$/.test(t)) return `WorkOS-Signature: t= timestamp is not a whole number of milliseconds`;
   const timestampMs = Number(t);
@@ -70,31 +50,14 @@ function seconds(ms: number): string {
   return Number.isInteger(s) ? String(s) : s.toFixed(3).replace(/0+$/, '');
 }
 
-function headerValue(headers: IncomingHttpHeaders): string | string[] | undefined {
-  const direct = headers[WORKOS_SIGNATURE_HEADER];
-  if (direct !== undefined) return direct;
-  // IncomingMessage lower-cases names; tolerate hand-built header objects that did not.
-  for (const [name, v] of Object.entries(headers)) {
-    if (name.toLowerCase() === WORKOS_SIGNATURE_HEADER) return v;
-  }
-  return undefined;
-}
-
-function safeEqualHex(expectedHex: string, givenHex: string): boolean {
-  const expected = Buffer.from(expectedHex, 'utf8');
-  const given = Buffer.from(givenHex, 'utf8');
-  // timingSafeEqual throws on different lengths: a wrong length is simply a mismatch.
-  if (expected.length !== given.length) return false;
-  return timingSafeEqual(expected, given);
-}
-
 /** Verifies a WorkOS delivery over its raw bytes. Synchronous, never throws. */
 export function verifyWorkosSignature(input: WebhookVerifyInput): WebhookVerdict {
   const { headers, rawBody, secret, nowMs, toleranceMs } = input;
   if (typeof secret !== 'string' || secret.length === 0) {
     return { ok: false, status: 401, error: 'no WorkOS webhook secret configured for this connection' };
   }
-  const raw = headerValue(headers);
+  // headerValue also finds a hand-built header object whose names were not lower-cased.
+  const raw = headerValue(headers, WORKOS_SIGNATURE_HEADER);
   if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) {
     return { ok: false, status: 401, error: 'WorkOS-Signature header missing' };
   }

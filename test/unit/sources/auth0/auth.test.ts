@@ -1,22 +1,12 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { WebhookVerdict } from '../../../../core/sources/source-module.ts';
+import { staticSecretCases } from '../../../helpers/static-secret-cases.ts';
 import { auth0 } from '../../../../sources/auth0/index.ts';
 import { secretMatches, verifyAuth0Request } from '../../../../sources/auth0/auth.ts';
 
 const SECRET = 'a0-stream-token-5f2d9c0e71b34a86';
 const BODY = Buffer.from('[]');
 
-function verify(headers: IncomingHttpHeaders, secret = SECRET): WebhookVerdict {
-  return verifyAuth0Request({ headers, rawBody: BODY, secret, nowMs: 0, toleranceMs: 0 });
-}
-function rejection(v: WebhookVerdict): string {
-  expect(v.ok).toBe(false);
-  if (v.ok) return '';
-  expect(v.status).toBe(401);
-  expect(v.error).not.toContain(SECRET);
-  return v.error;
-}
+const { verify, rejection } = staticSecretCases(verifyAuth0Request, { secret: SECRET, rawBody: BODY, nowMs: 0, toleranceMs: 0 });
 
 describe('Auth0 log stream authentication (Authorization token)', () => {
   it('accepts the token verbatim or as a Bearer token', async () => {

@@ -1,33 +1,26 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdentityEventSchema, type MappedEvent } from '../../../../core/events/identity-event.ts';
+import type { MappedEvent } from '../../../../core/events/identity-event.ts';
 import type { NormalizeOutcome } from '../../../../core/sources/source-module.ts';
 import { auth0, checkAuth0Body } from '../../../../sources/auth0/index.ts';
 import { MAPPED_LOG_TYPES, mapAuth0Log } from '../../../../sources/auth0/map.ts';
 import { parseAuth0Body } from '../../../../sources/auth0/payloads.ts';
+import { assertNormalizeProperty, completer, expectValidEvent, mutatedFixture, vendorFixtures, webhookInput } from '../../../helpers/map-cases.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../fixtures/auth0/', import.meta.url));
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const fx = vendorFixtures('auth0');
+const fixtureFiles = fx.files;
 type Rec = { log_id: string; data: Record<string, unknown> };
-const fixture = (name: string): Rec => JSON.parse(readFileSync(FIXTURES + name + '.json', 'utf8')) as Rec;
+const fixture = (name: string): Rec => fx.json<Rec>(name);
 
 const RECEIVED = 1_750_000_000_000;
 function normalize(body: string | Buffer): NormalizeOutcome {
-  return auth0.normalize({ body: typeof body === 'string' ? Buffer.from(body) : body, contentType: 'application/json', transport: 'webhook', receivedAt: RECEIVED, rawId: 'raw-1' });
+  return auth0.normalize(webhookInput(body, RECEIVED));
 }
-function complete(mapped: MappedEvent): unknown {
-  const { plane_keys: _k, ...rest } = mapped;
-  return { ...rest, plane: 'application', connection_id: 'c', raw_id: 'r', received_at: 1, authoritative_for: null, source: 'auth0' };
-}
+const complete = completer('application', 'auth0');
 function mapFixture(name: string): MappedEvent[] {
   const out = normalize(JSON.stringify(fixture(name)));
   expect(out.rejected).toEqual([]);
-  for (const ev of out.events) {
-    const check = IdentityEventSchema.safeParse(complete(ev));
-    expect(check.success, check.success ? '' : JSON.stringify(check.error.issues)).toBe(true);
-  }
+  for (const ev of out.events) expectValidEvent(complete, ev);
   return out.events;
 }
 
@@ -214,33 +207,7 @@ describe('Auth0 content formats', () => {
 });
 
 describe('Auth0 normalize: property', () => {
-  const fixtures = fixtureFiles.map((f) => JSON.parse(readFileSync(FIXTURES + f, 'utf8')) as unknown);
-  type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-  function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-    out.push(prefix);
-    if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...prefix, k], out);
-    return out;
-  }
-  function mutate(root: Json, edits: Array<[number, Json, boolean]>): Json {
-    let doc = structuredClone(root);
-    for (const [pick, value, remove] of edits) {
-      const all = paths(doc);
-      const path = all[pick % all.length]!;
-      if (path.length === 0) {
-        doc = value;
-        continue;
-      }
-      let parent: Json = doc;
-      for (const key of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[key]!;
-      const last = path[path.length - 1]!;
-      if (remove && !Array.isArray(parent)) delete (parent as Record<string, Json>)[last];
-      else (parent as Record<string | number, Json>)[last] = value;
-    }
-    return doc;
-  }
-  const edits = fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, fc.boolean()), { maxLength: 4 });
-  const mutated = fc.tuple(fc.constantFrom(...fixtures), edits).map(([fx, e]) => mutate(fx as Json, e));
+  const mutated = mutatedFixture(fx.all());
   const apiReq = fc.record({
     method: fc.oneof(fc.constantFrom('get', 'post', 'patch', 'put', 'delete', 'PATCH'), fc.jsonValue()),
     path: fc.oneof(fc.constantFrom('/api/v2/users', '/api/v2/users/auth0%7Cx', '/api/v2/users/%E0%A4%A/roles', '/api/v2/organizations/org_1/members', '/api/v2/clients/c1/rotate-secret', '/scim/v2/Users/u1', '/scim/v2/Groups/g1', '/scim/v2/Users'), fc.string(), fc.jsonValue()),
@@ -271,23 +238,13 @@ describe('Auth0 normalize: property', () => {
   );
 
   it('never throws anything but a described Error, and every event passes the schema', () => {
-    fc.assert(
-      fc.property(anyBody, (body) => {
-        let out: NormalizeOutcome;
-        try {
-          out = normalize(body);
-        } catch (e) {
-          expect(e).toBeInstanceOf(Error);
-          expect((e as Error).message).toMatch(/^Auth0 body/);
-          return;
-        }
-        for (const ev of out.events) {
-          const r = IdentityEventSchema.safeParse(complete(ev));
-          if (!r.success) throw new Error(`schema failure for ${body}: ${JSON.stringify(r.error.issues)}`);
-        }
-        for (const rej of out.rejected) expect(rej.reason).toMatch(/^(\[\d+\]|line \d+|\(body\)): .+/);
-      }),
-      { numRuns: 1500 },
-    );
+    assertNormalizeProperty({
+      bodies: anyBody,
+      normalize,
+      complete,
+      thrown: (message) => expect(message).toMatch(/^Auth0 body/),
+      rejected: (rej) => expect(rej.reason).toMatch(/^(\[\d+\]|line \d+|\(body\)): .+/),
+      numRuns: 1500,
+    });
   });
 });

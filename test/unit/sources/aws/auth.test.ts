@@ -1,22 +1,12 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { WebhookVerdict } from '../../../../core/sources/source-module.ts';
+import { staticSecretCases } from '../../../helpers/static-secret-cases.ts';
 import { aws } from '../../../../sources/aws/index.ts';
 import { verifyAwsRequest } from '../../../../sources/aws/auth.ts';
 
 const SECRET = 'aws-ct-shared-7c1e0f93b2d84a55';
 const BODY = Buffer.from('{"Records":[]}');
 
-function verify(headers: IncomingHttpHeaders, secret = SECRET): WebhookVerdict {
-  return verifyAwsRequest({ headers, rawBody: BODY, secret, nowMs: 0, toleranceMs: 0 });
-}
-function rejection(v: WebhookVerdict): string {
-  expect(v.ok).toBe(false);
-  if (v.ok) return '';
-  expect(v.status).toBe(401);
-  expect(v.error).not.toContain(SECRET);
-  return v.error;
-}
+const { verify, rejection } = staticSecretCases(verifyAwsRequest, { secret: SECRET, rawBody: BODY, nowMs: 0, toleranceMs: 0 });
 
 describe('AWS CloudTrail webhook authentication (shared secret in Authorization)', () => {
   it('accepts the secret verbatim or as a Bearer token', async () => {

@@ -1,23 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdentityEventSchema, type MappedEvent } from '../../../../core/events/identity-event.ts';
+import type { MappedEvent } from '../../../../core/events/identity-event.ts';
 import type { NormalizeOutcome } from '../../../../core/sources/source-module.ts';
 import { aws, checkAwsBody } from '../../../../sources/aws/index.ts';
 import { MAPPED_EVENT_NAMES } from '../../../../sources/aws/map.ts';
+import { assertNormalizeProperty, completer, expectOneValidEvent, mutatedFixture, vendorFixtures, webhookInput } from '../../../helpers/map-cases.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../fixtures/aws/', import.meta.url));
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(FIXTURES + name + '.json', 'utf8')) as Record<string, unknown>;
+const fx = vendorFixtures('aws');
+const fixtureFiles = fx.files;
+const fixture = (name: string): Record<string, unknown> => fx.json(name);
 
 function normalize(body: unknown): NormalizeOutcome {
-  return aws.normalize({ body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), contentType: 'application/json', transport: 'webhook', receivedAt: 1_750_000_000_000, rawId: 'raw-1' });
+  return aws.normalize(webhookInput(body));
 }
-function complete(mapped: MappedEvent): unknown {
-  const { plane_keys: _k, ...rest } = mapped;
-  return { ...rest, plane: 'platform', connection_id: 'c', raw_id: 'r', received_at: 1, authoritative_for: null, source: 'aws' };
-}
+const complete = completer('platform', 'aws');
 const bridge = (detail: unknown, detailType = 'AWS API Call via CloudTrail') => ({
   version: '0', id: '6f2b0000-0000-4000-8000-0000000000ee', 'detail-type': detailType, source: 'aws.iam', account: '111122223333',
   time: '2025-03-01T10:00:05Z', region: 'us-east-1', resources: [], detail,
@@ -26,12 +22,7 @@ const bridge = (detail: unknown, detailType = 'AWS API Call via CloudTrail') => 
 function mapOne(name: string, via: 'logfile' | 'eventbridge'): MappedEvent {
   const rec = fixture(name);
   const out = normalize(via === 'logfile' ? { Records: [rec] } : bridge(rec, name.startsWith('ConsoleLogin') ? 'AWS Console Sign In via CloudTrail' : 'AWS API Call via CloudTrail'));
-  expect(out.rejected).toEqual([]);
-  expect(out.events).toHaveLength(1);
-  const ev = out.events[0]!;
-  const check = IdentityEventSchema.safeParse(complete(ev));
-  expect(check.success, check.success ? '' : JSON.stringify(check.error.issues)).toBe(true);
-  return ev;
+  return expectOneValidEvent(complete, out);
 }
 
 const ACCT = '111122223333';
@@ -185,33 +176,7 @@ describe('CloudTrail deliveries', () => {
 });
 
 describe('CloudTrail normalize: property', () => {
-  const fixtures = fixtureFiles.map((f) => JSON.parse(readFileSync(FIXTURES + f, 'utf8')) as unknown);
-  type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-  function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-    out.push(prefix);
-    if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...prefix, k], out);
-    return out;
-  }
-  function mutate(root: Json, edits: Array<[number, Json, boolean]>): Json {
-    let doc = structuredClone(root);
-    for (const [pick, value, remove] of edits) {
-      const all = paths(doc);
-      const path = all[pick % all.length]!;
-      if (path.length === 0) {
-        doc = value;
-        continue;
-      }
-      let parent: Json = doc;
-      for (const key of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[key]!;
-      const last = path[path.length - 1]!;
-      if (remove && !Array.isArray(parent)) delete (parent as Record<string, Json>)[last];
-      else (parent as Record<string | number, Json>)[last] = value;
-    }
-    return doc;
-  }
-  const edits = fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, fc.boolean()), { maxLength: 4 });
-  const mutated = fc.tuple(fc.constantFrom(...fixtures), edits).map(([fx, e]) => mutate(fx as Json, e) as unknown);
+  const mutated = mutatedFixture(fx.all()) as fc.Arbitrary<unknown>;
   const recordLike = fc.record({
     eventID: fc.oneof(fc.uuid(), fc.jsonValue()),
     eventName: fc.oneof(fc.constantFrom(...MAPPED_EVENT_NAMES), fc.string(), fc.jsonValue()),
@@ -234,23 +199,13 @@ describe('CloudTrail normalize: property', () => {
   );
 
   it('never throws anything but a described Error, and every event passes the schema', () => {
-    fc.assert(
-      fc.property(anyBody, (body) => {
-        let out: NormalizeOutcome;
-        try {
-          out = normalize(body);
-        } catch (e) {
-          expect(e).toBeInstanceOf(Error);
-          expect((e as Error).message).toMatch(/^AWS (body is not valid JSON|CloudTrail delivery is invalid): /);
-          return;
-        }
-        for (const ev of out.events) {
-          const r = IdentityEventSchema.safeParse(complete(ev));
-          if (!r.success) throw new Error(`schema failure for ${body}: ${JSON.stringify(r.error.issues)}`);
-        }
-        for (const rej of out.rejected) expect(rej.reason).toMatch(/^(Records\[\d+\]|detail): .+/);
-      }),
-      { numRuns: 1500 },
-    );
+    assertNormalizeProperty({
+      bodies: anyBody,
+      normalize,
+      complete,
+      thrown: (message) => expect(message).toMatch(/^AWS (body is not valid JSON|CloudTrail delivery is invalid): /),
+      rejected: (rej) => expect(rej.reason).toMatch(/^(Records\[\d+\]|detail): .+/),
+      numRuns: 1500,
+    });
   });
 });

@@ -1,22 +1,12 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { WebhookVerdict } from '../../../../core/sources/source-module.ts';
+import { staticSecretCases } from '../../../helpers/static-secret-cases.ts';
 import { okta } from '../../../../sources/okta/index.ts';
 import { oktaHandshake, secretMatches, verifyOktaRequest } from '../../../../sources/okta/auth.ts';
 
 const SECRET = 'okta-hook-secret-0123456789abcdef';
 const BODY = Buffer.from('{"data":{"events":[]}}');
 
-function verify(headers: IncomingHttpHeaders, secret = SECRET): WebhookVerdict {
-  return verifyOktaRequest({ headers, rawBody: BODY, secret, nowMs: 1_740_823_200_000, toleranceMs: 180_000 });
-}
-function rejection(v: WebhookVerdict): string {
-  expect(v.ok).toBe(false);
-  if (v.ok) return '';
-  expect(v.status).toBe(401);
-  expect(v.error).not.toContain(SECRET);
-  return v.error;
-}
+const { verify, rejection } = staticSecretCases(verifyOktaRequest, { secret: SECRET, rawBody: BODY, nowMs: 1_740_823_200_000, toleranceMs: 180_000 });
 
 describe('Okta delivery authentication (static secret in Authorization)', () => {
   it('accepts the secret as the header value, and as a Bearer token', async () => {

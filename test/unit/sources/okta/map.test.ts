@@ -1,15 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdentityEventSchema, type MappedEvent } from '../../../../core/events/identity-event.ts';
+import type { MappedEvent } from '../../../../core/events/identity-event.ts';
 import type { NormalizeOutcome } from '../../../../core/sources/source-module.ts';
 import { checkOktaBody, okta } from '../../../../sources/okta/index.ts';
 import { MAPPED_EVENT_TYPES, mapOktaLogEvent, oktaOrgHost } from '../../../../sources/okta/map.ts';
+import { assertNormalizeProperty, completer, expectOneValidEvent, mutatedFixture, vendorFixtures, webhookInput } from '../../../helpers/map-cases.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../fixtures/okta/', import.meta.url));
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(FIXTURES + name + '.json', 'utf8')) as Record<string, unknown>;
+const fx = vendorFixtures('okta');
+const fixtureFiles = fx.files;
+const fixture = (name: string): Record<string, unknown> => fx.json(name);
 
 const SOURCE = 'https://acme.okta.com/api/v1/eventHooks/whoABC0000000000';
 const delivery = (events: unknown[]) => ({
@@ -18,25 +17,13 @@ const delivery = (events: unknown[]) => ({
 });
 
 function normalize(body: unknown): NormalizeOutcome {
-  return okta.normalize({
-    body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8'),
-    contentType: 'application/json', transport: 'webhook', receivedAt: 1_750_000_000_000, rawId: 'raw-1',
-  });
+  return okta.normalize(webhookInput(body));
 }
 
-function complete(mapped: MappedEvent): unknown {
-  const { plane_keys: _k, ...rest } = mapped;
-  return { ...rest, plane: 'platform', connection_id: 'c', raw_id: 'r', received_at: 1, authoritative_for: null, source: 'okta' };
-}
+const complete = completer('platform', 'okta');
 
 function mapOne(name: string): MappedEvent {
-  const out = normalize(delivery([fixture(name)]));
-  expect(out.rejected).toEqual([]);
-  expect(out.events).toHaveLength(1);
-  const ev = out.events[0]!;
-  const check = IdentityEventSchema.safeParse(complete(ev));
-  expect(check.success, check.success ? '' : JSON.stringify(check.error.issues)).toBe(true);
-  return ev;
+  return expectOneValidEvent(complete, normalize(delivery([fixture(name)])));
 }
 
 const ADMIN = { kind: 'human', id: '00uADMIN0000000001', email: 'ada.admin@acme.example', ip: '203.0.113.5', user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Chrome/124.0', credential_id: null };
@@ -234,35 +221,8 @@ describe('Okta deliveries and pages', () => {
 });
 
 describe('Okta normalize: property', () => {
-  const fixtures = fixtureFiles.map((f) => JSON.parse(readFileSync(FIXTURES + f, 'utf8')) as unknown);
   const knownTypes = [...MAPPED_EVENT_TYPES, 'user.authentication.sso', 'user.authentication.auth_via_IDP', 'app.oauth2.client_secret.rotate'];
-
-  type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-  function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-    out.push(prefix);
-    if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...prefix, k], out);
-    return out;
-  }
-  function mutate(root: Json, edits: Array<[number, Json, boolean]>): Json {
-    let doc = structuredClone(root);
-    for (const [pick, value, remove] of edits) {
-      const all = paths(doc);
-      const path = all[pick % all.length]!;
-      if (path.length === 0) {
-        doc = value;
-        continue;
-      }
-      let parent: Json = doc;
-      for (const key of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[key]!;
-      const last = path[path.length - 1]!;
-      if (remove && !Array.isArray(parent)) delete (parent as Record<string, Json>)[last];
-      else (parent as Record<string | number, Json>)[last] = value;
-    }
-    return doc;
-  }
-  const edits = fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, fc.boolean()), { maxLength: 4 });
-  const mutatedEvent = fc.tuple(fc.constantFrom(...fixtures), edits).map(([fx, e]) => mutate(fx as Json, e));
+  const mutatedEvent = mutatedFixture(fx.all());
   const targetLike = fc.record({ id: fc.oneof(fc.string(), fc.jsonValue()), type: fc.oneof(fc.constantFrom('User', 'AppUser', 'AppInstance', 'Token', 'UserGroup', 'ClientSecret'), fc.jsonValue()), alternateId: fc.oneof(fc.emailAddress(), fc.jsonValue()), displayName: fc.jsonValue() }, { requiredKeys: [] });
   const eventLike = fc.record(
     {
@@ -288,23 +248,13 @@ describe('Okta normalize: property', () => {
   );
 
   it('never throws anything but a described Error, and every event passes the schema', () => {
-    fc.assert(
-      fc.property(anyBody, (body) => {
-        let out: NormalizeOutcome;
-        try {
-          out = normalize(body);
-        } catch (e) {
-          expect(e).toBeInstanceOf(Error);
-          expect((e as Error).message).toMatch(/^Okta (body is not valid JSON|event hook delivery is invalid)/);
-          return;
-        }
-        for (const ev of out.events) {
-          const r = IdentityEventSchema.safeParse(complete(ev));
-          if (!r.success) throw new Error(`schema failure for ${body}: ${JSON.stringify(r.error.issues)}`);
-        }
-        for (const rej of out.rejected) expect(rej.reason).toMatch(/^(data\.events|\(page\))\[\d+\]: .+/);
-      }),
-      { numRuns: 1500 },
-    );
+    assertNormalizeProperty({
+      bodies: anyBody,
+      normalize,
+      complete,
+      thrown: (message) => expect(message).toMatch(/^Okta (body is not valid JSON|event hook delivery is invalid)/),
+      rejected: (rej) => expect(rej.reason).toMatch(/^(data\.events|\(page\))\[\d+\]: .+/),
+      numRuns: 1500,
+    });
   });
 });

@@ -1,15 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdentityEventSchema, type MappedEvent } from '../../../../core/events/identity-event.ts';
+import type { MappedEvent } from '../../../../core/events/identity-event.ts';
 import type { NormalizeOutcome } from '../../../../core/sources/source-module.ts';
 import { workos } from '../../../../sources/workos/index.ts';
 import { MAPPED_EVENT_TYPES } from '../../../../sources/workos/map.ts';
+import { assertNormalizeProperty, completer, expectOneValidEvent, mutateJson, jsonEdits, vendorFixtures, webhookInput, type Json } from '../../../helpers/map-cases.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../fixtures/workos/', import.meta.url));
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-const fixtureText = (file: string): string => readFileSync(FIXTURES + file, 'utf8');
+const fx = vendorFixtures('workos');
+const fixtureFiles = fx.files;
+const fixtureText = (file: string): string => fx.read(file);
 const fixtureJson = (file: string): Record<string, unknown> => JSON.parse(fixtureText(file)) as Record<string, unknown>;
 
 const ORG = 'org_01HZXACMECUSTOMER000000001';
@@ -17,37 +16,14 @@ const DIR = 'directory_01HZXACMEOKTA0000000001';
 const CONN = 'conn_01HZXACMESAML00000000001';
 
 function normalize(body: string | Buffer, receivedAt = 1_750_000_000_000): NormalizeOutcome {
-  return workos.normalize({
-    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
-    contentType: 'application/json',
-    transport: 'webhook',
-    receivedAt,
-    rawId: 'raw-1',
-  });
+  return workos.normalize(webhookInput(body, receivedAt));
 }
 
 /** What the normalizer adds before validating; plane_keys is mapper-to-normalizer only. */
-function complete(mapped: MappedEvent): unknown {
-  const { plane_keys: _planeKeys, ...rest } = mapped;
-  return {
-    ...rest,
-    plane: 'application',
-    connection_id: 'c',
-    raw_id: 'r',
-    received_at: 1,
-    authoritative_for: null,
-    source: 'workos',
-  };
-}
+const complete = completer('application', 'workos');
 
 function mapFixture(file: string): MappedEvent {
-  const out = normalize(fixtureText(file));
-  expect(out.rejected).toEqual([]);
-  expect(out.events).toHaveLength(1);
-  const ev = out.events[0]!;
-  const check = IdentityEventSchema.safeParse(complete(ev));
-  expect(check.success, check.success ? '' : JSON.stringify(check.error.issues)).toBe(true);
-  return ev;
+  return expectOneValidEvent(complete, normalize(fixtureText(file)));
 }
 
 interface Expected {
@@ -557,37 +533,7 @@ describe('WorkOS normalize: property', () => {
   const fixtures = fixtureFiles.map((f) => fixtureJson(f));
   const knownTypes = [...MAPPED_EVENT_TYPES, 'authentication.sso_succeeded', 'authentication.password_failed', 'authentication.x_succeeded'];
 
-  type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-  function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-    out.push(prefix);
-    if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...prefix, k], out);
-    return out;
-  }
-  function mutate(root: Json, edits: Array<[number, Json, boolean]>): Json {
-    let doc = structuredClone(root);
-    for (const [pick, value, remove] of edits) {
-      const all = paths(doc);
-      const path = all[pick % all.length]!;
-      if (path.length === 0) {
-        doc = value;
-        continue;
-      }
-      let parent: Json = doc;
-      for (const key of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[key]!;
-      const last = path[path.length - 1]!;
-      if (remove && !Array.isArray(parent)) delete (parent as Record<string, Json>)[last];
-      else (parent as Record<string | number, Json>)[last] = value;
-    }
-    return doc;
-  }
-
-  const mutatedFixture = fc
-    .tuple(
-      fc.constantFrom(...fixtures),
-      fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, fc.boolean()), { maxLength: 4 }),
-    )
-    .map(([fx, edits]) => JSON.stringify(mutate(fx as Json, edits)));
+  const mutatedFixture = fc.tuple(fc.constantFrom(...fixtures), jsonEdits).map(([fixture, edits]) => JSON.stringify(mutateJson(fixture as Json, edits)));
   const envelopeLike = fc
     .record(
       {
@@ -609,26 +555,16 @@ describe('WorkOS normalize: property', () => {
   );
 
   it('never throws anything but a described Error, and every event passes the schema', () => {
-    fc.assert(
-      fc.property(anyBody, (body) => {
-        let out: NormalizeOutcome;
-        try {
-          out = normalize(body);
-        } catch (e) {
-          expect(e).toBeInstanceOf(Error);
-          expect((e as Error).message.length).toBeGreaterThan(10);
-          return;
-        }
-        for (const ev of out.events) {
-          const r = IdentityEventSchema.safeParse(complete(ev));
-          if (!r.success) throw new Error(`schema failure for ${body}: ${JSON.stringify(r.error.issues)}`);
-        }
-        for (const rej of out.rejected) {
-          expect(typeof rej.reason).toBe('string');
-          expect(rej.reason.length).toBeGreaterThan(0);
-        }
-      }),
-      { numRuns: 1500 },
-    );
+    assertNormalizeProperty({
+      bodies: anyBody,
+      normalize,
+      complete,
+      thrown: (message) => expect(message.length).toBeGreaterThan(10),
+      rejected: (rej) => {
+        expect(typeof rej.reason).toBe('string');
+        expect(rej.reason.length).toBeGreaterThan(0);
+      },
+      numRuns: 1500,
+    });
   });
 });
