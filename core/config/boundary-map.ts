@@ -67,6 +67,8 @@ export const ConnectionSchema = z
     plane: plane.optional(),
     authoritative_for: z.string().min(1).optional(),
     plane_rules: z.array(PlaneRuleSchema).default([]),
+    /** Whether the vendor reports when a credential was last used (PW-STALE-CREDENTIAL); not_reported (e.g. the Anthropic Admin API): its keys are judged by age only. */
+    credential_last_use: z.enum(['reported', 'not_reported'], { error: () => 'expected "reported" or "not_reported"' }).default('reported'),
     /** Per-connection token bucket of the collector / SCIM endpoints (core/http/rate-limit.ts); 429 + Retry-After beyond it. */
     rate_limit: z
       .strictObject({
@@ -94,7 +96,20 @@ export const DetectionSettingsSchema = z.strictObject({
   /** How often the detector evaluates on its own (it also evaluates shortly after new events arrive). */
   evaluate_every: duration('5m'),
   /** Quiet time after new events before the detector evaluates (several sink batches make one evaluation). */
-  debounce: duration('5s'),
+  debounce: duration('1s'),
+  /**
+   * Longest wait from the first new events to their evaluation while batches keep coming (bounds the
+   * debounce; at least the debounce). Default: 2s, or the debounce when that is longer.
+   */
+  max_wait: z.string().optional().transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like "90d", "24h", "5m" or "30s", got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
   /** Vendors whose every human account is a directory account when the connection is authoritative (besides events carrying attributes.directory_id). */
   directory_sources: z.array(z.string().min(1)).default(['okta', 'scim']),
   /** Planes on which PW-NHI-HUMAN-ACTION applies (the application plane's own backend acts through API keys by design). */
@@ -103,7 +118,11 @@ export const DetectionSettingsSchema = z.strictObject({
   unobservable_credential_kinds: z.array(z.string().min(1)).default(['saml_certificate', 'scim_token']),
   /** Built-in or custom detections to skip, by id. */
   disabled: z.array(z.string().regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-STALE-CREDENTIAL')).default([]),
-});
+}).superRefine((d, ctx) => {
+  if (d.max_wait !== undefined && d.max_wait < d.debounce) {
+    ctx.addIssue({ code: 'custom', path: ['max_wait'], message: `expected a duration at least detections.debounce (${d.debounce} ms), got ${d.max_wait} ms` });
+  }
+}).transform((d) => ({ ...d, max_wait: d.max_wait ?? Math.max(2000, d.debounce) }));
 export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
 
 /** Scopes of API tokens (services/api/auth.ts): one per read surface. */

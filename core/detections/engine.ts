@@ -2,13 +2,28 @@
 // parameters, turns rows into findings (stable fingerprints), diffs them with the current
 // findings and writes one evaluation's transitions atomically (see migrations/0006_findings.sql:
 // one insert tagged with the evaluation id, then the pw_evaluations row that makes it visible).
-import { randomUUID } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { createHash, randomUUID } from 'node:crypto';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { BoundaryMap } from '../config/boundary-map.ts';
 import { fromDateTime64, toDateTime64 } from '../clickhouse/rows.ts';
 import { DetectionRowSchema, type Detection, type DetectionRow } from './metadata.ts';
 import { detectionParams, paramsUsed, PARAM_TYPES, type DefaultPlaneOf, type DetectionParams } from './params.ts';
 import { acknowledge, diffFindings, fingerprintOf, type FindingChange, type FindingState, type Match } from './lifecycle.ts';
+import { refreshSnapshot, type SnapshotInfo } from './snapshot.ts';
+
+/**
+ * Memory bounds for every evaluation query (chDB runs inside the process, so its memory is the
+ * process's): a per-query limit; GROUP BY and ORDER BY spill to disk at half of it (explicitly:
+ * ClickHouse's default ratio did not stop the snapshot build's aggregation from hitting the limit
+ * at 10 M events); joins above 256 MiB switch to a spilling algorithm.
+ */
+export const EVALUATION_SETTINGS: ClickHouseSettings = {
+  max_memory_usage: String(768 * 1024 ** 2),
+  max_bytes_before_external_group_by: String(384 * 1024 ** 2),
+  max_bytes_before_external_sort: String(384 * 1024 ** 2),
+  max_bytes_in_join: String(256 * 1024 ** 2),
+  join_algorithm: 'auto',
+};
 
 export interface EngineLogger {
   info(obj: object, msg?: string): void;
@@ -23,12 +38,12 @@ export class DetectionError extends Error {
 }
 
 /** Runs one detection and validates its rows against the common shape. */
-export async function runDetection(client: ClickHouseClient, d: Detection, params: DetectionParams): Promise<DetectionRow[]> {
+export async function runDetection(client: ClickHouseClient, d: Detection, params: DetectionParams, settings?: ClickHouseSettings): Promise<DetectionRow[]> {
   const unknown = paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES));
   if (unknown.length) throw new DetectionError(d.id, `uses unknown parameter(s) ${unknown.join(', ')}; available: ${Object.keys(PARAM_TYPES).join(', ')}`);
   let raw: Record<string, unknown>[];
   try {
-    const rs = await client.query({ query: d.sql, query_params: params, format: 'JSONEachRow' });
+    const rs = await client.query({ query: d.sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
     raw = await rs.json<Record<string, unknown>>();
   } catch (err) {
     throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
@@ -52,6 +67,14 @@ export interface EvaluateOptions {
   log?: EngineLogger;
   /** Wall clock for bookkeeping only (started/finished); default Date.now. */
   wallClock?: () => number;
+  /**
+   * 'auto' (default): recompute only what inserts touched since the last snapshot (a full rebuild
+   * when most keys were touched); 'full': rebuild it; 'incremental': recompute touched keys only
+   * whenever the previous snapshot is valid.
+   */
+  snapshot?: 'auto' | 'full' | 'incremental';
+  /** Settings for every evaluation query; default EVALUATION_SETTINGS. */
+  settings?: ClickHouseSettings;
 }
 
 export interface EvaluationResult {
@@ -59,9 +82,17 @@ export interface EvaluationResult {
   version: number;
   now: number;
   matches: number;
+  /**
+   * Detections not re-run because nothing they read changed since the previous evaluation and they
+   * do not read the clock (their findings stand as committed; see `reusable`).
+   */
+  reused: string[];
   changes: FindingChange[];
   /** Detections whose query failed (their findings are left untouched). */
   errors: { detection: string; message: string }[];
+  /** How the snapshot was refreshed, and milliseconds spent per phase / detection. */
+  snapshot: SnapshotInfo;
+  timings: Record<string, number>;
 }
 
 const FINDING_COLUMNS = `fingerprint, detection, kind, severity, status, resolution, plane, tenant, source, subject_kind, subject_id,
@@ -103,14 +134,55 @@ export async function readCurrentFindings(client: ClickHouseClient): Promise<Map
   return out;
 }
 
-async function lastEvaluation(client: ClickHouseClient): Promise<{ version: number; now: number | null }> {
+async function lastEvaluation(client: ClickHouseClient): Promise<{ version: number; now: number | null; id: string }> {
   const rs = await client.query({
-    query: `SELECT max(version) AS v, toString(maxIf(evaluated_now, kind = 'evaluation')) AS n, countIf(kind = 'evaluation') AS c FROM pw_evaluations FINAL`,
+    query: `SELECT max(version) AS v, toString(maxIf(evaluated_now, kind = 'evaluation')) AS n, countIf(kind = 'evaluation') AS c,
+                   argMax(evaluation_id, version) AS id FROM pw_evaluations FINAL`,
     format: 'JSONEachRow',
   });
-  const [r] = await rs.json<{ v: string; n: string; c: string }>();
-  return { version: Number(r?.v ?? 0), now: r && Number(r.c) > 0 ? fromDateTime64(r.n) : null };
+  const [r] = await rs.json<{ v: string; n: string; c: string; id: string }>();
+  return { version: Number(r?.v ?? 0), now: r && Number(r.c) > 0 ? fromDateTime64(r.n) : null, id: r?.id ?? '' };
 }
+
+/**
+ * Tables every change of which comes from an identity_events insert (materialized views) or from a
+ * snapshot refresh: an insert always leaves pw_touched rows (every event has a subject id), so an
+ * incremental snapshot refresh that found nothing touched proves none of them changed.
+ */
+const EVENT_FED_TABLES = /^(pw_eval_[a-z_]+|pw_activity_days|pw_nhi_actions|pw_credential_use|identity_events)$/;
+
+/**
+ * Whether a detection's rows can only change when the events change: it does not read the clock
+ * ({now}, {now_ms}, now()/today()) and reads only event-fed tables (CTE names aside). Clock-dependent
+ * ones (PW-DEPROV-OVERDUE, PW-STALE-CREDENTIAL, PW-SOURCE-SILENT, PW-ORPHANED-*) always run.
+ */
+export function reusable(sql: string): boolean {
+  const code = sql.replace(/--[^\n]*/g, '');
+  if (/\{now(_ms)?:/.test(code) || /\b(now|now64|today|yesterday)\s*\(/i.test(code)) return false;
+  const ctes = new Set([...code.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s+AS\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
+  const tables = [...code.matchAll(/\b(?<!ARRAY\s+)(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_.]*)(\s*\()?/gi)];
+  return tables.every((m) => !m[2] && (ctes.has(m[1]!.toLowerCase()) || EVENT_FED_TABLES.test(m[1]!)));
+}
+
+/** What a detection's rows depend on besides the tables: its SQL, kind, severity and the parameter values it uses. */
+function detectionKey(d: Detection, params: DetectionParams): string {
+  const used = paramsUsed(d.sql).sort().map((k) => [k, params[k]]);
+  return createHash('sha256').update(JSON.stringify([d.sql, d.kind, d.severity, used])).digest('hex');
+}
+
+/**
+ * Per ClickHouse client: the last evaluation this process committed, every finding as committed by
+ * it (what readCurrentFindings would return), and per reusable detection that ran cleanly in it, its
+ * key and match count. Valid only while that evaluation is still the latest committed version (an
+ * acknowledgement or another writer in between invalidates it: the findings are then read again).
+ */
+const lastRun = new WeakMap<ClickHouseClient, {
+  evaluationId: string;
+  /** Watermark of the snapshot that evaluation used (a refresh outside evaluations in between moves it). */
+  snapshotMs: number;
+  findings: Map<string, FindingState>;
+  detections: Map<string, { key: string; matches: number }>;
+}>();
 
 function findingToRow(c: FindingChange, evaluationId: string, version: number): Record<string, unknown> {
   const f = c.finding;
@@ -167,14 +239,34 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   const wall = opts.wallClock ?? Date.now;
   const started = wall();
   const evaluationId = `eval-${toDateTime64(started).replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const settings = opts.settings ?? EVALUATION_SETTINGS;
+  const timings: Record<string, number> = {};
   await registerConnections(client, opts.map, opts.now);
   const params = detectionParams(opts.map, opts.now, opts.defaultPlaneOf);
+  const before = await lastEvaluation(client);
+  const snapshot = await refreshSnapshot(client, params, { mode: opts.snapshot ?? 'auto', settings });
+  timings.snapshot = snapshot.ms;
+  // Nothing inserted since the previous evaluation (an incremental refresh with no key touched):
+  // a detection that does not read the clock would return the same rows, which the diff would turn
+  // into no transition; it is skipped and its findings stand as committed.
+  const prev = lastRun.get(client);
+  const unchanged = snapshot.mode === 'incremental' && snapshot.touched === 0 && prev !== undefined && prev.evaluationId === before.id
+    && snapshot.previousWatermarkMs === prev.snapshotMs;
+  const keys = new Map(opts.detections.map((d) => [d.id, reusable(d.sql) ? detectionKey(d, params) : '']));
+  const reused = new Map<string, { key: string; matches: number }>();
   const matches: Match[] = [];
   const ran = new Set<string>();
   const errors: { detection: string; message: string }[] = [];
   for (const d of opts.detections) {
+    const cached = unchanged ? prev!.detections.get(d.id) : undefined;
+    if (cached && cached.key === keys.get(d.id)) {
+      reused.set(d.id, cached);
+      continue;
+    }
+    const t0 = performance.now();
     try {
-      const rows = await runDetection(client, d, params);
+      const rows = await runDetection(client, d, params, settings);
+      timings[d.id] = performance.now() - t0;
       for (const row of rows) matches.push({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
       ran.add(d.id);
     } catch (err) {
@@ -182,14 +274,30 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
       opts.log?.warn({ detection: d.id, err: (err as Error).message }, 'detection failed; its findings are left as they were');
     }
   }
-  const [current, last] = await Promise.all([readCurrentFindings(client), lastEvaluation(client)]);
+  const tDiff = performance.now();
+  // The current findings: as this process's previous evaluation left them when that is still the
+  // latest committed version, else read.
+  const last = await lastEvaluation(client);
+  const current = prev && prev.evaluationId === last.id ? prev.findings : await readCurrentFindings(client);
   const changes = diffFindings(current, matches, ran, opts.now, last.now);
   const version = last.version + 1;
+  timings.diff = performance.now() - tDiff;
+  const totalMatches = matches.length + [...reused.values()].reduce((n, r) => n + r.matches, 0);
   await commit(client, 'evaluation', evaluationId, version, changes, {
-    now: opts.now, started, finished: wall(), detections: ran.size, matches: matches.length, errors: errors.map((e) => e.message),
+    now: opts.now, started, finished: wall(), detections: ran.size + reused.size, matches: totalMatches, errors: errors.map((e) => e.message),
   });
-  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: matches.length, transitions: changes.length, errors: errors.length }, 'detections evaluated');
-  return { evaluationId, version, now: opts.now, matches: matches.length, changes, errors };
+  const perDetection = new Map(reused);
+  const counts = new Map<string, number>();
+  for (const m of matches) counts.set(m.detection.id, (counts.get(m.detection.id) ?? 0) + 1);
+  for (const id of ran) {
+    const key = keys.get(id);
+    if (key) perDetection.set(id, { key, matches: counts.get(id) ?? 0 });
+  }
+  const findings = new Map(current);
+  for (const c of changes) findings.set(c.finding.fingerprint, c.finding);
+  lastRun.set(client, { evaluationId, snapshotMs: snapshot.watermarkMs, findings, detections: perDetection });
+  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: totalMatches, transitions: changes.length, errors: errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: reused.size }, 'detections evaluated');
+  return { evaluationId, version, now: opts.now, matches: totalMatches, reused: [...reused.keys()], changes, errors, snapshot, timings };
 }
 
 /** Acknowledges an open finding (incidents stay acknowledged; state findings until they clear). */

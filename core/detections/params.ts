@@ -61,6 +61,7 @@ export function detectionParams(map: BoundaryMap, now: number, defaultPlaneOf: D
   p.conn_transports = conns.map((c) => c.transport);
   p.conn_planes = planes;
   p.conn_silent_ms = conns.map((c, i) => silentAfterMs(map, c, planes[i]!));
+  p.last_use_unreported_conns = map.connections.filter((c) => c.credential_last_use === 'not_reported').map((c) => c.id);
   return p;
 }
 
@@ -84,6 +85,7 @@ export const PARAM_TYPES: Readonly<Record<string, string>> = {
   conn_transports: 'Array(String)',
   conn_planes: 'Array(String)',
   conn_silent_ms: 'Array(UInt64)',
+  last_use_unreported_conns: 'Array(String)',
 };
 
 /** Parameter names a query uses ({name:Type}); unknown ones are an error at load/evaluation. */

@@ -6,6 +6,7 @@
 // exact same projection as the live views; the source is read with FINAL (one row per event).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toDateTime64 } from '../clickhouse/rows.ts';
+import { invalidateSnapshot } from './snapshot.ts';
 
 /** Materialized view → its target table and source table. */
 export const STATE_VIEWS: readonly { view: string; target: string; source: string }[] = [
@@ -14,6 +15,7 @@ export const STATE_VIEWS: readonly { view: string; target: string; source: strin
   { view: 'pw_activity_days_mv', target: 'pw_activity_days', source: 'identity_events' },
   { view: 'pw_nhi_actions_mv', target: 'pw_nhi_actions', source: 'identity_events' },
   { view: 'pw_source_deliveries_mv', target: 'pw_source_deliveries', source: 'raw_envelopes' },
+  { view: 'pw_credential_use_mv', target: 'pw_credential_use', source: 'identity_events' },
 ];
 
 async function scalar(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<string> {
@@ -32,6 +34,8 @@ export async function rebuildDetectionState(client: ClickHouseClient, reason: st
     await client.command({ query: `TRUNCATE TABLE ${target}` });
     await client.command({ query: `INSERT INTO ${target} ${fromFinal}` });
   }
+  // The evaluation snapshot was derived from the old state: the next evaluation rebuilds it in full.
+  await invalidateSnapshot(client);
   await client.insert({ table: 'pw_state_builds', format: 'JSONEachRow', values: [{ built_at: toDateTime64(now), reason }] });
 }
 

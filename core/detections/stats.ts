@@ -128,9 +128,19 @@ export function timelineSql(): string {
                x.2 AS event_id, x.3 AS raw_id
         FROM pa ARRAY JOIN lc AS x
         UNION ALL
+        -- an account known only from inventory listings (no creation reported): its latest listing
+        SELECT toUnixTimestamp64Milli(inv_last), plane, source, tenant, 'account', kind, subject_id, 'seen_in_inventory',
+               inv_last_ev.1, inv_last_ev.2
+        FROM pa WHERE inv_last_ms > 0 AND NOT arrayExists(x -> x.4 = 'create', lc)
+        UNION ALL
         SELECT toUnixTimestamp64Milli(x.1), plane, source, tenant, 'credential', kind, credential_id,
                multiIf(x.4 = 'delete', 'removal', x.4 = 'up', 'reactivated', 'created'), x.2, x.3
         FROM creds ARRAY JOIN lc AS x
+        UNION ALL
+        -- a credential whose creation no event reported (inventory only): created_at as listed, else first seen
+        SELECT if(created_ms > 0, created_ms, first_seen_ms), plane, source, tenant, 'credential', kind, credential_id,
+               if(created_ms > 0, 'created', 'first_seen'), last_ev.1, last_ev.2
+        FROM creds WHERE NOT arrayExists(x -> x.4 = 'create', lc)
         UNION ALL
         SELECT toUnixTimestamp64Milli(max(d.max_at)), d.plane, d.source, '', d.entity, '', d.entity_id, 'activity_after_deprovision',
                argMaxMerge(d.last_ev).1, argMaxMerge(d.last_ev).2

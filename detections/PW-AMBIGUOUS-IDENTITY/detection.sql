@@ -4,7 +4,7 @@
 --  - a human account whose email changed (it is linked under its latest email);
 --  - an account listed in several explicit links with different emails (the first link wins).
 WITH
-    pa AS (SELECT * FROM pw_person_accounts(link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)})),
+    pa AS (SELECT * FROM pw_eval_person_accounts),
     dir AS (
         SELECT person, source, tenant, authoritative_for, plane, count() AS n,
                groupArray((subject_id, last_ev.1, last_ev.2)) AS accts

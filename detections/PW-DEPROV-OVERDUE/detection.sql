@@ -2,8 +2,8 @@
 -- than that plane's deprovisioning SLA after the person's deprovision signal. Evaluated against
 -- {now}, so it opens when the SLA passes even if no new event arrives.
 WITH
-    pa AS (SELECT * FROM pw_person_accounts(link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)})),
-    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM pw_people(link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}) WHERE signal_ms > 0),
+    pa AS (SELECT * FROM pw_eval_person_accounts),
+    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM pw_eval_people WHERE signal_ms > 0),
     owners AS (SELECT DISTINCT source, subject_id, person FROM pa WHERE person IN (SELECT person FROM people)),
     pending AS (
         SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_email, a.plane AS plane, a.tenant AS tenant,
@@ -14,7 +14,7 @@ WITH
         UNION ALL
         SELECT c.kind, c.credential_id, o.person, c.plane, c.tenant, c.source, p.signal_ms, p.signal_event_id, p.signal_raw_id,
                c.last_ev, 'credential'
-        FROM pw_credentials AS c
+        FROM pw_eval_credentials AS c
         INNER JOIN owners AS o ON o.source = c.source AND o.subject_id = c.owner_id
         INNER JOIN people AS p ON p.person = o.person
         WHERE c.status = 'active'

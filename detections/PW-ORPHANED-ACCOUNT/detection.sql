@@ -1,8 +1,8 @@
 -- Active accounts (outside authoritative directories) whose person has a deprovision signal
 -- older than the plane's grace period: pending removal.
 WITH
-    pa AS (SELECT * FROM pw_person_accounts(link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)})),
-    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM pw_people(link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}) WHERE signal_ms > 0)
+    pa AS (SELECT * FROM pw_eval_person_accounts),
+    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM pw_eval_people WHERE signal_ms > 0)
 SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_email, a.plane AS plane, a.tenant AS tenant,
        a.source AS source, '' AS key, '' AS severity,
        arrayFilter(x -> x != '', [p.signal_event_id, a.last_ev.1]) AS event_ids,

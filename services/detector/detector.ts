@@ -3,7 +3,8 @@
 //
 // - New data: it consumes planewatch.events.v1 with its own consumer group only to learn that
 //   something arrived (it never reads the payloads); after `debounce` without further messages it
-//   evaluates. The scheduled evaluation (`evaluate_every`) covers anything the sink inserted after
+//   evaluates, and at the latest `max_wait` after the first batch not yet evaluated even while
+//   batches keep coming (trigger.ts). The scheduled evaluation (`evaluate_every`) covers anything the sink inserted after
 //   a debounced evaluation ran, and time-based detections (PW-DEPROV-OVERDUE opening when an SLA
 //   passes, PW-SOURCE-SILENT) with no new events at all.
 // - One evaluation at a time; a trigger during an evaluation runs one more right after.
@@ -22,6 +23,7 @@ import { ensureDetectionState } from '../../core/detections/state.ts';
 import { findingJson } from '../../core/detections/findings.ts';
 import type { FindingChange } from '../../core/detections/lifecycle.ts';
 import type { DefaultPlaneOf } from '../../core/detections/params.ts';
+import { boundedDebounce, realTimers, type Timers } from './trigger.ts';
 
 export const DETECTOR_GROUP = 'planewatch-detector';
 /** Schema name carried by every alerts message (JSON). */
@@ -42,6 +44,10 @@ export interface DetectorOptions {
   now?: () => number;
   evaluateEveryMs?: number;
   debounceMs?: number;
+  /** Longest wait from the first unevaluated batch to its evaluation, even while batches keep coming. */
+  maxWaitMs?: number;
+  /** Timers for the new-data trigger (injectable for tests); default real timers. */
+  timers?: Timers;
 }
 
 export interface DetectorHealth {
@@ -70,11 +76,11 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   const detections = opts.detections ?? loadDetections({ customDir: opts.map.detections.custom_dir, disabled: opts.map.detections.disabled });
   const every = opts.evaluateEveryMs ?? opts.map.detections.evaluate_every;
   const debounce = opts.debounceMs ?? opts.map.detections.debounce;
+  const maxWait = opts.maxWaitMs ?? Math.max(debounce, opts.map.detections.max_wait);
   const health: DetectorHealth = { lastEvaluation: null, lastError: null, evaluations: 0 };
   let stopped = false;
   let chain: Promise<unknown> = Promise.resolve();
   let pending: Promise<EvaluationResult> | null = null;
-  let debounceTimer: NodeJS.Timeout | null = null;
 
   if (await ensureDetectionState(opts.clickhouse)) opts.log.info('detection state built from the events already stored');
 
@@ -113,6 +119,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   const fire = () => {
     if (!stopped) void trigger().catch(() => undefined);
   };
+  const onNewData = boundedDebounce(fire, debounce, maxWait, opts.timers ?? realTimers);
 
   const timer = setInterval(fire, every);
   timer.unref();
@@ -126,13 +133,11 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
       autoCommit: true,
       eachBatch: async ({ batch }) => {
         if (batch.messages.length === 0 || stopped) return;
-        if (debounceTimer) clearTimeout(debounceTimer);
-        debounceTimer = setTimeout(fire, debounce);
-        debounceTimer.unref();
+        onNewData.notify();
       },
     });
   }
-  opts.log.info({ detections: detections.map((d) => d.id), everyMs: every, debounceMs: debounce }, 'detector running');
+  opts.log.info({ detections: detections.map((d) => d.id), everyMs: every, debounceMs: debounce, maxWaitMs: maxWait }, 'detector running');
   fire();
 
   return {
@@ -144,7 +149,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
     stop: async () => {
       stopped = true;
       clearInterval(timer);
-      if (debounceTimer) clearTimeout(debounceTimer);
+      onNewData.cancel();
       await consumer?.disconnect();
       await chain;
     },

@@ -105,13 +105,13 @@ describe('planewatch lag', () => {
 describe('planewatch person', () => {
   it('timeline as table, json and csv', async () => {
     const json = JSON.parse((await cli('person', 'Ken.Gbz3e@Acme.Example', '--format', 'json', '--now', '2026-07-20T12:00:00Z')).stdout);
-    expect(json.map((e: any) => e.what)).toEqual(['created', 'created', 'deprovision_signal']);
+    expect(json.map((e: any) => e.what)).toEqual(['created', 'created', 'created', 'deprovision_signal']);
     const csv = (await cli('person', 'ken.gbz3e@acme.example', '--format', 'csv')).stdout.trim().split('\n');
     expect(csv[0]).toBe('at,plane,source,tenant,entity,subject_kind,subject_id,what,event_id,raw_id');
-    expect(csv[3]).toBe('2026-07-08T10:53:30.000Z,platform,workos,org_01ACMEWORKFORCE,account,human,directory_user_D4B5VMZKVT,deprovision_signal,evt_wf_20261129_00012,raw_9debda35ed8facbb8197460a5a788f07');
+    expect(csv[4]).toBe('2026-07-08T10:53:30.000Z,platform,workos,org_01ACMEWORKFORCE,account,human,directory_user_D4B5VMZKVT,deprovision_signal,evt_wf_20261129_00012,raw_9debda35ed8facbb8197460a5a788f07');
     const table = (await cli('person', 'ken.gbz3e@acme.example')).stdout.split('\n');
     expect(table[0]).toMatch(/^AT +PLANE +SOURCE +TENANT +ENTITY/);
-    expect(table).toHaveLength(6);
+    expect(table).toHaveLength(7);
     expect((await cli('person', 'not-an-email')).code).toBe(2);
   });
 });

@@ -41,6 +41,7 @@ export async function resetStore(client: ClickHouseClient): Promise<void> {
   for (const table of [
     'identity_events', 'raw_envelopes', 'dead_letters', 'pw_subject_state', 'pw_credential_state', 'pw_activity_days', 'pw_nhi_actions',
     'pw_source_deliveries', 'pw_findings', 'pw_evaluations', 'pw_connection_registry', 'pw_state_builds',
+    'pw_credential_use', 'pw_touched', 'pw_eval_snapshots',
   ]) {
     await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` });
   }

@@ -15,6 +15,7 @@ import { validateBoundaryMap } from '../../../core/config/load.ts';
 import { loadDetections } from '../../../core/detections/metadata.ts';
 import { detectionParams } from '../../../core/detections/params.ts';
 import { runDetection } from '../../../core/detections/engine.ts';
+import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
 
 interface CaseEvent {
@@ -105,7 +106,9 @@ for (const d of detections) {
         }));
         await insertRows(ch.client, 'raw_envelopes', deliveries, `case-raw-${randomUUID()}`);
         const map = validateBoundaryMap(c.config ?? {}, `${d.id}/cases.yaml`);
-        const rows = await runDetection(ch.client, d, detectionParams(map, ms(c.now), (vendor) => (vendor === 'openai' ? 'platform' : 'application')));
+        const params = detectionParams(map, ms(c.now), (vendor) => (vendor === 'openai' ? 'platform' : 'application'));
+        await refreshSnapshot(ch.client, params);
+        const rows = await runDetection(ch.client, d, params);
         const got = rows
           .map((r) => {
             const want = c.expect.find((x) => x.subject_id === r.subject_id && x.subject_kind === r.subject_kind && (x.tenant ?? '') === r.tenant && (x.key === undefined || x.key === r.key));

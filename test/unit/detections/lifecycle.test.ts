@@ -136,7 +136,7 @@ describe('standard parameters', () => {
     expect(() => validateBoundaryMap({ detections: { nhi_planes: ['moon'] } }, 'x.yaml')).toThrow(/detections\.nhi_planes/);
     expect(() => validateBoundaryMap({ detections: { typo: 1 } }, 'x.yaml')).toThrow(/typo/);
     expect(validateBoundaryMap({}, 'x').detections).toEqual({
-      evaluate_every: 300_000, debounce: 5_000, directory_sources: ['okta', 'scim'], nhi_planes: ['platform'],
+      evaluate_every: 300_000, debounce: 1_000, max_wait: 2_000, directory_sources: ['okta', 'scim'], nhi_planes: ['platform'],
       unobservable_credential_kinds: ['saml_certificate', 'scim_token'], disabled: [],
     });
   });

@@ -1,0 +1,292 @@
+// Evaluation snapshots (migrations/0008_detection_snapshots.sql, docs/DETECTIONS.md "Evaluation"):
+// the merged accounts, people and credentials every detection reads, materialised ONCE per
+// evaluation into pw_eval_* tables instead of being recomputed by each detection from the
+// aggregate states.
+//
+//   full         every table is rebuilt from the state (first evaluation, link / directory
+//                parameters changed, a state rebuild, an interrupted build, a snapshot older than
+//                the touched-keys retention, or most keys touched).
+//   incremental  only the subjects and credentials touched since the previous snapshot
+//                (pw_touched, written by a materialized view on every insert) are deleted and
+//                recomputed; the other rows are kept. A subject's or credential's merged row
+//                depends only on the state rows of its own key (source, id), so the result equals
+//                a full rebuild; people are always regrouped from the (small) person-accounts table.
+// Only evaluations read these tables, one at a time. A pw_eval_snapshots row with valid = 0 is
+// written before any change and one with valid = 1 after, so an interrupted build is followed by a
+// full one. Snapshots never depend on the evaluation's `now`.
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import type { DetectionParams } from './params.ts';
+
+/** Bump when the snapshot SQL changes meaning: forces one full rebuild. */
+const SNAPSHOT_FORMAT = 2;
+/**
+ * Touched keys are re-read from this long before the previous snapshot's start: an insert whose
+ * materialized-view rows were stamped just before that start but committed after the snapshot
+ * read the state is picked up by the next one. (Embedded chDB runs one call at a time, so there
+ * no insert is ever in flight during a build; against a server a sink insert commits well within
+ * this.) Re-reading a key is harmless: it is recomputed from the state.
+ */
+export const TOUCHED_OVERLAP_MS = 10_000;
+/** pw_touched keeps a day (TTL); a snapshot older than this is rebuilt in full. */
+const MAX_INCREMENTAL_AGE_MS = 12 * 3_600_000;
+/** Above this share of touched keys a full rebuild is cheaper than carrying rows over. */
+const FULL_ABOVE_SHARE = 0.25;
+
+
+export interface SnapshotInfo {
+  mode: 'full' | 'incremental';
+  /** Keys recomputed (incremental) — subjects + credentials. */
+  touched: number;
+  /** Why a full rebuild was chosen ('' for incremental). */
+  reason: string;
+  ms: number;
+  /** Milliseconds per snapshot table. */
+  tables: Record<string, number>;
+  /** This snapshot's watermark (epoch ms), and the one of the valid snapshot it was built upon (incremental only, else null). */
+  watermarkMs: number;
+  previousWatermarkMs: number | null;
+}
+
+/** Parameters a snapshot depends on (never `now`): links, directory sources, stale thresholds. */
+export function snapshotHash(params: DetectionParams): string {
+  const keys = ['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'];
+  return createHash('sha256').update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k])])).digest('hex').slice(0, 32);
+}
+
+type Filter = { subjects: string; credentials: string; credentialEntities: string };
+const ALL: Filter = { subjects: '1', credentials: '1', credentialEntities: '1' };
+
+function dirtyFilter(): Filter {
+  const keys = (kind: string) => `(SELECT source, key FROM pw_touched WHERE kind = '${kind}' AND touched_at >= {since:DateTime64(6, 'UTC')})`;
+  return {
+    subjects: `(source, subject_id) IN ${keys('subject')}`,
+    credentials: `(source, credential_id) IN ${keys('credential')}`,
+    credentialEntities: `(source, entity_id) IN ${keys('credential')}`,
+  };
+}
+
+// The credential columns of pw_credentials (0005), with the last use from pw_credential_use (0008)
+// instead of a scan of pw_activity_days.
+function credentialsSql(f: Filter): string {
+  return `
+SELECT
+    c.plane AS plane, c.source AS source, c.credential_id AS credential_id, c.kind AS kind, c.owner_id AS owner_id,
+    c.owner_kind AS owner_kind, c.scopes AS scopes, c.tenant AS tenant, c.connection_id AS connection_id, c.name AS name,
+    c.created_ms AS created_ms, c.creator AS creator, c.lc AS lc, c.last_ev AS last_ev, c.first_seen_ms AS first_seen_ms,
+    multiIf(
+        c.inv_last > toDateTime64(0, 3, 'UTC') AND c.inv_last > c.last_fact.1, 'active',
+        empty(c.lc), 'active',
+        c.last_fact.4 IN ('create', 'up'), 'active',
+        'revoked') AS status,
+    if(status = 'active', 0, toUnixTimestamp64Milli(c.removal.1)) AS removed_ms,
+    if(status = 'active', '', c.removal.2) AS removed_event_id,
+    if(status = 'active', '', c.removal.3) AS removed_raw_id,
+    ifNull(u.last_used_ms, 0) AS last_used_ms,
+    ifNull(u.last_use_ev, ('', '')) AS last_use_ev
+FROM
+(
+    SELECT *,
+        lc[-1] AS last_fact,
+        arrayFilter(x -> x.4 IN ('create', 'up'), lc)[-1] AS up_last,
+        arrayFirst(x -> x.4 = 'delete' AND (x.1, x.2) > (up_last.1, up_last.2) AND x.1 > inv_last, lc) AS removal
+    FROM
+    (
+        SELECT plane, source, credential_id,
+            multiIf(argMaxMerge(kind_inv) != '', argMaxMerge(kind_inv), argMaxMerge(kind) != '', argMaxMerge(kind), 'unknown') AS kind,
+            argMaxMerge(owner_id) AS owner_id,
+            argMaxMerge(owner_kind) AS owner_kind,
+            argMaxMerge(scopes) AS scopes,
+            argMaxMerge(tenant) AS tenant,
+            argMaxMerge(connection_id) AS connection_id,
+            argMaxMerge(name) AS name,
+            if(min(created_min) >= toDateTime64('2299-01-01 00:00:00', 3, 'UTC'), 0, toUnixTimestamp64Milli(min(created_min))) AS created_ms,
+            argMinMerge(creator) AS creator,
+            arraySort(x -> (x.1, x.2), groupUniqArrayMerge(lifecycle)) AS lc,
+            max(inv_last) AS inv_last,
+            argMaxMerge(last_ev) AS last_ev,
+            toUnixTimestamp64Milli(min(first_seen)) AS first_seen_ms
+        FROM pw_credential_state
+        WHERE ${f.credentials}
+        GROUP BY plane, source, credential_id
+    )
+) AS c
+LEFT JOIN
+(
+    SELECT source, credential_id, toUnixTimestamp64Milli(max(last_used)) AS last_used_ms, argMaxMerge(last_use_ev) AS last_use_ev
+    FROM pw_credential_use
+    WHERE ${f.credentials}
+    GROUP BY source, credential_id
+) AS u ON u.source = c.source AND u.credential_id = c.credential_id
+SETTINGS join_use_nulls = 1`;
+}
+
+// Per used credential: creation + first/last use per UTC day, sorted, and the gaps between
+// consecutive points longer than the smaller stale threshold (PW-STALE-CREDENTIAL-REUSED applies
+// its plane's own threshold). Consecutive points are paired by zipping the series with itself
+// shifted by one: indexing the array inside a lambda would copy it for every element (quadratic).
+function credentialGapsSql(f: Filter): string {
+  return `
+WITH
+    days AS (
+        SELECT source, entity_id, day, toUnixTimestamp64Milli(min(min_at)) AS mn, toUnixTimestamp64Milli(max(max_at)) AS mx,
+               argMinMerge(first_ev) AS fe
+        FROM pw_activity_days WHERE entity = 'credential' AND ${f.credentialEntities}
+        GROUP BY source, entity_id, day
+    ),
+    series AS (SELECT source, entity_id, groupArray((mn, mx, fe.1, fe.2)) AS s FROM days GROUP BY source, entity_id),
+    pts AS (
+        SELECT c.plane AS plane, c.source AS source, c.credential_id AS credential_id, c.kind AS kind, c.tenant AS tenant,
+               arraySort(x -> (x.1, x.3), if(c.created_ms > 0, arrayConcat([(c.created_ms, c.created_ms, '', '')], se.s), se.s)) AS p
+        FROM pw_eval_credentials AS c INNER JOIN series AS se ON se.source = c.source AND se.entity_id = c.credential_id
+        WHERE ${f.credentials.replace('(source, credential_id)', '(c.source, c.credential_id)')}
+    )
+SELECT plane, source, credential_id, kind, tenant,
+       arrayMap(z -> (z.2.2, z.1.1, z.1.3, z.1.4, toUInt8(z.2.3 = '')),
+                arrayFilter(z -> z.3 > 1 AND z.1.1 - z.2.2 > least({stale_platform_ms:UInt64}, {stale_application_ms:UInt64}),
+                            arrayZip(p, arrayPopBack(arrayPushFront(p, (toInt64(0), toInt64(0), '', ''))), arrayEnumerate(p)))) AS gaps
+FROM pts
+WHERE notEmpty(gaps)`;
+}
+
+// pw_people (0005) over the person-accounts snapshot.
+const PEOPLE_SQL = `
+SELECT
+    person,
+    countIf(is_directory = 1) AS n_directory,
+    arraySort(groupUniqArrayIf(authoritative_for, is_directory = 1)) AS populations,
+    arraySort(groupUniqArrayIf(plane, is_directory = 1)) AS directory_planes,
+    arraySort(groupUniqArray(plane)) AS planes,
+    minIf((open_ms, open_event_id, open_raw_id), is_directory = 1 AND open_ms > 0) AS sig,
+    sig.1 AS signal_ms,
+    sig.2 AS signal_event_id,
+    sig.3 AS signal_raw_id
+FROM pw_eval_person_accounts
+WHERE person != ''
+GROUP BY person`;
+
+interface Table { name: string; key: 'subjects' | 'credentials'; keyCols: string; build: (f: Filter) => string }
+const TABLES: readonly Table[] = [
+  { name: 'pw_eval_accounts', key: 'subjects', keyCols: '(source, subject_id)', build: (f) => `SELECT * FROM pw_accounts WHERE ${f.subjects}` },
+  // pw_person_accounts (0005) over the accounts snapshot just built (same expressions).
+  {
+    name: 'pw_eval_person_accounts', key: 'subjects', keyCols: '(source, subject_id)',
+    build: (f) => `
+SELECT *,
+    toUInt8(authoritative_for != '' AND kind = 'human'
+            AND (directory_attr = 1 OR has({directory_sources:Array(String)}, source))) AS is_directory,
+    multiIf(link_idx > 0, 'explicit', person_email != '', 'email', 'none') AS link,
+    if(link_idx > 0, {link_emails:Array(String)}[link_idx], person_email) AS person
+FROM
+(
+    SELECT *,
+        greatest(indexOf({link_refs:Array(String)}, concat(connection_id, ':', subject_id)),
+                 indexOf({link_refs:Array(String)}, concat(source, ':', subject_id))) AS link_idx,
+        if(email != '', email, max(email) OVER (PARTITION BY source, subject_id)) AS person_email
+    FROM pw_eval_accounts
+    WHERE is_account = 1 AND ${f.subjects}
+)`,
+  },
+  { name: 'pw_eval_credentials', key: 'credentials', keyCols: '(source, credential_id)', build: credentialsSql },
+  { name: 'pw_eval_credential_gaps', key: 'credentials', keyCols: '(source, credential_id)', build: credentialGapsSql },
+];
+
+async function rows<T>(client: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}, settings?: ClickHouseSettings): Promise<T[]> {
+  const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: settings });
+  return rs.json<T>();
+}
+
+const columnCache = new Map<string, string>();
+async function columnsOf(client: ClickHouseClient, table: string): Promise<string> {
+  let cols = columnCache.get(table);
+  if (cols === undefined) {
+    const r = await rows<{ name: string }>(client, `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position`, { t: table });
+    cols = r.map((c) => `\`${c.name}\``).join(', ');
+    columnCache.set(table, cols);
+  }
+  return cols;
+}
+
+/** Marks the snapshot as needing a full rebuild (after the state was rebuilt from the events). */
+export async function invalidateSnapshot(client: ClickHouseClient): Promise<void> {
+  await client.command({
+    query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched) SELECT now64(6), '', now64(6), 0, 'invalidated', 0`,
+  });
+}
+
+export interface RefreshOptions {
+  /** 'full': always rebuild everything; 'incremental': never fall back to full because many keys were touched. */
+  mode?: 'auto' | 'full' | 'incremental';
+  /** Settings applied to every snapshot query (memory bounds). */
+  settings?: ClickHouseSettings;
+}
+
+/** Brings the pw_eval_* snapshot up to date with the state; see the header. */
+export async function refreshSnapshot(client: ClickHouseClient, params: DetectionParams, opts: RefreshOptions = {}): Promise<SnapshotInfo> {
+  const t0 = performance.now();
+  const settings = opts.settings;
+  const hash = snapshotHash(params);
+  const [clock] = await rows<{ now: string; now_ms: string }>(client, `SELECT toString(now64(6, 'UTC')) AS now, toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms`);
+  const start = clock!.now;
+  const startMs = Number(clock!.now_ms);
+  const [last] = await rows<{ n: string; h: string; w_ms: string; v: number | string }>(client, `
+    SELECT count() AS n, argMax(params_hash, built_at) AS h, toUnixTimestamp64Milli(argMax(watermark, built_at)) AS w_ms,
+           argMax(valid, built_at) AS v
+    FROM pw_eval_snapshots`);
+  let reason = '';
+  if (opts.mode === 'full') reason = 'requested';
+  else if (!last || Number(last.n) === 0) reason = 'first snapshot';
+  else if (Number(last.v) !== 1) reason = 'previous build interrupted or state rebuilt';
+  else if (last.h !== hash) reason = 'links, directory sources or stale thresholds changed';
+  else if (startMs - Number(last.w_ms) > MAX_INCREMENTAL_AGE_MS) reason = 'previous snapshot too old';
+
+  const q = { ...params, since: '' as string };
+  let touched = 0;
+  if (!reason) {
+    const sinceMs = Number(last!.w_ms) - TOUCHED_OVERLAP_MS;
+    q.since = new Date(sinceMs).toISOString().replace('T', ' ').replace('Z', '');
+    const [c] = await rows<{ subjects: string; credentials: string; total: string }>(client, `
+      SELECT uniqExactIf((source, key), kind = 'subject') AS subjects, uniqExactIf((source, key), kind = 'credential') AS credentials,
+             (SELECT count() FROM pw_eval_accounts) + (SELECT count() FROM pw_eval_credentials) AS total
+      FROM pw_touched WHERE touched_at >= {since:DateTime64(6, 'UTC')}`, q, settings);
+    touched = Number(c!.subjects) + Number(c!.credentials);
+    if (opts.mode !== 'incremental' && touched > FULL_ABOVE_SHARE * Math.max(1, Number(c!.total))) reason = 'most keys touched';
+  }
+  const incremental = !reason;
+  const filter = incremental ? dirtyFilter() : ALL;
+
+  const tables: Record<string, number> = {};
+  await client.command({
+    query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched) VALUES (now64(6), '', now64(6), 0, 'building', 0)`,
+  });
+  for (const t of TABLES) {
+    const tt = performance.now();
+    const cols = await columnsOf(client, t.name);
+    if (incremental) {
+      if (touched > 0) {
+        await client.command({ query: `DELETE FROM ${t.name} WHERE ${filter[t.key]}`, query_params: q, clickhouse_settings: settings });
+        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: settings });
+      }
+    } else {
+      await client.command({ query: `TRUNCATE TABLE ${t.name}`, clickhouse_settings: settings });
+      await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: settings });
+    }
+    tables[t.name] = performance.now() - tt;
+  }
+  if (!incremental || touched > 0) {
+    const tt = performance.now();
+    const cols = await columnsOf(client, 'pw_eval_people');
+    await client.command({ query: 'TRUNCATE TABLE pw_eval_people', clickhouse_settings: settings });
+    await client.command({ query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`, query_params: q, clickhouse_settings: settings });
+    tables.pw_eval_people = performance.now() - tt;
+  }
+  await client.command({
+    query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched)
+            VALUES (now64(6), {hash:String}, {start:DateTime64(6, 'UTC')}, 1, {mode:String}, {touched:UInt64})`,
+    query_params: { hash, start, mode: incremental ? 'incremental' : 'full', touched },
+  });
+  return {
+    mode: incremental ? 'incremental' : 'full', touched, reason, ms: performance.now() - t0, tables,
+    watermarkMs: startMs, previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
+  };
+}
