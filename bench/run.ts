@@ -2,7 +2,7 @@
 //
 //   npm run bench                 # --quick (default): a first look, a few minutes
 //   npm run bench -- --full       # the issue's sizes (10 M stored events for the memory figure)
-//   npm run bench -- --only=collector,e2e   # a subset (broker,client,store,collector,normalizer,sink,e2e,detections)
+//   npm run bench -- --only=collector,e2e   # a subset (broker,client,store,collector,normalizer,sink,e2e,detections,alerts)
 //   npm run bench -- --stored=0   # events pre-filled into the all-in-one store before the e2e run (quick 1 M, full 10 M)
 //   npm run bench -- --cpu-prof   # also write V8 CPU profiles of the stage processes (bench/results/profiles/…)
 //
@@ -26,6 +26,7 @@ import {
 import { CpuMeter, StageChild, killAll, liveChildren, track } from './lib/proc.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { consumerPerf, producerPerf } from './lib/kafka-perf.ts';
+import { runAlertsBench } from './stages/alerts.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Arguments and sizes
@@ -36,10 +37,13 @@ const FULL = argv.includes('--full');
 const CPU_PROF = argv.includes('--cpu-prof');
 const KEEP = argv.includes('--keep');
 const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean);
-const ALL_SECTIONS = ['broker', 'client', 'store', 'collector', 'normalizer', 'sink', 'e2e', 'detections'] as const;
+const ALL_SECTIONS = ['broker', 'client', 'store', 'collector', 'normalizer', 'sink', 'e2e', 'detections', 'alerts'] as const;
 type Section = (typeof ALL_SECTIONS)[number];
 for (const s of ONLY ?? []) if (!(ALL_SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (expected ${ALL_SECTIONS.join(', ')})`);
 const want = (s: Section) => !ONLY || ONLY.includes(s);
+// --e2e=ingest|shipped: only that variant of the end-to-end section (default both).
+const E2E_VARIANT = argv.find((a) => a.startsWith('--e2e='))?.slice('--e2e='.length);
+if (E2E_VARIANT !== undefined && E2E_VARIANT !== 'ingest' && E2E_VARIANT !== 'shipped') throw new Error(`--e2e: expected ingest or shipped, got "${E2E_VARIANT}"`);
 
 const SIZES = FULL
   ? { mode: 'full', perfRecords: 1_000_000, clientRecords: 300_000, stageEvents: 300_000, peerRows: 1_000_000, collectorSec: 30, e2eDeliveries: 200_000, freshSec: 60, storedEvents: 10_000_000 }
@@ -331,7 +335,7 @@ async function main(): Promise<void> {
     say(`collector: warm-up 3 s, then ${SIZES.collectorSec} s at concurrency ${CONCURRENCY} (autocannon, pre-signed, acks=all)`);
     await runLoad({ url, pool: signedDeliveries(`${tag}cw`, 20_000, Date.now()), connections: CONCURRENCY, durationSec: 3 });
     const pool = signedDeliveries(`${tag}c`, Math.max(50_000, 12_000 * SIZES.collectorSec), Date.now());
-    const meter = new CpuMeter({ collector: col.pid, broker: broker.pid, loadgen: process.pid }).start();
+    const meter = new CpuMeter({ collector: col.pid, broker: broker.pid, loadgen: process.pid }, ['collector']).start();
     const load = await runLoad({ url, pool, connections: CONCURRENCY, durationSec: SIZES.collectorSec });
     const cpu = meter.stop();
     const hwm = await col.stop();
@@ -359,7 +363,7 @@ async function main(): Promise<void> {
     const norm = startStage('normalizer', path.join(runDir, 'normalizer'), { BENCH_GROUP: group });
     await norm.ready;
     say(`normalizer: draining ${N} envelopes (consumer group ${group})`);
-    const meter = new CpuMeter({ normalizer: norm.pid, broker: broker.pid }).start();
+    const meter = new CpuMeter({ normalizer: norm.pid, broker: broker.pid }, ['normalizer']).start();
     const d = await drainRate(async () => Number(await groupProgress(admin, group, TOPICS.raw, rawStart)), N, 600_000);
     const cpu = meter.stop();
     const hwm = await norm.stop();
@@ -383,7 +387,7 @@ async function main(): Promise<void> {
     await sink.ready;
     const target = sinkInput.envelopes + sinkInput.events_n;
     say(`sink: draining ${sinkInput.events_n} events + ${sinkInput.envelopes} raw envelopes into chDB`);
-    const meter = new CpuMeter({ sink: sink.pid, broker: broker.pid }).start();
+    const meter = new CpuMeter({ sink: sink.pid, broker: broker.pid }, ['sink']).start();
     const d = await drainRate(async () => Number((await groupProgress(admin, group, TOPICS.events, sinkInput!.events)) + (await groupProgress(admin, group, TOPICS.raw, sinkInput!.raw))), target, 900_000);
     const cpu = meter.stop();
     const counts = await sink.call<Record<string, number>>('counts');
@@ -409,7 +413,7 @@ async function main(): Promise<void> {
     const variants = [
       { key: 'ingest', label: 'ingest path (detector off, empty store)', detector: false, stored: 0 },
       { key: 'shipped', label: `as shipped (detector on, ${SIZES.storedEvents.toLocaleString('en-US')} events stored)`, detector: true, stored: SIZES.storedEvents },
-    ];
+    ].filter((v) => E2E_VARIANT === undefined || v.key === E2E_VARIANT);
     for (const v of variants) {
       const dataDir = path.join(runDir, `all-in-one-${v.key}`);
       if (v.stored > 0) {
@@ -434,7 +438,7 @@ async function main(): Promise<void> {
       const expectA = Math.round(nA * sizes.eventsPerDelivery);
       say(`e2e ${v.key} A: ${nA} unique deliveries at concurrency ${CONCURRENCY}, until all ${expectA} events are queryable`);
       const poolA = signedDeliveries(`${tag}${v.key}A`, nA, Date.now());
-      const meterA = new CpuMeter({ 'all-in-one': aio.pid, broker: broker.pid, loadgen: process.pid }).start();
+      const meterA = new CpuMeter({ 'all-in-one': aio.pid, broker: broker.pid, loadgen: process.pid }, ['all-in-one']).start();
       const tA = performance.now();
       const loadA = await runLoad({ url, pool: poolA, connections: CONCURRENCY, amount: nA });
       const acceptedA = performance.now();
@@ -501,8 +505,11 @@ async function main(): Promise<void> {
       row({ section: 'detections', what: 'detection evaluation over 1 M / 10 M events', value: null, unit: 's', target: '≤ 2 s at 10 M', met: null, note: 'not measured: bench/detections.ts does not exist yet' });
     }
   }
-  results.alertLatency = { available: false, reason: 'alerting is not built yet (alerting issue); nothing to measure' };
-  row({ section: 'alerts', what: 'alert latency (event accepted → notification sent) p50/p95', value: null, unit: 'ms', target: 'p95 ≤ 5000 ms', met: null, note: 'not yet measurable: alerting does not exist yet' });
+  if (want('alerts')) {
+    const r = await runAlertsBench({ brokers: broker!.brokers.join(','), runDir, findings: FULL ? 1000 : 300, say });
+    results.alertLatency = r.result;
+    for (const x of r.rows) row(x);
+  }
 
   await producer.disconnect();
   await admin.disconnect();
@@ -542,13 +549,19 @@ async function pipelineBatchStats(url: string): Promise<string | null> {
   }
 }
 
-function cpuRow(what: string, cpu: { wallMs: number; cpuMs: Record<string, number>; loadAvg1: number }, main: string, items: number, per: string): void {
+function cpuRow(what: string, cpu: { wallMs: number; cpuMs: Record<string, number>; loadAvg1: number; threadsMs?: Record<string, Record<string, number>> }, main: string, items: number, per: string): void {
   const ms = cpu.cpuMs[main] ?? NaN;
   const split = Object.entries(cpu.cpuMs).map(([k, v]) => `${k} ${round(v / cpu.wallMs, 2)}`).join(', ');
+  // µs per item by thread name (main JS thread vs GC/libuv workers vs the embedded engine's pools).
+  const threads = cpu.threadsMs?.[main];
+  const byThread = threads
+    ? `; ${main} threads, µs/${per}: ` + Object.entries(threads).sort((a, b) => b[1] - a[1]).filter(([, v]) => (v * 1000) / items >= 1)
+      .map(([k, v]) => `${k} ${round((v * 1000) / items)}`).join(', ')
+    : '';
   row({
     section: 'cpu', what, value: round((ms * 1000) / items), unit: `µs CPU/${per}`,
     ratio: `≈ ${round(items / (ms / 1000))} ${per === "delivery" ? "deliveries" : per + "s"}/s per core`,
-    note: `cores busy over ${round(cpu.wallMs / 1000, 1)} s: ${split}; machine load average ${cpu.loadAvg1}`,
+    note: `cores busy over ${round(cpu.wallMs / 1000, 1)} s: ${split}; machine load average ${cpu.loadAvg1}${byThread}`,
   });
 }
 

@@ -2,7 +2,7 @@
 // its own), driven over an IPC channel with a tiny request/response protocol. Every process the
 // bench starts is registered here and killed when the bench exits, however it exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,11 +69,41 @@ export function procCpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * CPU (ms) of each live thread of a process, summed by thread name with trailing digits dropped
+ * (`node` = the JS main thread, `V8 Worker`/`libuv-worker`, chDB's `QueryPipelineEx`, `MergeMutate`,
+ * …): shows whether a process's CPU goes to JavaScript or to the engine embedded in it.
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const m = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return m;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const open = stat.indexOf('(');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(open + 1, close).replace(/[\d:_-]+$/, '') || 'thread';
+      const fields = stat.slice(close + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+      m.set(tid === String(pid) ? 'main (JS)' : name, (m.get(tid === String(pid) ? 'main (JS)' : name) ?? 0) + ms);
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return m;
+}
+
 /** CPU used by each of some processes between start() and stop(), in ms, plus the wall time and the load average. */
 export class CpuMeter {
   private before = new Map<string, number>();
+  private threadsBefore = new Map<string, Map<string, number>>();
   private t0 = 0;
-  constructor(private readonly pids: Record<string, number | undefined>) {}
+  constructor(private readonly pids: Record<string, number | undefined>, private readonly threadsOf: string[] = []) {}
   private read(): Map<string, number> {
     const m = new Map<string, number>();
     for (const [name, pid] of Object.entries(this.pids)) {
@@ -83,16 +113,36 @@ export class CpuMeter {
     }
     return m;
   }
+  private readThreads(): Map<string, Map<string, number>> {
+    const m = new Map<string, Map<string, number>>();
+    for (const name of this.threadsOf) {
+      const pid = this.pids[name];
+      if (pid !== undefined) m.set(name, threadCpuMs(pid));
+    }
+    return m;
+  }
   start(): this {
     this.before = this.read();
+    this.threadsBefore = this.readThreads();
     this.t0 = performance.now();
     return this;
   }
-  stop(): { wallMs: number; cpuMs: Record<string, number>; loadAvg1: number } {
+  stop(): { wallMs: number; cpuMs: Record<string, number>; loadAvg1: number; threadsMs?: Record<string, Record<string, number>> } {
     const after = this.read();
+    const threadsAfter = this.readThreads();
     const cpuMs: Record<string, number> = {};
     for (const [k, v] of after) cpuMs[k] = v - (this.before.get(k) ?? v);
-    return { wallMs: performance.now() - this.t0, cpuMs, loadAvg1: Math.round(os.loadavg()[0]! * 100) / 100 };
+    let threadsMs: Record<string, Record<string, number>> | undefined;
+    for (const [proc, names] of threadsAfter) {
+      const before = this.threadsBefore.get(proc) ?? new Map<string, number>();
+      const out: Record<string, number> = {};
+      for (const [n, v] of names) {
+        const d = v - (before.get(n) ?? 0);
+        if (d > 0) out[n] = d;
+      }
+      (threadsMs ??= {})[proc] = out;
+    }
+    return { wallMs: performance.now() - this.t0, cpuMs, loadAvg1: Math.round(os.loadavg()[0]! * 100) / 100, ...(threadsMs ? { threadsMs } : {}) };
   }
 }
 

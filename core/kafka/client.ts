@@ -147,16 +147,26 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[] = planewatc
     if (missing.length === 0) return [];
     const fallbackPartitions = defaultPartitions();
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    const createdAll = await admin.createTopics({
-      waitForLeaders: true,
-      timeout: timeoutMs,
-      topics: missing.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.numPartitions ?? fallbackPartitions,
-        ...(t.replicationFactor !== undefined ? { replicationFactor: t.replicationFactor } : {}),
-        ...(t.configEntries ? { configEntries: t.configEntries } : {}),
-      })),
-    });
+    let createdAll: boolean;
+    try {
+      createdAll = await admin.createTopics({
+        waitForLeaders: true,
+        timeout: timeoutMs,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions ?? fallbackPartitions,
+          ...(t.replicationFactor !== undefined ? { replicationFactor: t.replicationFactor } : {}),
+          ...(t.configEntries ? { configEntries: t.configEntries } : {}),
+        })),
+      });
+    } catch (err) {
+      // kafkajs's own wait for leaders retries LEADER_NOT_AVAILABLE only; right after creation (or
+      // while a concurrent creator's topics appear) the metadata can still answer
+      // UNKNOWN_TOPIC_OR_PARTITION, and that failed start-up of two test files racing on a fresh
+      // broker. The topics exist or are being created: wait for their leaders below.
+      if (!hasKafkaErrorType(err, ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'])) throw err;
+      createdAll = false;
+    }
     // createTopics resolves false when some of them already existed (a concurrent creator won the
     // race) and then skips its wait for leaders, so wait here instead.
     if (!createdAll) await waitForLeaders(admin, missing.map((t) => t.topic), timeoutMs);
@@ -164,6 +174,14 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[] = planewatc
   } finally {
     if (!opts.admin) await admin.disconnect();
   }
+}
+
+function hasKafkaErrorType(err: unknown, types: readonly string[]): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && types.includes(type)) return true;
+  }
+  return false;
 }
 
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {

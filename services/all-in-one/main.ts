@@ -11,7 +11,18 @@ import { randomBytes } from 'node:crypto';
 async function main(): Promise<void> {
   const rt = await bootstrap({ service: 'all-in-one', knownVendors: KNOWN_VENDORS, startBroker: true });
   const token = randomBytes(24).toString('base64url');
-  const pipeline = await startPipeline(rt, SOURCES, { apiToken: token });
+  // A normalizer that can no longer run (worker thread died, consumer gave up) must not leave a
+  // process that accepts deliveries and ingests nothing: readiness fails and the process exits 1.
+  let fatal: Error | null = null;
+  let shutdownOnFatal: (() => void) | null = null;
+  const pipeline = await startPipeline(rt, SOURCES, {
+    apiToken: token,
+    onFatal: (err) => {
+      fatal = err;
+      rt.log.fatal({ err }, 'normalizer failed; shutting down');
+      shutdownOnFatal?.();
+    },
+  });
   writeRunInfo(rt.dataDir, { pid: process.pid, url: pipeline.url, startedAt: new Date().toISOString() }, token);
 
   const webhookConnections = rt.config.map.connections.filter((c) => c.enabled && c.transport === 'webhook');
@@ -49,8 +60,10 @@ async function main(): Promise<void> {
     await pipeline.stop().catch((err: unknown) => rt.log.error({ err }, 'pipeline stop failed'));
     await rt.close();
     rt.log.info({ signal, ms: Date.now() - stopStarted }, 'stopped');
-    process.exit(0);
+    process.exit(fatal ? 1 : 0);
   };
+  shutdownOnFatal = () => void shutdown('normalizer-failure');
+  if (fatal) shutdownOnFatal();
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

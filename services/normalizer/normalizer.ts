@@ -23,6 +23,10 @@ export interface NormalizerOptions {
   log: Logger;
   groupId?: string;
   now?: () => number;
+  /** Register the group on the consumer-lag gauge here (default true; the all-in-one's worker thread leaves it to the main thread, whose /metrics is served). */
+  trackLag?: boolean;
+  /** Called when the consumer crashed; `restart` false = kafkajs gave up and this normalizer consumes nothing more. */
+  onCrash?: (error: Error, restart: boolean) => void;
 }
 
 /**
@@ -32,6 +36,17 @@ export interface NormalizerOptions {
  * every retry and stop the partition. Such an event goes to the DLQ instead, with the reason.
  */
 export const MAX_EVENT_BYTES = 256 * 1024;
+
+/** Outputs and offsets of the partition batches that share one produce request and one commit. */
+interface OutputGroup {
+  events: Message[];
+  dlq: Message[];
+  offsets: { topic: string; partition: number; offset: string }[];
+  /** Resolves when the group was sent off (done is set then). */
+  started: Promise<void>;
+  release: () => void;
+  done: Promise<void> | null;
+}
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -115,35 +130,66 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     retry: { ...CONSUMER_RETRY },
     heartbeatInterval: 3000,
   });
+  if (opts.onCrash) {
+    const onCrash = opts.onCrash;
+    consumer.on(consumer.events.CRASH, (e) => onCrash(e.payload.error, e.payload.restart));
+  }
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: true });
+  // The partition batches of one fetch (processed concurrently; kafkajs fetches again when all are
+  // done) share one produce request and one offset commit: under live traffic a fetch brings a few
+  // dozen envelopes per partition, and a produce + a commit per partition batch was a large part of
+  // the normalizer's CPU in the all-in-one (`npm run bench`, README "Where the time goes").
+  let group: OutputGroup | null = null;
+  const flush = (g: OutputGroup) => {
+    if (group === g) group = null;
+    const topicMessages = [];
+    if (g.events.length) topicMessages.push({ topic: TOPICS.events, messages: g.events });
+    if (g.dlq.length) topicMessages.push({ topic: TOPICS.dlq, messages: g.dlq });
+    // Bounded requests (core/kafka/send-bounded.ts): one request for a big batch's whole output
+    // could exceed the broker's message.max.bytes and fail on every retry (fault-suite fix).
+    // Offsets are committed only after every output of every batch in the group is acknowledged.
+    g.done = (async () => {
+      if (topicMessages.length) await sendBatchBounded(opts.producer, topicMessages, { acks: -1 });
+      await consumer.commitOffsets(g.offsets);
+    })();
+    g.release();
+  };
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 2,
+    partitionsConsumedConcurrently: 64,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       batchMessages.observe({ stage: 'normalizer', topic: batch.topic }, batch.messages.length);
       const { events, dlq, counts } = normalizeMessages(batch.messages, batch.topic, batch.partition, opts.map, opts.sources, now());
-      const topicMessages = [];
-      if (events.length) topicMessages.push({ topic: TOPICS.events, messages: events });
-      if (dlq.length) topicMessages.push({ topic: TOPICS.dlq, messages: dlq });
-      // Bounded requests (core/kafka/send-bounded.ts): one request for a big batch's whole output
-      // could exceed the broker's message.max.bytes and fail on every retry (fault-suite fix).
-      if (topicMessages.length) await sendBatchBounded(opts.producer, topicMessages, { acks: -1 });
+      const last = batch.messages[batch.messages.length - 1]!;
+      // Join the group of this fetch; it goes out once the batches that started with this one had
+      // their turn (setImmediate: after the pending I/O callbacks and microtasks).
+      if (!group) {
+        let release!: () => void;
+        const started = new Promise<void>((r) => (release = r));
+        const g: OutputGroup = { events: [], dlq: [], offsets: [], release, started, done: null };
+        group = g;
+        setImmediate(() => flush(g));
+      }
+      const g = group;
+      for (const m of events) g.events.push(m); // (no spread: a big batch can exceed the argument limit)
+      for (const m of dlq) g.dlq.push(m);
+      g.offsets.push({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
+      await g.started;
+      await g.done;
       for (const [k, n] of counts) {
         const [source, plane] = k.split('|') as [string, string];
         normalizedEvents.inc({ source, plane }, n);
       }
-      const last = batch.messages[batch.messages.length - 1]!;
       resolveOffset(last.offset);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       await heartbeat();
       if (dlq.length) opts.log.warn({ partition: batch.partition, deadLetters: dlq.length }, 'normalizer sent items to the DLQ');
     },
   });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.normalizer }, 'normalizer consuming planewatch.raw.v1');
-  const stopLag = trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
+  const stopLag = opts.trackLag === false ? async () => undefined : trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
   return {
     stop: async () => {
       await stopLag();

@@ -1,8 +1,9 @@
 // Sink service: planewatch.events.v1, planewatch.raw.v1 and planewatch.dlq.v1 → ClickHouse
 // (identity_events, raw_envelopes, dead_letters). A batch's offsets are committed only after its
 // insert succeeded; a failed insert is retried with backoff (the partition waits, nothing is
-// skipped). Inserts carry a deduplication token derived from the batch's offsets, and the tables
-// collapse rows by id, so a retried or replayed batch never doubles a row.
+// skipped). The partition batches of one fetch share one insert per table (coalesce.ts); inserts
+// carry a deduplication token derived from their batches' offsets, and the tables collapse rows by
+// id, so a retried or replayed batch never doubles a row.
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -14,6 +15,8 @@ import { deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow } fro
 import { batchMessages, deadLetters as dlqMetric, sinkInsertFailures, sinkInsertSeconds, sinkRows } from '../../core/metrics.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
+import { InsertCoalescer } from './coalesce.ts';
+import { replayIdOf } from '../../core/replay/marker.ts';
 
 export interface SinkOptions {
   kafka: Kafka;
@@ -22,6 +25,10 @@ export interface SinkOptions {
   log: Logger;
   groupId?: string;
   now?: () => number;
+  /** How long an insert waits for more partition batches to join it (default DEFAULT_LINGER_MS). */
+  lingerMs?: number;
+  /** An insert is sent at once when it holds this many rows (default DEFAULT_MAX_INSERT_ROWS). */
+  maxInsertRows?: number;
   /** First retry delay of a failed insert; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -37,6 +44,10 @@ export interface RunningSink {
   health: SinkHealth;
   stop(): Promise<void>;
 }
+
+/** See SinkOptions.lingerMs and services/sink/coalesce.ts. */
+export const DEFAULT_LINGER_MS = 300;
+export const DEFAULT_MAX_INSERT_ROWS = 50_000;
 
 const TABLE_OF: Record<string, string> = {
   [TOPICS.events]: 'identity_events',
@@ -54,6 +65,8 @@ export function convertBatch(topic: string, partition: number, messages: KafkaMe
   const rows: Record<string, unknown>[] = [];
   const undecodable: DeadLetter[] = [];
   for (const m of messages) {
+    // Replay (core/replay): a re-published envelope IS the stored raw_envelopes row; not stored again.
+    if (topic === TOPICS.raw && replayIdOf(m.headers) !== null) continue;
     const value = m.value ?? Buffer.alloc(0);
     try {
       if (topic === TOPICS.events) rows.push(identityEventToRow(identityEventCodec.decode(value)));
@@ -92,46 +105,63 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.events, TOPICS.raw, TOPICS.dlq], fromBeginning: true });
+  // One insert per table for the partition batches of a fetch, lingering up to lingerMs for more
+  // (services/sink/coalesce.ts). Every topic-partition's batch of a fetch must be able to join it,
+  // so all of them are processed concurrently (kafkajs fetches again only after all are done).
+  const coalescer = new InsertCoalescer({
+    lingerMs: opts.lingerMs ?? DEFAULT_LINGER_MS,
+    maxRows: opts.maxInsertRows ?? DEFAULT_MAX_INSERT_ROWS,
+    insert: (table, rows, token) => insertRows(opts.clickhouse, table, rows, token),
+    onFailure: (table, err, token, retryInMs) => {
+      sinkInsertFailures.inc({ table });
+      health.lastError = `${table}: ${(err as Error).message}`;
+      opts.log.warn({ err, table, token, retryInMs }, 'sink insert failed; retrying');
+    },
+    onSuccess: (table, _rows, seconds) => {
+      sinkInsertSeconds.observe({ table }, seconds);
+      health.lastError = null;
+      health.lastInsertAt = now();
+    },
+    stopping: () => stopping,
+    backoffMs: backoff0,
+    maxBackoffMs: backoffMax,
+  });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 3,
+    partitionsConsumedConcurrently: 64,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (batch.messages.length === 0) return;
       const table = TABLE_OF[batch.topic]!;
       const first = batch.messages[0]!.offset;
       const last = batch.messages[batch.messages.length - 1]!.offset;
       const { rows, undecodable } = convertBatch(batch.topic, batch.partition, batch.messages, now());
-      const token = `${batch.topic}:${batch.partition}:${first}-${last}`;
       batchMessages.observe({ stage: 'sink', topic: batch.topic }, batch.messages.length);
+      const alive = () => isRunning() && !isStale() && !stopping;
 
-      let delay = backoff0;
-      for (;;) {
-        if (!isRunning() || isStale() || stopping) return; // uncommitted: redelivered later
-        try {
-          if (undecodable.length) {
+      if (undecodable.length) {
+        let delay = backoff0;
+        for (;;) {
+          if (!alive()) return; // uncommitted: redelivered later
+          try {
             // Bounded requests: many dead letters of one batch must not exceed the broker's limit together.
             await sendBatchBounded(opts.producer, [{ topic: TOPICS.dlq, messages: undecodable.map((dl) => ({ key: dl.id, value: deadLetterCodec.encode(dl) })) }], { acks: -1 });
+            break;
+          } catch (err) {
+            health.lastError = `${TOPICS.dlq}: ${(err as Error).message}`;
+            opts.log.warn({ err, topic: batch.topic, partition: batch.partition, retryInMs: delay }, 'sink could not publish dead letters; retrying');
+            await sleep(delay);
+            delay = Math.min(delay * 2, backoffMax);
+            await heartbeat().catch(() => undefined);
           }
-          if (rows.length) {
-            const started = process.hrtime.bigint();
-            await insertRows(opts.clickhouse, table, rows, token);
-            sinkInsertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9);
-          }
-          break;
-        } catch (err) {
-          sinkInsertFailures.inc({ table });
-          health.lastError = `${table}: ${(err as Error).message}`;
-          opts.log.warn({ err, table, token, retryInMs: delay }, 'sink insert failed; retrying');
-          await sleep(delay);
-          delay = Math.min(delay * 2, backoffMax);
-          await heartbeat().catch(() => undefined);
         }
+        dlqMetric.inc({ stage: 'sink', source: 'unknown' }, undecodable.length);
       }
-      if (undecodable.length) dlqMetric.inc({ stage: 'sink', source: 'unknown' }, undecodable.length);
+      if (rows.length) {
+        const inserted = await coalescer.add(table, { topic: batch.topic, partition: batch.partition, first, last, rows, alive, heartbeat });
+        if (!inserted) return; // uncommitted: redelivered later
+      } else if (!alive()) return;
       sinkRows.inc({ table }, rows.length);
-      health.lastError = null;
-      health.lastInsertAt = now();
       resolveOffset(last);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       await heartbeat();

@@ -173,6 +173,6 @@ describe('signed WorkOS webhook to ClickHouse', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
     expect(body.ready).toBe(true);
-    expect(Object.keys(body.checks).sort()).toEqual(['clickhouse', 'kafka', 'sink']);
+    expect(Object.keys(body.checks).sort()).toEqual(['clickhouse', 'kafka', 'normalizer', 'sink']);
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, mkdirSync, writeFileSync, copyFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseError } from '@clickhouse/client';
-import { createClickHouse, embeddedStatus, fromEnv, type ClickHouse } from '../../core/clickhouse/client.ts';
+import { createClickHouse, embeddedStatus, fromEnv, separateConnection, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate, MIGRATIONS_DIR, MigrationError, readMigrations } from '../../core/clickhouse/migrate.ts';
 import {
   decodeBody,
@@ -205,6 +205,34 @@ describe('createClickHouse (embedded chDB)', () => {
     await expect(second.client.query({ query: 'SELECT 1' })).rejects.toThrow(/closed/);
     expect((await second.client.ping()).success).toBe(false);
     expect(await rows('SELECT 1 AS one')).toEqual([{ one: 1 }]); // the first user is unaffected
+  });
+
+  it('separateConnection: a second connection on the same store runs while the first is busy, with its own settings', async () => {
+    await ch.client.command({
+      query: 'CREATE TABLE probe_separate (k String) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100',
+    });
+    const own = separateConnection(ch.client)!;
+    expect(embeddedStatus()?.refs).toBe(2); // the engine stays open while the separate connection is
+    // A 2 s query on the shared connection; an insert on the separate one does not wait for it.
+    const order: string[] = [];
+    const slow = ch.client.query({ query: 'SELECT sleep(2) AS s', format: 'JSONEachRow' }).then(() => order.push('slow query'));
+    await new Promise((r) => setTimeout(r, 200));
+    await own.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'a' }], clickhouse_settings: { insert_deduplication_token: 'sep' } });
+    order.push('insert on the separate connection');
+    await slow;
+    expect(order).toEqual(['insert on the separate connection', 'slow query']);
+    // Settings are per connection: the token set on the separate one never reaches the shared one.
+    await ch.client.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'b' }] });
+    await own.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'c' }] });
+    await own.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'dup' }], clickhouse_settings: { insert_deduplication_token: 'sep' } });
+    expect(await rows('SELECT k FROM probe_separate ORDER BY k')).toEqual([{ k: 'a' }, { k: 'b' }, { k: 'c' }]);
+    // Wrappers (not made by createClickHouse) have no separate connection.
+    expect(separateConnection(new Proxy(ch.client, {}))).toBeNull();
+    await own.close();
+    await own.close(); // idempotent
+    expect(embeddedStatus()?.refs).toBe(1);
+    await expect(own.query({ query: 'SELECT 1' })).rejects.toThrow(/closed/);
+    expect(await rows('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
   it('refuses a non-default database in embedded mode', () => {
