@@ -13,6 +13,7 @@ import { createKafka, createProducer, ensureTopics } from './kafka/client.ts';
 import { TOPICS } from './kafka/topics.ts';
 import { createClickHouse, fromEnv as clickhouseFromEnv } from './clickhouse/client.ts';
 import { migrate } from './clickhouse/migrate.ts';
+import { assertClickHouseReachable } from './readiness.ts';
 
 export interface Runtime {
   env: Env;
@@ -79,6 +80,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
       closers.push(() => ch.close());
       clickhouse = ch.client;
       clickhouseMode = ch.mode;
+      if (ch.mode === 'server') await assertClickHouseReachable(clickhouse, processEnv.CLICKHOUSE_URL ?? '');
       const applied = await migrate(clickhouse, { log });
       if (applied.length) log.info({ applied }, 'ClickHouse migrations applied');
     }

@@ -39,6 +39,30 @@ export function clickhouseCheck(client: ClickHouseClient, timeoutMs = 3000): Che
   };
 }
 
+/** `CLICKHOUSE_URL` without credentials, for messages (a URL may carry user:password). */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * Start-up check of a ClickHouse server: resolves when it answers a ping, else throws an error that
+ * names the server and the variable (the client's own error would only say `connect ECONNREFUSED
+ * host:port`). Embedded chDB needs no check.
+ */
+export async function assertClickHouseReachable(client: ClickHouseClient, url: string, timeoutMs = 5000): Promise<void> {
+  const r = await clickhouseCheck(client, timeoutMs)();
+  if (r.ok) return;
+  const detail = (r.detail ?? 'no answer').replace(/^Error: /, '');
+  throw new Error(`ClickHouse server at ${redactedUrl(url)} (CLICKHOUSE_URL) is unreachable: ${detail}. Start it or correct CLICKHOUSE_URL (unset it to use embedded chDB).`);
+}
+
 export function readinessOf(checks: Record<string, Check>, cacheMs = 1000) {
   let cached: { at: number; value: Promise<{ ready: boolean; checks: Record<string, CheckResult> }> } | null = null;
   return () => {

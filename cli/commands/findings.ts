@@ -70,6 +70,8 @@ export function registerFindingsCommand(program: Command): void {
         throw new Error('planewatch is running and holds the embedded store: stop it first (or use a ClickHouse server via CLICKHOUSE_URL) to acknowledge');
       }
       const change = await withClickHouse(ctx, (client) => acknowledgeFinding(client, fingerprint, opts.by, Date.now()));
-      process.stdout.write(change ? `acknowledged ${fingerprint}\n` : `${fingerprint} is already acknowledged or resolved\n`);
+      process.stdout.write(change
+        ? `acknowledged ${fingerprint}; the PagerDuty and webhook channels that were alerted hear of it with planewatch's next evaluation\n`
+        : `${fingerprint} is already acknowledged or resolved\n`);
     });
 }

@@ -1,11 +1,15 @@
 // `planewatch status`: every configured source with its last successful poll (or webhook delivery),
-// checkpoint, last event time, last error, failures in a row, pages/items fetched and dead letters.
+// checkpoint, last event time, last error, failures in a row, pages/items fetched and dead letters;
+// then the dead alerts (notifications that exhausted their retries) per channel and the latest ones.
 // Asks the running process's API when planewatch runs, else reads ClickHouse directly.
+// `--format json|csv|table` print the sources only (as before); text shows both.
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { sourceStatus, type SourceStatus } from '../../core/poller/status.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { cliContext, fromRunningApi, withClickHouse } from '../context.ts';
+import { deadAlerts, renderDeadAlerts, type DeadAlerts } from '../../core/alerts/dead.ts';
+import { readRunInfo } from '../../core/run-file.ts';
+import { cliContext, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';
 
 /** Human layout: one block per source stream. */
@@ -33,19 +37,29 @@ export function renderStatusBlocks(rows: SourceStatus[]): string {
   return out.join('\n');
 }
 
+/** GET /api/v1/status of the running process (sources in `data`, dead alerts beside them), or null when planewatch is not running. */
+async function statusFromRunningApi(dataDir: string): Promise<{ rows: SourceStatus[]; dead: DeadAlerts } | null> {
+  const run = readRunInfo(dataDir);
+  if (!run) return null;
+  const res = await fetch(run.url + '/api/v1/status', { headers: { authorization: `Bearer ${run.token}` } });
+  const body = (await res.json()) as { data?: SourceStatus[]; dead_alerts?: DeadAlerts; error?: { message: string } };
+  if (!res.ok) throw new Error(`planewatch API answered ${res.status}: ${body.error?.message ?? 'unknown error'}`);
+  return { rows: body.data ?? [], dead: body.dead_alerts ?? { total: 0, by_channel: [], recent: [] } };
+}
+
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('Show every configured source: last successful poll or delivery, checkpoint, last event, last error.')
+    .description('Show every configured source (last successful poll or delivery, checkpoint, last event, last error) and the dead alerts per channel.')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'table', 'json', 'csv']).default('text'))
     .addHelpText('after', '\nExamples:\n  planewatch status\n  planewatch status --format json\n')
     .action(async (opts: { format: Format | 'text' }) => {
       const ctx = cliContext();
-      const rows =
-        (await fromRunningApi<SourceStatus[]>(ctx, '/api/v1/status')) ??
-        (await withClickHouse(ctx, (client) => sourceStatus(client, ctx.config.map, SOURCES)));
+      const { rows, dead } =
+        (await statusFromRunningApi(ctx.dataDir)) ??
+        (await withClickHouse(ctx, async (client) => ({ rows: await sourceStatus(client, ctx.config.map, SOURCES), dead: await deadAlerts(client) })));
       if (opts.format === 'text') {
-        process.stdout.write(renderStatusBlocks(rows));
+        process.stdout.write(renderStatusBlocks(rows) + renderDeadAlerts(dead));
         return;
       }
       const columns = opts.format === 'table'

@@ -20,6 +20,8 @@ export const AlertFindingSchema = z.object({
   opened_at: z.string(),
   resolved_at: z.string().nullable(),
   resolution: z.string().nullable(),
+  acknowledged_at: z.string().nullable().optional(),
+  acknowledged_by: z.string().nullable().optional(),
   reopen_count: z.number().int(),
   evidence: z.object({ event_ids: z.array(z.string()), raw_ids: z.array(z.string()) }),
   detail: z.record(z.string(), z.string()),
@@ -39,14 +41,17 @@ export type FindingTransition = z.infer<typeof FindingTransitionSchema>;
  *  - open      a finding opened or reopened (for PW-DEPROV-OVERDUE this IS the crossing of the SLA)
  *  - resolve   a finding resolved (condition cleared / retracted)
  *  - escalate  a PW-DEPROV-OVERDUE finding still open at 2x its plane's SLA (derived by the alerter)
+ *  - acknowledge  someone acknowledged the finding (`planewatch findings ack`); sent only to the
+ *              PagerDuty, webhook and log channels that were notified of its opening (docs/ALERTS.md)
  *  - test      `planewatch alerts test`
  */
-export type NotificationKind = 'open' | 'resolve' | 'escalate' | 'test';
+export type NotificationKind = 'open' | 'resolve' | 'escalate' | 'acknowledge' | 'test';
 
-/** Transitions that notify; 'updated' (evidence changed) and 'acknowledged' do not. */
+/** Transitions that notify; 'updated' (evidence changed) does not. */
 export function notificationKindOf(transition: FindingTransition['transition']): NotificationKind | null {
   if (transition === 'opened' || transition === 'reopened') return 'open';
   if (transition === 'resolved') return 'resolve';
+  if (transition === 'acknowledged') return 'acknowledge';
   return null;
 }
 
@@ -63,12 +68,13 @@ export interface Notification {
 }
 
 /**
- * Transition key: fingerprint + kind + the finding's opened_at (open/escalate) or resolved_at
- * (resolve). The detector re-publishes a committed evaluation with the same content, and a reopen
- * gets a new opened_at, so "the same transition" has one key and a new occurrence a new one.
+ * Transition key: fingerprint + kind + the finding's opened_at (open/escalate), resolved_at
+ * (resolve) or acknowledged_at (acknowledge). The detector re-publishes a committed evaluation with
+ * the same content, and a reopen gets a new opened_at, so "the same transition" has one key and a
+ * new occurrence a new one.
  */
-export function transitionKey(kind: NotificationKind, f: Pick<AlertFinding, 'fingerprint' | 'opened_at' | 'resolved_at'>): string {
-  const at = kind === 'resolve' ? f.resolved_at ?? '' : f.opened_at;
+export function transitionKey(kind: NotificationKind, f: Pick<AlertFinding, 'fingerprint' | 'opened_at' | 'resolved_at' | 'acknowledged_at'>): string {
+  const at = kind === 'resolve' ? f.resolved_at ?? '' : kind === 'acknowledge' ? f.acknowledged_at ?? '' : f.opened_at;
   return `${f.fingerprint}:${kind}:${at}`;
 }
 

@@ -7,6 +7,7 @@ const HEADLINE: Record<Notification['kind'], string> = {
   open: 'opened',
   resolve: 'resolved',
   escalate: 'escalated (2x SLA)',
+  acknowledge: 'acknowledged',
   test: 'TEST',
 };
 
@@ -82,11 +83,12 @@ export function slackBody(n: Notification, findingUrl?: string) {
 
 const PD_SEVERITY: Record<string, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' };
 
-/** PagerDuty Events API v2: trigger on open/escalate/test, resolve on resolution; dedup_key = fingerprint. */
+/** PagerDuty Events API v2: trigger on open/escalate/test, acknowledge on acknowledgement, resolve on resolution; dedup_key = fingerprint. */
 export function pagerDutyBody(n: Notification, routingKey: string, findingUrl?: string) {
   const f = n.finding;
   const dedup = n.kind === 'test' ? `planewatch-test-${n.key}` : f.fingerprint;
   if (n.kind === 'resolve') return { routing_key: routingKey, event_action: 'resolve' as const, dedup_key: dedup };
+  if (n.kind === 'acknowledge') return { routing_key: routingKey, event_action: 'acknowledge' as const, dedup_key: dedup };
   const link = findingLink(findingUrl, f.fingerprint);
   return {
     routing_key: routingKey,

@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { AlertsSettings } from '../../core/alerts/config.ts';
-import { FindingTransitionSchema, FINDING_TRANSITION_SCHEMA, notificationKindOf, transitionKey, AlertFindingSchema, type AlertFinding, type Notification } from '../../core/alerts/message.ts';
+import { FindingTransitionSchema, FINDING_TRANSITION_SCHEMA, notificationId, notificationKindOf, transitionKey, AlertFindingSchema, type AlertFinding, type Notification } from '../../core/alerts/message.ts';
 import { routeFinding } from '../../core/alerts/routing.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { deadLetterCodec } from '../../core/avro/codecs.ts';
@@ -156,7 +156,13 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
     await Promise.all(routes.map(async (r) => {
       const channel = channels.get(r.channel)!;
       let result: DeliveryResult;
-      if (r.suppressed) {
+      if (kind === 'acknowledge') {
+        // An acknowledgement closes the loop of an alert that went out: only channels that
+        // delivered this opening hear of it (quiet hours do not hold it back), and Slack not at all
+        // (docs/ALERTS.md "Lifecycle").
+        if (channel.type === 'slack') return;
+        if (await store.finalState(notificationId(transitionKey('open', f), channel.name)) !== 'delivered') return;
+      } else if (r.suppressed) {
         if (await store.finalState(finalRow(n, channel, 'suppressed', 0, 0, '', 0, 0).notification_id)) return;
         const t = wall();
         await store.recordFinal(finalRow(n, channel, 'suppressed', 0, 0, 'quiet hours', t, t));

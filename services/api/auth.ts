@@ -39,8 +39,9 @@ export function createAuthenticator(localToken: string, tokens: readonly { name:
   ];
   /** The principal of the request's bearer token, or null (missing or unknown token). */
   return (req: IncomingMessage): Principal | null => {
-    const auth = req.headers.authorization ?? '';
-    const presented = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    // RFC 7235 §2.1: the auth-scheme is case-insensitive (`bearer x`, `BEARER x`); one or more spaces follow it.
+    const m = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+    const presented = m ? m[1]! : '';
     if (!presented) return null;
     const d = digest(presented);
     let found: KnownToken | null = null;

@@ -1,7 +1,10 @@
 // End to end: a directory (WorkOS Directory Sync, platform plane by plane rule) deprovisions a
 // person whose OpenAI account stays. With the detector's clock moved past the platform SLA (24h),
 // exactly one overdue alert reaches the webhook receiver (signed); past 2x SLA exactly one
-// escalation; when the OpenAI removal arrives, exactly one resolve follows. Real broker, normalizer, sink, detector and alerter.
+// escalation; an operator acknowledges the finding (what `planewatch findings ack` does) and the
+// detector publishes it: exactly one PagerDuty `acknowledge` with the same dedup_key (and one
+// webhook notification); when the OpenAI removal arrives, exactly one resolve follows on both.
+// Real broker, normalizer, sink, detector and alerter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +14,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { verifyWebhook } from '../../core/alerts/signature.ts';
 import { listFindings } from '../../core/detections/findings.ts';
+import { acknowledgeFinding } from '../../core/detections/engine.ts';
 import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
 
 const HOUR = 3_600_000;
@@ -25,6 +29,7 @@ const OAI_USER = `user-${RUN}`;
 
 interface Hit { body: string; json: any; signature: string }
 const hits: Hit[] = [];
+const pdHits: { event_action: string; dedup_key: string; routing_key: string }[] = [];
 let server: http.Server;
 let t: TestPipeline;
 let clock = L + 2 * HOUR;
@@ -36,6 +41,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url?.startsWith('/pd/')) {
+        pdHits.push(JSON.parse(body));
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
+        return;
+      }
       hits.push({ body, json: JSON.parse(body), signature: String(req.headers['planewatch-signature'] ?? '') });
       res.writeHead(204).end();
     });
@@ -43,6 +53,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   process.env.E2E_ALERT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/planewatch`;
   process.env.E2E_ALERT_SECRET = SECRET;
+  process.env.E2E_PD_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pd/v2/enqueue`;
+  process.env.E2E_PD_KEY = `R${RUN}`;
   t = await startTestPipeline({
     configYaml: `
 planes:
@@ -65,8 +77,9 @@ connections:
 alerts:
   channels:
     - { name: security-hook, type: webhook, url_env: E2E_ALERT_URL, secret_env: E2E_ALERT_SECRET }
+    - { name: pagerduty, type: pagerduty, routing_key_env: E2E_PD_KEY, url_env: E2E_PD_URL }
   routes:
-    - { detections: [PW-DEPROV-OVERDUE], channels: [security-hook] }
+    - { detections: [PW-DEPROV-OVERDUE], channels: [security-hook, pagerduty] }
 `,
     env: { E2E_WORKOS_SECRET: `whsec_${randomUUID()}` },
     ackTimeoutMs: 15_000,
@@ -118,6 +131,19 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     await t.pipeline.alerter!.checkEscalations();
     await waitFor(async () => mine().length === 2, 'the 2x SLA escalation at the webhook', 60_000);
 
+    // An operator acknowledges it (`planewatch findings ack <fp>` runs exactly this); the detector
+    // publishes the acknowledgement with its next evaluation.
+    const pdMine = () => pdHits.filter((h) => h.dedup_key === fp);
+    await waitFor(async () => pdMine().length === 2, 'the trigger and the escalation at PagerDuty', 60_000);
+    clock = L + 49 * HOUR + 10 * 60_000;
+    expect((await acknowledgeFinding(t.rt.clickhouse, fp, 'alice', clock))?.transition).toBe('acknowledged');
+    expect(await acknowledgeFinding(t.rt.clickhouse, fp, 'alice', clock + 1000)).toBeNull(); // a second ack is no change
+    await t.pipeline.detector!.evaluateNow();
+    await t.pipeline.detector!.evaluateNow();
+    await waitFor(async () => mine().length === 3 && pdMine().length === 3, 'the acknowledgement at the webhook and PagerDuty', 60_000);
+    expect(pdMine()[2]).toEqual({ routing_key: `R${RUN}`, event_action: 'acknowledge', dedup_key: fp });
+    expect(mine()[2]!.json).toMatchObject({ kind: 'acknowledge', transition: 'acknowledged', finding: { fingerprint: fp, status: 'acknowledged', acknowledged_by: 'alice', acknowledged_at: new Date(clock).toISOString() } });
+
     // The platform removal arrives (OpenAI audit log: user.deleted by an admin).
     const removedAt = L + 25 * HOUR + 30 * 60_000;
     await publish(envelope('openai', 'openai-main', 'poll', OPENAI_AUDIT_CONTENT_TYPE,
@@ -127,22 +153,22 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     await t.pipeline.detector!.evaluateNow();
     expect(await findingsOf('resolved')).toEqual(['PW-DEPROV-OVERDUE', 'PW-ORPHANED-ACCOUNT']);
     expect(await findingsOf('open')).toEqual([]);
-    await waitFor(async () => mine().length === 3, 'the resolve at the webhook', 60_000);
-    // In partition order: a second escalation would have arrived before the resolve.
-    expect(mine().map((h) => h.json.kind)).toEqual(['open', 'escalate', 'resolve']);
-    // Recorded as delivered once each, on the one channel.
+    await waitFor(async () => mine().length === 4 && pdMine().length === 4, 'the resolve at the webhook and PagerDuty', 60_000);
+    // In partition order: a second escalation or acknowledgement would have arrived before the resolve.
+    expect(mine().map((h) => h.json.kind)).toEqual(['open', 'escalate', 'acknowledge', 'resolve']);
+    expect(pdMine().map((h) => h.event_action)).toEqual(['trigger', 'trigger', 'acknowledge', 'resolve']);
+    // Recorded as delivered once each, on each channel.
     const rows = await waitFor(async () => {
       const r = await t.query<{ kind: string; channel: string; state: string; attempts: number }>(
-        'SELECT kind, channel, state, attempts FROM pw_alert_notifications FINAL WHERE fingerprint = {fp:String} ORDER BY kind', { fp });
-      return r.length === 3 ? r : undefined;
-    }, 'the three notifications recorded');
-    expect(rows).toEqual([
-      { kind: 'escalate', channel: 'security-hook', state: 'delivered', attempts: 1 },
-      { kind: 'open', channel: 'security-hook', state: 'delivered', attempts: 1 },
-      { kind: 'resolve', channel: 'security-hook', state: 'delivered', attempts: 1 },
-    ]);
+        'SELECT kind, channel, state, attempts FROM pw_alert_notifications FINAL WHERE fingerprint = {fp:String} ORDER BY kind, channel', { fp });
+      return r.length === 8 ? r : undefined;
+    }, 'the eight notifications recorded');
+    expect(rows).toEqual(['acknowledge', 'escalate', 'open', 'resolve'].flatMap((kind) => [
+      { kind, channel: 'pagerduty', state: 'delivered', attempts: 1 },
+      { kind, channel: 'security-hook', state: 'delivered', attempts: 1 },
+    ]));
 
-    const [open, escalate, resolve] = mine();
+    const [open, escalate, , resolve] = mine();
     expect(escalate!.json).toMatchObject({ kind: 'escalate', transition: 'escalated', summary: `PW-DEPROV-OVERDUE escalated (2x SLA): Deprovisioning overdue — ${person.email} (human ${OAI_USER}) on platform / openai` });
     for (const h of [open!, escalate!, resolve!]) expect(verifyWebhook(SECRET, h.body, h.signature, Math.floor(Date.now() / 1000))).toMatchObject({ ok: true });
     expect(open!.json).toMatchObject({

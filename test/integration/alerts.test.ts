@@ -12,6 +12,14 @@ import { TOPICS } from '../../core/kafka/topics.ts';
 import { verifyWebhook } from '../../core/alerts/signature.ts';
 import { startAlerter, type RunningAlerter } from '../../services/alerter/alerter.ts';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
+import { deadAlerts, renderDeadAlerts, type DeadAlerts } from '../../core/alerts/dead.ts';
+import { writeRunInfo } from '../../core/run-file.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 interface Hit { path: string; headers: http.IncomingHttpHeaders; body: string; json: any; status: number }
 interface Receiver { url: string; hits: Hit[]; close(): Promise<void> }
@@ -35,7 +43,7 @@ async function receiver(answer: (hit: Omit<Hit, 'status'>, n: number) => { statu
 }
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 8).toUpperCase();
-const DET = { main: `PW-T${RUN}-MAIN`, flaky: `PW-T${RUN}-FLAKY`, dead: `PW-T${RUN}-DEAD`, restart: `PW-T${RUN}-RESTART` };
+const DET = { main: `PW-T${RUN}-MAIN`, flaky: `PW-T${RUN}-FLAKY`, dead: `PW-T${RUN}-DEAD`, restart: `PW-T${RUN}-RESTART`, ack: `PW-T${RUN}-ACK` };
 const SECRET = `whsec_${randomUUID()}`;
 const fp = (s: string) => createHash('sha256').update(RUN + s).digest('hex').slice(0, 32);
 
@@ -48,6 +56,13 @@ function transition(detection: string, fingerprint: string, transition: 'opened'
     evidence: { event_ids: ['evt_a'], raw_ids: ['raw_a'] }, detail: { item: 'account', signal_at: '2026-01-01 00:00:00.000', sla_ms: '86400000' },
   };
   return { key: fingerprint, value: JSON.stringify({ schema: 'planewatch.finding-transition.v1', transition, evaluation_id: `ev_${randomUUID()}`, finding }) };
+}
+
+/** An `acknowledged` transition as the detector publishes it after `planewatch findings ack`. */
+function acknowledged(detection: string, fingerprint: string, openedAt: string, acknowledgedAt: string, by: string) {
+  const m = transition(detection, fingerprint, 'opened', openedAt);
+  const v = JSON.parse(m.value);
+  return { key: m.key, value: JSON.stringify({ ...v, transition: 'acknowledged', finding: { ...v.finding, status: 'acknowledged', acknowledged_at: acknowledgedAt, acknowledged_by: by } }) };
 }
 
 let t: TestPipeline;
@@ -92,13 +107,14 @@ ${wh('restart', 'AT_RESTART_URL')}
     - { detections: [${DET.flaky}], channels: [flaky] }
     - { detections: [${DET.dead}], channels: [dead400, dead500] }
     - { detections: [${DET.restart}], channels: [restart] }
+    - { detections: [${DET.ack}], channels: [hook, slack, pd, log, dead400] }
 `,
   });
   // The pipeline started an alerter for this map; these tests drive their own instances instead.
   await t.pipeline.alerter!.stop();
   const map = t.rt.config.map;
   mapWithout = (only: string[]) => ({ ...map, alerts: { ...map.alerts, routes: map.alerts.routes.filter((r) => r.detections.some((d) => only.includes(d))) } });
-  main = await startAlerter({ kafka: t.rt.kafka, producer: t.rt.producer, clickhouse: t.rt.clickhouse, map: mapWithout([DET.main, DET.flaky, DET.dead]), log: t.rt.log, groupId: `alerts-it-main-${RUN}` });
+  main = await startAlerter({ kafka: t.rt.kafka, producer: t.rt.producer, clickhouse: t.rt.clickhouse, map: mapWithout([DET.main, DET.flaky, DET.dead, DET.ack]), log: t.rt.log, groupId: `alerts-it-main-${RUN}` });
   alerters.push(main);
 }, 120_000);
 
@@ -195,6 +211,82 @@ describe('alerter channels', () => {
     expect(rows).toEqual([
       { channel: 'dead400', state: 'dead', attempts: 1, http_status: 400 },
       { channel: 'dead500', state: 'dead', attempts: 3, http_status: 500 },
+    ]);
+  }, 60_000);
+
+  it('dead alerts appear in `planewatch status` (API and text): count per channel and the most recent with their last error', async () => {
+    const F3 = fp('dead');
+    const res = await fetch(`${t.pipeline.url}/api/v1/status`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: unknown[]; dead_alerts: DeadAlerts };
+    expect(body.data).toEqual([]);
+    const d = body.dead_alerts;
+    expect(d).toEqual(await deadAlerts(t.rt.clickhouse));
+    expect(d.total).toBe(2);
+    expect(d.by_channel.map((c) => [c.channel, c.channel_type, c.dead])).toEqual([['dead400', 'webhook', 1], ['dead500', 'webhook', 1]]);
+    for (const c of d.by_channel) expect(c.last_dead_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(d.recent.map(({ finished_at: _f, ...r }) => r).sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([
+      { channel: 'dead400', channel_type: 'webhook', kind: 'open', detection: DET.dead, fingerprint: F3, subject_id: `user-${F3.slice(0, 6)}`, attempts: 1, http_status: 400, last_error: 'not retried: HTTP 400' },
+      { channel: 'dead500', channel_type: 'webhook', kind: 'open', detection: DET.dead, fingerprint: F3, subject_id: `user-${F3.slice(0, 6)}`, attempts: 3, http_status: 500, last_error: 'gave up after 3 attempts, last: HTTP 500' },
+    ]);
+
+    // What an operator sees under `planewatch status` (the text block the command prints after the sources).
+    const lines = renderDeadAlerts(d).split('\n');
+    expect(lines).toContain('alerts  (notifications that exhausted their retries or were refused: `planewatch alerts list --state dead`)');
+    expect(lines).toContain('  dead alerts    2');
+    expect(lines.filter((l) => /^    dead(400|500) \(webhook\) +1 dead, last at /.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => l.endsWith(`open ${DET.dead} finding ${F3} (user-${F3.slice(0, 6)})`))).toHaveLength(2);
+    expect(lines).toContain('      last error: not retried: HTTP 400');
+    expect(lines).toContain('      last error: gave up after 3 attempts, last: HTTP 500');
+
+    // `planewatch status` itself, as an operator runs it while planewatch runs: the pipeline of this
+    // test file is the running process (its run file written as the all-in-one writes it).
+    writeRunInfo(t.dataDir, { pid: process.pid, url: t.pipeline.url, startedAt: new Date().toISOString() }, t.apiToken);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'bin/planewatch.js'), 'status'], {
+      cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', PLANEWATCH_DATA_DIR: t.dataDir, PLANEWATCH_CONFIG: path.join(t.dataDir, 'planewatch.yaml'), PLANEWATCH_LOG_LEVEL: 'silent' },
+    });
+    expect(stdout).toBe(`(no connections configured)\n${renderDeadAlerts(d)}`);
+  }, 60_000);
+
+  it('acknowledge: PagerDuty `acknowledge` with the same dedup_key and the webhook, once each; not Slack, not a channel whose open was not delivered', async () => {
+    const FA = fp('ack');
+    const mine = (r: Receiver) => r.hits.filter((h) => h.body.includes(FA));
+    const OPENED = '2026-01-02T00:00:00.000Z';
+    const ACKED = '2026-01-02T01:00:00.000Z';
+    await publish(transition(DET.ack, FA, 'opened', OPENED));
+    await waitFor(async () => mine(hook).length === 1 && mine(slack).length === 1 && mine(pd).length === 1 && mine(dead400).length === 1, 'the open on every channel');
+
+    const ack = acknowledged(DET.ack, FA, OPENED, ACKED, 'alice');
+    await publish(ack);
+    await waitFor(async () => mine(pd).length === 2 && mine(hook).length === 2, 'the acknowledgement at PagerDuty and the webhook');
+    expect(mine(pd)[1]!.json).toEqual({ routing_key: 'R0UTINGKEY0000000000000000000000', event_action: 'acknowledge', dedup_key: FA });
+    const h = mine(hook)[1]!;
+    expect(verifyWebhook(SECRET, h.body, h.headers['planewatch-signature'] as string, Math.floor(Date.now() / 1000))).toMatchObject({ ok: true });
+    expect(h.headers['planewatch-event']).toBe('acknowledge');
+    expect(h.json).toMatchObject({
+      kind: 'acknowledge', transition: 'acknowledged', id: `${FA}:acknowledge:${ACKED}`,
+      finding: { fingerprint: FA, status: 'acknowledged', acknowledged_at: ACKED, acknowledged_by: 'alice' },
+    });
+    expect(h.json.summary).toBe(`${DET.ack} acknowledged: ${DET.ack} — ada.${FA.slice(0, 6)}@acme.example (human user-${FA.slice(0, 6)}) on platform / openai`);
+
+    // The detector re-publishing the acknowledgement, then the resolve behind it on the same partition.
+    await publish(ack, transition(DET.ack, FA, 'resolved', OPENED, '2026-01-03T00:00:00.000Z'));
+    await waitFor(async () => mine(pd).length === 3 && mine(hook).length === 3 && mine(slack).length === 2 && mine(dead400).length === 2, 'the resolve');
+    expect(mine(pd).map((x) => x.json.event_action)).toEqual(['trigger', 'acknowledge', 'resolve']);
+    expect(mine(pd).map((x) => x.json.dedup_key)).toEqual([FA, FA, FA]);
+    expect(mine(hook).map((x) => x.json.kind)).toEqual(['open', 'acknowledge', 'resolve']);
+    expect(mine(slack).map((x) => x.json.blocks[0].text.text)).toEqual([`${DET.ack} — opened`, `${DET.ack} — resolved`]);
+    expect(mine(dead400).map((x) => x.json.kind)).toEqual(['open', 'resolve']); // both answered 400 (dead); no acknowledge after a dead open
+
+    const rows = await waitFor(async () => {
+      const r = await t.query<{ kind: string; channel: string; state: string }>(
+        `SELECT kind, channel, state FROM pw_alert_notifications FINAL WHERE fingerprint = {f:String} ORDER BY kind, channel`, { f: FA });
+      return r.length === 13 ? r : undefined;
+    }, 'the notifications recorded');
+    expect(rows.filter((r) => r.kind === 'acknowledge')).toEqual([
+      { kind: 'acknowledge', channel: 'hook', state: 'delivered' },
+      { kind: 'acknowledge', channel: 'log', state: 'delivered' },
+      { kind: 'acknowledge', channel: 'pd', state: 'delivered' },
     ]);
   }, 60_000);
 

@@ -160,6 +160,37 @@ describe('authentication on every route', () => {
     expect((await call('POST', '/api/v1/events', { authorization: `Bearer ${t.apiToken}` }, '{}')).status).toBe(405);
   });
 
+  it('takes the API bearer scheme case-insensitively (RFC 7235), the token itself exactly', async () => {
+    const status = async (authorization: string) => (await call('GET', '/api/v1/events?last=1', { authorization })).status;
+    expect(await status(`Bearer ${t.apiToken}`)).toBe(200);
+    expect(await status(`bearer ${t.apiToken}`)).toBe(200);
+    expect(await status(`BEARER ${t.apiToken}`)).toBe(200);
+    expect(await status(`bEaReR  ${t.apiToken}`)).toBe(200);
+    expect(await status(`Bearer ${t.apiToken.toUpperCase()}`)).toBe(401);
+    expect(await status(`Basic ${t.apiToken}`)).toBe(401);
+    expect(await status(`Bearer${t.apiToken}`)).toBe(401);
+    expect(await status(`Bearer ${t.apiToken} extra`)).toBe(401);
+  });
+
+  it('refuses the local admin route (replay) without the local token, and takes no other credential', async () => {
+    const body = JSON.stringify({ all: true, dryRun: true });
+    const json = { 'content-type': 'application/json' };
+    expect((await call('POST', '/admin/replay', json, body)).status).toBe(401);
+    expect((await call('POST', '/admin/replay', { ...json, authorization: `Bearer ${t.apiToken}x` }, body)).status).toBe(401);
+    expect((await call('POST', '/admin/replay', { ...json, authorization: `Bearer ${SECRETS.okta!}` }, body)).status).toBe(401);
+    expect((await call('POST', '/admin/replay', { ...json, authorization: `Bearer ${SCIM_TOKEN}` }, body)).status).toBe(401);
+  });
+
+  it('serves the dashboard shell without credentials but with no data in it, under a strict CSP', async () => {
+    const page = await call('GET', '/dashboard');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.text).not.toContain('@acme.example');
+    // The data behind it needs a token.
+    expect((await call('GET', '/api/v1/findings')).status).toBe(401);
+  });
+
   it('answers the operational endpoints without credentials, and nothing else', async () => {
     expect((await call('GET', '/healthz')).json()).toEqual({ status: 'ok' });
     expect([200, 503]).toContain((await call('GET', '/readyz')).status);

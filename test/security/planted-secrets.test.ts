@@ -5,12 +5,16 @@
 //   PUT, PATCH by path and by value, SCIM copies), client secrets / token ids / passwords inside
 //   Okta and Auth0 logs, AWS key material inside CloudTrail records (secret access key, session
 //   token), admin API keys of the pollers (OpenAI, Anthropic — echoed back by the vendor in its
-//   error messages), the local API token (and a wrong one), the alert channel's signing secret and
-//   the secret part of its URL;
+//   error messages), the local API token (and a wrong one), the generic alert webhook's signing
+//   secret and the secret part of its URL, the Slack incoming-webhook URL's secret path (of a
+//   working channel and of one that fails until it is dead), the PagerDuty routing key and the
+//   secret part of its endpoint URL;
 //   searched: the pipeline's logs (every pino line of the process, at trace level), every HTTP
 //   answer including /metrics, /readyz and the API, every message (key, value, headers) of every
-//   Kafka topic, every row of every ClickHouse table (base64 columns decoded), and every alert
-//   payload the alert webhook received.
+//   Kafka topic, every row of every ClickHouse table (base64 columns decoded; this includes the
+//   alert delivery log pw_alert_notifications / pw_alert_attempts and the alerter's dead letters),
+//   and every alert payload the webhook, Slack and PagerDuty receivers got (headers and body; the
+//   routing key is allowed in exactly one place: PagerDuty's own `routing_key` field).
 // The pipeline runs in a child process (test/security/child-pipeline.ts) so its stdout can be
 // captured whole. Positive controls make sure each place was really searched: a non-secret marker
 // sent along IS found in Kafka and ClickHouse, the logs hold debug lines and the rejections, and
@@ -61,6 +65,10 @@ const S = {
   apiWrongToken: secret('PLANT-api-guess'),
   alertSecret: secret('PLANT-alert-hmac'),
   alertUrlToken: secret('PLANT-alert-url'),
+  slackUrlToken: secret('PLANT-slack-url'),
+  slackDeadUrlToken: secret('PLANT-slack-dead-url'),
+  pagerdutyRoutingKey: secret('PLANT-pd-routing-key'),
+  pagerdutyUrlToken: secret('PLANT-pd-url'),
 };
 const MARKER = `marker-${run}@acme.example`; // not a secret: must be found (positive control)
 
@@ -102,6 +110,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/${S.alertUrlToken}`;
+  const slackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T0PLANT/B0PLANT/${S.slackUrlToken}`;
+  const pagerdutyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pd/${S.pagerdutyUrlToken}/v2/enqueue`;
+  // A Slack webhook nobody answers (a port just closed): its notifications fail until they are dead.
+  const closed = http.createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const slackDeadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/services/T0PLANT/B0DEAD/${S.slackDeadUrlToken}`;
+  await new Promise<void>((r) => closed.close(() => r()));
 
   dataDir = mkdtempSync(path.join(tmpdir(), 'pw-planted-'));
   const configPath = path.join(dataDir, 'planewatch.yaml');
@@ -120,7 +135,11 @@ detections:
 alerts:
   channels:
     - { name: hook, type: webhook, url_env: PS_ALERT_URL, secret_env: PS_ALERT_SECRET }
-  default_route: { channels: [hook] }
+    - { name: slack, type: slack, url_env: PS_SLACK_URL }
+    - { name: slackdead, type: slack, url_env: PS_SLACK_DEAD_URL }
+    - { name: pd, type: pagerduty, routing_key_env: PS_PD_KEY, url_env: PS_PD_URL }
+  default_route: { channels: [hook, slack, slackdead, pd] }
+  delivery: { max_attempts: 2, initial_backoff: 100ms, max_backoff: 1s, timeout: 5s }
 `);
   child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/security/child-pipeline.ts')], {
     cwd: REPO_ROOT,
@@ -136,6 +155,7 @@ alerts:
       PW_TEST_GROUP_SUFFIX: `planted-${run}`,
       PS_WORKOS: S.workosSecret, PS_OKTA: S.oktaSecret, PS_AUTH0: S.auth0Secret, PS_AWS: S.awsSecret, PS_SCIMCOPY: S.scimCopySecret,
       PS_SCIM_TOKEN: S.scimToken, PS_OPENAI_KEY: S.openaiKey, PS_ANTHROPIC_KEY: S.anthropicKey, PS_ALERT_URL: receiverUrl, PS_ALERT_SECRET: S.alertSecret,
+      PS_SLACK_URL: slackUrl, PS_SLACK_DEAD_URL: slackDeadUrl, PS_PD_KEY: S.pagerdutyRoutingKey, PS_PD_URL: pagerdutyUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -225,6 +245,14 @@ describe('planted secrets', () => {
     // The service-account key creating a key (the OpenAI audit event) is a PW-NHI-HUMAN-ACTION incident: alerted.
     await waitFor(async () => (alertPayloads.some((a) => a.body.includes('PW-NHI-HUMAN-ACTION')) ? true : undefined), 'the PW-NHI-HUMAN-ACTION alert at the webhook receiver', 90_000, 500)
       .catch((err: unknown) => { throw new Error(`${(err as Error).message}; received: ${alertPayloads.map((a) => a.body.slice(0, 300)).join(' | ')}`); });
+    const receivedOn = (prefix: string) => alertPayloads.filter((a) => a.url.startsWith(prefix) && a.body.includes('PW-NHI-HUMAN-ACTION'));
+    await waitFor(async () => (receivedOn('/services/').length > 0 && receivedOn('/pd/').length > 0 ? true : undefined), 'the alert at the Slack and PagerDuty receivers', 60_000, 500);
+    // The unreachable Slack channel's notification is dead: in the delivery log and in the status.
+    await waitFor(async () => {
+      const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${S.apiToken}` } });
+      const body = (await res.json()) as { dead_alerts?: { by_channel: { channel: string }[] } };
+      return body.dead_alerts?.by_channel.some((c) => c.channel === 'slackdead') ? true : undefined;
+    }, 'the dead Slack notification in the status', 60_000, 500);
 
     for (const p of ['/metrics', '/readyz', '/healthz', '/api/v1/openapi.json']) await send('GET', p, {});
     for (const p of ['/api/v1/status', '/api/v1/events?last=1000']) await send('GET', p, { authorization: `Bearer ${S.apiToken}` });
@@ -236,7 +264,18 @@ describe('planted secrets', () => {
     const kafkaText = await dumpKafka();
     const clickhouseText = await dumpClickHouse(dataDir);
     const alertsText = alertPayloads.map((a) => `${a.url}\n${JSON.stringify(a.headers)}\n${a.body}`).join('\n');
-    const places: Record<string, string> = { logs: out, 'HTTP answers': httpAnswers.join('\n'), kafka: kafkaText, clickhouse: clickhouseText, 'alert payloads': alertsText };
+    // What each receiver got apart from its own URL (the one place its URL secret legitimately goes);
+    // PagerDuty's routing key belongs in its `routing_key` field, and only there.
+    const received = (prefix: string) => alertPayloads.filter((a) => a.url.startsWith(prefix)).map((a) => `${JSON.stringify(a.headers)}\n${a.body}`).join('\n');
+    const routingKeyField = `"routing_key":${JSON.stringify(S.pagerdutyRoutingKey)}`;
+    const pdText = received('/pd/');
+    expect(pdText.split(routingKeyField).length - 1, 'the routing key in each PagerDuty event').toBe(alertPayloads.filter((a) => a.url.startsWith('/pd/')).length);
+    const places: Record<string, string> = {
+      logs: out, 'HTTP answers': httpAnswers.join('\n'), kafka: kafkaText, clickhouse: clickhouseText,
+      'webhook alert payloads': received('/hook/'), 'Slack alert payloads': received('/services/'), 'PagerDuty alert payloads': pdText.split(routingKeyField).join('"routing_key":"(its field)"'),
+      // Each receiver's URL without its own token: another channel's secret would show here.
+      'alert URLs': alertPayloads.map((a) => a.url.replace(a.url.startsWith('/hook/') ? S.alertUrlToken : a.url.startsWith('/pd/') ? S.pagerdutyUrlToken : S.slackUrlToken, '')).join('\n'),
+    };
 
     // Positive controls: the places were really searched.
     expect(kafkaText.includes(MARKER), 'the marker in Kafka').toBe(true);
@@ -245,18 +284,22 @@ describe('planted secrets', () => {
     expect(out.includes('scim request rejected'), 'the rejected SCIM request was logged').toBe(true);
     expect(out.includes('webhook rejected'), 'the rejected Okta delivery was logged').toBe(true);
     expect(alertsText.includes('PW-NHI-HUMAN-ACTION'), 'the alert reached the receiver').toBe(true);
+    expect(places['Slack alert payloads']!.includes('"blocks"'), 'Slack payloads were searched').toBe(true);
+    expect(places['PagerDuty alert payloads']!.includes('"event_action":"trigger"'), 'PagerDuty payloads were searched').toBe(true);
+    for (const channel of ['hook', 'slack', 'pd']) expect(clickhouseText.includes(`"channel":"${channel}","channel_type"`), `the delivery log of ${channel} in ClickHouse`).toBe(true);
+    expect(/"channel":"slackdead","channel_type":"slack","state":"dead"/.test(clickhouseText), 'the dead Slack notification in ClickHouse').toBe(true);
+    expect(clickhouseText.includes('to channel slackdead (slack): gave up after 2 attempts'), 'its dead letter in ClickHouse').toBe(true);
 
     const leaks: string[] = [];
     for (const [name, value] of Object.entries(S)) {
       for (const [place, text] of Object.entries(places)) {
-        // The receiver's own URL and the signature header are where the alert secret legitimately goes.
-        if (place === 'alert payloads' && (name === 'alertUrlToken' || name === 'alertSecret')) continue;
         if (text.includes(value)) leaks.push(`${name} in ${place}: …${text.slice(Math.max(0, text.indexOf(value) - 200), text.indexOf(value) + value.length + 50)}…`);
       }
     }
     expect(leaks).toEqual([]);
-    // The alert payload bodies themselves carry no channel secret.
-    expect(alertPayloads.filter((a) => a.body.includes(S.alertSecret) || a.body.includes(S.alertUrlToken))).toEqual([]);
+    // The alert payload bodies themselves carry no channel secret (the routing key only in its field).
+    const channelSecrets = [S.alertSecret, S.alertUrlToken, S.slackUrlToken, S.slackDeadUrlToken, S.pagerdutyUrlToken];
+    expect(alertPayloads.filter((a) => channelSecrets.some((s) => a.body.includes(s)))).toEqual([]);
   }, 300_000);
 });
 

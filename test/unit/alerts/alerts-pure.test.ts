@@ -6,7 +6,7 @@ import { AlertsSettingsSchema } from '../../../core/alerts/config.ts';
 import { signWebhook, verifyWebhook } from '../../../core/alerts/signature.ts';
 import { pagerDutyBody, slackBody, webhookBody } from '../../../core/alerts/payloads.ts';
 import { backoffMs, inQuietHours, isRetryable, retryAfterMs, routeFinding } from '../../../core/alerts/routing.ts';
-import { FindingTransitionSchema, notificationId, transitionKey, type AlertFinding, type Notification } from '../../../core/alerts/message.ts';
+import { FindingTransitionSchema, notificationId, notificationKindOf, transitionKey, type AlertFinding, type Notification } from '../../../core/alerts/message.ts';
 import { dueEscalations } from '../../../services/alerter/alerter.ts';
 
 const finding: AlertFinding = {
@@ -116,6 +116,16 @@ describe('payloads', () => {
     const res = { ...n, kind: 'resolve' as const, transition: 'resolved', finding: { ...finding, status: 'resolved', resolved_at: '2026-01-03T00:00:00.000Z' } };
     expect(pagerDutyBody(res, 'RKEY')).toEqual({ routing_key: 'RKEY', event_action: 'resolve', dedup_key: '0123456789abcdef0123456789abcdef' });
   });
+  it('acknowledgement: PagerDuty acknowledge with the same dedup_key; webhook kind acknowledge', () => {
+    const acked = { ...finding, status: 'acknowledged', acknowledged_at: '2026-01-02T06:00:00.000Z', acknowledged_by: 'alice' };
+    const ack: Notification = { ...n, key: transitionKey('acknowledge', acked), kind: 'acknowledge', transition: 'acknowledged', finding: acked };
+    expect(pagerDutyBody(ack, 'RKEY')).toEqual({ routing_key: 'RKEY', event_action: 'acknowledge', dedup_key: '0123456789abcdef0123456789abcdef' });
+    expect(webhookBody(ack, '2026-01-02T06:00:01.000Z')).toMatchObject({
+      id: '0123456789abcdef0123456789abcdef:acknowledge:2026-01-02T06:00:00.000Z', kind: 'acknowledge', transition: 'acknowledged',
+      summary: 'PW-DEPROV-OVERDUE acknowledged: Deprovisioning overdue — ada@acme.example (human user-abc) on platform / openai',
+      finding: { status: 'acknowledged', acknowledged_by: 'alice' },
+    });
+  });
 });
 
 describe('routing', () => {
@@ -169,6 +179,8 @@ describe('transition identity and escalations', () => {
     expect(transitionKey('open', { ...finding, opened_at: '2026-01-04T00:00:00.000Z' })).toBe('0123456789abcdef0123456789abcdef:open:2026-01-04T00:00:00.000Z');
     expect(notificationId('k', 'slack')).not.toBe(notificationId('k', 'pd'));
     expect(notificationId('k', 'slack')).toMatch(/^ntf_[0-9a-f]{32}$/);
+    expect(transitionKey('acknowledge', { ...finding, acknowledged_at: '2026-01-02T06:00:00.000Z' })).toBe('0123456789abcdef0123456789abcdef:acknowledge:2026-01-02T06:00:00.000Z');
+    expect(['opened', 'reopened', 'resolved', 'acknowledged', 'updated'].map((t) => notificationKindOf(t as never))).toEqual(['open', 'open', 'resolve', 'acknowledge', null]);
   });
   it('the detector message parses; a bad one names the field', () => {
     expect(FindingTransitionSchema.safeParse({ schema: 'planewatch.finding-transition.v1', transition: 'opened', evaluation_id: 'e', finding }).success).toBe(true);
