@@ -15,6 +15,8 @@ import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerEvidenceCommand } from './commands/evidence.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerAlertsCommand } from './commands/alerts.ts';
+import { registerReplayCommand } from './commands/replay.ts';
+import { registerReportCommand } from './commands/report.ts';
 
 const program = new Command('planewatch')
   .description('Watches the platform and application identity planes of an AI product.')
@@ -43,6 +45,8 @@ registerCredentialsCommand(program);
 registerEvidenceCommand(program);
 registerExportCommand(program);
 registerAlertsCommand(program);
+registerReplayCommand(program);
+registerReportCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

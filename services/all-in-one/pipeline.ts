@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Runtime } from '../../core/bootstrap.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
-import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
+import { clickhouseCheck, kafkaCheck, readinessOf, type CheckResult } from '../../core/readiness.ts';
 import { createCollectorHandler } from '../collector/collector.ts';
 import { rawEnvelopePublisher } from '../collector/publish.ts';
 import { startNormalizer } from '../normalizer/normalizer.ts';
@@ -22,6 +22,12 @@ import { startDetector, type RunningDetector } from '../detector/detector.ts';
 import { startAlerter, type RunningAlerter } from '../alerter/alerter.ts';
 import { sendError } from '../../core/http/respond.ts';
 import { openFindingsFrom, registerOpenFindings } from '../../core/metrics.ts';
+import { separateConnection } from '../../core/clickhouse/client.ts';
+import { createReplayEndpoint, REPLAY_PATH } from '../../core/replay/http.ts';
+import { replayCheckpointPath } from '../../core/replay/checkpoint.ts';
+import { CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
+import { SOURCES } from '../../sources/registry.ts';
+import { startNormalizerThread, type NormalizerThread } from './normalizer-thread.ts';
 
 export interface Pipeline {
   url: string;
@@ -32,6 +38,8 @@ export interface Pipeline {
   detector: RunningDetector | null;
   /** The alerter (finding transitions → channels), or null when no alert channel is configured or it is disabled. */
   alerter: RunningAlerter | null;
+  /** The normalizer's worker thread (PLANEWATCH_NORMALIZER_THREAD=worker), or null when it runs inline. */
+  normalizerThread: NormalizerThread | null;
   stop(): Promise<void>;
 }
 
@@ -48,16 +56,51 @@ export interface PipelineOptions {
   detector?: false | { now?: () => number };
   /** Alerter: false = do not run it; else runs when `alerts.channels` is not empty. `env` = where channel URLs/keys are read (default process.env); `now` defaults to the detector's clock. */
   alerter?: false | { now?: () => number; env?: NodeJS.ProcessEnv };
+  /**
+   * Called once when the normalizer can no longer run (its worker thread died or its consumer gave
+   * up); readiness fails either way. `npm start` (main.ts) shuts down and exits non-zero.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 export async function startPipeline(rt: Runtime, sources: Readonly<Record<string, SourceModule>>, opts: PipelineOptions = {}): Promise<Pipeline> {
-  const sink = await startSink({ kafka: rt.kafka, producer: rt.producer, clickhouse: rt.clickhouse, log: rt.log.child({ service: 'sink' }), groupId: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : undefined });
-  const normalizer = await startNormalizer({ kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources, log: rt.log.child({ service: 'normalizer' }), groupId: opts.groupSuffix ? `planewatch-normalizer-${opts.groupSuffix}` : undefined });
+  // The sink inserts on a ClickHouse connection of its own, so its inserts never wait behind a
+  // detection evaluation or an API query on the shared one (core/clickhouse/client.ts separateConnection).
+  const sinkClickhouse = separateConnection(rt.clickhouse);
+  const sink = await startSink({ kafka: rt.kafka, producer: rt.producer, clickhouse: sinkClickhouse ?? rt.clickhouse, log: rt.log.child({ service: 'sink' }), groupId: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : undefined })
+    .catch(async (err: unknown) => { await sinkClickhouse?.close(); throw err; });
+  // PLANEWATCH_NORMALIZER_THREAD=inline (default): the normalizer runs on this thread; `worker`: on a
+  // worker thread, i.e. on a second core (normalizer-thread.ts; no gain measured on a shared 2-core
+  // machine, README "Performance"). The worker loads the source registry itself, so a caller's own
+  // `sources` run inline.
+  const normalizerGroup = opts.groupSuffix ? `planewatch-normalizer-${opts.groupSuffix}` : CONSUMER_GROUPS.normalizer;
+  const normalizerLog = rt.log.child({ service: 'normalizer' });
+  let normalizerFailure: string | null = null;
+  const normalizerFatal = (err: Error) => {
+    if (normalizerFailure !== null) return;
+    normalizerFailure = err.message;
+    opts.onFatal?.(err);
+  };
+  const normalizer: { health(): CheckResult; stop(): Promise<void>; worker?: NormalizerThread['worker'] } = await (rt.env.PLANEWATCH_NORMALIZER_THREAD === 'worker' && sources === SOURCES
+    ? startNormalizerThread({
+      kafka: rt.kafka, brokers: rt.brokers, map: rt.config.map, groupId: normalizerGroup, log: normalizerLog,
+      logLevel: rt.env.PLANEWATCH_LOG_LEVEL, logName: 'planewatch-all-in-one', onFatal: normalizerFatal,
+    })
+    : startNormalizer({
+      kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources, log: normalizerLog, groupId: normalizerGroup,
+      onCrash: (err, restart) => {
+        if (restart) return;
+        normalizerLog.error({ err }, 'normalizer consumer crashed and will not restart: this process normalizes nothing more');
+        normalizerFatal(err);
+      },
+    }).then((n) => ({ ...n, health: () => (normalizerFailure === null ? { ok: true } : { ok: false, detail: normalizerFailure }) }))
+  ).catch(async (err: unknown) => { await sink.stop(); await sinkClickhouse?.close(); throw err; });
 
   const readiness = readinessOf({
     kafka: kafkaCheck(rt.kafka),
     clickhouse: clickhouseCheck(rt.clickhouse),
     sink: async () => (sink.health.lastError ? { ok: false, detail: sink.health.lastError } : { ok: true }),
+    normalizer: async () => normalizer.health(),
   });
   const collector = createCollectorHandler({
     map: rt.config.map,
@@ -83,6 +126,22 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
   });
 
+  // `planewatch replay` (core/replay): POST /admin/replay with the local token re-publishes stored raw
+  // envelopes through this process's normalizer and sink, then rebuilds the detection state and evaluates.
+  const replay = opts.apiToken ? createReplayEndpoint({
+    clickhouse: rt.clickhouse, kafka: rt.kafka, producer: rt.producer, token: opts.apiToken, log: rt.log.child({ service: 'replay' }),
+    groups: {
+      normalizer: normalizerGroup,
+      sink: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : CONSUMER_GROUPS.sink,
+    },
+    checkpointFile: replayCheckpointPath(rt.dataDir),
+    evaluate: async () => {
+      if (!detector) return false;
+      await detector.evaluateNow();
+      return true;
+    },
+  }) : null;
+
   // Graceful shutdown (stop()): once draining, new requests (on kept-alive connections) get 503 +
   // Retry-After and `connection: close`; requests already in flight finish (a delivery still gets
   // its answer after its Kafka acknowledgement) before the connections are closed.
@@ -104,7 +163,8 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     };
     res.once('finish', finished);
     res.once('close', finished);
-    if (api && req.url?.startsWith('/api/')) return api(req, res);
+    if (replay && req.url?.startsWith(REPLAY_PATH)) return replay.handle(req, res);
+    if (api && (req.url?.startsWith('/api/') || /^\/dashboard(\/|\?|$)/.test(req.url ?? ''))) return api(req, res);
     if (req.url?.startsWith(SCIM_PREFIX)) return scim(req, res);
     return collector(req, res);
   });
@@ -145,6 +205,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     poller,
     detector,
     alerter,
+    normalizerThread: normalizer.worker ? (normalizer as NormalizerThread) : null,
     stop: async () => {
       // 1. Stop accepting: no new connections, 503 for new requests on open ones.
       draining = true;
@@ -161,6 +222,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
       await Promise.all([
         Promise.race([drained, new Promise<void>((resolve) => { drainTimer = setTimeout(resolve, (opts.ackTimeoutMs ?? 10_000) + 5000); })]),
         detector?.stop(),
+        replay?.stop(),
         poller?.stop(),
       ]);
       await alerter?.stop();
@@ -170,6 +232,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
       // 3. Consumers finish their current batch, commit it and leave their groups.
       await normalizer.stop();
       await sink.stop();
+      await sinkClickhouse?.close();
     },
   };
 }

@@ -9,10 +9,13 @@ import { formatPath } from '../../core/config/errors.ts';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
 import { sourceStatus } from '../../core/poller/status.ts';
+import { deadAlerts } from '../../core/alerts/dead.ts';
 import { boundaries } from '../../core/queries/boundaries.ts';
 import { authorize, createAuthenticator, type Scope } from './auth.ts';
 import { routeQuery } from './routes/query.ts';
+import { routeReport } from './routes/report.ts';
 import { openApiDocument } from './openapi.ts';
+import { isDashboardPath, routeDashboardApi, serveDashboard } from './dashboard/dashboard.ts';
 
 export interface ApiDeps {
   clickhouse: ClickHouseClient;
@@ -32,6 +35,8 @@ export function createApiHandler(deps: ApiDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://local');
     if (req.method === 'GET' && url.pathname === '/api/v1/openapi.json') return sendJson(res, 200, openApiDocument());
+    // The dashboard page and its assets hold no data: served without a token (the page asks for one).
+    if (isDashboardPath(url.pathname)) return serveDashboard(req.method ?? 'GET', url.pathname, res);
     const principal = authenticate(req);
     if (!principal) {
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer' });
@@ -50,6 +55,16 @@ export function createApiHandler(deps: ApiDeps) {
         },
       );
       if (handled) return;
+      const reportDeps = { clickhouse: deps.clickhouse, map: deps.map, defaultPlaneOf: (v: string) => sources[v]?.defaultPlane ?? 'application', clock: deps.clock };
+      if (routeReport(reportDeps, principal, url, res, (err) => {
+        deps.log.error({ err }, 'boundary report failed');
+        if (!res.headersSent) sendError(res, 503, 'store_unavailable', 'the event store did not answer');
+      })) return;
+      const onError = (err: unknown) => {
+        deps.log.error({ err }, 'lag distribution query failed');
+        if (!res.headersSent) sendError(res, 503, 'store_unavailable', 'the event store did not answer');
+      };
+      if (routeDashboardApi({ clickhouse: deps.clickhouse, map: deps.map, defaultPlaneOf: (v) => sources[v]?.defaultPlane ?? 'application', clock: deps.clock }, principal, url, res, onError)) return;
     }
     if (url.pathname === '/api/v1/events') {
       const q = RecentEventsQuery.safeParse(Object.fromEntries(url.searchParams));
@@ -66,8 +81,8 @@ export function createApiHandler(deps: ApiDeps) {
       return;
     }
     if (url.pathname === '/api/v1/status' && deps.map && deps.sources) {
-      void sourceStatus(deps.clickhouse, deps.map, deps.sources).then(
-        (rows) => sendJson(res, 200, { data: rows }),
+      void Promise.all([sourceStatus(deps.clickhouse, deps.map, deps.sources), deadAlerts(deps.clickhouse)]).then(
+        ([rows, dead]) => sendJson(res, 200, { data: rows, dead_alerts: dead }),
         (err: unknown) => {
           deps.log.error({ err }, 'status query failed');
           sendError(res, 503, 'store_unavailable', 'the event store did not answer');

@@ -45,6 +45,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: ok({ type: 'object', required: ['data'], properties: { data: ref('Lag') } }, 'Lag statistics'),
         },
       },
+      '/api/v1/lag/distribution': {
+        get: {
+          operationId: 'lagDistribution', summary: 'Deprovisioning-lag histogram per plane in multiples of its SLA (removed items by lag, pending by age), for the dashboard', 'x-scope': 'lag',
+          parameters: period,
+          responses: ok({ type: 'object', required: ['data'], properties: { data: ref('LagDistribution') } }, 'Lag distribution'),
+        },
+      },
       '/api/v1/people/{email}': {
         get: {
           operationId: 'personTimeline', summary: 'A person\'s timeline across planes', 'x-scope': 'people',
@@ -92,7 +99,23 @@ export function openApiDocument(): Record<string, unknown> {
           responses: ok({ type: 'object', properties: { data: { type: 'array', items: { type: 'object' } } } }, 'Events, newest first'),
         },
       },
-      '/api/v1/status': { get: { operationId: 'sourceStatus', summary: 'Source health', 'x-scope': 'status', responses: ok({ type: 'object', properties: { data: { type: 'array', items: { type: 'object' } } } }, 'Per-source status') } },
+      '/api/v1/status': { get: { operationId: 'sourceStatus', summary: 'Source health', 'x-scope': 'status', responses: ok({ type: 'object', properties: { data: { type: 'array', items: { type: 'object' } }, dead_alerts: { type: 'object', description: 'Alert notifications that exhausted their retries: total, by_channel [{channel, channel_type, dead, last_dead_at}], recent [{finished_at, channel, channel_type, kind, detection, fingerprint, subject_id, attempts, http_status, last_error}]' } } }, 'Per-source status and dead alerts') } },
+      '/api/v1/reports/boundaries': {
+        get: {
+          operationId: 'boundaryReport', summary: 'Boundary report: per plane (and per tenant of the application plane) whether each control is proven, with figures, listed accounts, evidence ids, framework items and the SQL behind every figure (docs/REPORTS.md). A tenant-scoped token gets only its tenant\'s application-plane report.', 'x-scope': 'export',
+          parameters: [
+            q('period', 'The period: 2026-Q3, 2026-07, 2026 or 2026-07-01..2026-10-01 (UTC, end exclusive)', str, true), q('plane', 'Plane', { enum: ['platform', 'application'] }),
+            q('tenant', 'Tenant of the application plane'), q('now', 'Evaluation time for pending / overdue / stale / silent (ISO 8601; default: now)'), q('format', 'json (default) or html', { enum: ['json', 'html'] }),
+          ],
+          responses: {
+            '200': {
+              description: 'The report',
+              content: { 'application/json': { schema: { type: 'object', required: ['data'], properties: { data: ref('BoundaryReport') } } }, 'text/html': { schema: str } },
+            },
+            ...errors,
+          },
+        },
+      },
       '/api/v1/boundaries': { get: { operationId: 'boundaries', summary: 'Plane boundaries', 'x-scope': 'boundaries', responses: ok({ type: 'object', properties: { data: { type: 'array', items: { type: 'object' } } } }, 'Per-plane boundaries') } },
       '/api/v1/openapi.json': { get: { operationId: 'openapi', summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },
@@ -123,6 +146,22 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'object',
           properties: { now: str, sla_ms: { type: 'object', properties: { platform: int, application: int } }, statistics: { type: 'array', items: ref('LagStat') }, overdue: { type: 'array', items: ref('Finding') } },
         },
+        LagDistribution: {
+          type: 'object',
+          properties: {
+            now: str, from: str, to: str,
+            planes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  plane: str, sla_ms: int, items: int, removed: int, pending: int, breaches: int, overdue: int,
+                  buckets: { type: 'array', items: { type: 'object', properties: { from_ms: int, to_ms: nint, beyond_sla: { type: 'boolean' }, removed: int, pending: int } } },
+                },
+              },
+            },
+          },
+        },
         TimelineEntry: {
           type: 'object',
           properties: { at: str, plane: str, source: str, tenant: nstr, entity: str, subject_kind: nstr, subject_id: str, what: str, event_id: str, raw_id: str },
@@ -137,6 +176,60 @@ export function openApiDocument(): Record<string, unknown> {
         Evidence: {
           type: 'object',
           properties: { finding: ref('Finding'), events: { type: 'array', items: { type: 'object' } }, raw_deliveries: { type: 'array', items: { type: 'object' } } },
+        },
+        BoundaryReport: {
+          type: 'object', description: 'schema planewatch.boundary-report.v1 (docs/REPORTS.md)',
+          required: ['schema', 'generated_at', 'as_of', 'period', 'scope', 'thresholds', 'sources', 'sections', 'queries'],
+          properties: {
+            schema: { const: 'planewatch.boundary-report.v1' }, generated_at: str, as_of: str,
+            period: { type: 'object', properties: { label: str, from: str, to: str, observed_to: str } },
+            scope: { type: 'object', properties: { planes: { type: 'array', items: str }, tenant: nstr } },
+            thresholds: { type: 'object', additionalProperties: { type: 'object', properties: { deprovision_sla_ms: int, grace_ms: int, stale_after_ms: int } } },
+            sources: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  connection_id: str, source: str, transport: str, planes: { type: 'array', items: str }, silent_after_ms: int, deliveries: int, last_delivery_at: nstr,
+                  gaps: { type: 'array', items: { type: 'object', properties: { from: str, to: str, ms: int } } }, longest_gap_ms: nint, coverage: { type: 'number' },
+                  silent_at_end: { type: 'boolean' }, dead_letters: int, last_raw_id: nstr,
+                },
+              },
+            },
+            sections: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  plane: str, tenant: nstr,
+                  controls: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        id: { enum: ['provisioning', 'authentication', 'deprovisioning', 'credentials', 'audit_trail', 'separation'] }, title: str, question: str,
+                        status: { enum: ['proven', 'partly', 'not_proven', 'not_applicable'] }, reason: str,
+                        figures: { type: 'array', items: { type: 'object', properties: { name: str, label: str, value: { type: ['number', 'string', 'null'] }, unit: { enum: ['count', 'ratio', 'ms', 'time', 'text'] }, queries: { type: 'array', items: str } } } },
+                        items: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            properties: {
+                              kind: str, plane: str, tenant: nstr, source: str, id: str, email: nstr, detail: { type: 'object', additionalProperties: str }, fingerprint: nstr,
+                              event_ids: { type: 'array', items: str }, raw_ids: { type: 'array', items: str },
+                            },
+                          },
+                        },
+                        evidence: { type: 'object', properties: { fingerprints: { type: 'array', items: str }, event_ids: { type: 'array', items: str }, raw_ids: { type: 'array', items: str } } },
+                        frameworks: { type: 'array', items: { type: 'object', properties: { framework: str, item: str, title: str } } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            queries: { type: 'array', items: { type: 'object', properties: { id: str, describes: str, sql: str, params: { type: 'object' } } } },
+          },
         },
         Leaver: {
           type: 'object',

@@ -138,17 +138,28 @@ describe('Anthropic inventory end to end', () => {
       { ...kr, subject_id: k(4), category: 'credential', action: 'revoked', credential_owner_id: null, credential_owner_kind: null, status: 'archived' },
     ]);
     const mr = { subject_kind: 'human', subject_email: null, tenant_id: W, category: 'inventory', action: 'observed', status: '', role: '', credential_kind: null, credential_owner_id: null, credential_owner_kind: null };
-    expect(await rows('inventory.workspace_member')).toEqual([
+    // Each listing is its own page and delivery: wait for these too rather than assume they landed with the keys.
+    expect(await waitFor(async () => {
+      const r = await rows('inventory.workspace_member');
+      return r.length === 2 ? r : undefined;
+    }, 'two workspace-member rows')).toEqual([
       { ...mr, subject_id: u(1), workspace_role: 'workspace_admin' },
       { ...mr, subject_id: u(2), workspace_role: 'workspace_developer' },
     ]);
-    expect((await rows('inventory.workspace')).map((r) => [r.subject_kind, r.subject_id, r.tenant_id, r.status])).toEqual([['project', W, W, 'active'], ['project', WOLD, WOLD, 'archived']]);
+    expect((await waitFor(async () => {
+      const r = await rows('inventory.workspace');
+      return r.length === 2 ? r : undefined;
+    }, 'two workspace rows')).map((r) => [r.subject_kind, r.subject_id, r.tenant_id, r.status])).toEqual([['project', W, W, 'active'], ['project', WOLD, WOLD, 'archived']]);
 
     // The key hints are not stored: neither in the raw pages (redacted before publishing) nor in an event.
-    const raw = await t.query<{ pages: string; hints: string }>(
-      "SELECT count() AS pages, countIf(position(body, 'sk-ant-api03') > 0 OR position(body, 'partial_key_hint') > 0) AS hints FROM raw_envelopes FINAL WHERE connection_id = {c:String} AND position(body, {k:String}) > 0",
-      { c: CONN, k: k(1) },
-    );
+    // Raw envelopes reach their table through their own topic, independently of the events.
+    const raw = await waitFor(async () => {
+      const r = await t.query<{ pages: string; hints: string }>(
+        "SELECT count() AS pages, countIf(position(body, 'sk-ant-api03') > 0 OR position(body, 'partial_key_hint') > 0) AS hints FROM raw_envelopes FINAL WHERE connection_id = {c:String} AND position(body, {k:String}) > 0",
+        { c: CONN, k: k(1) },
+      );
+      return r[0]?.pages === '0' ? undefined : r;
+    }, 'the raw key page');
     expect(raw).toEqual([{ pages: '1', hints: '0' }]);
     const leaked = await t.query<{ n: string }>("SELECT count() AS n FROM identity_events WHERE connection_id = {c:String} AND (position(toString(attributes), 'sk-ant') > 0 OR position(ifNull(subject_name, ''), 'sk-ant') > 0)", { c: CONN });
     expect(leaked).toEqual([{ n: '0' }]);

@@ -71,7 +71,8 @@ describe('OpenAPI document', () => {
     const paths = Object.keys(r.body.paths).sort();
     expect(paths).toEqual([
       '/api/v1/boundaries', '/api/v1/credentials', '/api/v1/events', '/api/v1/evidence/{fingerprint}', '/api/v1/export', '/api/v1/findings',
-      '/api/v1/lag', '/api/v1/openapi.json', '/api/v1/people/{email}', '/api/v1/status',
+      '/api/v1/lag', '/api/v1/lag/distribution', '/api/v1/openapi.json', '/api/v1/people/{email}', '/api/v1/reports/boundaries',
+      '/api/v1/status',
     ]);
     for (const e of ENDPOINT_SCOPES) {
       const key = paths.find((p) => p.replace(/\{[^}]+\}$/, '') === e.prefix)!;
@@ -223,6 +224,8 @@ describe('lag, people, credentials, evidence, export', () => {
     expect(r.body.data.map((e: any) => `${e.at} ${e.plane} ${e.source} ${e.subject_id} ${e.what} ${e.event_id}`)).toEqual([
       '2026-01-09T00:00:00.000Z platform workos directory_user_D4B5VMZKVT created evt_wf_20261129_00011',
       '2026-01-09T16:00:00.000Z platform openai user-0Y7VR18TP7 created audit_log-K2K0C0Z6V7TEF39K',
+      // known only from the OpenAI inventory (no creation event): listed at its reported creation time
+      '2026-01-09T17:00:00.000Z platform openai key_R7JZB52JE2 created oai_inv_6abd5a7db8ee38402d1c8fd5e014466e',
       '2026-07-08T10:53:30.000Z platform workos directory_user_D4B5VMZKVT deprovision_signal evt_wf_20261129_00012',
     ]);
     // a tenant-scoped token sees none of it (platform plane)
