@@ -19,7 +19,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { DetectionParams } from './params.ts';
 
 /** Bump when the snapshot SQL changes meaning: forces one full rebuild. */
-const SNAPSHOT_FORMAT = 2;
+const SNAPSHOT_FORMAT = 3;
 /**
  * Touched keys are re-read from this long before the previous snapshot's start: an insert whose
  * materialized-view rows were stamped just before that start but committed after the snapshot
@@ -40,6 +40,8 @@ export interface SnapshotInfo {
   touched: number;
   /** Why a full rebuild was chosen ('' for incremental). */
   reason: string;
+  /** Full build that kept pw_eval_credential_gaps and recomputed only the touched credentials' gaps. */
+  gapsKept: boolean;
   ms: number;
   /** Milliseconds per snapshot table. */
   tables: Record<string, number>;
@@ -48,10 +50,14 @@ export interface SnapshotInfo {
   previousWatermarkMs: number | null;
 }
 
-/** Parameters a snapshot depends on (never `now`): links, directory sources, stale thresholds. */
+/**
+ * Parameters a snapshot depends on (never `now`): links, directory sources, stale thresholds.
+ * Stored as `<all>:<gaps>`: the second part covers only what pw_eval_credential_gaps depends on
+ * (the stale thresholds), so a full build caused by a link or directory change keeps the gaps.
+ */
 export function snapshotHash(params: DetectionParams): string {
-  const keys = ['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'];
-  return createHash('sha256').update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k])])).digest('hex').slice(0, 32);
+  const h = (keys: string[]) => createHash('sha256').update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k])])).digest('hex').slice(0, 32);
+  return `${h(['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'])}:${h(['stale_platform_ms', 'stale_application_ms'])}`;
 }
 
 type Filter = { subjects: string; credentials: string; credentialEntities: string };
@@ -237,12 +243,19 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   if (opts.mode === 'full') reason = 'requested';
   else if (!last || Number(last.n) === 0) reason = 'first snapshot';
   else if (Number(last.v) !== 1) reason = 'previous build interrupted or state rebuilt';
-  else if (last.h !== hash) reason = 'links, directory sources or stale thresholds changed';
   else if (startMs - Number(last.w_ms) > MAX_INCREMENTAL_AGE_MS) reason = 'previous snapshot too old';
+  else if (last.h !== hash) reason = 'links, directory sources or stale thresholds changed';
+  // The credential gaps are the costly table (every credential activity day). They are kept and
+  // only the touched credentials recomputed, even on a full build, when everything they depend on
+  // is known unchanged: the previous build completed, the stale thresholds are the same, and the
+  // touched-keys log covers the time since (so never on a requested, first, interrupted, too-old
+  // or threshold-changed build). A credential's gaps depend only on its own state rows.
+  const keepGaps = (reason === '' || reason === 'links, directory sources or stale thresholds changed')
+    && last !== undefined && last.h.split(':')[1] === hash.split(':')[1];
 
   const q = { ...params, since: '' as string };
   let touched = 0;
-  if (!reason) {
+  if (!reason || keepGaps) {
     const sinceMs = Number(last!.w_ms) - TOUCHED_OVERLAP_MS;
     q.since = new Date(sinceMs).toISOString().replace('T', ' ').replace('Z', '');
     const [c] = await rows<{ subjects: string; credentials: string; total: string }>(client, `
@@ -250,10 +263,11 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
              (SELECT count() FROM pw_eval_accounts) + (SELECT count() FROM pw_eval_credentials) AS total
       FROM pw_touched WHERE touched_at >= {since:DateTime64(6, 'UTC')}`, q, settings);
     touched = Number(c!.subjects) + Number(c!.credentials);
-    if (opts.mode !== 'incremental' && touched > FULL_ABOVE_SHARE * Math.max(1, Number(c!.total))) reason = 'most keys touched';
+    if (!reason && opts.mode !== 'incremental' && touched > FULL_ABOVE_SHARE * Math.max(1, Number(c!.total))) reason = 'most keys touched';
   }
   const incremental = !reason;
   const filter = incremental ? dirtyFilter() : ALL;
+  const gapsIncremental = incremental || keepGaps;
 
   const tables: Record<string, number> = {};
   await client.command({
@@ -262,10 +276,11 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   for (const t of TABLES) {
     const tt = performance.now();
     const cols = await columnsOf(client, t.name);
-    if (incremental) {
+    if (incremental || (keepGaps && t.name === 'pw_eval_credential_gaps')) {
       if (touched > 0) {
-        await client.command({ query: `DELETE FROM ${t.name} WHERE ${filter[t.key]}`, query_params: q, clickhouse_settings: settings });
-        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: settings });
+        const dirty = dirtyFilter();
+        await client.command({ query: `DELETE FROM ${t.name} WHERE ${dirty[t.key]}`, query_params: q, clickhouse_settings: settings });
+        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`, query_params: q, clickhouse_settings: settings });
       }
     } else {
       await client.command({ query: `TRUNCATE TABLE ${t.name}`, clickhouse_settings: settings });
@@ -286,7 +301,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     query_params: { hash, start, mode: incremental ? 'incremental' : 'full', touched },
   });
   return {
-    mode: incremental ? 'incremental' : 'full', touched, reason, ms: performance.now() - t0, tables,
+    mode: incremental ? 'incremental' : 'full', touched, reason, gapsKept: !incremental && gapsIncremental, ms: performance.now() - t0, tables,
     watermarkMs: startMs, previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
   };
 }
