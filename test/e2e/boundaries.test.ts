@@ -87,6 +87,11 @@ beforeAll(async () => {
     const rows = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE has({ids:Array(String)}, event_id)', { ids });
     return Number(rows[0]!.n) === ids.length ? true : undefined;
   }, 'the five WorkOS events in identity_events');
+  // The raw envelopes (behind last_delivery_at) reach their table through their own topic: wait for them too.
+  await waitFor(async () => {
+    const rows = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes FINAL WHERE connection_id = {c:String}', { c: WORKOS });
+    return Number(rows[0]!.n) === ids.length ? true : undefined;
+  }, 'the five WorkOS deliveries in raw_envelopes');
 });
 
 afterAll(async () => {
