@@ -38,6 +38,12 @@ export interface SinkHealth {
   /** Last insert error, cleared by the next success. */
   lastError: string | null;
   lastInsertAt: number | null;
+  /**
+   * Inserts sent and not yet answered. ClickHouse makes an insert's rows visible in the target
+   * table before its materialized views (the detection state) have run; only when the insert
+   * returns is everything derived from it committed. 0 with the rows visible means settled.
+   */
+  insertsInFlight: number;
 }
 
 export interface RunningSink {
@@ -91,7 +97,7 @@ export function convertBatch(topic: string, partition: number, messages: KafkaMe
 
 export async function startSink(opts: SinkOptions): Promise<RunningSink> {
   const now = opts.now ?? Date.now;
-  const health: SinkHealth = { lastError: null, lastInsertAt: null };
+  const health: SinkHealth = { lastError: null, lastInsertAt: null, insertsInFlight: 0 };
   const backoff0 = opts.backoffMs ?? 200;
   const backoffMax = opts.maxBackoffMs ?? 10_000;
   let stopping = false;
@@ -111,7 +117,14 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
   const coalescer = new InsertCoalescer({
     lingerMs: opts.lingerMs ?? DEFAULT_LINGER_MS,
     maxRows: opts.maxInsertRows ?? DEFAULT_MAX_INSERT_ROWS,
-    insert: (table, rows, token) => insertRows(opts.clickhouse, table, rows, token),
+    insert: async (table, rows, token) => {
+      health.insertsInFlight++;
+      try {
+        await insertRows(opts.clickhouse, table, rows, token);
+      } finally {
+        health.insertsInFlight--;
+      }
+    },
     onFailure: (table, err, token, retryInMs) => {
       sinkInsertFailures.inc({ table });
       health.lastError = `${table}: ${(err as Error).message}`;

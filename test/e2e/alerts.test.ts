@@ -105,7 +105,7 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     await publish(envelope('openai', 'openai-main', 'inventory', openaiInventory.contentType('users', null),
       openaiInventory.usersPage([{ id: OAI_USER, email: person.email, name: 'leaver', addedAt: L - 20 * DAY }]), L - 3 * DAY));
     await publish(hook(workos.dsyncUserSuspended(`evt_s_${RUN}`, person, L), L));
-    await waitFor(async () => (await eventsFor([person.id, OAI_USER])) === 3, 'the directory user (2 events) and the OpenAI user in ClickHouse', 90_000);
+    await t.waitStored(async () => (await eventsFor([person.id, OAI_USER])) === 3, 'the directory user (2 events) and the OpenAI user in ClickHouse', 90_000);
 
     // Within the SLA: nothing for the webhook (PW-ORPHANED-ACCOUNT opens, but is not routed there).
     // (The detector also evaluates on its own after new events, with the same clock: assert on the findings, not on one evaluation's changes.)
@@ -148,7 +148,7 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     const removedAt = L + 25 * HOUR + 30 * 60_000;
     await publish(envelope('openai', 'openai-main', 'poll', OPENAI_AUDIT_CONTENT_TYPE,
       openaiAuditPage([openaiAuditEvent(`audit_log-${RUN}`, 'user.deleted', removedAt, { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' }, { id: OAI_USER })]), removedAt + 60_000));
-    await waitFor(async () => (await eventsFor([person.id, OAI_USER])) === 4, 'the removal in ClickHouse', 90_000);
+    await t.waitStored(async () => (await eventsFor([person.id, OAI_USER])) === 4, 'the removal in ClickHouse', 90_000);
     clock = L + 50 * HOUR;
     await t.pipeline.detector!.evaluateNow();
     expect(await findingsOf('resolved')).toEqual(['PW-DEPROV-OVERDUE', 'PW-ORPHANED-ACCOUNT']);

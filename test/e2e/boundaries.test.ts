@@ -10,7 +10,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { clearRunInfo, writeRunInfo } from '../../core/run-file.ts';
 
 const run = randomUUID().slice(0, 8);
@@ -83,12 +82,12 @@ beforeAll(async () => {
     await deliver(4, 'dsync.user.created', WF, 'active', '2026-11-19T09:00:00.000Z'),
     await deliver(5, 'dsync.user.updated', WF, 'inactive', '2026-11-23T09:00:00.000Z'),
   ];
-  await waitFor(async () => {
+  await t.waitStored(async () => {
     const rows = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE has({ids:Array(String)}, event_id)', { ids });
     return Number(rows[0]!.n) === ids.length ? true : undefined;
   }, 'the five WorkOS events in identity_events');
   // The raw envelopes (behind last_delivery_at) reach their table through their own topic: wait for them too.
-  await waitFor(async () => {
+  await t.waitStored(async () => {
     const rows = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes FINAL WHERE connection_id = {c:String}', { c: WORKOS });
     return Number(rows[0]!.n) === ids.length ? true : undefined;
   }, 'the five WorkOS deliveries in raw_envelopes');

@@ -17,7 +17,6 @@ import { buildBoundaryReport, type BoundaryReport } from '../../core/reports/bou
 import { parseReportPeriod } from '../../core/reports/period.ts';
 import type { Control } from '../../core/reports/types.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { normalizeAll, resetStore } from '../helpers/scenario/load.ts';
 import { boundaryReportScenario, NOW, type BoundaryReportScenario } from '../helpers/scenario/boundary-report-scenario.ts';
 
@@ -47,7 +46,7 @@ async function ingest(envs: readonly RawEnvelope[]): Promise<void> {
   const distinct = new Set(sc.envelopes.map((e) => e.id)).size;
   // What the real normalizer makes of them (distinct by stable event id).
   const expectedEvents = new Set(normalizeAll(sc.envelopes, t.rt.config.map).flatMap((n) => n.rows.map((r) => `${r.source}|${r.event_id}`))).size;
-  await waitFor(async () => {
+  await t.waitStored(async () => {
     const [c] = await t.query<{ raws: string; events: string }>(
       `SELECT (SELECT count() FROM raw_envelopes FINAL WHERE has({c:Array(String)}, connection_id)) AS raws,
               (SELECT count() FROM identity_events FINAL WHERE has({c:Array(String)}, connection_id)) AS events`, { c: conns });

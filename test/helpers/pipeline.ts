@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bootstrap, type Runtime } from '../../core/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
+import { waitFor } from './wait.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../services/all-in-one/pipeline.ts';
 
 export interface TestPipeline {
@@ -14,6 +15,12 @@ export interface TestPipeline {
   dataDir: string;
   apiToken: string;
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * Waits until `fn` holds (e.g. the events are in identity_events) AND no sink insert is in
+   * flight: rows show in identity_events before the insert's materialized views have written the
+   * detection state, so a test that evaluates detections must wait for this, not for the rows.
+   */
+  waitStored<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +66,12 @@ export async function startTestPipeline(opts: TestPipelineOptions): Promise<Test
     async query<T>(sql: string, params: Record<string, unknown> = {}) {
       const rs = await rt.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
       return rs.json<T>();
+    },
+    waitStored(fn, what, timeoutMs) {
+      return waitFor(async () => {
+        const v = await fn();
+        return v !== undefined && v !== false && v !== null && pipeline.sink.health.insertsInFlight === 0 ? v : undefined;
+      }, `${what} (and the sink's inserts finished)`, timeoutMs);
     },
     async stop() {
       await pipeline.stop();

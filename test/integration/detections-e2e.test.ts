@@ -50,7 +50,7 @@ describe('scenario through Kafka, normalizer, sink and the detector', () => {
     const publish = rawEnvelopePublisher(t.rt.producer);
     await Promise.all(sc.envelopes.map((e) => publish(e)));
 
-    await waitFor(async () => {
+    await t.waitStored(async () => {
       const [c] = await t.query<{ events: string; raws: string }>(
         'SELECT (SELECT count() FROM identity_events FINAL) AS events, (SELECT count() FROM raw_envelopes FINAL) AS raws');
       return Number(c!.events) === distinctEvents && Number(c!.raws) === distinctEnvelopes ? true : undefined;
