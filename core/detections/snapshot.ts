@@ -19,7 +19,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { DetectionParams } from './params.ts';
 
 /** Bump when the snapshot SQL changes meaning: forces one full rebuild. */
-const SNAPSHOT_FORMAT = 3;
+const SNAPSHOT_FORMAT = 4;
 /**
  * Touched keys are re-read from this long before the previous snapshot's start: an insert whose
  * materialized-view rows were stamped just before that start but committed after the snapshot
@@ -78,32 +78,49 @@ function credentialsSql(f: Filter): string {
   return `SELECT * FROM pw_credentials WHERE ${f.credentials}`;
 }
 
-// Per used credential: creation + first/last use per UTC day, sorted, and the gaps between
-// consecutive points longer than the smaller stale threshold (PW-STALE-CREDENTIAL-REUSED applies
-// its plane's own threshold). Consecutive points are paired by zipping the series with itself
-// shifted by one: indexing the array inside a lambda would copy it for every element (quadratic).
+// Per used credential: its creation and each UTC day of use (first and last use), in time order,
+// and the gaps between consecutive days longer than the smaller stale threshold
+// (PW-STALE-CREDENTIAL-REUSED applies its plane's own threshold).
+//
+// Why it is built this way (10 M events: 0.8 s instead of 6 s): the activity-day rows are read as
+// they are, numbers only, one array per credential; nothing is regrouped per day and no event id
+// is merged except for the few days that end a gap. A day may still have several rows (parts not
+// merged yet, or two planes); the points are therefore sorted twice, by (day, first use) and by
+// (day, last use): both orders list the same days in the same positions, so at each position where
+// the day changes the first order holds that day's first use and the second, one position
+// earlier, the previous day's last use. Consecutive points are paired by zipping each array with
+// the other shifted by one (indexing inside a lambda would copy the array per element).
 function credentialGapsSql(f: Filter): string {
-  return `
-WITH
-    days AS (
-        SELECT source, entity_id, day, toUnixTimestamp64Milli(min(min_at)) AS mn, toUnixTimestamp64Milli(max(max_at)) AS mx,
-               argMinMerge(first_ev) AS fe
+  const gapPoints = `
+    SELECT c.plane AS plane, c.source AS source, c.credential_id AS credential_id, c.kind AS kind, c.tenant AS tenant,
+           -- (day, first use, last use, is the creation)
+           if(c.created_ms > 0, arrayPushFront(u.s, (toDate(fromUnixTimestamp64Milli(c.created_ms, 'UTC')), c.created_ms, c.created_ms, toUInt8(1))), u.s) AS p,
+           arraySort(x -> (x.1, x.2), p) AS by_first,
+           arraySort(x -> (x.1, x.3), p) AS by_last,
+           -- (previous day's last use, this day's first use, previous is the creation, this day)
+           arrayMap(z -> (z.2.3, z.1.2, z.2.4, z.1.1),
+                    arrayFilter(z -> z.3 > 1 AND z.1.1 != z.2.1 AND z.1.2 - z.2.3 > least({stale_platform_ms:UInt64}, {stale_application_ms:UInt64}),
+                                arrayZip(by_first, arrayPopBack(arrayPushFront(by_last, (toDate(0), toInt64(0), toInt64(0), toUInt8(0)))), arrayEnumerate(p)))) AS gaps
+    FROM pw_eval_credentials AS c
+    INNER JOIN (
+        SELECT source, entity_id, groupArray((day, toUnixTimestamp64Milli(min_at), toUnixTimestamp64Milli(max_at), toUInt8(0))) AS s
         FROM pw_activity_days WHERE entity = 'credential' AND ${f.credentialEntities}
-        GROUP BY source, entity_id, day
-    ),
-    series AS (SELECT source, entity_id, groupArray((mn, mx, fe.1, fe.2)) AS s FROM days GROUP BY source, entity_id),
-    pts AS (
-        SELECT c.plane AS plane, c.source AS source, c.credential_id AS credential_id, c.kind AS kind, c.tenant AS tenant,
-               arraySort(x -> (x.1, x.3), if(c.created_ms > 0, arrayConcat([(c.created_ms, c.created_ms, '', '')], se.s), se.s)) AS p
-        FROM pw_eval_credentials AS c INNER JOIN series AS se ON se.source = c.source AND se.entity_id = c.credential_id
-        WHERE ${f.credentials.replace('(source, credential_id)', '(c.source, c.credential_id)')}
-    )
+        GROUP BY source, entity_id
+    ) AS u ON u.source = c.source AND u.entity_id = c.credential_id
+    WHERE ${f.credentials.replace('(source, credential_id)', '(c.source, c.credential_id)')} AND notEmpty(gaps)`;
+  // The first event (and its raw delivery) of each day that ends a gap (always found: the day
+  // comes from these rows; a missing one would leave the ids empty, never drop the gap).
+  return `
 SELECT plane, source, credential_id, kind, tenant,
-       arrayMap(z -> (z.2.2, z.1.1, z.1.3, z.1.4, toUInt8(z.2.3 = '')),
-                arrayFilter(z -> z.3 > 1 AND z.1.1 - z.2.2 > least({stale_platform_ms:UInt64}, {stale_application_ms:UInt64}),
-                            arrayZip(p, arrayPopBack(arrayPushFront(p, (toInt64(0), toInt64(0), '', ''))), arrayEnumerate(p)))) AS gaps
-FROM pts
-WHERE notEmpty(gaps)`;
+       arraySort(x -> x.2, groupArray((g.1, g.2, e.fe.1, e.fe.2, g.3))) AS gaps
+FROM (SELECT plane, source, credential_id, kind, tenant, arrayJoin(gaps) AS g FROM (${gapPoints})) AS n
+LEFT JOIN (
+    SELECT source, entity_id, day, argMinMerge(first_ev) AS fe
+    FROM pw_activity_days
+    WHERE entity = 'credential' AND (source, entity_id, day) IN (SELECT source, credential_id, arrayJoin(gaps).4 FROM (${gapPoints}))
+    GROUP BY source, entity_id, day
+) AS e ON e.source = n.source AND e.entity_id = n.credential_id AND e.day = n.g.4
+GROUP BY plane, source, credential_id, kind, tenant`;
 }
 
 // pw_people (0005) over the person-accounts snapshot.
