@@ -32,6 +32,15 @@ export const TOUCHED_OVERLAP_MS = 10_000;
 const MAX_INCREMENTAL_AGE_MS = 12 * 3_600_000;
 /** Above this share of touched keys a full rebuild is cheaper than carrying rows over. */
 const FULL_ABOVE_SHARE = 0.25;
+/**
+ * Added to the caller's settings for the queries that build the snapshot. The state tables are
+ * sorted by the keys the views group by, so the aggregation can run in key order and hand each key
+ * on as soon as it is complete, instead of holding every key's merged states (the lifecycle and
+ * last-event states are large) until the end and spilling them to disk under the memory bound; the
+ * smaller blocks keep the states held at once in that order bounded. At 10 M events: accounts
+ * 3.4 s -> 1.5 s, credentials 5.5 s -> 2.8 s with unmerged parts (bench/detections.ts).
+ */
+const BUILD_SETTINGS: ClickHouseSettings = { optimize_aggregation_in_order: 1, max_block_size: '8192' };
 
 
 export interface SnapshotInfo {
@@ -199,6 +208,7 @@ export interface RefreshOptions {
 export async function refreshSnapshot(client: ClickHouseClient, params: DetectionParams, opts: RefreshOptions = {}): Promise<SnapshotInfo> {
   const t0 = performance.now();
   const settings = opts.settings;
+  const build = { ...settings, ...BUILD_SETTINGS };
   const hash = snapshotHash(params);
   const [clock] = await rows<{ now: string; now_ms: string }>(client, `SELECT toString(now64(6, 'UTC')) AS now, toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms`);
   const start = clock!.now;
@@ -248,11 +258,11 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
       if (touched > 0) {
         const dirty = dirtyFilter();
         await client.command({ query: `DELETE FROM ${t.name} WHERE ${dirty[t.key]}`, query_params: q, clickhouse_settings: settings });
-        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`, query_params: q, clickhouse_settings: settings });
+        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`, query_params: q, clickhouse_settings: build });
       }
     } else {
       await client.command({ query: `TRUNCATE TABLE ${t.name}`, clickhouse_settings: settings });
-      await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: settings });
+      await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: build });
     }
     tables[t.name] = performance.now() - tt;
   }
@@ -260,7 +270,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     const tt = performance.now();
     const cols = await columnsOf(client, 'pw_eval_people');
     await client.command({ query: 'TRUNCATE TABLE pw_eval_people', clickhouse_settings: settings });
-    await client.command({ query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`, query_params: q, clickhouse_settings: settings });
+    await client.command({ query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`, query_params: q, clickhouse_settings: build });
     tables.pw_eval_people = performance.now() - tt;
   }
   await client.command({
