@@ -296,7 +296,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   const findings = new Map(current);
   for (const c of changes) findings.set(c.finding.fingerprint, c.finding);
   lastRun.set(client, { evaluationId, snapshotMs: snapshot.watermarkMs, findings, detections: perDetection });
-  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: totalMatches, transitions: changes.length, errors: errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: reused.size }, 'detections evaluated');
+  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: totalMatches, transitions: changes.length, errors: errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: reused.size, ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}) }, 'detections evaluated');
   return { evaluationId, version, now: opts.now, matches: totalMatches, reused: [...reused.keys()], changes, errors, snapshot, timings };
 }
 

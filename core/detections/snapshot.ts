@@ -39,8 +39,40 @@ const FULL_ABOVE_SHARE = 0.25;
  * last-event states are large) until the end and spilling them to disk under the memory bound; the
  * smaller blocks keep the states held at once in that order bounded. At 10 M events: accounts
  * 3.4 s -> 1.5 s, credentials 5.5 s -> 2.8 s with unmerged parts (bench/detections.ts).
+ * In-order aggregation cannot spill: it reads every unmerged part at once, and with large states
+ * (subjects with hundreds of lifecycle facts) and many fresh parts it can exceed the memory bound
+ * (seen at 10 M stored events under live ingest). A table whose build does is rebuilt at once with
+ * the caller's settings (hash aggregation, spilling), and stays so for the rest of the process.
  */
-const BUILD_SETTINGS: ClickHouseSettings = { optimize_aggregation_in_order: 1, max_block_size: '8192' };
+export const BUILD_SETTINGS: ClickHouseSettings = { optimize_aggregation_in_order: 1, max_block_size: '8192' };
+/** Tables whose in-order build exceeded the memory bound in this process (see BUILD_SETTINGS). */
+const spillingTables = new Set<string>();
+
+function isMemoryLimit(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return String(e?.code) === '241' || /MEMORY_LIMIT_EXCEEDED|memory limit exceeded/i.test(String(e?.message ?? ''));
+}
+
+/**
+ * Runs one table's build step (clear what it replaces, then INSERT … SELECT) with the in-order
+ * settings, and once more from the start with the caller's settings if that exceeded the memory
+ * bound: an INSERT … SELECT that fails midway may have written some blocks, which the step's own
+ * clearing removes again.
+ */
+async function buildStep(table: string, settings: ClickHouseSettings | undefined, buildSettings: ClickHouseSettings,
+  fallbacks: string[], step: (s: ClickHouseSettings | undefined) => Promise<void>): Promise<void> {
+  if (!spillingTables.has(table)) {
+    try {
+      await step({ ...settings, ...buildSettings });
+      return;
+    } catch (err) {
+      if (!isMemoryLimit(err)) throw err;
+      spillingTables.add(table);
+    }
+  }
+  fallbacks.push(table);
+  await step(settings);
+}
 
 
 export interface SnapshotInfo {
@@ -51,6 +83,8 @@ export interface SnapshotInfo {
   reason: string;
   /** Full build that kept pw_eval_credential_gaps and recomputed only the touched credentials' gaps. */
   gapsKept: boolean;
+  /** Tables built with the caller's settings because their in-order build exceeded the memory bound (now or earlier in this process). */
+  spilled: string[];
   ms: number;
   /** Milliseconds per snapshot table. */
   tables: Record<string, number>;
@@ -202,13 +236,16 @@ export interface RefreshOptions {
   mode?: 'auto' | 'full' | 'incremental';
   /** Settings applied to every snapshot query (memory bounds). */
   settings?: ClickHouseSettings;
+  /** Added for the build queries (default BUILD_SETTINGS; tests override it to force the fallback). */
+  buildSettings?: ClickHouseSettings;
 }
 
 /** Brings the pw_eval_* snapshot up to date with the state; see the header. */
 export async function refreshSnapshot(client: ClickHouseClient, params: DetectionParams, opts: RefreshOptions = {}): Promise<SnapshotInfo> {
   const t0 = performance.now();
   const settings = opts.settings;
-  const build = { ...settings, ...BUILD_SETTINGS };
+  const buildSettings = opts.buildSettings ?? BUILD_SETTINGS;
+  const fallbacks: string[] = [];
   const hash = snapshotHash(params);
   const [clock] = await rows<{ now: string; now_ms: string }>(client, `SELECT toString(now64(6, 'UTC')) AS now, toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms`);
   const start = clock!.now;
@@ -257,20 +294,26 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     if (incremental || (keepGaps && t.name === 'pw_eval_credential_gaps')) {
       if (touched > 0) {
         const dirty = dirtyFilter();
-        await client.command({ query: `DELETE FROM ${t.name} WHERE ${dirty[t.key]}`, query_params: q, clickhouse_settings: settings });
-        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`, query_params: q, clickhouse_settings: build });
+        await buildStep(t.name, settings, buildSettings, fallbacks, async (s) => {
+          await client.command({ query: `DELETE FROM ${t.name} WHERE ${dirty[t.key]}`, query_params: q, clickhouse_settings: settings });
+          await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`, query_params: q, clickhouse_settings: s });
+        });
       }
     } else {
-      await client.command({ query: `TRUNCATE TABLE ${t.name}`, clickhouse_settings: settings });
-      await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: build });
+      await buildStep(t.name, settings, buildSettings, fallbacks, async (s) => {
+        await client.command({ query: `TRUNCATE TABLE ${t.name}`, clickhouse_settings: settings });
+        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: s });
+      });
     }
     tables[t.name] = performance.now() - tt;
   }
   if (!incremental || touched > 0) {
     const tt = performance.now();
     const cols = await columnsOf(client, 'pw_eval_people');
-    await client.command({ query: 'TRUNCATE TABLE pw_eval_people', clickhouse_settings: settings });
-    await client.command({ query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`, query_params: q, clickhouse_settings: build });
+    await buildStep('pw_eval_people', settings, buildSettings, fallbacks, async (s) => {
+      await client.command({ query: 'TRUNCATE TABLE pw_eval_people', clickhouse_settings: settings });
+      await client.command({ query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`, query_params: q, clickhouse_settings: s });
+    });
     tables.pw_eval_people = performance.now() - tt;
   }
   await client.command({
@@ -279,7 +322,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     query_params: { hash, start, mode: incremental ? 'incremental' : 'full', touched },
   });
   return {
-    mode: incremental ? 'incremental' : 'full', touched, reason, gapsKept: !incremental && gapsIncremental, ms: performance.now() - t0, tables,
+    mode: incremental ? 'incremental' : 'full', touched, reason, gapsKept: !incremental && gapsIncremental, spilled: fallbacks, ms: performance.now() - t0, tables,
     watermarkMs: startMs, previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
   };
 }

@@ -1,0 +1,87 @@
+// The snapshot build aggregates the state tables in key order (core/detections/snapshot.ts
+// BUILD_SETTINGS), which cannot spill to disk. When that exceeds the memory bound (seen at 10 M
+// stored events under live ingest), the table's build step is redone from its start with the
+// caller's settings (hash aggregation, spilling) and stays so in this process. Forced here with a
+// 64 KiB memory limit (every allocation tracked) on the in-order attempt only: every table falls back, nothing the failed
+// attempt may have written survives (row counts equal the views'), the snapshot equals the views,
+// and the evaluation still finds the scenario's ground truth. Real embedded ClickHouse.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
+import { migrate } from '../../core/clickhouse/migrate.ts';
+import { loadDetections } from '../../core/detections/metadata.ts';
+import { evaluate, EVALUATION_SETTINGS } from '../../core/detections/engine.ts';
+import { listFindings } from '../../core/detections/findings.ts';
+import { BUILD_SETTINGS, refreshSnapshot } from '../../core/detections/snapshot.ts';
+import { detectionParams } from '../../core/detections/params.ts';
+import { SOURCES } from '../../sources/registry.ts';
+import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
+import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
+import { rng } from '../helpers/scenario/random.ts';
+
+let ch: ClickHouse;
+let sc: Scenario;
+let items: Normalized[];
+const defaultPlaneOf = (vendor: string) => SOURCES[vendor]!.defaultPlane;
+const ALL_TABLES = ['pw_eval_accounts', 'pw_eval_credential_gaps', 'pw_eval_credentials', 'pw_eval_people', 'pw_eval_person_accounts'];
+
+beforeAll(async () => {
+  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-snapshot-fallback-')) });
+  await migrate(ch.client);
+  sc = buildScenario(20261130, { scale: 1 });
+  items = normalizeAll(sc.envelopes, sc.map);
+});
+afterAll(async () => {
+  await ch?.close();
+});
+
+async function snapshotEqualsViews(): Promise<void> {
+  const args = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
+  const params = detectionParams(sc.map, sc.now, defaultPlaneOf);
+  for (const [table, view] of [
+    ['pw_eval_accounts', 'pw_accounts'], ['pw_eval_person_accounts', `pw_person_accounts(${args})`], ['pw_eval_people', `pw_people(${args})`],
+    ['pw_eval_credentials', 'pw_credentials'],
+  ]) {
+    const rs = await ch.client.query({
+      query: `SELECT (SELECT count() FROM ${table}) AS n, (SELECT count() FROM ${view}) AS n_view,
+                     (SELECT count() FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${view})) AS only_snapshot,
+                     (SELECT count() FROM (SELECT * FROM ${view} EXCEPT SELECT * FROM ${table})) AS only_view`,
+      query_params: params, format: 'JSONEachRow',
+    });
+    const [r] = await rs.json<{ n: string; n_view: string; only_snapshot: string; only_view: string }>();
+    expect({ table, n: r!.n, only_snapshot: r!.only_snapshot, only_view: r!.only_view }).toEqual({ table, n: r!.n_view, only_snapshot: '0', only_view: '0' });
+    expect(Number(r!.n)).toBeGreaterThan(0);
+  }
+}
+
+describe('snapshot build over the memory bound', () => {
+  it('falls back to the spilling aggregation per table, with no partial rows left, and stays correct', async () => {
+    await resetStore(ch.client);
+    const shuffled = rng(7).shuffle(items);
+    const cut = Math.floor(shuffled.length * 0.9);
+    await deliver(ch.client, shuffled.slice(0, cut));
+    const params = detectionParams(sc.map, sc.now, defaultPlaneOf);
+
+    const first = await refreshSnapshot(ch.client, params, {
+      mode: 'full', settings: EVALUATION_SETTINGS, buildSettings: { ...BUILD_SETTINGS, max_memory_usage: '65536', max_untracked_memory: '1' },
+    });
+    expect([...first.spilled].sort()).toEqual(ALL_TABLES);
+    await snapshotEqualsViews();
+
+    // Later builds in this process go straight to the spilling aggregation for those tables.
+    await deliver(ch.client, shuffled.slice(cut));
+    const second = await refreshSnapshot(ch.client, params, { mode: 'incremental', settings: EVALUATION_SETTINGS });
+    expect(second.mode).toBe('incremental');
+    expect(second.touched).toBeGreaterThan(0);
+    expect([...second.spilled].sort()).toEqual(ALL_TABLES);
+    await snapshotEqualsViews();
+
+    const detections = loadDetections();
+    const r = await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf });
+    expect(r.errors).toEqual([]);
+    const open = (await listFindings(ch.client, { status: 'open' })).map((f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`);
+    expect(open.sort()).toEqual([...sc.truth(sc.now)].sort());
+  }, 120_000);
+});
