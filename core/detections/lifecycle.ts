@@ -63,22 +63,34 @@ export function fingerprintOf(detectionId: string, row: Pick<DetectionRow, 'plan
 
 const sameArray = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Several rows of one detection can land on one fingerprint (a subject reached by two joins): merge them deterministically. */
+/**
+ * Several rows of one detection can land on one fingerprint (a subject reached by two joins): merge
+ * them deterministically, in the order of their content whatever order they came in. Only such
+ * groups are sorted, each row serialised once: sorting every match with a comparator that
+ * serialised both rows took 17 s of the event loop for 194 k matches (bench, 10 M stored events).
+ */
 export function mergeMatches(matches: readonly Match[]): Match[] {
-  const byFp = new Map<string, Match>();
-  const severityRank = (s: string) => ['', 'info', 'low', 'medium', 'high', 'critical'].indexOf(s);
-  for (const m of [...matches].sort((a, b) => (JSON.stringify(a.row) < JSON.stringify(b.row) ? -1 : 1))) {
-    const prev = byFp.get(m.fingerprint);
-    if (!prev) {
-      byFp.set(m.fingerprint, { ...m, row: { ...m.row, event_ids: [...m.row.event_ids], raw_ids: [...m.row.raw_ids] } });
-      continue;
-    }
-    const r = prev.row;
-    r.event_ids = [...new Set([...r.event_ids, ...m.row.event_ids])];
-    r.raw_ids = [...new Set([...r.raw_ids, ...m.row.raw_ids])];
-    if (severityRank(m.row.severity) > severityRank(r.severity)) r.severity = m.row.severity;
+  const groups = new Map<string, Match[]>();
+  for (const m of matches) {
+    const g = groups.get(m.fingerprint);
+    if (g) g.push(m);
+    else groups.set(m.fingerprint, [m]);
   }
-  return [...byFp.values()];
+  const severityRank = (s: string) => ['', 'info', 'low', 'medium', 'high', 'critical'].indexOf(s);
+  const out: Match[] = [];
+  for (const group of groups.values()) {
+    const ordered = group.length === 1 ? group
+      : group.map((m) => ({ key: JSON.stringify(m.row), m })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.m);
+    const first = ordered[0]!;
+    const r = { ...first.row, event_ids: [...first.row.event_ids], raw_ids: [...first.row.raw_ids] };
+    for (const m of ordered.slice(1)) {
+      r.event_ids = [...new Set([...r.event_ids, ...m.row.event_ids])];
+      r.raw_ids = [...new Set([...r.raw_ids, ...m.row.raw_ids])];
+      if (severityRank(m.row.severity) > severityRank(r.severity)) r.severity = m.row.severity;
+    }
+    out.push({ ...first, row: r });
+  }
+  return out;
 }
 
 export function diffFindings(

@@ -64,6 +64,16 @@ describe('findings lifecycle', () => {
     expect(one).toEqual(two);
     expect(one.map((c) => [c.finding.evidence_event_ids, c.finding.severity])).toEqual([[['a', 'b'], 'critical']]);
   });
+  it('takes the detail and email of a merged finding from the same row whatever the order, next to unmerged ones', () => {
+    const x = match('PW-S', 'state', row('u5', { subject_email: 'zed@acme.example', detail: { via: 'second join' } }));
+    const y = match('PW-S', 'state', row('u5', { subject_email: 'amy@acme.example', detail: { via: 'first join' } }));
+    const others = ['u6', 'u7', 'u8'].map((id) => match('PW-S', 'state', row(id)));
+    const one = diffFindings(new Map(), [others[0]!, x, others[1]!, y, others[2]!], ran, 1000, null);
+    const two = diffFindings(new Map(), [y, ...others.reverse(), x], ran, 1000, null);
+    expect(one).toEqual(two);
+    expect(one.find((c) => c.finding.subject_id === 'u5')!.finding).toMatchObject({ subject_email: 'amy@acme.example', detail: { via: 'first join' } });
+    expect(one.map((c) => c.finding.subject_id).sort()).toEqual(['u5', 'u6', 'u7', 'u8']);
+  });
 });
 
 describe('detection metadata', () => {
