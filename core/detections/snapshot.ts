@@ -41,12 +41,21 @@ const FULL_ABOVE_SHARE = 0.25;
  * 3.4 s -> 1.5 s, credentials 5.5 s -> 2.8 s with unmerged parts (bench/detections.ts).
  * In-order aggregation cannot spill: it reads every unmerged part at once, and with large states
  * (subjects with hundreds of lifecycle facts) and many fresh parts it can exceed the memory bound
- * (seen at 10 M stored events under live ingest). A table whose build does is rebuilt at once with
- * the caller's settings (hash aggregation, spilling), and stays so for the rest of the process.
+ * (seen at 10 M stored events under live ingest). Each table's build therefore steps down a ladder
+ * (BUILD_LADDER) when it exceeds the memory bound, and stays on the step that worked for the rest
+ * of the process.
  */
 export const BUILD_SETTINGS: ClickHouseSettings = { optimize_aggregation_in_order: 1, max_block_size: '8192' };
-/** Tables whose in-order build exceeded the memory bound in this process (see BUILD_SETTINGS). */
-const spillingTables = new Set<string>();
+/**
+ * After the in-order build (with the caller's build settings): hash aggregation, which spills to
+ * disk under the caller's bound, in blocks of 8192 keys — the views' array expressions (a
+ * subject's lifecycle facts, mapped and filtered) allocate per block, and at the default 65,536
+ * keys one block of subjects with hundreds of facts each needed 512 MiB at once (bench, 10 M
+ * stored) — and, last, in blocks of 1024.
+ */
+const BUILD_LADDER: readonly ClickHouseSettings[] = [{ max_block_size: '8192' }, { max_block_size: '1024' }];
+/** Per table, the ladder step its build last succeeded on in this process (0 = in order). */
+const buildLevel = new Map<string, number>();
 
 function isMemoryLimit(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
@@ -54,24 +63,23 @@ function isMemoryLimit(err: unknown): boolean {
 }
 
 /**
- * Runs one table's build step (clear what it replaces, then INSERT … SELECT) with the in-order
- * settings, and once more from the start with the caller's settings if that exceeded the memory
- * bound: an INSERT … SELECT that fails midway may have written some blocks, which the step's own
- * clearing removes again.
+ * Runs one table's build step (clear what it replaces, then INSERT … SELECT) on its ladder step,
+ * and from the start again one step down whenever it exceeded the memory bound: an INSERT …
+ * SELECT that fails midway may have written some blocks, which the step's own clearing removes.
  */
 async function buildStep(table: string, settings: ClickHouseSettings | undefined, buildSettings: ClickHouseSettings,
   fallbacks: string[], step: (s: ClickHouseSettings | undefined) => Promise<void>): Promise<void> {
-  if (!spillingTables.has(table)) {
+  const ladder = [{ ...settings, ...buildSettings }, ...BUILD_LADDER.map((l) => ({ ...settings, ...l }))];
+  for (let level = buildLevel.get(table) ?? 0; ; level++) {
     try {
-      await step({ ...settings, ...buildSettings });
+      await step(ladder[level]);
+      if (level > 0) fallbacks.push(table);
       return;
     } catch (err) {
-      if (!isMemoryLimit(err)) throw err;
-      spillingTables.add(table);
+      if (!isMemoryLimit(err) || level + 1 >= ladder.length) throw err;
+      buildLevel.set(table, level + 1);
     }
   }
-  fallbacks.push(table);
-  await step(settings);
 }
 
 
@@ -83,7 +91,7 @@ export interface SnapshotInfo {
   reason: string;
   /** Full build that kept pw_eval_credential_gaps and recomputed only the touched credentials' gaps. */
   gapsKept: boolean;
-  /** Tables built with the caller's settings because their in-order build exceeded the memory bound (now or earlier in this process). */
+  /** Tables built with the spilling aggregation because their in-order build exceeded the memory bound (now or earlier in this process). */
   spilled: string[];
   ms: number;
   /** Milliseconds per snapshot table. */

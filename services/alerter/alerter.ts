@@ -28,6 +28,7 @@ import type { AlertsSettings } from '../../core/alerts/config.ts';
 import { FindingTransitionSchema, FINDING_TRANSITION_SCHEMA, notificationId, notificationKindOf, transitionKey, AlertFindingSchema, type AlertFinding, type Notification } from '../../core/alerts/message.ts';
 import { routeFinding } from '../../core/alerts/routing.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
+import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
 import { deadLetterCodec } from '../../core/avro/codecs.ts';
 import { boundedDeadLetter, deadLetterId } from '../../core/events/dead-letter.ts';
 import { listFindings } from '../../core/detections/findings.ts';
@@ -182,14 +183,14 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
     const open = await listFindings(opts.clickhouse, { status: 'open', detection: 'PW-DEPROV-OVERDUE' });
     const due = dueEscalations(open.map((f) => AlertFindingSchema.parse(f)), now());
     if (due.length === 0) return 0;
-    await opts.producer.send({
-      topic: TOPICS.alerts, acks: -1,
+    await sendBatchBounded(opts.producer, [{
+      topic: TOPICS.alerts,
       messages: due.map((f) => ({
         key: f.fingerprint,
         value: JSON.stringify({ schema: FINDING_TRANSITION_SCHEMA, transition: ESCALATION_TRANSITION, evaluation_id: `escalation:${f.opened_at}`, finding: f }),
         headers: { 'content-type': 'application/json', schema: FINDING_TRANSITION_SCHEMA },
       })),
-    });
+    }], { acks: -1 });
     return due.length;
   }
 

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
+import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
 import { loadDetections, type Detection } from '../../core/detections/metadata.ts';
 import { evaluate, markPublished, unpublishedEvaluations, type EvaluationResult } from '../../core/detections/engine.ts';
 import { ensureDetectionState } from '../../core/detections/state.ts';
@@ -86,7 +87,9 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
 
   async function publish(evaluationId: string, changes: readonly FindingChange[], at: number): Promise<void> {
     if (!opts.producer || changes.length === 0) return;
-    await opts.producer.send({ topic: TOPICS.alerts, acks: -1, messages: changes.map((c) => alertMessage(c, evaluationId, at)) });
+    // Bounded requests: an evaluation can open hundreds of thousands of findings (a first evaluation
+    // over a large store), far above what one produce request may carry.
+    await sendBatchBounded(opts.producer, [{ topic: TOPICS.alerts, messages: changes.map((c) => alertMessage(c, evaluationId, at)) }], { acks: -1 });
     await markPublished(opts.clickhouse, evaluationId);
   }
 
