@@ -14,12 +14,12 @@ import { listFindings, type FindingJson } from '../../core/detections/findings.t
 import { lagStatistics, personTimeline } from '../../core/detections/stats.ts';
 import { rebuildDetectionState } from '../../core/detections/state.ts';
 import { TOUCHED_OVERLAP_MS } from '../../core/detections/snapshot.ts';
-import { detectionParams } from '../../core/detections/params.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { buildScenario, DAY, HOUR, MIN, THRESHOLDS, type LagItem, type Scenario, type TruthKey } from '../helpers/scenario/scenario.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
 import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
 import { rng } from '../helpers/scenario/random.ts';
+import { compareSnapshotWithViews } from '../helpers/scenario/snapshot-vs-views.ts';
 
 let ch: ClickHouse;
 let sc: Scenario;
@@ -109,21 +109,9 @@ describe('seeded scenario: findings equal the ground truth', () => {
     expect(full.changes).toEqual([]);
     expect(full.matches).toBe(inc.matches);
     // And the snapshot holds exactly what the 0005 views compute (both directions).
-    const args = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
-    const params = detectionParams(sc.map, sc.now, defaultPlaneOf);
-    for (const [table, view] of [
-      ['pw_eval_accounts', 'pw_accounts'], ['pw_eval_person_accounts', `pw_person_accounts(${args})`], ['pw_eval_people', `pw_people(${args})`],
-      ['pw_eval_credentials', 'pw_credentials'],
-    ]) {
-      const rs = await ch.client.query({
-        query: `SELECT (SELECT count() FROM ${table}) AS n,
-                       (SELECT count() FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${view})) AS only_snapshot,
-                       (SELECT count() FROM (SELECT * FROM ${view} EXCEPT SELECT * FROM ${table})) AS only_view`,
-        query_params: params, format: 'JSONEachRow',
-      });
-      const [r] = await rs.json<{ n: string; only_snapshot: string; only_view: string }>();
-      expect({ table, only_snapshot: r!.only_snapshot, only_view: r!.only_view }).toEqual({ table, only_snapshot: '0', only_view: '0' });
-      expect(Number(r!.n)).toBeGreaterThan(0);
+    for (const c of await compareSnapshotWithViews(ch.client, sc.map, sc.now, defaultPlaneOf)) {
+      expect({ table: c.table, n: c.n, only_snapshot: c.only_snapshot, only_view: c.only_view }).toEqual({ table: c.table, n: c.n_view, only_snapshot: '0', only_view: '0' });
+      expect(Number(c.n)).toBeGreaterThan(0);
     }
   });
 

@@ -13,25 +13,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createClickHouse, type ClickHouse } from '../../../core/clickhouse/client.ts';
 import { migrate } from '../../../core/clickhouse/migrate.ts';
-import { identityEventToRow, insertRows } from '../../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
+import { insertRows } from '../../../core/clickhouse/rows.ts';
+import { credentialUseRow } from '../../helpers/credential-use.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
 import { detectionParams } from '../../../core/detections/params.ts';
 import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
 
-function use(id: string, key: string, at: string, opts: { plane?: 'platform' | 'application'; createdAt?: string } = {}) {
-  return identityEventToRow(IdentityEventSchema.parse({
-    event_id: id, source: 'openai', connection_id: 'openai-main', plane: opts.plane ?? 'platform', tenant_id: 'proj_1',
-    authoritative_for: null, category: 'credential', action: 'used', outcome: null,
-    subject: { kind: 'api_key', id: key, email: null, name: null },
-    actor: null,
-    credential: { id: key, kind: 'project_key', owner_id: 'user-ann', owner_kind: 'human', scopes: [], created_at: opts.createdAt ? Date.parse(opts.createdAt) : null, last_used_at: null },
-    occurred_at: Date.parse(at), received_at: Date.parse(at), raw_id: `raw-${id}`, vendor_type: 'credential.used',
-    ocsf_class_uid: null, ocsf_activity_id: null, attributes: {},
-  }));
-}
+const use = credentialUseRow;
 
 let ch: ClickHouse;
 beforeAll(async () => {
