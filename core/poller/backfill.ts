@@ -10,7 +10,7 @@
 // - A finished backfill (done: true), or one with another --since, starts over from --since; pages
 //   already delivered are delivered again and collapse by event id downstream.
 // The live poller's checkpoint is never touched: both may overlap, duplicates collapse.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -19,6 +19,7 @@ import type { SourceModule } from '../sources/source-module.ts';
 import { createPollFetch, type PollFetchOptions } from './fetch.ts';
 import type { PollPublishers } from './publish.ts';
 import { apiKeyOf, baseUrlOf, describeCheckpoint, pageEnvelope } from './runner.ts';
+import { writeJsonDurably } from '../durable-json.ts';
 
 const BackfillFileSchema = z.object({
   connection_id: z.string(),
@@ -44,16 +45,7 @@ export function readBackfillFile(file: string): BackfillFile | null {
 }
 
 function writeDurably(file: string, value: BackfillFile): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(value, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeJsonDurably(file, value);
 }
 
 export interface BackfillProgress {

@@ -2,10 +2,11 @@
 // ClickHouse, so no migration and no extra table; one replay runs at a time per data dir).
 // Rewritten durably (temp file + fsync + rename) after each wave the sink has fully stored, so a
 // crash or Ctrl-C repeats at most one wave (idempotent: same envelope ids, same event ids).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ReplayFilterSchema } from './filter.ts';
+import { writeJsonDurably } from '../durable-json.ts';
 
 export const ReplayTotalsSchema = z.object({
   envelopes_replayed: z.number().int().nonnegative(),
@@ -54,16 +55,7 @@ export function readReplayCheckpoint(file: string): ReplayCheckpoint | null {
 }
 
 export function writeReplayCheckpoint(file: string, value: ReplayCheckpoint): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(value, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeJsonDurably(file, value);
 }
 
 export const ZERO_TOTALS: ReplayTotals = {

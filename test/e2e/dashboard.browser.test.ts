@@ -16,13 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { listFindings } from '../../core/detections/findings.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
-import { normalizeAll } from '../helpers/scenario/load.ts';
 import { launchBrowser, saveScreenshot } from '../helpers/browser.ts';
+import { ingestScenario } from '../helpers/scenario/ingest.ts';
 
 const TENANT_TOKEN_ENV = `DASH_INITECH_${randomBytes(4).toString('hex').toUpperCase()}`;
 const TENANT_TOKEN = `initech-${randomBytes(16).toString('hex')}`;
@@ -49,16 +47,7 @@ api:
   });
   base = t.pipeline.url;
 
-  const rows = normalizeAll(sc.envelopes, sc.map).flatMap((n) => n.rows);
-  const distinctEvents = new Set(rows.map((r) => `${r.source}|${r.event_id}`)).size;
-  const distinctEnvelopes = new Set(sc.envelopes.map((e) => e.id)).size;
-  const publish = rawEnvelopePublisher(t.rt.producer);
-  await Promise.all(sc.envelopes.map((e) => publish(e)));
-  await t.waitStored(async () => {
-    const [c] = await t.query<{ events: string; raws: string }>(
-      'SELECT (SELECT count() FROM identity_events FINAL) AS events, (SELECT count() FROM raw_envelopes FINAL) AS raws');
-    return Number(c!.events) === distinctEvents && Number(c!.raws) === distinctEnvelopes ? true : undefined;
-  }, 'every scenario event and envelope in ClickHouse', 90_000);
+  await ingestScenario(t, sc);
   const result = await t.pipeline.detector!.evaluateNow();
   expect(result.errors).toEqual([]);
   // The page must show what the detector found; the detector must have found the ground truth.

@@ -6,13 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { listFindings, type FindingJson } from '../../core/detections/findings.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
-import { normalizeAll } from '../helpers/scenario/load.ts';
+import { ingestScenario } from '../helpers/scenario/ingest.ts';
 
 let t: TestPipeline;
 let sc: Scenario;
@@ -43,18 +42,7 @@ afterAll(async () => {
 
 describe('scenario through Kafka, normalizer, sink and the detector', () => {
   it('ends on the ground truth and publishes each opened finding to planewatch.alerts.v1', async () => {
-    const rows = normalizeAll(sc.envelopes, sc.map).flatMap((n) => n.rows);
-    const distinctEvents = new Set(rows.map((r) => `${r.source}|${r.event_id}`)).size;
-    // Identical pages of two snapshots are one envelope (same id), as with the real poll runner.
-    const distinctEnvelopes = new Set(sc.envelopes.map((e) => e.id)).size;
-    const publish = rawEnvelopePublisher(t.rt.producer);
-    await Promise.all(sc.envelopes.map((e) => publish(e)));
-
-    await t.waitStored(async () => {
-      const [c] = await t.query<{ events: string; raws: string }>(
-        'SELECT (SELECT count() FROM identity_events FINAL) AS events, (SELECT count() FROM raw_envelopes FINAL) AS raws');
-      return Number(c!.events) === distinctEvents && Number(c!.raws) === distinctEnvelopes ? true : undefined;
-    }, 'every scenario event and envelope in ClickHouse', 90_000);
+    await ingestScenario(t, sc);
     const dead = await t.query<{ n: string }>('SELECT count() AS n FROM dead_letters FINAL');
     expect(dead).toEqual([{ n: '0' }]);
 
