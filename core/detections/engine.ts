@@ -87,6 +87,11 @@ export interface EvaluationResult {
    * do not read the clock (their findings stand as committed; see `reusable`).
    */
   reused: string[];
+  /**
+   * Person-scoped detections run for the people the batch may have changed only (pw_eval_scope),
+   * their other people's findings standing as committed (see DetectionMeta.scope).
+   */
+  scoped: string[];
   changes: FindingChange[];
   /** Detections whose query failed (their findings are left untouched). */
   errors: { detection: string; message: string }[];
@@ -181,8 +186,11 @@ const lastRun = new WeakMap<ClickHouseClient, {
   /** Watermark of the snapshot that evaluation used (a refresh outside evaluations in between moves it). */
   snapshotMs: number;
   findings: Map<string, FindingState>;
-  detections: Map<string, { key: string; matches: number }>;
+  detections: Map<string, DetectionRun>;
 }>();
+
+/** A reusable detection's last clean run: its key, match count and, if person-scoped, the count per person. */
+interface DetectionRun { key: string; matches: number; byPerson?: Map<string, number> }
 
 function findingToRow(c: FindingChange, evaluationId: string, version: number): Record<string, unknown> {
   const f = c.finding;
@@ -234,6 +242,12 @@ async function registerConnections(client: ClickHouseClient, map: BoundaryMap, n
   if (rows.length) await client.insert({ table: 'pw_connection_registry', format: 'JSONEachRow', values: rows });
 }
 
+/** The people the last incremental snapshot refresh may have changed (snapshot.ts SCOPE_SQL). */
+async function readScope(client: ClickHouseClient): Promise<Set<string>> {
+  const rs = await client.query({ query: 'SELECT DISTINCT person FROM pw_eval_scope', format: 'JSONEachRow' });
+  return new Set((await rs.json<{ person: string }>()).map((r) => r.person));
+}
+
 /** Runs every detection once at `now` and commits the resulting finding transitions. */
 export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions): Promise<EvaluationResult> {
   const wall = opts.wallClock ?? Date.now;
@@ -250,23 +264,45 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // a detection that does not read the clock would return the same rows, which the diff would turn
   // into no transition; it is skipped and its findings stand as committed.
   const prev = lastRun.get(client);
-  const unchanged = snapshot.mode === 'incremental' && snapshot.touched === 0 && prev !== undefined && prev.evaluationId === before.id
+  // This snapshot was refreshed incrementally from the one this process's previous evaluation used,
+  // and that evaluation is still the latest committed version: what a clock-independent detection
+  // returned then still holds for every key (and person) the refresh did not touch.
+  const continues = snapshot.mode === 'incremental' && prev !== undefined && prev.evaluationId === before.id
     && snapshot.previousWatermarkMs === prev.snapshotMs;
+  const unchanged = continues && snapshot.touched === 0;
   const keys = new Map(opts.detections.map((d) => [d.id, reusable(d.sql) ? detectionKey(d, params) : '']));
-  const reused = new Map<string, { key: string; matches: number }>();
+  const reused = new Map<string, DetectionRun>();
+  const scopes = new Map<string, ReadonlySet<string>>();
+  const byPerson = new Map<string, Map<string, number>>();
+  let scopePeople: Set<string> | undefined;
   const matches: Match[] = [];
   const ran = new Set<string>();
   const errors: { detection: string; message: string }[] = [];
   for (const d of opts.detections) {
-    const cached = unchanged ? prev!.detections.get(d.id) : undefined;
-    if (cached && cached.key === keys.get(d.id)) {
-      reused.set(d.id, cached);
+    const cached = continues ? prev!.detections.get(d.id) : undefined;
+    const sameQuery = cached !== undefined && cached.key === keys.get(d.id);
+    if (unchanged && sameQuery) {
+      reused.set(d.id, cached!);
       continue;
     }
+    const scoped = sameQuery && d.scope === 'person' && cached!.byPerson !== undefined;
     const t0 = performance.now();
     try {
-      const rows = await runDetection(client, d, params, settings);
+      if (scoped) scopePeople ??= await readScope(client);
+      const rows = await runDetection(client, d, scoped ? { ...params, scoped: 1 } : params, settings);
       timings[d.id] = performance.now() - t0;
+      if (d.scope === 'person') {
+        const counts = new Map(scoped ? cached!.byPerson : []);
+        if (scoped) for (const p of scopePeople!) counts.delete(p);
+        for (const [i, row] of rows.entries()) {
+          if (scoped && !scopePeople!.has(row.subject_email)) {
+            throw new DetectionError(d.id, `row ${i}: subject_email "${row.subject_email}" is not in pw_eval_scope, but the detection is person-scoped (scope: person) and ran with {scoped:UInt8} = 1`);
+          }
+          counts.set(row.subject_email, (counts.get(row.subject_email) ?? 0) + 1);
+        }
+        byPerson.set(d.id, counts);
+        if (scoped) scopes.set(d.id, scopePeople!);
+      }
       for (const row of rows) matches.push({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
       ran.add(d.id);
     } catch (err) {
@@ -279,25 +315,26 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // latest committed version, else read.
   const last = await lastEvaluation(client);
   const current = prev && prev.evaluationId === last.id ? prev.findings : await readCurrentFindings(client);
-  const changes = diffFindings(current, matches, ran, opts.now, last.now);
+  const changes = diffFindings(current, matches, ran, opts.now, last.now, scopes);
   const version = last.version + 1;
   timings.diff = performance.now() - tDiff;
-  const totalMatches = matches.length + [...reused.values()].reduce((n, r) => n + r.matches, 0);
-  await commit(client, 'evaluation', evaluationId, version, changes, {
-    now: opts.now, started, finished: wall(), detections: ran.size + reused.size, matches: totalMatches, errors: errors.map((e) => e.message),
-  });
   const perDetection = new Map(reused);
   const counts = new Map<string, number>();
   for (const m of matches) counts.set(m.detection.id, (counts.get(m.detection.id) ?? 0) + 1);
+  for (const [id, perPerson] of byPerson) counts.set(id, [...perPerson.values()].reduce((n, c) => n + c, 0));
   for (const id of ran) {
     const key = keys.get(id);
-    if (key) perDetection.set(id, { key, matches: counts.get(id) ?? 0 });
+    if (key) perDetection.set(id, { key, matches: counts.get(id) ?? 0, ...(byPerson.has(id) ? { byPerson: byPerson.get(id)! } : {}) });
   }
+  const totalMatches = [...ran].reduce((n, id) => n + (counts.get(id) ?? 0), 0) + [...reused.values()].reduce((n, r) => n + r.matches, 0);
+  await commit(client, 'evaluation', evaluationId, version, changes, {
+    now: opts.now, started, finished: wall(), detections: ran.size + reused.size, matches: totalMatches, errors: errors.map((e) => e.message),
+  });
   const findings = new Map(current);
   for (const c of changes) findings.set(c.finding.fingerprint, c.finding);
   lastRun.set(client, { evaluationId, snapshotMs: snapshot.watermarkMs, findings, detections: perDetection });
-  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: totalMatches, transitions: changes.length, errors: errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: reused.size, ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}) }, 'detections evaluated');
-  return { evaluationId, version, now: opts.now, matches: totalMatches, reused: [...reused.keys()], changes, errors, snapshot, timings };
+  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: totalMatches, transitions: changes.length, errors: errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: reused.size, scoped: scopes.size, ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}) }, 'detections evaluated');
+  return { evaluationId, version, now: opts.now, matches: totalMatches, reused: [...reused.keys()], scoped: [...scopes.keys()], changes, errors, snapshot, timings };
 }
 
 /** Acknowledges an open finding (incidents stay acknowledged; state findings until they clear). */

@@ -9,7 +9,7 @@
 //   acknowledged       an incident stays acknowledged; a state finding stays acknowledged while
 //                      its condition holds and resolves (then may reopen) like any other.
 // Only detections that ran successfully in this evaluation can resolve their findings: a failed
-// query never clears anything.
+// query never clears anything; a person-scoped run (engine.ts) only those of the people it covered.
 import { createHash } from 'node:crypto';
 import type { DetectionRow, Severity } from './metadata.ts';
 
@@ -99,6 +99,8 @@ export function diffFindings(
   ranDetections: ReadonlySet<string>,
   now: number,
   previousNow: number | null,
+  /** Detections that ran for some people only (person-scoped): the people (subject_email) covered. */
+  scopes: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): FindingChange[] {
   const out: FindingChange[] = [];
   const seen = new Set<string>();
@@ -142,6 +144,8 @@ export function diffFindings(
   for (const cur of current.values()) {
     if (seen.has(cur.fingerprint) || !ranDetections.has(cur.detection) || cur.status === 'resolved') continue;
     if (cur.kind === 'incident' && cur.status === 'acknowledged') continue;
+    const scope = scopes.get(cur.detection);
+    if (scope && !scope.has(cur.subject_email)) continue;
     out.push({
       transition: 'resolved',
       finding: {

@@ -33,6 +33,14 @@ export const DetectionMetaSchema = z.strictObject({
       soc2: mappingList,
     })
     .default({ owasp_nhi: [], nist_csf: [], mitre_attack: [], soc2: [] }),
+  /**
+   * 'person': every row is about the person in its subject_email, and a person's rows depend only on
+   * that person's accounts, the credentials those own and their activity (pw_eval_person_accounts,
+   * pw_eval_credentials, pw_activity_days). After a batch, such a detection (if it does not read the
+   * clock) runs only for the people the batch may have changed; the SQL must restrict itself to
+   * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM pw_eval_scope)).
+   */
+  scope: z.enum(['all', 'person'], { error: () => 'expected "all" (default) or "person" (see docs/DETECTIONS.md "Person-scoped detections")' }).default('all'),
   enabled: z.boolean().default(true),
 });
 export type DetectionMeta = z.infer<typeof DetectionMetaSchema>;
@@ -84,6 +92,9 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
   if (sql.length === 0) throw new ConfigError(['detection.sql is empty'], sqlFile);
   if (/;\s*\S/.test(stripSqlComments(sql))) throw new ConfigError(['detection.sql must hold exactly one SELECT statement'], sqlFile);
   if (!/^\s*(WITH|SELECT)\b/i.test(stripSqlComments(sql))) throw new ConfigError(['detection.sql must be a query (WITH ... / SELECT ...)'], sqlFile);
+  if (parsed.data.scope === 'person' && !/\{scoped\s*:\s*UInt8\s*\}/.test(stripSqlComments(sql))) {
+    throw new ConfigError(['scope: "person" needs detection.sql to restrict itself to the people in pw_eval_scope when {scoped:UInt8} = 1 (e.g. AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)))'], sqlFile);
+  }
   const folder = path.basename(dir);
   if (folder !== parsed.data.id && folder.toUpperCase() !== parsed.data.id) {
     throw new ConfigError([`id: "${parsed.data.id}" does not match its folder name "${folder}"`], metaFile);

@@ -11,6 +11,8 @@
 //                recomputed; the other rows are kept. A subject's or credential's merged row
 //                depends only on the state rows of its own key (source, id), so the result equals
 //                a full rebuild; people are always regrouped from the (small) person-accounts table.
+//                It also writes pw_eval_scope: the people whose rows in a person-scoped detection
+//                may have changed (SCOPE_SQL; engine.ts runs those detections for them only).
 // Only evaluations read these tables, one at a time. A pw_eval_snapshots row with valid = 0 is
 // written before any change and one with valid = 1 after, so an interrupted build is followed by a
 // full one. Snapshots never depend on the evaluation's `now`.
@@ -216,6 +218,22 @@ FROM
   { name: 'pw_eval_credential_gaps', key: 'credentials', keyCols: '(source, credential_id)', build: credentialGapsSql },
 ];
 
+/**
+ * The people whose rows in a person-scoped detection may have changed since the previous snapshot:
+ * the people of the touched subjects, of the accounts owning touched credentials and of the
+ * touched human actors (their activity days). Run before the touched keys are recomputed (their
+ * old people: an account that moved to another person, or lost a deprovision period, changes its
+ * old person's rows) and after (their new people).
+ */
+const SCOPE_SQL = `
+INSERT INTO pw_eval_scope (person)
+SELECT DISTINCT person FROM pw_eval_person_accounts
+WHERE person != '' AND (
+    (source, subject_id) IN (SELECT source, key FROM pw_touched WHERE kind IN ('subject', 'actor') AND touched_at >= {since:DateTime64(6, 'UTC')})
+    OR (source, subject_id) IN (
+        SELECT source, owner_id FROM pw_eval_credentials
+        WHERE (source, credential_id) IN (SELECT source, key FROM pw_touched WHERE kind = 'credential' AND touched_at >= {since:DateTime64(6, 'UTC')})))`;
+
 async function rows<T>(client: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}, settings?: ClickHouseSettings): Promise<T[]> {
   const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: settings });
   return rs.json<T>();
@@ -296,6 +314,10 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   await client.command({
     query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched) VALUES (now64(6), '', now64(6), 0, 'building', 0)`,
   });
+  // The person scope holds only what this refresh wrote: engines use it after an incremental one.
+  await client.command({ query: 'TRUNCATE TABLE pw_eval_scope', clickhouse_settings: settings });
+  const scoped = incremental && touched > 0;
+  if (scoped) await client.command({ query: SCOPE_SQL, query_params: q, clickhouse_settings: settings });
   for (const t of TABLES) {
     const tt = performance.now();
     const cols = await columnsOf(client, t.name);
@@ -315,6 +337,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     }
     tables[t.name] = performance.now() - tt;
   }
+  if (scoped) await client.command({ query: SCOPE_SQL, query_params: q, clickhouse_settings: settings });
   if (!incremental || touched > 0) {
     const tt = performance.now();
     const cols = await columnsOf(client, 'pw_eval_people');

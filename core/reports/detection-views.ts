@@ -23,6 +23,15 @@ export const SNAPSHOT_VIEWS: Readonly<Record<string, string>> = {
   pw_eval_credentials: 'pw_credentials',
 };
 
+/**
+ * Snapshot tables a report reads as empty: the person scope of the detector's last incremental
+ * evaluation (pw_eval_scope). The report binds {scoped:UInt8} = 0 (detectionParams), so a
+ * person-scoped detection runs over everyone and its scope filter never applies.
+ */
+export const EMPTY_FOR_REPORT: Readonly<Record<string, string>> = {
+  pw_eval_scope: "(SELECT '' AS person LIMIT 0)",
+};
+
 /** pw_* relations that are current whenever they are read (views, or tables kept by materialized views). */
 export const LIVE_RELATIONS: readonly string[] = [
   'pw_accounts', 'pw_person_accounts', 'pw_people', 'pw_credentials', // views (0005, 0009)
@@ -52,7 +61,7 @@ function segments(sql: string): { code: boolean; text: string }[] {
 export function overLiveViews(detectionId: string, sql: string): string {
   const problems: string[] = [];
   const text = segments(sql).map((s) => (!s.code ? s.text : s.text.replace(/\bpw_[A-Za-z0-9_]+\b/g, (name) => {
-    const view = SNAPSHOT_VIEWS[name];
+    const view = SNAPSHOT_VIEWS[name] ?? EMPTY_FOR_REPORT[name];
     if (view !== undefined) return view;
     if (name.startsWith('pw_eval_')) {
       problems.push(`${name} is a per-evaluation snapshot table with no live view (known: ${Object.keys(SNAPSHOT_VIEWS).join(', ')})`);

@@ -4,12 +4,18 @@
 -- Driven from the leavers (people with a deprovisioned period): their accounts and the credentials
 -- those accounts own select the activity days, reading only the day bounds (min/max); the event ids
 -- (aggregate states, costly to read) are fetched afterwards for the first hit day of each incident.
+-- Person-scoped (detection.yaml `scope: person`): with {scoped} = 1 only the leavers in
+-- pw_eval_scope (the people a batch may have changed) are evaluated.
 WITH
-    leavers AS (SELECT person FROM pw_eval_person_accounts WHERE is_directory = 1 AND person != '' AND notEmpty(periods)),
+    leavers AS (
+        SELECT person FROM pw_eval_person_accounts
+        WHERE is_directory = 1 AND person != '' AND notEmpty(periods)
+          AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope))
+    ),
     periods AS (
         SELECT person, p.1 AS start_ms, p.2 AS start_ev, p.3 AS start_raw, p.4 AS end_ms
         FROM pw_eval_person_accounts ARRAY JOIN periods AS p
-        WHERE is_directory = 1 AND person != '' AND notEmpty(periods)
+        WHERE is_directory = 1 AND person != '' AND notEmpty(periods) AND person IN (SELECT person FROM leavers)
     ),
     leaver_accounts AS (SELECT DISTINCT person, source, subject_id, kind FROM pw_eval_person_accounts WHERE person IN (SELECT person FROM leavers)),
     entities AS (

@@ -102,6 +102,8 @@ describe('seeded scenario: findings equal the ground truth', () => {
     const inc = await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'incremental' });
     expect(inc.snapshot.mode).toBe('incremental');
     expect(inc.errors).toEqual([]);
+    // The person-scoped detection ran for the people the batch touched only.
+    expect(inc.scoped).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now)));
     // A full rebuild at the same clock finds nothing to change: every finding, its evidence and severity equal.
     const full = await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'full' });
@@ -136,6 +138,7 @@ describe('seeded scenario: findings equal the ground truth', () => {
       'PW-ACTIVITY-AFTER-DEPROVISION', 'PW-AMBIGUOUS-IDENTITY', 'PW-CUSTOMER-IN-PLATFORM', 'PW-NHI-HUMAN-ACTION', 'PW-PLATFORM-IN-TENANT',
       'PW-PRE-DEPARTURE-KEY', 'PW-PROVISIONING-DISABLED', 'PW-STALE-CREDENTIAL-REUSED', 'PW-UNMANAGED-ACCOUNT',
     ]);
+    expect(idle.scoped).toEqual([]);
     expect(idle.matches).toBe(first.matches);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now + MIN)));
     const full = await evaluate(ch.client, { detections, map: sc.map, now: sc.now + MIN, defaultPlaneOf, snapshot: 'full' });

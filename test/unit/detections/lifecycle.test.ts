@@ -64,6 +64,15 @@ describe('findings lifecycle', () => {
     expect(one).toEqual(two);
     expect(one.map((c) => [c.finding.evidence_event_ids, c.finding.severity])).toEqual([[['a', 'b'], 'critical']]);
   });
+  it('a person-scoped run resolves only the findings of the people it covered', () => {
+    const opened = diffFindings(new Map(), ['u9', 'u10', 'u11'].map((id) => match('PW-I', 'incident', row(id))), ran, 1000, null);
+    const current = asMap(opened.map((c) => c.finding));
+    // Ran for u9 and u10 only (scope by subject_email): u9 still matches, u10 no longer; u11 was not evaluated.
+    const scoped = diffFindings(current, [match('PW-I', 'incident', row('u9'))], ran, 2000, 1000, new Map([['PW-I', new Set(['u9@acme.example', 'u10@acme.example'])]]));
+    expect(scoped.map((c) => [c.transition, c.finding.subject_id, c.finding.resolution])).toEqual([['resolved', 'u10', 'retracted']]);
+    // The same rows from an unscoped run retract u11 too.
+    expect(diffFindings(current, [match('PW-I', 'incident', row('u9'))], ran, 2000, 1000).map((c) => c.finding.subject_id).sort()).toEqual(['u10', 'u11']);
+  });
   it('takes the detail and email of a merged finding from the same row whatever the order, next to unmerged ones', () => {
     const x = match('PW-S', 'state', row('u5', { subject_email: 'zed@acme.example', detail: { via: 'second join' } }));
     const y = match('PW-S', 'state', row('u5', { subject_email: 'amy@acme.example', detail: { via: 'first join' } }));
@@ -108,6 +117,14 @@ describe('detection metadata', () => {
     const ok = folder('ACME-TEST', META);
     expect(loadDetections({ customDir: ok.root, disabled: ['PW-SOURCE-SILENT'] }).map((d) => d.id)).toContain('ACME-TEST');
     expect(loadDetections({ customDir: ok.root, disabled: ['PW-SOURCE-SILENT'] }).map((d) => d.id)).not.toContain('PW-SOURCE-SILENT');
+  });
+  it('refuses scope: person when the SQL cannot restrict itself to the scope, and defaults to scope: all', () => {
+    expect(loadDetectionDir(folder('ACME-TEST', META).dir, 'custom').scope).toBe('all');
+    expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n').dir, 'custom')).toThrow(/scope: "person" needs detection\.sql to restrict itself[\s\S]*\{scoped:UInt8\}/);
+    expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: tenant\n').dir, 'custom')).toThrow(/scope: expected "all" \(default\) or "person"/);
+    const sql = "SELECT 1 FROM pw_eval_people WHERE {scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)";
+    expect(loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n', sql).dir, 'custom').scope).toBe('person');
+    expect(loadDetections().filter((d) => d.scope === 'person').map((d) => d.id)).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
   });
   it('every built-in uses only the standard parameters', () => {
     for (const d of loadDetections()) expect(paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES)), d.id).toEqual([]);

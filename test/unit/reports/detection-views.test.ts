@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LIVE_RELATIONS, overLiveViews, reportDetectionSql, SNAPSHOT_VIEWS } from '../../../core/reports/detection-views.ts';
+import { EMPTY_FOR_REPORT, LIVE_RELATIONS, overLiveViews, reportDetectionSql, SNAPSHOT_VIEWS } from '../../../core/reports/detection-views.ts';
 import { REPORT_DETECTIONS } from '../../../core/reports/boundary-report.ts';
 
 const ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
@@ -63,7 +63,8 @@ JOIN pw_activity_days AS d ON 1`);
     const created = new Set([...sql.matchAll(/CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_0-9]+)/gi)].map((m) => m[1]!));
     const views = Object.values(SNAPSHOT_VIEWS).map((v) => v.replace(/\(.*$/, ''));
     expect([...views, ...LIVE_RELATIONS].filter((n) => !created.has(n))).toEqual([]);
-    expect([...created].filter((n) => n.startsWith('pw_eval_') && !(n in SNAPSHOT_VIEWS)).sort()).toEqual(['pw_eval_credential_gaps', 'pw_eval_snapshots']);
+    expect([...created].filter((n) => n.startsWith('pw_eval_') && !(n in SNAPSHOT_VIEWS) && !(n in EMPTY_FOR_REPORT)).sort()).toEqual(['pw_eval_credential_gaps', 'pw_eval_snapshots']);
+    expect(Object.keys(EMPTY_FOR_REPORT).filter((n) => !created.has(n))).toEqual([]);
   });
 });
 
@@ -79,6 +80,12 @@ describe('reportDetectionSql', () => {
       expect({ id, snapshot: read.filter((n) => n.startsWith('pw_eval_')) }).toEqual({ id, snapshot: [] });
       expect(read.length).toBeGreaterThan(0);
     }
+  });
+
+  it('PW-ACTIVITY-AFTER-DEPROVISION (person-scoped) reads an empty person scope, never the detector\'s', () => {
+    const sql = reportDetectionSql('PW-ACTIVITY-AFTER-DEPROVISION');
+    expect(sql).toContain("({scoped:UInt8} = 0 OR person IN (SELECT person FROM (SELECT '' AS person LIMIT 0)))");
+    expect(relations(sql)).not.toContain('pw_eval_scope');
   });
 
   it('PW-STALE-CREDENTIAL-REUSED (not used by the report) reads the credential-gaps snapshot and cannot run live', () => {

@@ -1,0 +1,118 @@
+// Person-scoped detections (detection.yaml `scope: person`, PW-ACTIVITY-AFTER-DEPROVISION) against the
+// real ClickHouse engine: after a batch, the incremental evaluation re-runs the detection for the
+// people the batch may have changed only — including a human actor whose activity is not a
+// subject of the batch, and the person an account moved away from — leaves everyone else's
+// findings as committed, and agrees with a full evaluation at the same clock.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
+import { migrate } from '../../core/clickhouse/migrate.ts';
+import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
+import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { validateBoundaryMap } from '../../core/config/load.ts';
+import { loadDetections } from '../../core/detections/metadata.ts';
+import { evaluate } from '../../core/detections/engine.ts';
+import { TOUCHED_OVERLAP_MS } from '../../core/detections/snapshot.ts';
+
+let ch: ClickHouse;
+beforeAll(async () => {
+  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-scoped-')) });
+  await migrate(ch.client);
+});
+afterAll(async () => {
+  await ch?.close();
+});
+
+const AAD = 'PW-ACTIVITY-AFTER-DEPROVISION';
+const detections = loadDetections().filter((d) => d.id === AAD);
+const map = validateBoundaryMap({}, 'test');
+const defaultPlaneOf = (vendor: string) => (vendor === 'openai' ? 'platform' as const : 'application' as const);
+const NOW = Date.parse('2026-03-05T00:00:00Z');
+
+interface Ev { id: string; at: string; source: 'workos' | 'openai'; category: string; action: string; subject: { kind: string; id: string; email?: string }; actor?: string }
+function row(e: Ev) {
+  const directory = e.source === 'workos';
+  return identityEventToRow(IdentityEventSchema.parse({
+    event_id: e.id, source: e.source, connection_id: `${e.source}-main`, plane: 'platform', tenant_id: directory ? 'org_wf' : null,
+    authoritative_for: directory ? 'employees' : null, category: e.category, action: e.action, outcome: e.category === 'authentication' ? 'success' : null,
+    subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: null },
+    actor: e.actor ? { kind: 'human', id: e.actor, email: null, ip: null, user_agent: null, credential_id: null } : null,
+    credential: null, occurred_at: Date.parse(e.at), received_at: Date.parse(e.at), raw_id: `raw-${e.id}`, vendor_type: `${e.category}.${e.action}`,
+    ocsf_class_uid: null, ocsf_activity_id: null, attributes: directory ? { directory_id: 'dir_wf' } : {},
+  }));
+}
+const insert = (events: Ev[]) => insertRows(ch.client, 'identity_events', events.map(row), `scoped-${randomUUID()}`);
+
+/** A person with a directory account (created, optionally deleted on 1 March) and an OpenAI user. */
+function person(name: string, leaves: boolean): Ev[] {
+  const email = `${name}@acme.example`;
+  return [
+    { id: `${name}-dir-created`, at: '2026-01-01T00:00:00Z', source: 'workos', category: 'account', action: 'created', subject: { kind: 'human', id: `du_${name}`, email } },
+    { id: `${name}-openai`, at: '2026-01-02T00:00:00Z', source: 'openai', category: 'inventory', action: 'observed', subject: { kind: 'human', id: `user-${name}`, email } },
+    ...(leaves ? [{ id: `${name}-dir-deleted`, at: '2026-03-01T00:00:00Z', source: 'workos' as const, category: 'account', action: 'deleted', subject: { kind: 'human', id: `du_${name}`, email } }] : []),
+  ];
+}
+const login = (id: string, user: string, at: string): Ev => ({ id, at, source: 'openai', category: 'authentication', action: 'succeeded', subject: { kind: 'human', id: user } });
+
+async function aadFindings(): Promise<string[]> {
+  const rs = await ch.client.query({
+    query: `SELECT status, subject_email, subject_id, evidence_event_ids FROM pw_findings
+            WHERE evaluation_id IN (SELECT evaluation_id FROM pw_evaluations) AND detection = {d:String}
+            ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint`,
+    query_params: { d: AAD }, format: 'JSONEachRow',
+  });
+  const all = await rs.json<{ status: string; subject_email: string; subject_id: string; evidence_event_ids: string[] }>();
+  return all.map((f) => `${f.status} ${f.subject_email} ${f.subject_id} ${f.evidence_event_ids.join(',')}`).sort();
+}
+
+describe('person-scoped evaluation after a batch', () => {
+  it('re-runs PW-ACTIVITY-AFTER-DEPROVISION for the people the batch changed, keeps the others, and equals a full evaluation', async () => {
+    await insert([
+      ...person('ann', true), ...person('bob', false), ...person('carl', true), ...person('dana', true),
+      login('carl-login', 'user-carl', '2026-03-02T00:00:00Z'),
+      login('dana-login', 'user-dana', '2026-03-02T00:00:00Z'),
+    ]);
+    // Out of the touched-keys overlap of the first snapshot, so the batch below is all that is touched.
+    await new Promise((r) => setTimeout(r, TOUCHED_OVERLAP_MS + 1000));
+    const first = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf });
+    expect(first.snapshot.mode).toBe('full');
+    expect(first.scoped).toEqual([]);
+    expect(await aadFindings()).toEqual([
+      'open carl@acme.example user-carl carl-dir-deleted,carl-login',
+      'open dana@acme.example user-dana dana-dir-deleted,dana-login',
+    ]);
+
+    await insert([
+      // Ann's OpenAI user acts (as the actor, on someone else) after she left: only the actor key is touched.
+      { id: 'ann-acts', at: '2026-03-02T00:00:00Z', source: 'openai', category: 'account', action: 'updated', subject: { kind: 'human', id: 'user-zed' }, actor: 'user-ann' },
+      // Dana's directory account now carries another email: it leaves Dana (and its deprovision with it).
+      { id: 'dana-renamed', at: '2026-03-03T00:00:00Z', source: 'workos', category: 'account', action: 'updated', subject: { kind: 'human', id: 'du_dana', email: 'dee@acme.example' } },
+    ]);
+    const inc = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    expect(inc.snapshot.mode).toBe('incremental');
+    expect(inc.errors).toEqual([]);
+    expect(inc.scoped).toEqual([AAD]);
+    // The people of the touched keys before the refresh (dana: her old directory account) and after
+    // it (dee), and the touched actor's (ann); not bob or carl.
+    const scope = await (await ch.client.query({ query: 'SELECT DISTINCT person FROM pw_eval_scope ORDER BY person', format: 'JSONEachRow' })).json<{ person: string }>();
+    expect(scope.map((s) => s.person)).toEqual(['ann@acme.example', 'dana@acme.example', 'dee@acme.example']);
+    expect(inc.changes.map((c) => `${c.transition} ${c.finding.subject_email} ${c.finding.subject_id} ${c.finding.resolution}`).sort()).toEqual([
+      'opened ann@acme.example user-ann ',
+      'resolved dana@acme.example user-dana retracted',
+    ]);
+    expect(inc.matches).toBe(2);
+    expect(await aadFindings()).toEqual([
+      'open ann@acme.example user-ann ann-acts,ann-dir-deleted',
+      'open carl@acme.example user-carl carl-dir-deleted,carl-login',
+      'resolved dana@acme.example user-dana dana-dir-deleted,dana-login',
+    ]);
+
+    const full = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
+    expect(full.scoped).toEqual([]);
+    expect(full.changes).toEqual([]);
+    expect(full.matches).toBe(2);
+  }, 60_000);
+});
