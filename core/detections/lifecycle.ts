@@ -79,8 +79,12 @@ export function mergeMatches(matches: readonly Match[]): Match[] {
   const severityRank = (s: string) => ['', 'info', 'low', 'medium', 'high', 'critical'].indexOf(s);
   const out: Match[] = [];
   for (const group of groups.values()) {
-    const ordered = group.length === 1 ? group
-      : group.map((m) => ({ key: JSON.stringify(m.row), m })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.m);
+    // Most fingerprints have one row: taken as it is (diffFindings copies what it keeps).
+    if (group.length === 1) {
+      out.push(group[0]!);
+      continue;
+    }
+    const ordered = group.map((m) => ({ key: JSON.stringify(m.row), m })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.m);
     const first = ordered[0]!;
     const r = { ...first.row, event_ids: [...first.row.event_ids], raw_ids: [...first.row.raw_ids] };
     for (const m of ordered.slice(1)) {

@@ -64,6 +64,9 @@ export interface RunningDetector {
   stop(): Promise<void>;
 }
 
+/** Alert messages built and sent at a time when publishing an evaluation's transitions. */
+const ALERTS_PER_SLICE = 5_000;
+
 export function alertMessage(change: FindingChange, evaluationId: string, latestEvaluation: number | null) {
   return {
     key: change.finding.fingerprint,
@@ -88,8 +91,12 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   async function publish(evaluationId: string, changes: readonly FindingChange[], at: number): Promise<void> {
     if (!opts.producer || changes.length === 0) return;
     // Bounded requests: an evaluation can open hundreds of thousands of findings (a first evaluation
-    // over a large store), far above what one produce request may carry.
-    await sendBatchBounded(opts.producer, [{ topic: TOPICS.alerts, messages: changes.map((c) => alertMessage(c, evaluationId, at)) }], { acks: -1 });
+    // over a large store), far above what one produce request may carry. The messages are built a
+    // slice at a time (194 k alerts are ~150 MB of JSON), in order.
+    for (let i = 0; i < changes.length; i += ALERTS_PER_SLICE) {
+      const messages = changes.slice(i, i + ALERTS_PER_SLICE).map((c) => alertMessage(c, evaluationId, at));
+      await sendBatchBounded(opts.producer, [{ topic: TOPICS.alerts, messages }], { acks: -1 });
+    }
     await markPublished(opts.clickhouse, evaluationId);
   }
 

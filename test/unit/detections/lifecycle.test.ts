@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acknowledge, diffFindings, fingerprintOf, type FindingState, type Match } from '../../../core/detections/lifecycle.ts';
-import { loadDetectionDir, loadDetections } from '../../../core/detections/metadata.ts';
+import { asDetectionRow, DetectionRowSchema, loadDetectionDir, loadDetections } from '../../../core/detections/metadata.ts';
 import { detectionParams, linkParams, paramsUsed, PARAM_TYPES } from '../../../core/detections/params.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
 import { ConfigError } from '../../../core/config/errors.ts';
@@ -125,6 +125,29 @@ describe('detection metadata', () => {
     const sql = "SELECT 1 FROM pw_eval_people WHERE {scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)";
     expect(loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n', sql).dir, 'custom').scope).toBe('person');
     expect(loadDetections().filter((d) => d.scope === 'person').map((d) => d.id)).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
+  });
+  it('the fast row check accepts exactly what DetectionRowSchema accepts, with the same result', () => {
+    const good = {
+      subject_kind: 'human', subject_id: 'u1', subject_email: null, plane: 'platform', tenant: null, source: 'openai', key: '', severity: 'critical',
+      event_ids: ['e1'], raw_ids: [], detail: { reason: 'x' },
+    };
+    const variants: Record<string, unknown>[] = [
+      good, { ...good, subject_email: 'a@b', tenant: 't', severity: '' }, { ...good, extra: 1 }, { ...good, subject_id: '' },
+      { ...good, subject_kind: 3 }, { ...good, severity: 'severe' }, { ...good, event_ids: ['e', 2] }, { ...good, raw_ids: 'r' },
+      { ...good, detail: { n: 1 } }, { ...good, detail: [] }, { ...good, detail: null }, { ...good, key: null }, { ...good, plane: undefined },
+      Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'tenant')),
+    ];
+    const verdicts = variants.map((v) => {
+      const zod = DetectionRowSchema.safeParse(structuredClone(v));
+      const fast = asDetectionRow(structuredClone(v));
+      if (fast) expect(fast).toEqual(zod.data);
+      return [zod.success, fast !== null];
+    });
+    // Fast path taken for exact rows only; an extra column falls back to zod, which accepts it (and drops it).
+    expect(verdicts).toEqual([
+      [true, true], [true, true], [true, false], [false, false], [false, false], [false, false], [false, false], [false, false],
+      [false, false], [false, false], [false, false], [false, false], [false, false], [false, false],
+    ]);
   });
   it('every built-in uses only the standard parameters', () => {
     for (const d of loadDetections()) expect(paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES)), d.id).toEqual([]);
