@@ -4,7 +4,7 @@
 // subject of the batch, and the person an account moved away from — leaves everyone else's
 // findings as committed, and agrees with a full evaluation at the same clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +27,18 @@ afterAll(async () => {
 });
 
 const AAD = 'PW-ACTIVITY-AFTER-DEPROVISION';
-const detections = loadDetections().filter((d) => d.id === AAD);
+// A person-scoped detection that ignores its scope (one row per directory account, whoever the batch touched).
+const IGNORES_SCOPE = 'ACME-IGNORES-SCOPE';
+function customDir(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'pw-scoped-custom-'));
+  mkdirSync(path.join(root, IGNORES_SCOPE));
+  writeFileSync(path.join(root, IGNORES_SCOPE, 'detection.yaml'),
+    `id: ${IGNORES_SCOPE}\ntitle: t\nseverity: low\nplanes: [platform]\nkind: state\nscope: person\ndescription: d\nremediation: r\n`);
+  writeFileSync(path.join(root, IGNORES_SCOPE, 'detection.sql'), `SELECT kind AS subject_kind, subject_id, person AS subject_email, plane, tenant, source, '' AS key,
+    '' AS severity, [] AS event_ids, [] AS raw_ids, map() AS detail FROM pw_eval_person_accounts WHERE is_directory = 1 AND {scoped:UInt8} >= 0`);
+  return root;
+}
+const detections = loadDetections({ customDir: customDir() }).filter((d) => d.id === AAD || d.id === IGNORES_SCOPE);
 const map = validateBoundaryMap({}, 'test');
 const defaultPlaneOf = (vendor: string) => (vendor === 'openai' ? 'platform' as const : 'application' as const);
 const NOW = Date.parse('2026-03-05T00:00:00Z');
@@ -93,17 +104,19 @@ describe('person-scoped evaluation after a batch', () => {
     ]);
     const inc = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
     expect(inc.snapshot.mode).toBe('incremental');
-    expect(inc.errors).toEqual([]);
+    // A person-scoped detection returning rows outside its scope fails (its findings stay as they were).
+    expect(inc.errors.map((e) => e.detection)).toEqual([IGNORES_SCOPE]);
+    expect(inc.errors[0]!.message).toMatch(/^ACME-IGNORES-SCOPE: row \d+: subject_email "(bob|carl)@acme\.example" is not in pw_eval_scope, but the detection is person-scoped/);
     expect(inc.scoped).toEqual([AAD]);
     // The people of the touched keys before the refresh (dana: her old directory account) and after
     // it (dee), and the touched actor's (ann); not bob or carl.
     const scope = await (await ch.client.query({ query: 'SELECT DISTINCT person FROM pw_eval_scope ORDER BY person', format: 'JSONEachRow' })).json<{ person: string }>();
     expect(scope.map((s) => s.person)).toEqual(['ann@acme.example', 'dana@acme.example', 'dee@acme.example']);
-    expect(inc.changes.map((c) => `${c.transition} ${c.finding.subject_email} ${c.finding.subject_id} ${c.finding.resolution}`).sort()).toEqual([
+    expect(inc.changes.filter((c) => c.finding.detection === AAD).map((c) => `${c.transition} ${c.finding.subject_email} ${c.finding.subject_id} ${c.finding.resolution}`).sort()).toEqual([
       'opened ann@acme.example user-ann ',
       'resolved dana@acme.example user-dana retracted',
     ]);
-    expect(inc.matches).toBe(2);
+    expect(inc.changes.filter((c) => c.finding.detection === IGNORES_SCOPE)).toEqual([]);
     expect(await aadFindings()).toEqual([
       'open ann@acme.example user-ann ann-acts,ann-dir-deleted',
       'open carl@acme.example user-carl carl-dir-deleted,carl-login',
@@ -112,7 +125,7 @@ describe('person-scoped evaluation after a batch', () => {
 
     const full = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
     expect(full.scoped).toEqual([]);
-    expect(full.changes).toEqual([]);
-    expect(full.matches).toBe(2);
+    // Equal for the scoped detection; the one that failed catches up (du_dana now belongs to dee).
+    expect(full.changes.map((c) => `${c.finding.detection} ${c.transition} ${c.finding.subject_email}`)).toEqual([`${IGNORES_SCOPE} updated dee@acme.example`]);
   }, 60_000);
 });
