@@ -7,7 +7,8 @@
 //                parameters changed, a state rebuild, an interrupted build, a snapshot older than
 //                the touched-keys retention, or most keys touched).
 //   incremental  only the subjects and credentials touched since the previous snapshot
-//                (pw_touched, written by a materialized view on every insert) are deleted and
+//                (pw_touched, written by a materialized view on every insert, copied once per
+//                refresh to pw_snapshot_touched so every statement sees the same keys) are deleted and
 //                recomputed; the other rows are kept. A subject's or credential's merged row
 //                depends only on the state rows of its own key (source, id), so the result equals
 //                a full rebuild; people are always regrouped from the (small) person-accounts table.
@@ -117,7 +118,7 @@ type Filter = { subjects: string; credentials: string; credentialEntities: strin
 const ALL: Filter = { subjects: '1', credentials: '1', credentialEntities: '1' };
 
 function dirtyFilter(): Filter {
-  const keys = (kind: string) => `(SELECT source, key FROM pw_touched WHERE kind = '${kind}' AND touched_at >= {since:DateTime64(6, 'UTC')})`;
+  const keys = (kind: string) => `(SELECT source, key FROM pw_snapshot_touched WHERE kind = '${kind}')`;
   return {
     subjects: `(source, subject_id) IN ${keys('subject')}`,
     credentials: `(source, credential_id) IN ${keys('credential')}`,
@@ -243,10 +244,10 @@ const SCOPE_SQL = `
 INSERT INTO pw_eval_scope (person)
 SELECT DISTINCT person FROM pw_eval_person_accounts
 WHERE person != '' AND (
-    (source, subject_id) IN (SELECT source, key FROM pw_touched WHERE kind IN ('subject', 'actor') AND touched_at >= {since:DateTime64(6, 'UTC')})
+    (source, subject_id) IN (SELECT source, key FROM pw_snapshot_touched WHERE kind IN ('subject', 'actor'))
     OR (source, subject_id) IN (
         SELECT source, owner_id FROM pw_eval_credentials
-        WHERE (source, credential_id) IN (SELECT source, key FROM pw_touched WHERE kind = 'credential' AND touched_at >= {since:DateTime64(6, 'UTC')})))`;
+        WHERE (source, credential_id) IN (SELECT source, key FROM pw_snapshot_touched WHERE kind = 'credential')))`;
 
 async function rows<T>(client: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}, settings?: ClickHouseSettings): Promise<T[]> {
   const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: settings });
@@ -321,10 +322,16 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   if (!reason || keepGaps) {
     const sinceMs = Number(last!.w_ms) - TOUCHED_OVERLAP_MS;
     q.since = new Date(sinceMs).toISOString().replace('T', ' ').replace('Z', '');
+    // One copy of the touched keys for every statement of this refresh (migration 0013).
+    await client.command({ query: 'TRUNCATE TABLE pw_snapshot_touched', clickhouse_settings: settings });
+    await client.command({
+      query: `INSERT INTO pw_snapshot_touched (kind, source, key) SELECT DISTINCT kind, source, key FROM pw_touched WHERE touched_at >= {since:DateTime64(6, 'UTC')}`,
+      query_params: q, clickhouse_settings: settings,
+    });
     const [c] = await rows<{ subjects: string; credentials: string; total: string }>(client, `
-      SELECT uniqExactIf((source, key), kind = 'subject') AS subjects, uniqExactIf((source, key), kind = 'credential') AS credentials,
+      SELECT countIf(kind = 'subject') AS subjects, countIf(kind = 'credential') AS credentials,
              (SELECT count() FROM pw_eval_accounts) + (SELECT count() FROM pw_eval_credentials) AS total
-      FROM pw_touched WHERE touched_at >= {since:DateTime64(6, 'UTC')}`, q, settings);
+      FROM pw_snapshot_touched`, q, settings);
     touched = Number(c!.subjects) + Number(c!.credentials);
     if (!reason && opts.mode !== 'incremental' && touched > FULL_ABOVE_SHARE * Math.max(1, Number(c!.total))) reason = 'most keys touched';
   }

@@ -16,6 +16,8 @@ import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../core/detections/metadata.ts';
 import { evaluate } from '../../core/detections/engine.ts';
 import { TOUCHED_OVERLAP_MS } from '../../core/detections/snapshot.ts';
+import { resetStore } from '../helpers/scenario/load.ts';
+import type { ClickHouseClient } from '@clickhouse/client';
 
 let ch: ClickHouse;
 beforeAll(async () => {
@@ -127,5 +129,46 @@ describe('person-scoped evaluation after a batch', () => {
     expect(full.scoped).toEqual([]);
     // Equal for the scoped detection; the one that failed catches up (du_dana now belongs to dee).
     expect(full.changes.map((c) => `${c.finding.detection} ${c.transition} ${c.finding.subject_email}`)).toEqual([`${IGNORES_SCOPE} updated dee@acme.example`]);
+  }, 60_000);
+});
+
+describe('an insert landing in the middle of a snapshot refresh', () => {
+  it('is left to the next refresh, which still takes its account\'s old person into the scope', async () => {
+    await resetStore(ch.client);
+    // The engine keeps its state per client object: every evaluation here goes through this one,
+    // which can run an insert right before the refresh's first DELETE (after the touched keys were read).
+    let beforeDelete: (() => Promise<void>) | null = null;
+    const client = new Proxy(ch.client, {
+      get(target, prop) {
+        if (prop === 'command') {
+          return async (p: Parameters<ClickHouseClient['command']>[0]) => {
+            if (beforeDelete && p.query.startsWith('DELETE FROM pw_eval_accounts')) {
+              const run = beforeDelete;
+              beforeDelete = null;
+              await run();
+            }
+            return target.command(p);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await insert([...person('ann', true), ...person('dana', true), login('dana-login', 'user-dana', '2026-03-02T00:00:00Z')]);
+    await new Promise((r) => setTimeout(r, TOUCHED_OVERLAP_MS + 1000));
+    expect((await evaluate(client, { detections, map, now: NOW, defaultPlaneOf })).snapshot.mode).toBe('full');
+
+    await insert([{ id: 'ann-acts', at: '2026-03-02T00:00:00Z', source: 'openai', category: 'account', action: 'updated', subject: { kind: 'human', id: 'user-zed' }, actor: 'user-ann' }]);
+    beforeDelete = () => insert([{ id: 'dana-renamed', at: '2026-03-03T00:00:00Z', source: 'workos', category: 'account', action: 'updated', subject: { kind: 'human', id: 'du_dana', email: 'dee@acme.example' } }]);
+    const first = await evaluate(client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    expect(beforeDelete).toBeNull();
+    expect(first.scoped).toEqual([AAD]);
+    // The rename came after this refresh took its keys: du_dana is not recomputed yet, Dana's incident stands.
+    expect(first.changes.filter((c) => c.finding.detection === AAD).map((c) => `${c.transition} ${c.finding.subject_email}`)).toEqual(['opened ann@acme.example']);
+    const second = await evaluate(client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    expect(second.scoped).toEqual([AAD]);
+    expect(second.changes.filter((c) => c.finding.detection === AAD).map((c) => `${c.transition} ${c.finding.subject_email} ${c.finding.resolution}`)).toEqual(['resolved dana@acme.example retracted']);
+    const full = await evaluate(client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
+    expect(full.changes.filter((c) => c.finding.detection === AAD)).toEqual([]);
   }, 60_000);
 });
