@@ -10,6 +10,7 @@ import { asDetectionRow, DetectionRowSchema, type Detection, type DetectionRow }
 import { detectionParams, paramsUsed, PARAM_TYPES, type DefaultPlaneOf, type DetectionParams } from './params.ts';
 import { acknowledge, diffFindings, fingerprintOf, type FindingChange, type FindingState, type Match } from './lifecycle.ts';
 import { refreshSnapshot, type SnapshotInfo } from './snapshot.ts';
+import { badCompactColumn, changedRowsQuery, compactQuery, unchangedRows, type CompactRow } from './unchanged.ts';
 
 /**
  * Memory bounds for every evaluation query (chDB runs inside the process, so its memory is the
@@ -37,18 +38,26 @@ export class DetectionError extends Error {
   }
 }
 
-/** Runs one detection and validates its rows against the common shape. */
-export async function runDetection(client: ClickHouseClient, d: Detection, params: DetectionParams, settings?: ClickHouseSettings): Promise<DetectionRow[]> {
-  const unknown = paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES));
-  if (unknown.length) throw new DetectionError(d.id, `uses unknown parameter(s) ${unknown.join(', ')}; available: ${Object.keys(PARAM_TYPES).join(', ')}`);
+/**
+ * Runs one detection and validates its rows against the common shape; with `only`, just the rows
+ * of those fingerprints (unchanged.ts).
+ */
+export async function runDetection(client: ClickHouseClient, d: Detection, params: DetectionParams, settings?: ClickHouseSettings,
+  only?: readonly string[]): Promise<DetectionRow[]> {
+  checkParams(d);
   let raw: Record<string, unknown>[];
   try {
-    const rs = await client.query({ query: d.sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+    const rs = await client.query({
+      query: only ? changedRowsQuery(d.sql) : d.sql,
+      query_params: only ? { ...params, pw_detection: d.id, pw_fingerprints: only } : params,
+      format: 'JSONEachRow',
+      clickhouse_settings: settings,
+    });
     raw = await rs.json<Record<string, unknown>>();
   } catch (err) {
     throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
   }
-  return raw.map((r, i) => {
+  const rows = raw.map((r, i) => {
     const fast = asDetectionRow(r);
     if (fast) return fast;
     const parsed = DetectionRowSchema.safeParse(r);
@@ -58,6 +67,43 @@ export async function runDetection(client: ClickHouseClient, d: Detection, param
     }
     return parsed.data;
   });
+  if (rows.length) validatedSql.add(d.sql);
+  return rows;
+}
+
+function checkParams(d: Detection): void {
+  const unknown = paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES));
+  if (unknown.length) throw new DetectionError(d.id, `uses unknown parameter(s) ${unknown.join(', ')}; available: ${Object.keys(PARAM_TYPES).join(', ')}`);
+}
+
+/**
+ * Detection SQL whose full rows passed validation in this process: its output columns have the
+ * right types (a query's types do not vary between runs), so its compact rows can stand for rows.
+ */
+const validatedSql = new Set<string>();
+
+/**
+ * A detection with at least this many open findings, not person-scoped, is run compactly once its
+ * SQL is validated (unchanged.ts). Below it the full rows cost little, and a compact run followed
+ * by reading the changed rows runs the query twice.
+ */
+export const COMPACT_MIN_OPEN = 2_000;
+
+/** Runs a detection compactly: per row its fingerprint and what the diff compares. */
+async function runCompact(client: ClickHouseClient, d: Detection, params: DetectionParams, settings?: ClickHouseSettings): Promise<CompactRow[]> {
+  checkParams(d);
+  let raw: Record<string, unknown>[];
+  try {
+    const rs = await client.query({ query: compactQuery(d.sql), query_params: { ...params, pw_detection: d.id }, format: 'JSONEachRow', clickhouse_settings: settings });
+    raw = await rs.json<Record<string, unknown>>();
+  } catch (err) {
+    throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [i, r] of raw.entries()) {
+    const bad = badCompactColumn(r);
+    if (bad) throw new DetectionError(d.id, `row ${i}: column ${bad}: expected ${bad === 'event_ids' || bad === 'raw_ids' ? 'an array of strings' : 'a string'}`);
+  }
+  return raw as unknown as CompactRow[];
 }
 
 export interface EvaluateOptions {
@@ -286,6 +332,11 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   const scopes = new Map<string, ReadonlySet<string>>();
   const byPerson = new Map<string, Map<string, number>>();
   let scopePeople: Set<string> | undefined;
+  // Open findings per detection as this process's previous evaluation left them: which detections
+  // are run compactly (unchanged.ts).
+  const open = new Map<string, number>();
+  if (prev) for (const f of prev.findings.values()) if (f.status !== 'resolved') open.set(f.detection, (open.get(f.detection) ?? 0) + 1);
+  const compact = new Map<string, CompactRow[]>();
   const matches: Match[] = [];
   const ran = new Set<string>();
   const errors: { detection: string; message: string }[] = [];
@@ -299,6 +350,12 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
     const scoped = sameQuery && d.scope === 'person' && cached!.byPerson !== undefined;
     const t0 = performance.now();
     try {
+      if (d.scope !== 'person' && validatedSql.has(d.sql) && (open.get(d.id) ?? 0) >= COMPACT_MIN_OPEN) {
+        compact.set(d.id, await runCompact(client, d, params, settings));
+        timings[d.id] = performance.now() - t0;
+        ran.add(d.id);
+        continue;
+      }
       if (scoped) scopePeople ??= await readScope(client);
       const rows = await runDetection(client, d, scoped ? { ...params, scoped: 1 } : params, settings);
       timings[d.id] = performance.now() - t0;
@@ -326,7 +383,28 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // latest committed version, else read.
   const last = await lastEvaluation(client);
   const current = prev && prev.evaluationId === last.id ? prev.findings : await readCurrentFindings(client);
-  const changes = diffFindings(current, matches, ran, opts.now, last.now, scopes);
+  // Compact runs: the rows that would make a transition, read in full (all of them when most did).
+  const sameAsCommitted = new Set<string>();
+  const compactCounts = new Map<string, number>();
+  for (const [id, rows] of compact) {
+    const d = opts.detections.find((x) => x.id === id)!;
+    const t0 = performance.now();
+    const split = unchangedRows(d.severity, rows, current);
+    try {
+      const full = split.changed.length === 0 ? []
+        : await runDetection(client, d, params, settings, split.changed.length * 2 > rows.length ? undefined : split.changed);
+      for (const row of full) matches.push({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
+      for (const fp of split.unchanged) sameAsCommitted.add(fp);
+      compactCounts.set(id, rows.length);
+    } catch (err) {
+      ran.delete(id);
+      errors.push({ detection: id, message: (err as Error).message });
+      opts.log?.warn({ detection: id, err: (err as Error).message }, 'detection failed; its findings are left as they were');
+    }
+    timings[id] = (timings[id] ?? 0) + performance.now() - t0;
+  }
+  compact.clear();
+  const changes = diffFindings(current, matches, ran, opts.now, last.now, scopes, sameAsCommitted);
   const version = last.version + 1;
   timings.diff = performance.now() - tDiff;
   const counts = new Map<string, number>();
@@ -335,6 +413,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   matches.length = 0;
   const perDetection = new Map(reused);
   for (const [id, perPerson] of byPerson) counts.set(id, [...perPerson.values()].reduce((n, c) => n + c, 0));
+  for (const [id, n] of compactCounts) counts.set(id, n);
   for (const id of ran) {
     const key = keys.get(id);
     if (key) perDetection.set(id, { key, matches: counts.get(id) ?? 0, ...(byPerson.has(id) ? { byPerson: byPerson.get(id)! } : {}) });

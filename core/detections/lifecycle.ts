@@ -105,6 +105,11 @@ export function diffFindings(
   previousNow: number | null,
   /** Detections that ran for some people only (person-scoped): the people (subject_email) covered. */
   scopes: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+  /**
+   * Fingerprints a detection matched again with no material change, their rows not read in full
+   * (unchanged.ts): seen, so neither updated nor resolved.
+   */
+  unchanged: ReadonlySet<string> = new Set(),
 ): FindingChange[] {
   const out: FindingChange[] = [];
   const seen = new Set<string>();
@@ -146,7 +151,7 @@ export function diffFindings(
     }
   }
   for (const cur of current.values()) {
-    if (seen.has(cur.fingerprint) || !ranDetections.has(cur.detection) || cur.status === 'resolved') continue;
+    if (seen.has(cur.fingerprint) || unchanged.has(cur.fingerprint) || !ranDetections.has(cur.detection) || cur.status === 'resolved') continue;
     if (cur.kind === 'incident' && cur.status === 'acknowledged') continue;
     const scope = scopes.get(cur.detection);
     if (scope && !scope.has(cur.subject_email)) continue;
