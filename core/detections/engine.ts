@@ -123,6 +123,8 @@ export interface EvaluateOptions {
   snapshot?: 'auto' | 'full' | 'incremental';
   /** Settings for every evaluation query; default EVALUATION_SETTINGS. */
   settings?: ClickHouseSettings;
+  /** Open findings from which a detection is run compactly; default COMPACT_MIN_OPEN (Infinity: never; the benchmark's baseline). */
+  compactMinOpen?: number;
 }
 
 export interface EvaluationResult {
@@ -174,12 +176,39 @@ function rowToState(r: FindingRow): FindingState {
   };
 }
 
-/** The committed latest version of every finding. */
-export async function readCurrentFindings(client: ClickHouseClient): Promise<Map<string, FindingState>> {
+/**
+ * Narrows readCurrentFindings. A fingerprint's detection and plane never change (both are part of
+ * it), so those filters apply before the latest version is picked; `unresolved` after.
+ */
+export interface FindingsFilter {
+  fingerprint?: string;
+  detection?: string;
+  /** Detections whose id contains this text (e.g. 'CREDENTIAL'). */
+  detectionContains?: string;
+  plane?: string;
+  /** Only findings whose latest version is not resolved. */
+  unresolved?: boolean;
+}
+
+/**
+ * The committed latest version of every finding (or of those the filter selects: one fingerprint
+ * reads one key range instead of every finding ever made).
+ */
+export async function readCurrentFindings(client: ClickHouseClient, filter: FindingsFilter = {}): Promise<Map<string, FindingState>> {
+  const where = ['evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)'];
+  if (filter.fingerprint !== undefined) where.push('fingerprint = {fingerprint:String}');
+  if (filter.detection !== undefined) where.push('detection = {detection:String}');
+  if (filter.detectionContains !== undefined) where.push('position(detection, {detection_contains:String}) > 0');
+  if (filter.plane !== undefined) where.push('plane = {plane:String}');
   const rs = await client.query({
-    query: `SELECT ${FINDING_COLUMNS} FROM pw_findings
-            WHERE evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)
-            ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint`,
+    query: `SELECT * FROM (
+              SELECT ${FINDING_COLUMNS} FROM pw_findings
+              WHERE ${where.join(' AND ')}
+              ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
+            ${filter.unresolved ? "WHERE status != 'resolved'" : ''}`,
+    query_params: Object.fromEntries(Object.entries({
+      fingerprint: filter.fingerprint, detection: filter.detection, detection_contains: filter.detectionContains, plane: filter.plane,
+    }).filter(([, v]) => v !== undefined)),
     format: 'JSONEachRow',
   });
   const out = new Map<string, FindingState>();
@@ -350,7 +379,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
     const scoped = sameQuery && d.scope === 'person' && cached!.byPerson !== undefined;
     const t0 = performance.now();
     try {
-      if (d.scope !== 'person' && validatedSql.has(d.sql) && (open.get(d.id) ?? 0) >= COMPACT_MIN_OPEN) {
+      if (d.scope !== 'person' && validatedSql.has(d.sql) && (open.get(d.id) ?? 0) >= (opts.compactMinOpen ?? COMPACT_MIN_OPEN)) {
         compact.set(d.id, await runCompact(client, d, params, settings));
         timings[d.id] = performance.now() - t0;
         ran.add(d.id);
@@ -436,8 +465,7 @@ export async function acknowledgeFinding(
   by: string,
   now: number,
 ): Promise<FindingChange | null> {
-  const current = await readCurrentFindings(client);
-  const cur = current.get(fingerprint);
+  const cur = (await readCurrentFindings(client, { fingerprint })).get(fingerprint);
   if (!cur) throw new Error(`no finding with fingerprint ${fingerprint}`);
   const change = acknowledge(cur, by, now);
   if (!change) return null;

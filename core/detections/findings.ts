@@ -82,11 +82,12 @@ export async function latestEvaluationTime(client: ClickHouseClient): Promise<nu
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 
 export async function listFindings(client: ClickHouseClient, q: FindingsQuery): Promise<FindingJson[]> {
-  const [current, latest] = await Promise.all([readCurrentFindings(client), latestEvaluationTime(client)]);
+  const [current, latest] = await Promise.all([
+    readCurrentFindings(client, { detection: q.detection, plane: q.plane, unresolved: q.status !== 'all' && q.status !== 'resolved' }),
+    latestEvaluationTime(client),
+  ]);
   return [...current.values()]
     .filter((f) => q.status === 'all' || f.status === q.status || (q.status === 'open' && f.status === 'reopened'))
-    .filter((f) => q.detection === undefined || f.detection === q.detection)
-    .filter((f) => q.plane === undefined || f.plane === q.plane)
     .sort((a, b) =>
       SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
       a.detection.localeCompare(b.detection) || a.subject_id.localeCompare(b.subject_id) || a.fingerprint.localeCompare(b.fingerprint))

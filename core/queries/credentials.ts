@@ -56,7 +56,7 @@ export async function listCredentials(client: ClickHouseClient, q: CredentialsQu
     format: 'JSONEachRow',
     clickhouse_settings: { join_use_nulls: 1 },
   });
-  const findings = [...(await readCurrentFindings(client)).values()].filter((f) => f.status !== 'resolved' && f.detection.includes('CREDENTIAL'));
+  const findings = [...(await readCurrentFindings(client, { detectionContains: 'CREDENTIAL', unresolved: true })).values()];
   const byCred = new Map<string, string[]>();
   for (const f of findings) {
     const k = `${f.source}|${f.subject_id}`;

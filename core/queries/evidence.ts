@@ -23,7 +23,7 @@ export interface Evidence {
 
 /** null when no finding has this fingerprint. */
 export async function findingEvidence(client: ClickHouseClient, fingerprint: string): Promise<Evidence | null> {
-  const [current, latest] = await Promise.all([readCurrentFindings(client), latestEvaluationTime(client)]);
+  const [current, latest] = await Promise.all([readCurrentFindings(client, { fingerprint }), latestEvaluationTime(client)]);
   const f = current.get(fingerprint);
   if (!f) return null;
   const finding = findingJson(f, latest);
