@@ -222,7 +222,6 @@ async function main(): Promise<void> {
     ...Object.values(TOPICS).map((topic) => ({ topic, numPartitions: PARTITIONS })),
     { topic: 'bench.perf.raw', numPartitions: PARTITIONS },
     { topic: 'bench.perf.events', numPartitions: PARTITIONS },
-    { topic: 'bench.client.raw', numPartitions: PARTITIONS },
     { topic: 'bench.peer.events.json', numPartitions: PARTITIONS },
   ], { admin });
 
@@ -250,30 +249,76 @@ async function main(): Promise<void> {
     row({ section: 'broker', what: `Kafka ConsumerPerformance, ${sizes.identityEventBytes} B records`, value: round(cEv.recordsPerSec), unit: 'rec/s' });
   }
 
-  // 1b. Client library limit (kafkajs, and @confluentinc/kafka-javascript when installed) -------------
+  // 1b. Client library limit: kafkajs, @platformatic/kafka, node-rdkafka (when built by
+  // bench/setup-rdkafka.sh) and @confluentinc/kafka-javascript (when installed), each in its own
+  // process, producing the same number of RawEnvelope-sized records into a topic of its own and
+  // consuming them. Records/s against Kafka's perf tools, and CPU per record against kafkajs's. --
   if (want('client')) {
-    for (const lib of ['kafkajs', 'confluent'] as const) {
+    const LIB_NAMES = { kafkajs: 'kafkajs', platformatic: '@platformatic/kafka', rdkafka: 'node-rdkafka', confluent: '@confluentinc/kafka-javascript' } as const;
+    let ref: import('./stages/client-common.ts').ClientRunResult | undefined;
+    const vsRef = (x: number, refX: number | undefined, unit: string) => (refX ? `${round(x / refX, 2)} × kafkajs${unit}` : undefined);
+    const join = (...parts: (string | undefined)[]) => parts.filter(Boolean).join('; ') || undefined;
+    for (const lib of ['kafkajs', 'platformatic', 'rdkafka', 'confluent'] as const) {
+      // A topic of its own per library: its consumer reads exactly the records it produced (a
+      // prefetching consumer such as librdkafka's would otherwise also decode the other libraries' records).
+      const topic = `bench.client.raw.${lib}`;
       const c = startStage('client', path.join(runDir, `client-${lib}`), { BENCH_CLIENT_LIB: lib });
       try {
         const info = await c.ready;
         if (info.available === false) {
+          await c.stop();
           say(`client ${lib}: not available (${String(info.reason)})`);
           results[`client_${lib}`] = { available: false, reason: info.reason };
-          row({ section: 'client', what: `${lib === 'confluent' ? '@confluentinc/kafka-javascript' : 'kafkajs'} produce/consume`, value: null, unit: 'rec/s', note: `not measured: ${String(info.reason)}` });
+          row({ section: 'client', what: `${LIB_NAMES[lib]} produce/consume`, value: null, unit: 'rec/s', note: `not measured: ${String(info.reason)}` });
           continue;
         }
-        say(`client ${lib}: produce ${SIZES.clientRecords} × ${sizes.rawEnvelopeBytes} B acks=all, then consume them`);
-        const r = await c.call<{ produce: { perSec: number; ms: number }; consume: { perSec: number; ms: number } }>('run', {
-          topic: 'bench.client.raw', records: SIZES.clientRecords, recordSize: sizes.rawEnvelopeBytes, group: `bench-client-${lib}-${tag}`,
+        await ensureTopics(kafka, [{ topic, numPartitions: PARTITIONS }], { admin });
+        say(`client ${lib}: produce ${SIZES.clientRecords} × ${sizes.rawEnvelopeBytes} B acks=all into ${topic}, then consume them`);
+        const r = await c.call<import('./stages/client-common.ts').ClientRunResult>('run', {
+          topic, records: SIZES.clientRecords, recordSize: sizes.rawEnvelopeBytes, group: `bench-client-${lib}-${tag}`,
         });
         const hwm = await c.stop();
         results[`client_${lib}`] = { ...r, peakRssBytes: hwm };
-        const name = lib === 'confluent' ? '@confluentinc/kafka-javascript' : 'kafkajs 2.2.4';
-        row({ section: 'client', what: `${name} produce (batches of 1000, 2 in flight, acks=all)`, value: round(r.produce.perSec), unit: 'rec/s', ratio: brokerProduce ? `${round(r.produce.perSec / brokerProduce, 2)} × Kafka producer tool` : undefined });
-        row({ section: 'client', what: `${name} consume (eachBatch, no work)`, value: round(r.consume.perSec), unit: 'rec/s', ratio: brokerConsume ? `${round(r.consume.perSec / brokerConsume, 2)} × Kafka consumer tool` : undefined });
+        if (lib === 'kafkajs') ref = r;
+        const mainNote = (x: number | null) => (x === null ? '' : `, JS main thread ${round(x, 1)}`);
+        say(`  ${r.name}: produce ${round(r.produce.perSec)} rec/s, ${round(r.produce.cpuUsPerRecord, 1)} µs CPU/rec; consume ${round(r.consume.perSec)} rec/s, ${round(r.consume.cpuUsPerRecord, 1)} µs CPU/rec`);
+        row({
+          section: 'client', what: `${r.name} produce (batches of 1000, ${r.produceDeviation ?? '2 in flight, acks=all'})`, value: round(r.produce.perSec), unit: 'rec/s',
+          ratio: join(brokerProduce ? `${round(r.produce.perSec / brokerProduce, 2)} × Kafka producer tool` : undefined, lib === 'kafkajs' ? undefined : vsRef(r.produce.perSec, ref?.produce.perSec, '')),
+          note: r.how,
+        });
+        row({
+          section: 'client', what: `${r.name} produce: CPU per record (whole process)`, value: round(r.produce.cpuUsPerRecord, 1), unit: 'µs CPU/record',
+          ratio: lib === 'kafkajs' ? undefined : vsRef(r.produce.cpuUsPerRecord, ref?.produce.cpuUsPerRecord, ' CPU'),
+          note: `process.cpuUsage() over the produce phase ÷ ${r.produce.records} records${mainNote(r.produce.mainThreadCpuUsPerRecord)} µs/record; peak RSS ${round(hwm / 2 ** 20)} MiB`,
+        });
+        for (const v of r.produceVariants ?? []) {
+          row({
+            section: 'client', what: `${r.name} produce (batches of 1000, ${v.label})`, value: round(v.phase.perSec), unit: 'rec/s',
+            ratio: join(brokerProduce ? `${round(v.phase.perSec / brokerProduce, 2)} × Kafka producer tool` : undefined, vsRef(v.phase.perSec, ref?.produce.perSec, '')),
+          });
+          row({
+            section: 'client', what: `${r.name} produce (${v.label}): CPU per record (whole process)`, value: round(v.phase.cpuUsPerRecord, 1), unit: 'µs CPU/record',
+            ratio: vsRef(v.phase.cpuUsPerRecord, ref?.produce.cpuUsPerRecord, ' CPU'), note: `process.cpuUsage() over the produce phase ÷ ${v.phase.records} records${mainNote(v.phase.mainThreadCpuUsPerRecord)} µs/record`,
+          });
+        }
+        row({
+          section: 'client', what: `${r.name} consume (consumer group, no work)`, value: round(r.consume.perSec), unit: 'rec/s',
+          ratio: join(brokerConsume ? `${round(r.consume.perSec / brokerConsume, 2)} × Kafka consumer tool` : undefined, lib === 'kafkajs' ? undefined : vsRef(r.consume.perSec, ref?.consume.perSec, '')),
+        });
+        row({
+          section: 'client', what: `${r.name} consume: CPU per record (whole process)`, value: round(r.consume.cpuUsPerRecord, 1), unit: 'µs CPU/record',
+          ratio: lib === 'kafkajs' ? undefined : vsRef(r.consume.cpuUsPerRecord, ref?.consume.cpuUsPerRecord, ' CPU'),
+          note: `process.cpuUsage() from subscribe (group join included) to the last record ÷ ${r.consume.records} records${mainNote(r.consume.mainThreadCpuUsPerRecord)} µs/record`,
+        });
       } catch (err) {
         await c.stop().catch(() => undefined);
-        throw err;
+        if (lib === 'kafkajs') throw err;
+        // An alternative library failing is a finding, not the end of the run.
+        const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        say(`client ${lib}: FAILED: ${msg}`);
+        results[`client_${lib}`] = { available: true, error: err instanceof Error ? err.stack ?? err.message : String(err) };
+        row({ section: 'client', what: `${LIB_NAMES[lib]} produce/consume`, value: null, unit: 'rec/s', note: `failed: ${msg}` });
       }
     }
   }
