@@ -182,6 +182,7 @@ function rowToState(r: FindingRow): FindingState {
  */
 export interface FindingsFilter {
   fingerprint?: string;
+  fingerprints?: readonly string[];
   detection?: string;
   /** Detections whose id contains this text (e.g. 'CREDENTIAL'). */
   detectionContains?: string;
@@ -197,6 +198,7 @@ export interface FindingsFilter {
 export async function readCurrentFindings(client: ClickHouseClient, filter: FindingsFilter = {}): Promise<Map<string, FindingState>> {
   const where = ['evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)'];
   if (filter.fingerprint !== undefined) where.push('fingerprint = {fingerprint:String}');
+  if (filter.fingerprints !== undefined) where.push('fingerprint IN {fingerprints:Array(String)}');
   if (filter.detection !== undefined) where.push('detection = {detection:String}');
   if (filter.detectionContains !== undefined) where.push('position(detection, {detection_contains:String}) > 0');
   if (filter.plane !== undefined) where.push('plane = {plane:String}');
@@ -207,13 +209,32 @@ export async function readCurrentFindings(client: ClickHouseClient, filter: Find
               ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
             ${filter.unresolved ? "WHERE status != 'resolved'" : ''}`,
     query_params: Object.fromEntries(Object.entries({
-      fingerprint: filter.fingerprint, detection: filter.detection, detection_contains: filter.detectionContains, plane: filter.plane,
+      fingerprint: filter.fingerprint, fingerprints: filter.fingerprints, detection: filter.detection, detection_contains: filter.detectionContains, plane: filter.plane,
     }).filter(([, v]) => v !== undefined)),
     format: 'JSONEachRow',
   });
   const out = new Map<string, FindingState>();
   for (const r of await rs.json<FindingRow>()) out.set(r.fingerprint, rowToState(r));
   return out;
+}
+
+/**
+ * What the diff compares with: every finding whose latest committed version is not resolved, in
+ * full, and the fingerprints of the resolved ones (read in full only when they match again, to be
+ * reopened), so memory grows with the open findings, not with every finding ever made.
+ */
+interface CurrentFindings { open: Map<string, FindingState>; resolved: Set<string> }
+
+async function readDiffState(client: ClickHouseClient): Promise<CurrentFindings> {
+  const rs = await client.query({
+    query: `SELECT fingerprint FROM (
+              SELECT fingerprint, status FROM pw_findings WHERE evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)
+              ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
+            WHERE status = 'resolved'`,
+    format: 'JSONCompactEachRow',
+  });
+  const resolved = new Set((await rs.json<[string]>()).map((r) => r[0]));
+  return { open: await readCurrentFindings(client, { unresolved: true }), resolved };
 }
 
 async function lastEvaluation(client: ClickHouseClient): Promise<{ version: number; now: number | null; id: string }> {
@@ -253,16 +274,15 @@ function detectionKey(d: Detection, params: DetectionParams): string {
 }
 
 /**
- * Per ClickHouse client: the last evaluation this process committed, every finding as committed by
- * it (what readCurrentFindings would return), and per reusable detection that ran cleanly in it, its
- * key and match count. Valid only while that evaluation is still the latest committed version (an
+ * Per ClickHouse client: the last evaluation this process committed, the findings as committed by it
+ * (CurrentFindings), and per reusable detection that ran cleanly in it, its key and match count. Valid only while that evaluation is still the latest committed version (an
  * acknowledgement or another writer in between invalidates it: the findings are then read again).
  */
 const lastRun = new WeakMap<ClickHouseClient, {
   evaluationId: string;
   /** Watermark of the snapshot that evaluation used (a refresh outside evaluations in between moves it). */
   snapshotMs: number;
-  findings: Map<string, FindingState>;
+  findings: CurrentFindings;
   detections: Map<string, DetectionRun>;
 }>();
 
@@ -364,7 +384,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // Open findings per detection as this process's previous evaluation left them: which detections
   // are run compactly (unchanged.ts).
   const open = new Map<string, number>();
-  if (prev) for (const f of prev.findings.values()) if (f.status !== 'resolved') open.set(f.detection, (open.get(f.detection) ?? 0) + 1);
+  if (prev) for (const f of prev.findings.open.values()) if (f.status !== 'resolved') open.set(f.detection, (open.get(f.detection) ?? 0) + 1);
   const compact = new Map<string, CompactRow[]>();
   const matches: Match[] = [];
   const ran = new Set<string>();
@@ -411,7 +431,8 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // The current findings: as this process's previous evaluation left them when that is still the
   // latest committed version, else read.
   const last = await lastEvaluation(client);
-  const current = prev && prev.evaluationId === last.id ? prev.findings : await readCurrentFindings(client);
+  const base = prev && prev.evaluationId === last.id ? prev.findings : await readDiffState(client);
+  const current = base.open;
   // Compact runs: the rows that would make a transition, read in full (all of them when most did).
   const sameAsCommitted = new Set<string>();
   const compactCounts = new Map<string, number>();
@@ -435,6 +456,9 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   }
   compact.clear();
   const compactMs = performance.now() - tCompact; // counted in each detection's time, not the diff's
+  // Resolved findings matched again: their committed state, to be reopened (first seen, reopen count).
+  const again = [...new Set(matches.filter((m) => base.resolved.has(m.fingerprint)).map((m) => m.fingerprint))];
+  if (again.length) for (const [fp, f] of await readCurrentFindings(client, { fingerprints: again })) current.set(fp, f);
   const changes = diffFindings(current, matches, ran, opts.now, last.now, scopes, sameAsCommitted);
   const version = last.version + 1;
   timings.diff = performance.now() - tDiff - compactMs;
@@ -453,9 +477,18 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   await commit(client, 'evaluation', evaluationId, version, changes, {
     now: opts.now, started, finished: wall(), detections: ran.size + reused.size, matches: totalMatches, errors: errors.map((e) => e.message),
   });
-  const findings = new Map(current);
-  for (const c of changes) findings.set(c.finding.fingerprint, c.finding);
-  lastRun.set(client, { evaluationId, snapshotMs: snapshot.watermarkMs, findings, detections: perDetection });
+  // The findings as committed now (the map is this process's own: updated in place).
+  for (const c of changes) {
+    const fp = c.finding.fingerprint;
+    if (c.finding.status === 'resolved') {
+      current.delete(fp);
+      base.resolved.add(fp);
+    } else {
+      current.set(fp, c.finding);
+      base.resolved.delete(fp);
+    }
+  }
+  lastRun.set(client, { evaluationId, snapshotMs: snapshot.watermarkMs, findings: base, detections: perDetection });
   opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches: totalMatches, transitions: changes.length, errors: errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: reused.size, scoped: scopes.size, ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}) }, 'detections evaluated');
   return { evaluationId, version, now: opts.now, matches: totalMatches, reused: [...reused.keys()], scoped: [...scopes.keys()], changes, errors, snapshot, timings };
 }

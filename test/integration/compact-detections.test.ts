@@ -125,5 +125,19 @@ describe('compact re-runs of a detection with many open findings', () => {
     } finally {
       await other.close();
     }
+
+    // A resolved finding is kept in memory by fingerprint only; matching again — here in a fresh
+    // process's first evaluation (a connection of its own) — it is reopened with its history.
+    await ch.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00010'`, clickhouse_settings: { mutations_sync: '1' } });
+    expect(transitions(await run(client, 5))).toEqual([['u00010', 'resolved', ['e-all'], 'u00010@acme.example']]);
+    await ch.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00010', email: 'u00010@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-again'] }] });
+    const fresh = separateConnection(ch.client)!;
+    try {
+      const back = await run(fresh, 6);
+      expect(back.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.reopen_count, new Date(c.finding.first_seen).toISOString()]))
+        .toEqual([['u00010', 'reopened', 1, '2027-03-01T00:00:00.000Z']]);
+    } finally {
+      await fresh.close();
+    }
   }, 120_000);
 });
