@@ -4,17 +4,14 @@
 // the real migrations: evidence changed, a row gone, a new row, two rows on one fingerprint, a
 // changed person, a resolved finding matching again, most rows changed at once; a NULL tenant and
 // non-ASCII ids are recognised as unchanged (the fingerprint in SQL equals fingerprintOf's).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse, separateConnection, type ClickHouse } from '../../core/clickhouse/client.ts';
-import { migrate } from '../../core/clickhouse/migrate.ts';
+import { separateConnection } from '../../core/clickhouse/client.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { COMPACT_MIN_OPEN, evaluate, type EvaluationResult } from '../../core/detections/engine.ts';
 import { fingerprintOf } from '../../core/detections/lifecycle.ts';
 import type { Detection } from '../../core/detections/metadata.ts';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
 const DETECTION: Detection = {
   id: 'PW-TEST-COMPACT', title: 'Compact test', severity: 'medium', planes: ['platform'], kind: 'state',
@@ -29,22 +26,20 @@ const T0 = Date.parse('2027-03-01T00:00:00Z');
 const N = COMPACT_MIN_OPEN + 100;
 const ids = Array.from({ length: N }, (_, i) => `u${String(i).padStart(5, '0')}`);
 
-let ch: ClickHouse;
+const store = migratedStore('pw-compact-');
 let client: ClickHouseClient;
 /** Every query's text and parameters, as the engine sent them through `client`. */
 const sent: { query: string; params: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-compact-')) });
-  await migrate(ch.client);
-  await ch.client.command({
+  await store.client.command({
     query: `CREATE TABLE t_compact_rows (id String, email String, tenant Nullable(String), k String, sev String, ev Array(String))
             ENGINE = MergeTree ORDER BY (id, k)`,
   });
   const rows = ids.map((id) => ({ id, email: `${id}@acme.example`, tenant: id === 'u00005' ? null : 't1', k: '', sev: '', ev: [`e-${id}`] }));
   rows.push({ id: 'ü-ß-日本', email: 'jörg@acme.example', tenant: 'tenant-é', k: 'κ', sev: 'high', ev: ['e-2', 'e-1'] });
-  await ch.client.insert({ table: 't_compact_rows', values: rows, format: 'JSONEachRow' });
-  const target = ch.client;
+  await store.client.insert({ table: 't_compact_rows', values: rows, format: 'JSONEachRow' });
+  const target = store.client;
   client = new Proxy(target, {
     get(obj, prop) {
       const v = Reflect.get(obj, prop, obj) as unknown;
@@ -55,9 +50,6 @@ beforeAll(async () => {
       };
     },
   });
-});
-afterAll(async () => {
-  await ch?.close();
 });
 
 const run = (c: ClickHouseClient, minutes: number) =>
@@ -73,10 +65,10 @@ describe('compact re-runs of a detection with many open findings', () => {
     expect(first.changes.length).toBe(N + 1);
     expect(compactRuns()).toBe(0); // the first run in a process reads every row (and validates them)
 
-    await ch.client.command({ query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-x', 'e-a'] WHERE id = 'u00001'`, clickhouse_settings: { mutations_sync: '1' } });
-    await ch.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00002'`, clickhouse_settings: { mutations_sync: '1' } });
-    await ch.client.command({ query: `ALTER TABLE t_compact_rows UPDATE email = 'new@acme.example' WHERE id = 'u00004'`, clickhouse_settings: { mutations_sync: '1' } });
-    await ch.client.insert({
+    await store.client.command({ query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-x', 'e-a'] WHERE id = 'u00001'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00002'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({ query: `ALTER TABLE t_compact_rows UPDATE email = 'new@acme.example' WHERE id = 'u00004'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.insert({
       table: 't_compact_rows', format: 'JSONEachRow',
       values: [
         { id: 'u00003', email: 'u00003@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-z'] }, // a second row on u00003's fingerprint
@@ -105,12 +97,12 @@ describe('compact re-runs of a detection with many open findings', () => {
     expect(fetched()).toEqual([[fp('u00003')]]);
 
     // A resolved finding matching again is reopened.
-    await ch.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00002', email: 'u00002@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-back'] }] });
+    await store.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00002', email: 'u00002@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-back'] }] });
     const fourth = await run(client, 3);
     expect(transitions(fourth)).toEqual([['u00002', 'reopened', ['e-back'], 'u00002@acme.example']]);
 
     // Most rows changed: the detection is read in full once more (no fingerprint list), every change made.
-    await ch.client.command({ query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-all'] WHERE id LIKE 'u0%'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({ query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-all'] WHERE id LIKE 'u0%'`, clickhouse_settings: { mutations_sync: '1' } });
     sent.length = 0;
     const fifth = await run(client, 4);
     expect([compactRuns(), fetched().length]).toEqual([1, 0]);
@@ -118,7 +110,7 @@ describe('compact re-runs of a detection with many open findings', () => {
     expect(new Set(fifth.changes.map((c) => `${c.transition} ${c.finding.evidence_event_ids.join(',')}`))).toEqual(new Set(['updated e-all']));
 
     // A full run on a connection of its own (no previous run in memory) finds nothing left to change.
-    const other = separateConnection(ch.client)!;
+    const other = separateConnection(store.client)!;
     try {
       const check = await run(other, 4);
       expect([check.changes.length, check.matches]).toEqual([0, N + 3]);
@@ -128,10 +120,10 @@ describe('compact re-runs of a detection with many open findings', () => {
 
     // A resolved finding is kept in memory by fingerprint only; matching again — here in a fresh
     // process's first evaluation (a connection of its own) — it is reopened with its history.
-    await ch.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00010'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00010'`, clickhouse_settings: { mutations_sync: '1' } });
     expect(transitions(await run(client, 5))).toEqual([['u00010', 'resolved', ['e-all'], 'u00010@acme.example']]);
-    await ch.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00010', email: 'u00010@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-again'] }] });
-    const fresh = separateConnection(ch.client)!;
+    await store.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00010', email: 'u00010@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-again'] }] });
+    const fresh = separateConnection(store.client)!;
     try {
       const back = await run(fresh, 6);
       expect(back.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.reopen_count, new Date(c.finding.first_seen).toISOString()]))

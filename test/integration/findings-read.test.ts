@@ -2,15 +2,11 @@
 // ever made): the latest committed version per fingerprint, then the filter — a resolved latest
 // version is never replaced by an older open one, an uncommitted version is never read. On real
 // embedded ClickHouse with the real migrations.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
-import { migrate } from '../../core/clickhouse/migrate.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readCurrentFindings } from '../../core/detections/engine.ts';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
-let ch: ClickHouse;
+const store = migratedStore('pw-findings-read-');
 
 const finding = (fingerprint: string, version: number, evaluation_id: string, detection: string, plane: string, status: string) => ({
   fingerprint, version, evaluation_id, detection, kind: 'state', severity: 'medium', status, transition: status === 'resolved' ? 'resolved' : 'opened',
@@ -25,9 +21,7 @@ const evaluation = (evaluation_id: string, version: number) => ({
 });
 
 beforeAll(async () => {
-  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-findings-read-')) });
-  await migrate(ch.client);
-  await ch.client.insert({
+  await store.client.insert({
     table: 'pw_findings', format: 'JSONEachRow',
     values: [
       finding('fa', 1, 'e1', 'PW-STALE-CREDENTIAL', 'platform', 'open'),
@@ -37,14 +31,11 @@ beforeAll(async () => {
       finding('fc', 2, 'e2', 'PW-ORPHANED-ACCOUNT', 'platform', 'acknowledged'),
     ],
   });
-  await ch.client.insert({ table: 'pw_evaluations', format: 'JSONEachRow', values: [evaluation('e1', 1), evaluation('e2', 2)] });
-});
-afterAll(async () => {
-  await ch?.close();
+  await store.client.insert({ table: 'pw_evaluations', format: 'JSONEachRow', values: [evaluation('e1', 1), evaluation('e2', 2)] });
 });
 
 const read = async (filter: Parameters<typeof readCurrentFindings>[1]) =>
-  [...(await readCurrentFindings(ch.client, filter)).values()].map((f) => [f.fingerprint, f.status, f.evidence_event_ids[0]]).sort();
+  [...(await readCurrentFindings(store.client, filter)).values()].map((f) => [f.fingerprint, f.status, f.evidence_event_ids[0]]).sort();
 
 describe('readCurrentFindings with a filter', () => {
   it('reads the latest committed version, then filters', async () => {

@@ -3,13 +3,11 @@
 // people the batch may have changed only — including a human actor whose activity is not a
 // subject of the batch, and the person an account moved away from — leaves everyone else's
 // findings as committed, and agrees with a full evaluation at the same clock.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
-import { migrate } from '../../core/clickhouse/migrate.ts';
 import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
@@ -18,15 +16,9 @@ import { evaluate } from '../../core/detections/engine.ts';
 import { TOUCHED_OVERLAP_MS } from '../../core/detections/snapshot.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
-let ch: ClickHouse;
-beforeAll(async () => {
-  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-scoped-')) });
-  await migrate(ch.client);
-});
-afterAll(async () => {
-  await ch?.close();
-});
+const store = migratedStore('pw-scoped-');
 
 const AAD = 'PW-ACTIVITY-AFTER-DEPROVISION';
 // A person-scoped detection that ignores its scope (one row per directory account, whoever the batch touched).
@@ -57,7 +49,7 @@ function row(e: Ev) {
     ocsf_class_uid: null, ocsf_activity_id: null, attributes: directory ? { directory_id: 'dir_wf' } : {},
   }));
 }
-const insert = (events: Ev[]) => insertRows(ch.client, 'identity_events', events.map(row), `scoped-${randomUUID()}`);
+const insert = (events: Ev[]) => insertRows(store.client, 'identity_events', events.map(row), `scoped-${randomUUID()}`);
 
 /** A person with a directory account (created, optionally deleted on 1 March) and an OpenAI user. */
 function person(name: string, leaves: boolean): Ev[] {
@@ -71,7 +63,7 @@ function person(name: string, leaves: boolean): Ev[] {
 const login = (id: string, user: string, at: string): Ev => ({ id, at, source: 'openai', category: 'authentication', action: 'succeeded', subject: { kind: 'human', id: user } });
 
 async function aadFindings(): Promise<string[]> {
-  const rs = await ch.client.query({
+  const rs = await store.client.query({
     query: `SELECT status, subject_email, subject_id, evidence_event_ids FROM pw_findings
             WHERE evaluation_id IN (SELECT evaluation_id FROM pw_evaluations) AND detection = {d:String}
             ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint`,
@@ -90,7 +82,7 @@ describe('person-scoped evaluation after a batch', () => {
     ]);
     // Out of the touched-keys overlap of the first snapshot, so the batch below is all that is touched.
     await new Promise((r) => setTimeout(r, TOUCHED_OVERLAP_MS + 1000));
-    const first = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf });
+    const first = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf });
     expect(first.snapshot.mode).toBe('full');
     expect(first.scoped).toEqual([]);
     expect(await aadFindings()).toEqual([
@@ -104,7 +96,7 @@ describe('person-scoped evaluation after a batch', () => {
       // Dana's directory account now carries another email: it leaves Dana (and its deprovision with it).
       { id: 'dana-renamed', at: '2026-03-03T00:00:00Z', source: 'workos', category: 'account', action: 'updated', subject: { kind: 'human', id: 'du_dana', email: 'dee@acme.example' } },
     ]);
-    const inc = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    const inc = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
     expect(inc.snapshot.mode).toBe('incremental');
     // A person-scoped detection returning rows outside its scope fails (its findings stay as they were).
     expect(inc.errors.map((e) => e.detection)).toEqual([IGNORES_SCOPE]);
@@ -112,7 +104,7 @@ describe('person-scoped evaluation after a batch', () => {
     expect(inc.scoped).toEqual([AAD]);
     // The people of the touched keys before the refresh (dana: her old directory account) and after
     // it (dee), and the touched actor's (ann); not bob or carl.
-    const scope = await (await ch.client.query({ query: 'SELECT DISTINCT person FROM pw_eval_scope ORDER BY person', format: 'JSONEachRow' })).json<{ person: string }>();
+    const scope = await (await store.client.query({ query: 'SELECT DISTINCT person FROM pw_eval_scope ORDER BY person', format: 'JSONEachRow' })).json<{ person: string }>();
     expect(scope.map((s) => s.person)).toEqual(['ann@acme.example', 'dana@acme.example', 'dee@acme.example']);
     expect(inc.changes.filter((c) => c.finding.detection === AAD).map((c) => `${c.transition} ${c.finding.subject_email} ${c.finding.subject_id} ${c.finding.resolution}`).sort()).toEqual([
       'opened ann@acme.example user-ann ',
@@ -125,7 +117,7 @@ describe('person-scoped evaluation after a batch', () => {
       'resolved dana@acme.example user-dana dana-dir-deleted,dana-login',
     ]);
 
-    const full = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
     expect(full.scoped).toEqual([]);
     // Equal for the scoped detection; the one that failed catches up (du_dana now belongs to dee).
     expect(full.changes.map((c) => `${c.finding.detection} ${c.transition} ${c.finding.subject_email}`)).toEqual([`${IGNORES_SCOPE} updated dee@acme.example`]);
@@ -134,11 +126,11 @@ describe('person-scoped evaluation after a batch', () => {
 
 describe('an insert landing in the middle of a snapshot refresh', () => {
   it('is left to the next refresh, which still takes its account\'s old person into the scope', async () => {
-    await resetStore(ch.client);
+    await resetStore(store.client);
     // The engine keeps its state per client object: every evaluation here goes through this one,
     // which can run an insert right before the refresh's first DELETE (after the touched keys were read).
     let beforeDelete: (() => Promise<void>) | null = null;
-    const client = new Proxy(ch.client, {
+    const client = new Proxy(store.client, {
       get(target, prop) {
         if (prop === 'command') {
           return async (p: Parameters<ClickHouseClient['command']>[0]) => {

@@ -1,14 +1,11 @@
 // Each detection folder's cases.yaml: compact identity events (and deliveries), a `now`, and the
 // exact rows the detection must return (subject kind / id / tenant, and severity or key where
 // given). Runs the detection's SQL on real embedded ClickHouse against the real migrations.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
-import { createClickHouse, type ClickHouse } from '../../../core/clickhouse/client.ts';
-import { migrate } from '../../../core/clickhouse/migrate.ts';
 import { identityEventToRow, insertRows, rawEnvelopeToRow } from '../../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
@@ -17,6 +14,7 @@ import { detectionParams } from '../../../core/detections/params.ts';
 import { runDetection } from '../../../core/detections/engine.ts';
 import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
+import { migratedStore } from '../../helpers/migrated-store.ts';
 
 interface CaseEvent {
   id: string; at: string; source?: string; connection?: string; plane?: string; tenant?: string; authoritative_for?: string;
@@ -62,14 +60,7 @@ type Sortable = { subject_kind: string; subject_id: string; tenant: string; key?
 const byRow = (a: Sortable, b: Sortable) =>
   `${a.subject_kind}|${a.subject_id}|${a.tenant}|${a.key ?? ''}`.localeCompare(`${b.subject_kind}|${b.subject_id}|${b.tenant}|${b.key ?? ''}`);
 
-let ch: ClickHouse;
-beforeAll(async () => {
-  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-cases-')) });
-  await migrate(ch.client);
-});
-afterAll(async () => {
-  await ch?.close();
-});
+const store = migratedStore('pw-cases-');
 
 const detections = loadDetections();
 
@@ -97,18 +88,18 @@ for (const d of detections) {
   describe(d.id, () => {
     for (const c of cases) {
       it(c.name, async () => {
-        await resetStore(ch.client);
+        await resetStore(store.client);
         const events = (c.events ?? []).map(toEvent);
-        await insertRows(ch.client, 'identity_events', events.map(identityEventToRow), `case-${randomUUID()}`);
+        await insertRows(store.client, 'identity_events', events.map(identityEventToRow), `case-${randomUUID()}`);
         const deliveries = (c.deliveries ?? []).map((dl, i) => rawEnvelopeToRow({
           id: `raw-delivery-${i}`, source: dl.source, connection_id: dl.connection, received_at: ms(dl.at), transport: 'webhook', content_type: 'application/json',
           headers: {}, body: Buffer.from('{}'), verification: { scheme: 'none', verified: true, detail: null },
         }));
-        await insertRows(ch.client, 'raw_envelopes', deliveries, `case-raw-${randomUUID()}`);
+        await insertRows(store.client, 'raw_envelopes', deliveries, `case-raw-${randomUUID()}`);
         const map = validateBoundaryMap(c.config ?? {}, `${d.id}/cases.yaml`);
         const params = detectionParams(map, ms(c.now), (vendor) => (vendor === 'openai' ? 'platform' : 'application'));
-        await refreshSnapshot(ch.client, params);
-        const rows = await runDetection(ch.client, d, params);
+        await refreshSnapshot(store.client, params);
+        const rows = await runDetection(store.client, d, params);
         const got = rows
           .map((r) => {
             const want = c.expect.find((x) => x.subject_id === r.subject_id && x.subject_kind === r.subject_kind && (x.tenant ?? '') === r.tenant && (x.key === undefined || x.key === r.key));

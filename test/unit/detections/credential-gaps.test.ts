@@ -6,35 +6,24 @@
 // another (overlapping): a gap must still run from the previous day's LAST use to the reuse day's FIRST use, and
 // name the reuse day's first event. Checked right after the inserts, and again after the parts are
 // merged (OPTIMIZE … FINAL): the same gaps. On real embedded ClickHouse with the real migrations.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createClickHouse, type ClickHouse } from '../../../core/clickhouse/client.ts';
-import { migrate } from '../../../core/clickhouse/migrate.ts';
 import { insertRows } from '../../../core/clickhouse/rows.ts';
 import { credentialUseRow } from '../../helpers/credential-use.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
 import { detectionParams } from '../../../core/detections/params.ts';
 import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
+import { migratedStore } from '../../helpers/migrated-store.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
 
 const use = credentialUseRow;
 
-let ch: ClickHouse;
-beforeAll(async () => {
-  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-gaps-days-')) });
-  await migrate(ch.client);
-});
-afterAll(async () => {
-  await ch?.close();
-});
+const store = migratedStore('pw-gaps-days-');
 
 type Gap = [previousEnd: string, start: string, eventId: string, rawId: string, previousIsCreation: number];
 async function gaps(): Promise<Record<string, Gap[]>> {
-  const rs = await ch.client.query({
+  const rs = await store.client.query({
     query: `SELECT credential_id, arrayMap(g -> (toString(fromUnixTimestamp64Milli(g.1, 'UTC')), toString(fromUnixTimestamp64Milli(g.2, 'UTC')), g.3, g.4, g.5), gaps) AS g
             FROM pw_eval_credential_gaps ORDER BY credential_id`,
     format: 'JSONEachRow',
@@ -46,7 +35,7 @@ describe('credential use gaps from activity days split over several rows', () =>
   it('run from the previous day\'s last use to the reuse day\'s first use, before and after the parts merge', async () => {
     const params = detectionParams(validateBoundaryMap({}, 'test'), Date.parse('2027-02-01T00:00:00Z'), plane);
     // Background merges would combine the parts at a time of their choosing: held until the end.
-    await ch.client.command({ query: 'SYSTEM STOP MERGES pw_activity_days' });
+    await store.client.command({ query: 'SYSTEM STOP MERGES pw_activity_days' });
     // Each inner list is one insert, so one part (no merge has run yet). Rows of one day overlap:
     // one row spans the day's first and last use, another lies in between.
     for (const batch of [
@@ -64,21 +53,21 @@ describe('credential use gaps from activity days split over several rows', () =>
       [use('d-1', 'key_d', '2026-01-01T12:00:00Z', { createdAt: '2026-01-01T06:00:00Z' })],
       [use('d-2', 'key_d', '2026-01-31T12:00:00Z')],
       [use('d-3', 'key_d', '2026-03-02T12:00:00Z')],
-    ]) await insertRows(ch.client, 'identity_events', batch, `gap-days-${randomUUID()}`);
+    ]) await insertRows(store.client, 'identity_events', batch, `gap-days-${randomUUID()}`);
 
     const expected: Record<string, Gap[]> = {
       key_a: [['2026-01-01 22:00:00.000', '2026-06-01 09:00:00.000', 'a-jun-early', 'raw-a-jun-early', 0]],
       key_c: [['2026-01-01 00:00:00.000', '2026-05-01 07:00:00.000', 'c-may-early', 'raw-c-may-early', 1]],
     };
-    const [rows] = await (await ch.client.query({ query: `SELECT count() AS n FROM pw_activity_days WHERE entity = 'credential' AND entity_id = 'key_a'`, format: 'JSONEachRow' })).json<{ n: string }>();
+    const [rows] = await (await store.client.query({ query: `SELECT count() AS n FROM pw_activity_days WHERE entity = 'credential' AND entity_id = 'key_a'`, format: 'JSONEachRow' })).json<{ n: string }>();
     expect(Number(rows!.n)).toBe(5); // 3 days in 5 rows
-    await refreshSnapshot(ch.client, params, { mode: 'full' });
+    await refreshSnapshot(store.client, params, { mode: 'full' });
     expect(await gaps()).toEqual(expected);
 
-    await ch.client.command({ query: 'SYSTEM START MERGES pw_activity_days' });
-    await ch.client.command({ query: 'OPTIMIZE TABLE pw_activity_days FINAL' });
-    await ch.client.command({ query: 'OPTIMIZE TABLE pw_credential_state FINAL' });
-    await refreshSnapshot(ch.client, params, { mode: 'full' });
+    await store.client.command({ query: 'SYSTEM START MERGES pw_activity_days' });
+    await store.client.command({ query: 'OPTIMIZE TABLE pw_activity_days FINAL' });
+    await store.client.command({ query: 'OPTIMIZE TABLE pw_credential_state FINAL' });
+    await refreshSnapshot(store.client, params, { mode: 'full' });
     expect(await gaps()).toEqual(expected);
   }, 60_000);
 });

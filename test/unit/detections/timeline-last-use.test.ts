@@ -4,13 +4,8 @@
 //  - a connection whose vendor reports no last use of its keys (credential_last_use: not_reported,
 //    e.g. the Anthropic Admin API) has its keys judged by age only, with a detail that says so,
 //    instead of being called "never used".
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createClickHouse, type ClickHouse } from '../../../core/clickhouse/client.ts';
-import { migrate } from '../../../core/clickhouse/migrate.ts';
 import { identityEventToRow, insertRows } from '../../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
@@ -20,6 +15,7 @@ import { runDetection } from '../../../core/detections/engine.ts';
 import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
 import { personTimeline } from '../../../core/detections/stats.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
+import { migratedStore } from '../../helpers/migrated-store.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
 
@@ -44,19 +40,12 @@ function ev(e: {
   }));
 }
 
-let ch: ClickHouse;
-beforeAll(async () => {
-  ch = createClickHouse({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-timeline-')) });
-  await migrate(ch.client);
-});
-afterAll(async () => {
-  await ch?.close();
-});
+const store = migratedStore('pw-timeline-');
 
 describe('person timeline', () => {
   it('lists an account and a key seen only in inventory listings, at their creation time', async () => {
-    await resetStore(ch.client);
-    await insertRows(ch.client, 'identity_events', [
+    await resetStore(store.client);
+    await insertRows(store.client, 'identity_events', [
       ev({ id: 'd1', at: '2026-01-05T09:00:00Z', source: 'workos', connection: 'workos-main', category: 'account', action: 'created', tenant: 'org_wf',
         authoritative_for: 'employees', subject: { kind: 'human', id: 'du_1', email: 'Ann@acme.example' }, attributes: { directory_id: 'dir_1' } }),
       ev({ id: 'd2', at: '2026-03-01T12:00:00Z', source: 'workos', connection: 'workos-main', category: 'account', action: 'suspended', tenant: 'org_wf',
@@ -67,7 +56,7 @@ describe('person timeline', () => {
         subject: { kind: 'api_key', id: 'key_ann' }, credential: { id: 'key_ann', kind: 'project_key', owner_id: 'user-ann', created_at: '2026-01-20T08:00:00Z' } }),
     ], `tl-${randomUUID()}`);
     const map = validateBoundaryMap({}, 'test');
-    const tl = await personTimeline(ch.client, map, 'ann@acme.example', Date.parse('2026-03-02T00:00:00Z'), plane);
+    const tl = await personTimeline(store.client, map, 'ann@acme.example', Date.parse('2026-03-02T00:00:00Z'), plane);
     expect(tl.map((e) => [e.at, e.source, e.entity, e.subject_id, e.what, e.event_id])).toEqual([
       ['2026-01-05T09:00:00.000Z', 'workos', 'account', 'du_1', 'created', 'd1'],
       ['2026-01-20T08:00:00.000Z', 'openai', 'credential', 'key_ann', 'created', 'k1'],
@@ -86,14 +75,14 @@ describe('PW-STALE-CREDENTIAL and sources that report no last use', () => {
       subject: { kind: 'api_key', id: 'apikey_young' }, credential: { id: 'apikey_young', kind: 'api_key', owner_id: 'user_1', created_at: '2026-04-01T00:00:00Z' } }),
   ];
   const run = async (lastUse: 'reported' | 'not_reported') => {
-    await resetStore(ch.client);
-    await insertRows(ch.client, 'identity_events', events(), `stale-${randomUUID()}`);
+    await resetStore(store.client);
+    await insertRows(store.client, 'identity_events', events(), `stale-${randomUUID()}`);
     const map = validateBoundaryMap({
       connections: [{ id: 'anthropic-main', vendor: 'anthropic', transport: 'inventory', api_key_env: 'ANTHROPIC_ADMIN_KEY', credential_last_use: lastUse }],
     }, 'test');
     const params = detectionParams(map, Date.parse('2026-06-01T00:00:00Z'), plane);
-    await refreshSnapshot(ch.client, params);
-    return (await runDetection(ch.client, stale, params)).map((r) => [r.subject_id, r.detail.last_used_at, r.detail.basis]);
+    await refreshSnapshot(store.client, params);
+    return (await runDetection(store.client, stale, params)).map((r) => [r.subject_id, r.detail.last_used_at, r.detail.basis]);
   };
 
   it('judges keys of a not_reported connection by age, saying the source reports no use', async () => {
