@@ -44,19 +44,8 @@ export class DetectionError extends Error {
  */
 export async function runDetection(client: ClickHouseClient, d: Detection, params: DetectionParams, settings?: ClickHouseSettings,
   only?: readonly string[]): Promise<DetectionRow[]> {
-  checkParams(d);
-  let raw: Record<string, unknown>[];
-  try {
-    const rs = await client.query({
-      query: only ? changedRowsQuery(d.sql) : d.sql,
-      query_params: only ? { ...params, pw_detection: d.id, pw_fingerprints: only } : params,
-      format: 'JSONEachRow',
-      clickhouse_settings: settings,
-    });
-    raw = await rs.json<Record<string, unknown>>();
-  } catch (err) {
-    throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
-  }
+  const raw = await queryDetection(client, d, only ? changedRowsQuery(d.sql) : d.sql,
+    only ? { ...params, pw_detection: d.id, pw_fingerprints: only } : params, settings);
   const rows = raw.map((r, i) => {
     const fast = asDetectionRow(r);
     if (fast) return fast;
@@ -71,9 +60,17 @@ export async function runDetection(client: ClickHouseClient, d: Detection, param
   return rows;
 }
 
-function checkParams(d: Detection): void {
+/** Runs a detection's query (its SQL, or a wrapper of it) after checking the parameters its SQL uses. */
+async function queryDetection(client: ClickHouseClient, d: Detection, query: string, params: Record<string, unknown>,
+  settings?: ClickHouseSettings): Promise<Record<string, unknown>[]> {
   const unknown = paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES));
   if (unknown.length) throw new DetectionError(d.id, `uses unknown parameter(s) ${unknown.join(', ')}; available: ${Object.keys(PARAM_TYPES).join(', ')}`);
+  try {
+    const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+    return await rs.json<Record<string, unknown>>();
+  } catch (err) {
+    throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**
@@ -91,14 +88,7 @@ export const COMPACT_MIN_OPEN = 2_000;
 
 /** Runs a detection compactly: per row its fingerprint and what the diff compares. */
 async function runCompact(client: ClickHouseClient, d: Detection, params: DetectionParams, settings?: ClickHouseSettings): Promise<CompactRow[]> {
-  checkParams(d);
-  let raw: Record<string, unknown>[];
-  try {
-    const rs = await client.query({ query: compactQuery(d.sql), query_params: { ...params, pw_detection: d.id }, format: 'JSONEachRow', clickhouse_settings: settings });
-    raw = await rs.json<Record<string, unknown>>();
-  } catch (err) {
-    throw new DetectionError(d.id, `query failed: ${(err as Error).message}`, { cause: err });
-  }
+  const raw = await queryDetection(client, d, compactQuery(d.sql), { ...params, pw_detection: d.id }, settings);
   for (const [i, r] of raw.entries()) {
     const bad = badCompactColumn(r);
     if (bad) throw new DetectionError(d.id, `row ${i}: column ${bad}: expected ${bad === 'event_ids' || bad === 'raw_ids' ? 'an array of strings' : 'a string'}`);
@@ -192,22 +182,28 @@ export interface FindingsFilter {
 }
 
 /**
+ * The latest committed version of each finding (rows of an evaluation are visible once its
+ * pw_evaluations row exists), as a subquery; `where` filters rows before the latest is picked.
+ */
+function latestCommitted(columns: string, where: readonly string[] = []): string {
+  return `(SELECT ${columns} FROM pw_findings
+           WHERE ${['evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)', ...where].join(' AND ')}
+           ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)`;
+}
+
+/**
  * The committed latest version of every finding (or of those the filter selects: one fingerprint
  * reads one key range instead of every finding ever made).
  */
 export async function readCurrentFindings(client: ClickHouseClient, filter: FindingsFilter = {}): Promise<Map<string, FindingState>> {
-  const where = ['evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)'];
+  const where: string[] = [];
   if (filter.fingerprint !== undefined) where.push('fingerprint = {fingerprint:String}');
   if (filter.fingerprints !== undefined) where.push('fingerprint IN {fingerprints:Array(String)}');
   if (filter.detection !== undefined) where.push('detection = {detection:String}');
   if (filter.detectionContains !== undefined) where.push('position(detection, {detection_contains:String}) > 0');
   if (filter.plane !== undefined) where.push('plane = {plane:String}');
   const rs = await client.query({
-    query: `SELECT * FROM (
-              SELECT ${FINDING_COLUMNS} FROM pw_findings
-              WHERE ${where.join(' AND ')}
-              ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
-            ${filter.unresolved ? "WHERE status != 'resolved'" : ''}`,
+    query: `SELECT * FROM ${latestCommitted(FINDING_COLUMNS, where)} ${filter.unresolved ? "WHERE status != 'resolved'" : ''}`,
     query_params: Object.fromEntries(Object.entries({
       fingerprint: filter.fingerprint, fingerprints: filter.fingerprints, detection: filter.detection, detection_contains: filter.detectionContains, plane: filter.plane,
     }).filter(([, v]) => v !== undefined)),
@@ -227,10 +223,7 @@ interface CurrentFindings { open: Map<string, FindingState>; resolved: Set<strin
 
 async function readDiffState(client: ClickHouseClient): Promise<CurrentFindings> {
   const rs = await client.query({
-    query: `SELECT fingerprint FROM (
-              SELECT fingerprint, status FROM pw_findings WHERE evaluation_id IN (SELECT evaluation_id FROM pw_evaluations)
-              ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
-            WHERE status = 'resolved'`,
+    query: `SELECT fingerprint FROM ${latestCommitted('fingerprint, status')} WHERE status = 'resolved'`,
     format: 'JSONCompactEachRow',
   });
   const resolved = new Set((await rs.json<[string]>()).map((r) => r[0]));
