@@ -347,6 +347,8 @@ async function readScope(client: ClickHouseClient): Promise<Set<string>> {
   return new Set((await rs.json<{ person: string }>()).map((r) => r.person));
 }
 
+const asMatch = (d: Detection, row: DetectionRow): Match => ({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
+
 /** Runs every detection once at `now` and commits the resulting finding transitions. */
 export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions): Promise<EvaluationResult> {
   const wall = opts.wallClock ?? Date.now;
@@ -413,7 +415,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
         byPerson.set(d.id, counts);
         if (scoped) scopes.set(d.id, scopePeople!);
       }
-      for (const row of rows) matches.push({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
+      for (const row of rows) matches.push(asMatch(d, row));
       ran.add(d.id);
     } catch (err) {
       errors.push({ detection: d.id, message: (err as Error).message });
@@ -437,7 +439,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
     try {
       const full = split.changed.length === 0 ? []
         : await runDetection(client, d, params, settings, split.changed.length * 2 > rows.length ? undefined : split.changed);
-      for (const row of full) matches.push({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
+      for (const row of full) matches.push(asMatch(d, row));
       for (const fp of split.unchanged) sameAsCommitted.add(fp);
       compactCounts.set(id, rows.length);
     } catch (err) {
