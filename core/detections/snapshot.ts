@@ -22,7 +22,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { DetectionParams } from './params.ts';
 
 /** Bump when the snapshot SQL changes meaning: forces one full rebuild. */
-const SNAPSHOT_FORMAT = 4;
+const SNAPSHOT_FORMAT = 5;
 /**
  * Touched keys are re-read from this long before the previous snapshot's start: an insert whose
  * materialized-view rows were stamped just before that start but committed after the snapshot
@@ -120,7 +120,8 @@ const ALL: Filter = { subjects: '1', credentials: '1', credentialEntities: '1' }
 function dirtyFilter(): Filter {
   const keys = (kind: string) => `(SELECT source, key FROM pw_snapshot_touched WHERE kind = '${kind}')`;
   return {
-    subjects: `(source, subject_id) IN ${keys('subject')}`,
+    // An actor's key is a subject too: an action proves its account (migration 0014).
+    subjects: `(source, subject_id) IN (SELECT source, key FROM pw_snapshot_touched WHERE kind IN ('subject', 'actor'))`,
     credentials: `(source, credential_id) IN ${keys('credential')}`,
     credentialEntities: `(source, entity_id) IN ${keys('credential')}`,
   };
@@ -149,15 +150,17 @@ function credentialsSql(f: Filter): string {
 // (0.5 s each at 10 M events).
 function gapPointsSql(f: Filter): string {
   return `
-SELECT plane, source, credential_id, kind, tenant, gaps FROM (
+SELECT plane, source, credential_id, kind, tenant, gaps, observed_from_ms FROM (
     SELECT c.plane AS plane, c.source AS source, c.credential_id AS credential_id, c.kind AS kind, c.tenant AS tenant,
+           c.observed_from_ms AS observed_from_ms,
            -- (day, first use, last use, is the creation)
            if(c.created_ms > 0, arrayPushFront(u.s, (toDate(fromUnixTimestamp64Milli(c.created_ms, 'UTC')), c.created_ms, c.created_ms, toUInt8(1))), u.s) AS p,
            arraySort(x -> (x.1, x.2), p) AS by_first,
            arraySort(x -> (x.1, x.3), p) AS by_last,
            -- (previous day's last use, this day's first use, previous is the creation, this day)
            arrayMap(z -> (z.2.3, z.1.2, z.2.4, z.1.1),
-                    arrayFilter(z -> z.3 > 1 AND z.1.1 != z.2.1 AND z.1.2 - z.2.3 > least({stale_platform_ms:UInt64}, {stale_application_ms:UInt64}),
+                    arrayFilter(z -> z.3 > 1 AND z.1.1 != z.2.1
+                                       AND z.1.2 - greatest(z.2.3, c.observed_from_ms) > least({stale_platform_ms:UInt64}, {stale_application_ms:UInt64}),
                                 arrayZip(by_first, arrayPopBack(arrayPushFront(by_last, (toDate(0), toInt64(0), toInt64(0), toUInt8(0)))), arrayEnumerate(p)))) AS gaps
     FROM pw_eval_credentials AS c
     INNER JOIN (
@@ -172,15 +175,15 @@ SELECT plane, source, credential_id, kind, tenant, gaps FROM (
 // from the activity-day rows; a missing one would leave the ids empty, never drop the gap).
 const GAPS_FROM_POINTS_SQL = `
 SELECT plane, source, credential_id, kind, tenant,
-       arraySort(x -> x.2, groupArray((g.1, g.2, e.fe.1, e.fe.2, g.3))) AS gaps
-FROM (SELECT plane, source, credential_id, kind, tenant, arrayJoin(gaps) AS g FROM pw_snapshot_gap_points) AS n
+       arraySort(x -> x.2, groupArray((g.1, g.2, e.fe.1, e.fe.2, g.3))) AS gaps, observed_from_ms
+FROM (SELECT plane, source, credential_id, kind, tenant, observed_from_ms, arrayJoin(gaps) AS g FROM pw_snapshot_gap_points) AS n
 LEFT JOIN (
     SELECT source, entity_id, day, argMinMerge(first_ev) AS fe
     FROM pw_activity_days
     WHERE entity = 'credential' AND (source, entity_id, day) IN (SELECT source, credential_id, arrayJoin(gaps).4 FROM pw_snapshot_gap_points)
     GROUP BY source, entity_id, day
 ) AS e ON e.source = n.source AND e.entity_id = n.credential_id AND e.day = n.g.4
-GROUP BY plane, source, credential_id, kind, tenant`;
+GROUP BY plane, source, credential_id, kind, tenant, observed_from_ms`;
 
 // pw_people (0005) over the person-accounts snapshot.
 const PEOPLE_SQL = `
@@ -206,11 +209,15 @@ interface Table {
 }
 const TABLES: readonly Table[] = [
   { name: 'pw_eval_accounts', key: 'subjects', keyCols: '(source, subject_id)', build: (f) => `SELECT * FROM pw_accounts WHERE ${f.subjects}` },
-  // pw_person_accounts (0005) over the accounts snapshot just built (same expressions).
+  // pw_person_accounts (0014) over the accounts snapshot just built (same expressions).
   {
     name: 'pw_eval_person_accounts', key: 'subjects', keyCols: '(source, subject_id)',
     build: (f) => `
-SELECT *,
+SELECT * EXCEPT (status, removed_ms, removed_event_id, removed_raw_id, login_end),
+    if(ended_by_login, 'deleted', status) AS status,
+    if(ended_by_login, login_end.1, removed_ms) AS removed_ms,
+    if(ended_by_login, login_end.2, removed_event_id) AS removed_event_id,
+    if(ended_by_login, login_end.3, removed_raw_id) AS removed_raw_id,
     toUInt8(authoritative_for != '' AND kind = 'human'
             AND (directory_attr = 1 OR has({directory_sources:Array(String)}, source))) AS is_directory,
     multiIf(link_idx > 0, 'explicit', person_email != '', 'email', 'none') AS link,
@@ -220,15 +227,22 @@ FROM
     SELECT *,
         greatest(indexOf({link_refs:Array(String)}, concat(connection_id, ':', subject_id)),
                  indexOf({link_refs:Array(String)}, concat(source, ':', subject_id))) AS link_idx,
-        if(email != '', email, max(email) OVER (PARTITION BY source, subject_id)) AS person_email
+        if(email != '', email, max(email) OVER w) AS person_email,
+        countIf(is_account = 1 AND login = 0) OVER w AS n_units,
+        row_number() OVER (PARTITION BY source, subject_id ORDER BY (is_account = 1 AND login = 0) DESC, login, tenant) AS rn,
+        maxIf((removed_ms, removed_event_id, removed_raw_id), login = 1 AND status != 'active') OVER w AS login_end,
+        status = 'active' AND login_end.1 > 0 AS ended_by_login
     FROM pw_eval_accounts
-    WHERE is_account = 1 AND ${f.subjects}
-)`,
+    WHERE (is_account = 1 OR seen = 1) AND ${f.subjects}
+    WINDOW w AS (PARTITION BY source, subject_id)
+)
+WHERE login = 0 AND (is_account = 1 OR (n_units = 0 AND rn = 1))
+  AND (kind != 'invite' OR created_ms > 0 OR inv_last_ms > 0)`,
   },
   { name: 'pw_eval_credentials', key: 'credentials', keyCols: '(source, credential_id)', build: credentialsSql },
   {
     name: 'pw_eval_credential_gaps', key: 'credentials', keyCols: '(source, credential_id)',
-    prepare: { scratch: 'pw_snapshot_gap_points', insert: (f) => `INSERT INTO pw_snapshot_gap_points (plane, source, credential_id, kind, tenant, gaps) ${gapPointsSql(f)}` },
+    prepare: { scratch: 'pw_snapshot_gap_points', insert: (f) => `INSERT INTO pw_snapshot_gap_points (plane, source, credential_id, kind, tenant, gaps, observed_from_ms) ${gapPointsSql(f)}` },
     build: () => GAPS_FROM_POINTS_SQL,
   },
 ];

@@ -11,6 +11,7 @@ import { invalidateSnapshot } from './snapshot.ts';
 /** Materialized view → its target table and source table. */
 export const STATE_VIEWS: readonly { view: string; target: string; source: string }[] = [
   { view: 'pw_subject_state_mv', target: 'pw_subject_state', source: 'identity_events' },
+  { view: 'pw_subject_state_actor_mv', target: 'pw_subject_state', source: 'identity_events' },
   { view: 'pw_credential_state_mv', target: 'pw_credential_state', source: 'identity_events' },
   { view: 'pw_activity_days_mv', target: 'pw_activity_days', source: 'identity_events' },
   { view: 'pw_nhi_actions_mv', target: 'pw_nhi_actions', source: 'identity_events' },
@@ -26,12 +27,13 @@ async function scalar(client: ClickHouseClient, query: string, params: Record<st
 
 /** Truncates the state tables and fills them again from the source tables. */
 export async function rebuildDetectionState(client: ClickHouseClient, reason: string, now: number = Date.now()): Promise<void> {
+  // Several views may fill one table (subjects and acting accounts): empty each table once, first.
+  for (const target of new Set(STATE_VIEWS.map((v) => v.target))) await client.command({ query: `TRUNCATE TABLE ${target}` });
   for (const { view, target, source } of STATE_VIEWS) {
     const select = await scalar(client, `SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {v:String}`, { v: view });
     if (!select) throw new Error(`materialized view ${view} not found: apply the migrations first`);
     // The view reads `FROM <source>`; a rebuild reads the collapsed table (one row per key).
     const fromFinal = select.replace(new RegExp(`FROM\\s+(\`?\\w+\`?\\.)?\`?${source}\`?(?![\\w.])`), `FROM ${source} FINAL`);
-    await client.command({ query: `TRUNCATE TABLE ${target}` });
     await client.command({ query: `INSERT INTO ${target} ${fromFinal}` });
   }
   // The evaluation snapshot was derived from the old state: the next evaluation rebuilds it in full.

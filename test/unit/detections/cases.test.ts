@@ -17,7 +17,8 @@ import { resetStore } from '../../helpers/scenario/load.ts';
 import { migratedStore } from '../../helpers/migrated-store.ts';
 
 interface CaseEvent {
-  id: string; at: string; source?: string; connection?: string; plane?: string; tenant?: string; authoritative_for?: string;
+  /** received: when planewatch received it (default: at; later for a backfill or a first listing). */
+  id: string; at: string; received?: string; source?: string; connection?: string; plane?: string; tenant?: string; authoritative_for?: string;
   category: string; action: string; outcome?: string;
   subject: { kind: string; id: string; email?: string; name?: string };
   actor?: { kind: string; id?: string; email?: string; credential_id?: string };
@@ -51,7 +52,7 @@ function toEvent(e: CaseEvent) {
       id: e.credential.id, kind: e.credential.kind, owner_id: e.credential.owner_id ?? null, owner_kind: e.credential.owner_kind ?? null, scopes: [],
       created_at: e.credential.created_at ? ms(e.credential.created_at) : null, last_used_at: e.credential.last_used_at ? ms(e.credential.last_used_at) : null,
     } : null,
-    occurred_at: ms(e.at), received_at: ms(e.at), raw_id: `raw-${e.id}`, vendor_type: e.vendor_type ?? `${e.category}.${e.action}`,
+    occurred_at: ms(e.at), received_at: ms(e.received ?? e.at), raw_id: `raw-${e.id}`, vendor_type: e.vendor_type ?? `${e.category}.${e.action}`,
     ocsf_class_uid: null, ocsf_activity_id: null, attributes: e.attributes ?? {},
   });
 }

@@ -46,9 +46,14 @@ describe('credential use gaps from activity days split over several rows', () =>
       [use('a-jun-mid', 'key_a', '2026-06-01T15:00:00Z')],
       [use('a-jun-next', 'key_a', '2026-06-02T10:00:00Z')],
       [use('a-jun-early', 'key_a', '2026-06-01T09:00:00Z', { plane: 'application' }), use('a-jun-late', 'key_a', '2026-06-01T18:00:00Z', { plane: 'application' })],
-      // key_c: created 2026-01-01, first used on 2026-05-01 (two rows): the gap runs from the creation.
+      // key_c: its creation on 2026-01-01 reported as it happened, first used on 2026-05-01 (two
+      // rows): planewatch watched it from its creation, so the gap runs from the creation.
+      [use('c-created', 'key_c', '2026-01-01T00:00:00Z', { action: 'created', createdAt: '2026-01-01T00:00:00Z' })],
       [use('c-may-late', 'key_c', '2026-05-01T18:00:00Z', { createdAt: '2026-01-01T00:00:00Z' })],
       [use('c-may-early', 'key_c', '2026-05-01T07:00:00Z', { createdAt: '2026-01-01T00:00:00Z' })],
+      // key_e: created 2026-01-01 but first heard of on 2026-05-01 with that day's use (first contact):
+      // the four months before were never observed, so no gap (docs/IDENTITY-MODEL.md).
+      [use('e-may', 'key_e', '2026-05-01T07:00:00Z', { createdAt: '2026-01-01T00:00:00Z' })],
       // key_d: created and first used the same day, then used every 30 days: no gap over 90 days.
       [use('d-1', 'key_d', '2026-01-01T12:00:00Z', { createdAt: '2026-01-01T06:00:00Z' })],
       [use('d-2', 'key_d', '2026-01-31T12:00:00Z')],
