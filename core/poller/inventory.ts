@@ -60,6 +60,8 @@ export const InventoryRemovedBodySchema = z.object({
   email: z.string().nullable(),
   name: z.string().nullable(),
   credential_kind: z.string().nullable(),
+  /** attributes.access of the object's events (a grant of an account: 'scope'); absent in bodies written before it existed. */
+  access: z.enum(['scope', 'login']).nullable().default(null),
   /** Last complete snapshot that still listed the object, and when it completed (ms). */
   last_seen_snapshot_id: z.string().min(1),
   last_seen_at: z.number().int().nonnegative(),
@@ -102,6 +104,7 @@ export function removedBody(
     email: o.email ?? null,
     name: o.name ?? null,
     credential_kind: o.credential_kind ?? null,
+    access: o.access ?? null,
     last_seen_snapshot_id: previous.snapshotId,
     last_seen_at: previous.completedAt,
     absent_from_snapshot_id: current.snapshotId,
@@ -152,6 +155,7 @@ export function normalizeInventoryRemoved(input: NormalizeInput): NormalizeOutco
       last_seen_at: new Date(b.last_seen_at).toISOString(),
       absent_from_snapshot_id: b.absent_from_snapshot_id,
       ...(b.scope ? { scope: b.scope } : {}),
+      ...(b.access ? { access: b.access } : {}),
     },
   };
   return { events: [event], rejected: [] };

@@ -69,6 +69,8 @@ export interface InventoryObject {
   subject_kind?: string;
   email?: string | null;
   name?: string | null;
+  /** The object's part in the identity model when it is not an account of its own (docs/IDENTITY-MODEL.md). */
+  access?: 'scope' | 'login' | null;
   credential_kind?: string | null;
 }
 

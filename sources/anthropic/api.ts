@@ -8,7 +8,7 @@
 // bytes (see "Key material" below); we never use the SDK's auto-pagination (we walk the cursors
 // ourselves) nor its retries (maxRetries 0; ctx.fetch, passed as the SDK's `fetch`, applies the
 // runner's policy).
-// Headers: the fact sheet's Admin API scheme, `x-api-key: <admin key>` and
+// Headers: the Admin API scheme (docs/vendors/anthropic.md), `x-api-key: <admin key>` and
 // `anthropic-version: 2023-06-01`, set as default headers; the SDK's own `Authorization: Bearer`
 // is removed (`authorization: null`). Passing the key explicitly keeps the SDK from looking for
 // credentials anywhere else (environment, profiles).

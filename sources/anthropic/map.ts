@@ -1,6 +1,6 @@
 // Pure mapping: Anthropic Admin API inventory items → MappedEvent + the object's diff identity.
 //
-// Decisions (see shared/reference/vendor-formats.md §5):
+// Decisions (vendor facts: docs/vendors/anthropic.md):
 // - One event per listed object per snapshot; event_id = hash(raw envelope id, kind, scope, id), so
 //   a page fetched again with the same bytes collapses, and each snapshot's page is its own fact.
 //   occurred_at = when the page was received (the time of the observation).
@@ -13,12 +13,16 @@
 //              archived → credential/revoked; active, missing or an unknown status → observed (a
 //              status we do not know must not hide a live key);
 //     invite   accepted / expired / deleted → account/deactivated; pending or unknown → observed;
+//              an expired one dated (attributes.effective_at) at its own expires_at: it expired
+//              then, not at the listing that first shows it; an Invite has no acceptance or
+//              deletion time, so those are dated at the listing;
 //     service account with archived_at → account/deactivated.
 //   Such objects stay in the snapshot's object set: they are listed, and their later absence is a
 //   removal like any other.
 // - Users → human accounts (email lower-cased and trimmed), tenant null (organisation-wide).
-//   Workspace members → inventory/observed of the human user id, tenant = the workspace (one
-//   membership row per workspace; the person's email comes from the users listing).
+//   Workspace members → inventory/observed of the human user id, tenant = the workspace, marked
+//   attributes.access = 'scope': a grant of the org user, never a second account
+//   (docs/IDENTITY-MODEL.md; the person's email comes from the users listing).
 //   Workspaces → subject kind 'project', tenant = the workspace id, archived ones stay observed with
 //   attributes.status 'archived' (a container grants nothing by itself).
 // - API keys → subject kind 'api_key', credential kind 'api_key', tenant = the key's workspace
@@ -72,6 +76,15 @@ export const rfc3339ToMs: (v: string | null | undefined) => number | null = pars
 const EVENT_ID_PREFIX = 'ant_inv_';
 
 /** The owner of a key: its principal, else its creator, else unknown. */
+/**
+ * When a closed invite closed, as the listing states it: an expired one at its `expires_at`. An
+ * Invite carries no acceptance or deletion time, so those are dated at the listing that first
+ * shows them (null here).
+ */
+function inviteClosedAt(status: string | null, i: { expires_at?: string | null }): string | null {
+  return status === 'expired' ? nz(i.expires_at ?? null) : null;
+}
+
 export function keyOwner(k: ApiKey): { id: string | null; kind: string | null; from: 'principal' | 'created_by' | null } {
   const p = k.principal;
   if (p) {
@@ -131,6 +144,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             tenant: null, subject: { kind: 'invite', id: i.id, email }, ocsf: USER_INVENTORY,
             attributes: {
               status, role: i.role, invited_at: i.invited_at, expires_at: i.expires_at, accepted_at: i.accepted_at,
+              effective_at: done ? inviteClosedAt(status, i) : null,
               rbac_group_ids: i.rbac_group_ids && i.rbac_group_ids.length > 0 ? i.rbac_group_ids.join(',') : null,
             },
           }),
@@ -191,9 +205,10 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
         value: {
           event: event(m.user_id, {
             tenant: workspace, subject: { kind: 'human', id: m.user_id }, ocsf: USER_INVENTORY,
-            attributes: { workspace_role: m.workspace_role, workspace_id: workspace },
+            // A workspace member is the org user's grant to the workspace, not a second account.
+            attributes: { access: 'scope', workspace_role: m.workspace_role, workspace_id: workspace },
           }),
-          object: { kind, scope: ctx.scope, id: m.user_id, subject_kind: 'human' },
+          object: { kind, scope: ctx.scope, id: m.user_id, subject_kind: 'human', access: 'scope' },
         },
       };
     }

@@ -1,4 +1,4 @@
-// zod schemas of what the Anthropic Admin API returns (shared/reference/vendor-formats.md §5 and the
+// zod schemas of what the Anthropic Admin API returns (docs/vendors/anthropic.md and the
 // `@anthropic-ai/sdk` 1.14.0 type declarations of beta/organization/*). Objects are non-strict: the
 // API adds fields over time. Key material is never declared: `partial_key_hint` is dropped by the
 // parse, so it never reaches a mapped event (the raw page keeps the vendor's bytes as evidence).

@@ -1,6 +1,6 @@
 // Pure mapping: one Auth0 tenant log (the `data` of a log stream record) -> MappedEvent[].
 //
-// Decisions (fact sheet §6; auth0/auth0-log-schemas):
+// Decisions (vendor facts: docs/vendors/auth0.md; auth0/auth0-log-schemas):
 // - event_id = the record's `log_id` (else data.log_id); occurred_at = data.date. A log without a
 //   date (some schemas do not require one) takes the delivery's received time
 //   (attributes.occurred_at_from = 'received_at'); a present but unreadable date rejects the log.

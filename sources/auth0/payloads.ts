@@ -1,5 +1,5 @@
 // Auth0 log stream bodies (custom webhook): the three content formats, the `{log_id, data}`
-// record wrapper and the zod schema of a log's `data` (auth0/auth0-log-schemas; fact sheet §6).
+// record wrapper and the zod schema of a log's `data` (auth0/auth0-log-schemas; docs/vendors/auth0.md).
 //
 // Content format is detected from the body, not the Content-Type (Auth0 lets the stream owner set
 // any Content-Type): a JSON array is JSONARRAY, a single JSON object is JSONOBJECT, otherwise the

@@ -1,6 +1,6 @@
 // Pure mapping: one CloudTrail record (IAM and console sign-in) -> MappedEvent[].
 //
-// Decisions (fact sheet §7):
+// Decisions (vendor facts: docs/vendors/aws.md):
 // - event_id = eventID; occurred_at = eventTime (ISO 8601; a missing or unreadable one rejects the
 //   record); vendor_type = eventName. tenant_id = recipientAccountId (else the EventBridge event's
 //   `account`, else userIdentity.accountId); plane_keys.organization_id = the same account id, so a
@@ -32,10 +32,14 @@
 //   and error_message kept; its requestParameters may be null, and then the subject is the event
 //   (subject_from 'event_id'). Successful calls have outcome success.
 // - Actor = userIdentity: kind `api_key` for an IAM user calling with a long-term key (AKIA…; the
-//   boundary-crossing case), `human` for an IAM user in a console session, `root`,
-//   `assumed_role`, `federated_user`, `aws_service`; id = ARN (else principalId); credential_id =
+//   boundary-crossing case), `human` for an IAM user in a console session, `root`, a role session
+//   (`AssumedRole`) `human` when it is how a person signs in (an IAM Identity Center permission set,
+//   or a session named by an email) and `service_account` otherwise (a CI role, a workload),
+//   `federated_user`, `aws_service`; id = ARN (else principalId); credential_id =
 //   the access key id used; ip = sourceIPAddress when it is an address (AWS puts service names
-//   there for service calls: those go to attributes.source_ip_address).
+//   there for service calls: those go to attributes.source_ip_address). An IAM user of the record's
+//   account acting is named by attributes.actor_account_id (its user name, the subject id of its
+//   account): its actions prove its account exists (docs/IDENTITY-MODEL.md).
 // - Unknown event names are kept: category/action 'other', subject = requestParameters.userName
 //   when there is one, else the event.
 // - Never copied: requestParameters / responseElements wholesale (CloudTrail redacts secrets, but
@@ -107,8 +111,8 @@ function actorOf(rec: CloudTrailRecord): Actor | null {
       kind = 'root';
       break;
     case 'AssumedRole':
-      kind = 'assumed_role';
       email = emailOf(sessionName(arn));
+      kind = roleSessionIsPerson(arn, email) ? 'human' : 'service_account';
       break;
     case 'FederatedUser':
       kind = 'federated_user';
@@ -133,6 +137,30 @@ function actorOf(rec: CloudTrailRecord): Actor | null {
     user_agent: ua,
     credential_id: keyId,
   };
+}
+
+/**
+ * Whether a role session is a person signing in rather than a workload: an IAM Identity Center
+ * permission set (AWS names its roles `AWSReservedSSO_<set>_<id>`), or a session named by an email
+ * address (what SAML and Identity Center federation put there for people). Anything else — a CI
+ * job through web-identity federation, a service, a script — is non-human. The record itself says
+ * no more than this (docs/vendors/aws.md).
+ */
+function roleSessionIsPerson(arn: string | null, sessionEmail: string | null): boolean {
+  const role = arn?.split(':assumed-role/')[1]?.split('/')[0] ?? '';
+  return role.startsWith('AWSReservedSSO_') || sessionEmail !== null;
+}
+
+/**
+ * The IAM user acting, by the user name that identifies its account (the subject id of its own
+ * events), when it belongs to the account the record is about: its API calls and console sessions
+ * prove the account exists, even when it was created before the trail began.
+ */
+function actingIamUser(rec: CloudTrailRecord, tenant: string | null): string | null {
+  const ui = rec.userIdentity;
+  if (nz(ui?.type) !== 'IAMUser') return null;
+  const account = nz(ui?.accountId);
+  return account === null || account === tenant ? nz(ui?.userName) : null;
 }
 
 const iamUser = (name: string): SubjectDraft => ({ kind: 'human', id: name, email: emailOf(name) });
@@ -443,6 +471,7 @@ export function mapCloudTrailRecord(raw: unknown, ctx: AwsMapContext = {}): MapR
         event_type: nz(rec.eventType),
         request_id: nz(rec.requestID),
         principal_type: nz(rec.userIdentity?.type),
+        actor_account_id: actingIamUser(rec, tenant),
         principal_account_id: nz(rec.userIdentity?.accountId) !== tenant ? nz(rec.userIdentity?.accountId) : null,
         source_ip_address: src !== null && actor?.ip !== src ? src : null,
       }),

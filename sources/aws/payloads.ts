@@ -1,4 +1,4 @@
-// zod schemas for the two CloudTrail shapes the AWS webhook accepts (fact sheet §7):
+// zod schemas for the two CloudTrail shapes the AWS webhook accepts (docs/vendors/aws.md):
 // - an EventBridge event: `{"version":"0","id","detail-type":"AWS API Call via CloudTrail" (or
 //   "AWS Console Sign In via CloudTrail" for ConsoleLogin), "source","account","time","region",
 //   "detail": {…one CloudTrail record…}}`;

@@ -1,7 +1,7 @@
 // The Okta System Log checkpoint: Okta's own `rel="next"` URL of the last page Kafka acknowledged.
 // Pure functions, so restart behaviour is unit-tested.
 //
-// Polling mode (shared/reference/vendor-formats.md §3, Okta's "System Log query" guide): the first
+// Polling mode (docs/vendors/okta.md, Okta's "System Log query" guide): the first
 // request names `since` (ISO) and no `until`; the list is then ordered by the time Okta STORED each
 // event (so `published` may go slightly backwards between items), it never ends, and every page —
 // an empty one included — carries a `Link: <…>; rel="next"` URL. That URL is the durable cursor:

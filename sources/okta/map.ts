@@ -1,7 +1,7 @@
 // Pure mapping: one Okta LogEvent (an event hook item or a System Log API item — the same object)
 // -> MappedEvent[]. `mapOktaLogEvent` is what the System Log poller reuses.
 //
-// Decisions (see also shared/reference/vendor-formats.md §3):
+// Decisions (vendor facts: docs/vendors/okta.md):
 // - event_id = `uuid` (stable across hooks and the System Log API); occurred_at = `published`.
 //   A missing or unreadable `published` rejects the event (every LogEvent has one).
 // - tenant_id = the Okta org as its host name (e.g. `acme.okta.com`): from the hook envelope's

@@ -1,5 +1,5 @@
 // zod schemas for Okta event hook deliveries and System Log LogEvents (the same object in both:
-// shared/reference/vendor-formats.md §3, Okta's LogEvent reference).
+// docs/vendors/okta.md, Okta's LogEvent reference).
 //
 // Policy (as for WorkOS): objects are loose; what the mapping keys on is required (uuid,
 // eventType, published); everything else is lenient — a wrong type reads as null instead of

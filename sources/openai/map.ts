@@ -1,6 +1,6 @@
 // Pure mapping: OpenAI audit-log events and inventory objects → MappedEvent.
 //
-// Decisions (see shared/reference/vendor-formats.md §1):
+// Decisions (vendor facts: docs/vendors/openai.md):
 // - event_id = the audit log id (dedupe key); one IdentityEvent per audit event, except
 //   `ip_allowlist.config.*` / `certificates.*` which list several objects: one event each, `#n`
 //   suffixes from the second on.
@@ -22,7 +22,8 @@
 //   session ended, logout.failed → session failed; the subject is the session user.
 // - role.* → role; role.assignment.created/deleted → membership added/removed (the principal is the
 //   subject: user → human, group → group; resource in attributes) — project membership appears
-//   this way; role.bound_to_resource / unbound_from_resource → role added/removed.
+//   this way, as a grant of the account (attributes.access = 'scope', docs/IDENTITY-MODEL.md), as are
+//   listed project users; role.bound_to_resource / unbound_from_resource → role added/removed.
 // - scim.enabled/disabled → connection activated/deactivated. project.*, group.*, ip_allowlist.*,
 //   organization.updated, rate_limit.*, external_key.*, tunnel.*, workload_identity_* and any
 //   `tenant.*` or unknown type → category 'other', action from the type's last word when it is a
@@ -256,7 +257,9 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
         subject: { kind, id: idOr(p.value.principal_id) },
         tenant: resourceIsProject ? nz(p.value.resource_id) : undefined,
         ocsf: [OCSF.USER_ACCESS, added ? 1 : 2],
-        attributes: attrs({ role_id: p.value.id, principal_type: principalType, resource_id: p.value.resource_id, resource_type: p.value.resource_type }),
+        // A role assignment grants the principal's account a scope (a project, the organisation):
+        // it is never an account of its own (docs/IDENTITY-MODEL.md).
+        attributes: attrs({ access: 'scope', role_id: p.value.id, principal_type: principalType, resource_id: p.value.resource_id, resource_type: p.value.resource_type }),
       });
     }
     case 'role.bound_to_resource':
@@ -427,8 +430,9 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const u = r.data;
       const email = normalizeEmail(u.email);
       return found(
-        observed(u.id, { subject: { kind: 'human', id: u.id, email, name: nz(u.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { role: u.role, added_at: isoOf(u.added_at) } }),
-        { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nz(u.name) },
+        // A project user is the org user's grant to the project, not a second account.
+        observed(u.id, { subject: { kind: 'human', id: u.id, email, name: nz(u.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { access: 'scope', role: u.role, added_at: isoOf(u.added_at) } }),
+        { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nz(u.name), access: 'scope' },
       );
     }
     case 'project_service_accounts': {

@@ -1,4 +1,4 @@
-// zod schemas of what the OpenAI Admin API returns (shapes from shared/reference/vendor-formats.md §1
+// zod schemas of what the OpenAI Admin API returns (shapes from docs/vendors/openai.md
 // and the `openai` SDK 6.x type declarations of admin/organization/*). Objects are non-strict: the
 // API adds fields over time. Key material (`redacted_value`, `value`) is never declared, so parsing
 // drops it before anything is mapped.

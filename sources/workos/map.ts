@@ -1,6 +1,6 @@
 // Pure mapping: one WorkOS event (webhook body or Events API item) -> MappedEvent[].
 //
-// Decisions worth knowing (see also shared/reference/vendor-formats.md §2):
+// Decisions worth knowing (vendor facts: docs/vendors/workos.md):
 // - One IdentityEvent per WorkOS event; event_id = the WorkOS event id (`#n` suffixes from the
 //   second event on, should a type ever need more than one).
 // - occurred_at = envelope created_at (emission time), else data.updated_at, else data.created_at,
@@ -22,11 +22,14 @@
 //   subject is the session's user, an impersonator (if any) is the actor.
 // - Authentication events whose user is unknown (failed logins) use the normalised email as the
 //   subject id, else an `other` subject named by the event id.
-// - authentication.radar_risk_detected is an authentication failure (fact sheet: AUTH.FAIL).
+// - authentication.radar_risk_detected is an authentication failure (docs/vendors/workos.md).
 // - SAML certificate events: credential/updated on the connection; the credential id is
 //   `<connection id>:<certificate_type>` because WorkOS sends no certificate id.
 // - invitation.created/resent -> invited, accepted -> activated, revoked -> revoked (subject kind
 //   'invite'); the account itself arrives as user.created.
+// - user.* (AuthKit users) carry attributes.access = 'login': a login account that grants no access
+//   by itself; organization_membership.* (subject = the user, tenant = the organisation) are the
+//   units of access to each customer tenant, and end with the user.
 // - Secrets and key material are never read: token_suffix, obfuscated_value, invitation token /
 //   accept_invitation_url, raw_attributes, custom_attributes, metadata.
 // - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
@@ -547,6 +550,9 @@ function user(action: 'created' | 'updated' | 'deleted'): Mapper {
         tenant: null,
         ocsf: [OCSF.ACCOUNT_CHANGE, action === 'created' ? 1 : action === 'deleted' ? 6 : OTHER_ACTIVITY],
         attributes: {
+          // An AuthKit user signs in but reaches no customer tenant by itself: its organization
+          // memberships are the units of access (docs/IDENTITY-MODEL.md).
+          access: 'login',
           email_verified: u.email_verified ?? null,
           external_id: nz(u.external_id),
           last_sign_in_at: nz(u.last_sign_in_at),

@@ -1,5 +1,5 @@
 // zod schemas for WorkOS webhook / Events API bodies and the `data` shapes the mapping reads.
-// Shapes: shared/reference/vendor-formats.md §2 and the Node SDK's `*Response` interfaces.
+// Shapes: docs/vendors/workos.md and the Node SDK's `*Response` interfaces.
 //
 // Policy: liberal in what is accepted, strict on what the mapping needs.
 // - Objects are loose (unknown fields pass through; WorkOS adds fields often).
