@@ -34,7 +34,9 @@ export async function rebuildDetectionState(client: ClickHouseClient, reason: st
     if (!select) throw new Error(`materialized view ${view} not found: apply the migrations first`);
     // The view reads `FROM <source>`; a rebuild reads the collapsed table (one row per key).
     const fromFinal = select.replace(new RegExp(`FROM\\s+(\`?\\w+\`?\\.)?\`?${source}\`?(?![\\w.])`), `FROM ${source} FINAL`);
-    await client.command({ query: `INSERT INTO ${target} ${fromFinal}` });
+    // A view may fill only some of the table's columns (the others take their empty defaults).
+    const cols = await scalar(client, `SELECT arrayStringConcat(groupArray(concat('\`', name, '\`')), ', ') FROM (SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {v:String} ORDER BY position)`, { v: view });
+    await client.command({ query: `INSERT INTO ${target} (${cols}) ${fromFinal}` });
   }
   // The evaluation snapshot was derived from the old state: the next evaluation rebuilds it in full.
   await invalidateSnapshot(client);

@@ -28,7 +28,8 @@
 //   P  a customer directory deleted (dsync.deleted); OpenAI SCIM disabled then enabled again. → PROVISIONING-DISABLED (directory)
 //   Q  an email in both the workforce and a customer directory; a customer user whose email changed. → AMBIGUOUS-IDENTITY ×2
 //   R  customer leavers (application plane, SLA 72 h): R1 removed in time; R2 still a member 5 days
-//      later (membership + AuthKit user: ORPHANED-ACCOUNT ×2, DEPROV-OVERDUE ×2); R3 signed in 2 h
+//      later (the Globex membership is the unit of access; the AuthKit user is a login account that
+//      grants nothing by itself: ORPHANED-ACCOUNT ×1, DEPROV-OVERDUE ×1); R3 signed in 2 h
 //      after leaving (ACTIVITY-AFTER-DEPROVISION), removed in time.
 import type { RawEnvelope } from '../../../core/events/raw-envelope.ts';
 import type { InventoryObject } from '../../../core/sources/poller.ts';
@@ -217,6 +218,11 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
 
   // Directories come online.
   wf(workos.dsyncActivated(eid('evt_dir'), WF_DIR, WF_ORG, 'Acme workforce', T0), T0);
+  // The IT admin who removes leavers from OpenAI is an employee: their OpenAI account is known only
+  // through the audit log's actor (existence by observation) and is managed by the directory.
+  // Delivered without drawing from the seeded generator, so every other value stays as it was.
+  const itAdmin = { id: 'directory_user_ITADMIN', directoryId: WF_DIR, orgId: WF_ORG, email: 'it.admin@acme.example', first: 'it', last: 'Admin', createdAt: T0 };
+  envs.push(envelope('workos', 'workos-main', 'webhook', 'application/json', workos.dsyncUserCreated(`evt_wf_itadmin_${seed}`, itAdmin), T0 + 1000));
   wf(workos.dsyncActivated(eid('evt_dir'), GLOBEX_DIR, GLOBEX_ORG, 'Globex', T0 + HOUR), T0 + HOUR);
   wf(workos.dsyncActivated(eid('evt_dir'), INITECH_DIR, INITECH_ORG, 'Initech', T0 + 2 * HOUR), T0 + 2 * HOUR);
 
@@ -383,8 +389,8 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
     const L = sec(variant === 'R1' ? NOW - 40 * DAY : variant === 'R2' ? NOW - 5 * DAY : NOW - 15 * DAY);
     if (variant === 'R2') {
       wf(workos.dsyncUserSuspended(eid('evt_cu'), c, L), L);
-      pendingRule(A, L, [{ kind: 'human', id: uid, tenant: GLOBEX_ORG }, { kind: 'human', id: uid, tenant: '' }]);
-      lagItems.push({ plane: A, source: 'workos', signal: L, removedAt: null }, { plane: A, source: 'workos', signal: L, removedAt: null });
+      pendingRule(A, L, [{ kind: 'human', id: uid, tenant: GLOBEX_ORG }]);
+      lagItems.push({ plane: A, source: 'workos', signal: L, removedAt: null });
       continue;
     }
     wf(workos.dsyncUserDeleted(eid('evt_cu'), c, L), L);
@@ -396,7 +402,9 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
     }
     wf(workos.membership(eid('evt_om'), 'organization_membership.deleted', omId, uid, GLOBEX_ORG, L + lag), L + lag);
     wf(workos.userDeleted(eid('evt_ak'), uid, c.email, L + lag + HOUR), L + lag + HOUR);
-    lagItems.push({ plane: A, source: 'workos', signal: L, removedAt: L + lag }, { plane: A, source: 'workos', signal: L, removedAt: L + lag + HOUR });
+    // One unit of access, the Globex membership, removed at L + lag (the AuthKit user, deleted an
+    // hour later, granted nothing by itself).
+    lagItems.push({ plane: A, source: 'workos', signal: L, removedAt: L + lag });
   }
 
   // OpenAI audit pages: one page per event, fetched a minute after it happened.

@@ -50,6 +50,21 @@ describe('Anthropic inventory mapping: accounts', () => {
     }]);
   });
 
+  it('an expired invite closed at its own expires_at (effective_at), not at the listing that first shows it', () => {
+    const expired = { id: 'invite_01Expired000', type: 'invite', email: 'Late.Joiner@acme.example', role: 'user', status: 'expired',
+      invited_at: '2025-04-01T10:00:00Z', expires_at: '2025-04-22T10:00:00Z' };
+    const r = mapInventoryItem(expired, { listing: 'invites', scope: null, rawId: RAW, receivedAt: AT });
+    if (!r.ok) throw new Error(r.reason);
+    expect([r.value.event.category, r.value.event.action, r.value.event.occurred_at, r.value.event.attributes]).toEqual(['account', 'deactivated', AT, {
+      inventory_kind: 'invite', status: 'expired', role: 'user', invited_at: '2025-04-01T10:00:00Z', expires_at: '2025-04-22T10:00:00Z',
+      effective_at: '2025-04-22T10:00:00Z',
+    }]);
+    // Deleted (and accepted) Invites carry no time of their own: dated at the listing.
+    const deleted = mapInventoryItem({ ...expired, id: 'invite_01Deleted000', status: 'deleted' }, { listing: 'invites', scope: null, rawId: RAW, receivedAt: AT });
+    if (!deleted.ok) throw new Error(deleted.reason);
+    expect(deleted.value.event.attributes.effective_at).toBeUndefined();
+  });
+
   it('service account → inventory/observed service_account; an archived one → account/deactivated', () => {
     expect(map('service_accounts', 'service_account.live')).toEqual({
       event: {
@@ -73,9 +88,10 @@ describe('Anthropic inventory mapping: accounts', () => {
         category: 'inventory', action: 'observed', outcome: null,
         subject: { kind: 'human', id: 'user_01WCz1FkmYMm4gnmykNKU000', email: null, name: null },
         actor: null, credential: null, occurred_at: AT, vendor_type: 'inventory.workspace_member', ocsf_class_uid: 5003, ocsf_activity_id: 1,
-        attributes: { inventory_kind: 'workspace_member', workspace_role: 'workspace_developer', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HK000' },
+        // A grant of the org user to the workspace, never a second account (docs/IDENTITY-MODEL.md).
+        attributes: { inventory_kind: 'workspace_member', access: 'scope', workspace_role: 'workspace_developer', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HK000' },
       },
-      object: { kind: 'workspace_member', scope: 'wrkspc_01JwQvzr7rXLA5AGx3HK000', id: 'user_01WCz1FkmYMm4gnmykNKU000', subject_kind: 'human' },
+      object: { kind: 'workspace_member', scope: 'wrkspc_01JwQvzr7rXLA5AGx3HK000', id: 'user_01WCz1FkmYMm4gnmykNKU000', subject_kind: 'human', access: 'scope' },
     });
   });
 

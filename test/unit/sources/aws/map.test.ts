@@ -82,7 +82,7 @@ const CASES: Record<string, Expected> = {
   'ConsoleLogin.assumed-role': {
     n: 12, minute: 12, category: 'authentication', action: 'succeeded', outcome: 'success',
     subject: { kind: 'human', id: `arn:aws:sts::${ACCT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/Lee.Ver@Acme.example`, email: 'lee.ver@acme.example', name: null }, ocsf: [3002, 1],
-    actor: { kind: 'assumed_role', id: `arn:aws:sts::${ACCT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/Lee.Ver@Acme.example`, email: 'lee.ver@acme.example', ip: '203.0.113.7', user_agent: 'Mozilla/5.0', credential_id: null },
+    actor: { kind: 'human', id: `arn:aws:sts::${ACCT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/Lee.Ver@Acme.example`, email: 'lee.ver@acme.example', ip: '203.0.113.7', user_agent: 'Mozilla/5.0', credential_id: null },
     attributes: { mfa: 'false', principal_type: 'AssumedRole' },
   },
   'CreateUser.access-denied': {
