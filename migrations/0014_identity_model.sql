@@ -376,6 +376,27 @@ FROM
 WHERE login = 0 AND (is_account = 1 OR (n_units = 0 AND rn = 1))
   AND (kind != 'invite' OR created_ms > 0 OR inv_last_ms > 0);
 
+-- One row per person (0005's pw_people) plus dir_accounts: every directory account of the person
+-- in a tenant, (tenant, start of its open deprovisioned period or 0, its event, its raw id). A unit
+-- of access in a tenant where the person has directory accounts is governed by those (a person in
+-- two customer tenants leaves each through its own directory); any other unit by signal_ms.
+CREATE OR REPLACE VIEW pw_people AS
+SELECT
+    person,
+    countIf(is_directory = 1) AS n_directory,
+    arraySort(groupUniqArrayIf(authoritative_for, is_directory = 1)) AS populations,
+    arraySort(groupUniqArrayIf(plane, is_directory = 1)) AS directory_planes,
+    arraySort(groupUniqArray(plane)) AS planes,
+    minIf((open_ms, open_event_id, open_raw_id), is_directory = 1 AND open_ms > 0) AS sig,
+    sig.1 AS signal_ms,
+    sig.2 AS signal_event_id,
+    sig.3 AS signal_raw_id,
+    arraySort(groupArrayIf((tenant, open_ms, open_event_id, open_raw_id), is_directory = 1 AND tenant != '')) AS dir_accounts
+FROM pw_person_accounts(link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)},
+                        directory_sources = {directory_sources:Array(String)})
+WHERE person != ''
+GROUP BY person;
+
 -- Idle gaps carry when the credential was first observed (PW-STALE-CREDENTIAL-REUSED counts a gap
 -- from the later of its start and that time).
 ALTER TABLE pw_snapshot_gap_points ADD COLUMN IF NOT EXISTS observed_from_ms Int64 DEFAULT 0;

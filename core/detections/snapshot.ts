@@ -185,7 +185,7 @@ LEFT JOIN (
 ) AS e ON e.source = n.source AND e.entity_id = n.credential_id AND e.day = n.g.4
 GROUP BY plane, source, credential_id, kind, tenant, observed_from_ms`;
 
-// pw_people (0005) over the person-accounts snapshot.
+// pw_people (0014) over the person-accounts snapshot.
 const PEOPLE_SQL = `
 SELECT
     person,
@@ -196,7 +196,8 @@ SELECT
     minIf((open_ms, open_event_id, open_raw_id), is_directory = 1 AND open_ms > 0) AS sig,
     sig.1 AS signal_ms,
     sig.2 AS signal_event_id,
-    sig.3 AS signal_raw_id
+    sig.3 AS signal_raw_id,
+    arraySort(groupArrayIf((tenant, open_ms, open_event_id, open_raw_id), is_directory = 1 AND tenant != '')) AS dir_accounts
 FROM pw_eval_person_accounts
 WHERE person != ''
 GROUP BY person`;
