@@ -85,15 +85,17 @@ describe('boundary report on scenario data with known answers', () => {
     const prov = control(inOrder, 'application', null, 'provisioning');
     expect(prov.status).toBe('proven');
     expect(figures(prov)).toEqual({
+      // One active unit: A1's Globex membership (her AuthKit user is a login account, no unit).
       directory_events: 4, directory_connections: 1, directory_connections_delivering: 1, provisioning_disabled: 0,
-      active_accounts: 2, managed_accounts: 2, unmanaged_accounts: 0, managed_share: 1,
+      active_accounts: 1, managed_accounts: 1, unmanaged_accounts: 0, managed_share: 1,
     });
     expect(prov.items).toEqual([]);
     const deprov = control(inOrder, 'application', null, 'deprovisioning');
     expect(deprov.status).toBe('proven');
     expect(figures(deprov)).toEqual({
-      leavers: 1, items: 2, removed: 2, removed_within_sla: 2, within_sla_share: 1, breaches: 0, pending: 0, overdue: 0,
-      lag_p50_ms: 14_400_000, lag_p90_ms: 14_400_000, lag_max_ms: 14_400_000, sla_ms: 259_200_000, activity_after_deprovision: 0,
+      // A2's one unit, her Globex membership, removed 3 h after her directory deleted her.
+      leavers: 1, items: 1, removed: 1, removed_within_sla: 1, within_sla_share: 1, breaches: 0, pending: 0, overdue: 0,
+      lag_p50_ms: 10_800_000, lag_p90_ms: 10_800_000, lag_max_ms: 10_800_000, sla_ms: 259_200_000, activity_after_deprovision: 0,
     });
     const auth = control(inOrder, 'application', null, 'authentication');
     expect(auth.status).toBe('proven');
@@ -110,8 +112,9 @@ describe('boundary report on scenario data with known answers', () => {
     expect(prov.status).toBe('not_proven');
     expect(prov.reason).toBe(`the directory source ${sc.ids.wf} went silent before the end of the period`);
     expect(figures(prov)).toEqual({
-      directory_events: 6, directory_connections: 1, directory_connections_delivering: 0, provisioning_disabled: 0,
-      active_accounts: 3, managed_accounts: 2, unmanaged_accounts: 1, managed_share: 0.6667,
+      // S, L1, C and the IT admin (an employee known in OpenAI as the audit log's actor); C is unmanaged.
+      directory_events: 7, directory_connections: 1, directory_connections_delivering: 0, provisioning_disabled: 0,
+      active_accounts: 4, managed_accounts: 3, unmanaged_accounts: 1, managed_share: 0.75,
     });
     expect(listed(prov)).toEqual([`directory_source_silent workos:${sc.ids.wf}`, `unmanaged_account openai:${sc.ids.oaiC} <${sc.ids.emailC}>`]);
     expect(prov.items.every((i) => /^[0-9a-f]{32}$/.test(i.fingerprint ?? ''))).toBe(true);
@@ -158,12 +161,12 @@ describe('boundary report on scenario data with known answers', () => {
     expect(inOrder.as_of).toBe('2026-09-20T12:00:00.000Z');
     expect(inOrder.sources.map((s) => [s.connection_id, s.deliveries, s.silent_at_end, s.last_delivery_at])).toEqual([
       [sc.ids.app, 11, false, '2026-09-20T10:00:01.000Z'],
-      [sc.ids.wf, 6, true, '2026-09-17T12:00:01.000Z'],
+      [sc.ids.wf, 7, true, '2026-09-17T12:00:01.000Z'], // activation, four employees, two leavers
     ]);
     const ids = new Set(inOrder.queries.map((q) => q.id));
     for (const s of inOrder.sections) for (const c of s.controls) for (const f of c.figures) for (const q of f.queries) expect(ids.has(q), `${c.id}.${f.name} → ${q}`).toBe(true);
     const lag = inOrder.queries.find((q) => q.id === 'lag_items')!;
-    expect(lag.sql).toContain('pw_person_accounts');
+    expect(lag.sql).toContain('pw_lag_items('); // the one definition of a lag item (migration 0014)
     expect(lag.params).toMatchObject({ from_ms: Date.UTC(2026, 6, 1), to_ms: Date.UTC(2026, 9, 1), scope_conn_ids: [sc.ids.wf, sc.ids.app, sc.ids.oai] });
   });
 

@@ -61,7 +61,10 @@ export function boundaryReportScenario(run: string, apiTokens: { tenantToken?: s
   const dS = dirUser(`directory_user_S${R}`, ids.wfDir, ids.wfOrg, ids.emailS, T0 + HOUR);
   const dL1 = dirUser(`directory_user_L1${R}`, ids.wfDir, ids.wfOrg, ids.emailL1, T0 + HOUR);
   const dL2 = dirUser(`directory_user_L2${R}`, ids.wfDir, ids.wfOrg, ids.emailL2, T0 + HOUR);
-  for (const d of [dS, dL1, dL2]) hook(ids.wf, workos.dsyncUserCreated(eid(), d), d.createdAt);
+  // The IT admin who removes leavers from OpenAI is an employee too; their OpenAI account is known
+  // only as the audit log's actor (existence by observation, docs/IDENTITY-MODEL.md).
+  const dAdmin = dirUser(`directory_user_ADMIN${R}`, ids.wfDir, ids.wfOrg, `admin.${r}@acme.example`, T0 + HOUR);
+  for (const d of [dS, dL1, dL2, dAdmin]) hook(ids.wf, workos.dsyncUserCreated(eid(), d), d.createdAt);
   const leftL2 = NOW - 20 * DAY;
   const leftL1 = NOW - 3 * DAY;
   hook(ids.wf, workos.dsyncUserDeleted(eid(), dL2, leftL2), leftL2);
