@@ -54,7 +54,7 @@ import { normalizeEnvelope } from '../../services/normalizer/normalize-envelope.
 import { SOURCES } from '../../sources/registry.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
 import { rng } from '../helpers/scenario/random.ts';
-import { caseKey, type Company, type Plane } from '../helpers/scenario/identity-model/common.ts';
+import { caseKey, lagUnitKey, type Company, type Plane } from '../helpers/scenario/identity-model/common.ts';
 import { buildAcme } from '../helpers/scenario/identity-model/acme.ts';
 import { buildUmbrella } from '../helpers/scenario/identity-model/umbrella.ts';
 
@@ -133,6 +133,8 @@ for (const build of [buildAcme, buildUmbrella]) {
         expect(l.removed + l.pending, `${p}: removed + pending`).toBe(l.count);
         expect(l.items.length, `${p}: listed items`).toBe(l.count);
         expect(Object.values(l.bySource).reduce((a, b) => a + b, 0), `${p}: items per source`).toBe(l.count);
+        expect(l.items.filter((i) => i.removed).length, `${p}: removed items`).toBe(l.removed);
+        expect(new Set(l.items.map(lagUnitKey)).size, `${p}: distinct items`).toBe(l.count);
         expect(l.overdue).toBeLessThanOrEqual(l.pending);
         expect(l.breaches).toBeLessThanOrEqual(l.removed);
       }
@@ -167,6 +169,14 @@ for (const build of [buildAcme, buildUmbrella]) {
 
     it('lag statistics per plane equal the hand count (count, removed, pending, overdue, breaches)', async () => {
       expect(await lagPerPlane(co)).toEqual(expectedLag(co));
+    });
+
+    it('lag items are exactly the hand-listed units, removed or pending', async () => {
+      const rows = await lagItems(co);
+      const got = Object.fromEntries(PLANES.map((p) => [p, rows.filter((r) => r.plane === p)
+        .map((r) => lagUnitKey({ source: r.source, id: r.subject_id, tenant: r.tenant ?? '', removed: Number(r.removed_ms) > 0 })).sort()]));
+      const want = Object.fromEntries(PLANES.map((p) => [p, co.lag[p].items.map(lagUnitKey).sort()]));
+      expect(got).toEqual(want);
     });
 
     it('lag and findings agree: every pending removal has an open finding, every overdue / orphaned account is a pending removal', async () => {

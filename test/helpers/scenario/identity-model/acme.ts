@@ -59,7 +59,7 @@
 import { parseBoundaryMap } from '../../../../core/config/load.ts';
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
 import { workos, workosEvent, type DirUserShape } from '../vendors.ts';
-import { DAY, HOUR, MIN, NOW, envelope, iso, t, type Case, type Company, type LagExpectation } from './common.ts';
+import { DAY, HOUR, MIN, NOW, envelope, iso, t, type Case, type Company, type LagExpectation, type LagUnit } from './common.ts';
 import { hookEnvelope, lifecycle, oktaUuid, sessionStart, type OktaUser } from './okta.ts';
 import { auditEnvelope, openaiSnapshots, type OaiKey, type OaiOrg, type OaiUser } from './openai.ts';
 import { scimCopy, scimEnvelope, type ScimUser } from './scim.ts';
@@ -328,28 +328,32 @@ export const ACME_CASES: Case[] = [
   c('PW-AMBIGUOUS-IDENTITY', 'human', 'user_01RKIM', '', 'the AuthKit user changed its email the same way (user.updated)'),
 ];
 
-const lag = (count: number, removed: number, pending: number, overdue: number, breaches: number, bySource: Record<string, number>, items: string[]): LagExpectation =>
+const lag = (count: number, removed: number, pending: number, overdue: number, breaches: number, bySource: Record<string, number>, items: LagUnit[]): LagExpectation =>
   ({ count, removed, pending, overdue, breaches, bySource, items });
+
+const R = (source: string, id: string, tenant: string, note: string): LagUnit => ({ source, id, tenant, removed: true, note });
+const P = (source: string, id: string, tenant: string, note: string): LagUnit => ({ source, id, tenant, removed: false, note });
 
 export const ACME_LAG: Record<'platform' | 'application', LagExpectation> = {
   platform: lag(9, 4, 5, 4, 1, { openai: 9 }, [
-    'carol  openai user-carol0001     11-10 09:00 → user.deleted 15:00       6 h      removed',
-    'carol  openai key-carol-app      11-10 09:00 → api_key.deleted 15:05    6 h 5 m  removed',
-    'dave   openai user-dave00001     11-02 10:00 → user.deleted 11-05 10:00 72 h     removed, breach (> 24 h)',
-    'sven   openai user-sven00001     11-25 12:00 → absent from 11-26 00:00  12 h     removed (removal: inventory)',
-    'erin   openai user-erin00001     11-20 09:00 → —                                 pending, overdue',
-    'erin   openai key-erin-research  11-20 09:00 → —                                 pending, overdue',
-    'erin   openai admin-key-erin     11-20 09:00 → —                                 pending, overdue',
-    'frank  openai user-frank0001     NOW−5h      → —                                 pending (inside SLA)',
-    'tara   openai invite-tara        11-27 10:00 → —                                 pending, overdue',
+    R('openai', 'user-carol0001', '', 'carol 11-10 09:00 → user.deleted 15:00: 6 h (its project membership is a scope, not an item)'),
+    R('openai', 'key-carol-app', P_APP, 'carol 11-10 09:00 → api_key.deleted 15:05: 6 h 5 m'),
+    R('openai', 'user-dave00001', '', 'dave 11-02 10:00 → user.deleted 11-05 10:00: 72 h, breach (> 24 h)'),
+    R('openai', 'user-sven00001', '', 'sven 11-25 12:00 → absent from the 11-26 00:00 snapshot: 12 h (removal: inventory)'),
+    P('openai', 'user-erin00001', '', 'erin 11-20 09:00, overdue'),
+    P('openai', 'key-erin-research', P_RESEARCH, 'erin 11-20 09:00, overdue'),
+    P('openai', 'admin-key-erin', '', 'erin 11-20 09:00, overdue'),
+    P('openai', 'user-frank0001', '', 'frank NOW−5h, inside the SLA'),
+    P('openai', 'invite-tara', '', 'tara 11-27 10:00, overdue (pending invite)'),
     // not items: henry (period ended 10-20), jane's invite (closed 11-06, she never left), ravi's invite (accepted),
-    // ned's AuthKit user (login account), directory accounts themselves.
+    // directory accounts themselves.
   ]),
   application: lag(5, 2, 3, 3, 1, { workos: 5 }, [
-    'mo   workos user_01MO|org_01GLOBEX    11-20 08:00 → AuthKit user.deleted 11-21 08:00  24 h  removed',
-    'ned  workos user_01NED|org_01GLOBEX   11-10 09:00 → membership.deleted 11-15 09:00   5 d   removed, breach (> 72 h)',
-    'ola  workos user_01OLA|org_01GLOBEX   11-22 09:00 → —                                      pending, overdue',
-    'pat  workos user_01PAT|org_01GLOBEX   11-23 09:00 → —                                      pending, overdue',
-    'pat  workos user_01PAT|org_01INITECH  11-23 09:00 → —                                      pending, overdue',
+    R('workos', 'user_01MO', GLOBEX, 'mo 11-20 08:00 → AuthKit user.deleted 11-21 08:00 ends its membership: 24 h'),
+    R('workos', 'user_01NED', GLOBEX, 'ned 11-10 09:00 → organization_membership.deleted 11-15 09:00: 5 d, breach (> 72 h)'),
+    P('workos', 'user_01OLA', GLOBEX, 'ola 11-22 09:00, overdue'),
+    P('workos', 'user_01PAT', GLOBEX, 'pat 11-23 09:00, overdue'),
+    P('workos', 'user_01PAT', INITECH, 'pat 11-23 09:00, overdue'),
+    // not items: the AuthKit users themselves (login accounts; ned's stays and grants nothing).
   ]),
 };

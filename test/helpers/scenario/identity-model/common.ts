@@ -98,9 +98,12 @@ export interface LagExpectation {
   breaches: number;
   /** items per source (the lag statistics' per-source rows) */
   bySource: Record<string, number>;
-  /** one line per item: who, which unit, signal → removal */
-  items: string[];
+  /** every item: the unit (source, subject id, tenant), whether it was removed by NOW, and why */
+  items: LagUnit[];
 }
+
+export interface LagUnit { source: string; id: string; tenant: string; removed: boolean; note: string }
+export const lagUnitKey = (u: Pick<LagUnit, 'source' | 'id' | 'tenant' | 'removed'>): string => `${u.source}|${u.id}|${u.tenant}|${u.removed ? 'removed' : 'pending'}`;
 
 export interface Company {
   name: string;

@@ -49,7 +49,7 @@
 //        CLIENTlegacyexport last exchanged its secret 08-01 (stream delivering since 07-01) → PW-STALE-CREDENTIAL
 import { parseBoundaryMap } from '../../../../core/config/load.ts';
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
-import { DAY, HOUR, MIN, NOW, t, type Case, type Company, type LagExpectation } from './common.ts';
+import { DAY, HOUR, MIN, NOW, t, type Case, type Company, type LagExpectation, type LagUnit } from './common.ts';
 import { lifecycle, oktaUuid, sessionStart, systemLogEnvelope, type OktaUser } from './okta.ts';
 import { anthropicSnapshots, type AntOrg } from './anthropic.ts';
 import { assumedRole, consoleLogin, iamUser, javaDate, logFileEnvelope, record } from './aws.ts';
@@ -304,28 +304,31 @@ export const UMBRELLA_CASES: Case[] = [
   c('PW-STALE-CREDENTIAL', 'oauth_secret', 'CLIENTlegacyexport0001:client_secret', AUTH0_TENANT, 'M2M client secret last exchanged 08-01 06:00 (seccft), the stream delivering all along: 121 d > 90 d'),
 ];
 
-const lag = (count: number, removed: number, pending: number, overdue: number, breaches: number, bySource: Record<string, number>, items: string[]): LagExpectation =>
+const lag = (count: number, removed: number, pending: number, overdue: number, breaches: number, bySource: Record<string, number>, items: LagUnit[]): LagExpectation =>
   ({ count, removed, pending, overdue, breaches, bySource, items });
+
+const R = (source: string, id: string, tenant: string, note: string): LagUnit => ({ source, id, tenant, removed: true, note });
+const P = (source: string, id: string, tenant: string, note: string): LagUnit => ({ source, id, tenant, removed: false, note });
 
 export const UMBRELLA_LAG: Record<'platform' | 'application', LagExpectation> = {
   platform: lag(12, 8, 4, 4, 3, { anthropic: 5, aws: 7 }, [
-    'oscar  aws oscar@umbrella.example (IAM user)             11-10 09:00 → —                          pending, overdue',
-    'oscar  aws oscar@umbrella.example:login_profile          11-10 09:00 → —                          pending, overdue',
-    'lena   aws lena@umbrella.example (IAM user)              11-05 09:00 → DeleteUser 11-08 10:01     73 h  breach',
-    'lena   aws lena@umbrella.example:login_profile           11-05 09:00 → DeleteLoginProfile 10:00   73 h  breach',
-    'kai    aws kai@umbrella.example (IAM user)               11-18 09:00 → DeleteUser 12:02           3 h',
-    'kai    aws kai@umbrella.example:login_profile            11-18 09:00 → DeleteLoginProfile 12:01   3 h',
-    'kai    aws AKIAKAI0000000000001                          11-18 09:00 → DeleteAccessKey 12:00      3 h',
-    'uma    anthropic user_01UMA                              11-25 10:00 → —                          pending, overdue',
-    'uma    anthropic apikey_01UMA                            11-25 10:00 → —                          pending, overdue',
-    'xavier anthropic user_01XAVIER                           11-14 20:00 → absent 11-15 00:00         4 h (removal: inventory)',
-    'xavier anthropic apikey_01XAVIER                         11-14 20:00 → listed archived 11-15 00:00 4 h',
-    'ivy    anthropic invite_01IVY                            11-20 09:00 → listed deleted NOW−40m     10 d  breach',
+    P('aws', 'oscar@umbrella.example', ACCOUNT, 'oscar 11-10 09:00, IAM user known by observation, overdue'),
+    P('aws', 'oscar@umbrella.example:login_profile', ACCOUNT, 'oscar 11-10 09:00, console password, overdue'),
+    R('aws', 'lena@umbrella.example', ACCOUNT, 'lena 11-05 09:00 → DeleteUser 11-08 10:01: 73 h, breach'),
+    R('aws', 'lena@umbrella.example:login_profile', ACCOUNT, 'lena 11-05 09:00 → DeleteLoginProfile 11-08 10:00: 73 h, breach'),
+    R('aws', 'kai@umbrella.example', ACCOUNT, 'kai 11-18 09:00 → DeleteUser 12:02: 3 h'),
+    R('aws', 'kai@umbrella.example:login_profile', ACCOUNT, 'kai 11-18 09:00 → DeleteLoginProfile 12:01: 3 h'),
+    R('aws', 'AKIAKAI0000000000001', ACCOUNT, 'kai 11-18 09:00 → DeleteAccessKey 12:00: 3 h'),
+    P('anthropic', 'user_01UMA', '', 'uma 11-25 10:00, overdue (workspace memberships are scopes)'),
+    P('anthropic', 'apikey_01UMA', W_RESEARCH, 'uma 11-25 10:00, overdue'),
+    R('anthropic', 'user_01XAVIER', '', 'xavier 11-14 20:00 → absent from the 11-15 00:00 snapshot: 4 h (removal: inventory)'),
+    R('anthropic', 'apikey_01XAVIER', W_RESEARCH, 'xavier 11-14 20:00 → listed archived 11-15 00:00: 4 h'),
+    R('anthropic', 'invite_01IVY', '', 'ivy 11-20 09:00 → invite listed deleted at NOW−40m: 10 d, breach'),
     // not items: victor (period ended), zed's and temp's invites (never seen pending), nina's SSO sessions.
   ]),
   application: lag(3, 2, 1, 1, 1, { auth0: 3 }, [
-    'lucius auth0 samlp|wayne-saml|lucius@wayne.example  11-24 09:00 → —                         pending, overdue',
-    'selina auth0 auth0|6650…c1                          11-26 10:00 → blocked (sapi) 16:00       6 h',
-    'harvey auth0 auth0|6650…d1                          11-12 10:00 → deleted (sapi) 11-19 10:00 7 d  breach',
+    P('auth0', 'samlp|wayne-saml|lucius@wayne.example', AUTH0_TENANT, 'lucius 11-24 09:00, enterprise user known by his logins, overdue'),
+    R('auth0', 'auth0|6650000000000000000000c1', AUTH0_TENANT, 'selina 11-26 10:00 → blocked (sapi PATCH blocked: true) 16:00: 6 h'),
+    R('auth0', 'auth0|6650000000000000000000d1', AUTH0_TENANT, 'harvey 11-12 10:00 → deleted (sapi DELETE) 11-19 10:00: 7 d, breach'),
   ]),
 };
