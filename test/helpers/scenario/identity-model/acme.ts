@@ -212,11 +212,11 @@ export function buildAcme(): Company {
   const asAlice = { type: 'session' as const, userId: U.alice.id, email: U.alice.email };
   const audit = (id: string, type: string, at: string | number, actor: typeof asAlice | null, payload: Record<string, unknown>, project?: string) =>
     envs.push(auditEnvelope('openai-acme', id, type, typeof at === 'number' ? at : t(at), actor, payload, project));
-  audit('audit_log-acme-0001', 'user.added', '2026-08-10T10:00', asAlice, { id: U.quinn.id, data: { role: 'reader', email: U.quinn.email } });
-  audit('audit_log-acme-0002', 'user.added', '2026-09-20T10:00', asAlice, { id: U.liz.id, data: { role: 'reader', email: U.liz.email } });
+  audit('audit_log-acme-0001', 'user.added', '2026-08-10T10:00', asAlice, { id: U.quinn.id, data: { role: 'reader' } });
+  audit('audit_log-acme-0002', 'user.added', '2026-09-20T10:00', asAlice, { id: U.liz.id, data: { role: 'reader' } });
   audit('audit_log-acme-0003', 'invite.sent', '2026-11-02T10:00', asAlice, { id: 'invite-ravi', data: { email: 'ravi@northwind.example', role: 'reader' } });
   audit('audit_log-acme-0004', 'invite.accepted', '2026-11-03T09:00', null, { id: 'invite-ravi' });
-  audit('audit_log-acme-0005', 'user.added', '2026-11-03T09:00', null, { id: U.ravi.id, data: { role: 'reader', email: U.ravi.email } });
+  audit('audit_log-acme-0005', 'user.added', '2026-11-03T09:00', null, { id: U.ravi.id, data: { role: 'reader' } });
   audit('audit_log-acme-0006', 'user.deleted', '2026-11-05T10:00', asAlice, { id: U.dave.id });
   audit('audit_log-acme-0007', 'invite.sent', '2026-11-05T10:00', asAlice, { id: 'invite-jane', data: { email: 'jane@acme.example', role: 'reader' } });
   audit('audit_log-acme-0008', 'invite.deleted', '2026-11-06T10:00', asAlice, { id: 'invite-jane' });

@@ -69,7 +69,7 @@ export function anthropicSnapshot(org: AntOrg, at: number): { snapshot: Snapshot
   page('api_keys', null, keys.map((k) => ({
     id: k.id, type: 'api_key', name: k.name, status: k.archivedAt !== undefined && k.archivedAt <= at ? 'archived' : 'active', created_at: iso(k.createdAt), expires_at: null,
     created_by: k.createdBy, ...(k.principal ? { principal: k.principal } : {}),
-    workspace_id: k.workspace, scope: k.workspace ? { type: 'workspace', workspace_id: k.workspace } : { type: 'organization' },
+    workspace_id: k.workspace,
   })));
   keys.forEach((k) => objects.push({ kind: 'api_key', scope: null, id: k.id, subject_kind: 'api_key', name: k.name, credential_kind: 'api_key' }));
 

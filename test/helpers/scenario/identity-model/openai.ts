@@ -49,9 +49,13 @@ const lastUse = (uses: number[], at: number): number | null => {
 
 function keyItem(k: OaiKey, at: number, admin: boolean): Record<string, unknown> {
   const lu = lastUse(k.uses, at);
-  const owner = k.owner.type === 'user'
-    ? { type: 'user', user: { id: k.owner.id, email: k.owner.email, name: k.owner.name, role: admin ? 'owner' : 'member' } }
-    : { type: 'service_account', service_account: { id: k.owner.id, name: k.owner.name, role: 'member' } };
+  // Admin keys: owner {type: user, object: organization.user, id, name, created_at, role: owner} (AdminAPIKey);
+  // project keys: owner {type, user | service_account} (ProjectApiKey).
+  const owner = admin
+    ? { type: 'user', object: 'organization.user', id: k.owner.id, name: k.owner.name, created_at: secs(k.createdAt) - 86_400, role: 'owner' }
+    : k.owner.type === 'user'
+      ? { type: 'user', user: { object: 'organization.project.user', id: k.owner.id, email: k.owner.email, name: k.owner.name, role: 'member' } }
+      : { type: 'service_account', service_account: { object: 'organization.project.service_account', id: k.owner.id, name: k.owner.name, role: 'member' } };
   return admin
     ? { object: 'organization.admin_api_key', id: k.id, name: k.name, redacted_value: 'sk-admin-...xY', created_at: secs(k.createdAt), last_used_at: lu === null ? null : secs(lu), owner }
     : { object: 'organization.project.api_key', id: k.id, name: k.name, redacted_value: 'sk-proj-...aB', created_at: secs(k.createdAt), last_used_at: lu === null ? null : secs(lu), owner_project_access: 'active', owner };
