@@ -15,7 +15,8 @@
 --   effective   attributes.effective_at (the vendor's own time of a fact observed later, e.g. an
 --               invite's accepted_at / expires_at) dates the lifecycle fact.
 --   credentials first_received: when planewatch first received anything about the credential;
---               an idle gap is only observed from then on.
+--               an idle gap is only observed from then on. A successful sign-in naming the
+--               credential it used proves the credential, as it proves the account.
 --
 -- The state tables are emptied and pw_state_builds cleared, so the detector's start-up
 -- (ensureDetectionState) refills them from identity_events with these views' own SELECTs; the
@@ -199,8 +200,10 @@ FROM
             category = 'inventory' AND action = 'removed', 'delete',
             '') AS _cls
     FROM identity_events
-    WHERE category IN ('credential', 'inventory')
-      AND (credential_id IS NOT NULL OR subject_kind IN ('api_key', 'admin_key'))
+    -- A successful sign-in that names the credential it used (an AWS console password) proves
+    -- that credential exists, as a listing would (existence by observation).
+    WHERE (category IN ('credential', 'inventory') AND (credential_id IS NOT NULL OR subject_kind IN ('api_key', 'admin_key')))
+       OR (category IN ('authentication', 'session') AND action = 'succeeded' AND ifNull(outcome, 'success') = 'success' AND credential_id IS NOT NULL)
 )
 GROUP BY plane, source, credential_id;
 

@@ -1,7 +1,7 @@
 -- Links that could not be resolved deterministically (data quality; confidence 'low'):
 --  - an email held by directory accounts of different populations (e.g. employees and
 --    customers), or by several accounts of one directory (same source and tenant);
---  - a human account whose email changed (it is linked under its latest email);
+--  - a human account whose email changed (it is linked under its latest email), login accounts included;
 --  - an account listed in several explicit links with different emails (the first link wins).
 WITH
     pa AS (SELECT * FROM pw_eval_person_accounts),
@@ -30,6 +30,14 @@ SELECT kind, subject_id, person, plane, tenant, source, 'email_change', '',
        map('confidence', 'low', 'reason', 'email changed', 'emails', arrayStringConcat(emails, ','), 'linked_as', person)
 FROM pa
 WHERE kind = 'human' AND length(emails) > 1
+UNION ALL
+-- A login account (an AuthKit user) is no unit of access, but its email names the person of its
+-- memberships: a change there makes their link just as uncertain.
+SELECT kind, subject_id, email, plane, tenant, source, 'email_change', '',
+       arrayFilter(x -> x != '', [last_ev.1]), arrayFilter(x -> x != '', [last_ev.2]),
+       map('confidence', 'low', 'reason', 'email changed', 'emails', arrayStringConcat(emails, ','), 'linked_as', email)
+FROM pw_eval_accounts
+WHERE login = 1 AND kind = 'human' AND length(emails) > 1
 UNION ALL
 SELECT 'account_ref', ref, '', '', '', splitByChar(':', ref)[1], 'explicit_link', '',
        CAST([], 'Array(String)'), CAST([], 'Array(String)'),

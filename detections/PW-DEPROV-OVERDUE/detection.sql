@@ -14,12 +14,12 @@ WITH
                arrayFilter(x -> x.1 = a.tenant, p.dir_accounts) AS own,
                if(empty(own), (p.signal_ms, p.signal_event_id, p.signal_raw_id),
                   if(arrayExists(x -> x.2 = 0, own), (toInt64(0), '', ''), arrayReduce('min', arrayMap(x -> (x.2, x.3, x.4), own)))) AS sig,
-               a.last_ev AS item_ev, 'account' AS item, a.scopes AS scopes
+               a.last_ev AS item_ev, 'account' AS item, a.scopes AS scopes, a.basis AS basis
         FROM pa AS a INNER JOIN people AS p ON p.person = a.person
         WHERE a.is_directory = 0 AND a.status = 'active'
         UNION ALL
         SELECT c.kind, c.credential_id, o.person, c.plane, c.tenant, c.source, CAST([], 'Array(Tuple(String, Int64, String, String))'),
-               (p.signal_ms, p.signal_event_id, p.signal_raw_id), c.last_ev, 'credential', CAST([], 'Array(String)')
+               (p.signal_ms, p.signal_event_id, p.signal_raw_id), c.last_ev, 'credential', CAST([], 'Array(String)'), ''
         FROM pw_eval_credentials AS c
         INNER JOIN owners AS o ON o.source = c.source AND o.subject_id = c.owner_id
         INNER JOIN people AS p ON p.person = o.person
@@ -30,6 +30,6 @@ SELECT subject_kind, subject_id, subject_email, plane, tenant, source, '' AS key
        arrayFilter(x -> x != '', [sig.3, item_ev.2]) AS raw_ids,
        mapFilter((k, v) -> v != '', map('item', item, 'signal_at', toString(fromUnixTimestamp64Milli(toInt64(sig.1), 'UTC')), 'pending_ms', toString({now_ms:Int64} - sig.1),
            'sla_ms', toString(if(plane = 'platform', {sla_platform_ms:UInt64}, {sla_application_ms:UInt64})),
-           'scopes', arrayStringConcat(scopes, ','), 'invite', if(subject_kind = 'invite', 'pending as last observed', ''))) AS detail
+           'scopes', arrayStringConcat(scopes, ','), 'basis', basis, 'invite', if(subject_kind = 'invite', 'pending as last observed', ''))) AS detail
 FROM pending
 WHERE sig.1 > 0 AND {now_ms:Int64} - sig.1 > if(plane = 'platform', {sla_platform_ms:UInt64}, {sla_application_ms:UInt64})

@@ -7,7 +7,8 @@ SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_e
        a.source AS source, '' AS key, '' AS severity,
        arrayFilter(x -> x != '', [a.last_ev.1]) AS event_ids,
        arrayFilter(x -> x != '', [a.last_ev.2]) AS raw_ids,
-       map('link', a.link, 'reason', if(a.person = '', 'no email or link', 'no directory account with this email')) AS detail
+       mapFilter((k, v) -> v != '', map('link', a.link, 'reason', if(a.person = '', 'no email or link', 'no directory account with this email'),
+                                        'scopes', arrayStringConcat(a.scopes, ','), 'basis', a.basis)) AS detail
 FROM pa AS a LEFT JOIN people AS p ON p.person = a.person
 WHERE a.plane = 'platform' AND a.is_directory = 0 AND a.kind = 'human' AND a.status = 'active'
   AND (a.person = '' OR p.n_directory = 0)

@@ -5,7 +5,9 @@
 //   date (some schemas do not require one) takes the delivery's received time
 //   (attributes.occurred_at_from = 'received_at'); a present but unreadable date rejects the log.
 // - tenant_id = the Auth0 Organization (data.organization_id, or the organization in a Management
-//   API path) when there is one — that is the customer boundary; otherwise the Auth0 tenant name.
+//   API path) when there is one — that is the customer boundary; otherwise none: the Auth0 tenant
+//   is the product's own login tenant, not a customer's (attributes.auth0_tenant keeps its name), so
+//   a user or M2M client outside any Organization is in no customer tenant (docs/IDENTITY-MODEL.md).
 //   plane_keys.organization_id = the Auth0 Organization only, so a plane rule can move one customer.
 // - Logins: s -> authentication/succeeded; f, fp, fu -> authentication/failed (failure_reason =
 //   description). mfa = true when a prompt performed the `mfa` AMR. Logout: slo -> session/ended,
@@ -640,7 +642,7 @@ export function mapAuth0Log(raw: unknown, ctx: Auth0MapContext = {}): MapResult 
     const organization = nz(d.organizationId) ?? nz(log.organization_id);
     return {
       event_id: i === 0 ? logId : `${logId}#${i + 1}`,
-      tenant_id: organization ?? nz(log.tenant_name),
+      tenant_id: organization,
       category: d.category,
       action: d.action,
       outcome: d.outcome,

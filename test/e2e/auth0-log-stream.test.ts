@@ -61,8 +61,8 @@ describe('Auth0 log stream to ClickHouse', () => {
     }, 'four Auth0 events in identity_events');
     expect(rows).toEqual([
       { event_id: ids[0], plane: 'application', tenant_id: 'org_CUSTOMER1', authoritative_for: 'customers', category: 'authentication', action: 'succeeded', outcome: 'success', subject_kind: 'human', subject_id: userId, subject_email: `grace.${run}@customer.example`, actor_id: userId, vendor_type: 's' },
-      { event_id: ids[1], plane: 'application', tenant_id: 'acme-prod', authoritative_for: 'customers', category: 'authentication', action: 'failed', outcome: 'failure', subject_kind: 'human', subject_id: userId, subject_email: `grace.${run}@customer.example`, actor_id: userId, vendor_type: 'fp' },
-      { event_id: ids[2], plane: 'application', tenant_id: 'acme-prod', authoritative_for: 'customers', category: 'account', action: 'deleted', outcome: 'success', subject_kind: 'human', subject_id: userId, subject_email: null, actor_id: 'google-oauth2|admin', vendor_type: 'sapi' },
+      { event_id: ids[1], plane: 'application', tenant_id: null, authoritative_for: 'customers', category: 'authentication', action: 'failed', outcome: 'failure', subject_kind: 'human', subject_id: userId, subject_email: `grace.${run}@customer.example`, actor_id: userId, vendor_type: 'fp' },
+      { event_id: ids[2], plane: 'application', tenant_id: null, authoritative_for: 'customers', category: 'account', action: 'deleted', outcome: 'success', subject_kind: 'human', subject_id: userId, subject_email: null, actor_id: 'google-oauth2|admin', vendor_type: 'sapi' },
       { event_id: ids[3], plane: 'platform', tenant_id: 'org_ACMESTAFF', authoritative_for: 'employees', category: 'authentication', action: 'succeeded', outcome: 'success', subject_kind: 'human', subject_id: `auth0|staff${run}`, subject_email: `staff.${run}@acme.example`, actor_id: `auth0|staff${run}`, vendor_type: 's' },
     ]);
     const [attrs] = await t.query<{ attributes: Record<string, string> }>('SELECT attributes FROM identity_events FINAL WHERE event_id = {id:String}', { id: ids[2] });

@@ -12,23 +12,26 @@
 //  1. Tenant of a finding: an account unit whose scopes are folded (OpenAI org user, Anthropic user)
 //     has tenant ''; a credential keeps its own container as tenant (project / workspace; admin keys
 //     ''); a WorkOS membership unit has the organisation; an AWS IAM user and its credentials the AWS
-//     account id; an Auth0 user (no Auth0 Organization) the Auth0 tenant name — the tenant the vendor
-//     module puts on the events, since the model folds only `access=scope` facts.
+//     account id; an Auth0 user or M2M client outside any Auth0 Organization none ('': the Auth0
+//     tenant is the product's own login tenant, not a customer's) — the tenant the vendor module puts
+//     on the events, since the model folds only `access=scope` facts.
 //  2. A pending invite of a leaver is an access path (IDENTITY-MODEL "Invites"), so it is a lag item
 //     and, pending, gets PW-ORPHANED-ACCOUNT and PW-DEPROV-OVERDUE (subject kind invite). A deleted
 //     Anthropic invite is closed at the listing that first shows it `deleted` (a removal like any other).
 //  3. The idle gap before a credential's `observed_from` is unknown, not idle — even when the first
 //     listing reports a last use long before it (key-bob-batch): only the watched part counts for
 //     PW-STALE-CREDENTIAL-REUSED. PW-STALE-CREDENTIAL, a state, reads the latest listing's last use.
-//  4. A person's deprovision signal governs every non-directory unit of that person (DETECTIONS
-//     decision), so a consultant removed from one customer's directory has both customer memberships
-//     pending (pat: Globex and Initech).
+//  4. A person's deprovision signal governs every non-directory unit of that person, except a unit in
+//     a tenant where the person has directory accounts, which that tenant's directory governs
+//     (IDENTITY-MODEL "Unit of access"). pat is in Globex's directory only, so Globex's removal
+//     governs both customer memberships: both pending (Globex and Initech).
 //  5. AWS: the console password named by a successful ConsoleLogin is a credential of the IAM user
 //     (the mapper reports the sign-in as its use), so a leaver's password is a lag item of its own; an
 //     access key seen only as a caller's accessKeyId (no create / update / delete event, no inventory)
 //     is not a credential planewatch knows. IAM users are accounts (AWS tells no people from
 //     workloads): one seen only through API calls, with no email and no link, is unmanaged. A role
-//     session is non-human unless it is an AWSReservedSSO_ permission set, so a CI role session
+//     session is non-human (actor kind service_account) unless it is an AWSReservedSSO_ permission
+//     set or named by an email, so a CI role session
 //     creating an access key is PW-NHI-HUMAN-ACTION, and an SSO session doing admin work is not.
 //  6. An M2M client owns its secret (model: "a non-human principal owns its own secrets"): its secret is
 //     never orphaned for want of an owner; an active secret whose last exchange (seen on a log stream

@@ -80,7 +80,8 @@ export function anthropicSnapshot(org: AntOrg, at: number): { snapshot: Snapshot
   for (const w of workspaces) {
     const members = users.filter((u) => u.workspaces.includes(w.id));
     page('workspace_members', w.id, members.map((u) => ({ type: 'workspace_member', user_id: u.id, workspace_id: w.id, workspace_role: 'workspace_developer' })));
-    members.forEach((u) => objects.push({ kind: 'workspace_member', scope: w.id, id: u.id, subject_kind: 'human' }));
+    // The diff identity the poll runner keeps (the vendor module marks a workspace member as a grant).
+    members.forEach((u) => objects.push({ kind: 'workspace_member', scope: w.id, id: u.id, subject_kind: 'human', access: 'scope' }));
   }
 
   const sas = org.serviceAccounts.filter((s) => s.createdAt <= at);

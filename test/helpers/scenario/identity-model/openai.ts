@@ -84,7 +84,8 @@ export function openaiSnapshot(org: OaiOrg, at: number): { snapshot: Snapshot; e
   for (const p of projects) {
     const members = users.filter((u) => u.projects.includes(p.id));
     page('project_users', p.id, members.map((u) => ({ object: 'organization.project.user', id: u.id, name: u.name, email: u.email, role: 'member', added_at: secs(u.addedAt) })));
-    members.forEach((u) => objects.push({ kind: 'project_user', scope: p.id, id: u.id, subject_kind: 'human', email: u.email, name: u.name }));
+    // The diff identity the poll runner keeps (the vendor module marks a project user as a grant).
+    members.forEach((u) => objects.push({ kind: 'project_user', scope: p.id, id: u.id, subject_kind: 'human', email: u.email, name: u.name, access: 'scope' }));
 
     const sas = org.serviceAccounts.filter((s) => s.project === p.id && s.createdAt <= at);
     page('project_service_accounts', p.id, sas.map((s) => ({ object: 'organization.project.service_account', id: s.id, name: s.name, role: 'member', created_at: secs(s.createdAt) })));

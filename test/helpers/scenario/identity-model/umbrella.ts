@@ -59,6 +59,8 @@ import { scimCopy, scimEnvelope, type ScimUser } from './scim.ts';
 const OKTA_ORG = 'umbrella.okta.com';
 const ACCOUNT = '111122223333';
 const AUTH0_TENANT = 'umbrella-prod';
+/** Auth0 users and clients outside any Auth0 Organization are in no customer tenant (sources/auth0/map.ts). */
+const NO_ORGANIZATION = '';
 const W_PROD = 'wrkspc_01PROD';
 const W_RESEARCH = 'wrkspc_01RESEARCH';
 const GHA_ROLE_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/gha-deploy/GitHubActions`;
@@ -279,7 +281,7 @@ export function buildUmbrella(): Company {
       `PW-ORPHANED-ACCOUNT|human|oscar@umbrella.example|${ACCOUNT}`,
       `PW-DEPROV-OVERDUE|human|oscar@umbrella.example|${ACCOUNT}`,
       `PW-UNMANAGED-ACCOUNT|human|legacy-etl|${ACCOUNT}`,
-      `PW-ORPHANED-ACCOUNT|human|${A.lucius.userId}|${AUTH0_TENANT}`,
+      `PW-ORPHANED-ACCOUNT|human|${A.lucius.userId}|${NO_ORGANIZATION}`,
     ],
   };
 }
@@ -292,16 +294,16 @@ export const UMBRELLA_CASES: Case[] = [
   c('PW-ORPHANED-CREDENTIAL', 'console_password', 'oscar@umbrella.example:login_profile', ACCOUNT, 'his console password (the credential his successful ConsoleLogin used, owner the IAM user) is still valid'),
   c('PW-DEPROV-OVERDUE', 'console_password', 'oscar@umbrella.example:login_profile', ACCOUNT, 'credential of a leaver, pending 20 d > 24 h'),
   c('PW-UNMANAGED-ACCOUNT', 'human', 'legacy-etl', ACCOUNT, 'IAM user proven by its API calls (actor_account_id), no email, no link: an IAM user is an account (AWS tells no people from workloads), unmanaged'),
-  c('PW-NHI-HUMAN-ACTION', 'assumed_role', GHA_ROLE_SESSION, ACCOUNT, 'a role session (non-human; not an AWSReservedSSO_ permission set) created an access key (CreateAccessKey for legacy-etl)'),
+  c('PW-NHI-HUMAN-ACTION', 'service_account', GHA_ROLE_SESSION, ACCOUNT, 'a role session (non-human, kind service_account; not an AWSReservedSSO_ permission set nor named by an email) created an access key (CreateAccessKey for legacy-etl)'),
   c('PW-ORPHANED-ACCOUNT', 'human', 'user_01UMA', '', 'uma left 11-25 10:00; Anthropic user still listed at NOW−40m, member of 2 workspaces → ONE unit, detail.scopes = both workspaces'),
   c('PW-DEPROV-OVERDUE', 'human', 'user_01UMA', '', 'pending 5 d 2 h > 24 h'),
   c('PW-ORPHANED-CREDENTIAL', 'api_key', 'apikey_01UMA', W_RESEARCH, 'key created by uma (owner = created_by, no principal) still active'),
   c('PW-DEPROV-OVERDUE', 'api_key', 'apikey_01UMA', W_RESEARCH, 'credential of a leaver, pending 5 d 2 h > 24 h'),
   c('PW-STALE-CREDENTIAL', 'api_key', 'apikey_01LEGACYBATCH', W_PROD, 'Anthropic reports no last use (credential_last_use: not_reported): judged by age, created 2025-05-01 (578 d > 90 d), basis: age'),
-  c('PW-ORPHANED-ACCOUNT', 'human', 'samlp|wayne-saml|lucius@wayne.example', AUTH0_TENANT, 'lucius: SCIM active=false 11-24 09:00 in Wayne\'s directory; his enterprise-connection Auth0 user (proven by his first login 10-05, no signup event) is neither blocked nor deleted'),
-  c('PW-DEPROV-OVERDUE', 'human', 'samlp|wayne-saml|lucius@wayne.example', AUTH0_TENANT, 'pending 6 d 3 h > application SLA 72 h'),
-  c('PW-ACTIVITY-AFTER-DEPROVISION', 'human', 'samlp|wayne-saml|lucius@wayne.example', AUTH0_TENANT, 'successful login (s) 11-25 08:00, after signal + grace (11-24 10:00)'),
-  c('PW-STALE-CREDENTIAL', 'oauth_secret', 'CLIENTlegacyexport0001:client_secret', AUTH0_TENANT, 'M2M client secret last exchanged 08-01 06:00 (seccft), the stream delivering all along: 121 d > 90 d'),
+  c('PW-ORPHANED-ACCOUNT', 'human', 'samlp|wayne-saml|lucius@wayne.example', NO_ORGANIZATION, 'lucius: SCIM active=false 11-24 09:00 in Wayne\'s directory; his enterprise-connection Auth0 user (proven by his first login 10-05, no signup event) is neither blocked nor deleted'),
+  c('PW-DEPROV-OVERDUE', 'human', 'samlp|wayne-saml|lucius@wayne.example', NO_ORGANIZATION, 'pending 6 d 3 h > application SLA 72 h'),
+  c('PW-ACTIVITY-AFTER-DEPROVISION', 'human', 'samlp|wayne-saml|lucius@wayne.example', NO_ORGANIZATION, 'successful login (s) 11-25 08:00, after signal + grace (11-24 10:00)'),
+  c('PW-STALE-CREDENTIAL', 'oauth_secret', 'CLIENTlegacyexport0001:client_secret', NO_ORGANIZATION, 'M2M client secret last exchanged 08-01 06:00 (seccft), the stream delivering all along: 121 d > 90 d'),
 ];
 
 const lag = (count: number, removed: number, pending: number, overdue: number, breaches: number, bySource: Record<string, number>, items: LagUnit[]): LagExpectation =>
@@ -327,8 +329,8 @@ export const UMBRELLA_LAG: Record<'platform' | 'application', LagExpectation> = 
     // not items: victor (period ended), zed's and temp's invites (never seen pending), nina's SSO sessions.
   ]),
   application: lag(3, 2, 1, 1, 1, { auth0: 3 }, [
-    P('auth0', 'samlp|wayne-saml|lucius@wayne.example', AUTH0_TENANT, 'lucius 11-24 09:00, enterprise user known by his logins, overdue'),
-    R('auth0', 'auth0|6650000000000000000000c1', AUTH0_TENANT, 'selina 11-26 10:00 → blocked (sapi PATCH blocked: true) 16:00: 6 h'),
-    R('auth0', 'auth0|6650000000000000000000d1', AUTH0_TENANT, 'harvey 11-12 10:00 → deleted (sapi DELETE) 11-19 10:00: 7 d, breach'),
+    P('auth0', 'samlp|wayne-saml|lucius@wayne.example', NO_ORGANIZATION, 'lucius 11-24 09:00, enterprise user known by his logins, overdue'),
+    R('auth0', 'auth0|6650000000000000000000c1', NO_ORGANIZATION, 'selina 11-26 10:00 → blocked (sapi PATCH blocked: true) 16:00: 6 h'),
+    R('auth0', 'auth0|6650000000000000000000d1', NO_ORGANIZATION, 'harvey 11-12 10:00 → deleted (sapi DELETE) 11-19 10:00: 7 d, breach'),
   ]),
 };

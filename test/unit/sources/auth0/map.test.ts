@@ -115,7 +115,8 @@ describe('Auth0 mapping per log type', () => {
         event_id: ev.event_id, tenant_id: ev.tenant_id, category: ev.category, action: ev.action, outcome: ev.outcome, subject: ev.subject,
         occurred_at: ev.occurred_at, ocsf: [ev.ocsf_class_uid, ev.ocsf_activity_id], vendor_type: ev.vendor_type,
       }).toEqual({
-        event_id: logId(exp.n), tenant_id: exp.tenant ?? 'acme-prod', category: exp.category, action: exp.action, outcome: exp.outcome, subject: exp.subject,
+        // No Organization: no customer tenant (the Auth0 tenant name stays in attributes.auth0_tenant).
+        event_id: logId(exp.n), tenant_id: exp.tenant ?? null, category: exp.category, action: exp.action, outcome: exp.outcome, subject: exp.subject,
         occurred_at: at(exp.minute), ocsf: exp.ocsf, vendor_type: fixture(name).data.type,
       });
       expect(ev.plane_keys).toEqual({ organization_id: exp.tenant === ORG ? ORG : null });
