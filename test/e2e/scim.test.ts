@@ -253,8 +253,6 @@ describe('Groups and membership', () => {
     expect(add.body.members.map((m: { value: string }) => m.value)).toEqual([ids['member-c'], ids['member-d']]);
     const remove = await scim('PATCH', `/Groups/${ids.okta}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${ids['member-c']}"]` }] });
     expect(remove.body.members.map((m: { value: string }) => m.value)).toEqual([ids['member-d']]);
-    const dup = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `ENGINEERING ${run}` });
-    expect([dup.status, dup.body.scimType]).toEqual([409, 'uniqueness']);
   });
 
   it('Entra: create, find by displayName without members, Add / Remove members with value lists, rename, delete', async () => {
@@ -332,10 +330,10 @@ describe('paging, discovery and error bodies', () => {
       [scim('GET', '/Users?count=ten'), 400, 'invalidValue', /^count: expected an integer/],
       [scim('POST', '/Users', { schemas: [USER], active: true }), 400, 'invalidValue', /^userName: required/],
       [scim('POST', '/Users', '{"userName": '), 400, 'invalidSyntax', /^body: not valid JSON$/],
-      [scim('PATCH', `/Users/${[...alias].find(([, v]) => v === 'page-1')![0]}`, { Operations: [{ op: 'merge', path: 'title', value: 'x' }] }), 400, 'invalidSyntax', /^Operations\[0\]\.op: expected "add", "replace" or "remove"/],
+      [scim('PATCH', `/Users/${[...alias].find(([, v]) => v === 'page-1')![0]}`, { schemas: [PATCH_OP], Operations: [{ op: 'merge', path: 'title', value: 'x' }] }), 400, 'invalidSyntax', /^Operations\[0\]\.op: expected "add", "replace" or "remove"/],
       [scim('POST', '/Users', { userName: 'x'.repeat(1_100_000) }), 413, undefined, /^request body exceeds 1048576 bytes$/],
       [scim('DELETE', '/Users'), 405, undefined, /^DELETE is not supported on \/Users; use GET, POST$/],
-      [scim('GET', '/Bulk'), 404, undefined, /^no such endpoint: \/Bulk$/],
+      [scim('GET', '/Bulk'), 405, undefined, /^GET is not supported on \/Bulk; use POST$/],
     ];
     for (const [pending, status, scimType, detail] of cases) {
       const a = await pending;
