@@ -138,7 +138,7 @@ function canonicalWhole(def: AttrDef | null, v: unknown, where: string): unknown
   return canonicalAttribute(def, v, where);
 }
 
-function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, value: unknown, hasValue: boolean, where: string, isMembers: boolean): void {
+function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, value: unknown, hasValue: boolean, where: string, isMembers: boolean, valueAt = `${where}.value`): void {
   const container = containerOf(body, t.ext, op !== 'remove');
   if (!container) return; // remove from an extension that is not there: nothing to do
   const existing = getAttr(container, t.name);
@@ -169,8 +169,8 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
       return;
     }
     if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
-    const newSub = t.sub !== null ? (t.subDef ? canonicalSingle(t.subDef, value, `${where}.value`) : value) : undefined;
-    const newElement = t.sub === null ? canonicalElement(t.def, value, `${where}.value`) : undefined;
+    const newSub = t.sub !== null ? (t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value) : undefined;
+    const newElement = t.sub === null ? canonicalElement(t.def, value, valueAt) : undefined;
     if (t.sub === null && newElement !== undefined && !isObj(newElement)) throw invalidValue(`${where}.value: expected an object for the matching "${t.name}" values, got ${describe(value)}`);
     if (matched.length === 0) {
       const pinned = eqConjunction(filter);
@@ -203,7 +203,7 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     if (multi) {
       // "emails.value" without a filter: every element.
       const list = Array.isArray(existing) ? existing.map((el) => (isObj(el) ? { ...el } : el)) : [];
-      const v = op === 'remove' ? undefined : t.subDef ? canonicalSingle(t.subDef, value, `${where}.value`) : value;
+      const v = op === 'remove' ? undefined : t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value;
       for (const el of list) if (isObj(el)) setAttr(el, t.sub, v);
       setAttr(container, t.name, list.length ? list : undefined);
       dropEmptyContainer(body, t.ext);
@@ -213,7 +213,7 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     if (op === 'remove') setAttr(parent, t.sub, undefined);
     else {
       if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
-      setAttr(parent, t.sub, t.subDef ? canonicalSingle(t.subDef, value, `${where}.value`) : value === null ? undefined : value);
+      setAttr(parent, t.sub, t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value === null ? undefined : value);
     }
     setAttr(container, t.name, Object.keys(parent).length ? parent : undefined);
     dropEmptyContainer(body, t.ext);
@@ -233,7 +233,7 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
   }
   if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
   if (multi) {
-    const incoming = (canonicalWhole(t.def, value, `${where}.value`) as unknown[] | undefined) ?? [];
+    const incoming = (canonicalWhole(t.def, value, valueAt) as unknown[] | undefined) ?? [];
     const list = Array.isArray(incoming) ? incoming : [incoming];
     if (op === 'replace') setAttr(container, t.name, list.length ? list : undefined);
     else {
@@ -247,14 +247,14 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     }
   } else if (complex && (isObj(value) || value === null)) {
     // add or replace on a complex attribute: the given sub-attributes replace, the others stay.
-    const incoming = canonicalWhole(t.def, value, `${where}.value`);
+    const incoming = canonicalWhole(t.def, value, valueAt);
     if (incoming === undefined && op === 'replace' && value === null) setAttr(container, t.name, undefined);
     else {
       const merged: Obj = { ...(isObj(existing) ? existing : {}), ...(isObj(incoming) ? incoming : {}) };
       setAttr(container, t.name, Object.keys(merged).length ? merged : undefined);
     }
   } else {
-    setAttr(container, t.name, canonicalWhole(t.def, value, `${where}.value`));
+    setAttr(container, t.name, canonicalWhole(t.def, value, valueAt));
   }
   dropEmptyContainer(body, t.ext);
 }
@@ -330,12 +330,12 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
             const ep = parsePath(`${t.extContainer}:${ek}`, `${kw}.${ek}`);
             const et = resolveTarget(rt, ep, `${kw}.${ek}`);
             if ('extContainer' in et || (et.def?.mutability === 'readOnly')) continue;
-            applyToTarget(op, body, et, null, ev, true, `${kw}.${ek}`, false);
+            applyToTarget(op, body, et, null, ev, true, `${kw}.${ek}`, false, `${kw}.${ek}`);
           }
           continue;
         }
         if (isReadOnly(t) || t.def?.mutability === 'writeOnly') continue;
-        applyToTarget(op, body, t, null, v, true, kw, rt.name === 'Group' && t.name === 'members' && t.ext === null);
+        applyToTarget(op, body, t, null, v, true, kw, rt.name === 'Group' && t.name === 'members' && t.ext === null, kw);
       }
       return;
     }
@@ -359,7 +359,7 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
         }
         const et = resolveTarget(rt, parsePath(`${t.extContainer}:${ek}`, `${where}.value.${ek}`), `${where}.value.${ek}`);
         if ('extContainer' in et || et.def?.mutability === 'readOnly') continue;
-        applyToTarget(op, body, et, null, ev, true, `${where}.value.${ek}`, false);
+        applyToTarget(op, body, et, null, ev, true, `${where}.value.${ek}`, false, `${where}.value.${ek}`);
       }
       return;
     }
