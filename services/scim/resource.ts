@@ -16,6 +16,7 @@ import {
 import { checkRequestSchemas, checkScalar, describe, undeclaredAttribute, undeclaredSchema, undeclaredSubAttribute } from './schema-check.ts';
 
 export { coerceBoolean, describe } from './schema-check.ts';
+export { project } from './projection.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -253,54 +254,6 @@ export function assemble(rt: ResourceTypeDef, id: string, body: Obj, meta: Meta)
     ...rest,
     meta,
   };
-}
-
-/**
- * Applies `attributes` / `excludedAttributes` (RFC 7644 §3.9; top-level names, or name.sub);
- * `schemas` and `id` are always returned. Names are case-insensitive.
- */
-export function project(res: Obj, attributes: string[] | null, excluded: string[] | null): Obj {
-  if (attributes && attributes.length) {
-    const out: Obj = { schemas: res.schemas, id: res.id };
-    for (const a of attributes) {
-      const [name, sub] = a.split('.', 2) as [string, string | undefined];
-      const cleanName = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name;
-      const k = keyOf(res, cleanName);
-      if (k === undefined) continue;
-      if (!sub) out[k] = res[k];
-      else {
-        const val = res[k];
-        const pick = (o: unknown) => {
-          if (!isObj(o)) return undefined;
-          const sk = keyOf(o, sub);
-          return sk === undefined ? undefined : { [sk]: o[sk] };
-        };
-        if (Array.isArray(val)) out[k] = val.map(pick).filter((x) => x !== undefined);
-        else {
-          const picked = pick(val);
-          if (picked) out[k] = { ...(isObj(out[k]) ? out[k] : {}), ...picked };
-        }
-      }
-    }
-    return out;
-  }
-  if (excluded && excluded.length) {
-    const out: Obj = { ...res };
-    for (const a of excluded) {
-      const [name, sub] = a.split('.', 2) as [string, string | undefined];
-      const k = keyOf(out, name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name);
-      if (k === undefined || k === 'id' || k === 'schemas') continue;
-      if (!sub) delete out[k];
-      else if (isObj(out[k])) {
-        const copy = { ...(out[k] as Obj) };
-        const sk = keyOf(copy, sub);
-        if (sk) delete copy[sk];
-        out[k] = copy;
-      }
-    }
-    return out;
-  }
-  return res;
 }
 
 export function parseAttributeList(v: string | null): string[] | null {
