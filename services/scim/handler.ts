@@ -38,10 +38,10 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
-import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
+import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
-import { SCIM_RECORD_KIND, stripPasswords, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
+import { SCIM_RECORD_KIND, stripPasswords, type ScimOperationRecord } from '../../sources/scim/index.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from './errors.ts';
 import { FilterSyntaxError, parseFilter } from './filter.ts';
 import { filterToSql } from './filter-sql.ts';
@@ -50,6 +50,7 @@ import { applyPatch } from './patch.ts';
 import { displayRequest, removalRequest, withFreshDisplay, withoutMember } from './cascade.ts';
 import { origin, trustedProxies } from './forwarded.ts';
 import { declaredOnly } from './schema-check.ts';
+import { memberSummaries, operationEnvelope, previousSummary } from './operation-record.ts';
 import {
   assemble,
   bodyOf,
@@ -61,7 +62,6 @@ import {
   lookupFields,
   memberIds,
   parseAttributeList,
-  primaryEmail,
   project,
   sameValue,
   type Meta,
@@ -549,27 +549,6 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     return randomUUID();
   }
 
-  async function memberSummaries(connectionId: string, ids: string[], elements: Obj[]): Promise<MemberSummary[]> {
-    if (ids.length === 0) return [];
-    const stored = await deps.store.getMany(connectionId, ids);
-    return ids.map((id) => {
-      const s = stored.get(id);
-      const el = elements.find((e) => e.value === id);
-      const declared = typeof el?.type === 'string' ? el.type.toLowerCase() : null;
-      const type = s ? s.type : declared === 'group' ? 'Group' : declared === 'user' ? 'User' : null;
-      const r = s?.resource ?? null;
-      return {
-        id,
-        type,
-        user_name: typeof r?.userName === 'string' ? r.userName : null,
-        email: s?.type === 'User' ? primaryEmail(r) : null,
-        external_id: typeof r?.externalId === 'string' ? r.externalId : null,
-        display: typeof el?.display === 'string' ? el.display : typeof r?.displayName === 'string' ? r.displayName : null,
-        known: s !== undefined,
-      };
-    });
-  }
-
   /** One change of one resource, the connection's lock held: computed, published, stored. */
   async function change(ctx: RequestContext, rt: ResourceTypeDef, mu: Mutation, send: (r: Reply) => void): Promise<{ reply: Reply | null; body: Obj | null }> {
     const conn = ctx.connection.id;
@@ -609,7 +588,8 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     const added = body ? newMembers.filter((x) => !prevMembers.includes(x)) : [];
     const removed = body ? prevMembers.filter((x) => !newMembers.includes(x)) : [];
     const elements = [...((body?.members as Obj[] | undefined) ?? []), ...((prevBody?.members as Obj[] | undefined) ?? [])].filter(isObj);
-    const summaries = await memberSummaries(conn, [...added, ...removed], elements);
+    const changedIds = [...added, ...removed];
+    const summaries = memberSummaries(changedIds, elements, changedIds.length ? await deps.store.getMany(conn, changedIds) : new Map());
 
     let result: Obj | null = null;
     if (body) {
@@ -633,17 +613,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
       password_supplied: mu.passwordSupplied,
       ...(mu.impliedBy ? { implied_by: mu.impliedBy } : {}),
       result,
-      previous: prev
-        ? {
-            version: prev.version,
-            active: typeof prevBody?.active === 'boolean' ? prevBody.active : null,
-            user_name: typeof prevBody?.userName === 'string' ? prevBody.userName : null,
-            external_id: typeof prevBody?.externalId === 'string' ? prevBody.externalId : null,
-            display_name: typeof prevBody?.displayName === 'string' ? prevBody.displayName : null,
-            email: primaryEmail(prevBody),
-            members_count: rt.name === 'Group' ? prevMembers.length : null,
-          }
-        : null,
+      previous: prev ? previousSummary(rt, prev.version, prevBody!) : null,
       changes: {
         attributes: body ? changedAttributes(prevBody, body) : [],
         members_added: summaries.filter((s) => added.includes(s.id)),
@@ -651,18 +621,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
       },
       client: { user_agent: ctx.userAgent, ip: ctx.ip },
     };
-    const envelopeBody = Buffer.from(JSON.stringify(record), 'utf8');
-    const envelope: RawEnvelope = {
-      id: rawEnvelopeId('scim', conn, envelopeBody),
-      source: 'scim',
-      connection_id: conn,
-      received_at: at,
-      transport: 'scim',
-      content_type: 'application/json',
-      headers: ctx.headers,
-      body: envelopeBody,
-      verification: { scheme: 'bearer', verified: true, detail: null },
-    };
+    const envelope = operationEnvelope(record, ctx.headers);
     const row = { connectionId: conn, type: rt.name as ResourceType, id, version, deleted: body === null, resource: stored, createdAt, updatedAt: at, lookup: lookupFields(rt, body ?? bodyOf(prev!.resource)) };
     const where = { connection: conn, resource_type: rt.name, id, version, raw_id: envelope.id };
 
