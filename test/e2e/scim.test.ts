@@ -552,3 +552,34 @@ describe('the password the clients sent', () => {
     expect(ours).toBe(24);
   });
 });
+
+// --- issue #17 point 1, through the whole pipeline (after the counts above) -----------------------
+
+describe('a deleted user leaves its groups', () => {
+  it('RFC 7644 §3.6: DELETE /Users/{id} removes the user from its group; identity_events holds the membership removal, the group state no longer lists it', async () => {
+    const email = `leaver.${run}@acme.example`;
+    const u = await scim('POST', '/Users', { schemas: [USER], userName: email, emails: [{ value: email, primary: true }] });
+    const g = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `Leavers ${run}`, members: [{ value: u.body.id, display: email }] });
+    expect([u.status, g.status]).toEqual([201, 201]);
+    expect((await scim('DELETE', `/Users/${u.body.id}`)).status).toBe(204);
+    expect((await scim('GET', `/Groups/${g.body.id}`)).body.members).toBeUndefined();
+
+    const rows = await waitFor(async () => {
+      const r = await t.query<{ category: string; action: string; subject_email: string; group_id: string; implied_by: string; vendor_type: string }>(
+        `SELECT category, action, subject_email, attributes['group_id'] AS group_id, attributes['implied_by'] AS implied_by, vendor_type
+         FROM identity_events FINAL WHERE connection_id = {c:String} AND subject_id = {s:String} ORDER BY category, action`,
+        { c: CONN, s: u.body.id },
+      );
+      return r.length >= 4 ? r : undefined;
+    }, 'the leaver\'s events in identity_events');
+    // Ordered by category and action (two changes may share a millisecond).
+    expect(rows).toEqual([
+      { category: 'account', action: 'created', subject_email: email, group_id: '', implied_by: '', vendor_type: 'POST /Users' },
+      { category: 'account', action: 'deleted', subject_email: email, group_id: '', implied_by: '', vendor_type: 'DELETE /Users' },
+      { category: 'membership', action: 'added', subject_email: email, group_id: g.body.id, implied_by: '', vendor_type: 'POST /Groups' },
+      { category: 'membership', action: 'removed', subject_email: email, group_id: g.body.id, implied_by: `DELETE /Users/${u.body.id}`, vendor_type: 'PATCH /Groups' },
+    ]);
+    const [state] = await t.query<{ members: string[] }>('SELECT member_ids AS members FROM scim_resources FINAL WHERE connection_id = {c:String} AND id = {id:String}', { c: CONN, id: g.body.id });
+    expect(state!.members).toEqual([]);
+  });
+});
