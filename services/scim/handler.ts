@@ -32,6 +32,9 @@
 // gets the same id. When Kafka is slower than the request's ack timeout the client gets 503 at
 // once, but the lock is held until the publish settles: if it is acknowledged late the state is
 // written then, so state and events still agree.
+// A user's DELETE first removes the user from every group listing it, and a user's PUT / PATCH
+// refreshes its stale member `display` in groups (cascade.ts): each group change is a change of
+// its own (record published, then state written) under the same lock.
 // The password attribute is removed right after the body is parsed (sources/scim/redact.ts) and
 // is never stored, logged or forwarded; request bodies are never logged.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';

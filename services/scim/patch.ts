@@ -16,6 +16,10 @@
 //  - readOnly attributes (id, meta, schemas, groups) inside a no-path value object are ignored
 //    (Okta sends the id when renaming a group); a path naming one is `mutability`;
 //  - the password attribute is never applied: the operation only sets `passwordSupplied`.
+// Refused: a body whose `schemas` is not exactly [PatchOp] (invalidSyntax); a path (or a no-path
+// attribute name) naming an undeclared attribute or sub-attribute, or a schema that is not the
+// resource type's or one of its declared extensions (invalidPath); a path to an immutable
+// sub-attribute (mutability); a value of another type than the attribute's (invalidValue).
 //
 // Why not scim-patch 0.8.3: checked in a scratch project on Node 20, it keeps Entra's
 // "False" as a string (active stays truthy), treats attribute names case-sensitively ("Active"
