@@ -1,4 +1,5 @@
 // Environment variables, validated at start-up. Each error names the variable and what it expects.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, zodProblems } from './errors.ts';
 
@@ -6,12 +7,28 @@ const port = (fallback: number) =>
   z.coerce.number({ error: 'expected a TCP port number' }).int('expected a whole number').min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number({ error: 'expected a number' }).int().positive().default(fallback);
 
+/** An IP address, or a CIDR range (address/prefix length). */
+function isAddressOrRange(entry: string): boolean {
+  const [addr, bits, extra] = entry.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+const addressList = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .refine((list) => list.every(isAddressOrRange), 'expected IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.5,192.168.0.0/16,::1');
+
 export const EnvSchema = z.object({
   PLANEWATCH_CONFIG: z.string().min(1).optional(),
   PLANEWATCH_DATA_DIR: z.string().min(1).default('./data'),
   PLANEWATCH_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   PLANEWATCH_HTTP_PORT: port(8080),
   PLANEWATCH_MAX_BODY_BYTES: positiveInt(1_048_576),
+  /** Peers whose X-Forwarded-Proto / X-Forwarded-Host the SCIM service honours (meta.location). Default: none. */
+  PLANEWATCH_TRUSTED_PROXIES: addressList,
   PLANEWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLANEWATCH_PARTITIONS: positiveInt(4),
   KAFKA_BROKERS: z

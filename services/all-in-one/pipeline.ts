@@ -124,6 +124,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     log: rt.log.child({ service: 'scim' }),
     maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
     ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
+    trustedProxies: rt.env.PLANEWATCH_TRUSTED_PROXIES,
   });
 
   // `planewatch replay` (core/replay): POST /admin/replay with the local token re-publishes stored raw

@@ -32,21 +32,28 @@
 // gets the same id. When Kafka is slower than the request's ack timeout the client gets 503 at
 // once, but the lock is held until the publish settles: if it is acknowledged late the state is
 // written then, so state and events still agree.
+// A user's DELETE first removes the user from every group listing it, and a user's PUT / PATCH
+// refreshes its stale member `display` in groups (cascade.ts): each group change is a change of
+// its own (record published, then state written) under the same lock.
 // The password attribute is removed right after the body is parsed (sources/scim/redact.ts) and
 // is never stored, logged or forwarded; request bodies are never logged.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
-import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
+import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
-import { SCIM_RECORD_KIND, stripPasswords, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
+import { SCIM_RECORD_KIND, stripPasswords, type ScimOperationRecord } from '../../sources/scim/index.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from './errors.ts';
 import { FilterSyntaxError, parseFilter } from './filter.ts';
 import { filterToSql } from './filter-sql.ts';
 import { scimRequests, scimStateWriteFailures } from './metrics.ts';
 import { applyPatch } from './patch.ts';
+import { displayRequest, removalRequest, withFreshDisplay, withoutMember } from './cascade.ts';
+import { origin, trustedProxies } from './forwarded.ts';
+import { declaredOnly } from './schema-check.ts';
+import { memberSummaries, operationEnvelope, previousSummary } from './operation-record.ts';
 import {
   assemble,
   bodyOf,
@@ -58,7 +65,6 @@ import {
   lookupFields,
   memberIds,
   parseAttributeList,
-  primaryEmail,
   project,
   sameValue,
   type Meta,
@@ -66,6 +72,8 @@ import {
 } from './resource.ts';
 import {
   ALL_SCHEMAS,
+  FEATURES,
+  findAttr,
   MSG_LIST,
   MSG_SEARCH,
   RESOURCE_TYPES,
@@ -98,6 +106,11 @@ export interface ScimServiceDeps {
   now?: () => number;
   /** Delays between attempts of the state write after the Kafka ack (default 100, 500, 2000 ms). */
   stateWriteRetryDelaysMs?: readonly number[];
+  /**
+   * Peers (IP addresses or CIDR ranges, PLANEWATCH_TRUSTED_PROXIES) whose X-Forwarded-Proto /
+   * X-Forwarded-Host set the base of meta.location. Default: none (forwarded headers ignored).
+   */
+  trustedProxies?: readonly string[];
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -178,6 +191,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     else deps.log.warn({ connection: c.id }, 'SCIM connection has no bearer token (secret_env): every request to it will be refused');
   }
   const locks = new Map<string, Promise<void>>();
+  const proxies = trustedProxies(deps.trustedProxies ?? []);
   // Per-connection token bucket (core/http/rate-limit.ts), taken before authentication and body.
   const limiter = new RateLimiter((id) => connections.get(id)?.rate_limit ?? DEFAULT_RATE_LIMIT, now);
 
@@ -251,11 +265,9 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
       return fail(new ScimError(401, null, presented ? 'the bearer token is not valid for this SCIM connection' : 'authentication required: Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="planewatch-scim"' }));
     }
 
-    const proto = (typeof req.headers['x-forwarded-proto'] === 'string' ? req.headers['x-forwarded-proto'].split(',')[0]!.trim() : '') || 'http';
-    const host = (typeof req.headers['x-forwarded-host'] === 'string' ? req.headers['x-forwarded-host'].split(',')[0]!.trim() : '') || req.headers.host || 'localhost';
     const ctx: RequestContext = {
       connection,
-      base: `${proto}://${host}${SCIM_PREFIX}${connection.id}`,
+      base: `${origin(req, proxies)}${SCIM_PREFIX}${connection.id}`,
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 256) : null,
       ip: req.socket.remoteAddress ?? null,
       headers: {},
@@ -335,6 +347,12 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
       if (!one) throw new ScimError(404, null, `schema "${segments[1]}" not found`);
       return { status: 200, body: one };
     }
+    if (first === 'bulk' && segments.length === 1) {
+      only(['POST']);
+      req.resume();
+      // RFC 7644 §3.12 (Table 8): 501 when the service provider does not support the operation.
+      if (!FEATURES.bulk) throw new ScimError(501, null, 'bulk operations are not supported (ServiceProviderConfig bulk.supported is false)');
+    }
     const rt = first === 'users' ? RESOURCE_TYPES.User : first === 'groups' ? RESOURCE_TYPES.Group : null;
     if (!rt || segments.length > 2) throw new ScimError(404, null, `no such endpoint: ${rest}`);
 
@@ -342,6 +360,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
       only(['GET', 'POST']);
       if (method === 'GET') {
         req.resume();
+        refuseSorting(url.searchParams.has('sortBy') || url.searchParams.has('sortOrder'));
         return list(ctx, rt, {
           filter: url.searchParams.get('filter'),
           startIndex: url.searchParams.get('startIndex'),
@@ -439,6 +458,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     if (!isObj(body)) throw invalidSyntax('body: expected a SearchRequest object');
     const schemas = body.schemas;
     if (schemas !== undefined && !(Array.isArray(schemas) && schemas.includes(MSG_SEARCH))) throw invalidSyntax(`schemas: expected ["${MSG_SEARCH}"]`);
+    refuseSorting(body.sortBy !== undefined || body.sortOrder !== undefined);
     const str = (v: unknown, name: string) => {
       if (v === undefined || v === null) return null;
       if (typeof v !== 'string') throw invalidValue(`${name}: expected a string`);
@@ -472,6 +492,54 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     request: unknown;
     passwordSupplied: boolean;
     ifMatch: string | null;
+    /** A change the provider makes itself (cascade.ts): the new attributes from the current ones. */
+    compute?: (current: Obj) => Obj;
+    /** The client request that implied this change, e.g. "DELETE /Users/<id>". */
+    impliedBy?: string;
+  }
+
+  /** The live resource `id`, checked against If-Match (404 / 412). */
+  async function current(conn: string, rt: ResourceTypeDef, id: string, ifMatch: string | null): Promise<StoredResource> {
+    const prev = await deps.store.get(conn, rt.name, id);
+    if (!prev || prev.deleted) throw notFound(rt, id);
+    if (ifMatch !== null && !etagMatches(ifMatch, prev.version)) {
+      throw new ScimError(412, null, `${rt.name} "${id}" has changed: its version is ${etagOf(prev.version)}, If-Match asked for ${ifMatch.slice(0, 80)}`, { etag: etagOf(prev.version) });
+    }
+    return prev;
+  }
+
+  /**
+   * Applies `edit` to every live group listing `userId`, each as a change of its own (published,
+   * then stored). False when a publish outlasted the ack timeout: the client was answered 503.
+   */
+  async function editGroupsOf(ctx: RequestContext, userId: string, edit: Pick<Mutation, 'compute' | 'request' | 'impliedBy'>, send: (r: Reply) => void): Promise<boolean> {
+    const groups = (await deps.store.groupsOf(ctx.connection.id, [userId])).get(userId) ?? [];
+    for (const g of groups) {
+      const path = `${RESOURCE_TYPES.Group.endpoint}/${g.id}`;
+      const done = await change(ctx, RESOURCE_TYPES.Group, { method: 'PATCH', path, id: g.id, passwordSupplied: false, ifMatch: null, ...edit }, send);
+      if (done.reply === null) return false;
+    }
+    return true;
+  }
+
+  async function mutate(ctx: RequestContext, rt: ResourceTypeDef, mu: Mutation, send: (r: Reply) => void): Promise<Reply | null> {
+    return withLock(ctx.connection.id, async () => {
+      const userId = rt.name === 'User' ? mu.id : null;
+      if (userId !== null && mu.method === 'DELETE') {
+        // The groups first: if this fails the user is still there and the client's retry redoes it.
+        await current(ctx.connection.id, rt, userId, mu.ifMatch);
+        const removal = { compute: (g: Obj) => withoutMember(g, userId), request: removalRequest(userId), impliedBy: `DELETE ${rt.endpoint}/${userId}` };
+        if (!(await editGroupsOf(ctx, userId, removal, send))) return null;
+      }
+      const done = await change(ctx, rt, mu, send);
+      if (userId !== null && done.reply !== null && done.body !== null && (mu.method === 'PUT' || mu.method === 'PATCH')) {
+        // Also after a no-op: a retry after a failed group write converges.
+        const user = done.body;
+        const rename = { compute: (g: Obj) => withFreshDisplay(g, userId, user), request: displayRequest(userId, user), impliedBy: `${mu.method} ${rt.endpoint}/${userId}` };
+        if (!(await editGroupsOf(ctx, userId, rename, send))) return null;
+      }
+      return done.reply;
+    });
   }
 
   async function allocateId(connectionId: string, rt: ResourceTypeDef, uniqueLc: string): Promise<string> {
@@ -484,175 +552,133 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     return randomUUID();
   }
 
-  async function memberSummaries(connectionId: string, ids: string[], elements: Obj[]): Promise<MemberSummary[]> {
-    if (ids.length === 0) return [];
-    const stored = await deps.store.getMany(connectionId, ids);
-    return ids.map((id) => {
-      const s = stored.get(id);
-      const el = elements.find((e) => e.value === id);
-      const declared = typeof el?.type === 'string' ? el.type.toLowerCase() : null;
-      const type = s ? s.type : declared === 'group' ? 'Group' : declared === 'user' ? 'User' : null;
-      const r = s?.resource ?? null;
-      return {
-        id,
-        type,
-        user_name: typeof r?.userName === 'string' ? r.userName : null,
-        email: s?.type === 'User' ? primaryEmail(r) : null,
-        external_id: typeof r?.externalId === 'string' ? r.externalId : null,
-        display: typeof el?.display === 'string' ? el.display : typeof r?.displayName === 'string' ? r.displayName : null,
-        known: s !== undefined,
-      };
-    });
-  }
-
-  async function mutate(ctx: RequestContext, rt: ResourceTypeDef, mu: Mutation, send: (r: Reply) => void): Promise<Reply | null> {
+  /** One change of one resource, the connection's lock held: computed, published, stored. */
+  async function change(ctx: RequestContext, rt: ResourceTypeDef, mu: Mutation, send: (r: Reply) => void): Promise<{ reply: Reply | null; body: Obj | null }> {
     const conn = ctx.connection.id;
-    return withLock(conn, async () => {
-      const at = now();
-      let prev: StoredResource | null = null;
-      if (mu.id !== null) {
-        prev = await deps.store.get(conn, rt.name, mu.id);
-        if (!prev || prev.deleted) throw notFound(rt, mu.id);
-        if (mu.ifMatch !== null && !etagMatches(mu.ifMatch, prev.version)) {
-          throw new ScimError(412, null, `${rt.name} "${mu.id}" has changed: its version is ${etagOf(prev.version)}, If-Match asked for ${mu.ifMatch.slice(0, 80)}`, { etag: etagOf(prev.version) });
-        }
-      }
-      const prevBody = prev ? bodyOf(prev.resource) : null;
-      let body: Obj | null;
-      if (mu.method === 'POST' || mu.method === 'PUT') body = canonicalizeResource(rt, mu.request);
-      else if (mu.method === 'PATCH') {
-        const patched = applyPatch(rt, prevBody!, mu.request);
-        body = canonicalizeResource(rt, patched.body);
-        if (patched.passwordSupplied) mu.passwordSupplied = true;
-      } else body = null;
-      if (body) finishResource(rt, body);
+    const at = now();
+    const prev = mu.id !== null ? await current(conn, rt, mu.id, mu.ifMatch) : null;
+    const prevBody = prev ? bodyOf(prev.resource) : null;
+    let body: Obj | null;
+    if (mu.compute) body = mu.compute(prevBody!);
+    else if (mu.method === 'POST' || mu.method === 'PUT') body = canonicalizeResource(rt, mu.request);
+    else if (mu.method === 'PATCH') {
+      const patched = applyPatch(rt, declaredOnly(rt, prevBody!), mu.request);
+      body = canonicalizeResource(rt, patched.body);
+      if (patched.passwordSupplied) mu.passwordSupplied = true;
+    } else body = null;
+    if (body) finishResource(rt, body);
 
-      if (prev && body && sameValue(body, prevBody)) {
-        // Nothing changes (e.g. a repeated PATCH active=false): no new version, no event.
-        const [rendered] = await render(ctx, rt, [prev]);
-        return { status: 200, body: rendered, headers: { etag: etagOf(prev.version) } };
-      }
+    if (prev && body && sameValue(body, prevBody)) {
+      // Nothing changes (e.g. a repeated PATCH active=false): no new version, no event.
+      const [rendered] = await render(ctx, rt, [prev]);
+      return { reply: { status: 200, body: rendered, headers: { etag: etagOf(prev.version) } }, body };
+    }
 
-      let uniqueLc = '';
-      if (body) {
-        uniqueLc = String(body[rt.uniqueAttr]).toLowerCase();
-        const other = await deps.store.conflict(conn, rt.name, uniqueLc, prev?.id ?? null);
-        if (other) throw new ScimError(409, 'uniqueness', `${rt.uniqueAttr} "${String(body[rt.uniqueAttr])}" is already used by another ${rt.name}`);
-      }
-      const id = prev?.id ?? (await allocateId(conn, rt, uniqueLc));
-      const version = (prev?.version ?? 0) + 1;
-      const createdAt = prev?.createdAt ?? at;
-      const meta: Meta = { resourceType: rt.name, created: iso(createdAt), lastModified: iso(at), version: etagOf(version) };
-      const stored: Obj = body ? assemble(rt, id, body, meta) : { ...prev!.resource, meta };
+    const nameLc = body ? String(body[rt.nameAttr]).toLowerCase() : '';
+    // RFC 7643 §2.1 uniqueness: "server" is enforced; "none" (Group displayName) allows duplicates.
+    if (body && findAttr(rt.schema.attributes, rt.nameAttr)?.uniqueness !== 'none') {
+      const other = await deps.store.conflict(conn, rt.name, nameLc, prev?.id ?? null);
+      if (other) throw new ScimError(409, 'uniqueness', `${rt.nameAttr} "${String(body[rt.nameAttr])}" is already used by another ${rt.name}`);
+    }
+    const id = prev?.id ?? (await allocateId(conn, rt, nameLc));
+    const version = (prev?.version ?? 0) + 1;
+    const createdAt = prev?.createdAt ?? at;
+    const meta: Meta = { resourceType: rt.name, created: iso(createdAt), lastModified: iso(at), version: etagOf(version) };
+    const stored: Obj = body ? assemble(rt, id, body, meta) : { ...prev!.resource, meta };
 
-      const prevMembers = rt.name === 'Group' ? memberIds(prevBody) : [];
-      const newMembers = rt.name === 'Group' && body ? memberIds(body) : [];
-      const added = body ? newMembers.filter((x) => !prevMembers.includes(x)) : [];
-      const removed = body ? prevMembers.filter((x) => !newMembers.includes(x)) : [];
-      const elements = [...((body?.members as Obj[] | undefined) ?? []), ...((prevBody?.members as Obj[] | undefined) ?? [])].filter(isObj);
-      const summaries = await memberSummaries(conn, [...added, ...removed], elements);
+    const prevMembers = rt.name === 'Group' ? memberIds(prevBody) : [];
+    const newMembers = rt.name === 'Group' && body ? memberIds(body) : [];
+    const added = body ? newMembers.filter((x) => !prevMembers.includes(x)) : [];
+    const removed = body ? prevMembers.filter((x) => !newMembers.includes(x)) : [];
+    const elements = [...((body?.members as Obj[] | undefined) ?? []), ...((prevBody?.members as Obj[] | undefined) ?? [])].filter(isObj);
+    const changedIds = [...added, ...removed];
+    const summaries = memberSummaries(changedIds, elements, changedIds.length ? await deps.store.getMany(conn, changedIds) : new Map());
 
-      let result: Obj | null = null;
-      if (body) {
-        if (rt.name === 'Group') {
-          const { members: _members, ...rest } = stored;
-          result = { ...rest, members_count: newMembers.length };
-        } else result = stored;
-      }
-      const record: ScimOperationRecord = {
-        kind: SCIM_RECORD_KIND,
-        v: 1,
-        connection: conn,
-        method: mu.method,
-        path: mu.method === 'POST' ? rt.endpoint : `${rt.endpoint}/${id}`,
-        resource_type: rt.name,
-        resource_id: id,
-        status: mu.method === 'POST' ? 201 : mu.method === 'DELETE' ? 204 : 200,
-        version,
-        at,
-        request: mu.request ?? null,
-        password_supplied: mu.passwordSupplied,
-        result,
-        previous: prev
-          ? {
-              version: prev.version,
-              active: typeof prevBody?.active === 'boolean' ? prevBody.active : null,
-              user_name: typeof prevBody?.userName === 'string' ? prevBody.userName : null,
-              external_id: typeof prevBody?.externalId === 'string' ? prevBody.externalId : null,
-              display_name: typeof prevBody?.displayName === 'string' ? prevBody.displayName : null,
-              email: primaryEmail(prevBody),
-              members_count: rt.name === 'Group' ? prevMembers.length : null,
-            }
-          : null,
-        changes: {
-          attributes: body ? changedAttributes(prevBody, body) : [],
-          members_added: summaries.filter((s) => added.includes(s.id)),
-          members_removed: summaries.filter((s) => removed.includes(s.id)),
-        },
-        client: { user_agent: ctx.userAgent, ip: ctx.ip },
-      };
-      const envelopeBody = Buffer.from(JSON.stringify(record), 'utf8');
-      const envelope: RawEnvelope = {
-        id: rawEnvelopeId('scim', conn, envelopeBody),
-        source: 'scim',
-        connection_id: conn,
-        received_at: at,
-        transport: 'scim',
-        content_type: 'application/json',
-        headers: ctx.headers,
-        body: envelopeBody,
-        verification: { scheme: 'bearer', verified: true, detail: null },
-      };
-      const row = { connectionId: conn, type: rt.name as ResourceType, id, version, deleted: body === null, resource: stored, createdAt, updatedAt: at, lookup: lookupFields(rt, body ?? bodyOf(prev!.resource)) };
-      const where = { connection: conn, resource_type: rt.name, id, version, raw_id: envelope.id };
+    let result: Obj | null = null;
+    if (body) {
+      if (rt.name === 'Group') {
+        const { members: _members, ...rest } = stored;
+        result = { ...rest, members_count: newMembers.length };
+      } else result = stored;
+    }
+    const record: ScimOperationRecord = {
+      kind: SCIM_RECORD_KIND,
+      v: 1,
+      connection: conn,
+      method: mu.method,
+      path: mu.method === 'POST' ? rt.endpoint : `${rt.endpoint}/${id}`,
+      resource_type: rt.name,
+      resource_id: id,
+      status: mu.method === 'POST' ? 201 : mu.method === 'DELETE' ? 204 : 200,
+      version,
+      at,
+      request: mu.request ?? null,
+      password_supplied: mu.passwordSupplied,
+      ...(mu.impliedBy ? { implied_by: mu.impliedBy } : {}),
+      result,
+      previous: prev ? previousSummary(rt, prev.version, prevBody!) : null,
+      changes: {
+        attributes: body ? changedAttributes(prevBody, body) : [],
+        members_added: summaries.filter((s) => added.includes(s.id)),
+        members_removed: summaries.filter((s) => removed.includes(s.id)),
+      },
+      client: { user_agent: ctx.userAgent, ip: ctx.ip },
+    };
+    const envelope = operationEnvelope(record, ctx.headers);
+    const row = { connectionId: conn, type: rt.name as ResourceType, id, version, deleted: body === null, resource: stored, createdAt, updatedAt: at, lookup: lookupFields(rt, body ?? bodyOf(prev!.resource)) };
+    const where = { connection: conn, resource_type: rt.name, id, version, raw_id: envelope.id };
 
-      // 1. Kafka acknowledgement.
-      const publishing = deps.publish(envelope);
-      const acked = await withTimeout(publishing, deps.ackTimeoutMs);
-      if (acked.kind === 'error') {
-        deps.log.warn({ ...where, err: acked.err }, 'SCIM change not published: nothing was changed');
-        throw new ScimError(503, null, 'the event bus is unavailable; nothing was changed, retry later', { 'retry-after': '5' });
+    // 1. Kafka acknowledgement.
+    const publishing = deps.publish(envelope);
+    const acked = await withTimeout(publishing, deps.ackTimeoutMs);
+    if (acked.kind === 'error') {
+      deps.log.warn({ ...where, err: acked.err }, 'SCIM change not published: nothing was changed');
+      throw new ScimError(503, null, 'the event bus is unavailable; nothing was changed, retry later', { 'retry-after': '5' });
+    }
+    if (acked.kind === 'timeout') {
+      // Answer now, but keep the lock until the publish settles so state and events agree.
+      send({ status: 503, body: new ScimError(503, null, 'the event bus did not acknowledge the change in time; retry later').body(), headers: { 'retry-after': '5' } });
+      const late = await withTimeout(publishing, 120_000);
+      if (late.kind !== 'ok') {
+        deps.log.warn({ ...where, outcome: late.kind }, 'SCIM change not published (ack timeout): nothing was changed');
+        return { reply: null, body: null };
       }
-      if (acked.kind === 'timeout') {
-        // Answer now, but keep the lock until the publish settles so state and events agree.
-        send({ status: 503, body: new ScimError(503, null, 'the event bus did not acknowledge the change in time; retry later').body(), headers: { 'retry-after': '5' } });
-        const late = await withTimeout(publishing, 120_000);
-        if (late.kind !== 'ok') {
-          deps.log.warn({ ...where, outcome: late.kind }, 'SCIM change not published (ack timeout): nothing was changed');
-          return null;
-        }
-        deps.log.warn(where, 'SCIM change acknowledged by Kafka after the client was answered 503: writing its state now');
-      }
+      deps.log.warn(where, 'SCIM change acknowledged by Kafka after the client was answered 503: writing its state now');
+    }
 
-      // 2. State, retried: the event is already durable.
-      let lastErr: unknown;
-      for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
-        try {
-          await deps.store.write(row);
-          lastErr = undefined;
-          break;
-        } catch (err) {
-          lastErr = err;
-          if (attempt < retryDelays.length) await sleep(retryDelays[attempt]!);
-        }
+    // 2. State, retried: the event is already durable.
+    let lastErr: unknown;
+    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
+      try {
+        await deps.store.write(row);
+        lastErr = undefined;
+        break;
+      } catch (err) {
+        lastErr = err;
+        if (attempt < retryDelays.length) await sleep(retryDelays[attempt]!);
       }
-      if (lastErr !== undefined) {
-        scimStateWriteFailures.inc({ connection: conn });
-        deps.log.error(
-          { ...where, err: lastErr },
-          'SCIM state write failed after its change event was acknowledged by Kafka: state lags the event stream until the client retries (same version, same event id)',
-        );
-        throw new ScimError(503, null, 'the state store is unavailable; retry later', { 'retry-after': '5' });
-      }
-      if (acked.kind === 'timeout') return null;
+    }
+    if (lastErr !== undefined) {
+      scimStateWriteFailures.inc({ connection: conn });
+      deps.log.error(
+        { ...where, err: lastErr },
+        'SCIM state write failed after its change event was acknowledged by Kafka: state lags the event stream until the client retries (same version, same event id)',
+      );
+      throw new ScimError(503, null, 'the state store is unavailable; retry later', { 'retry-after': '5' });
+    }
+    if (acked.kind === 'timeout') return { reply: null, body: null };
 
-      if (mu.method === 'DELETE') return { status: 204 };
-      const [rendered] = await render(ctx, rt, [{ connectionId: conn, type: rt.name, id, version, deleted: false, resource: stored, createdAt, updatedAt: at }]);
-      const headers: Record<string, string> = { etag: etagOf(version) };
-      if (mu.method === 'POST') headers.location = `${ctx.base}${rt.endpoint}/${id}`;
-      return { status: mu.method === 'POST' ? 201 : 200, body: rendered, headers };
-    });
+    if (mu.method === 'DELETE') return { reply: { status: 204 }, body: null };
+    const [rendered] = await render(ctx, rt, [{ connectionId: conn, type: rt.name, id, version, deleted: false, resource: stored, createdAt, updatedAt: at }]);
+    const headers: Record<string, string> = { etag: etagOf(version) };
+    if (mu.method === 'POST') headers.location = `${ctx.base}${rt.endpoint}/${id}`;
+    return { reply: { status: mu.method === 'POST' ? 201 : 200, body: rendered, headers }, body };
   }
+}
+
+/** RFC 7644 §3.12 (Table 8): 501 for an operation the service provider does not support. */
+function refuseSorting(asked: boolean): void {
+  if (asked && !FEATURES.sort) throw new ScimError(501, null, 'sorting (sortBy / sortOrder) is not supported (ServiceProviderConfig sort.supported is false)');
 }
 
 function listResponse(resources: unknown[], total: number, startIndex: number): Obj {
@@ -662,12 +688,12 @@ function listResponse(resources: unknown[], total: number, startIndex: number): 
 function serviceProviderConfig(base: string): Obj {
   return {
     schemas: [SPC_SCHEMA],
-    patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: true, maxResults: MAX_PAGE_SIZE },
-    changePassword: { supported: false },
-    sort: { supported: false },
-    etag: { supported: true },
+    patch: { supported: FEATURES.patch },
+    bulk: { supported: FEATURES.bulk, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: FEATURES.filter, maxResults: MAX_PAGE_SIZE },
+    changePassword: { supported: FEATURES.changePassword },
+    sort: { supported: FEATURES.sort },
+    etag: { supported: FEATURES.etag },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

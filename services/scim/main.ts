@@ -22,6 +22,7 @@ runService({ service: 'scim', knownVendors: KNOWN_VENDORS }, async (rt) => {
     log: rt.log,
     maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
     ackTimeoutMs: 10_000,
+    trustedProxies: rt.env.PLANEWATCH_TRUSTED_PROXIES,
   });
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;

@@ -16,6 +16,10 @@
 //  - readOnly attributes (id, meta, schemas, groups) inside a no-path value object are ignored
 //    (Okta sends the id when renaming a group); a path naming one is `mutability`;
 //  - the password attribute is never applied: the operation only sets `passwordSupplied`.
+// Refused: a body whose `schemas` is not exactly [PatchOp] (invalidSyntax); a path (or a no-path
+// attribute name) naming an undeclared attribute or sub-attribute, or a schema that is not the
+// resource type's or one of its declared extensions (invalidPath); a path to an immutable
+// sub-attribute (mutability); a value of another type than the attribute's (invalidValue).
 //
 // Why not scim-patch 0.8.3: checked in a scratch project on Node 20, it keeps Entra's
 // "False" as a string (active stays truthy), treats attribute names case-sensitively ("Active"
@@ -38,7 +42,8 @@ import {
   setAttr,
   type Obj,
 } from './resource.ts';
-import { CORE_GROUP, CORE_USER, coreAttributes, findAttr, findExtension, type AttrDef, type ResourceTypeDef } from './schema.ts';
+import { coreAttributes, findAttr, findExtension, MSG_PATCH, type AttrDef, type ResourceTypeDef } from './schema.ts';
+import { allowedSchemas } from './schema-check.ts';
 
 export const MAX_OPERATIONS = 1000;
 
@@ -64,28 +69,25 @@ function resolveTarget(rt: ResourceTypeDef, path: PatchPath, where: string): Tar
   if (whole && !path.filter) return { extContainer: whole.id };
   const a = path.attr;
   let ext: string | null = null;
-  let defs: readonly AttrDef[] | undefined = coreAttributes(rt);
-  if (a.uri !== null) {
-    const lower = a.uri.toLowerCase();
-    const core = rt.name === 'User' ? CORE_USER : CORE_GROUP;
-    if (lower !== core.toLowerCase()) {
-      const extension = findExtension(rt, a.uri);
-      ext = extension?.id ?? a.uri;
-      defs = extension?.attributes;
-    }
+  let schema = rt.schema;
+  if (a.uri !== null && a.uri.toLowerCase() !== rt.schema.id.toLowerCase()) {
+    const extension = findExtension(rt, a.uri);
+    // RFC 7644 §3.5.2: a path naming an attribute the resource type does not have is invalidPath.
+    if (!extension) throw invalidPath(`${where}: "${path.raw}" names the schema "${a.uri}", which is not a schema of the ${rt.name} resource type; expected ${allowedSchemas(rt).join(' or ')}`);
+    ext = extension.id;
+    schema = extension;
   }
-  const def = findAttr(defs, a.name) ?? null;
-  const name = def?.name ?? a.name;
+  const def = findAttr(ext === null ? coreAttributes(rt) : schema.attributes, a.name);
+  if (!def) throw invalidPath(`${where}: "${a.name}" (in "${path.raw}") is not an attribute of the ${schema.name} schema (${schema.id})`);
   const subName = a.sub ?? path.subAfterFilter;
   if (path.filter && a.sub) throw invalidPath(`${where}: "${path.raw}" is not a valid path`);
   let subDef: AttrDef | null = null;
-  let sub: string | null = null;
   if (subName) {
-    if (def && def.type !== 'complex') throw invalidPath(`${where}: "${name}" has no sub-attributes (in "${path.raw}")`);
-    subDef = findAttr(def?.subAttributes, subName) ?? null;
-    sub = subDef?.name ?? subName;
+    if (def.type !== 'complex') throw invalidPath(`${where}: "${def.name}" has no sub-attributes (in "${path.raw}")`);
+    subDef = findAttr(def.subAttributes, subName) ?? null;
+    if (!subDef) throw invalidPath(`${where}: "${subName}" (in "${path.raw}") is not a sub-attribute of "${def.name}" (declared: ${(def.subAttributes ?? []).map((x) => x.name).join(', ')})`);
   }
-  return { ext, def, name, sub, subDef };
+  return { ext, def, name: def.name, sub: subDef?.name ?? null, subDef };
 }
 
 function containerOf(body: Obj, ext: string | null, create: boolean): Obj | undefined {
@@ -132,7 +134,7 @@ function matchesItem(def: AttrDef | null, el: unknown, item: unknown): boolean {
 }
 
 function canonicalElement(def: AttrDef | null, v: unknown, where: string): unknown {
-  return def ? canonicalSingle(elementDef(def), v, where) : v;
+  return def ? canonicalSingle(elementDef(def), v, where, false) : v;
 }
 
 function canonicalWhole(def: AttrDef | null, v: unknown, where: string): unknown {
@@ -140,7 +142,7 @@ function canonicalWhole(def: AttrDef | null, v: unknown, where: string): unknown
   return canonicalAttribute(def, v, where);
 }
 
-function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, value: unknown, hasValue: boolean, where: string, isMembers: boolean): void {
+function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, value: unknown, hasValue: boolean, where: string, isMembers: boolean, valueAt = `${where}.value`): void {
   const container = containerOf(body, t.ext, op !== 'remove');
   if (!container) return; // remove from an extension that is not there: nothing to do
   const existing = getAttr(container, t.name);
@@ -171,8 +173,8 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
       return;
     }
     if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
-    const newSub = t.sub !== null ? (t.subDef ? canonicalSingle(t.subDef, value, `${where}.value`) : value) : undefined;
-    const newElement = t.sub === null ? canonicalElement(t.def, value, `${where}.value`) : undefined;
+    const newSub = t.sub !== null ? (t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value) : undefined;
+    const newElement = t.sub === null ? canonicalElement(t.def, value, valueAt) : undefined;
     if (t.sub === null && newElement !== undefined && !isObj(newElement)) throw invalidValue(`${where}.value: expected an object for the matching "${t.name}" values, got ${describe(value)}`);
     if (matched.length === 0) {
       const pinned = eqConjunction(filter);
@@ -180,7 +182,8 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
       const created: Obj = {};
       for (const [k, v] of Object.entries(pinned)) {
         const sd = findAttr(t.def?.subAttributes, k);
-        setAttr(created, sd?.name ?? k, sd ? canonicalSingle(sd, v, `${where}.path`) : v);
+        if (!sd) throw invalidPath(`${where}.path: "${k}" is not a sub-attribute of "${t.name}", so no value can be created for the filter`);
+        setAttr(created, sd.name, canonicalSingle(sd, v, `${where}.path`));
       }
       if (t.sub !== null) setAttr(created, t.sub, newSub);
       else Object.assign(created, newElement as Obj | undefined);
@@ -204,7 +207,7 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     if (multi) {
       // "emails.value" without a filter: every element.
       const list = Array.isArray(existing) ? existing.map((el) => (isObj(el) ? { ...el } : el)) : [];
-      const v = op === 'remove' ? undefined : t.subDef ? canonicalSingle(t.subDef, value, `${where}.value`) : value;
+      const v = op === 'remove' ? undefined : t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value;
       for (const el of list) if (isObj(el)) setAttr(el, t.sub, v);
       setAttr(container, t.name, list.length ? list : undefined);
       dropEmptyContainer(body, t.ext);
@@ -214,7 +217,7 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     if (op === 'remove') setAttr(parent, t.sub, undefined);
     else {
       if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
-      setAttr(parent, t.sub, t.subDef ? canonicalSingle(t.subDef, value, `${where}.value`) : value === null ? undefined : value);
+      setAttr(parent, t.sub, t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value === null ? undefined : value);
     }
     setAttr(container, t.name, Object.keys(parent).length ? parent : undefined);
     dropEmptyContainer(body, t.ext);
@@ -234,7 +237,7 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
   }
   if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
   if (multi) {
-    const incoming = (canonicalWhole(t.def, value, `${where}.value`) as unknown[] | undefined) ?? [];
+    const incoming = (canonicalWhole(t.def, value, valueAt) as unknown[] | undefined) ?? [];
     const list = Array.isArray(incoming) ? incoming : [incoming];
     if (op === 'replace') setAttr(container, t.name, list.length ? list : undefined);
     else {
@@ -248,14 +251,14 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     }
   } else if (complex && (isObj(value) || value === null)) {
     // add or replace on a complex attribute: the given sub-attributes replace, the others stay.
-    const incoming = canonicalWhole(t.def, value, `${where}.value`);
+    const incoming = canonicalWhole(t.def, value, valueAt);
     if (incoming === undefined && op === 'replace' && value === null) setAttr(container, t.name, undefined);
     else {
       const merged: Obj = { ...(isObj(existing) ? existing : {}), ...(isObj(incoming) ? incoming : {}) };
       setAttr(container, t.name, Object.keys(merged).length ? merged : undefined);
     }
   } else {
-    setAttr(container, t.name, canonicalWhole(t.def, value, `${where}.value`));
+    setAttr(container, t.name, canonicalWhole(t.def, value, valueAt));
   }
   dropEmptyContainer(body, t.ext);
 }
@@ -270,12 +273,21 @@ function parsePath(text: string, where: string): PatchPath {
 }
 
 function isReadOnly(t: Target): boolean {
-  return t.def !== null && t.def.mutability === 'readOnly' && t.ext === null;
+  return (t.def !== null && t.def.mutability === 'readOnly' && t.ext === null) || t.subDef?.mutability === 'readOnly';
+}
+
+/** RFC 7644 §3.5.2 / RFC 7643 §2.2: the body must be a PatchOp message, schemas exactly [PatchOp]. */
+function checkPatchSchemas(request: Obj): void {
+  const key = keyOf(request, 'schemas');
+  const schemas = key === undefined ? undefined : request[key];
+  const ok = Array.isArray(schemas) && schemas.length === 1 && typeof schemas[0] === 'string' && schemas[0].toLowerCase() === MSG_PATCH.toLowerCase();
+  if (!ok) throw invalidSyntax(`schemas: a PATCH body must be a PatchOp message, expected ["${MSG_PATCH}"], got ${schemas === undefined ? 'no schemas' : JSON.stringify(schemas).slice(0, 200)}`);
 }
 
 /** Applies a PatchOp request body to `current` (resource attributes without id/meta/schemas). */
 export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown): PatchOutcome {
   if (!isObj(request)) throw invalidSyntax(`body: expected a PatchOp object {"schemas":[…PatchOp], "Operations":[…]}, got ${describe(request)}`);
+  checkPatchSchemas(request);
   const opsKey = keyOf(request, 'Operations');
   const ops = opsKey === undefined ? undefined : request[opsKey];
   if (!Array.isArray(ops) || ops.length === 0) throw invalidSyntax('Operations: expected a non-empty array of {op, path, value}');
@@ -322,12 +334,12 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
             const ep = parsePath(`${t.extContainer}:${ek}`, `${kw}.${ek}`);
             const et = resolveTarget(rt, ep, `${kw}.${ek}`);
             if ('extContainer' in et || (et.def?.mutability === 'readOnly')) continue;
-            applyToTarget(op, body, et, null, ev, true, `${kw}.${ek}`, false);
+            applyToTarget(op, body, et, null, ev, true, `${kw}.${ek}`, false, `${kw}.${ek}`);
           }
           continue;
         }
         if (isReadOnly(t) || t.def?.mutability === 'writeOnly') continue;
-        applyToTarget(op, body, t, null, v, true, kw, rt.name === 'Group' && t.name === 'members' && t.ext === null);
+        applyToTarget(op, body, t, null, v, true, kw, rt.name === 'Group' && t.name === 'members' && t.ext === null, kw);
       }
       return;
     }
@@ -351,11 +363,13 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
         }
         const et = resolveTarget(rt, parsePath(`${t.extContainer}:${ek}`, `${where}.value.${ek}`), `${where}.value.${ek}`);
         if ('extContainer' in et || et.def?.mutability === 'readOnly') continue;
-        applyToTarget(op, body, et, null, ev, true, `${where}.value.${ek}`, false);
+        applyToTarget(op, body, et, null, ev, true, `${where}.value.${ek}`, false, `${where}.value.${ek}`);
       }
       return;
     }
     if (isReadOnly(t)) throw mutability(`${where}.path: "${path}" is read-only`);
+    // Immutable values (Group members' value, display, type, $ref) are set when the value is added.
+    if (t.subDef?.mutability === 'immutable') throw mutability(`${where}.path: "${t.name}.${t.sub}" is immutable: it is set when the ${t.name} value is added`);
     if (t.def?.mutability === 'writeOnly') return;
     applyToTarget(op, body, t, p.filter, value, hasValue, where, rt.name === 'Group' && t.name === 'members' && t.ext === null);
   });

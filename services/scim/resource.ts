@@ -1,10 +1,9 @@
 // Pure resource handling for the SCIM service provider: canonicalization of request bodies against
 // the schemas (case-insensitive attribute names → schema spelling; Entra's string booleans →
-// booleans; numbers given for string attributes → strings; readOnly attributes dropped; password
-// dropped), validation of required attributes, the lookup columns the store indexes, the change
-// summary of an update, rendering (meta.location, User.groups) and attribute projection.
-// Attributes no schema defines are kept as the client sent them (clients read back what they
-// wrote), password-stripped.
+// booleans; readOnly attributes dropped; password dropped), validation of required attributes, the
+// lookup columns the store indexes, the change summary of an update, rendering (meta.location,
+// User.groups) and attribute projection. Undeclared schemas and attributes, and values that do not
+// fit their declared type, are refused (schema-check.ts).
 import { isPasswordAttribute } from '../../sources/scim/redact.ts';
 import { invalidValue } from './errors.ts';
 import {
@@ -14,19 +13,15 @@ import {
   type AttrDef,
   type ResourceTypeDef,
 } from './schema.ts';
+import { checkRequestSchemas, checkScalar, describe, undeclaredAttribute, undeclaredSchema, undeclaredSubAttribute } from './schema-check.ts';
+
+export { coerceBoolean, describe } from './schema-check.ts';
+export { project } from './projection.ts';
 
 export type Obj = Record<string, unknown>;
 
 export function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
 }
 
 /** Existing key of `obj` equal to `name` ignoring case, if any. */
@@ -49,55 +44,26 @@ export function setAttr(obj: Obj, name: string, value: unknown): void {
   else obj[name] = value;
 }
 
-export function coerceBoolean(v: unknown): boolean | null {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (s === 'true') return true;
-    if (s === 'false') return false;
-  }
-  return null;
-}
-
-/** One (non-multi) value of `def`; undefined means "unassigned". Throws invalidValue. */
-export function canonicalSingle(def: AttrDef, v: unknown, where: string): unknown {
+/**
+ * One (non-multi) value of `def`; undefined means "unassigned". Throws invalidValue.
+ * `bareValue`: a singular complex attribute with a `value` sub-attribute may be given as that
+ * value alone (Entra ID sends the enterprise manager as a bare id string).
+ */
+export function canonicalSingle(def: AttrDef, v: unknown, where: string, bareValue = true): unknown {
   if (v === null || v === undefined) return undefined;
-  switch (def.type) {
-    case 'complex': {
-      // Entra ID sends a manager (complex, with a `value`) as a bare id string.
-      if ((typeof v === 'string' || typeof v === 'number') && findAttr(def.subAttributes, 'value')) return { value: String(v) };
-      if (!isObj(v)) throw invalidValue(`${where}: expected an object with sub-attributes, got ${describe(v)}`);
-      const out: Obj = {};
-      for (const [k, sv] of Object.entries(v)) {
-        if (isPasswordAttribute(k)) continue;
-        const sd = findAttr(def.subAttributes, k);
-        if (!sd) {
-          if (sv !== undefined) setAttr(out, k, sv);
-          continue;
-        }
-        const cv = canonicalSingle(sd, sv, `${where}.${sd.name}`);
-        setAttr(out, sd.name, cv);
-      }
-      return Object.keys(out).length ? out : undefined;
-    }
-    case 'boolean': {
-      const b = coerceBoolean(v);
-      if (b === null) throw invalidValue(`${where}: expected true or false (or the strings "True" / "False"), got ${describe(v)}`);
-      return b;
-    }
-    case 'integer':
-    case 'decimal': {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-      if (!Number.isFinite(n) || (def.type === 'integer' && !Number.isInteger(n))) {
-        throw invalidValue(`${where}: expected ${def.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(v)}`);
-      }
-      return n;
-    }
-    default:
-      if (typeof v === 'string') return v;
-      if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-      throw invalidValue(`${where}: expected a string, got ${describe(v)}`);
+  if (def.type !== 'complex') return checkScalar(def, v, where);
+  if (bareValue && typeof v === 'string' && findAttr(def.subAttributes, 'value')) return { value: v };
+  if (!isObj(v)) throw invalidValue(`${where}: "${def.name}" is complex, expected an object of its sub-attributes, got ${describe(v)}`);
+  const out: Obj = {};
+  for (const [k, sv] of Object.entries(v)) {
+    if (isPasswordAttribute(k)) continue;
+    const sd = findAttr(def.subAttributes, k);
+    if (!sd) throw undeclaredSubAttribute(`${where}.${k}`, k, def);
+    // RFC 7644 §3.3 / §3.5.1: readOnly values in a request are ignored.
+    if (sd.mutability === 'readOnly') continue;
+    setAttr(out, sd.name, canonicalSingle(sd, sv, `${where}.${sd.name}`));
   }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** A whole attribute of `def` (array for multi-valued ones); undefined means "unassigned". */
@@ -106,19 +72,16 @@ export function canonicalAttribute(def: AttrDef, v: unknown, where: string): unk
   if (!def.multiValued) return canonicalSingle(def, v, where);
   const element: AttrDef = { ...def, multiValued: false };
   const list = Array.isArray(v) ? v : [v];
-  const out = list.map((e, i) => canonicalSingle(element, e, Array.isArray(v) ? `${where}[${i}]` : where)).filter((e) => e !== undefined);
+  const out = list.map((e, i) => canonicalSingle(element, e, Array.isArray(v) ? `${where}[${i}]` : where, false)).filter((e) => e !== undefined);
   return out.length ? out : undefined;
 }
 
 /** Canonicalizes the attributes of one schema (core or an extension) given as an object. */
-function canonicalizeAttributes(defs: readonly AttrDef[], input: Obj, out: Obj, where: string): void {
+function canonicalizeAttributes(defs: readonly AttrDef[], input: Obj, out: Obj, where: string, owner: string): void {
   for (const [k, v] of Object.entries(input)) {
     if (isPasswordAttribute(k)) continue;
     const def = findAttr(defs, k);
-    if (!def) {
-      if (v !== undefined && v !== null) setAttr(out, k, v);
-      continue;
-    }
+    if (!def) throw undeclaredAttribute(where ? `${where}.${k}` : k, k, owner);
     if (def.mutability === 'readOnly' || def.mutability === 'writeOnly') continue;
     setAttr(out, def.name, canonicalAttribute(def, v, where ? `${where}.${def.name}` : def.name));
   }
@@ -132,12 +95,17 @@ export function canonicalizeResource(rt: ResourceTypeDef, input: unknown): Obj {
   if (!isObj(input)) throw invalidValue(`body: expected a JSON object (a ${rt.name} resource), got ${describe(input)}`);
   const out: Obj = {};
   const core = coreAttributes(rt);
+  const coreOwner = `the ${rt.name} schema (${rt.schema.id})`;
   for (const [k, v] of Object.entries(input)) {
-    if (isPasswordAttribute(k) || k.toLowerCase() === 'schemas') continue;
+    if (isPasswordAttribute(k)) continue;
+    if (k.toLowerCase() === 'schemas') {
+      checkRequestSchemas(rt, v);
+      continue;
+    }
     if (k.toLowerCase() === rt.schema.id.toLowerCase()) {
       // Core attributes nested under the core schema URN: accepted as if top-level.
       if (!isObj(v)) throw invalidValue(`${k}: expected an object of ${rt.name} attributes, got ${describe(v)}`);
-      canonicalizeAttributes(core, v, out, '');
+      canonicalizeAttributes(core, v, out, '', coreOwner);
       continue;
     }
     const ext = findExtension(rt, k);
@@ -145,11 +113,12 @@ export function canonicalizeResource(rt: ResourceTypeDef, input: unknown): Obj {
       if (v === null || v === undefined) continue;
       if (!isObj(v)) throw invalidValue(`${ext.id}: expected an object of ${ext.name} attributes, got ${describe(v)}`);
       const extOut: Obj = {};
-      canonicalizeAttributes(ext.attributes, v, extOut, ext.id);
+      canonicalizeAttributes(ext.attributes, v, extOut, ext.id, `the ${ext.name} schema (${ext.id})`);
       setAttr(out, ext.id, Object.keys(extOut).length ? extOut : undefined);
       continue;
     }
-    canonicalizeAttributes(core, { [k]: v }, out, '');
+    if (/^urn:/i.test(k) && isObj(v)) throw undeclaredSchema(rt, k, k);
+    canonicalizeAttributes(core, { [k]: v }, out, '', coreOwner);
   }
   finishResource(rt, out);
   return out;
@@ -175,7 +144,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
  * others by equal content). Mutates `res`. Throws invalidValue.
  */
 export function finishResource(rt: ResourceTypeDef, res: Obj): void {
-  const required = rt.uniqueAttr;
+  const required = rt.nameAttr;
   const v = res[required];
   if (typeof v !== 'string' || v.trim() === '') {
     throw invalidValue(`${required}: required, a non-empty string${v === undefined ? ' (missing)' : `, got ${describe(v)}`}`);
@@ -285,54 +254,6 @@ export function assemble(rt: ResourceTypeDef, id: string, body: Obj, meta: Meta)
     ...rest,
     meta,
   };
-}
-
-/**
- * Applies `attributes` / `excludedAttributes` (RFC 7644 §3.9; top-level names, or name.sub);
- * `schemas` and `id` are always returned. Names are case-insensitive.
- */
-export function project(res: Obj, attributes: string[] | null, excluded: string[] | null): Obj {
-  if (attributes && attributes.length) {
-    const out: Obj = { schemas: res.schemas, id: res.id };
-    for (const a of attributes) {
-      const [name, sub] = a.split('.', 2) as [string, string | undefined];
-      const cleanName = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name;
-      const k = keyOf(res, cleanName);
-      if (k === undefined) continue;
-      if (!sub) out[k] = res[k];
-      else {
-        const val = res[k];
-        const pick = (o: unknown) => {
-          if (!isObj(o)) return undefined;
-          const sk = keyOf(o, sub);
-          return sk === undefined ? undefined : { [sk]: o[sk] };
-        };
-        if (Array.isArray(val)) out[k] = val.map(pick).filter((x) => x !== undefined);
-        else {
-          const picked = pick(val);
-          if (picked) out[k] = { ...(isObj(out[k]) ? out[k] : {}), ...picked };
-        }
-      }
-    }
-    return out;
-  }
-  if (excluded && excluded.length) {
-    const out: Obj = { ...res };
-    for (const a of excluded) {
-      const [name, sub] = a.split('.', 2) as [string, string | undefined];
-      const k = keyOf(out, name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name);
-      if (k === undefined || k === 'id' || k === 'schemas') continue;
-      if (!sub) delete out[k];
-      else if (isObj(out[k])) {
-        const copy = { ...(out[k] as Obj) };
-        const sk = keyOf(copy, sub);
-        if (sk) delete copy[sk];
-        out[k] = copy;
-      }
-    }
-    return out;
-  }
-  return res;
 }
 
 export function parseAttributeList(v: string | null): string[] | null {

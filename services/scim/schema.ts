@@ -157,7 +157,8 @@ export const GROUP_SCHEMA: SchemaDef = {
   name: 'Group',
   description: 'Group',
   attributes: [
-    attr('displayName', 'string', 'A human-readable name for the Group.', { required: true, uniqueness: 'server' }),
+    // RFC 7643 §4.2 / §8.7.1 give Group displayName uniqueness "none"; Entra ID and Okta allow duplicate group names.
+    attr('displayName', 'string', 'A human-readable name for the Group.', { required: true }),
     attr('members', 'complex', 'A list of members of the Group.', {
       multiValued: true,
       subAttributes: [
@@ -186,14 +187,26 @@ export interface ResourceTypeDef {
   description: string;
   schema: SchemaDef;
   extensions: { schema: SchemaDef; required: boolean }[];
-  /** The attribute that must be unique (case-insensitively) among live resources of the type. */
-  uniqueAttr: 'userName' | 'displayName';
+  /** The required naming attribute; unique (case-insensitively, among live resources) only where its schema says uniqueness "server". */
+  nameAttr: 'userName' | 'displayName';
 }
 
 export const RESOURCE_TYPES: Record<ResourceType, ResourceTypeDef> = {
-  User: { name: 'User', endpoint: '/Users', description: 'User Account', schema: USER_SCHEMA, extensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }], uniqueAttr: 'userName' },
-  Group: { name: 'Group', endpoint: '/Groups', description: 'Group', schema: GROUP_SCHEMA, extensions: [], uniqueAttr: 'displayName' },
+  User: { name: 'User', endpoint: '/Users', description: 'User Account', schema: USER_SCHEMA, extensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }], nameAttr: 'userName' },
+  Group: { name: 'Group', endpoint: '/Groups', description: 'Group', schema: GROUP_SCHEMA, extensions: [], nameAttr: 'displayName' },
 };
+
+/**
+ * Schema URIs a client may list in a request's `schemas` that this provider ignores (never
+ * stored, never echoed): Entra ID's documented create-group request lists Microsoft's ADSCIM Group
+ * schema beside the core Group schema and carries no attribute of it.
+ */
+export const IGNORED_REQUEST_SCHEMAS: Partial<Record<ResourceType, readonly string[]>> = {
+  Group: ['http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+};
+
+/** What /ServiceProviderConfig advertises; the handler answers by it (RFC 7643 §5). */
+export const FEATURES = { patch: true, bulk: false, filter: true, changePassword: false, sort: false, etag: true } as const;
 
 export const ALL_SCHEMAS: SchemaDef[] = [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
 

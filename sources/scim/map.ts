@@ -202,7 +202,7 @@ export function mapOperationRecord(r: ScimOperationRecord): MappedEvent[] {
     occurredAt: r.at,
     vendorType: `${r.method} ${endpoint}`,
     actor: { ...emptyActor('scim_client'), id: r.connection, ip: r.client.ip, user_agent: r.client.user_agent },
-    extra: { scim_version: r.version, password_supplied: r.password_supplied ? true : null },
+    extra: { scim_version: r.version, password_supplied: r.password_supplied ? true : null, implied_by: r.implied_by ?? null },
   };
   const result = r.result;
   const drafts: Draft[] = [];

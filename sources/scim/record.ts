@@ -60,6 +60,11 @@ export const ScimOperationRecordSchema = z.object({
   /** The request body with every password removed; null for DELETE. */
   request: z.unknown().transform((v) => v ?? null),
   password_supplied: z.boolean(),
+  /**
+   * Set when the provider made this change itself because of another request, e.g. a user's
+   * removal from a group implied by "DELETE /Users/<id>" (services/scim/cascade.ts).
+   */
+  implied_by: z.string().min(1).optional(),
   /** The resource after the change; null after DELETE. */
   result: jsonObject.nullable(),
   previous: PreviousSummarySchema.nullable(),

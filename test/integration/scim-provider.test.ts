@@ -28,6 +28,7 @@ const run = randomUUID().slice(0, 8);
 const CONN = `scim-int-${run}`;
 const TOKEN = `tok-${randomUUID()}`;
 const PASSWORD = `Pw-${randomUUID()}-never-stored`;
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const map = validateBoundaryMap({ connections: [{ id: CONN, vendor: 'scim', transport: 'scim', secret_env: 'SCIM_TOKEN' }] }, 'test', ['scim']);
 
 let ch: ClickHouse;
@@ -119,13 +120,13 @@ describe('SCIM handler with Kafka and ClickHouse', () => {
     const okBase = await start();
     const created = await (await call(okBase, 'POST', '/Users', { userName: `kafka-down-${run}`, active: true })).json() as { id: string };
     const downBase = await start({ publish: () => Promise.reject(new Error('broker unavailable')) });
-    const refused = await call(downBase, 'PATCH', `/Users/${created.id}`, { Operations: [{ op: 'replace', value: { active: false } }] });
+    const refused = await call(downBase, 'PATCH', `/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(await refused.json()).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '503', detail: 'the event bus is unavailable; nothing was changed, retry later' });
     const still = await (await call(okBase, 'GET', `/Users/${created.id}`)).json() as { active: boolean; meta: { version: string } };
     expect([still.active, still.meta.version]).toEqual([true, 'W/"1"']);
-    const retried = await call(okBase, 'PATCH', `/Users/${created.id}`, { Operations: [{ op: 'replace', value: { active: false } }] });
+    const retried = await call(okBase, 'PATCH', `/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
     expect(retried.status).toBe(200);
     expect(((await retried.json()) as { active: boolean }).active).toBe(false);
   });
@@ -182,7 +183,7 @@ describe('SCIM handler with Kafka and ClickHouse', () => {
     const r1 = await call(base, 'POST', '/Users', { userName: `pw-${run}`, password: PASSWORD });
     expect(r1.status).toBe(201);
     const { id } = await r1.json() as { id: string };
-    expect((await call(base, 'PATCH', `/Users/${id}`, { Operations: [{ op: 'replace', value: { password: PASSWORD } }, { op: 'replace', path: 'password', value: PASSWORD }] })).status).toBe(200);
+    expect((await call(base, 'PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { password: PASSWORD } }, { op: 'replace', path: 'password', value: PASSWORD }] })).status).toBe(200);
     expect((await call(base, 'PUT', `/Users/${id}`, { userName: `pw-${run}`, password: PASSWORD, active: 'nope' })).status).toBe(400);
     const badJson = await fetch(`${base}/Users`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: `{"userName":"x","password":"${PASSWORD}"` });
     expect(badJson.status).toBe(400);

@@ -56,7 +56,7 @@ describe('applyPatch: users', () => {
   it('accepts any op spelling and attribute names in any case', () => {
     expect(applyPatch(User, user(), ops({ op: 'REPLACE', path: 'Active', value: false })).body).toEqual({ ...user(), active: false });
     expect(applyPatch(User, user(), ops({ op: 'replace', value: { DisplayName: 'Ada L.', ACTIVE: 'false' } })).body).toEqual({ ...user(), displayName: 'Ada L.', active: false });
-    expect(applyPatch(User, user(), { operations: [{ OP: 'add', PATH: 'title', VALUE: 'Countess' }] }).body.title).toBe('Countess');
+    expect(applyPatch(User, user(), { schemas: [PATCH_OP], operations: [{ OP: 'add', PATH: 'title', VALUE: 'Countess' }] }).body.title).toBe('Countess');
   });
 
   it('sets sub-attributes by dotted path, with or without a path', () => {
@@ -123,7 +123,7 @@ describe('applyPatch: users', () => {
     const cases: [unknown, number, string, RegExp][] = [
       [ops({ op: 'move', path: 'active', value: false }), 400, 'invalidSyntax', /Operations\[0\]\.op: expected "add", "replace" or "remove" \(any case\), got the string "move"/],
       [ops({ op: 'remove' }), 400, 'noTarget', /Operations\[0\]: "remove" needs a path/],
-      [ops({ op: 'replace', path: 'active', value: 'maybe' }), 400, 'invalidValue', /Operations\[0\]\.value: expected true or false .* got the string "maybe"/],
+      [ops({ op: 'replace', path: 'active', value: 'maybe' }), 400, 'invalidValue', /Operations\[0\]\.value: "active" is of type boolean, expected true or false .* got the string "maybe"/],
       [ops({ op: 'add', value: 'x' }), 400, 'invalidValue', /without a path, expected an object of attributes/],
       [ops({ op: 'replace', path: 'emails[type eq "work"', value: 'x' }), 400, 'invalidPath', /missing "\]"/],
       [ops({ op: 'replace', path: 'active.sub', value: 'x' }), 400, 'invalidPath', /"active" has no sub-attributes/],
@@ -177,7 +177,7 @@ describe('applyPatch: groups', () => {
 });
 
 describe('canonicalizeResource / finishResource', () => {
-  it('canonicalizes names, coerces string booleans, drops password and read-only attributes, keeps unknown ones', () => {
+  it('canonicalizes names, coerces string booleans, drops password and read-only attributes', () => {
     const body = canonicalizeResource(User, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT],
       id: 'client-chosen',
@@ -187,25 +187,39 @@ describe('canonicalizeResource / finishResource', () => {
       groups: [{ value: 'g' }],
       meta: { resourceType: 'User' },
       emails: [{ Value: 'Ada@Acme.example', Primary: 'true', type: 'work' }],
-      [ENT.toUpperCase()]: { employeeNumber: 1234, Department: 'R&D' },
-      'urn:example:custom:1.0:User': { tier: 'gold' },
-      nickName: 7,
+      [ENT.toUpperCase()]: { employeeNumber: '1234', Department: 'R&D' },
     });
     expect(body).toEqual({
       userName: 'Ada@Acme.example',
       active: true,
       emails: [{ value: 'Ada@Acme.example', primary: true, type: 'work' }],
       [ENT]: { employeeNumber: '1234', department: 'R&D' },
-      'urn:example:custom:1.0:User': { tier: 'gold' },
-      nickName: '7',
     });
+  });
+
+  it('RFC 7643 §3 / §2.3: refuses undeclared schemas and attributes, and values of the wrong type (400 invalidValue)', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ userName: 'x', 'urn:example:custom:1.0:User': { tier: 'gold' } }, 'urn:example:custom:1.0:User: "urn:example:custom:1.0:User" is not a schema of the User resource type; expected urn:ietf:params:scim:schemas:core:2.0:User or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+      [{ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:example:custom:1.0:User'], userName: 'x' }, 'schemas: "urn:example:custom:1.0:User" is not a schema of the User resource type; expected urn:ietf:params:scim:schemas:core:2.0:User or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+      [{ userName: 'x', [ENT]: { employeNumber: '1' } }, `${ENT}.employeNumber: "employeNumber" is not an attribute of the EnterpriseUser schema (${ENT})`],
+      [{ userName: 'x', tier: 'gold' }, 'tier: "tier" is not an attribute of the User schema (urn:ietf:params:scim:schemas:core:2.0:User)'],
+      [{ userName: 'x', name: { givenNam: 'A' } }, 'name.givenNam: "givenNam" is not a sub-attribute of "name" (declared: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)'],
+      [{ userName: 'x', nickName: 7 }, 'nickName: "nickName" is of type string, expected a JSON string, got number 7'],
+      [{ userName: 10 }, 'userName: "userName" is of type string, expected a JSON string, got number 10'],
+      [{ userName: 'x', [ENT]: { employeeNumber: 1234 } }, `${ENT}.employeeNumber: "employeeNumber" is of type string, expected a JSON string, got number 1234`],
+      [{ userName: 'x', emails: 'x@acme.example' }, 'emails: "emails" is complex, expected an object of its sub-attributes, got the string "x@acme.example"'],
+    ];
+    for (const [input, detail] of cases) {
+      const err = scimError(() => canonicalizeResource(User, input));
+      expect([err.status, err.scimType, err.detail], JSON.stringify(input)).toEqual([400, 'invalidValue', detail]);
+    }
   });
 
   it('requires userName / displayName and member values, de-duplicates members', () => {
     expect(scimError(() => canonicalizeResource(User, { active: true })).detail).toBe('userName: required, a non-empty string (missing)');
     expect(scimError(() => canonicalizeResource(Group, { displayName: '  ' })).detail).toBe('displayName: required, a non-empty string, got the string "  "');
     expect(scimError(() => canonicalizeResource(Group, { displayName: 'G', members: [{ display: 'x' }] })).detail).toBe('members[0].value: required, the id of the member resource');
-    expect(scimError(() => canonicalizeResource(User, { userName: 'x', active: 'yes' })).detail).toBe('active: expected true or false (or the strings "True" / "False"), got the string "yes"');
+    expect(scimError(() => canonicalizeResource(User, { userName: 'x', active: 'yes' })).detail).toBe('active: "active" is of type boolean, expected true or false (or the strings "True" / "False"), got the string "yes"');
     expect(canonicalizeResource(Group, { displayName: 'G', members: [{ value: 'a' }, { value: 'a', display: 'dup' }, { value: 'b' }] }).members).toEqual([{ value: 'a' }, { value: 'b' }]);
   });
 
