@@ -118,9 +118,11 @@ export function isInventoryRemoved(contentType: string | null): boolean {
 
 /**
  * The IdentityEvent of a removed-envelope, or null when the envelope is something else (the vendor
- * module then maps it itself). Throws for a removed-envelope whose body is not valid.
+ * module then maps it itself). Throws for a removed-envelope whose body is not valid. `grantKinds`:
+ * the vendor's inventory kinds that are grants of an account (docs/IDENTITY-MODEL.md), for bodies
+ * that predate their `access` field.
  */
-export function normalizeInventoryRemoved(input: NormalizeInput): NormalizeOutcome | null {
+export function normalizeInventoryRemoved(input: NormalizeInput, grantKinds: ReadonlySet<string> = new Set()): NormalizeOutcome | null {
   if (!isInventoryRemoved(input.contentType)) return null;
   let json: unknown;
   try {
@@ -133,6 +135,8 @@ export function normalizeInventoryRemoved(input: NormalizeInput): NormalizeOutco
     throw new Error(`inventory-removed body is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   const b = parsed.data;
+  // Bodies written before `access` existed: the vendor names the kinds that are grants.
+  const access = b.access ?? (grantKinds.has(b.kind) ? 'scope' : null);
   const email = b.email ? b.email.trim().toLowerCase() || null : null;
   const event: MappedEvent = {
     event_id: b.event_id,
@@ -155,7 +159,7 @@ export function normalizeInventoryRemoved(input: NormalizeInput): NormalizeOutco
       last_seen_at: new Date(b.last_seen_at).toISOString(),
       absent_from_snapshot_id: b.absent_from_snapshot_id,
       ...(b.scope ? { scope: b.scope } : {}),
-      ...(b.access ? { access: b.access } : {}),
+      ...(access ? { access } : {}),
     },
   };
   return { events: [event], rejected: [] };

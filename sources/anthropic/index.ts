@@ -12,11 +12,11 @@ import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
 import { listingOf } from '../../core/poller/page-walker.ts';
 import { mapListingItems } from '../../core/sources/inventory-map.ts';
 import { anthropicPoller } from './api.ts';
-import { LISTINGS, mapInventoryItem, type Listing } from './map.ts';
+import { GRANT_KINDS, LISTINGS, mapInventoryItem, type Listing } from './map.ts';
 import { formatIssues, ListPageSchema } from './payloads.ts';
 
 export function normalizeAnthropic(input: NormalizeInput): NormalizeOutcome {
-  const removed = normalizeInventoryRemoved(input);
+  const removed = normalizeInventoryRemoved(input, GRANT_KINDS);
   if (removed) return removed;
   const { listing, scope } = listingOf(input.contentType);
   if (!(LISTINGS as readonly string[]).includes(listing ?? '')) {

@@ -51,6 +51,9 @@ import {
 
 const USER_INVENTORY = 5003;
 
+/** Inventory kinds that are grants of an org user (attributes.access = 'scope'), never accounts of their own. */
+export const GRANT_KINDS: ReadonlySet<string> = new Set(['workspace_member']);
+
 /** The listings of an inventory snapshot; each page's content type names its listing and scope. */
 export const LISTINGS = ['users', 'invites', 'api_keys', 'workspaces', 'workspace_members', 'service_accounts'] as const;
 export type Listing = (typeof LISTINGS)[number];

@@ -14,7 +14,7 @@ import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
 import { listingOf } from '../../core/poller/page-walker.ts';
 import { mapListingItems } from '../../core/sources/inventory-map.ts';
 import { openaiPoller } from './api.ts';
-import { LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
+import { GRANT_KINDS, LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
 import { AuditLogEventSchema, formatIssues, ListPageSchema, type AuditLogEvent } from './payloads.ts';
 
 function mapAuditItem(item: unknown, where: string, events: MappedEvent[], rejected: RejectedItem[]): void {
@@ -29,7 +29,7 @@ function mapAuditItem(item: unknown, where: string, events: MappedEvent[], rejec
 }
 
 export function normalizeOpenai(input: NormalizeInput): NormalizeOutcome {
-  const removed = normalizeInventoryRemoved(input);
+  const removed = normalizeInventoryRemoved(input, GRANT_KINDS);
   if (removed) return removed;
   const body = parseJsonBodyOrThrow(input.body, 'OpenAI');
   const events: MappedEvent[] = [];

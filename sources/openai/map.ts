@@ -371,6 +371,9 @@ export const LISTINGS = ['users', 'admin_api_keys', 'projects', 'project_users',
 export type Listing = (typeof LISTINGS)[number];
 
 /** The InventoryObject kind of each listing's items. */
+/** Inventory kinds that are grants of an org user (attributes.access = 'scope'), never accounts of their own. */
+export const GRANT_KINDS: ReadonlySet<string> = new Set(['project_user']);
+
 export const KIND_OF: Record<Listing, string> = {
   users: 'user',
   admin_api_keys: 'admin_api_key',

@@ -195,4 +195,18 @@ describe('normalizeAnthropic', () => {
       ['inv_removed_x', 'inventory', 'removed', 'api_key', 'apikey_1', 'api_key', 'inventory.api_key.removed'],
     ]);
   });
+
+  it('a workspace member gone from a listing is a removed grant, also from a body written before `access` existed', () => {
+    const old = {
+      object: 'planewatch.inventory_removed', event_id: 'inv_removed_m', connection_id: 'anthropic-main', kind: 'workspace_member', scope: 'wrkspc_a', id: 'user_1',
+      subject_kind: 'human', email: null, name: null, credential_kind: null, last_seen_snapshot_id: 's1', last_seen_at: AT - 1000, absent_from_snapshot_id: 's2', detected_at: AT,
+    };
+    for (const body of [old, { ...old, access: 'scope' }]) {
+      const [ev] = normalizeAnthropic(input(body, INVENTORY_REMOVED_CONTENT_TYPE)).events;
+      expect([ev!.tenant_id, ev!.subject.id, ev!.attributes.access]).toEqual(['wrkspc_a', 'user_1', 'scope']);
+    }
+    // A user gone from the users listing is the account itself, no grant.
+    const [user] = normalizeAnthropic(input({ ...old, kind: 'user', scope: null }, INVENTORY_REMOVED_CONTENT_TYPE)).events;
+    expect(user!.attributes.access).toBeUndefined();
+  });
 });
