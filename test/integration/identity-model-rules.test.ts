@@ -353,15 +353,18 @@ describe('AWS CloudTrail', () => {
     ]);
     expect((await units()).filter((u) => u.source === 'aws').map(brief)).toEqual([`aws|human|${LEAVER.login}|${ACCT}|active`]);
     const all = await openFindings();
+    // Her console password, named by her successful sign-in, is a credential to remove too.
     expect(all.filter((f) => f.includes(LEAVER.login) || f.includes('AKIALEE'))).toEqual([
       'PW-DEPROV-OVERDUE|access_key|AKIALEE0000000000001|111122223333',
+      `PW-DEPROV-OVERDUE|console_password|${LEAVER.login}:login_profile|${ACCT}`,
       `PW-DEPROV-OVERDUE|human|${LEAVER.login}|${ACCT}`,
       'PW-ORPHANED-ACCOUNT|human|lee.ver@acme.example|111122223333',
       'PW-ORPHANED-CREDENTIAL|access_key|AKIALEE0000000000001|111122223333',
+      `PW-ORPHANED-CREDENTIAL|console_password|${LEAVER.login}:login_profile|${ACCT}`,
     ]);
     // The key's owner is known (her IAM user), so the reason is her leaving, not an unknown owner.
-    const [cred] = await listFindings(store.client, { status: 'open', detection: 'PW-ORPHANED-CREDENTIAL' });
-    expect(cred!.detail.reason).toBe('owner_deprovisioned');
+    const creds = await listFindings(store.client, { status: 'open', detection: 'PW-ORPHANED-CREDENTIAL' });
+    expect(creds.map((c) => c.detail.reason)).toEqual(['owner_deprovisioned', 'owner_deprovisioned']);
   });
 
   it('a CI role session (web identity) creating access keys is a non-human doing what only people should', async () => {
