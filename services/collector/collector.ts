@@ -6,9 +6,11 @@ import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
+import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { sendError, sendJson } from '../../core/http/respond.ts';
-import { registry, webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+import { webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+import { serveOpsRoute } from '../../core/http/ops-routes.ts';
+import type { CheckResult } from '../../core/readiness.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
 
 export interface ReadinessReport {
@@ -24,6 +26,8 @@ export interface CollectorDeps {
   /** Resolves once the envelope is acknowledged by Kafka. */
   publish: (envelope: RawEnvelope) => Promise<void>;
   readiness: () => Promise<ReadinessReport>;
+  /** /healthz: not ok when the process cannot heal itself (default: always ok). */
+  liveness?: () => CheckResult;
   log: Logger;
   maxBodyBytes: number;
   /** How long a request waits for the Kafka acknowledgement before answering 503. */
@@ -46,21 +50,7 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
   return (req, res) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0]!;
-    if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (pathname === '/readyz') {
-      void deps.readiness().then(
-        (r) => sendJson(res, r.ready ? 200 : 503, r),
-        (err) => sendJson(res, 503, { ready: false, checks: { readiness: { ok: false, detail: String(err) } } }),
-      );
-      return;
-    }
-    if (pathname === '/metrics') {
-      void registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
+    if (serveOpsRoute(req, res, pathname, { readiness: deps.readiness, liveness: deps.liveness })) return;
     const m = WEBHOOK_PATH.exec(pathname);
     if (!m) return sendError(res, 404, 'not_found', `no such endpoint: ${pathname}`);
     const [, vendor, connectionId] = m as unknown as [string, string, string];
@@ -115,6 +105,12 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
       body = await readBody(req, deps.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) return answer(413, 'too_large', err.message, { connection: 'close' });
+      if (err instanceof ClientAbortedError) {
+        // Nobody is left to answer: counted (499, as nginx logs it) and logged at info, not as an internal error.
+        webhookDeliveries.inc({ ...labels, status: '499', reason: 'client_aborted' });
+        deps.log.info({ vendor, connection: connectionId }, 'client hung up before the delivery body was complete');
+        return;
+      }
       throw err;
     }
 

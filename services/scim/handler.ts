@@ -39,7 +39,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
+import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
 import { SCIM_RECORD_KIND, stripPasswords, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from './errors.ts';
@@ -226,6 +226,13 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
         if (err.status >= 500) deps.log.warn({ connection: connectionId, method: req.method, path: url.pathname, status: err.status, detail: err.detail }, 'scim request failed');
         req.resume();
         return send({ status: err.status, body: err.body(), headers: err.headers });
+      }
+      if (err instanceof ClientAbortedError) {
+        // Nobody is left to answer: counted as 499 and logged at info, not as an internal error.
+        answered = true;
+        scimRequests.inc({ connection: label, method: req.method ?? '-', status: '499' });
+        deps.log.info({ connection: connectionId, method: req.method, path: url.pathname }, 'client hung up before the request body was complete');
+        return;
       }
       deps.log.error({ err, connection: connectionId, method: req.method, path: url.pathname }, 'scim handler failed');
       req.resume();
