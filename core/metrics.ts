@@ -67,6 +67,15 @@ export const sinkInsertFailures = new Counter({
   registers: [registry],
 });
 
+// --- Local Kafka broker supervision (core/kafka/broker-supervisor.ts) ---------------------------
+
+export const brokerRestarts = new Counter({
+  name: 'planewatch_kafka_broker_restarts_total',
+  help: 'Restart attempts of the local Kafka broker planewatch started (no KAFKA_BROKERS) after it exited unexpectedly, by outcome (ready, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 // --- API pollers (core/poller/) ------------------------------------------------------------------
 
 export const pollerPages = new Counter({
