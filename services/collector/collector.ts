@@ -9,6 +9,7 @@ import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.
 import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { sendError, sendJson } from '../../core/http/respond.ts';
 import { webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+import { redactSecrets } from '../../core/sources/redact.ts';
 import { serveOpsRoute } from '../../core/http/ops-routes.ts';
 import type { CheckResult } from '../../core/readiness.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
@@ -128,9 +129,10 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     // Fault-suite fix (test/fuzz/webhooks.test.ts): a body nested deeper than any vendor sends made
     // the recursive redaction below overflow the stack (500). Refused before anything walks it.
     if (jsonDepthExceeds(body)) return answer(400, 'malformed', `body: nested deeper than ${MAX_JSON_DEPTH} levels`);
-    // Secrets (e.g. SCIM passwords) leave the body here: the signature was checked over the
-    // original bytes above, and nothing below (envelope, Kafka, ClickHouse) ever sees them.
-    if (source.webhook.redactBody) body = source.webhook.redactBody(body);
+    // Secrets leave the body here, for every vendor by one policy (core/sources/redact.ts): the
+    // signature was checked over the original bytes above, and nothing below (envelope, Kafka,
+    // ClickHouse, dead letters) ever sees them.
+    body = redactSecrets(body);
     const bodyProblem = source.webhook.checkBody(body);
     if (bodyProblem) return answer(400, 'malformed', bodyProblem);
 

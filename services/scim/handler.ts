@@ -39,9 +39,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
+import { stripSecrets } from '../../core/sources/redact.ts';
 import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
-import { SCIM_RECORD_KIND, stripPasswords, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
+import { SCIM_RECORD_KIND, suppliesPassword, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from './errors.ts';
 import { FilterSyntaxError, parseFilter } from './filter.ts';
 import { filterToSql } from './filter-sql.ts';
@@ -302,8 +303,8 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     // retry, and the client got 503 forever while events and state disagreed. Refused here, first.
     const bad = illFormedString(parsed);
     if (bad !== null) throw invalidValue(`${bad}: not valid Unicode (a lone UTF-16 surrogate)`);
-    const { value, stripped } = stripPasswords(parsed);
-    return { value, passwordSupplied: stripped };
+    // The one redaction policy (core/sources/redact.ts): passwords and every other secret go here.
+    return { value: stripSecrets(parsed).value, passwordSupplied: suppliesPassword(parsed) };
   }
 
   async function route(req: IncomingMessage, url: URL, rest: string, ctx: RequestContext, send: (r: Reply) => void): Promise<Reply | null> {

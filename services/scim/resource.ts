@@ -5,7 +5,7 @@
 // summary of an update, rendering (meta.location, User.groups) and attribute projection.
 // Attributes no schema defines are kept as the client sent them (clients read back what they
 // wrote), password-stripped.
-import { isPasswordAttribute } from '../../sources/scim/redact.ts';
+import { isPasswordAttribute } from '../../sources/scim/password.ts';
 import { invalidValue } from './errors.ts';
 import {
   coreAttributes,
