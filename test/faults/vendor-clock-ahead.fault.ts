@@ -5,9 +5,9 @@
 // Ann's future sign-in is kept (stored), flagged (attributes.clock_ahead_ms, vendor_occurred_at)
 // and placed at its receipt time (services/normalizer/clock-ahead.ts), so no detection sees an
 // event later than the moment it was received; the right-clock events keep their own times.
-// NOT shown here (left open): a detection scenario in which the unplaced event would open a
-// finding early; the PW-ACTIVITY-AFTER-DEPROVISION scenario built for it opened no finding for the
-// right-clock control either, so it could not tell the difference and was removed.
+// The detector then opens PW-ACTIVITY-AFTER-DEPROVISION for Bob (control: right clock, 3 h after
+// his deletion, grace 1 h) and nothing for Ann, whose sign-in in truth happened within her grace
+// period (placed at its vendor time, 3 days after her deletion, it opened a finding early).
 // Figures printed: sent, acknowledged, stored, lost, duplicated, flagged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ let t: FaultPipeline;
 beforeAll(async () => {
   t = await startFaultPipeline({
     configYaml: `
+domains:
+  corporate: [acme.example]
 connections:
   - { id: wf, vendor: workos, transport: webhook, secret_env: CLOCK_WK, plane: platform, authoritative_for: employees }
   - { id: a0, vendor: auth0, transport: webhook, secret_env: CLOCK_A0, plane: platform }
@@ -58,14 +60,15 @@ function directoryEvent(p: string, kind: 'created' | 'deleted', at: number): str
   });
 }
 
+/** An Auth0 log record: n = 1 the signup (`ss`: the account exists), n = 2 a successful login (`s`). */
 function signIn(p: string, at: number, n: number): string {
-  const s = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'auth0', 's.json'), 'utf8')) as { log_id: string; data: Record<string, unknown> };
+  const s = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'auth0', n === 1 ? 'ss.json' : 's.json'), 'utf8')) as { log_id: string; data: Record<string, unknown> };
   const id = `9002025030110${n}${p === 'ann' ? 1 : 2}${run.replace(/[^0-9]/g, '0')}`;
-  return JSON.stringify([{ log_id: id, data: { ...s.data, log_id: id, date: new Date(at).toISOString(), user_id: `auth0|${p}${run}`, user_name: email(p), organization_id: undefined, organization_name: undefined } }]);
+  return JSON.stringify([{ log_id: id, data: { ...s.data, log_id: id, date: new Date(at).toISOString(), user_id: `auth0|${p}${run}`, user_name: email(p), organization_id: undefined, organization_name: undefined, ...(n === 1 ? { details: { body: { email: email(p), connection: 'Username-Password-Authentication' } } } : {}) } }]);
 }
 
 describe("a vendor's clock far ahead", () => {
-  it('keeps events from the future, flags them and places them at their receipt time', async () => {
+  it('keeps events from the future, flags them, and they do not open findings early', async () => {
     const now = Date.now();
     const statuses: number[] = [];
     for (const p of people) {
@@ -74,7 +77,7 @@ describe("a vendor's clock far ahead", () => {
         statuses.push(await post('wf', { 'workos-signature': signWorkosPayload(b, WK_SECRET, Date.now()) }, b));
       }
     }
-    // Both used their Auth0 account while employed (the account is known before the deletion).
+    // Both signed up to Auth0 while employed (the account is known before the deletion).
     for (const p of people) statuses.push(await post('a0', { authorization: `Bearer ${A0_SECRET}` }, signIn(p, now - 5 * 24 * H, 1)));
     // Now Auth0's clock is right for Bob and three days ahead for Ann.
     for (const p of people) statuses.push(await post('a0', { authorization: `Bearer ${A0_SECRET}` }, signIn(p, p === 'ann' ? Date.now() + AHEAD : Date.now(), 2)));
@@ -99,6 +102,15 @@ describe("a vendor's clock far ahead", () => {
     // The right-clock events keep the vendor's times: the five stamped more than an hour back (creations, Bob's deletion, the sign-ins 5 days ago).
     expect(rows.filter((r) => r.ahead === '' && Number(r.occurred_ms) < Number(r.received_ms) - H).length).toBe(5);
 
+    // The detection state is written by the inserts' materialized views: wait until none is in flight.
+    await waitFor(async () => (t.pipeline.sink.health.insertsInFlight === 0 ? true : undefined), 'the sink settled', 60_000, 100);
+    const result = await t.pipeline.detector!.evaluateNow();
+    const all = await t.query<{ detection: string; subject_id: string }>('SELECT DISTINCT detection, subject_id FROM pw_findings FINAL WHERE subject_id LIKE {p:String} OR subject_email LIKE {p:String} ORDER BY detection, subject_id', { p: `%${run}%` });
+    expect(result.errors).toEqual([]);
+    // Bob (right clock, 3 h after his deletion, grace 1 h) is a finding; Ann's sign-in in truth
+    // happened within her grace period and is not, though its vendor stamp is 3 days after her deletion.
+    expect(all.filter((f) => f.detection === 'PW-ACTIVITY-AFTER-DEPROVISION').map((f) => f.subject_id)).toEqual([`auth0|bob${run}`]);
+    expect(all.filter((f) => f.subject_id.includes('ann'))).toEqual([]);
     const figures = { sent: 8, acknowledged: statuses.filter((s) => s === 202).length, stored: rows.length, lost: 8 - rows.length, duplicated: rows.filter((r) => r.n !== '1').length, flagged_clock_ahead: flagged.length };
     console.log(`FAULT FIGURES vendor clock ahead: ${JSON.stringify(figures)}`);
     expect(figures.lost).toBe(0);
