@@ -8,12 +8,13 @@ import { loadEnv, type Env } from './config/env.ts';
 import { loadBoundaryMap, type LoadedConfig } from './config/load.ts';
 import { resolveSecrets } from './config/secrets.ts';
 import { createLogger, type Logger } from './log.ts';
-import { resolveKafka } from './kafka/broker.ts';
+import { resolveKafka, type LocalBroker } from './kafka/broker.ts';
+import { superviseBroker } from './kafka/broker-supervisor.ts';
 import { createKafka, createProducer, ensureTopics } from './kafka/client.ts';
 import { TOPICS } from './kafka/topics.ts';
 import { createClickHouse, fromEnv as clickhouseFromEnv } from './clickhouse/client.ts';
 import { migrate } from './clickhouse/migrate.ts';
-import { assertClickHouseReachable } from './readiness.ts';
+import { assertClickHouseReachable, type CheckResult } from './readiness.ts';
 
 export interface Runtime {
   env: Env;
@@ -26,6 +27,13 @@ export interface Runtime {
   producer: Producer;
   clickhouse: ClickHouseClient;
   clickhouseMode: 'embedded' | 'server';
+  /** The broker this process started and supervises (no KAFKA_BROKERS), else undefined. */
+  localBroker?: LocalBroker;
+  /**
+   * Liveness (/healthz): false only when this process cannot heal itself, i.e. the local broker it
+   * supervises did not come back. An external cluster being down is a readiness matter (/readyz).
+   */
+  liveness(): CheckResult;
   /** Stops what this runtime started, in reverse order. */
   close(): Promise<void>;
 }
@@ -60,12 +68,20 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
     let brokers: string[] = [];
     let kafka: Kafka | undefined;
     let producer: Producer | undefined;
+    let localBroker: LocalBroker | undefined;
+    let liveness = (): CheckResult => ({ ok: true });
     if (opts.needKafka !== false) {
       if (!env.KAFKA_BROKERS && !opts.startBroker) {
         throw new Error('KAFKA_BROKERS is not set: point it at your Kafka cluster (host:port,...), or use `npm start` / `npm run kafka` to run a local broker');
       }
       const k = await resolveKafka(processEnv, { dataDir, port: env.KAFKA_PORT, log });
       closers.push(k.stop);
+      if (k.local) {
+        localBroker = k.local;
+        const supervisor = superviseBroker(k.local, { log, maxAttempts: env.PLANEWATCH_BROKER_RESTART_ATTEMPTS, initialBackoffMs: env.PLANEWATCH_BROKER_RESTART_BACKOFF_MS });
+        closers.push(() => supervisor.stop()); // runs before k.stop (closers run in reverse)
+        liveness = supervisor.liveness;
+      }
       brokers = k.brokers;
       kafka = createKafka(brokers, `planewatch-${opts.service}`, { log });
       await ensureTopics(kafka, Object.values(TOPICS).map((topic) => ({ topic, numPartitions: env.PLANEWATCH_PARTITIONS })));
@@ -85,7 +101,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
       if (applied.length) log.info({ applied }, 'ClickHouse migrations applied');
     }
     return {
-      env, config, secrets, dataDir, log, brokers, clickhouseMode, close,
+      env, config, secrets, dataDir, log, brokers, clickhouseMode, close, localBroker, liveness,
       kafka: kafka as Kafka,
       producer: producer as Producer,
       clickhouse: clickhouse as ClickHouseClient,

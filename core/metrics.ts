@@ -10,7 +10,7 @@ export const webhookDeliveries = new Counter({
   name: 'planewatch_webhook_deliveries_total',
   // Label values come from the boundary map only: a request for an unknown vendor/connection is
   // counted under source="unknown", connection="unknown" so URLs cannot mint new series.
-  help: 'Webhook deliveries by source, connection, HTTP status answered and reason (accepted, unauthorized, bad_request, malformed, too_large, rate_limited, broker_unavailable, unknown_connection, not_configured, method_not_allowed, handshake, internal)',
+  help: 'Webhook deliveries by source, connection, HTTP status answered and reason (accepted, unauthorized, bad_request, malformed, too_large, rate_limited, broker_unavailable, unknown_connection, not_configured, method_not_allowed, handshake, client_aborted with status 499: the client hung up mid-body, internal)',
   labelNames: ['source', 'connection', 'status', 'reason'] as const,
   registers: [registry],
 });
@@ -64,6 +64,15 @@ export const sinkInsertFailures = new Counter({
   name: 'planewatch_sink_insert_failures_total',
   help: 'Failed ClickHouse inserts (retried)',
   labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+// --- Local Kafka broker supervision (core/kafka/broker-supervisor.ts) ---------------------------
+
+export const brokerRestarts = new Counter({
+  name: 'planewatch_kafka_broker_restarts_total',
+  help: 'Restart attempts of the local Kafka broker planewatch started (no KAFKA_BROKERS) after it exited unexpectedly, by outcome (ready, failed)',
+  labelNames: ['outcome'] as const,
   registers: [registry],
 });
 

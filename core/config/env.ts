@@ -36,6 +36,10 @@ export const EnvSchema = z.object({
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...] e.g. 127.0.0.1:9092')
     .optional(),
   KAFKA_PORT: port(9092),
+  /** Local broker only: failed restart attempts in a row before /healthz fails (core/kafka/broker-supervisor.ts). */
+  PLANEWATCH_BROKER_RESTART_ATTEMPTS: positiveInt(5),
+  /** Local broker only: wait before the first restart attempt, doubled after each failure (at most 30 s). */
+  PLANEWATCH_BROKER_RESTART_BACKOFF_MS: positiveInt(1000),
   PLANEWATCH_TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]{0,100}$/, 'expected letters, digits, ".", "_" or "-" (it is prepended to Kafka topic names)')

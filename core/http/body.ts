@@ -7,6 +7,16 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * The client hung up before the body was complete. Not a fault of ours: callers count it as a
+ * client abort and log it at info level, so an alert on internal errors does not fire for it.
+ */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('the client closed the connection before the request body was complete');
+  }
+}
+
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
@@ -31,9 +41,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
+    const aborted = () => {
+      if (failed || req.complete) return false;
+      failed = true;
+      reject(new ClientAbortedError());
+      return true;
+    };
+    // Node reports a hang-up mid-body as an 'error' (ECONNRESET "aborted") followed by 'close'.
     req.on('error', (err) => {
-      if (!failed) reject(err);
+      if (!aborted() && !failed) reject(err);
     });
+    req.on('close', aborted);
   });
 }
 

@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { registry } from '../metrics.ts';
-import { sendError, sendJson } from './respond.ts';
+import { sendError } from './respond.ts';
+import { serveOpsRoute } from './ops-routes.ts';
 import type { CheckResult } from '../readiness.ts';
 
 export interface OpsServer {
@@ -18,27 +18,13 @@ export async function startOpsServer(opts: {
   host: string;
   port: number;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, CheckResult> }>;
+  liveness?: () => CheckResult;
   log: Logger;
 }): Promise<OpsServer> {
   const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     req.resume();
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', 'GET only', { allow: 'GET' });
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      void opts.readiness().then(
-        (r) => sendJson(res, r.ready ? 200 : 503, r),
-        (err: unknown) => sendJson(res, 503, { ready: false, checks: { readiness: { ok: false, detail: String(err) } } }),
-      );
-      return;
-    }
-    if (path === '/metrics') {
-      void registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
+    if (serveOpsRoute(req, res, path, { readiness: opts.readiness, liveness: opts.liveness })) return;
     sendError(res, 404, 'not_found', `no such endpoint: ${path}`);
   });
   await new Promise<void>((resolve, reject) => {

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { Consumer, Kafka, Producer, Admin } from 'kafkajs';
 import { logger as rootLogger, type Logger } from '../log.ts';
 import { createKafka, createProducer, defaultPartitions } from './client.ts';
+import { portListening } from './port-probe.ts';
 
 /** The repository root (this file is core/kafka/broker.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -653,8 +654,8 @@ class LocalBrokerProcess implements LocalBroker {
   private async waitReady(child: ChildProcess, deadline: number): Promise<void> {
     let lastError: unknown;
     let attempts = 0;
-    // 1. cheap: wait for the port to accept TCP connections
-    while (!(await tcpConnects('127.0.0.1', this._port))) {
+    // 1. cheap: wait for the port to accept TCP connections (never through a self-connected socket: port-probe.ts)
+    while (!(await portListening('127.0.0.1', this._port))) {
       if (!this.current(child)) return new Promise(() => {}); // the exit branch of the race reports it
       if (Date.now() > deadline) throw new Error(`port ${this._port} not accepting connections after ${this.timeoutMs} ms`);
       await sleep(100);
@@ -716,19 +717,6 @@ class LocalBrokerProcess implements LocalBroker {
     if (this.running()) await this.stop();
     await this.start();
   }
-}
-
-function tcpConnects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Create READY_TOPIC, produce one message with acks=-1 (idempotent producer), consume it back via a group. */

@@ -21,6 +21,7 @@ import type { BoundaryMap, Connection } from '../config/boundary-map.ts';
 import type { SourceModule } from '../sources/source-module.ts';
 import { PageError, type InventoryObject, type PollContext, type PollerModule, type PolledPage } from '../sources/poller.ts';
 import type { RawEnvelope } from '../events/raw-envelope.ts';
+import { redactSecrets } from '../sources/redact.ts';
 import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../events/dead-letter.ts';
 import { createPollFetch, PollAuthError, PollHttpError, type PollFetchOptions } from './fetch.ts';
 import { emptyStatus, type PollerStateStore, type Stream, type StreamStatus } from './store.ts';
@@ -124,15 +125,17 @@ function originOf(url: string): string | null {
 
 /** The RawEnvelope of one fetched page. */
 export function pageEnvelope(connection: Connection, transport: 'poll' | 'inventory', page: Pick<PolledPage, 'body' | 'contentType'>, baseUrl: string, receivedAt: number): RawEnvelope {
+  // Every vendor's page loses its secrets here, by one policy, before it is produced (core/sources/redact.ts).
+  const body = redactSecrets(page.body);
   return {
-    id: pollEnvelopeId(connection.vendor, connection.id, page.contentType, page.body),
+    id: pollEnvelopeId(connection.vendor, connection.id, page.contentType, body),
     source: connection.vendor,
     connection_id: connection.id,
     received_at: receivedAt,
     transport,
     content_type: page.contentType,
     headers: {},
-    body: page.body,
+    body,
     // Authenticity of a pulled page: TLS to the configured base URL with the connection's key.
     verification: { scheme: 'api-fetch', verified: true, detail: originOf(baseUrl) },
   };
@@ -219,7 +222,7 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
       origin_topic: null,
       origin_partition: null,
       origin_offset: null,
-      payload: err.body,
+      payload: redactSecrets(err.body),
       failed_at: now(),
     };
     try {

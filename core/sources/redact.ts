@@ -1,16 +1,49 @@
-// Removing secret members from a vendor's JSON body before it becomes a raw envelope (the
-// WebhookHandler.redactBody step, the SCIM service's request handling, a poller's page). WHICH
-// members are secret is a vendor fact and stays in sources/<vendor>/redact.ts; this is the walk
-// they all share.
+// The one redaction policy for every vendor's raw envelope (issue #18: WorkOS bodies were stored
+// verbatim, with custom_attributes.password and raw_attributes.api_token, because only some
+// vendors had a redactor, each with its own list). Applied before anything is produced: by the
+// collector to every webhook body (after the signature was checked over the original bytes), by
+// the poll runner to every page and malformed-page dead letter, by the SCIM service to every
+// request. What is removed, at any depth, whatever the vendor:
+//  - a member whose name looks secret (compared without case, separators or a `urn:…:` prefix):
+//    it ends in password, passwd, passphrase, secret, token, credential, jti, apikey, privatekey,
+//    keyhint, secretaccesskey, secretstring or secretbinary (optionally plural). Removed when its
+//    value is a string, number, boolean, null or array. An OBJECT under a secret-looking name is
+//    kept and walked instead, so its secret members go and the ids beside them stay as evidence
+//    (OpenAI's `api_key: {id, type, user}` describes a key; CloudTrail's `credentials` keeps its
+//    accessKeyId and loses its sessionToken; Auth0's `credentials` loses its jti);
+//  - the `value` of an object whose `path` names a secret attribute (a SCIM PATCH
+//    `{"op":"replace","path":"password","value":"…"}` keeps op and path).
+// Names such as tokenType, requestApiTokenId, token_endpoint_auth_method or passwordless_amr are
+// kept: they do not END in a secret word.
 //
 // Pure and deterministic. When nothing is removed the ORIGINAL bytes are returned (byte-exact
-// evidence); otherwise the body is re-serialized as compact JSON without them. The collector
-// refuses bodies nested deeper than MAX_JSON_DEPTH before any of this runs, so the recursion is
-// bounded.
+// evidence). JSON is re-serialized compactly without the members; JSON lines line by line; text
+// that is not JSON (a malformed page kept as a dead letter) gets every `"<secret name>": "…"`
+// string blanked in place. The collector refuses bodies nested deeper than MAX_JSON_DEPTH before
+// any of this runs, so the recursion is bounded.
 import { bodyText } from './json-body.ts';
 
 /** Decides, for one member `key` of the object `parent`, whether the member is removed. */
 export type SecretMember = (key: string, parent: Record<string, unknown>) => boolean;
+
+const SECRET_WORD = /(?:password|passwd|passphrase|secret|token|credential|jti|apikey|privatekey|keyhint|secretaccesskey|secretstring|secretbinary)s?$/;
+
+function normalizedName(name: string): string {
+  return (name.split(':').pop() ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Does this member name look like it holds a secret? */
+export function isSecretKey(name: string): boolean {
+  return SECRET_WORD.test(normalizedName(name));
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The policy for one member (see the header). */
+export const isSecretMember: SecretMember = (key, parent) => {
+  if (key.toLowerCase() === 'value' && typeof parent.path === 'string' && isSecretKey(parent.path)) return true;
+  return isSecretKey(key) && !isPlainObject(parent[key]);
+};
 
 /** A copy of `input` without the members `isSecret` names, at any depth; `stripped` says whether any was. */
 export function stripMembers(input: unknown, isSecret: SecretMember): { value: unknown; stripped: boolean } {
@@ -33,18 +66,33 @@ export function stripMembers(input: unknown, isSecret: SecretMember): { value: u
   return { value, stripped };
 }
 
-/**
- * A JSON body without the members `isSecret` names: the original buffer when there is none (or
- * when the body is not JSON: checkBody rejects it and it is never stored), else the stripped value
- * as compact JSON.
- */
-export function redactJsonMembers(raw: Buffer, isSecret: SecretMember): Buffer {
-  let parsed: unknown;
+/** `input` without its secret members (the policy above). */
+export function stripSecrets(input: unknown): { value: unknown; stripped: boolean } {
+  return stripMembers(input, isSecretMember);
+}
+
+const QUOTED_MEMBER = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*("?)/g;
+
+/** Text that is not JSON: every `"<secret name>": "…"` string member blanked in place (best effort). */
+function blankSecretStrings(text: string): string {
+  return text.replace(QUOTED_MEMBER, (whole, name: string, colon: string, close: string) => (isSecretKey(name) ? `"${name}"${colon}"[redacted]${close}` : whole));
+}
+
+function redactJsonText(text: string): string | null {
   try {
-    parsed = JSON.parse(bodyText(raw));
+    const { value, stripped } = stripSecrets(JSON.parse(text) as unknown);
+    return stripped ? JSON.stringify(value) : text;
   } catch {
-    return raw;
+    return null;
   }
-  const { value, stripped } = stripMembers(parsed, isSecret);
-  return stripped ? Buffer.from(JSON.stringify(value), 'utf8') : raw;
+}
+
+/** The body as it may be stored and produced: see the header. */
+export function redactSecrets(raw: Buffer): Buffer {
+  const text = bodyText(raw);
+  const whole = redactJsonText(text);
+  if (whole !== null) return whole === text ? raw : Buffer.from(whole, 'utf8');
+  const lines = text.split(/\r?\n/).map((line) => (line.trim() === '' ? line : redactJsonText(line) ?? blankSecretStrings(line)));
+  const out = lines.join('\n');
+  return out === text.split(/\r?\n/).join('\n') ? raw : Buffer.from(out, 'utf8');
 }

@@ -48,12 +48,6 @@ export interface WebhookHandler {
    * a type) before it is acknowledged; return an error message to answer 400.
    */
   checkBody(rawBody: Buffer): string | null;
-  /**
-   * Removes secrets a vendor may put in a delivery body (e.g. SCIM `password` attributes) before
-   * the raw envelope is built. Called right after verify(), which always sees the original bytes.
-   * Deterministic; returns the input unchanged when there is nothing to remove.
-   */
-  redactBody?(rawBody: Buffer): Buffer;
 }
 
 export interface NormalizeInput {

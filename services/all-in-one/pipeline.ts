@@ -108,6 +108,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     sources,
     publish: rawEnvelopePublisher(rt.producer),
     readiness,
+    liveness: rt.liveness,
     log: rt.log.child({ service: 'collector' }),
     maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
     ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,

@@ -6,9 +6,12 @@ import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
+import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { sendError, sendJson } from '../../core/http/respond.ts';
-import { registry, webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+import { webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
+import { redactSecrets } from '../../core/sources/redact.ts';
+import { serveOpsRoute } from '../../core/http/ops-routes.ts';
+import type { CheckResult } from '../../core/readiness.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
 
 export interface ReadinessReport {
@@ -24,6 +27,8 @@ export interface CollectorDeps {
   /** Resolves once the envelope is acknowledged by Kafka. */
   publish: (envelope: RawEnvelope) => Promise<void>;
   readiness: () => Promise<ReadinessReport>;
+  /** /healthz: not ok when the process cannot heal itself (default: always ok). */
+  liveness?: () => CheckResult;
   log: Logger;
   maxBodyBytes: number;
   /** How long a request waits for the Kafka acknowledgement before answering 503. */
@@ -46,21 +51,7 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
   return (req, res) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0]!;
-    if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (pathname === '/readyz') {
-      void deps.readiness().then(
-        (r) => sendJson(res, r.ready ? 200 : 503, r),
-        (err) => sendJson(res, 503, { ready: false, checks: { readiness: { ok: false, detail: String(err) } } }),
-      );
-      return;
-    }
-    if (pathname === '/metrics') {
-      void registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
+    if (serveOpsRoute(req, res, pathname, { readiness: deps.readiness, liveness: deps.liveness })) return;
     const m = WEBHOOK_PATH.exec(pathname);
     if (!m) return sendError(res, 404, 'not_found', `no such endpoint: ${pathname}`);
     const [, vendor, connectionId] = m as unknown as [string, string, string];
@@ -115,6 +106,12 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
       body = await readBody(req, deps.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) return answer(413, 'too_large', err.message, { connection: 'close' });
+      if (err instanceof ClientAbortedError) {
+        // Nobody is left to answer: counted (499, as nginx logs it) and logged at info, not as an internal error.
+        webhookDeliveries.inc({ ...labels, status: '499', reason: 'client_aborted' });
+        deps.log.info({ vendor, connection: connectionId }, 'client hung up before the delivery body was complete');
+        return;
+      }
       throw err;
     }
 
@@ -132,9 +129,10 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     // Fault-suite fix (test/fuzz/webhooks.test.ts): a body nested deeper than any vendor sends made
     // the recursive redaction below overflow the stack (500). Refused before anything walks it.
     if (jsonDepthExceeds(body)) return answer(400, 'malformed', `body: nested deeper than ${MAX_JSON_DEPTH} levels`);
-    // Secrets (e.g. SCIM passwords) leave the body here: the signature was checked over the
-    // original bytes above, and nothing below (envelope, Kafka, ClickHouse) ever sees them.
-    if (source.webhook.redactBody) body = source.webhook.redactBody(body);
+    // Secrets leave the body here, for every vendor by one policy (core/sources/redact.ts): the
+    // signature was checked over the original bytes above, and nothing below (envelope, Kafka,
+    // ClickHouse, dead letters) ever sees them.
+    body = redactSecrets(body);
     const bodyProblem = source.webhook.checkBody(body);
     if (bodyProblem) return answer(400, 'malformed', bodyProblem);
 

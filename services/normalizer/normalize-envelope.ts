@@ -5,6 +5,7 @@ import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { IdentityEventSchema, type IdentityEvent } from '../../core/events/identity-event.ts';
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
+import { placeAtReceiptWhenAhead } from './clock-ahead.ts';
 import type { SourceModule } from '../../core/sources/source-module.ts';
 import { formatPath } from '../../core/config/errors.ts';
 import { decidePlane } from './plane.ts';
@@ -79,7 +80,7 @@ export function normalizeEnvelope(
       received_at: envelope.received_at,
     };
     const checked = IdentityEventSchema.safeParse(candidate);
-    if (checked.success) events.push(checked.data);
+    if (checked.success) events.push(placeAtReceiptWhenAhead(checked.data, envelope.received_at));
     else deadLetters.push(dead(`${envelope.source} mapping produced an invalid event: ${describe(checked.error)}`, Buffer.from(safeJson(candidate))));
   }
   return { events, deadLetters };

@@ -35,16 +35,17 @@
 // A user's DELETE first removes the user from every group listing it, and a user's PUT / PATCH
 // refreshes its stale member `display` in groups (cascade.ts): each group change is a change of
 // its own (record published, then state written) under the same lock.
-// The password attribute is removed right after the body is parsed (sources/scim/redact.ts) and
+// The password attribute is removed right after the body is parsed (core/sources/redact.ts, sources/scim/password.ts) and
 // is never stored, logged or forwarded; request bodies are never logged.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
-import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { BodyTooLargeError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
+import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
+import { stripSecrets } from '../../core/sources/redact.ts';
+import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
-import { SCIM_RECORD_KIND, stripPasswords, type ScimOperationRecord } from '../../sources/scim/index.ts';
+import { SCIM_RECORD_KIND, suppliesPassword, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from './errors.ts';
 import { FilterSyntaxError, parseFilter } from './filter.ts';
 import { filterToSql } from './filter-sql.ts';
@@ -241,6 +242,13 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
         req.resume();
         return send({ status: err.status, body: err.body(), headers: err.headers });
       }
+      if (err instanceof ClientAbortedError) {
+        // Nobody is left to answer: counted as 499 and logged at info, not as an internal error.
+        answered = true;
+        scimRequests.inc({ connection: label, method: req.method ?? '-', status: '499' });
+        deps.log.info({ connection: connectionId, method: req.method, path: url.pathname }, 'client hung up before the request body was complete');
+        return;
+      }
       deps.log.error({ err, connection: connectionId, method: req.method, path: url.pathname }, 'scim handler failed');
       req.resume();
       return send({ status: 500, body: new ScimError(500, null, 'internal error').body() });
@@ -307,8 +315,8 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     // retry, and the client got 503 forever while events and state disagreed. Refused here, first.
     const bad = illFormedString(parsed);
     if (bad !== null) throw invalidValue(`${bad}: not valid Unicode (a lone UTF-16 surrogate)`);
-    const { value, stripped } = stripPasswords(parsed);
-    return { value, passwordSupplied: stripped };
+    // The one redaction policy (core/sources/redact.ts): passwords and every other secret go here.
+    return { value: stripSecrets(parsed).value, passwordSupplied: suppliesPassword(parsed) };
   }
 
   async function route(req: IncomingMessage, url: URL, rest: string, ctx: RequestContext, send: (r: Reply) => void): Promise<Reply | null> {

@@ -7,7 +7,7 @@ import { runService } from '../../core/service-main.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
 import { sendJson } from '../../core/http/respond.ts';
-import { registry } from '../../core/metrics.ts';
+import { serveOpsRoute } from '../../core/http/ops-routes.ts';
 import { createScimHandler, SCIM_PREFIX } from './handler.ts';
 import { scimEnvelopePublisher } from './publish.ts';
 import { clickhouseScimStore } from './store.ts';
@@ -27,18 +27,7 @@ runService({ service: 'scim', knownVendors: KNOWN_VENDORS }, async (rt) => {
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path.startsWith(SCIM_PREFIX)) return scim(req, res);
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      void readiness().then((r) => sendJson(res, r.ready ? 200 : 503, r));
-      return;
-    }
-    if (path === '/metrics') {
-      void registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
+    if (serveOpsRoute(req, res, path, { readiness })) return;
     sendJson(res, 404, { error: { status: 404, code: 'not_found', message: `no such endpoint: ${path}` } });
   });
   await new Promise<void>((resolve) => server.listen(rt.env.PLANEWATCH_HTTP_PORT, rt.env.PLANEWATCH_HTTP_HOST, resolve));

@@ -28,7 +28,7 @@
 // the given one (Okta stores `display` too, so Entra's removal silently misses), crashes on a
 // "Remove" without path, and mutates its input by default. Wrapping all of that would be more
 // code than this engine.
-import { isPasswordAttribute } from '../../sources/scim/redact.ts';
+import { isPasswordAttribute } from '../../sources/scim/password.ts';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, ScimError } from './errors.ts';
 import { eqConjunction, FilterSyntaxError, formatAttrPath, matchesElement, parsePatchPath, type Filter, type PatchPath } from './filter.ts';
 import {

@@ -4,7 +4,7 @@
 // lookup columns the store indexes, the change summary of an update, rendering (meta.location,
 // User.groups) and attribute projection. Undeclared schemas and attributes, and values that do not
 // fit their declared type, are refused (schema-check.ts).
-import { isPasswordAttribute } from '../../sources/scim/redact.ts';
+import { isPasswordAttribute } from '../../sources/scim/password.ts';
 import { invalidValue } from './errors.ts';
 import {
   coreAttributes,

@@ -13,9 +13,10 @@
 // is removed (`authorization: null`). Passing the key explicitly keeps the SDK from looking for
 // credentials anywhere else (environment, profiles).
 //
-// Key material: every page passes through redactKeyHints (redact.ts) first, so the API keys'
-// `partial_key_hint` reaches neither Kafka nor ClickHouse (the raw page is the vendor's bytes minus
-// that member; a page without one keeps its exact bytes).
+// Key material: the poll runner passes every page through the one redaction policy
+// (core/sources/redact.ts) before it is produced, so the API keys' `partial_key_hint` reaches
+// neither Kafka nor ClickHouse (the raw page is the vendor's bytes minus that member; a page
+// without one keeps its exact bytes).
 //
 // Pagination: `limit` + `after_id`, responses `{data, has_more, first_id, last_id}`; the service
 // accounts listing pages with `page` / `next_page` instead.
@@ -35,7 +36,6 @@ import { PollAuthError, PollHttpError } from '../../core/poller/fetch.ts';
 import { lastItemCursor, parseListPage as parseVendorListPage, sdkTransport, walkListing, type SdkCall } from '../../core/poller/page-walker.ts';
 import { formatIssues, ListPageSchema, WorkspaceSchema, type ListPage } from './payloads.ts';
 import { mapInventoryItem, type Listing } from './map.ts';
-import { redactKeyHints } from './redact.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -88,7 +88,7 @@ function listing(
     listing: name,
     scope,
     // The key hint never leaves this function: not in the envelope, not in a dead letter.
-    fetchPage: async (cursor) => redactKeyHints(await api.bytes(call(cursor))),
+    fetchPage: (cursor) => api.bytes(call(cursor)),
     parse: parseListPage,
     objectOf: (item) => {
       const r = mapInventoryItem(item, { listing: name, scope, rawId: '', receivedAt: 0 });

@@ -6,7 +6,6 @@ import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapAuth0Log } from './map.ts';
 import { Auth0RecordSchema, describeValue, formatIssues, parseAuth0Body } from './payloads.ts';
 import { verifyAuth0Request } from './auth.ts';
-import { redactAuth0Body } from './redact.ts';
 import { auth0Samples } from './samples.ts';
 
 /** The 400 check before a delivery is acknowledged: JSONARRAY, JSONOBJECT or JSONLINES with at least one JSON record. */
@@ -19,8 +18,6 @@ export const auth0Webhook: WebhookHandler = {
   verify: verifyAuth0Request,
   keepHeaders: ['content-type', 'user-agent'],
   checkBody: checkAuth0Body,
-  /** Management API credentials, passwords, client secrets and token ids never reach the raw envelope. */
-  redactBody: redactAuth0Body,
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -82,4 +79,3 @@ export const auth0: SourceModule = {
 export { mapAuth0Log, MAPPED_LOG_TYPES } from './map.ts';
 export { parseAuth0Body } from './payloads.ts';
 export { verifyAuth0Request } from './auth.ts';
-export { redactAuth0Body } from './redact.ts';

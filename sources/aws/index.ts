@@ -7,7 +7,6 @@ import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapCloudTrailRecord } from './map.ts';
 import { describeValue, EventBridgeSchema, formatIssues, isCloudTrailDetailType, LogFileSchema } from './payloads.ts';
 import { verifyAwsRequest } from './auth.ts';
-import { redactAwsBody } from './redact.ts';
 import { awsSamples } from './samples.ts';
 
 type Shape =
@@ -48,8 +47,6 @@ export const awsWebhook: WebhookHandler = {
   verify: verifyAwsRequest,
   keepHeaders: ['content-type', 'user-agent'],
   checkBody: checkAwsBody,
-  /** Temporary credentials (sessionToken) and other key material never reach the raw envelope (redact.ts). */
-  redactBody: redactAwsBody,
 };
 
 /**
@@ -84,4 +81,3 @@ export const aws: SourceModule = {
 export { mapCloudTrailRecord, MAPPED_EVENT_NAMES } from './map.ts';
 export { parseCloudTrailDate, parseJavaDate } from './dates.ts';
 export { verifyAwsRequest } from './auth.ts';
-export { redactAwsBody } from './redact.ts';

@@ -7,7 +7,6 @@ import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
 import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
 import { oktaHandshake, verifyOktaRequest } from './auth.ts';
-import { redactOktaBody } from './redact.ts';
 import { oktaSamples } from './samples.ts';
 import { oktaSystemLogPoller, orgFromContentType } from './system-log.ts';
 
@@ -33,7 +32,6 @@ export const oktaWebhook: WebhookHandler = {
   verify: verifyOktaRequest,
   keepHeaders: ['content-type', 'user-agent', 'accept'],
   checkBody: checkOktaBody,
-  redactBody: redactOktaBody,
 };
 
 function mapItems(items: readonly unknown[], where: string, ctx: { org: string | null; deliveryId: string | null }): NormalizeOutcome {
@@ -77,5 +75,4 @@ export const okta: SourceModule = {
 
 export { mapOktaLogEvent, oktaOrgHost, MAPPED_EVENT_TYPES } from './map.ts';
 export { oktaHandshake, verifyOktaRequest } from './auth.ts';
-export { redactOktaBody } from './redact.ts';
 export { oktaSystemLogPoller, createOktaSystemLogPoller, systemLogPages, orgFromContentType, systemLogContentType } from './system-log.ts';

@@ -14,9 +14,9 @@
 //       "occurred_at":"2026-11-29T10:00:00Z"}   (optional: default = when received)
 //
 //    The signing recipe is in signature.ts. The signature is checked over the bytes as received;
-//    then redactBody removes every `password` (redact.ts) BEFORE the collector builds the raw
-//    envelope, so the stored evidence never holds one (a body without a password is kept byte for
-//    byte; one with a password is re-serialized without it).
+//    then the collector removes every password and other secret (core/sources/redact.ts) BEFORE
+//    it builds the raw envelope, so the stored evidence never holds one (a body without a secret
+//    is kept byte for byte; one with a secret is re-serialized without it).
 //
 // Mapping: map.ts (pure). Secrets: the SCIM bearer token (service provider) and the HMAC secret
 // (copies) come from the connection's secret_env and never enter an envelope, an event or a log.
@@ -24,7 +24,6 @@ import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } f
 import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOperationRecord, mapScimCopy } from './map.ts';
 import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './record.ts';
-import { redactJsonBody } from './redact.ts';
 import { verifyScimCopySignature } from './signature.ts';
 import { scimSamples } from './samples.ts';
 
@@ -54,7 +53,6 @@ export const scimWebhook: WebhookHandler = {
   verify: verifyScimCopySignature,
   keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
   checkBody: checkScimCopyBody,
-  redactBody: redactJsonBody,
 };
 
 export function normalizeScim(input: NormalizeInput): NormalizeOutcome {
@@ -81,6 +79,6 @@ export const scim: SourceModule = {
 };
 
 export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './signature.ts';
-export { stripPasswords, redactJsonBody, isPasswordAttribute } from './redact.ts';
+export { suppliesPassword, isPasswordAttribute } from './password.ts';
 export { mapOperationRecord, mapScimCopy, scimEventIdBase, subjectEmail, scimBool } from './map.ts';
 export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './record.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rawEnvelopeId } from '../../core/events/raw-envelope.ts';
-import { redactAuth0Body } from '../../sources/auth0/redact.ts';
+import { redactSecrets } from '../../core/sources/redact.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -69,7 +69,7 @@ describe('Auth0 log stream to ClickHouse', () => {
     expect(JSON.stringify(attrs)).not.toContain('jti');
 
     // The stored delivery is the redacted one: the admin's token credentials never reach the raw envelope.
-    const stored = redactAuth0Body(Buffer.from(body));
+    const stored = redactSecrets(Buffer.from(body));
     expect(stored.equals(Buffer.from(body))).toBe(false);
     const rawId = rawEnvelopeId('auth0', 'auth0-prod', stored);
     const [raw] = await waitFor(async () => {

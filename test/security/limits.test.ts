@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RateLimiter, TokenBucket } from '../../core/http/rate-limit.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../core/http/body.ts';
 import { boundedDeadLetter, MAX_DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from '../../core/events/dead-letter.ts';
-import { redactAwsBody } from '../../sources/aws/redact.ts';
+import { redactSecrets } from '../../core/sources/redact.ts';
 import { lagRows } from '../../core/kafka/lag.ts';
 
 describe('token bucket', () => {
@@ -68,11 +68,11 @@ describe('dead-letter bounds', () => {
 describe('AWS key material', () => {
   it('removes secret access keys, session tokens and passwords at any depth, and keeps other bodies byte for byte', () => {
     const body = Buffer.from(JSON.stringify({ Records: [{ eventName: 'AssumeRole', responseElements: { credentials: { accessKeyId: 'ASIA1', SessionToken: 'tok', expiration: 'x' }, accessKey: { secretAccessKey: 'sk', accessKeyId: 'AKIA1' } }, requestParameters: { password: 'pw' } }] }));
-    expect(JSON.parse(redactAwsBody(body).toString())).toEqual({ Records: [{ eventName: 'AssumeRole', responseElements: { credentials: { accessKeyId: 'ASIA1', expiration: 'x' }, accessKey: { accessKeyId: 'AKIA1' } }, requestParameters: {} }] });
+    expect(JSON.parse(redactSecrets(body).toString())).toEqual({ Records: [{ eventName: 'AssumeRole', responseElements: { credentials: { accessKeyId: 'ASIA1', expiration: 'x' }, accessKey: { accessKeyId: 'AKIA1' } }, requestParameters: {} }] });
     const clean = Buffer.from('{ "Records": [ {"eventName":"CreateUser"} ] }');
-    expect(redactAwsBody(clean)).toBe(clean);
+    expect(redactSecrets(clean)).toBe(clean);
     const notJson = Buffer.from('{"Records":');
-    expect(redactAwsBody(notJson)).toBe(notJson);
+    expect(redactSecrets(notJson)).toBe(notJson);
   });
 });
 

@@ -59,6 +59,10 @@ const S = {
   auth0Jti: secret('PLANT-auth0-jti'),
   awsSecretAccessKey: secret('PLANT-aws-secretaccesskey'),
   awsSessionToken: secret('PLANT-aws-sessiontoken'),
+  workosCustomPassword: secret('PLANT-workos-custom-password'),
+  workosRawApiToken: secret('PLANT-workos-raw-api-token'),
+  workosDeadLetterSecret: secret('PLANT-workos-dlq-client-secret'),
+  openaiPageSecret: secret('PLANT-openai-page-client-secret'),
   openaiKey: `sk-admin-${secret('PLANT').replace(/-/g, '')}`,
   anthropicKey: `sk-ant-admin01-${secret('PLANT').replace(/-/g, '')}`,
   apiToken: secret('PLANT-api-token'),
@@ -71,6 +75,7 @@ const S = {
   pagerdutyUrlToken: secret('PLANT-pd-url'),
 };
 const MARKER = `marker-${run}@acme.example`; // not a secret: must be found (positive control)
+const DLQ_MARKER = `event_psdlq_${run}`; // a WorkOS event the mapping rejects: must be found in the dead letters
 
 const C = { workos: `ps-workos-${run}`, okta: `ps-okta-${run}`, auth0: `ps-auth0-${run}`, aws: `ps-aws-${run}`, scimcopy: `ps-scimcopy-${run}`, scim: `ps-scim-${run}`, openai: `ps-openai-${run}`, anthropic: `ps-anthropic-${run}` };
 
@@ -89,7 +94,7 @@ beforeAll(async () => {
   // Vendor APIs that echo the key back in their error messages.
   api = await startVendorApiServer();
   const list = (data: unknown[]) => ({ object: 'list', data, first_id: null, last_id: null, has_more: false });
-  const saKeyEvent = { ...(JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'openai/audit-events.json'), 'utf8')) as Record<string, Record<string, unknown>>)['api_key.created--sa-key-actor'], id: `audit_log-ps-${run}`, effective_at: Math.floor(Date.now() / 1000) - 60 };
+  const saKeyEvent = { ...(JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'openai/audit-events.json'), 'utf8')) as Record<string, Record<string, unknown>>)['api_key.created--sa-key-actor'], id: `audit_log-ps-${run}`, effective_at: Math.floor(Date.now() / 1000) - 60, metadata: { client_secret: S.openaiPageSecret } };
   api.route({ path: '/openai/v1/organization/audit_logs' }, [
     json({ error: { message: `Incorrect API key provided: ${S.openaiKey}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', code: 'invalid_api_key' } }, 401),
     json(list([saKeyEvent])),
@@ -182,8 +187,14 @@ async function send(method: string, p: string, headers: Record<string, string>, 
 describe('planted secrets', () => {
   it('never appear in logs, HTTP answers, Kafka, ClickHouse or alert payloads', async () => {
     // --- webhooks ----------------------------------------------------------------------------------
-    const workos = JSON.stringify({ ...fixture('workos', 'dsync.user.created.json'), id: `event_ps_${run}`, data: { ...(fixture('workos', 'dsync.user.created.json').data as object), id: `directory_user_ps_${run}`, email: MARKER, emails: [{ primary: true, value: MARKER }] } });
+    // WorkOS directory users carry whatever the IdP syncs in custom_attributes / raw_attributes.
+    const workosUser = fixture('workos', 'dsync.user.created.json').data as Record<string, unknown>;
+    const workos = JSON.stringify({ ...fixture('workos', 'dsync.user.created.json'), id: `event_ps_${run}`, data: { ...workosUser, id: `directory_user_ps_${run}`, email: MARKER, emails: [{ primary: true, value: MARKER }], custom_attributes: { department: 'Eng', password: S.workosCustomPassword }, raw_attributes: { userName: MARKER, api_token: S.workosRawApiToken } } });
     expect(await send('POST', `/webhooks/workos/${C.workos}`, { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(workos, S.workosSecret, Date.now()), authorization: `Bearer ${S.workosSecret}` }, workos)).toBe(202);
+    // One the mapping rejects (a directory user without an id): it goes to the dead-letter topic and table, secrets and all, unless redacted first.
+    const { id: _id, ...idless } = workosUser;
+    const workosDead = JSON.stringify({ object: 'event', id: DLQ_MARKER, event: 'dsync.user.created', created_at: new Date().toISOString(), data: { ...idless, custom_attributes: { client_secret: S.workosDeadLetterSecret } } });
+    expect(await send('POST', `/webhooks/workos/${C.workos}`, { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(workosDead, S.workosSecret, Date.now()) }, workosDead)).toBe(202);
 
     const oktaEvent = fixture('okta', 'app.oauth2.credentials.lifecycle.create.json') as { debugContext: { debugData: Record<string, unknown> } } & Record<string, unknown>;
     const okta = JSON.stringify({ eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', source: 'https://acme.okta.com/api/v1/eventHooks/who', eventId: `ps-${run}`, data: { events: [{ ...oktaEvent, uuid: `ps-${run}`, debugContext: { debugData: { ...oktaEvent.debugContext.debugData, clientSecret: S.oktaClientSecret, sessionToken: S.oktaClientSecret } } }] } });
@@ -280,6 +291,9 @@ describe('planted secrets', () => {
     // Positive controls: the places were really searched.
     expect(kafkaText.includes(MARKER), 'the marker in Kafka').toBe(true);
     expect(clickhouseText.includes(MARKER), 'the marker in ClickHouse').toBe(true);
+    const deadLetterTable = clickhouseText.slice(clickhouseText.indexOf('### dead_letters\n'), clickhouseText.indexOf('\n### ', clickhouseText.indexOf('### dead_letters\n') + 1));
+    expect(deadLetterTable.includes(DLQ_MARKER), 'the rejected WorkOS event in the dead letters').toBe(true);
+    expect(clickhouseText.includes(`audit_log-ps-${run}`), 'the OpenAI page (with its planted client_secret) was stored').toBe(true);
     expect(out.includes('"level":20'), 'debug lines: the logs were captured at the most verbose level').toBe(true);
     expect(out.includes('scim request rejected'), 'the rejected SCIM request was logged').toBe(true);
     expect(out.includes('webhook rejected'), 'the rejected Okta delivery was logged').toBe(true);

@@ -17,6 +17,7 @@ import { FINGERPRINT, findingEvidence } from '../../../core/queries/evidence.ts'
 import { leavers } from '../../../core/queries/audit-export.ts';
 import { PageQuery, paginate } from '../../../core/queries/page.ts';
 import { toCsv } from '../../../core/queries/csv.ts';
+import { keepTenantIds, tenantEvidence } from '../../../core/queries/tenant-scope.ts';
 import type { Principal } from '../auth.ts';
 
 export interface QueryDeps {
@@ -74,7 +75,11 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
     if (!q.success) return badRequest(res, q.error), true;
     run(async () => {
       const rows = filterFindings(await listFindings(deps.clickhouse, q.data), q.data, principal);
-      sendJson(res, 200, paginate(rows, q.data));
+      const page = paginate(rows, q.data);
+      if (!principal.tenant) return sendJson(res, 200, page);
+      // A tenant token sees only its own tenant's evidence ids (a crossing's evidence may name platform events).
+      const allowed = await tenantEvidence(deps.clickhouse, principal.tenant, page.data.flatMap((f) => f.evidence.event_ids), page.data.flatMap((f) => f.evidence.raw_ids));
+      sendJson(res, 200, { ...page, data: page.data.map((f) => ({ ...f, evidence: keepTenantIds(f.evidence, allowed) })) });
     });
     return true;
   }
@@ -121,7 +126,14 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
       if (!ev || (principal.tenant && (ev.finding.plane !== 'application' || ev.finding.tenant !== principal.tenant))) {
         return sendError(res, 404, 'not_found', `no finding with fingerprint ${fp}`);
       }
-      sendJson(res, 200, { data: ev });
+      if (!principal.tenant) return sendJson(res, 200, { data: ev });
+      // Only the tenant's own events, and only deliveries that carry nothing but them.
+      const allowed = await tenantEvidence(deps.clickhouse, principal.tenant, ev.finding.evidence.event_ids, [...ev.finding.evidence.raw_ids, ...ev.raw_deliveries.map((r) => r.id)]);
+      sendJson(res, 200, { data: {
+        finding: { ...ev.finding, evidence: keepTenantIds(ev.finding.evidence, allowed) },
+        events: ev.events.filter((e) => allowed.eventIds.has(e.event_id)),
+        raw_deliveries: ev.raw_deliveries.filter((r) => allowed.rawIds.has(r.id)),
+      } });
     });
     return true;
   }

@@ -1,7 +1,8 @@
 // GET /api/v1/reports/boundaries?period=…&plane=…&tenant=…&now=…&format=json|html — the boundary
 // report (docs/REPORTS.md). Needs the `export` scope (audit evidence). A tenant-scoped token gets
 // only its own tenant's application-plane report: asking for the platform plane or another tenant
-// is a 403, and with no tenant given its own tenant is used.
+// is a 403, and with no tenant given its own tenant is used; every field of what it gets is cut to
+// the tenant (core/reports/tenant-scope.ts: query parameters, sources, thresholds, evidence ids).
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -11,6 +12,8 @@ import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
 import { buildBoundaryReport, ReportRequest } from '../../../core/reports/boundary-report.ts';
 import { renderHtml } from '../../../core/reports/render-html.ts';
+import { reportEvidenceIds, scopeReportToTenant } from '../../../core/reports/tenant-scope.ts';
+import { tenantEvidence } from '../../../core/queries/tenant-scope.ts';
 import type { Principal, Scope } from '../auth.ts';
 
 export const REPORT_PATH = '/api/v1/reports/boundaries';
@@ -56,7 +59,13 @@ export function routeReport(deps: ReportDeps, principal: Principal, url: URL, re
   });
   if (!req.success) return sendError(res, 400, 'bad_request', message(req.error)), true;
   const q = req.data;
+  const tenant = principal.tenant;
   void buildBoundaryReport(deps.clickhouse, deps.map, deps.defaultPlaneOf, { period: q.period, plane: q.plane, tenant: q.tenant, now })
+    .then(async (full) => {
+      if (tenant === null) return full;
+      const ids = reportEvidenceIds(full);
+      return scopeReportToTenant(full, tenant, await tenantEvidence(deps.clickhouse, tenant, ids.eventIds, ids.rawIds));
+    })
     .then((report) => {
       if (raw.data.format === 'html') {
         const html = renderHtml(report);

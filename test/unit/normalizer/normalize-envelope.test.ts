@@ -27,7 +27,7 @@ const plain = map.connections[1]!;
 
 function envelope(body: unknown, connection = 'wk'): RawEnvelope {
   const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  return { id: rawEnvelopeId('workos', connection, bytes), source: 'workos', connection_id: connection, received_at: 1_764_410_000_000, transport: 'webhook', content_type: 'application/json', headers: {}, body: bytes, verification: { scheme: 'workos-hmac-sha256', verified: true, detail: 't=1' } };
+  return { id: rawEnvelopeId('workos', connection, bytes), source: 'workos', connection_id: connection, received_at: Date.parse('2026-11-29T10:00:05.000Z'), transport: 'webhook', content_type: 'application/json', headers: {}, body: bytes, verification: { scheme: 'workos-hmac-sha256', verified: true, detail: 't=1' } };
 }
 
 const userDeleted = (org: string, directory = 'directory_1') => ({
@@ -53,7 +53,7 @@ describe('normalizeEnvelope', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       event_id: 'event_01', source: 'workos', connection_id: 'wk', plane: 'platform', authoritative_for: 'employees', tenant_id: 'org_WF',
-      category: 'account', action: 'deleted', raw_id: env.id, received_at: 1_764_410_000_000, occurred_at: Date.parse('2026-11-29T10:00:00.000Z'),
+      category: 'account', action: 'deleted', raw_id: env.id, received_at: Date.parse('2026-11-29T10:00:05.000Z'), occurred_at: Date.parse('2026-11-29T10:00:00.000Z'),
       subject: { kind: 'human', id: 'directory_user_1', email: 'a@x.example' },
     });
     expect(events[0]).not.toHaveProperty('plane_keys');

@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IdentityEventSchema, type MappedEvent } from '../../../core/events/identity-event.ts';
+import { redactSecrets, stripSecrets } from '../../../core/sources/redact.ts';
 import {
-  redactJsonBody,
   scim,
   SCIM_RECORD_KIND,
   signScimCopy,
-  stripPasswords,
+  suppliesPassword,
   verifyScimCopySignature,
   type ScimOperationRecord,
 } from '../../../sources/scim/index.ts';
@@ -18,7 +18,7 @@ const SECRET = 'scim-copy-secret';
 const sha256 = (parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 const NOW = 1_764_400_000_000;
 
-describe('stripPasswords / redactJsonBody', () => {
+describe('SCIM passwords under the one redaction policy (stripSecrets / redactSecrets)', () => {
   it('removes password members at any depth and the value of password PATCH operations', () => {
     const input = {
       userName: 'a',
@@ -33,8 +33,10 @@ describe('stripPasswords / redactJsonBody', () => {
         { op: 'replace', path: 'active', value: false },
       ],
     };
-    const { value, stripped } = stripPasswords(input);
+    const { value, stripped } = stripSecrets(input);
     expect(stripped).toBe(true);
+    expect(suppliesPassword(input)).toBe(true);
+    expect(suppliesPassword({ userName: 'a', Operations: [{ op: 'replace', path: 'active', value: false }] })).toBe(false);
     expect(value).toEqual({
       userName: 'a',
       nested: [{ deep: {} }],
@@ -50,11 +52,11 @@ describe('stripPasswords / redactJsonBody', () => {
 
   it('keeps a body without a password byte for byte, re-serializes one with a password', () => {
     const clean = Buffer.from('{ "method": "POST",\n  "path": "/Users" }');
-    expect(redactJsonBody(clean)).toBe(clean);
+    expect(redactSecrets(clean)).toBe(clean);
     const dirty = Buffer.from('{"method":"POST", "request": {"userName":"a", "password":"hunter2"}}');
-    expect(redactJsonBody(dirty).toString()).toBe('{"method":"POST","request":{"userName":"a"}}');
+    expect(redactSecrets(dirty).toString()).toBe('{"method":"POST","request":{"userName":"a"}}');
     const notJson = Buffer.from('{"password": hunter2');
-    expect(redactJsonBody(notJson)).toBe(notJson);
+    expect(redactSecrets(notJson)).toBe(notJson);
   });
 });
 

@@ -7,6 +7,7 @@ import { createPollFetch } from '../../../../core/poller/fetch.ts';
 import { PageError, type InventoryPage, type PollContext } from '../../../../core/sources/poller.ts';
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import { inventoryPages, nextCursor } from '../../../../sources/anthropic/api.ts';
+import { pageEnvelope } from '../../../../core/poller/runner.ts';
 import { json, malformed, startVendorApiServer, unauthorized, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
 
 const KEY = 'sk-ant-admin01-unit-test-key';
@@ -78,10 +79,12 @@ describe('Anthropic inventory walk', () => {
       ['application/json; planewatch-listing=service_accounts', 1, ['service_account::svac_1']],
       ['application/json; planewatch-listing=service_accounts', 1, ['service_account::svac_2']],
     ]);
-    // The page body is the vendor's page without the key hint; other pages keep their exact bytes.
+    // The envelope of a page (pageEnvelope: the one redaction policy, core/sources/redact.ts) is the
+    // vendor's page without the key hint; other pages keep their exact bytes.
     const { partial_key_hint: _hint, ...keyWithoutHint } = key(1);
-    expect(pages[3]!.body.toString()).toBe(JSON.stringify(page([keyWithoutHint])));
-    expect(pages[3]!.body.toString()).not.toContain('sk-ant');
+    const produced = pageEnvelope(ctx().connection, 'inventory', pages[3]!, 'https://api.anthropic.com', 1).body;
+    expect(produced.toString()).toBe(JSON.stringify(page([keyWithoutHint])));
+    expect(produced.toString()).not.toContain('sk-ant');
     expect(pages[0]!.body.toString()).toBe(JSON.stringify(page([user(1), user(2)], { has_more: true })));
     expect(api.requests.map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`)).toEqual([
       `${ORG}/users?limit=100`, `${ORG}/users?limit=100&after_id=user_2`, `${ORG}/invites?limit=100`, `${ORG}/api_keys?limit=100`,

@@ -1,0 +1,148 @@
+// The data directory's disk fills up. The test mounts a small tmpfs (it runs as root; when the
+// mount is impossible the test FAILS, it is not skipped) and runs the all-in-one runtime on it:
+// its own supervised Kafka broker and embedded ClickHouse both keep their data there. A filler
+// file then takes every free byte. Deliveries are answered 503 (never 2xx for what Kafka did not
+// take), nothing acknowledged is lost, and once the filler is removed ingest resumes: the vendor's
+// retries are acknowledged and every event is stored exactly once. Figures printed: sent,
+// acknowledged, stored, lost, duplicated.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { bootstrap, type Runtime } from '../../core/bootstrap.ts';
+import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
+import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
+import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const SECRET = 'whsec_diskfull';
+const run = randomUUID().slice(0, 8);
+const mountPoint = fs.mkdtempSync(path.join(tmpdir(), 'pw-fault-disk-'));
+const filler = path.join(mountPoint, 'filler');
+let mounted = false;
+let rt: Runtime | undefined;
+let pipeline: Pipeline | undefined;
+
+beforeAll(async () => {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=768m', 'tmpfs', mountPoint]); // throws (fails the test) when it cannot mount
+  mounted = true;
+  const dataDir = path.join(mountPoint, 'data');
+  fs.mkdirSync(dataDir);
+  fs.writeFileSync(path.join(dataDir, 'planewatch.yaml'), 'connections:\n  - { id: wk, vendor: workos, transport: webhook, secret_env: TEST_SECRET }\n');
+  rt = await bootstrap({
+    service: 'fault-test', knownVendors: KNOWN_VENDORS, startBroker: true,
+    processEnv: {
+      PATH: process.env.PATH, PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn', PLANEWATCH_DATA_DIR: dataDir,
+      PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'), PLANEWATCH_HTTP_PORT: '0', KAFKA_PORT: '0', TEST_SECRET: SECRET,
+      // Enough attempts to outlast the outage (backoff doubles to at most 30 s).
+      PLANEWATCH_BROKER_RESTART_ATTEMPTS: '30', PLANEWATCH_BROKER_RESTART_BACKOFF_MS: '500',
+    },
+  });
+  pipeline = await startPipeline(rt, SOURCES, { apiToken: randomBytes(16).toString('hex'), groupSuffix: `disk${run}`, ackTimeoutMs: 2000, detector: false });
+}, 180_000);
+
+afterAll(async () => {
+  fs.rmSync(filler, { force: true });
+  await pipeline?.stop();
+  await rt?.close();
+  if (mounted) execFileSync('umount', ['-l', mountPoint]);
+  fs.rmSync(mountPoint, { recursive: true, force: true });
+}, 180_000);
+
+function body(i: number): string {
+  return JSON.stringify({
+    object: 'event', id: `event_${run}_${i}`, event: 'dsync.user.created', created_at: new Date().toISOString(),
+    data: { object: 'directory_user', id: `directory_user_${run}_${i}`, directory_id: 'directory_1', organization_id: 'org_1', emails: [{ primary: true, value: `u${i}@x.example` }], state: 'active' },
+  });
+}
+
+async function deliver(i: number): Promise<number> {
+  const b = body(i);
+  try {
+    const res = await fetch(`${pipeline!.url}/webhooks/workos/wk`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) }, body: b, signal: AbortSignal.timeout(20_000),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+/** Writes until the file system refuses (ENOSPC); returns the bytes written. */
+function fillDisk(): number {
+  const fd = fs.openSync(filler, 'w');
+  let written = 0;
+  try {
+    for (const size of [1 << 20, 4096, 1]) {
+      const chunk = Buffer.alloc(size, 0x61);
+      for (;;) {
+        try {
+          written += fs.writeSync(fd, chunk);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          throw err;
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return written;
+}
+
+async function storedRows(ids: string[]): Promise<{ event_id: string; n: string }[]> {
+  const rs = await rt!.clickhouse.query({
+    query: 'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id',
+    query_params: { ids }, format: 'JSONEachRow',
+  });
+  return rs.json<{ event_id: string; n: string }>();
+}
+
+describe('the data directory disk full', () => {
+  it('answers 503 while full, loses nothing acknowledged, and resumes ingest when space returns', async () => {
+    const status = new Map<number, number>();
+    const BEFORE = 20;
+    for (let i = 0; i < BEFORE; i++) status.set(i, await deliver(i));
+    expect([...status.values()].every((s) => s === 202)).toBe(true);
+
+    const filled = fillDisk();
+    expect(filled).toBeGreaterThan(0);
+    // While full: keep delivering until a 503 has been seen, and a few more after it.
+    let i = BEFORE;
+    let refusedAt = -1;
+    await waitFor(async () => {
+      const s = await deliver(i);
+      status.set(i, s);
+      if (s !== 202 && refusedAt < 0) refusedAt = i;
+      i++;
+      return refusedAt >= 0 && i >= refusedAt + 10 ? true : undefined;
+    }, 'deliveries refused while the disk is full', 240_000, 100);
+    const duringFull = [...status.entries()].filter(([k]) => k >= BEFORE).map(([, s]) => s);
+    expect(duringFull.every((s) => s === 202 || s === 503 || s === 0)).toBe(true);
+    expect(duringFull.filter((s) => s === 503).length).toBeGreaterThan(0);
+
+    fs.rmSync(filler); // space returns
+    const N = i;
+    const ackedBeforeRetry = [...status.values()].filter((s) => s === 202).length;
+    for (const [k, s] of status) {
+      if (s !== 202) expect(await waitFor(async () => ((await deliver(k)) === 202 ? true : undefined), `retry of ${k}`, 300_000, 1000)).toBe(true);
+    }
+    const ids = Array.from({ length: N }, (_, k) => `event_${run}_${k}`);
+    const rows = await waitFor(async () => {
+      const r = await storedRows(ids);
+      return r.length === N ? r : undefined;
+    }, `all ${N} events stored`, 300_000, 1000);
+    const stored = new Set(rows.map((r) => r.event_id));
+    const figures = {
+      sent: N, acknowledged_before_space_returned: ackedBeforeRetry, refused_while_full: duringFull.filter((s) => s !== 202).length,
+      acknowledged_after_retries: N, stored: stored.size, lost: ids.filter((id) => !stored.has(id)).length, duplicated: rows.filter((r) => r.n !== '1').length, filler_bytes: filled,
+    };
+    console.log(`FAULT FIGURES disk full: ${JSON.stringify(figures)}`);
+    expect(figures.lost).toBe(0);
+    expect(figures.duplicated).toBe(0);
+    expect(figures.stored).toBe(N);
+  }, 900_000);
+});
