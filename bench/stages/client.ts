@@ -8,7 +8,7 @@
 //   platformatic @platformatic/kafka, pure JS, a devDependency for this bench (client-platformatic.ts)
 //   rdkafka      node-rdkafka on Debian's librdkafka, when built by bench/setup-rdkafka.sh (client-rdkafka.ts)
 //   confluent    @confluentinc/kafka-javascript when it is installed (it is not a dependency of the
-//                project: it does not install here, see README "Performance")
+//                project: it does not install here, see docs/PERFORMANCE.md "Kafka clients")
 import { createRequire } from 'node:module';
 import { sendReady, serveStage } from '../lib/proc.ts';
 import type { ClientDriver, ClientRunArgs } from './client-common.ts';

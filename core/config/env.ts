@@ -44,7 +44,7 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{0,100}$/, 'expected letters, digits, ".", "_" or "-" (it is prepended to Kafka topic names)')
     .default(''),
-  /** All-in-one only: run the normalizer on a worker thread (a second core) or on the main thread (default: the worker measured no gain on the shared 2-core machine, README "Performance"). */
+  /** All-in-one only: run the normalizer on a worker thread (a second core) or on the main thread (default: the worker measured no gain on the shared 2-core machine, docs/PERFORMANCE.md). */
   PLANEWATCH_NORMALIZER_THREAD: z.enum(['worker', 'inline'], { error: () => 'expected "worker" or "inline"' }).default('inline'),
   CLICKHOUSE_URL: z.url({ error: 'expected an http(s) URL of a ClickHouse server, e.g. http://localhost:8123' }).optional(),
 });

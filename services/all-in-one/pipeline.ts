@@ -71,7 +71,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     .catch(async (err: unknown) => { await sinkClickhouse?.close(); throw err; });
   // PLANEWATCH_NORMALIZER_THREAD=inline (default): the normalizer runs on this thread; `worker`: on a
   // worker thread, i.e. on a second core (normalizer-thread.ts; no gain measured on a shared 2-core
-  // machine, README "Performance"). The worker loads the source registry itself, so a caller's own
+  // machine, docs/PERFORMANCE.md). The worker loads the source registry itself, so a caller's own
   // `sources` run inline.
   const normalizerGroup = opts.groupSuffix ? `planewatch-normalizer-${opts.groupSuffix}` : CONSUMER_GROUPS.normalizer;
   const normalizerLog = rt.log.child({ service: 'normalizer' });

@@ -139,7 +139,7 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
   // The partition batches of one fetch (processed concurrently; kafkajs fetches again when all are
   // done) share one produce request and one offset commit: under live traffic a fetch brings a few
   // dozen envelopes per partition, and a produce + a commit per partition batch was a large part of
-  // the normalizer's CPU in the all-in-one (`npm run bench`, README "Where the time goes").
+  // the normalizer's CPU in the all-in-one (`npm run bench`, docs/PERFORMANCE.md "Where the time goes").
   let group: OutputGroup | null = null;
   const flush = (g: OutputGroup) => {
     if (group === g) group = null;

@@ -8,8 +8,8 @@
 // Why: every insert into identity_events pays a fixed cost in the engine (a new part in the table
 // and in each materialized view's target table of migrations/0004, then background merges of those
 // small parts). Under live traffic a fetch brings a few hundred messages spread over the partitions,
-// and one insert per partition batch made that fixed cost dominate (`npm run bench`, README
-// "Where the time goes").
+// and one insert per partition batch made that fixed cost dominate (`npm run bench`,
+// docs/PERFORMANCE.md "Where the time goes").
 
 export interface InsertPart {
   topic: string;
