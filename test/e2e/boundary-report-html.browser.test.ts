@@ -87,7 +87,7 @@ describe('boundary report HTML in headless Chromium', () => {
     expect(await pre.isVisible()).toBe(false);
     await overdue.locator('summary').click();
     expect(await pre.isVisible()).toBe(true);
-    expect(await pre.textContent()).toContain('pw_person_accounts');
+    expect(await pre.textContent()).toContain('pw_lag_items('); // the one definition of a lag item
 
     // Data sources and their coverage.
     expect(await page.locator('table').first().locator('tbody tr').count()).toBe(2);

@@ -6,12 +6,13 @@
 // description (test/helpers/scenario/scenario.ts) and written here literally:
 //   platform plane open findings: critical 2 (activity after deprovision and orphaned credential of
 //     G's key), high 11, medium 3 (two stale keys, the unmanaged contractor), low 1 (the consultant
-//     in both directories); application plane: critical 1 (R3 signed in after leaving), high 5,
-//     medium 2 (employee in the Globex tenant, workos-eu silent), low 1 (Frank's changed email).
+//     in both directories); application plane: critical 1 (R3 signed in after leaving), high 3
+//     (R2's Globex membership orphaned and overdue, the Globex directory deleted), medium 2 (employee
+//     in the Globex tenant, workos-eu silent), low 1 (Frank's changed email).
 //   lag items of the last 90 days: platform 12 (removed after 2 h, 6 h, 7.1 h, 12.6 h, 16.75 h and
 //     154.5 h — one breach of the 24 h SLA; pending for 0.5 h, 5 h, 23 h, 289 h, 289 h, 481 h — three
-//     overdue), application 6 (removed after 3, 4, 10, 11 h; pending 120 h twice — both overdue of
-//     the 72 h SLA). Screenshots go to test-artifacts/screenshots/.
+//     overdue), application 3, one unit per customer leaver, her Globex membership (removed after 3
+//     and 10 h; pending 120 h — overdue of the 72 h SLA). Screenshots go to test-artifacts/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
@@ -143,12 +144,12 @@ describe('dashboard page in headless Chromium', () => {
 
     // Open findings by severity.
     expect(await severityCounts(page, 'platform')).toEqual({ critical: 2, high: 11, medium: 3, low: 1, info: 0 });
-    expect(await severityCounts(page, 'application')).toEqual({ critical: 1, high: 5, medium: 2, low: 1, info: 0 });
+    expect(await severityCounts(page, 'application')).toEqual({ critical: 1, high: 3, medium: 2, low: 1, info: 0 });
 
-    // Overdue removals: ken (scenario archetype D) and his key, G's key; R2 twice on the application plane.
+    // Overdue removals: ken (scenario archetype D) and his key, G's key; R2's Globex membership on the application plane.
     expect(await attrs(page, '#platform-overdue tbody tr', 'data-subject')).toEqual(['key_JHQ5HA4AHS', 'key_R7JZB52JE2', 'user-0Y7VR18TP7']);
     expect(await text(page, '#platform-overdue tr[data-subject="user-0Y7VR18TP7"] td:first-child')).toBe('ken.gbz3e@acme.example (user-0Y7VR18TP7)');
-    expect(await attrs(page, '#application-overdue tbody tr', 'data-subject')).toEqual(['user_Z9QB726WD3', 'user_Z9QB726WD3']);
+    expect(await attrs(page, '#application-overdue tbody tr', 'data-subject')).toEqual(['user_Z9QB726WD3']);
 
     // Stale and orphaned credentials; empty states on the application plane.
     expect(await attrs(page, '#platform-stale tbody tr', 'data-credential')).toEqual(['key_KAQQD7R1X3', 'key_N5ZSRX1XDD']);
@@ -187,16 +188,16 @@ describe('dashboard page in headless Chromium', () => {
     expect(await datasets('application')).toEqual({
       labels: ['≤ 18h', '18h–36h', '36h–54h', '54h–3d', '3d–4.5d', '4.5d–6d', '6d–12d', '> 12d'],
       sets: {
-        'removed within SLA': [4, 0, 0, 0, 0, 0, 0, 0],
+        'removed within SLA': [2, 0, 0, 0, 0, 0, 0, 0],
         'removed after SLA (breach)': [0, 0, 0, 0, 0, 0, 0, 0],
         'pending, within SLA': [0, 0, 0, 0, 0, 0, 0, 0],
-        'pending past SLA (overdue)': [0, 0, 0, 0, 0, 2, 0, 0],
+        'pending past SLA (overdue)': [0, 0, 0, 0, 0, 1, 0, 0],
       },
     });
     expect(await text(page, '#platform-lag-summary')).toBe(
       'SLA 24h · 12 items of people deprovisioned in the last 90 days · removed 6 (1 after the SLA) · pending 6 (3 overdue) · p50 12.6h · p90 6.4d · max 6.4d');
     expect(await text(page, '#application-lag-summary')).toBe(
-      'SLA 3d · 6 items of people deprovisioned in the last 90 days · removed 4 (0 after the SLA) · pending 2 (2 overdue) · p50 10h · p90 11h · max 11h');
+      'SLA 3d · 3 items of people deprovisioned in the last 90 days · removed 2 (0 after the SLA) · pending 1 (1 overdue) · p50 10h · p90 10h · max 10h');
     for (const plane of ['platform', 'application']) {
       const drawn = await page.evaluate((id) => {
         const c = document.getElementById(id) as HTMLCanvasElement;
