@@ -18,13 +18,13 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Consumer, Kafka, Producer, Admin } from 'kafkajs';
 import { logger as rootLogger, type Logger } from '../log.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 import { createKafka, createProducer, defaultPartitions } from './client.ts';
 
-/** The repository root (this file is core/kafka/broker.ts). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (kafka/pom.xml, kafka/server.properties.template live there). */
+export { REPO_ROOT };
 
 /** Topic the readiness probe produces to and consumes from. */
 export const READY_TOPIC = '__planewatch_ready';

@@ -36,7 +36,11 @@ export interface NormalizerThread {
   stop(): Promise<void>;
 }
 
-const WORKER_ENTRY = new URL('./normalizer-worker.mjs', import.meta.url);
+// From the TypeScript sources the thread needs the .mjs shim that registers tsx in it; compiled
+// (dist/), the worker's own .js runs directly.
+const WORKER_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./normalizer-worker.mjs', import.meta.url)
+  : new URL('./normalizer-worker.js', import.meta.url);
 
 /** Starts the worker; resolves once its consumer is running (rejects if it fails to start). */
 export async function startNormalizerThread(opts: NormalizerThreadOptions): Promise<NormalizerThread> {
