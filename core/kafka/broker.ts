@@ -545,7 +545,7 @@ class LocalBrokerProcess implements LocalBroker {
       if ((err as Error).message === JAVA_NOT_FOUND) throw err;
       throw new Error(`formatting Kafka storage in ${this.storageDir} failed: ${(err as Error).message}`, { cause: err });
     }
-    this.log.info({ storageDir: this.storageDir, clusterId: this._clusterId, ms: Date.now() - started }, 'formatted KRaft storage');
+    this.log.debug({ storageDir: this.storageDir, clusterId: this._clusterId, ms: Date.now() - started }, 'formatted KRaft storage');
   }
 
   private spawnJava(): void {

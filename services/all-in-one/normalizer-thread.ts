@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
+import { selectLogFormat } from '../../core/log-format.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { batchMessages, deadLetters, normalizedEvents } from '../../core/metrics.ts';
 import type { CheckResult } from '../../core/readiness.ts';
@@ -46,7 +47,7 @@ const WORKER_ENTRY = import.meta.url.endsWith('.ts')
 export async function startNormalizerThread(opts: NormalizerThreadOptions): Promise<NormalizerThread> {
   const data: NormalizerWorkerData = {
     brokers: opts.brokers, clientId: `${opts.logName}-normalizer`, groupId: opts.groupId,
-    logLevel: opts.logLevel, logName: opts.logName, map: opts.map,
+    logLevel: opts.logLevel, logName: opts.logName, logFormat: selectLogFormat(), map: opts.map,
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: data, name: 'planewatch-normalizer' });
   let state: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'starting';
