@@ -3,9 +3,9 @@
 //
 // Only the command being run is loaded (cli/command-table.ts); for `--help`, no command or an
 // unknown one, every command is listed from the table without loading any of them.
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { ConfigError } from '../core/config/errors.ts';
-import { COMMANDS, requestedCommand } from './command-table.ts';
+import { COMMANDS, commandName, helpTerm, requestedCommand } from './command-table.ts';
 
 const program = new Command('planewatch')
   .description('Watches the platform and application identity planes of an AI product.')
@@ -26,7 +26,12 @@ function fail(err: unknown): never {
 try {
   const wanted = requestedCommand(process.argv.slice(2));
   if (wanted) (await wanted.load())(program);
-  else for (const c of COMMANDS) program.command(c.usage).description(c.description);
+  else {
+    for (const c of COMMANDS) program.command(c.usage).description(c.description);
+    // List each command as it would list itself once loaded (with `[options]` where it has some).
+    const entryOf = (cmd: Command) => COMMANDS.find((c) => commandName(c) === cmd.name());
+    program.configureHelp({ subcommandTerm: (cmd) => { const e = entryOf(cmd); return e ? helpTerm(e) : new Help().subcommandTerm(cmd); } });
+  }
   await program.parseAsync(process.argv);
 } catch (err) {
   fail(err);

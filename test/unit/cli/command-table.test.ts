@@ -2,7 +2,7 @@
 // command's module is loaded and what it registers is compared with its table entry.
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, commandName, requestedCommand } from '../../../cli/command-table.ts';
+import { COMMANDS, commandName, helpTerm, requestedCommand } from '../../../cli/command-table.ts';
 
 describe('the CLI command table', () => {
   it.each(COMMANDS.map((c) => [commandName(c), c] as const))('%s: usage and description match what its module registers', async (_name, entry) => {
@@ -12,6 +12,8 @@ describe('the CLI command table', () => {
     const cmd = program.commands[0]!;
     expect([cmd.name(), ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`))].join(' ')).toBe(entry.usage);
     expect(cmd.description()).toBe(entry.description);
+    expect(entry.hasOptions).toBe(cmd.options.length > 0);
+    expect(helpTerm(entry)).toBe(program.createHelp().subcommandTerm(cmd));
   });
 
   it('has each command once', () => {
