@@ -43,9 +43,23 @@ function processesMentioning(text: string): { pid: number; cmdline: string }[] {
   return found;
 }
 
+/** Every process below `pid` (children, their children, ...). */
+function descendantsOf(pid: number): number[] {
+  const children = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
+    try {
+      return parentOf(p) === pid;
+    } catch {
+      return false;
+    }
+  });
+  return children.flatMap((c) => [c, ...descendantsOf(c)]);
+}
+
 afterAll(() => {
-  // Only if the test failed half-way: never leave this run's processes behind.
-  for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  // Only if the test failed half-way: never leave this run's processes behind (children first
+  // found, then killed: once npm is gone its children are no longer below it).
+  const pids = new Set([...started.flatMap((p) => [p, ...descendantsOf(p)]), ...processesMentioning(dataDir).map((p) => p.pid)]);
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -99,5 +113,5 @@ describe('npm start', () => {
     const stopped = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; signal?: string }).find((r) => r.msg === 'stopped');
     expect(stopped?.signal).toBe('SIGTERM');
     expect(existsSync(runFile)).toBe(false);
-  });
+  }, 300_000); // a bound for start-up (a build, a broker, ClickHouse) and shutdown on a busy machine, not a measurement
 });
