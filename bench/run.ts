@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { ensureKafkaJars, startLocalBroker, REPO_ROOT, type LocalBroker } from '../core/kafka/broker.ts';
 import { createKafka, createProducer, ensureTopics } from '../core/kafka/client.ts';
@@ -28,7 +28,6 @@ import { runLoad, type LoadResult } from './lib/load.ts';
 import { consumerPerf, producerPerf } from './lib/kafka-perf.ts';
 import { runAlertsBench } from './stages/alerts.ts';
 import { runCliStartupBench, type RunFigures } from './stages/cli-startup.ts';
-import { execFileSync } from 'node:child_process';
 
 // ---------------------------------------------------------------------------------------------------
 // Arguments and sizes
