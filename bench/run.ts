@@ -2,7 +2,7 @@
 //
 //   npm run bench                 # --quick (default): a first look, a few minutes
 //   npm run bench -- --full       # the issue's sizes (10 M stored events for the memory figure)
-//   npm run bench -- --only=collector,e2e   # a subset (broker,client,store,collector,normalizer,sink,e2e,detections,alerts)
+//   npm run bench -- --only=collector,e2e   # a subset (cli,broker,client,store,collector,normalizer,sink,e2e,detections,alerts)
 //   npm run bench -- --stored=0   # events pre-filled into the all-in-one store before the e2e run (quick 1 M, full 10 M)
 //   npm run bench -- --cpu-prof   # also write V8 CPU profiles of the stage processes (bench/results/profiles/…)
 //
@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { ensureKafkaJars, startLocalBroker, REPO_ROOT, type LocalBroker } from '../core/kafka/broker.ts';
 import { createKafka, createProducer, ensureTopics } from '../core/kafka/client.ts';
@@ -27,6 +27,7 @@ import { CpuMeter, StageChild, killAll, liveChildren, track } from './lib/proc.t
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { consumerPerf, producerPerf } from './lib/kafka-perf.ts';
 import { runAlertsBench } from './stages/alerts.ts';
+import { runCliStartupBench, type RunFigures } from './stages/cli-startup.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Arguments and sizes
@@ -37,7 +38,7 @@ const FULL = argv.includes('--full');
 const CPU_PROF = argv.includes('--cpu-prof');
 const KEEP = argv.includes('--keep');
 const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean);
-const ALL_SECTIONS = ['broker', 'client', 'store', 'collector', 'normalizer', 'sink', 'e2e', 'detections', 'alerts'] as const;
+const ALL_SECTIONS = ['cli', 'broker', 'client', 'store', 'collector', 'normalizer', 'sink', 'e2e', 'detections', 'alerts'] as const;
 type Section = (typeof ALL_SECTIONS)[number];
 for (const s of ONLY ?? []) if (!(ALL_SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (expected ${ALL_SECTIONS.join(', ')})`);
 const want = (s: Section) => !ONLY || ONLY.includes(s);
@@ -201,6 +202,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 async function main(): Promise<void> {
   const started = Date.now();
   say(`mode ${SIZES.mode}; run dir ${runDir}`);
+  results.machine = { loadAvgAtStart: os.loadavg(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` };
   const map = benchBoundaryMap();
   const tag = `b${Date.now().toString(36)}`;
 
@@ -208,6 +210,10 @@ async function main(): Promise<void> {
   const sizes: RecordSizes = measureRecordSizes(`${tag}sz`, map);
   results.recordSizes = sizes;
   say(`record sizes: body ${sizes.bodyBytes} B, RawEnvelope ${sizes.rawEnvelopeBytes} B, IdentityEvent ${sizes.identityEventBytes} B, JSON row ${sizes.jsonRowBytes} B; ${sizes.eventsPerDelivery} events/delivery`);
+
+  // 0. CLI start-up against `node -e 0` (no broker needed) --------------------------------------------
+  if (want('cli')) await cliStartupSection();
+  if (ONLY && ONLY.every((s) => s === 'cli')) return;
 
   const libsDir = await ensureKafkaJars({ log });
   broker = await startLocalBroker({ dataDir: path.join(runDir, 'broker'), partitions: PARTITIONS, log });
@@ -225,7 +231,6 @@ async function main(): Promise<void> {
     { topic: 'bench.peer.events.json', numPartitions: PARTITIONS },
   ], { admin });
 
-  results.machine = { loadAvgAtStart: os.loadavg(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` };
   results.sizes = SIZES;
 
   // 1. Broker limit ----------------------------------------------------------------------------------
@@ -655,13 +660,35 @@ async function runDetectionsBench(script: string): Promise<unknown> {
   });
 }
 
+/** `planewatch --help` and `planewatch findings` (against a stub of the findings route) vs `node -e 0`. */
+async function cliStartupSection(): Promise<void> {
+  // The CLI runs the build in dist/: make it current, so the figures are those of these sources.
+  say('cli start-up: npm run build');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const rounds = FULL ? 21 : 9;
+  say(`cli start-up: node -e 0, planewatch --help, planewatch findings; ${rounds} rounds each, medians`);
+  const r = await runCliStartupBench({ rounds });
+  results.cliStartup = r;
+  const detail = (f: RunFigures) => [
+    f.cpuMs === null ? null : `CPU ${round(f.cpuMs)} ms (${round(f.cpuMs / (r.baseline.cpuMs || 1), 1)} ×)`,
+    f.peakRssMiB === null ? null : `peak RSS ${round(f.peakRssMiB)} MiB (${round(f.peakRssMiB / (r.baseline.peakRssMiB || 1), 1)} ×)`,
+  ].filter(Boolean).join(', ');
+  row({ section: 'cli', what: 'node -e 0 (baseline for the CLI rows)', value: round(r.baseline.wallMs), unit: 'ms wall', note: detail(r.baseline) || undefined });
+  const cliRow = (what: string, f: RunFigures, bar: number, how: string) => {
+    const ratio = f.wallMs / r.baseline.wallMs;
+    row({ section: 'cli', what, value: round(f.wallMs), unit: 'ms wall', ratio: `${round(ratio, 1)} × node -e 0`, target: `≤ ${bar} × node -e 0`, met: ratio <= bar, note: `${how}; ${detail(f)}` });
+  };
+  cliRow('planewatch --help', r.help, 3, `${r.cli} --help, median of ${rounds}`);
+  cliRow('planewatch findings (answered by the API)', r.findings, 6, `${r.cli} findings, median of ${rounds}, against a small local HTTP server answering GET /api/v1/findings with a fixed page of 25 findings (bench/lib/findings-api-stub.ts), not a running pipeline`);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Table
 // ---------------------------------------------------------------------------------------------------
 
 function table(): string {
   const head = ['section', 'measurement', 'value', 'unit', 'ratio', 'target', 'met'];
-  const order = ['broker', 'client', 'store', 'stages', 'e2e', 'detections', 'alerts', 'cpu', 'memory'];
+  const order = ['cli', 'broker', 'client', 'store', 'stages', 'e2e', 'detections', 'alerts', 'cpu', 'memory'];
   const sorted = [...rows].sort((x, y) => order.indexOf(x.section) - order.indexOf(y.section));
   const body = sorted.map((r) => [
     r.section, r.what, r.value === null ? '—' : r.value.toLocaleString('en-US'), r.unit, r.ratio ?? '', r.target ?? '',

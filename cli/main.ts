@@ -1,22 +1,11 @@
 // planewatch CLI entry point (bin/planewatch.js). Exit codes: 0 success, 1 failure, 2 bad usage or
 // configuration, 3 findings at or above `findings --fail-on <severity>` exist.
-import { Command } from 'commander';
+//
+// Only the command being run is loaded (cli/command-table.ts); for `--help`, no command or an
+// unknown one, every command is listed from the table without loading any of them.
+import { Command, Help } from 'commander';
 import { ConfigError } from '../core/config/errors.ts';
-import { registerEventsCommand } from './commands/events.ts';
-import { registerSendSampleCommand } from './commands/send-sample.ts';
-import { registerConfigCommand } from './commands/config.ts';
-import { registerFindingsCommand } from './commands/findings.ts';
-import { registerStatusCommand } from './commands/status.ts';
-import { registerBackfillCommand } from './commands/backfill.ts';
-import { registerBoundariesCommand } from './commands/boundaries.ts';
-import { registerLagCommand } from './commands/lag.ts';
-import { registerPersonCommand } from './commands/person.ts';
-import { registerCredentialsCommand } from './commands/credentials.ts';
-import { registerEvidenceCommand } from './commands/evidence.ts';
-import { registerExportCommand } from './commands/export.ts';
-import { registerAlertsCommand } from './commands/alerts.ts';
-import { registerReplayCommand } from './commands/replay.ts';
-import { registerReportCommand } from './commands/report.ts';
+import { COMMANDS, commandName, helpTerm, requestedCommand } from './command-table.ts';
 
 const program = new Command('planewatch')
   .description('Watches the platform and application identity planes of an AI product.')
@@ -25,34 +14,25 @@ const program = new Command('planewatch')
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
 
-program
-  .command('start')
-  .description('Run broker + collector + normalizer + sink in one process (same as `npm start`).')
-  .action(async () => {
-    await import('../services/all-in-one/main.ts');
-  });
-
-registerSendSampleCommand(program);
-registerEventsCommand(program);
-registerConfigCommand(program);
-registerFindingsCommand(program);
-registerStatusCommand(program);
-registerBackfillCommand(program);
-registerBoundariesCommand(program);
-registerLagCommand(program);
-registerPersonCommand(program);
-registerCredentialsCommand(program);
-registerEvidenceCommand(program);
-registerExportCommand(program);
-registerAlertsCommand(program);
-registerReplayCommand(program);
-registerReportCommand(program);
-
-program.parseAsync(process.argv).catch((err: unknown) => {
+function fail(err: unknown): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`planewatch: ${err.message}\n`);
     process.exit(2);
   }
   process.stderr.write(`planewatch: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
-});
+}
+
+try {
+  const wanted = requestedCommand(process.argv.slice(2));
+  if (wanted) (await wanted.load())(program);
+  else {
+    for (const c of COMMANDS) program.command(c.usage).description(c.description);
+    // List each command as it would list itself once loaded (with `[options]` where it has some).
+    const entryOf = (cmd: Command) => COMMANDS.find((c) => commandName(c) === cmd.name());
+    program.configureHelp({ subcommandTerm: (cmd) => { const e = entryOf(cmd); return e ? helpTerm(e) : new Help().subcommandTerm(cmd); } });
+  }
+  await program.parseAsync(process.argv);
+} catch (err) {
+  fail(err);
+}

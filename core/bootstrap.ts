@@ -97,7 +97,8 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
       clickhouse = ch.client;
       clickhouseMode = ch.mode;
       if (ch.mode === 'server') await assertClickHouseReachable(clickhouse, processEnv.CLICKHOUSE_URL ?? '');
-      const applied = await migrate(clickhouse, { log });
+      // One line per migration file is detail (debug); the summary below says what changed.
+      const applied = await migrate(clickhouse, { log: { info: (obj, msg) => log.debug(obj, msg) } });
       if (applied.length) log.info({ applied }, 'ClickHouse migrations applied');
     }
     return {

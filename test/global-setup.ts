@@ -1,4 +1,5 @@
-// vitest globalSetup: one Kafka broker for the whole test run.
+// vitest globalSetup: a current build in dist/ (test/helpers/build-dist.ts) and one Kafka broker for
+// the whole test run.
 // - KAFKA_BROKERS set: use that cluster, start nothing.
 // - otherwise: a local broker under <tmp>/planewatch-test-<pid>, stopped (and its dir removed) in teardown.
 // Workers see the brokers two ways: inject('kafkaBrokers') and process.env.KAFKA_BROKERS (the forks
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveKafka, type ResolvedKafka } from '../core/kafka/broker.ts';
 import { logger } from '../core/log.ts';
+import { buildDist } from './helpers/build-dist.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,6 +21,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await buildDist();
   const external = process.env.KAFKA_BROKERS?.trim();
   let dataDir: string | undefined;
   let kafka: ResolvedKafka;

@@ -3,11 +3,11 @@
 // directly; period and time options; usage errors exit 2.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { readRunInfo } from '../../core/run-file.ts';
-import { SOURCES } from '../../sources/registry.ts';
+import { VENDOR_DEFAULT_PLANES } from '../../sources/vendors.ts';
 import type { DefaultPlaneOf } from '../../core/detections/params.ts';
-import { withClickHouse, type CliContext } from '../context.ts';
+import { withClickHouse, type StoreContext } from '../store-context.ts';
 
-export const defaultPlaneOf: DefaultPlaneOf = (vendor) => SOURCES[vendor]?.defaultPlane ?? 'application';
+export const defaultPlaneOf: DefaultPlaneOf = (vendor) => VENDOR_DEFAULT_PLANES[vendor] ?? 'application';
 
 export function usageError(command: string, message: string): never {
   process.stderr.write(`planewatch ${command}: ${message}\n`);
@@ -25,7 +25,7 @@ async function apiGet(url: string, token: string): Promise<unknown> {
  * The running process's answer for `path` (every page of a paginated list is fetched), or — when
  * no planewatch runs on the data dir — `direct` run against ClickHouse.
  */
-export async function apiOrStore<T>(ctx: CliContext, path: string, query: Record<string, string | undefined>, direct: (client: ClickHouseClient) => Promise<T>, paged = false): Promise<T> {
+export async function apiOrStore<T>(ctx: StoreContext, path: string, query: Record<string, string | undefined>, direct: (client: ClickHouseClient) => Promise<T>, paged = false): Promise<T> {
   const run = readRunInfo(ctx.dataDir);
   if (!run) return withClickHouse(ctx, direct);
   const qs = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));

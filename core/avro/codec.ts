@@ -5,13 +5,13 @@
 // A fingerprint it does not know is a message "from the future" and goes to the DLQ.
 import avro from 'avsc';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { repoPath } from '../repo-root.ts';
 
 const MAGIC = Buffer.from([0xc3, 0x01]);
 const HEADER_BYTES = 10;
 
-export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+export const SCHEMAS_DIR = repoPath('schemas') + path.sep;
 
 // CRC-64-AVRO, exactly as in the Avro specification ("Schema Fingerprints").
 const EMPTY = 0xc15d213aa4d7a795n;

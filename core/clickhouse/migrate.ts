@@ -11,12 +11,12 @@
 //   configured CLICKHOUSE_DATABASE on a server (createClickHouse sets it as the client default).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { repoPath } from '../repo-root.ts';
 
 /** The repository's migrations directory. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = repoPath('migrations') + sep;
 
 /** pino-compatible; only info is used. */
 export interface MigrateLogger {

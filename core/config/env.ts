@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, zodProblems } from './errors.ts';
+import { LOG_FORMATS } from '../log-format.ts';
 
 const port = (fallback: number) =>
   z.coerce.number({ error: 'expected a TCP port number' }).int('expected a whole number').min(0).max(65535).default(fallback);
@@ -30,6 +31,8 @@ export const EnvSchema = z.object({
   /** Peers whose X-Forwarded-Proto / X-Forwarded-Host the SCIM service honours (meta.location). Default: none. */
   PLANEWATCH_TRUSTED_PROXIES: addressList,
   PLANEWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json, pretty, or auto (pretty when stdout is a terminal): core/log-format.ts. */
+  PLANEWATCH_LOG_FORMAT: z.enum(LOG_FORMATS, { error: () => 'expected "json", "pretty" or "auto" (pretty on a terminal, JSON otherwise)' }).default('auto'),
   PLANEWATCH_PARTITIONS: positiveInt(4),
   KAFKA_BROKERS: z
     .string()

@@ -2,41 +2,12 @@
 // fingerprint, status, severity, plane, subject{kind,id,email}, first_seen, last_seen,
 // evidence{event_ids, raw_ids}) plus what else a finding knows.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { z } from 'zod';
-import { PLANES } from '../events/identity-event.ts';
 import { fromDateTime64 } from '../clickhouse/rows.ts';
 import { readCurrentFindings } from './engine.ts';
 import type { FindingState } from './lifecycle.ts';
+import type { FindingJson, FindingsQuery } from './findings-query.ts';
 
-export const FindingsQuery = z.object({
-  /** 'open' includes 'reopened' (both are open); 'all' = every status. */
-  status: z.enum(['open', 'reopened', 'resolved', 'acknowledged', 'all'], { error: () => 'expected open, reopened, resolved, acknowledged or all' }).default('open'),
-  detection: z.string().regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-ORPHANED-ACCOUNT').optional(),
-  plane: z.enum(PLANES, { error: () => 'expected "platform" or "application"' }).optional(),
-});
-export type FindingsQuery = z.infer<typeof FindingsQuery>;
-
-export interface FindingJson {
-  detection: string;
-  fingerprint: string;
-  status: string;
-  severity: string;
-  kind: string;
-  plane: string;
-  tenant: string | null;
-  source: string | null;
-  subject: { kind: string; id: string; email: string | null };
-  first_seen: string;
-  last_seen: string;
-  opened_at: string;
-  resolved_at: string | null;
-  resolution: string | null;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  reopen_count: number;
-  evidence: { event_ids: string[]; raw_ids: string[] };
-  detail: Record<string, string>;
-}
+export { FindingsQuery, type FindingJson } from './findings-query.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -3,14 +3,14 @@
 // user's own live in the folder named by `detections.custom_dir` in the boundary map, same format.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError, zodProblems } from '../config/errors.ts';
 import { PLANES } from '../events/identity-event.ts';
+import { repoPath } from '../repo-root.ts';
 
 /** The repository's built-in detections. */
-export const BUILTIN_DETECTIONS_DIR = fileURLToPath(new URL('../../detections/', import.meta.url));
+export const BUILTIN_DETECTIONS_DIR = repoPath('detections') + path.sep;
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

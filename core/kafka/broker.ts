@@ -18,14 +18,14 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Consumer, Kafka, Producer, Admin } from 'kafkajs';
 import { logger as rootLogger, type Logger } from '../log.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 import { createKafka, createProducer, defaultPartitions } from './client.ts';
 import { portListening } from './port-probe.ts';
 
-/** The repository root (this file is core/kafka/broker.ts). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (kafka/pom.xml, kafka/server.properties.template live there). */
+export { REPO_ROOT };
 
 /** Topic the readiness probe produces to and consumes from. */
 export const READY_TOPIC = '__planewatch_ready';
@@ -546,7 +546,7 @@ class LocalBrokerProcess implements LocalBroker {
       if ((err as Error).message === JAVA_NOT_FOUND) throw err;
       throw new Error(`formatting Kafka storage in ${this.storageDir} failed: ${(err as Error).message}`, { cause: err });
     }
-    this.log.info({ storageDir: this.storageDir, clusterId: this._clusterId, ms: Date.now() - started }, 'formatted KRaft storage');
+    this.log.debug({ storageDir: this.storageDir, clusterId: this._clusterId, ms: Date.now() - started }, 'formatted KRaft storage');
   }
 
   private spawnJava(): void {

@@ -16,11 +16,16 @@ import {
 import { logger as rootLogger, type Logger } from '../log.ts';
 import { TOPICS } from './topics.ts';
 
-/** kafkajs level → pino method. kafkajs has no TRACE/FATAL; NOTHING never reaches the log function. */
+/**
+ * kafkajs level → pino method. kafkajs has no TRACE/FATAL; NOTHING never reaches the log function.
+ * kafkajs's INFO is its life cycle ("Starting", "Consumer has joined the group", "Stopped"): a
+ * dozen lines at every start and stop that buried the start banner, so it is pino debug; what
+ * needs attention comes at WARN and ERROR.
+ */
 const LEVEL_METHOD = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
+  [logLevel.INFO]: 'debug',
   [logLevel.DEBUG]: 'debug',
 } as const satisfies Partial<Record<logLevel, string>>;
 
@@ -30,8 +35,7 @@ export function kafkajsLevelFor(log: Logger): logLevel {
     case 'trace':
     case 'debug':
       return logLevel.DEBUG;
-    case 'info':
-      return logLevel.INFO;
+    case 'info': // kafkajs INFO is logged at debug (LEVEL_METHOD)
     case 'warn':
       return logLevel.WARN;
     case 'error':

@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
+import { selectLogFormat } from '../../core/log-format.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { batchMessages, deadLetters, normalizedEvents } from '../../core/metrics.ts';
 import type { CheckResult } from '../../core/readiness.ts';
@@ -36,13 +37,17 @@ export interface NormalizerThread {
   stop(): Promise<void>;
 }
 
-const WORKER_ENTRY = new URL('./normalizer-worker.mjs', import.meta.url);
+// From the TypeScript sources the thread needs the .mjs shim that registers tsx in it; compiled
+// (dist/), the worker's own .js runs directly.
+const WORKER_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./normalizer-worker.mjs', import.meta.url)
+  : new URL('./normalizer-worker.js', import.meta.url);
 
 /** Starts the worker; resolves once its consumer is running (rejects if it fails to start). */
 export async function startNormalizerThread(opts: NormalizerThreadOptions): Promise<NormalizerThread> {
   const data: NormalizerWorkerData = {
     brokers: opts.brokers, clientId: `${opts.logName}-normalizer`, groupId: opts.groupId,
-    logLevel: opts.logLevel, logName: opts.logName, map: opts.map,
+    logLevel: opts.logLevel, logName: opts.logName, logFormat: selectLogFormat(), map: opts.map,
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: data, name: 'planewatch-normalizer' });
   let state: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'starting';

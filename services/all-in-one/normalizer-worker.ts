@@ -22,7 +22,7 @@ import { normalizerWorkerDataSchema, type ForwardedMetrics } from './normalizer-
 const port = parentPort;
 if (!port) throw new Error('normalizer-worker.ts runs only as a worker thread (services/all-in-one/normalizer-thread.ts)');
 const data = normalizerWorkerDataSchema.parse(workerData);
-const log = createLogger({ level: data.logLevel, name: data.logName }).child({ service: 'normalizer', thread: 'worker' });
+const log = createLogger({ level: data.logLevel, name: data.logName, format: data.logFormat }).child({ service: 'normalizer', thread: 'worker' });
 
 // --- metrics: this thread's instruments are forwarded to the main thread's ------------------------
 type Labels = Record<string, string>;

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sendError, sendJson } from '../../../core/http/respond.ts';
 import { formatPath } from '../../../core/config/errors.ts';
+import { repoPath } from '../../../core/repo-root.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
 import { authorize, type Principal } from '../auth.ts';
@@ -20,7 +20,8 @@ import { lagDistribution, lagItemTimes } from './lag-distribution.ts';
 export const DASHBOARD_PATH = '/dashboard';
 export const LAG_DISTRIBUTION_PATH = '/api/v1/lag/distribution';
 
-const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+// From the repository, not next to this module: the build (dist/) compiles code and copies no files.
+const STATIC_DIR = repoPath('services', 'api', 'dashboard', 'static');
 
 /** Chart.js's self-contained UMD build (its package exports do not expose dist/ files, so resolve the package root). */
 function chartJsFile(): string {

@@ -10,6 +10,7 @@ import { formatPath } from '../../../core/config/errors.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { PLANES } from '../../../core/events/identity-event.ts';
 import { FindingsQuery, listFindings, type FindingJson } from '../../../core/detections/findings.ts';
+import { filterFindings } from '../../../core/detections/findings-query.ts';
 import { lagStatistics, personTimeline } from '../../../core/detections/stats.ts';
 import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
 import { CredentialsQuery, listCredentials } from '../../../core/queries/credentials.ts';
@@ -48,15 +49,6 @@ export const FindingsApiQuery = FindingsQuery.extend({
 export const PeriodQuery = z
   .object({ from: isoTime('from'), to: isoTime('to'), now: isoTime('now').optional() })
   .refine((q) => q.to > q.from, { message: 'expected to later than from', path: ['to'] });
-
-/** Findings filter shared with the CLI: since = last_seen at or after. */
-export function filterFindings(rows: FindingJson[], q: { severity?: string; since?: number; tenant?: string }, p: Principal | null): FindingJson[] {
-  return rows
-    .filter((f) => q.severity === undefined || f.severity === q.severity)
-    .filter((f) => q.since === undefined || Date.parse(f.last_seen) >= q.since)
-    .filter((f) => q.tenant === undefined || f.tenant === q.tenant)
-    .filter((f) => !p?.tenant || (f.plane === 'application' && f.tenant === p.tenant));
-}
 
 function badRequest(res: ServerResponse, err: z.ZodError): void {
   sendError(res, 400, 'bad_request', err.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; '));
