@@ -108,6 +108,15 @@ describe('GitHub secret scanning end to end', () => {
     expect(api.requestsTo('/repos/acme/app/secret-scanning/alerts/42')).toEqual([]);
   });
 
+  it('answers 503 when the alert cannot be fetched (GitHub redelivers on request; the poller catches up)', async () => {
+    const d = fixture('secret_scanning_alert.created.json');
+    const body = JSON.stringify({ ...d, alert: { ...d.alert, number: 99 } });
+    const res = await post(body, { 'x-hub-signature-256': signGithubPayload(body, WEBHOOK_SECRET) });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { status: 503, code: 'enrichment_failed', message: 'could not fetch what the delivery refers to: GET /repos/acme/app/secret-scanning/alerts/99: HTTP 404' } });
+    expect(api.requestsTo('/repos/acme/app/secret-scanning/alerts/99').map((r) => r.headers.authorization)).toEqual([`Bearer ${GITHUB_TOKEN}`]);
+  });
+
   it('an exposed, still-listed OpenAI key opens PW-EXPOSED-CREDENTIAL-ACTIVE; revoking it resolves the finding and exposure lag counts one removal', async () => {
     await t.waitStored(async () => (await count("SELECT count() AS n FROM identity_events FINAL WHERE source = 'openai' AND subject_id = {k:String} AND attributes['key_hint'] = 'sk-proj-PLAN...Qx7Z'", { k: KEY_ID })) > 0, 'the listed key with its redacted value', 90_000);
 
