@@ -176,5 +176,18 @@ describe('GitHub secret scanning end to end', () => {
     const data = ((await viaApi.json()) as { data: { exposure: { sla_ms: unknown; statistics: unknown[] } } }).data;
     expect(data.exposure.sla_ms).toEqual({ platform: 24 * HOUR, application: 24 * HOUR });
     expect(data.exposure.statistics).toEqual(lag.statistics);
+
+    // And per exposure in the export.
+    const period = `from=${new Date(NOW - 24 * HOUR).toISOString()}&to=${new Date(clock + HOUR).toISOString()}&now=${new Date(clock).toISOString()}`;
+    const exported = await fetch(`${t.pipeline.url}/api/v1/export?${period}`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    const rows = ((await exported.json()) as { data: { exposures: Record<string, unknown>[] } }).data.exposures;
+    expect(rows).toEqual([{
+      alert_id: 'github-alert:acme/app#42', secret_type: 'openai_api_key', repository: 'acme/app', match: 'one', plane: 'platform', source: 'openai',
+      credential_kind: 'project_key', credential_id: KEY_ID, exposed_at: new Date(EXPOSED_AT).toISOString(), revoked_at: new Date(Date.parse(EXPOSED_AT) + p50).toISOString(),
+      lag_ms: p50, sla_ms: 24 * HOUR, within_sla: true, alert_state: 'open', resolution: '', exposed_event_id: 'github:secret-scanning:acme/app#42:exposed',
+    }]);
+    const csv = await (await fetch(`${t.pipeline.url}/api/v1/export?${period}&format=csv&section=exposures`, { headers: { authorization: `Bearer ${t.apiToken}` } })).text();
+    expect(csv.split(/\r?\n/)[0]).toBe('alert_id,secret_type,repository,match,plane,source,credential_kind,credential_id,exposed_at,revoked_at,lag_ms,sla_ms,within_sla,alert_state,resolution,exposed_event_id');
+    expect(csv).toContain(`github-alert:acme/app#42,openai_api_key,acme/app,one,platform,openai,project_key,${KEY_ID},`);
   }, 300_000);
 });
