@@ -17,6 +17,7 @@
 //   (sources/anthropic/redact.ts), so there is nothing to compare with; the alert keeps the
 //   head/tail like OpenAI's so a later decision to keep the hint needs no re-fetch, and is shown
 //   as match = none meanwhile.
+import { stripMembers } from '../../core/sources/redact.ts';
 import type { RestAlert, StoredAlert } from './payloads.ts';
 
 /** Characters kept from each end of an AI-vendor key (see above). */
@@ -50,6 +51,23 @@ export function fingerprintSecret(secretType: string, secret: string | null | un
 export function storedAlertOf(alert: RestAlert): StoredAlert {
   const { secret, ...rest } = alert;
   return { ...rest, planewatch_fingerprint: fingerprintSecret(alert.secret_type, secret) };
+}
+
+/**
+ * A delivery body with every member named `secret` removed (GitHub documents none in webhook
+ * payloads; this keeps one out should it ever send it). The original bytes when there is none.
+ */
+export function redactDeliverySecrets(raw: Buffer): Buffer {
+  const text = raw.toString('utf8');
+  if (!text.includes('"secret"')) return raw;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return Buffer.from(blankSecretsInText(text));
+  }
+  const { value, stripped } = stripMembers(parsed, (k) => k === 'secret');
+  return stripped ? Buffer.from(JSON.stringify(value)) : raw;
 }
 
 const SECRET_IN_TEXT = /("secret"\s*:\s*)"(?:[^"\\]|\\.)*("?)/g;

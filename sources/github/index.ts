@@ -12,6 +12,7 @@ import { describeValue, formatIssues, StoredAlertSchema, WebhookEnvelopeSchema }
 import { verifyGithubSignature } from './signature.ts';
 import { enrichGithubDelivery } from './enrich.ts';
 import { githubAlertsPoller } from './alerts-api.ts';
+import { redactDeliverySecrets } from './fingerprint.ts';
 
 /** The 400 check: a JSON object with an action, an alert with a number, and a repository with a full_name. */
 export function checkGithubBody(rawBody: Buffer): string | null {
@@ -31,6 +32,7 @@ export const githubWebhook: WebhookHandler = {
   verify: verifyGithubSignature,
   keepHeaders: ['content-type', 'user-agent', 'x-github-event', 'x-github-delivery', 'x-github-hook-id'],
   checkBody: checkGithubBody,
+  redactBody: redactDeliverySecrets,
   enrichBody: enrichGithubDelivery,
 };
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeGithub, checkGithubBody } from '../../../../sources/github/index.ts';
-import { fingerprintSecret, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
+import { fingerprintSecret, redactDeliverySecrets, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
 import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/alerts-api.ts';
 import { IdentityEventSchema } from '../../../../core/events/identity-event.ts';
 
@@ -31,6 +31,16 @@ describe('fingerprintSecret', () => {
   it('keeps nothing of a short secret or an unknown type', () => {
     expect(fingerprintSecret('openai_api_key', 'sk-short')).toEqual({ vendor: 'openai' });
     expect(fingerprintSecret('slack_api_token', 'xoxb-0000000000000000000000000000000000000000')).toEqual({});
+  });
+});
+
+describe('redactDeliverySecrets', () => {
+  it('keeps a delivery without a secret byte for byte, and removes a `secret` member should one be sent', () => {
+    const raw = fixture('secret_scanning_alert.created.json');
+    expect(redactDeliverySecrets(raw)).toBe(raw);
+    const withSecret = Buffer.from(JSON.stringify({ ...json('secret_scanning_alert.created.json'), alert: { ...(json('secret_scanning_alert.created.json').alert as object), secret: SECRET } }));
+    expect(redactDeliverySecrets(withSecret).toString('utf8')).not.toContain(SECRET);
+    expect(redactDeliverySecrets(Buffer.from(`{"alert":{"secret":"${SECRET}"`)).toString('utf8')).not.toContain(SECRET);
   });
 });
 
