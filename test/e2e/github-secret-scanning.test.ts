@@ -5,12 +5,17 @@
 // embedded ClickHouse → detector. PW-EXPOSED-CREDENTIAL-ACTIVE opens; the key is revoked (gone from
 // the next complete inventory) → the finding resolves and exposure lag counts one removal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { json, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
 import { signGithubPayload } from '../../sources/github/signature.ts';
+import { writeRunInfo } from '../../core/run-file.ts';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { listFindings } from '../../core/detections/findings.ts';
 import { exposureLag } from '../../core/detections/exposure-lag.ts';
 
@@ -189,5 +194,23 @@ describe('GitHub secret scanning end to end', () => {
     const csv = await (await fetch(`${t.pipeline.url}/api/v1/export?${period}&format=csv&section=exposures`, { headers: { authorization: `Bearer ${t.apiToken}` } })).text();
     expect(csv.split(/\r?\n/)[0]).toBe('alert_id,secret_type,repository,match,plane,source,credential_kind,credential_id,exposed_at,revoked_at,lag_ms,sla_ms,within_sla,alert_state,resolution,exposed_event_id');
     expect(csv).toContain(`github-alert:acme/app#42,openai_api_key,acme/app,one,platform,openai,project_key,${KEY_ID},`);
+
+    // `planewatch lag` as a user runs it while planewatch runs: the run file in its data dir names the API.
+    const cliDir = mkdtempSync(path.join(tmpdir(), 'pw-gh-cli-'));
+    copyFileSync(path.join(t.dataDir, 'planewatch.yaml'), path.join(cliDir, 'planewatch.yaml'));
+    writeRunInfo(cliDir, { pid: process.pid, url: t.pipeline.url, startedAt: new Date().toISOString() }, t.apiToken);
+    const cli = (...args: string[]) => new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [path.resolve('bin/planewatch.js'), ...args], {
+        env: { PATH: process.env.PATH, PLANEWATCH_CONFIG: path.join(cliDir, 'planewatch.yaml'), PLANEWATCH_DATA_DIR: cliDir, PLANEWATCH_LOG_LEVEL: 'silent' },
+        timeout: 60_000,
+      }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout: stdout + stderr }));
+    });
+    const range = ['--from', new Date(NOW - 24 * HOUR).toISOString(), '--to', new Date(clock + HOUR).toISOString(), '--now', new Date(clock).toISOString()];
+    const asJson = await cli('lag', ...range, '--format', 'json');
+    expect(asJson.code, asJson.stdout).toBe(0);
+    expect(JSON.parse(asJson.stdout).exposure.statistics).toEqual(lag.statistics);
+    const table = await cli('lag', ...range);
+    expect(table.stdout).toContain('Exposure lag (exposure → revocation), exposures found in [');
+    expect(table.stdout).toMatch(/platform +openai +1 +1 +0 +0 +0 +\d/);
   }, 300_000);
 });
