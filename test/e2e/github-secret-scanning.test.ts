@@ -195,6 +195,16 @@ describe('GitHub secret scanning end to end', () => {
     expect(csv.split(/\r?\n/)[0]).toBe('alert_id,secret_type,repository,match,plane,source,credential_kind,credential_id,exposed_at,revoked_at,lag_ms,sla_ms,within_sla,alert_state,resolution,exposed_event_id');
     expect(csv).toContain(`github-alert:acme/app#42,openai_api_key,acme/app,one,platform,openai,project_key,${KEY_ID},`);
 
+    // The Grafana panel (dashboards/planewatch-overview.json) on the same store.
+    const dash = JSON.parse(readFileSync(path.resolve('dashboards/planewatch-overview.json'), 'utf8')) as { panels: { title: string; targets: { rawSql: string }[] }[] };
+    const panelSql = dash.panels.find((x) => x.title.startsWith('Credential exposures'))!.targets[0]!.rawSql
+      .replace(/\$__fromTime_ms/g, `fromUnixTimestamp64Milli(${NOW - 24 * HOUR})`).replace(/\$__toTime_ms/g, `fromUnixTimestamp64Milli(${clock + HOUR})`)
+      .replace(/\$\{exposure_sla_(platform|application)_h\}/g, '24');
+    expect(await t.query(panelSql)).toEqual([
+      { plane: 'application', exposures: '0', revoked: '0', still_active: '0', unmatched: '0', revoked_after_sla: '0', p50_hours: null },
+      { plane: 'platform', exposures: '1', revoked: '1', still_active: '0', unmatched: '0', revoked_after_sla: '0', p50_hours: expect.closeTo(p50 / HOUR, 0) },
+    ]);
+
     // `planewatch lag` as a user runs it while planewatch runs: the run file in its data dir names the API.
     const cliDir = mkdtempSync(path.join(tmpdir(), 'pw-gh-cli-'));
     copyFileSync(path.join(t.dataDir, 'planewatch.yaml'), path.join(cliDir, 'planewatch.yaml'));
