@@ -21,6 +21,7 @@ import { blankSecretsInText, storedAlertOf } from './fingerprint.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.github.com';
 export const PAGE_SIZE = 100;
+export const FETCH_ALERT_TIMEOUT_MS = 8_000;
 export const ALERTS_CONTENT_TYPE = 'application/json; planewatch-listing=github-secret-scanning-alerts';
 
 export function githubHeaders(token: string): Record<string, string> {
@@ -49,7 +50,8 @@ export async function fetchRepoAlert(ctx: AlertFetchContext, repoFullName: strin
   if (!ctx.apiKey) throw new Error('the GitHub connection has no api_key_env: the alert (and its secret) cannot be fetched');
   if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(repoFullName)) throw new Error(`repository "${repoFullName.slice(0, 200)}" is not owner/name`);
   const url = `${trimBase(ctx.baseUrl ?? DEFAULT_BASE_URL)}/repos/${repoFullName}/secret-scanning/alerts/${number}`;
-  const res = await ctx.fetch(url, { method: 'GET', headers: githubHeaders(ctx.apiKey) });
+  // Bounded: the delivery waits on this call, and GitHub gives a webhook 10 s before it gives up.
+  const res = await ctx.fetch(url, { method: 'GET', headers: githubHeaders(ctx.apiKey), signal: AbortSignal.timeout(FETCH_ALERT_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`GET /repos/${repoFullName}/secret-scanning/alerts/${number}: HTTP ${res.status}`);
   let json: unknown;
   try {
