@@ -7,6 +7,7 @@ import { auth0 } from './auth0/index.ts';
 import { aws } from './aws/index.ts';
 import { scim } from './scim/index.ts';
 import { anthropic } from './anthropic/index.ts';
+import { github } from './github/index.ts';
 
 export const SOURCES: Readonly<Record<string, SourceModule>> = Object.freeze({
   [workos.name]: workos,
@@ -16,6 +17,7 @@ export const SOURCES: Readonly<Record<string, SourceModule>> = Object.freeze({
   [aws.name]: aws,
   [scim.name]: scim,
   [anthropic.name]: anthropic,
+  [github.name]: github,
 });
 
 export const KNOWN_VENDORS: readonly string[] = Object.keys(SOURCES);

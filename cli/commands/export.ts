@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { leavers, type LeaverRow } from '../../core/queries/audit-export.ts';
 import { toCsv } from '../../core/queries/csv.ts';
+import { exposureRows, EXPOSURE_EXPORT_COLUMNS, type ExposureRow } from '../../core/detections/exposure-lag.ts';
 import { EXPORT_COLUMNS } from '../../services/api/routes/query.ts';
 import { cliContext } from '../context.ts';
 import { apiOrStore, defaultPlaneOf, iso, parsePeriod, type PeriodOptions } from './query-common.ts';
@@ -14,6 +15,8 @@ interface ExportData {
   period: { from: string; to: string };
   now: string;
   leavers: LeaverRow[];
+  /** Every credential exposure found in the period (GitHub secret scanning) with its exposure lag. */
+  exposures: ExposureRow[];
 }
 
 export function registerExportCommand(program: Command): void {
@@ -26,19 +29,26 @@ export function registerExportCommand(program: Command): void {
     .option('--now <time>', 'judge pending removals as overdue at this time (default: now)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file instead of stdout')
-    .addHelpText('after', '\nExamples:\n  planewatch export --quarter 2026Q2 > leavers-2026Q2.csv\n  planewatch export --from 2026-01-01 --to 2026-07-01 --format json --out h1.json\n')
-    .action(async (opts: PeriodOptions & { format: 'csv' | 'json'; out?: string }) => {
+    .addOption(new Option('--section <section>', 'CSV: the leavers, or the credential exposures (JSON holds both)').choices(['leavers', 'exposures']).default('leavers'))
+    .addHelpText('after', '\nExamples:\n  planewatch export --quarter 2026Q2 > leavers-2026Q2.csv\n  planewatch export --quarter 2026Q2 --section exposures > exposures-2026Q2.csv\n  planewatch export --from 2026-01-01 --to 2026-07-01 --format json --out h1.json\n')
+    .action(async (opts: PeriodOptions & { format: 'csv' | 'json'; out?: string; section: 'leavers' | 'exposures' }) => {
       const p = parsePeriod('export', opts, 90);
       const ctx = cliContext();
       const data = await apiOrStore<ExportData>(ctx, '/api/v1/export', { from: iso(p.from), to: iso(p.to), now: iso(p.now) }, async (client) => ({
         period: { from: iso(p.from), to: iso(p.to) },
         now: iso(p.now),
         leavers: await leavers(client, ctx.config.map, p, defaultPlaneOf),
+        exposures: await exposureRows(client, ctx.config.map, p, defaultPlaneOf),
       }));
-      const text = opts.format === 'json' ? JSON.stringify(data, null, 2) + '\n' : toCsv(data.leavers as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
+      const exposures = data.exposures ?? [];
+      const text = opts.format === 'json'
+        ? JSON.stringify(data, null, 2) + '\n'
+        : opts.section === 'exposures'
+          ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
+          : toCsv(data.leavers as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
       if (opts.out) {
         writeFileSync(opts.out, text);
-        process.stderr.write(`wrote ${data.leavers.length} rows to ${opts.out}\n`);
+        process.stderr.write(`wrote ${opts.section === 'exposures' ? exposures.length : data.leavers.length} rows to ${opts.out}\n`);
       } else process.stdout.write(text);
     });
 }

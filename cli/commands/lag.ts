@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { lagStatistics, type LagStat } from '../../core/detections/stats.ts';
 import { listFindings, type FindingJson } from '../../core/detections/findings.ts';
+import { exposureLag, type ExposureLag } from '../../core/detections/exposure-lag.ts';
 import { cliContext } from '../context.ts';
 import { render, type Format } from '../output.ts';
 import { apiOrStore, defaultPlaneOf, formatDuration, iso, parsePeriod, type PeriodOptions } from './query-common.ts';
@@ -13,9 +14,12 @@ interface LagData {
   now: string;
   statistics: LagStat[];
   overdue: FindingJson[];
+  /** Exposure → revocation (GitHub secret scanning), exposures found in the same period. */
+  exposure?: ExposureLag;
 }
 
 const STAT_COLUMNS = ['plane', 'source', 'count', 'removed', 'pending', 'overdue', 'breaches', 'p50', 'p90', 'p99', 'max'];
+const EXPOSURE_COLUMNS = ['plane', 'source', 'count', 'removed', 'pending', 'overdue', 'breaches', 'p50', 'p90', 'max'];
 const OVERDUE_COLUMNS = ['plane', 'tenant', 'subject_kind', 'subject_id', 'subject_email', 'signal_at', 'pending', 'fingerprint'];
 
 export function registerLagCommand(program: Command): void {
@@ -35,6 +39,7 @@ export function registerLagCommand(program: Command): void {
         now: iso(p.now),
         statistics: await lagStatistics(client, ctx.config.map, p, defaultPlaneOf),
         overdue: await listFindings(client, { status: 'open', detection: 'PW-DEPROV-OVERDUE' }),
+        exposure: await exposureLag(client, ctx.config.map, p, defaultPlaneOf),
       }));
       if (opts.format === 'json') {
         process.stdout.write(JSON.stringify({ period: { from: iso(p.from), to: iso(p.to) }, ...data }, null, 2) + '\n');
@@ -46,12 +51,27 @@ export function registerLagCommand(program: Command): void {
           ? { p50: formatDuration(s.p50_ms), p90: formatDuration(s.p90_ms), p99: formatDuration(s.p99_ms), max: formatDuration(s.max_ms) }
           : { p50: s.p50_ms, p90: s.p90_ms, p99: s.p99_ms, max: s.max_ms }),
       }));
+      const exposure = (data.exposure?.statistics ?? []).map((s) => ({
+        ...s, source: s.source ?? '(all)',
+        ...(opts.format === 'table'
+          ? { p50: formatDuration(s.p50_ms), p90: formatDuration(s.p90_ms), max: formatDuration(s.max_ms) }
+          : { p50: s.p50_ms, p90: s.p90_ms, max: s.max_ms }),
+      }));
       if (opts.format === 'csv') {
+        // The CSV keeps its one table (deprovisioning); exposure lag is in the table and JSON outputs,
+        // and per exposure in `planewatch export --section exposures`.
         process.stdout.write(render(stats, STAT_COLUMNS, 'csv'));
         return;
       }
       process.stdout.write(`Deprovisioning lag, signals in [${iso(p.from)}, ${iso(p.to)}):\n`);
       process.stdout.write(render(stats, STAT_COLUMNS, 'table'));
+      if (data.exposure) {
+        const sla = data.exposure.sla_ms;
+        process.stdout.write(`\nExposure lag (exposure → revocation), exposures found in [${iso(p.from)}, ${iso(p.to)}), SLA platform ${formatDuration(sla.platform)}, application ${formatDuration(sla.application)}:\n`);
+        process.stdout.write(render(exposure, EXPOSURE_COLUMNS, 'table'));
+        const u = data.exposure.unmatched;
+        if (u.none + u.ambiguous > 0) process.stdout.write(`Not in the lag: ${u.none} exposure(s) match no known credential, ${u.ambiguous} match several (see planewatch findings --detection PW-EXPOSED-CREDENTIAL-ACTIVE).\n`);
+      }
       process.stdout.write(`\nOverdue removals (${data.overdue.length}):\n`);
       process.stdout.write(render(data.overdue.map((f) => ({
         plane: f.plane, tenant: f.tenant, subject_kind: f.subject.kind, subject_id: f.subject.id, subject_email: f.subject.email,

@@ -26,6 +26,8 @@ const email = z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected an email address')
 export const PlaneSettingsSchema = z.strictObject({
   owner: email.optional(),
   deprovision_sla: duration('24h'),
+  /** Exposure lag: an exposed credential (secret scanning alert) should be revoked within this. */
+  exposure_sla: duration('24h'),
   grace: duration('1h'),
   stale_after: duration('90d'),
   pre_departure_window: duration('7d'),
@@ -58,6 +60,8 @@ export const ConnectionSchema = z
     enabled: z.boolean().default(true),
     secret_env: envName.optional(),
     api_key_env: envName.optional(),
+    /** The vendor organisation an API poller reads (GitHub: the organisation login of `GET /orgs/{org}/secret-scanning/alerts`). */
+    organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected an organisation login such as "acme"').optional(),
     base_url: z.url({ error: 'expected an absolute URL such as https://api.openai.com/v1' }).optional(),
     poll_interval: duration('5m'),
     /** How often a poll/inventory connection takes a complete inventory snapshot (vendors with inventories). */

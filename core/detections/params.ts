@@ -44,6 +44,7 @@ export function detectionParams(map: BoundaryMap, now: number, defaultPlaneOf: D
     p[`grace_${plane}_ms`] = s.grace;
     p[`stale_${plane}_ms`] = s.stale_after;
     p[`predeparture_${plane}_ms`] = s.pre_departure_window;
+    p[`exposure_sla_${plane}_ms`] = s.exposure_sla;
   }
   const links = linkParams(map);
   p.link_refs = links.refs;
@@ -70,7 +71,7 @@ export const PARAM_TYPES: Readonly<Record<string, string>> = {
   now: "DateTime64(3, 'UTC')",
   now_ms: 'Int64',
   ...Object.fromEntries(
-    PLANES.flatMap((plane) => ['sla', 'grace', 'stale', 'predeparture'].map((k) => [`${k}_${plane}_ms`, 'UInt64'] as const)),
+    PLANES.flatMap((plane) => ['sla', 'grace', 'stale', 'predeparture', 'exposure_sla'].map((k) => [`${k}_${plane}_ms`, 'UInt64'] as const)),
   ),
   link_refs: 'Array(String)',
   link_emails: 'Array(String)',

@@ -14,6 +14,9 @@ export type Category = (typeof CATEGORIES)[number];
 export const ACTIONS = [
   'created', 'updated', 'suspended', 'reactivated', 'deleted', 'used', 'succeeded', 'failed', 'revoked',
   'added', 'removed', 'observed', 'activated', 'deactivated', 'ended', 'invited', 'other',
+  // A credential's secret was found where it should not be (GitHub secret scanning), and that
+  // finding was closed. Not a lifecycle fact of the credential itself: the subject is the alert.
+  'exposed', 'exposure_resolved',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -48,6 +48,22 @@ export interface WebhookHandler {
    * a type) before it is acknowledged; return an error message to answer 400.
    */
   checkBody(rawBody: Buffer): string | null;
+  /**
+   * For a vendor whose delivery only points at an object (GitHub's secret_scanning_alert carries no
+   * secret): fetches what the delivery refers to from the vendor's API with the connection's API
+   * key and returns the body to publish instead (already free of secrets). Called after verify()
+   * and checkBody(). Throwing answers 503 so the vendor (or an operator) redelivers; the vendor's
+   * poller catches up in any case.
+   */
+  enrichBody?(rawBody: Buffer, ctx: EnrichContext): Promise<Buffer>;
+}
+
+export interface EnrichContext {
+  /** Value of the connection's api_key_env; undefined when the connection names none. */
+  apiKey: string | undefined;
+  /** connection.base_url or the module's default. */
+  baseUrl: string | undefined;
+  fetch: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 export interface NormalizeInput {

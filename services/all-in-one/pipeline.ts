@@ -112,6 +112,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     log: rt.log.child({ service: 'collector' }),
     maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
     ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
+    apiKeyOf: (c) => (c.api_key_env ? (opts.pollerEnv ?? process.env)[c.api_key_env] : undefined),
   });
   const api = opts.apiToken
     ? createApiHandler({ clickhouse: rt.clickhouse, token: opts.apiToken, log: rt.log.child({ service: 'api' }), map: rt.config.map, sources, tokens: resolveApiTokens(rt.config.map, opts.pollerEnv ?? process.env) })

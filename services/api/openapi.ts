@@ -79,12 +79,12 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/v1/export': {
         get: {
           operationId: 'auditExport', summary: 'Every leaver of a period with their lag on each plane (SOC 2 CC6.2/CC6.3)', 'x-scope': 'export',
-          parameters: [...period, q('format', 'json or csv', { enum: ['json', 'csv'] })],
+          parameters: [...period, q('format', 'json or csv', { enum: ['json', 'csv'] }), q('section', 'CSV only: leavers (default) or exposures (JSON holds both)', { enum: ['leavers', 'exposures'] })],
           responses: {
             '200': {
               description: 'The export',
               content: {
-                'application/json': { schema: { type: 'object', required: ['data'], properties: { data: { type: 'object', properties: { period: { type: 'object' }, now: str, leavers: { type: 'array', items: ref('Leaver') } } } } } },
+                'application/json': { schema: { type: 'object', required: ['data'], properties: { data: { type: 'object', properties: { period: { type: 'object' }, now: str, leavers: { type: 'array', items: ref('Leaver') }, exposures: { type: 'array', items: { type: 'object', description: 'One GitHub secret scanning exposure found in the period, matched or not, with its exposure lag' } } } } } } },
                 'text/csv': { schema: str },
               },
             },
@@ -144,7 +144,17 @@ export function openApiDocument(): Record<string, unknown> {
         },
         Lag: {
           type: 'object',
-          properties: { now: str, sla_ms: { type: 'object', properties: { platform: int, application: int } }, statistics: { type: 'array', items: ref('LagStat') }, overdue: { type: 'array', items: ref('Finding') } },
+          properties: {
+            now: str, sla_ms: { type: 'object', properties: { platform: int, application: int } }, statistics: { type: 'array', items: ref('LagStat') }, overdue: { type: 'array', items: ref('Finding') },
+            exposure: {
+              type: 'object', description: 'Exposure lag: GitHub secret scanning exposure → revocation of the matched credential, per plane and source, against planes.*.exposure_sla',
+              properties: {
+                sla_ms: { type: 'object', properties: { platform: int, application: int } },
+                statistics: { type: 'array', items: { type: 'object', properties: { plane: str, source: { type: 'string', nullable: true }, count: int, removed: int, pending: int, overdue: int, breaches: int, p50_ms: { type: 'integer', nullable: true }, p90_ms: { type: 'integer', nullable: true }, max_ms: { type: 'integer', nullable: true } } } },
+                unmatched: { type: 'object', description: 'Exposures matching no known credential, or several: never in the lag', properties: { none: int, ambiguous: int } },
+              },
+            },
+          },
         },
         LagDistribution: {
           type: 'object',

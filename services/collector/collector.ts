@@ -34,6 +34,10 @@ export interface CollectorDeps {
   /** How long a request waits for the Kafka acknowledgement before answering 503. */
   ackTimeoutMs: number;
   now?: () => number;
+  /** API key of a connection (its api_key_env's value), for webhook handlers that fetch what a delivery refers to. */
+  apiKeyOf?: (connection: Connection) => string | undefined;
+  /** fetch used by enrichBody (the poll runner's retry policy in production). */
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -135,6 +139,16 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     body = redactSecrets(body);
     const bodyProblem = source.webhook.checkBody(body);
     if (bodyProblem) return answer(400, 'malformed', bodyProblem);
+    if (source.webhook.enrichBody) {
+      try {
+        // What the vendor's API returned goes through the same policy before anything sees it.
+        body = redactSecrets(await source.webhook.enrichBody(body, { apiKey: deps.apiKeyOf?.(connection), baseUrl: connection.base_url, fetch: deps.fetch ?? fetch }));
+      } catch (err) {
+        // The message never holds the API key (the vendor module scrubs it); the vendor retries.
+        deps.log.warn({ vendor, connection: connectionId, reason: (err as Error).message }, 'webhook enrichment failed');
+        return answer(503, 'enrichment_failed', `could not fetch what the delivery refers to: ${(err as Error).message}`, { 'retry-after': '30' });
+      }
+    }
 
     const headers: Record<string, string> = {};
     for (const name of source.webhook.keepHeaders) {

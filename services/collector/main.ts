@@ -21,6 +21,7 @@ runService({ service: 'collector', knownVendors: KNOWN_VENDORS, needClickHouse: 
     log: rt.log,
     maxBodyBytes: rt.env.PLANEWATCH_MAX_BODY_BYTES,
     ackTimeoutMs: 10_000,
+    apiKeyOf: (c) => (c.api_key_env ? process.env[c.api_key_env] : undefined),
   });
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
   await new Promise<void>((resolve) => server.listen(rt.env.PLANEWATCH_HTTP_PORT, rt.env.PLANEWATCH_HTTP_HOST, resolve));

@@ -37,6 +37,7 @@ import { bodyText } from '../../core/sources/json-body.ts';
 import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
 import { PollHttpError } from '../../core/poller/fetch.ts';
 import { oktaOrgHost } from './map.ts';
+import { nextLinkOf } from '../../core/sources/link-header.ts';
 import {
   advanceSystemLogCheckpoint,
   describeSystemLogCheckpoint,
@@ -90,41 +91,8 @@ export function oktaAuthScheme(token: string): 'SSWS' | 'Bearer' {
   return oktaAuthorization(token).startsWith('SSWS ') ? 'SSWS' : 'Bearer';
 }
 
-// ---------------------------------------------------------------------------------------------
-// Link header (RFC 8288)
-
-export interface LinkValue {
-  url: string;
-  /** Lower-cased relation types. */
-  rels: string[];
-}
-
-/**
- * Parses a Link header. Several Link headers arrive joined by ", " (fetch's Headers.get), so the
- * split is on `<…>` targets, not on commas.
- */
-export function parseLinkHeader(value: string | null | undefined): LinkValue[] {
-  if (!value) return [];
-  const out: LinkValue[] = [];
-  const re = /<([^>]*)>([^<]*)/g;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
-    const rels: string[] = [];
-    for (const param of m[2]!.split(';')) {
-      const eq = param.indexOf('=');
-      if (eq < 0) continue;
-      if (param.slice(0, eq).trim().toLowerCase() !== 'rel') continue;
-      const v = param.slice(eq + 1).trim().replace(/,\s*$/, '').replace(/^"(.*)"$/, '$1');
-      rels.push(...v.toLowerCase().split(/\s+/).filter((r) => r.length > 0));
-    }
-    out.push({ url: m[1]!.trim(), rels });
-  }
-  return out;
-}
-
-/** The `rel="next"` target of a Link header, as written; null when there is none. */
-export function nextLinkOf(linkHeader: string | null | undefined): string | null {
-  return parseLinkHeader(linkHeader).find((l) => l.rels.includes('next'))?.url ?? null;
-}
+// Link header (RFC 8288): core/sources/link-header.ts, shared with the GitHub poller.
+export { parseLinkHeader, nextLinkOf, type LinkValue } from '../../core/sources/link-header.ts';
 
 // ---------------------------------------------------------------------------------------------
 // URLs

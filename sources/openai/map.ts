@@ -29,7 +29,9 @@
 //   `tenant.*` or unknown type → category 'other', action from the type's last word when it is a
 //   known action, else 'other'; vendor_type keeps the type string. tenant.* payloads have no schema
 //   and are not read.
-// - Never read: `redacted_value`, key values, ja3/ja4 fingerprints.
+// - Never read: key values, ja3/ja4 fingerprints. A listed key's `redacted_value` (OpenAI's own
+//   prefix...suffix display, not a secret) becomes attributes.key_hint: the one thing a secret
+//   scanning alert's fingerprint can be compared with (sources/github/fingerprint.ts).
 // - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
 //   Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Update 3,
 //   Delete 4, Activate 10, Deactivate 11), User Access Management 3005 (Assign Privileges 1, Revoke
@@ -473,7 +475,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
           subject: { kind: subjectKind, id: k.id, name: nz(k.name) },
           credential: credential(k.id, credKind, [], { owner_id: owner.id, owner_kind: owner.kind, created_at: secToMs(k.created_at), last_used_at: secToMs(k.last_used_at) }),
           ocsf: null,
-          attributes: { owner_project_access: k.owner_project_access, owner_email: owner.email, owner_role: owner.role, expires_at: isoOf(k.expires_at) },
+          attributes: { owner_project_access: k.owner_project_access, owner_email: owner.email, owner_role: owner.role, expires_at: isoOf(k.expires_at), key_hint: k.redacted_value },
         }),
         { kind, scope: ctx.scope, id: k.id, subject_kind: subjectKind, name: nz(k.name), credential_kind: credKind },
       );

@@ -1,7 +1,8 @@
 // zod schemas of what the OpenAI Admin API returns (shapes from docs/vendors/openai.md
 // and the `openai` SDK 6.x type declarations of admin/organization/*). Objects are non-strict: the
-// API adds fields over time. Key material (`redacted_value`, `value`) is never declared, so parsing
-// drops it before anything is mapped.
+// API adds fields over time. Key material (`value`) is never declared, so parsing drops it before
+// anything is mapped. A key's `redacted_value` (e.g. "sk-abc...wxyz") is declared: it is what
+// OpenAI itself shows of a key, and the only thing a secret scanning alert can be matched on.
 import { z } from 'zod';
 
 const str = z.string();
@@ -142,6 +143,7 @@ export const ProjectApiKeySchema = z.object({
   created_at: optUnix,
   last_used_at: optUnix,
   owner_project_access: optStr,
+  redacted_value: optStr,
   owner: KeyOwnerSchema.nullish(),
 });
 
@@ -151,6 +153,7 @@ export const AdminApiKeySchema = z.object({
   created_at: optUnix,
   last_used_at: optUnix,
   expires_at: optUnix,
+  redacted_value: optStr,
   owner: KeyOwnerSchema.nullish(),
 });
 

@@ -188,9 +188,16 @@ describe('OpenAI inventory end to end', () => {
     ]);
     expect(api.requestsTo(`${PROJ}/proj_old/api_keys`)).toEqual([]);
     const raw = await t.query<{ n: string }>("SELECT count() AS n FROM raw_envelopes FINAL WHERE connection_id = {c:String} AND transport = 'inventory' AND position(body, 'sk-abc...def') > 0", { c: CONN });
-    expect(raw).toEqual([{ n: '2' }]); // the raw page keeps the vendor's bytes; the events never carry it
-    const leaked = await t.query<{ n: string }>("SELECT count() AS n FROM identity_events WHERE connection_id = {c:String} AND position(toString(attributes), 'sk-') > 0", { c: CONN });
-    expect(leaked).toEqual([{ n: '0' }]);
+    expect(raw).toEqual([{ n: '2' }]); // the raw page keeps the vendor's bytes
+    // The events carry OpenAI's redacted value only as key_hint (what a secret scanning alert is
+    // matched on: docs/vendors/github.md), in no other attribute.
+    const hints = await t.query<{ subject_id: string; key_hint: string }>("SELECT subject_id, attributes['key_hint'] AS key_hint FROM identity_events FINAL WHERE connection_id = {c:String} AND attributes['key_hint'] != '' ORDER BY subject_id", { c: CONN });
+    expect(hints).toEqual([
+      { subject_id: `key_${run}_1`, key_hint: 'sk-abc...def' }, { subject_id: `key_${run}_2`, key_hint: 'sk-abc...def' }, { subject_id: `key_${run}_3`, key_hint: 'sk-abc...def' },
+      { subject_id: `key_adm_${run}`, key_hint: 'sk-admin...x' },
+    ]);
+    const elsewhere = await t.query<{ n: string }>("SELECT count() AS n FROM identity_events WHERE connection_id = {c:String} AND position(toString(mapFilter((k, v) -> k != 'key_hint', attributes)), 'sk-') > 0", { c: CONN });
+    expect(elsewhere).toEqual([{ n: '0' }]);
   });
 
   it('a key deleted between two complete snapshots becomes exactly one removed event; a partial snapshot removes nothing', async () => {

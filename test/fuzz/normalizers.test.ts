@@ -28,6 +28,7 @@ const map = BoundaryMapSchema.parse({
     { id: 'fz-anthropic', vendor: 'anthropic', transport: 'inventory', api_key_env: 'FZ_ANTHROPIC' },
     { id: 'fz-workos-events', vendor: 'workos', transport: 'poll', api_key_env: 'FZ_WORKOS' },
     { id: 'fz-okta-log', vendor: 'okta', transport: 'poll', api_key_env: 'FZ_OKTA' },
+    { id: 'fz-github-alerts', vendor: 'github', transport: 'poll', organization: 'acme', api_key_env: 'FZ_GITHUB' },
   ],
 });
 
@@ -84,6 +85,14 @@ const SEEDS: Record<string, { connection: string; transport: 'poll' | 'inventory
     seeds: [
       { contentType: 'application/json; planewatch-listing=events', body: json('workos/events-api/page.json') },
       ...fixtureFiles('workos').map((e) => ({ contentType: 'application/json; planewatch-listing=events', body: list([e]) })),
+    ],
+  },
+  'github (secret scanning: org listing pages and enriched deliveries)': {
+    connection: 'fz-github-alerts',
+    transport: 'poll',
+    seeds: [
+      { contentType: 'application/json; planewatch-listing=github-secret-scanning-alerts', body: (json('github/org-alerts.page.json') as unknown as Record<string, unknown>[]).map(({ secret: _s, ...a }) => a) },
+      ...['created', 'resolved', 'reopened'].map((a) => ({ contentType: 'application/json', body: json(`github/secret_scanning_alert.${a}.json`) })),
     ],
   },
   'okta (System Log)': {

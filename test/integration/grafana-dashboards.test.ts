@@ -130,6 +130,11 @@ describe('Grafana dashboards', () => {
       { source: 'workos', connection_id: 'workos-eu', last_delivery: '2026-07-17 12:00:09.000', minutes_since_last: '4320', deliveries_in_range: '1', dead_letters_in_range: '0' },
       { source: 'workos', connection_id: 'workos-main', last_delivery: '2026-07-20 11:30:23.000', minutes_since_last: '30', deliveries_in_range: '44', dead_letters_in_range: '0' },
     ]);
+    // No GitHub source in the scenario: every plane still has its row, with nothing exposed.
+    expect(await runPanel(o, 'Credential exposures (GitHub secret scanning found in the time range): revocation vs exposure SLA', ...range)).toEqual([
+      { plane: 'application', exposures: '0', revoked: '0', still_active: '0', unmatched: '0', revoked_after_sla: '0', p50_hours: null },
+      { plane: 'platform', exposures: '0', revoked: '0', still_active: '0', unmatched: '0', revoked_after_sla: '0', p50_hours: null },
+    ]);
     // cross-check against the scenario: distinct deliveries (identical inventory pages share a raw id) received in the range
     const inRange = (conn: string) => new Set(sc.envelopes.filter((e) => e.connection_id === conn && e.received_at >= range[0] && e.received_at <= range[1]).map((e) => e.id)).size;
     expect([inRange('openai-main'), inRange('workos-eu'), inRange('workos-main')]).toEqual([61, 1, 44]);

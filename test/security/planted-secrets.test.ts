@@ -33,6 +33,7 @@ import { REPO_ROOT } from '../../core/kafka/broker.ts';
 import { createClickHouse } from '../../core/clickhouse/client.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { signScimCopy } from '../../sources/scim/signature.ts';
+import { signGithubPayload } from '../../sources/github/signature.ts';
 import { json, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { FIXTURES_DIR } from '../fuzz/harness.ts';
@@ -73,11 +74,15 @@ const S = {
   slackDeadUrlToken: secret('PLANT-slack-dead-url'),
   pagerdutyRoutingKey: secret('PLANT-pd-routing-key'),
   pagerdutyUrlToken: secret('PLANT-pd-url'),
+  githubWebhookSecret: secret('PLANT-github-hook'),
+  githubToken: `ghp_${secret('PLANT').replace(/-/g, '')}`,
+  githubLeakedKey: `sk-proj-${secret('PLANT').replace(/-/g, '')}${randomBytes(12).toString('hex')}`,
+  githubPolledLeak: `wJalr${secret('PLANT').replace(/-/g, '')}`,
 };
 const MARKER = `marker-${run}@acme.example`; // not a secret: must be found (positive control)
 const DLQ_MARKER = `event_psdlq_${run}`; // a WorkOS event the mapping rejects: must be found in the dead letters
 
-const C = { workos: `ps-workos-${run}`, okta: `ps-okta-${run}`, auth0: `ps-auth0-${run}`, aws: `ps-aws-${run}`, scimcopy: `ps-scimcopy-${run}`, scim: `ps-scim-${run}`, openai: `ps-openai-${run}`, anthropic: `ps-anthropic-${run}` };
+const C = { github: `ps-github-${run}`, githubpoll: `ps-githubpoll-${run}`, workos: `ps-workos-${run}`, okta: `ps-okta-${run}`, auth0: `ps-auth0-${run}`, aws: `ps-aws-${run}`, scimcopy: `ps-scimcopy-${run}`, scim: `ps-scim-${run}`, openai: `ps-openai-${run}`, anthropic: `ps-anthropic-${run}` };
 
 let api: VendorApiServer;
 let receiver: http.Server;
@@ -102,6 +107,12 @@ beforeAll(async () => {
   ]);
   api.route({ path: '/openai/v1/organization/users' }, [json({ error: { message: `Bad request for key ${S.openaiKey} (Authorization: Bearer ${S.openaiKey})` } }, 400)]);
   api.route({ path: /^\/openai\/v1\// }, [json(list([]))]);
+  // GitHub's REST API: the alert of the webhook (with its secret), and the organisation's alerts.
+  const ghAlert = fixture('github', 'repo-alert-42.json');
+  api.route({ path: '/github/repos/acme/app/secret-scanning/alerts/42' }, [json({ ...ghAlert, secret: S.githubLeakedKey })]);
+  api.route({ path: '/github/orgs/acme/secret-scanning/alerts' }, [json([
+    { ...ghAlert, number: 7, secret_type: 'aws_secret_access_key', secret: S.githubPolledLeak, repository: { full_name: 'acme/infra' } },
+  ])]);
   api.route({ path: /^\/anthropic\// }, [json({ type: 'error', error: { type: 'permission_error', message: `x-api-key ${S.anthropicKey} may not list this` } }, 403)]);
 
   // The alert webhook receiver (its URL carries a secret path component).
@@ -134,6 +145,8 @@ connections:
   - { id: ${C.scimcopy}, vendor: scim, transport: webhook, secret_env: PS_SCIMCOPY }
   - { id: ${C.scim}, vendor: scim, transport: scim, secret_env: PS_SCIM_TOKEN }
   - { id: ${C.openai}, vendor: openai, transport: poll, api_key_env: PS_OPENAI_KEY, base_url: ${api.url}/openai/v1, poll_interval: 2s, inventory_interval: 1h }
+  - { id: ${C.github}, vendor: github, transport: webhook, secret_env: PS_GITHUB_HOOK, api_key_env: PS_GITHUB_TOKEN, base_url: ${api.url}/github }
+  - { id: ${C.githubpoll}, vendor: github, transport: poll, organization: acme, api_key_env: PS_GITHUB_TOKEN, base_url: ${api.url}/github, poll_interval: 2s }
   - { id: ${C.anthropic}, vendor: anthropic, transport: inventory, api_key_env: PS_ANTHROPIC_KEY, base_url: ${api.url}/anthropic/v1, inventory_interval: 1h }
 detections:
   debounce: 1s
@@ -161,6 +174,7 @@ alerts:
       PS_WORKOS: S.workosSecret, PS_OKTA: S.oktaSecret, PS_AUTH0: S.auth0Secret, PS_AWS: S.awsSecret, PS_SCIMCOPY: S.scimCopySecret,
       PS_SCIM_TOKEN: S.scimToken, PS_OPENAI_KEY: S.openaiKey, PS_ANTHROPIC_KEY: S.anthropicKey, PS_ALERT_URL: receiverUrl, PS_ALERT_SECRET: S.alertSecret,
       PS_SLACK_URL: slackUrl, PS_SLACK_DEAD_URL: slackDeadUrl, PS_PD_KEY: S.pagerdutyRoutingKey, PS_PD_URL: pagerdutyUrl,
+      PS_GITHUB_HOOK: S.githubWebhookSecret, PS_GITHUB_TOKEN: S.githubToken,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -226,6 +240,10 @@ describe('planted secrets', () => {
     const copy = JSON.stringify({ method: 'POST', path: '/scim/v2/Users', status: 201, request: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: MARKER, password: S.scimCopyPassword, active: true }, response: { id: `copy-${run}`, userName: MARKER, active: true } });
     expect(await send('POST', `/webhooks/scim/${C.scimcopy}`, { 'content-type': 'application/json', 'x-planewatch-signature': signScimCopy(copy, S.scimCopySecret, Date.now()) }, copy)).toBe(202);
 
+    const gh = JSON.stringify(fixture('github', 'secret_scanning_alert.created.json'));
+    expect(await send('POST', `/webhooks/github/${C.github}`, { 'content-type': 'application/json', 'x-hub-signature-256': signGithubPayload(gh, 'not-the-secret') }, gh)).toBe(401);
+    expect(await send('POST', `/webhooks/github/${C.github}`, { 'content-type': 'application/json', 'x-github-event': 'secret_scanning_alert', 'x-hub-signature-256': signGithubPayload(gh, S.githubWebhookSecret) }, gh)).toBe(202);
+
     // --- SCIM service provider ------------------------------------------------------------------------
     const scim = (method: string, p: string, body?: unknown, token = S.scimToken) =>
       send(method, `/scim/v2/${C.scim}${p}`, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body === undefined ? undefined : JSON.stringify(body));
@@ -245,7 +263,7 @@ describe('planted secrets', () => {
       const res = await fetch(`${url}/api/v1/events?connection=${conn}&last=100`, { headers: { authorization: `Bearer ${S.apiToken}` } });
       return ((await res.json()) as { data: unknown[] }).data.length;
     };
-    for (const conn of [C.workos, C.okta, C.auth0, C.aws, C.scimcopy, C.scim]) await waitFor(async () => ((await events(conn)) > 0 ? true : undefined), `events of ${conn}`, 60_000, 500);
+    for (const conn of [C.workos, C.okta, C.auth0, C.aws, C.scimcopy, C.scim, C.github, C.githubpoll]) await waitFor(async () => ((await events(conn)) > 0 ? true : undefined), `events of ${conn}`, 60_000, 500);
     await waitFor(async () => {
       const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${S.apiToken}` } });
       const rows = (await res.json()) as { data: { connection_id: string; stream: string; last_error: string | null }[] };
@@ -297,6 +315,9 @@ describe('planted secrets', () => {
     expect(out.includes('"level":20'), 'debug lines: the logs were captured at the most verbose level').toBe(true);
     expect(out.includes('scim request rejected'), 'the rejected SCIM request was logged').toBe(true);
     expect(out.includes('webhook rejected'), 'the rejected Okta delivery was logged').toBe(true);
+    // The GitHub alerts were stored, each with its fingerprint (the first 16 characters), never its secret.
+    expect(clickhouseText.includes(S.githubLeakedKey.slice(0, 16)), 'the webhook alert fingerprint in ClickHouse').toBe(true);
+    expect(clickhouseText.includes('github-alert:acme/infra#7'), 'the polled alert in ClickHouse').toBe(true);
     expect(alertsText.includes('PW-NHI-HUMAN-ACTION'), 'the alert reached the receiver').toBe(true);
     expect(places['Slack alert payloads']!.includes('"blocks"'), 'Slack payloads were searched').toBe(true);
     expect(places['PagerDuty alert payloads']!.includes('"event_action":"trigger"'), 'PagerDuty payloads were searched').toBe(true);

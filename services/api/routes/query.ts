@@ -12,6 +12,7 @@ import { PLANES } from '../../../core/events/identity-event.ts';
 import { FindingsQuery, listFindings, type FindingJson } from '../../../core/detections/findings.ts';
 import { filterFindings } from '../../../core/detections/findings-query.ts';
 import { lagStatistics, personTimeline } from '../../../core/detections/stats.ts';
+import { exposureLag, exposureRows, EXPOSURE_EXPORT_COLUMNS } from '../../../core/detections/exposure-lag.ts';
 import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
 import { CredentialsQuery, listCredentials } from '../../../core/queries/credentials.ts';
 import { FINGERPRINT, findingEvidence } from '../../../core/queries/evidence.ts';
@@ -82,7 +83,8 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
       const now = q.data.now ?? clock();
       const stats = await lagStatistics(deps.clickhouse, deps.map, { from: q.data.from, to: q.data.to, now }, deps.defaultPlaneOf);
       const overdue = await listFindings(deps.clickhouse, { status: 'open', detection: 'PW-DEPROV-OVERDUE' });
-      sendJson(res, 200, { data: { now: new Date(now).toISOString(), sla_ms: { platform: deps.map.planes.platform.deprovision_sla, application: deps.map.planes.application.deprovision_sla }, statistics: stats, overdue } });
+      const exposure = await exposureLag(deps.clickhouse, deps.map, { from: q.data.from, to: q.data.to, now }, deps.defaultPlaneOf);
+      sendJson(res, 200, { data: { now: new Date(now).toISOString(), sla_ms: { platform: deps.map.planes.platform.deprovision_sla, application: deps.map.planes.application.deprovision_sla }, statistics: stats, overdue, exposure } });
     });
     return true;
   }
@@ -130,18 +132,25 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
     return true;
   }
   if (path === '/api/v1/export') {
-    const q = PeriodQuery.and(z.object({ format: z.enum(['json', 'csv'], { error: () => 'expected json or csv' }).default('json') })).safeParse(params);
+    const q = PeriodQuery.and(z.object({
+      format: z.enum(['json', 'csv'], { error: () => 'expected json or csv' }).default('json'),
+      section: z.enum(['leavers', 'exposures'], { error: () => 'expected leavers or exposures' }).default('leavers'),
+    })).safeParse(params);
     if (!q.success) return badRequest(res, q.error), true;
     run(async () => {
       const now = q.data.now ?? clock();
-      const rows = await leavers(deps.clickhouse, deps.map, { from: q.data.from, to: q.data.to, now }, deps.defaultPlaneOf);
+      const period = { from: q.data.from, to: q.data.to, now };
+      const rows = await leavers(deps.clickhouse, deps.map, period, deps.defaultPlaneOf);
+      const exposures = await exposureRows(deps.clickhouse, deps.map, period, deps.defaultPlaneOf);
       if (q.data.format === 'csv') {
-        const text = toCsv(rows as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
+        const text = q.data.section === 'exposures'
+          ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
+          : toCsv(rows as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
       }
-      sendJson(res, 200, { data: { period: { from: new Date(q.data.from).toISOString(), to: new Date(q.data.to).toISOString() }, now: new Date(now).toISOString(), leavers: rows } });
+      sendJson(res, 200, { data: { period: { from: new Date(q.data.from).toISOString(), to: new Date(q.data.to).toISOString() }, now: new Date(now).toISOString(), leavers: rows, exposures } });
     });
     return true;
   }

@@ -34,7 +34,7 @@ describe('boundary map', () => {
   it('applies defaults for an empty file', () => {
     const map = parseBoundaryMap('', 'empty.yaml');
     expect(map.planes.platform).toEqual({
-      deprovision_sla: 86_400_000, grace: 3_600_000, stale_after: 7_776_000_000, pre_departure_window: 604_800_000,
+      deprovision_sla: 86_400_000, exposure_sla: 86_400_000, grace: 3_600_000, stale_after: 7_776_000_000, pre_departure_window: 604_800_000,
       silent_after: 86_400_000, silent_poll_factor: 3,
     });
     expect(map.connections).toEqual([]);

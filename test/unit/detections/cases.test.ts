@@ -66,9 +66,9 @@ const store = migratedStore('pw-cases-');
 const detections = loadDetections();
 
 describe('every built-in detection has cases', () => {
-  it('ships the 14 detections of the issue, each with a cases.yaml holding a positive and a negative case', () => {
+  it('ships the 16 detections of the issues, each with a cases.yaml holding a positive and a negative case', () => {
     expect(detections.map((d) => d.id).sort()).toEqual([
-      'PW-ACTIVITY-AFTER-DEPROVISION', 'PW-AMBIGUOUS-IDENTITY', 'PW-CUSTOMER-IN-PLATFORM', 'PW-DEPROV-OVERDUE', 'PW-NHI-HUMAN-ACTION',
+      'PW-ACTIVITY-AFTER-DEPROVISION', 'PW-AMBIGUOUS-IDENTITY', 'PW-CUSTOMER-IN-PLATFORM', 'PW-DEPROV-OVERDUE', 'PW-EXPOSED-CREDENTIAL-ACTIVE', 'PW-EXPOSED-CREDENTIAL-USED', 'PW-NHI-HUMAN-ACTION',
       'PW-ORPHANED-ACCOUNT', 'PW-ORPHANED-CREDENTIAL', 'PW-PLATFORM-IN-TENANT', 'PW-PRE-DEPARTURE-KEY', 'PW-PROVISIONING-DISABLED',
       'PW-SOURCE-SILENT', 'PW-STALE-CREDENTIAL', 'PW-STALE-CREDENTIAL-REUSED', 'PW-UNMANAGED-ACCOUNT',
     ]);

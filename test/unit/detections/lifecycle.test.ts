@@ -97,7 +97,7 @@ describe('detection metadata', () => {
   const META = 'id: ACME-TEST\ntitle: t\nseverity: high\nplanes: [platform]\nkind: state\ndescription: d\nremediation: r\n';
   it('loads the built-ins with their mappings', () => {
     const all = loadDetections();
-    expect(all).toHaveLength(14);
+    expect(all).toHaveLength(16);
     for (const d of all) expect(d.mappings.nist_csf.length + d.mappings.soc2.length).toBeGreaterThan(0);
     expect(all.find((d) => d.id === 'PW-ORPHANED-ACCOUNT')?.mappings.owasp_nhi).toEqual(['NHI1:2025 Improper Offboarding']);
   });

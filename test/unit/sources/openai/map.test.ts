@@ -119,7 +119,7 @@ describe('OpenAI normalize of an audit page', () => {
 });
 
 describe('OpenAI inventory mapping', () => {
-  it('project API key owned by a user: credential project_key with owner, times and owner_project_access; redacted_value never kept', () => {
+  it('project API key owned by a user: credential project_key with owner, times and owner_project_access; redacted_value (what OpenAI itself shows of the key) kept as key_hint for secret scanning matches', () => {
     const item = {
       object: 'organization.project.api_key', id: 'key_abc', name: 'ci', redacted_value: 'sk-abc...def', created_at: 1711471533, last_used_at: 1711471534, owner_project_access: 'inactive',
       owner: { type: 'user', user: { id: 'user_abc', email: 'A@example.com', name: 'A', role: 'owner', created_at: 1711471533 } },
@@ -136,12 +136,11 @@ describe('OpenAI inventory mapping', () => {
           subject: { kind: 'api_key', id: 'key_abc', email: null, name: 'ci' },
           credential: { id: 'key_abc', kind: 'project_key', owner_id: 'user_abc', owner_kind: 'human', scopes: [], created_at: 1711471533000, last_used_at: 1711471534000 },
           ocsf_class_uid: null, ocsf_activity_id: null,
-          attributes: { inventory_kind: 'project_api_key', owner_project_access: 'inactive', owner_email: 'a@example.com', owner_role: 'owner' },
+          attributes: { inventory_kind: 'project_api_key', owner_project_access: 'inactive', owner_email: 'a@example.com', owner_role: 'owner', key_hint: 'sk-abc...def' },
         },
         object: { kind: 'project_api_key', scope: 'proj_abc', id: 'key_abc', subject_kind: 'api_key', name: 'ci', credential_kind: 'project_key' },
       },
     });
-    expect(JSON.stringify(r)).not.toContain('sk-abc');
   });
 
   it('project API key owned by a service account: credential service_account_key', () => {
