@@ -48,7 +48,11 @@ describe('seeded scenario: findings equal the ground truth', () => {
   it('is a scenario worth testing: both planes, every detection expected at least once', () => {
     const truth = sorted(sc.truth(sc.now + 2 * HOUR));
     const detectionsExpected = new Set(truth.map((k) => k.split('|')[0]));
-    expect([...detectionsExpected].sort()).toEqual(detections.map((d) => d.id).sort());
+    // Every detection except those of credential exposure: those need a secret-scanning source
+    // (GitHub), which this WorkOS + OpenAI organisation does not have; their cases and
+    // test/e2e/github-secret-scanning.test.ts cover them.
+    const exposure = ['PW-EXPOSED-CREDENTIAL-ACTIVE', 'PW-EXPOSED-CREDENTIAL-USED'];
+    expect([...detectionsExpected].sort()).toEqual(detections.map((d) => d.id).filter((id) => !exposure.includes(id)).sort());
     expect(items.length).toBe(sc.envelopes.length);
     const rows = items.flatMap((i) => i.rows);
     expect(new Set(rows.map((r) => r.plane))).toEqual(new Set(['platform', 'application']));
