@@ -52,9 +52,11 @@ WITH
                c.last_used_ms AS last_used_ms, c.last_use_ev AS last_use_ev, ifNull(h.key_hint, '') AS key_hint,
                extract(key_hint, '^(.*?)(?:\\.{3,}|\\*{3,})') AS hint_prefix,
                extract(key_hint, '(?:\\.{3,}|\\*{3,})([^.*]*)$') AS hint_suffix
-        FROM pw_credentials AS c
-        LEFT JOIN pw_credential_hints AS h ON h.source = c.source AND h.credential_id = c.credential_id
-        WHERE c.source IN ('openai', 'anthropic', 'aws')
+        -- Only the vendors some alert names: with no alert (most evaluations) nothing is merged or
+        -- scanned (the source filter reaches the state and event reads below their GROUP BY).
+        FROM (SELECT * FROM pw_credentials WHERE source IN (SELECT DISTINCT vendor FROM alerts WHERE vendor IN ('openai', 'anthropic', 'aws'))) AS c
+        LEFT JOIN (SELECT * FROM pw_credential_hints WHERE source IN (SELECT DISTINCT vendor FROM alerts)) AS h
+            ON h.source = c.source AND h.credential_id = c.credential_id
     ),
     candidates AS (
         SELECT a.alert_id AS alert_id, count() AS n,
