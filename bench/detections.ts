@@ -24,10 +24,10 @@ import { pathToFileURL } from 'node:url';
 import { createClickHouse } from '../core/clickhouse/client.ts';
 import { migrate } from '../core/clickhouse/migrate.ts';
 import { validateBoundaryMap } from '../core/config/load.ts';
-import { loadDetections } from '../core/detections/metadata.ts';
-import { evaluate } from '../core/detections/engine.ts';
-import { TOUCHED_OVERLAP_MS } from '../core/detections/snapshot.ts';
-import { detectionParams } from '../core/detections/params.ts';
+import { loadDetections } from '../store/detections/metadata.ts';
+import { evaluate } from '../store/detections/engine.ts';
+import { TOUCHED_OVERLAP_MS } from '../store/read-models/snapshot.ts';
+import { detectionParams } from '../store/detections/params.ts';
 
 const args = new Set(process.argv.slice(2));
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));

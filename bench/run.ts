@@ -6,7 +6,7 @@
 //   npm run bench -- --stored=0   # events pre-filled into the all-in-one store before the e2e run (quick 1 M, full 10 M)
 //   npm run bench -- --cpu-prof   # also write V8 CPU profiles of the stage processes (bench/results/profiles/…)
 //
-// It starts its own Kafka broker (core/kafka/broker.ts) in a temp dir, runs every stage in a child
+// It starts its own Kafka broker (local-broker/broker.ts) in a temp dir, runs every stage in a child
 // process of its own (peak RSS = that process's VmHWM), prints a table with ratios against the
 // baselines measured in the same run, writes everything to bench/results/<timestamp>.json, and
 // stops every process it started. Absolute figures on a 2-core machine are noisy: read the ratios.
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { ensureKafkaJars, startLocalBroker, REPO_ROOT, type LocalBroker } from '../core/kafka/broker.ts';
+import { ensureKafkaJars, startLocalBroker, REPO_ROOT, type LocalBroker } from '../local-broker/index.ts';
 import { createKafka, createProducer, ensureTopics } from '../core/kafka/client.ts';
 import { TOPICS } from '../core/kafka/topics.ts';
 import { createLogger } from '../core/log.ts';

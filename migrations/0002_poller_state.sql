@@ -1,4 +1,4 @@
--- 0002: state of the API pollers (core/poller/): checkpoints, the object set of the last complete
+-- 0002: state of the API pollers (services/poller/): checkpoints, the object set of the last complete
 -- inventory snapshot per connection, and per-stream status for `planewatch status`.
 --
 -- Every table is a ReplacingMergeTree keyed by the connection (and stream) and versioned by

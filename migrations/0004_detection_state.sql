@@ -10,7 +10,7 @@
 -- time and every deprovisioned period are computed at read time from the whole set, never from
 -- arrival order.
 -- Known limit: a replay that RE-NORMALIZES an event into different content leaves the old
--- version's contribution in these tables; run the rebuild (core/detections/state.ts
+-- version's contribution in these tables; run the rebuild (store/read-models/state.ts
 -- rebuildDetectionState) after such a replay.
 
 -- One row per (plane, source, tenant, subject): accounts, memberships, directories, ... of every

@@ -67,7 +67,7 @@ ENGINE = AggregatingMergeTree
 ORDER BY connection_id;
 
 -- Marker written after the detection state was (re)built from identity_events / raw_envelopes
--- (core/detections/state.ts): the detector builds it once when 0004 is applied to a store that
+-- (store/read-models/state.ts): the detector builds it once when 0004 is applied to a store that
 -- already holds events, since materialized views only see inserts made after their creation.
 CREATE TABLE IF NOT EXISTS pw_state_builds
 (

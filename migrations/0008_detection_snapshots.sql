@@ -2,7 +2,7 @@
 --
 -- The views of 0005 merge the aggregate states and link people every time they are read; every
 -- detection read them, so one evaluation recomputed them ~14 times. An evaluation now fills the
--- pw_eval_* tables below ONCE (core/detections/snapshot.ts) and the detections read those. They
+-- pw_eval_* tables below ONCE (store/read-models/snapshot.ts) and the detections read those. They
 -- hold exactly what the 0005 views return (same columns, same meaning) as of the evaluation.
 -- After a sink batch only the subjects and credentials the batch touched (pw_touched) are
 -- recomputed in place; the rest is kept. Only evaluations read these tables (one at a time); a

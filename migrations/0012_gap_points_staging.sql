@@ -1,4 +1,4 @@
--- Scratch table of the evaluation snapshot's credential-gaps build (core/detections/snapshot.ts):
+-- Scratch table of the evaluation snapshot's credential-gaps build (store/read-models/snapshot.ts):
 -- the gaps found from the activity-day bounds, written once, then read twice — for the days whose
 -- first event ids to merge, and to join those ids back — instead of computing them twice (ClickHouse
 -- inlines a CTE or subquery at each use). Emptied at the start of every gaps build; only the

@@ -1,4 +1,4 @@
--- The touched keys one evaluation-snapshot refresh works on (core/detections/snapshot.ts), copied
+-- The touched keys one evaluation-snapshot refresh works on (store/read-models/snapshot.ts), copied
 -- from pw_touched once at its start. Every statement of the refresh — the person scope taken
 -- before the recompute, each table's DELETE and its INSERT, the scope after — then sees the same
 -- keys: read from pw_touched each time, a key an insert touched between two of them (the sink

@@ -4,7 +4,7 @@
 //   KAFKA_CONTROLLER_PORT KRaft controller port (default 9093)
 //   KAFKA_HEAP_MB        -Xmx (default 512)
 // Other shells: `export KAFKA_BROKERS=127.0.0.1:9092` (printed on start-up).
-import { startLocalBroker } from '../core/kafka/broker.ts';
+import { startLocalBroker } from '../local-broker/index.ts';
 import { logger } from '../core/log.ts';
 
 function intEnv(name: string, fallback: number): number {

@@ -1,5 +1,5 @@
 // Every vendor module planewatch ships. Adding a vendor: create sources/<vendor>/ and add it here.
-import type { SourceModule } from '../core/sources/source-module.ts';
+import type { SourceModule } from '../source-kit/source-module.ts';
 import { workos } from './workos/index.ts';
 import { openai } from './openai/index.ts';
 import { okta } from './okta/index.ts';

@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { resolveKafka, type ResolvedKafka } from '../core/kafka/broker.ts';
+import { resolveKafka, type ResolvedKafka } from '../local-broker/index.ts';
 import { logger } from '../core/log.ts';
 import { buildDist } from './helpers/build-dist.ts';
 

@@ -4,7 +4,7 @@
 // which the CLI finds a running process. Anything else is a 404.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FindingJson } from '../../core/detections/findings.ts';
+import type { FindingJson } from '../../store/findings/findings.ts';
 import { clearRunInfo, writeRunInfo } from '../../core/run-file.ts';
 
 export const STUB_TOKEN = 'bench-findings-stub-token';

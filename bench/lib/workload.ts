@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Message } from 'kafkajs';
-import { REPO_ROOT } from '../../core/kafka/broker.ts';
+import { REPO_ROOT } from '../../local-broker/index.ts';
 import { BoundaryMapSchema, type BoundaryMap } from '../../core/config/boundary-map.ts';
 import { parse as parseYaml } from 'yaml';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';

@@ -21,8 +21,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { REPO_ROOT } from '../../core/kafka/broker.ts';
-import { verifyWebhook } from '../../core/alerts/signature.ts';
+import { REPO_ROOT } from '../../local-broker/index.ts';
+import { verifyWebhook } from '../../services/alerter/signature.ts';
 import { track } from '../lib/proc.ts';
 
 export interface AlertsBenchOptions {

@@ -1,6 +1,6 @@
 // Bench stage: the all-in-one process (services/all-in-one/pipeline.ts: collector + normalizer +
 // sink + embedded ClickHouse in one process, as `npm start` runs them), on the bench broker.
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline } from '../../services/all-in-one/pipeline.ts';
 import { sendReady, serveStage } from '../lib/proc.ts';

@@ -2,7 +2,7 @@
 // publishing to the bench broker with acks=all. No ClickHouse in this process.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { createCollectorHandler } from '../../services/collector/collector.ts';
 import { rawEnvelopePublisher } from '../../services/collector/publish.ts';

@@ -1,6 +1,6 @@
 // Bench stage: the normalizer alone (services/normalizer), consuming planewatch.raw.v1 with the
 // consumer group the parent prepared (its offsets set where the measured input starts).
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startNormalizer } from '../../services/normalizer/normalizer.ts';
 import { sendReady, serveStage } from '../lib/proc.ts';

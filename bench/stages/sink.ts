@@ -1,6 +1,6 @@
 // Bench stage: the sink alone (services/sink) with embedded ClickHouse in its own data directory,
 // consuming events, raw envelopes and dead letters with the consumer group the parent prepared.
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startSink } from '../../services/sink/sink.ts';
 import { sendReady, serveStage } from '../lib/proc.ts';

@@ -5,15 +5,15 @@
 // Kafka: KAFKA_BROKERS when set; else, when planewatch runs on this data dir, its local broker
 // (127.0.0.1:KAFKA_PORT); else a local broker is started for the duration of the backfill and the
 // pages wait in Kafka until planewatch starts. The checkpoint is a file under
-// <data dir>/backfill/ (see core/poller/backfill.ts): interrupt (Ctrl-C) and re-run the same
+// <data dir>/backfill/ (see services/poller/backfill.ts): interrupt (Ctrl-C) and re-run the same
 // command to resume after the last acknowledged page.
 import type { Command } from 'commander';
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { parseDuration } from '../../core/config/duration.ts';
 import { readRunInfo } from '../../core/run-file.ts';
 import { loadEnv } from '../../core/config/env.ts';
-import { kafkaPollPublishers } from '../../core/poller/publish.ts';
-import { runBackfill, type BackfillProgress } from '../../core/poller/backfill.ts';
+import { kafkaPollPublishers } from '../../services/poller/publish.ts';
+import { runBackfill, type BackfillProgress } from '../../services/poller/backfill.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { cliContext } from '../context.ts';
 

@@ -1,13 +1,13 @@
 // `planewatch boundaries`: the boundary map as it works out — per plane, its owner and thresholds,
 // the connections feeding it (vendor, transport, how they are routed there, authoritative_for, the
 // plane rules moving organisations / directories to it), when each last delivered and produced an
-// event there, and the organisations / directories actually seen there (core/queries/boundaries.ts).
+// event there, and the organisations / directories actually seen there (store/queries/boundaries.ts).
 // Asks the running process's API when planewatch runs, else reads ClickHouse directly.
 //   --format table (default, for people) | json (an array of planes, connections nested) |
 //   csv (one row per plane × connection × tenant seen).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { boundaries, type PlaneBoundary, type PlaneConnection, type RuleView } from '../../core/queries/boundaries.ts';
+import { boundaries, type PlaneBoundary, type PlaneConnection, type RuleView } from '../../store/queries/boundaries.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { cliContext, fromRunningApi, withClickHouse } from '../context.ts';
 import { render } from '../output.ts';

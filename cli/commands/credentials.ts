@@ -2,7 +2,7 @@
 // orphaned are what the open PW-STALE-CREDENTIAL / PW-ORPHANED-CREDENTIAL findings say.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { CredentialsQuery, listCredentials, type CredentialRow } from '../../core/queries/credentials.ts';
+import { CredentialsQuery, listCredentials, type CredentialRow } from '../../store/queries/credentials.ts';
 import { cliContext } from '../context.ts';
 import { render, type Format } from '../output.ts';
 import { apiOrStore, usageError } from './query-common.ts';

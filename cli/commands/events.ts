@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { RecentEventsQuery, recentEvents, type EventRow } from '../../core/queries/events.ts';
+import { RecentEventsQuery, recentEvents, type EventRow } from '../../store/queries/events.ts';
 import { cliContext, fromRunningApi, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';
 

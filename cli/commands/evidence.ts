@@ -2,7 +2,7 @@
 // deliveries (verbatim vendor bodies) they came from.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { FINGERPRINT, findingEvidence, type Evidence } from '../../core/queries/evidence.ts';
+import { FINGERPRINT, findingEvidence, type Evidence } from '../../store/queries/evidence.ts';
 import { readRunInfo } from '../../core/run-file.ts';
 import { cliContext, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';

@@ -4,10 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { leavers, type LeaverRow } from '../../core/queries/audit-export.ts';
-import { toCsv } from '../../core/queries/csv.ts';
-import { exposureRows, EXPOSURE_EXPORT_COLUMNS, type ExposureRow } from '../../core/detections/exposure-lag.ts';
-import { EXPORT_COLUMNS } from '../../services/api/routes/query.ts';
+import { leavers, LEAVER_EXPORT_COLUMNS, type LeaverRow } from '../../store/queries/audit-export.ts';
+import { toCsv } from '../../store/queries/csv.ts';
+import { exposureRows, EXPOSURE_EXPORT_COLUMNS, type ExposureRow } from '../../store/lag/exposure-lag.ts';
 import { cliContext } from '../context.ts';
 import { apiOrStore, defaultPlaneOf, iso, parsePeriod, type PeriodOptions } from './query-common.ts';
 
@@ -45,7 +44,7 @@ export function registerExportCommand(program: Command): void {
         ? JSON.stringify(data, null, 2) + '\n'
         : opts.section === 'exposures'
           ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
-          : toCsv(data.leavers as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
+          : toCsv(data.leavers as unknown as Record<string, unknown>[], LEAVER_EXPORT_COLUMNS);
       if (opts.out) {
         writeFileSync(opts.out, text);
         process.stderr.write(`wrote ${opts.section === 'exposures' ? exposures.length : data.leavers.length} rows to ${opts.out}\n`);

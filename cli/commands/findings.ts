@@ -1,11 +1,11 @@
 // `planewatch findings [--status --detection --plane --format]` and `planewatch findings ack <fingerprint>`.
-// JSON output is an array of findings in the shape DESIGN.md defines (core/detections/findings-query.ts).
+// JSON output is an array of findings in the shape DESIGN.md defines (store/findings/findings-query.ts).
 // While planewatch runs, embedded ClickHouse belongs to that process: the list is read through its
 // local API (GET /api/v1/findings), and acknowledging needs planewatch stopped (or a ClickHouse
 // server via CLICKHOUSE_URL). It needs no boundary map, so it does not read one.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { FindingsQuery, filterFindings, type FindingJson } from '../../core/detections/findings-query.ts';
+import { FindingsQuery, filterFindings, type FindingJson } from '../../store/findings/findings-query.ts';
 import { readRunInfo } from '../../core/run-file.ts';
 import { storeContext, withClickHouse } from '../store-context.ts';
 import { apiOrStore, parseTime } from './query-common.ts';
@@ -45,7 +45,7 @@ export function registerFindingsCommand(program: Command): void {
       const ctx = storeContext();
       const all = await apiOrStore<FindingJson[]>(ctx, '/api/v1/findings', { status: parsed.data.status, detection: parsed.data.detection, plane: parsed.data.plane },
         // The detection engine is loaded only when the store is read directly.
-        async (client) => (await import('../../core/detections/findings.ts')).listFindings(client, parsed.data), true);
+        async (client) => (await import('../../store/findings/findings.ts')).listFindings(client, parsed.data), true);
       const rows = filterFindings(all, { severity: opts.severity, since, tenant: opts.tenant }, null);
       if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else process.stdout.write(render(rows.map(flat), opts.format === 'table' ? COLUMNS : [...COLUMNS, 'event_ids', 'raw_ids'], opts.format));
@@ -68,7 +68,7 @@ export function registerFindingsCommand(program: Command): void {
       if (readRunInfo(ctx.dataDir) && !process.env.CLICKHOUSE_URL) {
         throw new Error('planewatch is running and holds the embedded store: stop it first (or use a ClickHouse server via CLICKHOUSE_URL) to acknowledge');
       }
-      const { acknowledgeFinding } = await import('../../core/detections/engine.ts');
+      const { acknowledgeFinding } = await import('../../store/detections/engine.ts');
       const change = await withClickHouse(ctx, (client) => acknowledgeFinding(client, fingerprint, opts.by, Date.now()));
       process.stdout.write(change
         ? `acknowledged ${fingerprint}; the PagerDuty and webhook channels that were alerted hear of it with planewatch's next evaluation\n`

@@ -3,9 +3,9 @@
 // (open PW-DEPROV-OVERDUE findings).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { lagStatistics, type LagStat } from '../../core/detections/stats.ts';
-import { listFindings, type FindingJson } from '../../core/detections/findings.ts';
-import { exposureLag, type ExposureLag } from '../../core/detections/exposure-lag.ts';
+import { lagStatistics, type LagStat } from '../../store/lag/stats.ts';
+import { listFindings, type FindingJson } from '../../store/findings/findings.ts';
+import { exposureLag, type ExposureLag } from '../../store/lag/exposure-lag.ts';
 import { cliContext } from '../context.ts';
 import { render, type Format } from '../output.ts';
 import { apiOrStore, defaultPlaneOf, formatDuration, iso, parsePeriod, type PeriodOptions } from './query-common.ts';

@@ -2,7 +2,7 @@
 // deprovision signal, removals, activity after deprovisioning), oldest first.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { personTimeline, type TimelineEntry } from '../../core/detections/stats.ts';
+import { personTimeline, type TimelineEntry } from '../../store/lag/stats.ts';
 import { normalizeEmail } from '../../core/events/identity-event.ts';
 import { cliContext } from '../context.ts';
 import { render, type Format } from '../output.ts';

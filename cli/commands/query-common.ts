@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { readRunInfo } from '../../core/run-file.ts';
 import { VENDOR_DEFAULT_PLANES } from '../../sources/vendors.ts';
-import type { DefaultPlaneOf } from '../../core/detections/params.ts';
+import type { DefaultPlaneOf } from '../../store/detections/params.ts';
 import { withClickHouse, type StoreContext } from '../store-context.ts';
 
 export const defaultPlaneOf: DefaultPlaneOf = (vendor) => VENDOR_DEFAULT_PLANES[vendor] ?? 'application';

@@ -13,12 +13,12 @@
 import { Option, type Command } from 'commander';
 import { parseDuration } from '../../core/config/duration.ts';
 import { readRunInfo } from '../../core/run-file.ts';
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
-import { ReplayFilterSchema, replaySpec, type ReplayFilter } from '../../core/replay/filter.ts';
-import { replayCheckpointPath } from '../../core/replay/checkpoint.ts';
-import { dryRunReplay, runReplay, type ReplayDryRun, type ReplayProgress, type ReplaySummary } from '../../core/replay/runner.ts';
-import { REPLAY_PATH } from '../../core/replay/http.ts';
+import { ReplayFilterSchema, replaySpec, type ReplayFilter } from '../../services/replay/filter.ts';
+import { replayCheckpointPath } from '../../services/replay/checkpoint.ts';
+import { dryRunReplay, runReplay, type ReplayDryRun, type ReplayProgress, type ReplaySummary } from '../../services/replay/runner.ts';
+import { REPLAY_PATH } from '../../services/replay/http.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { cliContext, withClickHouse } from '../context.ts';
 import { render } from '../output.ts';

@@ -5,11 +5,11 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { formatPath } from '../../core/config/errors.ts';
-import { buildBoundaryReport, ReportRequest, type BoundaryReport } from '../../core/reports/boundary-report.ts';
-import { renderTable } from '../../core/reports/render-table.ts';
-import { renderJson } from '../../core/reports/render-json.ts';
-import { renderCsv } from '../../core/reports/render-csv.ts';
-import { renderHtml } from '../../core/reports/render-html.ts';
+import { buildBoundaryReport, ReportRequest, type BoundaryReport } from '../../store/reports/boundary-report.ts';
+import { renderTable } from '../../store/reports/render-table.ts';
+import { renderJson } from '../../store/reports/render-json.ts';
+import { renderCsv } from '../../store/reports/render-csv.ts';
+import { renderHtml } from '../../store/reports/render-html.ts';
 import { cliContext } from '../context.ts';
 import { apiOrStore, defaultPlaneOf, iso, parseTime, usageError } from './query-common.ts';
 

@@ -5,9 +5,9 @@
 // `--format json|csv|table` print the sources only (as before); text shows both.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { sourceStatus, type SourceStatus } from '../../core/poller/status.ts';
+import { sourceStatus, type SourceStatus } from '../../store/poll-status.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { deadAlerts, renderDeadAlerts, type DeadAlerts } from '../../core/alerts/dead.ts';
+import { deadAlerts, renderDeadAlerts, type DeadAlerts } from '../../store/dead-alerts.ts';
 import { readRunInfo } from '../../core/run-file.ts';
 import { cliContext, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';

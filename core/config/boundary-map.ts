@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { PLANES } from '../events/identity-event.ts';
 import { DEFAULT_RATE_LIMIT } from '../http/rate-limit.ts';
-import { AlertsSettingsSchema } from '../alerts/config.ts';
+import { AlertsSettingsSchema } from './alerts.ts';
 
 const duration = (fallback: string) =>
   z

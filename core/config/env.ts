@@ -39,7 +39,7 @@ export const EnvSchema = z.object({
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...] e.g. 127.0.0.1:9092')
     .optional(),
   KAFKA_PORT: port(9092),
-  /** Local broker only: failed restart attempts in a row before /healthz fails (core/kafka/broker-supervisor.ts). */
+  /** Local broker only: failed restart attempts in a row before /healthz fails (local-broker/supervisor.ts). */
   PLANEWATCH_BROKER_RESTART_ATTEMPTS: positiveInt(5),
   /** Local broker only: wait before the first restart attempt, doubled after each failure (at most 30 s). */
   PLANEWATCH_BROKER_RESTART_BACKOFF_MS: positiveInt(1000),

@@ -1,12 +1,12 @@
 // Channels at run time: the configured channel plus the URL / key / secret read from the
 // environment variables it names. The values live only here; errors name the variable, never the value.
 import type { Logger } from 'pino';
-import type { AlertChannel, AlertsSettings } from '../../core/alerts/config.ts';
+import type { AlertChannel, AlertsSettings } from '../../core/config/alerts.ts';
 import { ConfigError } from '../../core/config/errors.ts';
-import type { Notification } from '../../core/alerts/message.ts';
-import { pagerDutyBody, slackBody, summaryOf, webhookBody } from '../../core/alerts/payloads.ts';
-import { signWebhook } from '../../core/alerts/signature.ts';
-import type { AttemptOutcome } from '../../core/alerts/routing.ts';
+import type { Notification } from './message.ts';
+import { pagerDutyBody, slackBody, summaryOf, webhookBody } from './payloads.ts';
+import { signWebhook } from './signature.ts';
+import type { AttemptOutcome } from './routing.ts';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 

@@ -3,10 +3,10 @@
 // 4xx; every attempt is logged; the final state (delivered | dead) is recorded before returning, so
 // before the caller commits the Kafka offset.
 import type { Logger } from 'pino';
-import { alertAttempts, alertDeliveries } from '../../core/metrics.ts';
-import type { Notification } from '../../core/alerts/message.ts';
-import { notificationId } from '../../core/alerts/message.ts';
-import { backoffMs, isRetryable, retryAfterMs, type AttemptOutcome } from '../../core/alerts/routing.ts';
+import { alertAttempts, alertDeliveries } from './metrics.ts';
+import type { Notification } from './message.ts';
+import { notificationId } from './message.ts';
+import { backoffMs, isRetryable, retryAfterMs, type AttemptOutcome } from './routing.ts';
 import type { ResolvedChannel } from './channels.ts';
 import type { DeliveryStore, FinalState, NotificationRow } from './store.ts';
 

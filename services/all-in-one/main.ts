@@ -1,6 +1,6 @@
 // `npm start`: broker (unless KAFKA_BROKERS is set) + collector + normalizer + sink + local API in
 // one process, on the embedded defaults unless planewatch.yaml / PLANEWATCH_CONFIG says otherwise.
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { devSecretPath } from '../../core/config/secrets.ts';
 import { clearRunInfo, writeRunInfo } from '../../core/run-file.ts';

@@ -12,7 +12,8 @@ import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { selectLogFormat } from '../../core/log-format.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
-import { batchMessages, deadLetters, normalizedEvents } from '../../core/metrics.ts';
+import { batchMessages, deadLetters } from '../../core/metrics.ts';
+import { normalizedEvents } from '../normalizer/metrics.ts';
 import type { CheckResult } from '../../core/readiness.ts';
 import { workerMessageSchema, type NormalizerWorkerData } from './normalizer-thread-protocol.ts';
 

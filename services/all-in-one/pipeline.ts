@@ -3,8 +3,8 @@
 // only share the process (and still meet only through Kafka topics).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Runtime } from '../../core/bootstrap.ts';
-import type { SourceModule } from '../../core/sources/source-module.ts';
+import type { Runtime } from '../../runtime/bootstrap.ts';
+import type { SourceModule } from '../../source-kit/source-module.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf, type CheckResult } from '../../core/readiness.ts';
 import { createCollectorHandler } from '../collector/collector.ts';
 import { rawEnvelopePublisher } from '../collector/publish.ts';
@@ -15,16 +15,16 @@ import { resolveApiTokens } from '../api/auth.ts';
 import { createScimHandler, SCIM_PREFIX } from '../scim/handler.ts';
 import { scimEnvelopePublisher } from '../scim/publish.ts';
 import { clickhouseScimStore } from '../scim/store.ts';
-import { startPollRunner, type PollRunner } from '../../core/poller/runner.ts';
-import { ClickHousePollerStore } from '../../core/poller/store.ts';
-import { kafkaPollPublishers } from '../../core/poller/publish.ts';
+import { startPollRunner, type PollRunner } from '../poller/runner.ts';
+import { ClickHousePollerStore } from '../../store/poller-state.ts';
+import { kafkaPollPublishers } from '../poller/publish.ts';
 import { startDetector, type RunningDetector } from '../detector/detector.ts';
 import { startAlerter, type RunningAlerter } from '../alerter/alerter.ts';
 import { sendError } from '../../core/http/respond.ts';
-import { openFindingsFrom, registerOpenFindings } from '../../core/metrics.ts';
+import { openFindingsFrom, registerOpenFindings } from '../detector/metrics.ts';
 import { separateConnection } from '../../core/clickhouse/client.ts';
-import { createReplayEndpoint, REPLAY_PATH } from '../../core/replay/http.ts';
-import { replayCheckpointPath } from '../../core/replay/checkpoint.ts';
+import { createReplayEndpoint, REPLAY_PATH } from '../replay/http.ts';
+import { replayCheckpointPath } from '../replay/checkpoint.ts';
 import { CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { startNormalizerThread, type NormalizerThread } from './normalizer-thread.ts';
@@ -129,7 +129,7 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     trustedProxies: rt.env.PLANEWATCH_TRUSTED_PROXIES,
   });
 
-  // `planewatch replay` (core/replay): POST /admin/replay with the local token re-publishes stored raw
+  // `planewatch replay` (services/replay/): POST /admin/replay with the local token re-publishes stored raw
   // envelopes through this process's normalizer and sink, then rebuilds the detection state and evaluates.
   const replay = opts.apiToken ? createReplayEndpoint({
     clickhouse: rt.clickhouse, kafka: rt.kafka, producer: rt.producer, token: opts.apiToken, log: rt.log.child({ service: 'replay' }),

@@ -4,12 +4,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
-import type { SourceModule } from '../../core/sources/source-module.ts';
+import type { SourceModule } from '../../source-kit/source-module.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { sendError, sendJson } from '../../core/http/respond.ts';
-import { webhookDeliveries, webhookLatency } from '../../core/metrics.ts';
-import { redactSecrets } from '../../core/sources/redact.ts';
+import { webhookDeliveries, webhookLatency } from './metrics.ts';
+import { redactSecrets } from '../../source-kit/redact.ts';
 import { serveOpsRoute } from '../../core/http/ops-routes.ts';
 import type { CheckResult } from '../../core/readiness.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
@@ -133,7 +133,7 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     // Fault-suite fix (test/fuzz/webhooks.test.ts): a body nested deeper than any vendor sends made
     // the recursive redaction below overflow the stack (500). Refused before anything walks it.
     if (jsonDepthExceeds(body)) return answer(400, 'malformed', `body: nested deeper than ${MAX_JSON_DEPTH} levels`);
-    // Secrets leave the body here, for every vendor by one policy (core/sources/redact.ts): the
+    // Secrets leave the body here, for every vendor by one policy (source-kit/redact.ts): the
     // signature was checked over the original bytes above, and nothing below (envelope, Kafka,
     // ClickHouse, dead letters) ever sees them.
     body = redactSecrets(body);

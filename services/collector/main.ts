@@ -1,7 +1,7 @@
 // Stand-alone collector: `tsx services/collector/main.ts` (KAFKA_BROKERS required). Readiness checks
 // Kafka, and ClickHouse when CLICKHOUSE_URL is set (embedded chDB belongs to the sink's process).
 import http from 'node:http';
-import { runService } from '../../core/service-main.ts';
+import { runService } from '../../runtime/service-main.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf, type Check } from '../../core/readiness.ts';
 import { createCollectorHandler } from './collector.ts';

@@ -18,12 +18,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
-import { loadDetections, type Detection } from '../../core/detections/metadata.ts';
-import { evaluate, markPublished, unpublishedEvaluations, type EvaluationResult } from '../../core/detections/engine.ts';
-import { ensureDetectionState } from '../../core/detections/state.ts';
-import { findingJson } from '../../core/detections/findings.ts';
-import type { FindingChange } from '../../core/detections/lifecycle.ts';
-import type { DefaultPlaneOf } from '../../core/detections/params.ts';
+import { loadDetections, type Detection } from '../../store/detections/metadata.ts';
+import { evaluate, markPublished, unpublishedEvaluations, type EvaluationResult } from '../../store/detections/engine.ts';
+import { ensureDetectionState } from '../../store/read-models/state.ts';
+import { findingJson } from '../../store/findings/findings.ts';
+import type { FindingChange } from '../../store/findings/lifecycle.ts';
+import type { DefaultPlaneOf } from '../../store/detections/params.ts';
 import { boundedDebounce, realTimers, type Timers } from './trigger.ts';
 
 export const DETECTOR_GROUP = 'planewatch-detector';

@@ -2,12 +2,12 @@
 // map's detections.evaluate_every and shortly after new events, publishes finding transitions to
 // planewatch.alerts.v1. Run ONE instance per ClickHouse store (evaluations are not coordinated
 // between processes).
-import { runService } from '../../core/service-main.ts';
+import { runService } from '../../runtime/service-main.ts';
 import { KNOWN_VENDORS, SOURCES } from '../../sources/registry.ts';
 import { startDetector } from './detector.ts';
 import { startOpsServer } from '../../core/http/ops-server.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
-import { openFindingsFrom, registerOpenFindings } from '../../core/metrics.ts';
+import { openFindingsFrom, registerOpenFindings } from './metrics.ts';
 
 runService({ service: 'detector', knownVendors: KNOWN_VENDORS, needSecrets: false }, async (rt) => {
   const detector = await startDetector({

@@ -1,6 +1,6 @@
 // Stand-alone normalizer: `tsx services/normalizer/main.ts` (KAFKA_BROKERS required). Scale out by
 // running more of them: they share the planewatch-normalizer consumer group.
-import { runService } from '../../core/service-main.ts';
+import { runService } from '../../runtime/service-main.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startNormalizer } from './normalizer.ts';
 import { startOpsServer } from '../../core/http/ops-server.ts';

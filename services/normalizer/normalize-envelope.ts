@@ -6,7 +6,7 @@ import { IdentityEventSchema, type IdentityEvent } from '../../core/events/ident
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
 import { placeAtReceiptWhenAhead } from './clock-ahead.ts';
-import type { SourceModule } from '../../core/sources/source-module.ts';
+import type { SourceModule } from '../../source-kit/source-module.ts';
 import { formatPath } from '../../core/config/errors.ts';
 import { decidePlane } from './plane.ts';
 

@@ -35,14 +35,14 @@
 // A user's DELETE first removes the user from every group listing it, and a user's PUT / PATCH
 // refreshes its stale member `display` in groups (cascade.ts): each group change is a change of
 // its own (record published, then state written) under the same lock.
-// The password attribute is removed right after the body is parsed (core/sources/redact.ts, sources/scim/password.ts) and
+// The password attribute is removed right after the body is parsed (source-kit/redact.ts, sources/scim/password.ts) and
 // is never stored, logged or forwarded; request bodies are never logged.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BoundaryMap, Connection } from '../../core/config/boundary-map.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { stripSecrets } from '../../core/sources/redact.ts';
+import { stripSecrets } from '../../source-kit/redact.ts';
 import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
 import { SCIM_RECORD_KIND, suppliesPassword, type MemberSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
@@ -315,7 +315,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     // retry, and the client got 503 forever while events and state disagreed. Refused here, first.
     const bad = illFormedString(parsed);
     if (bad !== null) throw invalidValue(`${bad}: not valid Unicode (a lone UTF-16 surrogate)`);
-    // The one redaction policy (core/sources/redact.ts): passwords and every other secret go here.
+    // The one redaction policy (source-kit/redact.ts): passwords and every other secret go here.
     return { value: stripSecrets(parsed).value, passwordSupplied: suppliesPassword(parsed) };
   }
 

@@ -3,7 +3,7 @@
 // run in other processes: embedded chDB allows one process per data directory). Run one instance
 // per set of connections: writes are serialized per connection inside the process.
 import http from 'node:http';
-import { runService } from '../../core/service-main.ts';
+import { runService } from '../../runtime/service-main.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
 import { sendJson } from '../../core/http/respond.ts';

@@ -1,6 +1,6 @@
 // Stand-alone sink: `tsx services/sink/main.ts` (KAFKA_BROKERS required; CLICKHOUSE_URL for a
 // server, else embedded chDB in the data dir). More instances share the planewatch-sink group.
-import { runService } from '../../core/service-main.ts';
+import { runService } from '../../runtime/service-main.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startSink } from './sink.ts';
 import { startOpsServer } from '../../core/http/ops-server.ts';

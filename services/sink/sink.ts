@@ -12,11 +12,12 @@ import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import { deadLetterCodec, identityEventCodec, rawEnvelopeCodec } from '../../core/avro/codecs.ts';
 import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
 import { deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow } from '../../core/clickhouse/rows.ts';
-import { batchMessages, deadLetters as dlqMetric, sinkInsertFailures, sinkInsertSeconds, sinkRows } from '../../core/metrics.ts';
+import { batchMessages, deadLetters as dlqMetric } from '../../core/metrics.ts';
+import { sinkInsertFailures, sinkInsertSeconds, sinkRows } from './metrics.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
 import { InsertCoalescer } from './coalesce.ts';
-import { replayIdOf } from '../../core/replay/marker.ts';
+import { replayIdOf } from '../../core/events/replay-marker.ts';
 
 export interface SinkOptions {
   kafka: Kafka;
@@ -71,7 +72,7 @@ export function convertBatch(topic: string, partition: number, messages: KafkaMe
   const rows: Record<string, unknown>[] = [];
   const undecodable: DeadLetter[] = [];
   for (const m of messages) {
-    // Replay (core/replay): a re-published envelope IS the stored raw_envelopes row; not stored again.
+    // Replay (services/replay/): a re-published envelope IS the stored raw_envelopes row; not stored again.
     if (topic === TOPICS.raw && replayIdOf(m.headers) !== null) continue;
     const value = m.value ?? Buffer.alloc(0);
     try {

@@ -14,7 +14,7 @@
 // credentials anywhere else (environment, profiles).
 //
 // Key material: the poll runner passes every page through the one redaction policy
-// (core/sources/redact.ts) before it is produced, so the API keys' `partial_key_hint` reaches
+// (source-kit/redact.ts) before it is produced, so the API keys' `partial_key_hint` reaches
 // neither Kafka nor ClickHouse (the raw page is the vendor's bytes minus that member; a page
 // without one keeps its exact bytes).
 //
@@ -31,9 +31,9 @@
 // is replaced by one that cannot, the service accounts of the last snapshot are reported removed
 // once; the log line says the listing was not available.
 import Anthropic from '@anthropic-ai/sdk';
-import type { InventoryPage, PollContext, PollerModule } from '../../core/sources/poller.ts';
-import { PollAuthError, PollHttpError } from '../../core/poller/fetch.ts';
-import { lastItemCursor, parseListPage as parseVendorListPage, sdkTransport, walkListing, type SdkCall } from '../../core/poller/page-walker.ts';
+import type { InventoryPage, PollContext, PollerModule } from '../../source-kit/poller.ts';
+import { PollAuthError, PollHttpError } from '../../source-kit/poll/fetch.ts';
+import { lastItemCursor, parseListPage as parseVendorListPage, sdkTransport, walkListing, type SdkCall } from '../../source-kit/poll/page-walker.ts';
 import { formatIssues, ListPageSchema, WorkspaceSchema, type ListPage } from './payloads.ts';
 import { mapInventoryItem, type Listing } from './map.ts';
 

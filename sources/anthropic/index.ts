@@ -2,15 +2,15 @@
 // webhooks. See api.ts (fetching), map.ts (pure mapping) and payloads.ts (zod schemas).
 //
 // normalize() handles two kinds of envelope, told apart by content type:
-// - INVENTORY_REMOVED_CONTENT_TYPE: delegated to the shared core helper (core/poller/inventory.ts);
+// - INVENTORY_REMOVED_CONTENT_TYPE: delegated to the shared core helper (source-kit/poll/inventory.ts);
 // - `planewatch-listing=<listing>` (users, invites, api_keys, workspaces, workspace_members,
 //   service_accounts): one event per item, each mapped or rejected on its own.
 // Anything else is not something this module produced and is refused as a whole.
-import type { NormalizeInput, NormalizeOutcome, SourceModule } from '../../core/sources/source-module.ts';
-import { parseJsonBodyOrThrow } from '../../core/sources/json-body.ts';
-import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
-import { listingOf } from '../../core/poller/page-walker.ts';
-import { mapListingItems } from '../../core/sources/inventory-map.ts';
+import type { NormalizeInput, NormalizeOutcome, SourceModule } from '../../source-kit/source-module.ts';
+import { parseJsonBodyOrThrow } from '../../source-kit/json-body.ts';
+import { normalizeInventoryRemoved } from '../../source-kit/poll/inventory.ts';
+import { listingOf } from '../../source-kit/poll/page-walker.ts';
+import { mapListingItems } from '../../source-kit/inventory-map.ts';
 import { anthropicPoller } from './api.ts';
 import { GRANT_KINDS, LISTINGS, mapInventoryItem, type Listing } from './map.ts';
 import { formatIssues, ListPageSchema } from './payloads.ts';

@@ -36,8 +36,8 @@
 //   keys and workspaces → null.
 import type { z } from 'zod';
 import { normalizeEmail, type Action, type MappedEvent } from '../../core/events/identity-event.ts';
-import { nonEmpty as nz, parsedDateToMs } from '../../core/sources/map-helpers.ts';
-import { inventoryEvent, type InventoryEventDraft, type InventoryItemResult, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../core/sources/inventory-map.ts';
+import { nonEmpty as nz, parsedDateToMs } from '../../source-kit/map-helpers.ts';
+import { inventoryEvent, type InventoryEventDraft, type InventoryItemResult, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../source-kit/inventory-map.ts';
 import {
   ApiKeySchema,
   formatIssues,
@@ -75,7 +75,7 @@ export type { InventoryItemResult, InventoryMapResult };
 /** RFC 3339 → epoch ms, null when absent or unusable. */
 export const rfc3339ToMs: (v: string | null | undefined) => number | null = parsedDateToMs;
 
-/** Event ids of observations: `ant_inv_` + a hash of the page and the object (core/sources/inventory-map.ts). */
+/** Event ids of observations: `ant_inv_` + a hash of the page and the object (source-kit/inventory-map.ts). */
 const EVENT_ID_PREFIX = 'ant_inv_';
 
 /** The owner of a key: its principal, else its creator, else unknown. */

@@ -7,7 +7,7 @@
 // malformed: an object we cannot identify would make the inventory diff lie); every other field is
 // lenient (a value of the wrong type reads as null rather than hiding an account or a key).
 import { z } from 'zod';
-import { lenient } from '../../core/sources/lenient.ts';
+import { lenient } from '../../source-kit/lenient.ts';
 
 const id = z.string().min(1);
 const str = lenient(z.string());
@@ -85,5 +85,5 @@ export const ServiceAccountSchema = z.object({
   archived_by_actor_id: str,
 });
 
-/** `path: message` per zod issue, dotted path (core/sources/issues.ts). */
-export { formatIssuesDotted as formatIssues } from '../../core/sources/issues.ts';
+/** `path: message` per zod issue, dotted path (source-kit/issues.ts). */
+export { formatIssuesDotted as formatIssues } from '../../source-kit/issues.ts';

@@ -2,13 +2,13 @@
 // Token" is sent verbatim as the `Authorization` header value on every POST, with no handshake.
 // planewatch requires it (a connection always has a secret).
 //
-// The comparison itself is core/sources/static-secret.ts (constant time, accepts `Bearer <token>`
+// The comparison itself is source-kit/static-secret.ts (constant time, accepts `Bearer <token>`
 // since the token is often entered in Auth0 with its scheme; never echoes a value).
-import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
-import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../core/sources/static-secret.ts';
+import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../source-kit/static-secret.ts';
 
 export const AUTH0_AUTH_SCHEME = STATIC_SECRET_SCHEME;
-export { secretMatches } from '../../core/sources/static-secret.ts';
+export { secretMatches } from '../../source-kit/static-secret.ts';
 
 /** WebhookHandler.verify for Auth0 log stream deliveries. Synchronous, never throws. */
 export function verifyAuth0Request(input: WebhookVerifyInput): WebhookVerdict {

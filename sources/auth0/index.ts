@@ -1,7 +1,7 @@
 // Auth0 log streams (custom webhook) — the product's customer identity platform, so the
 // application plane by default; a connection `plane:` or a plane rule on the Auth0 Organization
 // (plane_keys.organization_id) overrides it.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapAuth0Log } from './map.ts';
 import { Auth0RecordSchema, describeValue, formatIssues, parseAuth0Body } from './payloads.ts';

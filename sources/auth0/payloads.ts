@@ -6,8 +6,8 @@
 // body is read as JSONLINES (one record per non-blank line). A line that is not JSON becomes a
 // rejected item; the other lines still flow.
 import { z } from 'zod';
-import { lenient } from '../../core/sources/lenient.ts';
-import { describeValue, formatIssues } from '../../core/sources/issues.ts';
+import { lenient } from '../../source-kit/lenient.ts';
+import { describeValue, formatIssues } from '../../source-kit/issues.ts';
 
 const str = lenient(z.string());
 const obj = lenient(z.record(z.string(), z.unknown()));

@@ -4,7 +4,7 @@
 // brute-force block (one JSONLINES delivery). Ids are fresh on every call. Authenticated as an
 // Auth0 custom-webhook stream does: the Authorization Token, here entered as `Bearer <secret>`.
 import { randomBytes } from 'node:crypto';
-import type { SampleDeliveries } from '../../core/sources/source-module.ts';
+import type { SampleDeliveries } from '../../source-kit/source-module.ts';
 
 const TENANT = 'acme-prod';
 

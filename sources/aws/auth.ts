@@ -3,12 +3,12 @@
 // shared secret as the `Authorization` header value. CloudTrail itself signs nothing that survives
 // forwarding, so the shared secret is the authentication.
 //
-// The comparison itself is core/sources/static-secret.ts (constant time, never echoes a value).
-import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
-import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../core/sources/static-secret.ts';
+// The comparison itself is source-kit/static-secret.ts (constant time, never echoes a value).
+import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../source-kit/static-secret.ts';
 
 export const AWS_AUTH_SCHEME = STATIC_SECRET_SCHEME;
-export { secretMatches } from '../../core/sources/static-secret.ts';
+export { secretMatches } from '../../source-kit/static-secret.ts';
 
 /** WebhookHandler.verify for CloudTrail deliveries. Synchronous, never throws. */
 export function verifyAwsRequest(input: WebhookVerifyInput): WebhookVerdict {

@@ -1,9 +1,9 @@
 // AWS CloudTrail (IAM users, access keys, console sign-in) — the cloud account whose keys reach
 // Bedrock and other AI services, so the platform plane by default; a connection `plane:` or a
 // plane rule on the account id (plane_keys.organization_id) overrides it.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
-import { parseJsonBody } from '../../core/sources/json-body.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapCloudTrailRecord } from './map.ts';
 import { describeValue, EventBridgeSchema, formatIssues, isCloudTrailDetailType, LogFileSchema } from './payloads.ts';
 import { verifyAwsRequest } from './auth.ts';

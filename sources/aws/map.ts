@@ -56,7 +56,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf as emailLike, nonBlank as nz, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
+import { attrs as attributes, emailOf as emailLike, nonBlank as nz, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import { parseCloudTrailDate, parseIsoDate } from './dates.ts';
 import { CloudTrailRecordSchema, formatIssues, type CloudTrailRecord } from './payloads.ts';
 

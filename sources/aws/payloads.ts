@@ -5,8 +5,8 @@
 // - a CloudTrail log file as written to S3 (after gunzip): `{"Records": [record, …]}`.
 // Records are loose; eventID, eventName and eventTime are what the mapping keys on.
 import { z } from 'zod';
-import { lenient } from '../../core/sources/lenient.ts';
-import { describeValue, formatIssues } from '../../core/sources/issues.ts';
+import { lenient } from '../../source-kit/lenient.ts';
+import { describeValue, formatIssues } from '../../source-kit/issues.ts';
 
 const str = lenient(z.string());
 const obj = lenient(z.record(z.string(), z.unknown()));

@@ -3,7 +3,7 @@
 // with MFA; then two EventBridge events: the key is deactivated and the user deleted. Ids are
 // fresh on every call. Authenticated with the connection's shared secret in Authorization.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { SampleDeliveries } from '../../core/sources/source-module.ts';
+import type { SampleDeliveries } from '../../source-kit/source-module.ts';
 
 const ACCOUNT = '111122223333';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

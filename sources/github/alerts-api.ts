@@ -14,8 +14,8 @@
 // Connection: `organization` (the org login), `api_key_env` (a token that may read secret scanning
 // alerts), `base_url` (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3).
 import { z } from 'zod';
-import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
-import { nextLinkOf } from '../../core/sources/link-header.ts';
+import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../source-kit/poller.ts';
+import { nextLinkOf } from '../../source-kit/link-header.ts';
 import { RestAlertSchema, formatIssues, type RestAlert, type StoredAlert } from './payloads.ts';
 import { blankSecretsInText, storedAlertOf } from './fingerprint.ts';
 

@@ -3,7 +3,7 @@
 // it fetches the alert through the REST API (alerts-api.ts), and publishes the delivery with its
 // `alert` replaced by the fetched alert minus its secret, plus the fingerprint (fingerprint.ts).
 // The delivery's own fields (action, repository, sender…) stay as GitHub sent them.
-import type { EnrichContext } from '../../core/sources/source-module.ts';
+import type { EnrichContext } from '../../source-kit/source-module.ts';
 import { fetchRepoAlert } from './alerts-api.ts';
 import { WebhookEnvelopeSchema, formatIssues } from './payloads.ts';
 

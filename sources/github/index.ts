@@ -4,9 +4,9 @@
 //   webhook  /webhooks/github/<connection>: `secret_scanning_alert` deliveries, X-Hub-Signature-256
 //            (signature.ts); the alert is fetched through the REST API before publishing (enrich.ts).
 //   poll     GET /orgs/{org}/secret-scanning/alerts, Link pagination (alerts-api.ts).
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
-import { parseJsonBody } from '../../core/sources/json-body.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapSecretScanningAlert } from './map.ts';
 import { describeValue, formatIssues, StoredAlertSchema, WebhookEnvelopeSchema } from './payloads.ts';
 import { verifyGithubSignature } from './signature.ts';

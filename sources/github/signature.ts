@@ -3,9 +3,9 @@
 // @octokit/webhooks-methods is not installed and no dependency is added, so the check is written
 // with node:crypto: HMAC over the exact received bytes, compared with timingSafeEqual.
 import { createHmac } from 'node:crypto';
-import { safeEqualHex } from '../../core/sources/hmac-signature.ts';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
-import { headerValue } from '../../core/sources/static-secret.ts';
+import { safeEqualHex } from '../../source-kit/hmac-signature.ts';
+import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { headerValue } from '../../source-kit/static-secret.ts';
 
 export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 export const GITHUB_SIGNATURE_SCHEME = 'github-hmac-sha256';

@@ -4,15 +4,15 @@
 // `Authorization` header value, verbatim. The Okta docs: "Okta provides it in every request" —
 // so the verification GET is authenticated the same way as deliveries.
 //
-// The comparison itself is core/sources/static-secret.ts (constant time, never echoes a value).
-import type { HandshakeInput, WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
-import { STATIC_SECRET_SCHEME, headerValue as header, verifyStaticSecret } from '../../core/sources/static-secret.ts';
+// The comparison itself is source-kit/static-secret.ts (constant time, never echoes a value).
+import type { HandshakeInput, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { STATIC_SECRET_SCHEME, headerValue as header, verifyStaticSecret } from '../../source-kit/static-secret.ts';
 
 export const OKTA_AUTH_SCHEME = STATIC_SECRET_SCHEME;
 export const OKTA_CHALLENGE_HEADER = 'x-okta-verification-challenge';
 /** Okta's challenge is a short random string; anything longer is not a genuine handshake. */
 const MAX_CHALLENGE_LENGTH = 1024;
-export { secretMatches } from '../../core/sources/static-secret.ts';
+export { secretMatches } from '../../source-kit/static-secret.ts';
 
 /** WebhookHandler.verify for Okta deliveries. Synchronous, never throws. */
 export function verifyOktaRequest(input: WebhookVerifyInput): WebhookVerdict {

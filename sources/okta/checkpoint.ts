@@ -16,7 +16,7 @@
 // one, and an event is stored no earlier than its `published`, so its storage time is above every
 // delivered `published`. What comes twice collapses on uuid.
 import { z } from 'zod';
-import { clampToRetention as sharedClampToRetention, retentionFloor as sharedRetentionFloor } from '../../core/sources/retention.ts';
+import { clampToRetention as sharedClampToRetention, retentionFloor as sharedRetentionFloor } from '../../source-kit/retention.ts';
 
 /** Okta keeps the System Log for 90 days. */
 export const RETENTION_MS = 90 * 24 * 3_600_000;

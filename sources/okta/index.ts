@@ -1,9 +1,9 @@
 // Okta (event hooks, and System Log polling: system-log.ts; both map through mapOktaLogEvent) —
 // the usual workforce directory, so the platform plane by default. A boundary-map connection `plane:` (or a plane rule
 // on the Okta org host, plane_keys.organization_id) moves a customer's Okta to the application plane.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
-import { parseJsonBody } from '../../core/sources/json-body.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
 import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
 import { oktaHandshake, verifyOktaRequest } from './auth.ts';

@@ -5,8 +5,8 @@
 // eventType, published); everything else is lenient — a wrong type reads as null instead of
 // rejecting the event, so a malformed display name never hides a deactivation.
 import { z } from 'zod';
-import { lenient } from '../../core/sources/lenient.ts';
-import { describeValue, formatIssues } from '../../core/sources/issues.ts';
+import { lenient } from '../../source-kit/lenient.ts';
+import { describeValue, formatIssues } from '../../source-kit/issues.ts';
 
 const id = z.string().min(1);
 const str = lenient(z.string());

@@ -4,7 +4,7 @@
 // on every call so repeated runs add new events. Authenticated as Okta does: the hook secret as
 // the Authorization header value.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { SampleDeliveries } from '../../core/sources/source-module.ts';
+import type { SampleDeliveries } from '../../source-kit/source-module.ts';
 
 const ORG = 'https://acme.okta.com';
 

@@ -32,12 +32,12 @@
 // Tenant: the org host travels with the bytes in the envelope's content type,
 // `application/json; okta-org=acme.okta.com`, so polled events get the same tenant_id (and
 // plane_keys.organization_id) as hook deliveries, whose envelope names the org in `source`.
-// 429: core/poller/fetch.ts honours Retry-After and, when absent, Okta's X-Rate-Limit-Reset.
-import { bodyText } from '../../core/sources/json-body.ts';
-import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
-import { PollHttpError } from '../../core/poller/fetch.ts';
+// 429: source-kit/poll/fetch.ts honours Retry-After and, when absent, Okta's X-Rate-Limit-Reset.
+import { bodyText } from '../../source-kit/json-body.ts';
+import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../source-kit/poller.ts';
+import { PollHttpError } from '../../source-kit/poll/fetch.ts';
 import { oktaOrgHost } from './map.ts';
-import { nextLinkOf } from '../../core/sources/link-header.ts';
+import { nextLinkOf } from '../../source-kit/link-header.ts';
 import {
   advanceSystemLogCheckpoint,
   describeSystemLogCheckpoint,
@@ -91,8 +91,8 @@ export function oktaAuthScheme(token: string): 'SSWS' | 'Bearer' {
   return oktaAuthorization(token).startsWith('SSWS ') ? 'SSWS' : 'Bearer';
 }
 
-// Link header (RFC 8288): core/sources/link-header.ts, shared with the GitHub poller.
-export { parseLinkHeader, nextLinkOf, type LinkValue } from '../../core/sources/link-header.ts';
+// Link header (RFC 8288): source-kit/link-header.ts, shared with the GitHub poller.
+export { parseLinkHeader, nextLinkOf, type LinkValue } from '../../source-kit/link-header.ts';
 
 // ---------------------------------------------------------------------------------------------
 // URLs

@@ -8,8 +8,8 @@
 // ctx.fetch, passed as the SDK's `fetch`, applies the runner's policy). When ctx.fetch throws
 // (PollAuthError, PollHttpError) the SDK wraps it in a connection error; we re-throw ours.
 import OpenAI from 'openai';
-import { PageError, type InventoryPage, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
-import { PollHttpError } from '../../core/poller/fetch.ts';
+import { PageError, type InventoryPage, type PollContext, type PolledPage, type PollerModule } from '../../source-kit/poller.ts';
+import { PollHttpError } from '../../source-kit/poll/fetch.ts';
 import {
   inventoryContentType as sharedInventoryContentType,
   lastItemCursor,
@@ -17,7 +17,7 @@ import {
   sdkTransport,
   walkListing,
   type SdkCall,
-} from '../../core/poller/page-walker.ts';
+} from '../../source-kit/poll/page-walker.ts';
 import { advanceCheckpoint, alreadySeen, describeAuditCheckpoint, resumeCheckpoint, type PageItemKey } from './checkpoint.ts';
 import { AuditItemKeySchema, formatIssues, ListPageSchema, ProjectSchema, type ListPage } from './payloads.ts';
 import { KIND_OF, mapInventoryItem, type Listing } from './map.ts';

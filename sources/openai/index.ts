@@ -3,16 +3,16 @@
 // checkpoint), map.ts (pure mapping) and payloads.ts (zod schemas).
 //
 // normalize() handles three kinds of envelope, told apart by content type:
-// - INVENTORY_REMOVED_CONTENT_TYPE: delegated to the shared core helper (core/poller/inventory.ts);
+// - INVENTORY_REMOVED_CONTENT_TYPE: delegated to the shared core helper (source-kit/poll/inventory.ts);
 // - `planewatch-listing=<inventory listing>`: one inventory/observed event per item;
 // - anything else (`planewatch-listing=audit_logs`, plain JSON): an audit-log page
 //   (`{object:"list", data:[…]}`) or a single audit event, each item mapped or rejected on its own.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
-import { parseJsonBodyOrThrow } from '../../core/sources/json-body.ts';
-import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
-import { listingOf } from '../../core/poller/page-walker.ts';
-import { mapListingItems } from '../../core/sources/inventory-map.ts';
+import { parseJsonBodyOrThrow } from '../../source-kit/json-body.ts';
+import { normalizeInventoryRemoved } from '../../source-kit/poll/inventory.ts';
+import { listingOf } from '../../source-kit/poll/page-walker.ts';
+import { mapListingItems } from '../../source-kit/inventory-map.ts';
 import { openaiPoller } from './api.ts';
 import { GRANT_KINDS, LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
 import { AuditLogEventSchema, formatIssues, ListPageSchema, type AuditLogEvent } from './payloads.ts';

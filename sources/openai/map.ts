@@ -48,9 +48,9 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs, nonEmpty as nz, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
-import type { InventoryObject } from '../../core/sources/poller.ts';
-import { inventoryEvent, type InventoryEventDraft, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../core/sources/inventory-map.ts';
+import { attrs, nonEmpty as nz, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import type { InventoryObject } from '../../source-kit/poller.ts';
+import { inventoryEvent, type InventoryEventDraft, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../source-kit/inventory-map.ts';
 import {
   AdminApiKeySchema,
   ApiKeyCreatedPayload,
@@ -389,7 +389,7 @@ export const KIND_OF: Record<Listing, string> = {
 export type InventoryMapContext = SharedInventoryMapContext<Listing>;
 export type { InventoryMapResult };
 
-/** Event ids of observations: `oai_inv_` + a hash of the page and the object (core/sources/inventory-map.ts). */
+/** Event ids of observations: `oai_inv_` + a hash of the page and the object (source-kit/inventory-map.ts). */
 const EVENT_ID_PREFIX = 'oai_inv_';
 
 function ownerOf(owner: z.infer<typeof ProjectApiKeySchema>['owner']): { id: string | null; kind: string | null; email: string | null; role: string | null } {

@@ -157,5 +157,5 @@ export const AdminApiKeySchema = z.object({
   owner: KeyOwnerSchema.nullish(),
 });
 
-/** `path: message` per zod issue, dotted path (core/sources/issues.ts). */
-export { formatIssuesDotted as formatIssues } from '../../core/sources/issues.ts';
+/** `path: message` per zod issue, dotted path (source-kit/issues.ts). */
+export { formatIssuesDotted as formatIssues } from '../../source-kit/issues.ts';

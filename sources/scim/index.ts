@@ -14,14 +14,14 @@
 //       "occurred_at":"2026-11-29T10:00:00Z"}   (optional: default = when received)
 //
 //    The signing recipe is in signature.ts. The signature is checked over the bytes as received;
-//    then the collector removes every password and other secret (core/sources/redact.ts) BEFORE
+//    then the collector removes every password and other secret (source-kit/redact.ts) BEFORE
 //    it builds the raw envelope, so the stored evidence never holds one (a body without a secret
 //    is kept byte for byte; one with a secret is re-serialized without it).
 //
 // Mapping: map.ts (pure). Secrets: the SCIM bearer token (service provider) and the HMAC secret
 // (copies) come from the connection's secret_env and never enter an envelope, an event or a log.
-import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
-import { parseJsonBody } from '../../core/sources/json-body.ts';
+import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapOperationRecord, mapScimCopy } from './map.ts';
 import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './record.ts';
 import { verifyScimCopySignature } from './signature.ts';

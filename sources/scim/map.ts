@@ -40,7 +40,7 @@ import {
   type MappedEvent,
   type Subject,
 } from '../../core/events/identity-event.ts';
-import { nonBlank as nz, type MapResult } from '../../core/sources/map-helpers.ts';
+import { nonBlank as nz, type MapResult } from '../../source-kit/map-helpers.ts';
 import type { MemberSummary, ScimCopy, ScimOperationRecord } from './record.ts';
 
 const OCSF = { ACCOUNT_CHANGE: 3001, GROUP_MANAGEMENT: 3006 } as const;

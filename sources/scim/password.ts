@@ -1,8 +1,8 @@
 // The SCIM `password` attribute (RFC 7643 §4.1.1, writeOnly, returned never): which member names
 // it, and whether a request supplied one (recorded as `password_supplied`, never its value).
 // Removing it (and every other secret) from what is stored is the one policy of
-// core/sources/redact.ts, applied by the SCIM service and, for SCIM copies, by the collector.
-import { stripMembers, type SecretMember } from '../../core/sources/redact.ts';
+// source-kit/redact.ts, applied by the SCIM service and, for SCIM copies, by the collector.
+import { stripMembers, type SecretMember } from '../../source-kit/redact.ts';
 
 const PASSWORD_KEY = /^(?:.*:)?password$/i;
 

@@ -3,7 +3,7 @@
 // password: it is removed before anything is stored), adds them to a group, then the IdP
 // deactivates them the way Okta does (PATCH active=false without a path). Ids are fresh per call.
 import { randomBytes } from 'node:crypto';
-import type { SampleDeliveries } from '../../core/sources/source-module.ts';
+import type { SampleDeliveries } from '../../source-kit/source-module.ts';
 import { signScimCopy } from './signature.ts';
 
 export const scimSamples: SampleDeliveries = {

@@ -12,9 +12,9 @@
 //   const v1 = createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
 //   headers['X-Planewatch-Signature'] = `t=${t},v1=${v1}`;
 // The check runs over the bytes as received, before anything parses or redacts them.
-import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../core/sources/hmac-signature.ts';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
-import { headerValue } from '../../core/sources/static-secret.ts';
+import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../source-kit/hmac-signature.ts';
+import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { headerValue } from '../../source-kit/static-secret.ts';
 
 export const SCIM_SIGNATURE_HEADER = 'x-planewatch-signature';
 export const SCIM_SIGNATURE_SCHEME = 'planewatch-hmac-sha256';

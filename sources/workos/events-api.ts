@@ -17,8 +17,8 @@
 // Requests go through ctx.fetch (the runner's retry/back-off policy); no SDK: @workos-inc/node's
 // listEvents returns deserialized objects, and the raw envelope must keep the vendor's bytes.
 import { z } from 'zod';
-import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../core/sources/poller.ts';
-import { PollHttpError } from '../../core/poller/fetch.ts';
+import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../source-kit/poller.ts';
+import { PollHttpError } from '../../source-kit/poll/fetch.ts';
 import { MAPPED_EVENT_TYPES } from './map.ts';
 import {
   advanceEventsCheckpoint,

@@ -8,7 +8,7 @@
 // forward; a restart resumes after the last acknowledged page and re-fetches at most the page that
 // was in flight (its events collapse downstream on the WorkOS event id).
 import { z } from 'zod';
-import { clampToRetention as sharedClampToRetention, retentionFloor as sharedRetentionFloor } from '../../core/sources/retention.ts';
+import { clampToRetention as sharedClampToRetention, retentionFloor as sharedRetentionFloor } from '../../source-kit/retention.ts';
 
 /** WorkOS keeps events for 30 days. */
 export const RETENTION_MS = 30 * 24 * 3_600_000;

@@ -1,9 +1,9 @@
 // WorkOS (Directory Sync, SSO, AuthKit) — application plane by default. A boundary-map plane rule
 // on plane_keys.organization_id / directory_id can move one organisation (e.g. the company's own
 // workforce directory) to the platform plane.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
-import { parseJsonBody } from '../../core/sources/json-body.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapWorkosEvent } from './map.ts';
 import { describeValue, formatIssues, WorkosEnvelopeSchema, WorkosEventListSchema } from './payloads.ts';
 import { verifyWorkosSignature } from './signature.ts';

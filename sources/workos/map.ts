@@ -46,7 +46,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs, nonEmpty as nz, parsedDateToMs, record, type AttrValue, type MapResult, type SubjectKind } from '../../core/sources/map-helpers.ts';
+import { attrs, nonEmpty as nz, parsedDateToMs, record, type AttrValue, type MapResult, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import {
   ApiKeySchema,
   AuthenticationEventSchema,

@@ -7,8 +7,8 @@
 // - Every other field is `lenient`: a wrong type reads as null instead of rejecting the event,
 //   because a display name of the wrong type must not hide a deprovisioning.
 import { z } from 'zod';
-import { lenient } from '../../core/sources/lenient.ts';
-import { describeValue, formatIssues as formatCoreIssues } from '../../core/sources/issues.ts';
+import { lenient } from '../../source-kit/lenient.ts';
+import { describeValue, formatIssues as formatCoreIssues } from '../../source-kit/issues.ts';
 
 const id = z.string().min(1);
 const str = lenient(z.string());

@@ -2,7 +2,7 @@
 // signing in through SSO, then deprovisioned — and one workforce directory user (platform plane on
 // the embedded defaults' plane rule). Ids are fresh on every call so repeated runs add new events.
 import { randomBytes } from 'node:crypto';
-import type { SampleDeliveries } from '../../core/sources/source-module.ts';
+import type { SampleDeliveries } from '../../source-kit/source-module.ts';
 import { signWorkosPayload } from './signature.ts';
 
 function directoryUser(id: string, org: string, email: string, state: 'active' | 'inactive', at: string) {

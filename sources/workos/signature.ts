@@ -9,9 +9,9 @@
 // without `t=` passes its age check (`parseInt(undefined) < x` is false). All four were checked
 // against the package in a scratch directory. So the check is written here with node:crypto over
 // the exact received bytes, with a tolerance in both directions.
-import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../core/sources/hmac-signature.ts';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
-import { headerValue } from '../../core/sources/static-secret.ts';
+import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../source-kit/hmac-signature.ts';
+import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { headerValue } from '../../source-kit/static-secret.ts';
 
 export const WORKOS_SIGNATURE_HEADER = 'workos-signature';
 export const WORKOS_SIGNATURE_SCHEME = 'workos-hmac-sha256';

@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
-import { verifyWebhook } from '../../core/alerts/signature.ts';
-import { listFindings } from '../../core/detections/findings.ts';
-import { acknowledgeFinding } from '../../core/detections/engine.ts';
+import { verifyWebhook } from '../../services/alerter/signature.ts';
+import { listFindings } from '../../store/findings/findings.ts';
+import { acknowledgeFinding } from '../../store/detections/engine.ts';
 import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
 
 const HOUR = 3_600_000;

@@ -10,9 +10,9 @@ import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../helpers/vendor-api-server.ts';
-import { startPollRunner, type PollRunner } from '../../core/poller/runner.ts';
-import { ClickHousePollerStore } from '../../core/poller/store.ts';
-import { kafkaPollPublishers } from '../../core/poller/publish.ts';
+import { startPollRunner, type PollRunner } from '../../services/poller/runner.ts';
+import { ClickHousePollerStore } from '../../store/poller-state.ts';
+import { kafkaPollPublishers } from '../../services/poller/publish.ts';
 import { SOURCES } from '../../sources/registry.ts';
 
 const run = randomUUID().slice(0, 8);

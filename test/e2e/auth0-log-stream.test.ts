@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rawEnvelopeId } from '../../core/events/raw-envelope.ts';
-import { redactSecrets } from '../../core/sources/redact.ts';
+import { redactSecrets } from '../../source-kit/redact.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 

@@ -13,9 +13,9 @@ import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { parseBoundaryMap } from '../../core/config/load.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { buildBoundaryReport } from '../../core/reports/boundary-report.ts';
-import { parseReportPeriod } from '../../core/reports/period.ts';
-import { renderHtml } from '../../core/reports/render-html.ts';
+import { buildBoundaryReport } from '../../store/reports/boundary-report.ts';
+import { parseReportPeriod } from '../../store/reports/period.ts';
+import { renderHtml } from '../../store/reports/render-html.ts';
 import { launchBrowser, saveScreenshot } from '../helpers/browser.ts';
 import { deliver, normalizeAll } from '../helpers/scenario/load.ts';
 import { boundaryReportScenario, NOW } from '../helpers/scenario/boundary-report-scenario.ts';

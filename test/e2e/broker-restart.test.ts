@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startLocalBroker, type LocalBroker } from '../../core/kafka/broker.ts';
+import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { listFindings } from '../../core/detections/findings.ts';
+import { listFindings } from '../../store/findings/findings.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
 import { launchBrowser, saveScreenshot } from '../helpers/browser.ts';
@@ -217,7 +217,7 @@ describe('dashboard page in headless Chromium', () => {
     expect(await text(page, '#boundary-report-period')).toBe(`— ${quarter}`);
     expect(await page.locator('#boundary-report-body').getAttribute('data-status')).toBe(String(report.status));
     if (report.status === 200) {
-      // The report's content is the report builder's (core/reports); the page must show it as given.
+      // The report's content is the report builder's (store/reports/); the page must show it as given.
       const rep = ((await report.json()) as { data: { sources: { connection_id: string }[]; sections: { plane: string; tenant: string | null; controls: { id: string; status: string }[] }[] } }).data;
       expect(await attrs(page, '#boundary-report-body tr[data-control]', 'data-control')).toEqual(
         ['audit_trail', 'authentication', 'credentials', 'deprovisioning', 'provisioning', 'separation']);

@@ -16,8 +16,8 @@ import { signGithubPayload } from '../../sources/github/signature.ts';
 import { writeRunInfo } from '../../core/run-file.ts';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { listFindings } from '../../core/detections/findings.ts';
-import { exposureLag } from '../../core/detections/exposure-lag.ts';
+import { listFindings } from '../../store/findings/findings.ts';
+import { exposureLag } from '../../store/lag/exposure-lag.ts';
 
 const run = randomUUID().slice(0, 8);
 const WEBHOOK_SECRET = `gh-hook-${run}`;

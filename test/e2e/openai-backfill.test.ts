@@ -11,8 +11,8 @@ import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { json, serverError, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
-import { runBackfill, backfillFilePath } from '../../core/poller/backfill.ts';
-import { kafkaPollPublishers } from '../../core/poller/publish.ts';
+import { runBackfill, backfillFilePath } from '../../services/poller/backfill.ts';
+import { kafkaPollPublishers } from '../../services/poller/publish.ts';
 import { SOURCES } from '../../sources/registry.ts';
 
 const run = randomUUID().slice(0, 8);

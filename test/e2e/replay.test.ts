@@ -11,14 +11,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { bootstrap, type Runtime } from '../../core/bootstrap.ts';
+import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { rawEnvelopeId } from '../../core/events/raw-envelope.ts';
 import { clearRunInfo, writeRunInfo } from '../../core/run-file.ts';
-import { runReplay } from '../../core/replay/runner.ts';
-import { readReplayCheckpoint } from '../../core/replay/checkpoint.ts';
+import { runReplay } from '../../services/replay/runner.ts';
+import { readReplayCheckpoint } from '../../services/replay/checkpoint.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });

@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startLocalBroker, type LocalBroker } from '../../core/kafka/broker.ts';
+import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startFaultPipeline, type FaultPipeline } from './helpers.ts';

@@ -21,7 +21,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { FIXTURES_DIR } from '../fuzz/harness.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { consumerPositions, metricSum } from './helpers.ts';
 import { createClickHouse } from '../../core/clickhouse/client.ts';

@@ -14,10 +14,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
-import { bootstrap, type Runtime } from '../../core/bootstrap.ts';
+import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../services/all-in-one/pipeline.ts';
-import { REPO_ROOT } from '../../core/kafka/broker.ts';
+import { REPO_ROOT } from '../../local-broker/index.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 export interface FaultState {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { json, serverError, startVendorApiServer, tooManyRequests, type VendorApiServer } from '../helpers/vendor-api-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { writeRunInfo, clearRunInfo } from '../../core/run-file.ts';
-import { REPO_ROOT } from '../../core/kafka/broker.ts';
+import { REPO_ROOT } from '../../local-broker/index.ts';
 import { metricValue, startFaultPipeline, type FaultPipeline } from './helpers.ts';
 
 const run = randomUUID().slice(0, 8);

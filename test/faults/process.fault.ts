@@ -15,7 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startLocalBroker, type LocalBroker } from '../../core/kafka/broker.ts';
+import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts';
 import { createKafka } from '../../core/kafka/client.ts';
 import { CONSUMER_GROUPS, TOPICS } from '../../core/kafka/topics.ts';
 import { createClickHouse } from '../../core/clickhouse/client.ts';

@@ -15,7 +15,7 @@ import { normalizeMessages } from '../../services/normalizer/normalizer.ts';
 import { deadLetterCodec, identityEventCodec, rawEnvelopeCodec } from '../../core/avro/codecs.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../core/poller/inventory.ts';
+import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../source-kit/poll/inventory.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { CASE_BOUND_MS, FUZZ_RUNS, FUZZ_SEED, Tally, bodyBytes, bodyCaseArb, fixtureFiles, heapAfterGc, type BodyCase } from './harness.ts';
 import { readFileSync } from 'node:fs';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { IdentityEventSchema, type MappedEvent } from '../../core/events/identity-event.ts';
-import type { NormalizeInput, NormalizeOutcome, RejectedItem } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem } from '../../source-kit/source-module.ts';
 
 /** The JSON fixtures of one vendor (test/fixtures/<vendor>/*.json). */
 export function vendorFixtures(vendor: string) {

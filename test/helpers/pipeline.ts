@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { bootstrap, type Runtime } from '../../core/bootstrap.ts';
+import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { waitFor } from './wait.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../services/all-in-one/pipeline.ts';

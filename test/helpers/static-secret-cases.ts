@@ -1,9 +1,9 @@
 // Scaffolding shared by the tests of the vendors whose webhooks authenticate with a static secret in
-// the Authorization header (Okta, Auth0, AWS: core/sources/static-secret.ts): a verify call with a
+// the Authorization header (Okta, Auth0, AWS: source-kit/static-secret.ts): a verify call with a
 // given header set, and the checks every rejection must pass (401, the secret never echoed).
 import type { IncomingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../core/sources/source-module.ts';
+import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
 
 export interface StaticSecretRequest {
   /** The connection's secret. */

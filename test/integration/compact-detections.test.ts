@@ -1,4 +1,4 @@
-// A detection with many open findings is re-run compactly (core/detections/unchanged.ts): ClickHouse
+// A detection with many open findings is re-run compactly (store/detections/unchanged.ts): ClickHouse
 // returns each row's fingerprint and the compared fields, and only the rows that make a transition
 // are read in full. The transitions are the ones a full run makes, on real embedded ClickHouse with
 // the real migrations: evidence changed, a row gone, a new row, two rows on one fingerprint, a
@@ -8,9 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { separateConnection } from '../../core/clickhouse/client.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
-import { COMPACT_MIN_OPEN, evaluate, type EvaluationResult } from '../../core/detections/engine.ts';
-import { fingerprintOf } from '../../core/detections/lifecycle.ts';
-import type { Detection } from '../../core/detections/metadata.ts';
+import { COMPACT_MIN_OPEN, evaluate, type EvaluationResult } from '../../store/detections/engine.ts';
+import { fingerprintOf } from '../../store/findings/lifecycle.ts';
+import type { Detection } from '../../store/detections/metadata.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
 const DETECTION: Detection = {

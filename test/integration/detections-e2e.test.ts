@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { TOPICS } from '../../core/kafka/topics.ts';
-import { listFindings, type FindingJson } from '../../core/detections/findings.ts';
+import { listFindings, type FindingJson } from '../../store/findings/findings.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';

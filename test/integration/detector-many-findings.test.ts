@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../core/events/identity-event.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
-import { listFindings } from '../../core/detections/findings.ts';
+import { listFindings } from '../../store/findings/findings.ts';
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const N = 15_000;

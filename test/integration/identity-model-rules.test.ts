@@ -4,12 +4,12 @@
 // written from the vendors' documented objects and the model's definitions.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseBoundaryMap } from '../../core/config/load.ts';
-import { detectionParams } from '../../core/detections/params.ts';
-import { lagItemsSql } from '../../core/detections/stats.ts';
-import { evaluate } from '../../core/detections/engine.ts';
-import { loadDetections } from '../../core/detections/metadata.ts';
-import { listFindings } from '../../core/detections/findings.ts';
-import { inventoryContentType } from '../../core/poller/page-walker.ts';
+import { detectionParams } from '../../store/detections/params.ts';
+import { lagItemsSql } from '../../store/lag/stats.ts';
+import { evaluate } from '../../store/detections/engine.ts';
+import { loadDetections } from '../../store/detections/metadata.ts';
+import { listFindings } from '../../store/findings/findings.ts';
+import { inventoryContentType } from '../../source-kit/poll/page-walker.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 import { deliver, normalizeAll, resetStore } from '../helpers/scenario/load.ts';

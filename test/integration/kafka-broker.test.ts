@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { startLocalBroker, type LocalBroker } from '../../core/kafka/broker.ts';
+import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts';
 import { createKafka, createProducer, ensureTopics } from '../../core/kafka/client.ts';
 import { waitFor } from '../helpers/wait.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
-import { ClickHousePollerStore, emptyStatus } from '../../core/poller/store.ts';
+import { ClickHousePollerStore, emptyStatus } from '../../store/poller-state.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'planewatch-poller-store-'));
 let ch: ClickHouse;

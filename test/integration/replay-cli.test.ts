@@ -10,8 +10,8 @@ import path from 'node:path';
 import { createClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { rawEnvelopeToRow } from '../../core/clickhouse/rows.ts';
-import { replaySpec } from '../../core/replay/filter.ts';
-import { replayCheckpointPath, writeReplayCheckpoint, ZERO_TOTALS } from '../../core/replay/checkpoint.ts';
+import { replaySpec } from '../../services/replay/filter.ts';
+import { replayCheckpointPath, writeReplayCheckpoint, ZERO_TOTALS } from '../../services/replay/checkpoint.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 

@@ -1,4 +1,4 @@
-// The snapshot build aggregates the state tables in key order (core/detections/snapshot.ts
+// The snapshot build aggregates the state tables in key order (store/read-models/snapshot.ts
 // BUILD_SETTINGS), which cannot spill to disk. When that exceeds the memory bound (seen at 10 M
 // stored events under live ingest), the table's build step is redone from its start with the
 // caller's settings (hash aggregation, spilling) and stays so in this process. Forced here with a
@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
-import { loadDetections } from '../../core/detections/metadata.ts';
-import { evaluate, EVALUATION_SETTINGS } from '../../core/detections/engine.ts';
-import { listFindings } from '../../core/detections/findings.ts';
-import { BUILD_SETTINGS, refreshSnapshot } from '../../core/detections/snapshot.ts';
+import { loadDetections } from '../../store/detections/metadata.ts';
+import { evaluate, EVALUATION_SETTINGS } from '../../store/detections/engine.ts';
+import { listFindings } from '../../store/findings/findings.ts';
+import { BUILD_SETTINGS, refreshSnapshot } from '../../store/read-models/snapshot.ts';
 import { compareSnapshotWithViews } from '../helpers/scenario/snapshot-vs-views.ts';
-import { detectionParams } from '../../core/detections/params.ts';
+import { detectionParams } from '../../store/detections/params.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';

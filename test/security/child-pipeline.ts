@@ -3,7 +3,7 @@
 // its own (PW_TEST_GROUP_SUFFIX) and a given API token, so its logs (pino on stdout) can be
 // captured whole by the parent. Prints one line `PW_CHILD_READY <url>` once it listens; stops
 // cleanly on SIGTERM.
-import { bootstrap } from '../../core/bootstrap.ts';
+import { bootstrap } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline } from '../../services/all-in-one/pipeline.ts';
 

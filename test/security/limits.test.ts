@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RateLimiter, TokenBucket } from '../../core/http/rate-limit.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../core/http/body.ts';
 import { boundedDeadLetter, MAX_DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from '../../core/events/dead-letter.ts';
-import { redactSecrets } from '../../core/sources/redact.ts';
+import { redactSecrets } from '../../source-kit/redact.ts';
 import { lagRows } from '../../core/kafka/lag.ts';
 
 describe('token bucket', () => {

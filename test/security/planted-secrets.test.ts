@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createKafka } from '../../core/kafka/client.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
-import { REPO_ROOT } from '../../core/kafka/broker.ts';
+import { REPO_ROOT } from '../../local-broker/index.ts';
 import { createClickHouse } from '../../core/clickhouse/client.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { signScimCopy } from '../../sources/scim/signature.ts';

@@ -16,7 +16,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { openApiDocument } from '../../services/api/openapi.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { REPO_ROOT } from '../../core/kafka/broker.ts';
+import { REPO_ROOT } from '../../local-broker/index.ts';
 
 const run = randomUUID().slice(0, 8);
 const WK = `sqli-wk-${run}`;

@@ -2,10 +2,10 @@
 // byte budget), the wave comparison, "fully consumed" per partition, the replay mark, and the CLI's
 // option parsing.
 import { describe, expect, it } from 'vitest';
-import { countQuery, cutPage, filterWhere, pageKeysQuery, ReplayFilterSchema, replaySpec } from '../../core/replay/filter.ts';
-import { classifyWave } from '../../core/replay/classify.ts';
-import { behind } from '../../core/replay/consumed.ts';
-import { replayIdOf, REPLAY_HEADER } from '../../core/replay/marker.ts';
+import { countQuery, cutPage, filterWhere, pageKeysQuery, ReplayFilterSchema, replaySpec } from '../../services/replay/filter.ts';
+import { classifyWave } from '../../services/replay/classify.ts';
+import { behind } from '../../services/replay/consumed.ts';
+import { replayIdOf, REPLAY_HEADER } from '../../core/events/replay-marker.ts';
 import { filterOf, parseWhen, replayProgressLine } from '../../cli/commands/replay.ts';
 import { convertBatch } from '../../services/sink/sink.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';

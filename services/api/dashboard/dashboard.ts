@@ -12,7 +12,7 @@ import { sendError, sendJson } from '../../../core/http/respond.ts';
 import { formatPath } from '../../../core/config/errors.ts';
 import { repoPath } from '../../../core/repo-root.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
-import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
+import type { DefaultPlaneOf } from '../../../store/detections/params.ts';
 import { authorize, type Principal } from '../auth.ts';
 import { PeriodQuery } from '../routes/query.ts';
 import { lagDistribution, lagItemTimes } from './lag-distribution.ts';

@@ -1,6 +1,6 @@
 // GET /api/v1/lag/distribution: the deprovisioning-lag distribution per plane against its SLA, for
 // the dashboard's chart. /api/v1/lag gives percentiles only; a histogram needs every item.
-// Items are exactly those of the lag statistics (core/detections/stats.ts lagItemsSql: accounts and
+// Items are exactly those of the lag statistics (store/lag/stats.ts lagItemsSql: accounts and
 // credentials of people whose deprovision signal falls in [from, to)), so the counts here add up to
 // /api/v1/lag's count / removed / pending / breaches / overdue for the same window and `now`.
 //
@@ -12,8 +12,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { PLANES, type Plane } from '../../../core/events/identity-event.ts';
-import { lagItemsSql } from '../../../core/detections/stats.ts';
-import { detectionParams, type DefaultPlaneOf } from '../../../core/detections/params.ts';
+import { lagItemsSql } from '../../../store/lag/stats.ts';
+import { detectionParams, type DefaultPlaneOf } from '../../../store/detections/params.ts';
 
 /** Bucket edges as fractions of the SLA; the last bucket is open-ended. */
 export const SLA_FRACTIONS = [0.25, 0.5, 0.75, 1, 1.5, 2, 4] as const;

@@ -9,17 +9,17 @@ import { sendError, sendJson } from '../../../core/http/respond.ts';
 import { formatPath } from '../../../core/config/errors.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { PLANES } from '../../../core/events/identity-event.ts';
-import { FindingsQuery, listFindings, type FindingJson } from '../../../core/detections/findings.ts';
-import { filterFindings } from '../../../core/detections/findings-query.ts';
-import { lagStatistics, personTimeline } from '../../../core/detections/stats.ts';
-import { exposureLag, exposureRows, EXPOSURE_EXPORT_COLUMNS } from '../../../core/detections/exposure-lag.ts';
-import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
-import { CredentialsQuery, listCredentials } from '../../../core/queries/credentials.ts';
-import { FINGERPRINT, findingEvidence } from '../../../core/queries/evidence.ts';
-import { leavers } from '../../../core/queries/audit-export.ts';
-import { PageQuery, paginate } from '../../../core/queries/page.ts';
-import { toCsv } from '../../../core/queries/csv.ts';
-import { keepTenantIds, tenantEvidence } from '../../../core/queries/tenant-scope.ts';
+import { FindingsQuery, listFindings, type FindingJson } from '../../../store/findings/findings.ts';
+import { filterFindings } from '../../../store/findings/findings-query.ts';
+import { lagStatistics, personTimeline } from '../../../store/lag/stats.ts';
+import { exposureLag, exposureRows, EXPOSURE_EXPORT_COLUMNS } from '../../../store/lag/exposure-lag.ts';
+import type { DefaultPlaneOf } from '../../../store/detections/params.ts';
+import { CredentialsQuery, listCredentials } from '../../../store/queries/credentials.ts';
+import { FINGERPRINT, findingEvidence } from '../../../store/queries/evidence.ts';
+import { leavers, LEAVER_EXPORT_COLUMNS } from '../../../store/queries/audit-export.ts';
+import { PageQuery, paginate } from '../../../store/queries/page.ts';
+import { toCsv } from '../../../store/queries/csv.ts';
+import { keepTenantIds, tenantEvidence } from '../../../store/queries/tenant-scope.ts';
 import type { Principal } from '../auth.ts';
 
 export interface QueryDeps {
@@ -145,7 +145,7 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
       if (q.data.format === 'csv') {
         const text = q.data.section === 'exposures'
           ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
-          : toCsv(rows as unknown as Record<string, unknown>[], EXPORT_COLUMNS);
+          : toCsv(rows as unknown as Record<string, unknown>[], LEAVER_EXPORT_COLUMNS);
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
@@ -156,5 +156,3 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
   }
   return false;
 }
-
-export const EXPORT_COLUMNS = ['person', 'deprovisioned_at', 'plane', 'items', 'removed', 'pending', 'lag_ms', 'last_removed_at', 'sla_ms', 'breaches', 'overdue', 'within_sla', 'signal_event_id'];

@@ -2,18 +2,18 @@
 // report (docs/REPORTS.md). Needs the `export` scope (audit evidence). A tenant-scoped token gets
 // only its own tenant's application-plane report: asking for the platform plane or another tenant
 // is a 403, and with no tenant given its own tenant is used; every field of what it gets is cut to
-// the tenant (core/reports/tenant-scope.ts: query parameters, sources, thresholds, evidence ids).
+// the tenant (store/reports/tenant-scope.ts: query parameters, sources, thresholds, evidence ids).
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sendError, sendJson } from '../../../core/http/respond.ts';
 import { formatPath } from '../../../core/config/errors.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
-import type { DefaultPlaneOf } from '../../../core/detections/params.ts';
-import { buildBoundaryReport, ReportRequest } from '../../../core/reports/boundary-report.ts';
-import { renderHtml } from '../../../core/reports/render-html.ts';
-import { reportEvidenceIds, scopeReportToTenant } from '../../../core/reports/tenant-scope.ts';
-import { tenantEvidence } from '../../../core/queries/tenant-scope.ts';
+import type { DefaultPlaneOf } from '../../../store/detections/params.ts';
+import { buildBoundaryReport, ReportRequest } from '../../../store/reports/boundary-report.ts';
+import { renderHtml } from '../../../store/reports/render-html.ts';
+import { reportEvidenceIds, scopeReportToTenant } from '../../../store/reports/tenant-scope.ts';
+import { tenantEvidence } from '../../../store/queries/tenant-scope.ts';
 import type { Principal, Scope } from '../auth.ts';
 
 export const REPORT_PATH = '/api/v1/reports/boundaries';

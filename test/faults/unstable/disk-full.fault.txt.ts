@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { bootstrap, type Runtime } from '../../../core/bootstrap.ts';
+import { bootstrap, type Runtime } from '../../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../../sources/registry.ts';
 import { startPipeline, type Pipeline } from '../../../services/all-in-one/pipeline.ts';
 import { signWorkosPayload } from '../../../sources/workos/signature.ts';

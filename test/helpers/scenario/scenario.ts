@@ -32,7 +32,7 @@
 //      grants nothing by itself: ORPHANED-ACCOUNT ×1, DEPROV-OVERDUE ×1); R3 signed in 2 h
 //      after leaving (ACTIVITY-AFTER-DEPROVISION), removed in time.
 import type { RawEnvelope } from '../../../core/events/raw-envelope.ts';
-import type { InventoryObject } from '../../../core/sources/poller.ts';
+import type { InventoryObject } from '../../../source-kit/poller.ts';
 import { parseBoundaryMap } from '../../../core/config/load.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { rng, type Rng } from './random.ts';

@@ -1,8 +1,8 @@
-// The evaluation snapshot (pw_eval_*, core/detections/snapshot.ts) must hold exactly what the views
+// The evaluation snapshot (pw_eval_*, store/read-models/snapshot.ts) must hold exactly what the views
 // it is built from return. Per table: its row count, the view's, and the rows found only on one side.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
-import { detectionParams, type DefaultPlaneOf } from '../../../core/detections/params.ts';
+import { detectionParams, type DefaultPlaneOf } from '../../../store/detections/params.ts';
 
 export interface SnapshotViewComparison { table: string; n: string; n_view: string; only_snapshot: string; only_view: string }
 

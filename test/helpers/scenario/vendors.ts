@@ -1,11 +1,11 @@
 // Vendor-shaped deliveries for the scenario: WorkOS webhook events (vendor-formats.md §2) and
 // OpenAI Admin API pages — audit-log pages and inventory listings (§1) — wrapped in the
 // RawEnvelopes the collector / poll runner would have produced, plus the poll runner's
-// inventory-removed envelopes (core/poller/inventory.ts).
+// inventory-removed envelopes (source-kit/poll/inventory.ts).
 import { rawEnvelopeId, type RawEnvelope } from '../../../core/events/raw-envelope.ts';
-import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../../core/poller/inventory.ts';
-import { pollEnvelopeId } from '../../../core/poller/publish.ts';
-import type { InventoryObject } from '../../../core/sources/poller.ts';
+import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../../source-kit/poll/inventory.ts';
+import { pollEnvelopeId } from '../../../services/poller/publish.ts';
+import type { InventoryObject } from '../../../source-kit/poller.ts';
 import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../sources/openai/api.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();

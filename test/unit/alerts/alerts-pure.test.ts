@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { BoundaryMapSchema } from '../../../core/config/boundary-map.ts';
-import { AlertsSettingsSchema } from '../../../core/alerts/config.ts';
-import { signWebhook, verifyWebhook } from '../../../core/alerts/signature.ts';
-import { pagerDutyBody, slackBody, webhookBody } from '../../../core/alerts/payloads.ts';
-import { backoffMs, inQuietHours, isRetryable, retryAfterMs, routeFinding } from '../../../core/alerts/routing.ts';
-import { FindingTransitionSchema, notificationId, notificationKindOf, transitionKey, type AlertFinding, type Notification } from '../../../core/alerts/message.ts';
+import { AlertsSettingsSchema } from '../../../core/config/alerts.ts';
+import { signWebhook, verifyWebhook } from '../../../services/alerter/signature.ts';
+import { pagerDutyBody, slackBody, webhookBody } from '../../../services/alerter/payloads.ts';
+import { backoffMs, inQuietHours, isRetryable, retryAfterMs, routeFinding } from '../../../services/alerter/routing.ts';
+import { FindingTransitionSchema, notificationId, notificationKindOf, transitionKey, type AlertFinding, type Notification } from '../../../services/alerter/message.ts';
 import { dueEscalations } from '../../../services/alerter/alerter.ts';
 
 const finding: AlertFinding = {

@@ -9,10 +9,10 @@ import YAML from 'yaml';
 import { identityEventToRow, insertRows, rawEnvelopeToRow } from '../../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { loadDetections } from '../../../core/detections/metadata.ts';
-import { detectionParams } from '../../../core/detections/params.ts';
-import { runDetection } from '../../../core/detections/engine.ts';
-import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
+import { loadDetections } from '../../../store/detections/metadata.ts';
+import { detectionParams } from '../../../store/detections/params.ts';
+import { runDetection } from '../../../store/detections/engine.ts';
+import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
 import { migratedStore } from '../../helpers/migrated-store.ts';
 

@@ -1,4 +1,4 @@
-// The gaps PW-STALE-CREDENTIAL-REUSED reads (pw_eval_credential_gaps, core/detections/snapshot.ts)
+// The gaps PW-STALE-CREDENTIAL-REUSED reads (pw_eval_credential_gaps, store/read-models/snapshot.ts)
 // are computed from the activity-day rows as they are, without regrouping them per day first. A
 // day can have several rows: each insert writes its own part and background merges come later,
 // and a credential can be seen on two planes. Here every use day is split over separate inserts
@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { insertRows } from '../../../core/clickhouse/rows.ts';
 import { credentialUseRow } from '../../helpers/credential-use.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { detectionParams } from '../../../core/detections/params.ts';
-import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
+import { detectionParams } from '../../../store/detections/params.ts';
+import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
 import { migratedStore } from '../../helpers/migrated-store.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { acknowledge, diffFindings, fingerprintOf, type FindingState, type Match } from '../../../core/detections/lifecycle.ts';
-import { asDetectionRow, DetectionRowSchema, loadDetectionDir, loadDetections } from '../../../core/detections/metadata.ts';
-import { detectionParams, linkParams, paramsUsed, PARAM_TYPES } from '../../../core/detections/params.ts';
+import { acknowledge, diffFindings, fingerprintOf, type FindingState, type Match } from '../../../store/findings/lifecycle.ts';
+import { asDetectionRow, DetectionRowSchema, loadDetectionDir, loadDetections } from '../../../store/detections/metadata.ts';
+import { detectionParams, linkParams, paramsUsed, PARAM_TYPES } from '../../../store/detections/params.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
 import { ConfigError } from '../../../core/config/errors.ts';
 

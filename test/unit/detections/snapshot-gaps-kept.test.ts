@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { insertRows } from '../../../core/clickhouse/rows.ts';
 import { credentialUseRow } from '../../helpers/credential-use.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { detectionParams } from '../../../core/detections/params.ts';
-import { refreshSnapshot, TOUCHED_OVERLAP_MS } from '../../../core/detections/snapshot.ts';
+import { detectionParams } from '../../../store/detections/params.ts';
+import { refreshSnapshot, TOUCHED_OVERLAP_MS } from '../../../store/read-models/snapshot.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
 import { migratedStore } from '../../helpers/migrated-store.ts';
 

@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { identityEventToRow, insertRows } from '../../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { loadDetections } from '../../../core/detections/metadata.ts';
-import { detectionParams } from '../../../core/detections/params.ts';
-import { runDetection } from '../../../core/detections/engine.ts';
-import { refreshSnapshot } from '../../../core/detections/snapshot.ts';
-import { personTimeline } from '../../../core/detections/stats.ts';
+import { loadDetections } from '../../../store/detections/metadata.ts';
+import { detectionParams } from '../../../store/detections/params.ts';
+import { runDetection } from '../../../store/detections/engine.ts';
+import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
+import { personTimeline } from '../../../store/lag/stats.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
 import { migratedStore } from '../../helpers/migrated-store.ts';
 

@@ -4,8 +4,8 @@
 // the self-connection is forced by giving the probe the target port as its source port.
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { freePorts } from '../../../core/kafka/broker.ts';
-import { isSelfConnected, portListening } from '../../../core/kafka/port-probe.ts';
+import { freePorts } from '../../../local-broker/index.ts';
+import { isSelfConnected, portListening } from '../../../local-broker/port-probe.ts';
 
 const listen = (port: number) => new Promise<net.Server>((resolve, reject) => {
   const s = net.createServer((c) => c.destroy());

@@ -1,7 +1,7 @@
 // The poll HTTP policy on a 429 without Retry-After: Okta's X-Rate-Limit-Reset (epoch seconds,
 // measured against the response's Date header), with an injected fetch and sleeper: no real waiting.
 import { describe, expect, it } from 'vitest';
-import { createPollFetch, decideAttempt, DEFAULT_RETRY_POLICY, parseRateLimitReset, PollAuthError } from '../../../core/poller/fetch.ts';
+import { createPollFetch, decideAttempt, DEFAULT_RETRY_POLICY, parseRateLimitReset, PollAuthError } from '../../../source-kit/poll/fetch.ts';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const NOW_S = NOW / 1000;

@@ -1,6 +1,6 @@
 // The poll HTTP policy with an injected fetch, sleeper and jitter source: no real waiting.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, createPollFetch, DEFAULT_RETRY_POLICY, parseRetryAfter, PollAuthError, PollHttpError } from '../../../core/poller/fetch.ts';
+import { backoffDelay, createPollFetch, DEFAULT_RETRY_POLICY, parseRetryAfter, PollAuthError, PollHttpError } from '../../../source-kit/poll/fetch.ts';
 
 function scripted(responses: (Response | Error)[]) {
   const calls: string[] = [];

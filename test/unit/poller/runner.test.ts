@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { startPollRunner } from '../../../core/poller/runner.ts';
-import { MemoryPollerStore } from '../../../core/poller/store.ts';
-import { INVENTORY_REMOVED_CONTENT_TYPE, normalizeInventoryRemoved, removedEventId } from '../../../core/poller/inventory.ts';
-import { PollAuthError } from '../../../core/poller/fetch.ts';
-import { PageError, type InventoryPage, type PollContext, type PolledPage, type PollerModule } from '../../../core/sources/poller.ts';
-import type { SourceModule } from '../../../core/sources/source-module.ts';
+import { startPollRunner } from '../../../services/poller/runner.ts';
+import { MemoryPollerStore } from '../../../store/poller-state.ts';
+import { INVENTORY_REMOVED_CONTENT_TYPE, normalizeInventoryRemoved, removedEventId } from '../../../source-kit/poll/inventory.ts';
+import { PollAuthError } from '../../../source-kit/poll/fetch.ts';
+import { PageError, type InventoryPage, type PollContext, type PolledPage, type PollerModule } from '../../../source-kit/poller.ts';
+import type { SourceModule } from '../../../source-kit/source-module.ts';
 import type { RawEnvelope } from '../../../core/events/raw-envelope.ts';
 import type { DeadLetter } from '../../../core/events/dead-letter.ts';
 import { BoundaryMapSchema } from '../../../core/config/boundary-map.ts';

@@ -3,7 +3,7 @@
 // longer routes.
 import { describe, expect, it } from 'vitest';
 import { BoundaryMapSchema } from '../../../core/config/boundary-map.ts';
-import { buildBoundaries } from '../../../core/queries/boundaries.ts';
+import { buildBoundaries } from '../../../store/queries/boundaries.ts';
 
 const map = BoundaryMapSchema.parse({
   connections: [

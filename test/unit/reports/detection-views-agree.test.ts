@@ -11,12 +11,12 @@ import { createClickHouse, type ClickHouse } from '../../../core/clickhouse/clie
 import { migrate } from '../../../core/clickhouse/migrate.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { parseBoundaryMap } from '../../../core/config/load.ts';
-import { evaluate } from '../../../core/detections/engine.ts';
-import { listFindings } from '../../../core/detections/findings.ts';
-import { fingerprintOf } from '../../../core/detections/lifecycle.ts';
-import { DetectionRowSchema, loadDetections } from '../../../core/detections/metadata.ts';
-import { buildBoundaryReport, REPORT_DETECTIONS, type BoundaryReport } from '../../../core/reports/boundary-report.ts';
-import { parseReportPeriod } from '../../../core/reports/period.ts';
+import { evaluate } from '../../../store/detections/engine.ts';
+import { listFindings } from '../../../store/findings/findings.ts';
+import { fingerprintOf } from '../../../store/findings/lifecycle.ts';
+import { DetectionRowSchema, loadDetections } from '../../../store/detections/metadata.ts';
+import { buildBoundaryReport, REPORT_DETECTIONS, type BoundaryReport } from '../../../store/reports/boundary-report.ts';
+import { parseReportPeriod } from '../../../store/reports/period.ts';
 import { SOURCES } from '../../../sources/registry.ts';
 import { deliver, normalizeAll } from '../../helpers/scenario/load.ts';
 import { boundaryReportScenario, NOW } from '../../helpers/scenario/boundary-report-scenario.ts';

@@ -1,12 +1,12 @@
-// The report runs the detections' own SQL over the live views (core/reports/detection-views.ts):
+// The report runs the detections' own SQL over the live views (store/reports/detection-views.ts):
 // each snapshot table is mapped to its view, and anything the report cannot read live fails with
 // the detection and the table named.
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FOR_REPORT, LIVE_RELATIONS, overLiveViews, reportDetectionSql, SNAPSHOT_VIEWS } from '../../../core/reports/detection-views.ts';
-import { REPORT_DETECTIONS } from '../../../core/reports/boundary-report.ts';
+import { EMPTY_FOR_REPORT, LIVE_RELATIONS, overLiveViews, reportDetectionSql, SNAPSHOT_VIEWS } from '../../../store/reports/detection-views.ts';
+import { REPORT_DETECTIONS } from '../../../store/reports/boundary-report.ts';
 
 const ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
 const MIGRATIONS = path.resolve(import.meta.dirname, '../../../migrations');
@@ -47,7 +47,7 @@ JOIN pw_activity_days AS d ON 1`);
     expect(() => overLiveViews('PW-STALE-CREDENTIAL-REUSED', 'SELECT * FROM pw_eval_credential_gaps ARRAY JOIN gaps AS g')).toThrow(
       "boundary report: PW-STALE-CREDENTIAL-REUSED cannot run at the report's as-of time: pw_eval_credential_gaps is a per-evaluation snapshot table with no live view "
       + '(known: pw_eval_accounts, pw_eval_person_accounts, pw_eval_people, pw_eval_credentials). '
-      + 'Map the table to a view in core/reports/detection-views.ts (SNAPSHOT_VIEWS / LIVE_RELATIONS) or stop using this detection in the report');
+      + 'Map the table to a view in store/reports/detection-views.ts (SNAPSHOT_VIEWS / LIVE_RELATIONS) or stop using this detection in the report');
   });
 
   it('fails on a helper table it does not know to be live, whatever its name (e.g. one a later migration adds)', () => {
@@ -55,7 +55,7 @@ JOIN pw_activity_days AS d ON 1`);
       "boundary report: PW-ACTIVITY-AFTER-DEPROVISION cannot run at the report's as-of time: pw_credential_gaps is not known to be live data "
       + '(known: pw_accounts, pw_person_accounts, pw_people, pw_credentials, pw_subject_state, pw_credential_state, pw_activity_days, pw_nhi_actions, pw_source_deliveries, pw_credential_use, pw_connection_registry); '
       + 'pw_eval_deprovisions is a per-evaluation snapshot table with no live view (known: pw_eval_accounts, pw_eval_person_accounts, pw_eval_people, pw_eval_credentials). '
-      + 'Map the table to a view in core/reports/detection-views.ts (SNAPSHOT_VIEWS / LIVE_RELATIONS) or stop using this detection in the report');
+      + 'Map the table to a view in store/reports/detection-views.ts (SNAPSHOT_VIEWS / LIVE_RELATIONS) or stop using this detection in the report');
   });
 
   it('every mapped view and live relation exists in the migrations; the only snapshot tables without a view are the gaps and the snapshot log', () => {

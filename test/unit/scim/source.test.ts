@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IdentityEventSchema, type MappedEvent } from '../../../core/events/identity-event.ts';
-import { redactSecrets, stripSecrets } from '../../../core/sources/redact.ts';
+import { redactSecrets, stripSecrets } from '../../../source-kit/redact.ts';
 import {
   scim,
   SCIM_RECORD_KIND,

@@ -1,10 +1,10 @@
-// The one redaction policy for every vendor's raw envelope (core/sources/redact.ts; issue #18
+// The one redaction policy for every vendor's raw envelope (source-kit/redact.ts; issue #18
 // point 5). Secret-looking members at any depth are removed whatever the vendor; ids and types
 // next to them stay; a body without a secret keeps its exact bytes; JSON lines and text that is
 // not JSON are covered; and for every vendor the redacted fixtures map to the same events as the
 // originals (the mappers read nothing the policy removes).
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, redactSecrets } from '../../../core/sources/redact.ts';
+import { isSecretKey, redactSecrets } from '../../../source-kit/redact.ts';
 import { SOURCES } from '../../../sources/registry.ts';
 import { vendorFixtures, webhookInput } from '../../helpers/map-cases.ts';
 

@@ -350,7 +350,7 @@
   function sectionLabel(sec) { return sec.plane + (sec.tenant ? ' · ' + sec.tenant : ''); }
   function pct(x) { return x === null || x === undefined ? '—' : (Math.round(x * 1000) / 10) + '%'; }
 
-  // planewatch.boundary-report.v1 (core/reports/types.ts, docs/REPORTS.md): controls × sections
+  // planewatch.boundary-report.v1 (store/reports/types.ts, docs/REPORTS.md): controls × sections
   // with their status, the reasons in a fold-out, and the sources' coverage of the period.
   function renderBoundaryReportV1(b, rep) {
     var sections = rep.sections || [];

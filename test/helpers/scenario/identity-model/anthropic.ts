@@ -3,8 +3,8 @@
 // snapshots taken at given times, plus the poll runner's inventory-removed envelopes between them.
 // Invite and key statuses are what the API would list at that instant.
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
-import type { InventoryObject } from '../../../../core/sources/poller.ts';
-import { inventoryContentType } from '../../../../core/poller/page-walker.ts';
+import type { InventoryObject } from '../../../../source-kit/poller.ts';
+import { inventoryContentType } from '../../../../source-kit/poll/page-walker.ts';
 import { envelope, iso, listPage, removedBetween, secs, type Snapshot } from './common.ts';
 
 export interface AntUser { id: string; email: string; name: string; role: string; addedAt: number; removedAt?: number; workspaces: string[] }

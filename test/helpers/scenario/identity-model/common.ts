@@ -3,9 +3,9 @@
 // inventory-removed envelope the poll runner derives from two complete snapshots, and the shape of
 // a company's hand-written ground truth.
 import { rawEnvelopeId, type RawEnvelope } from '../../../../core/events/raw-envelope.ts';
-import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../../../core/poller/inventory.ts';
-import { pollEnvelopeId } from '../../../../core/poller/publish.ts';
-import type { InventoryObject } from '../../../../core/sources/poller.ts';
+import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../../../source-kit/poll/inventory.ts';
+import { pollEnvelopeId } from '../../../../services/poller/publish.ts';
+import type { InventoryObject } from '../../../../source-kit/poller.ts';
 import type { BoundaryMap } from '../../../../core/config/boundary-map.ts';
 
 export const MIN = 60_000;
@@ -57,7 +57,7 @@ const objectKey = (o: InventoryObject) => `${o.kind}\u0000${o.scope ?? ''}\u0000
 
 /**
  * What the poll runner publishes between two complete snapshots: one inventory-removed envelope per
- * object of `prev` that `next` no longer lists (core/poller/inventory.ts), received when `next` started.
+ * object of `prev` that `next` no longer lists (source-kit/poll/inventory.ts), received when `next` started.
  */
 export function removedBetween(source: string, connection: string, prev: Snapshot, next: Snapshot): RawEnvelope[] {
   const present = new Set(next.objects.map(objectKey));

@@ -4,7 +4,7 @@
 // and which key was used when — `last_used_at` is what the API would report at that instant (the
 // latest use not after it). Between two snapshots the poll runner's inventory-removed envelopes.
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
-import type { InventoryObject } from '../../../../core/sources/poller.ts';
+import type { InventoryObject } from '../../../../source-kit/poller.ts';
 import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../../sources/openai/api.ts';
 import { openaiAuditEvent, openaiAuditPage, type OaiActor } from '../vendors.ts';
 import { envelope, listPage, removedBetween, secs, type Snapshot } from './common.ts';

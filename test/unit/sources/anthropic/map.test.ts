@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mapInventoryItem, type Listing } from '../../../../sources/anthropic/map.ts';
 import { normalizeAnthropic } from '../../../../sources/anthropic/index.ts';
-import { INVENTORY_REMOVED_CONTENT_TYPE } from '../../../../core/poller/inventory.ts';
+import { INVENTORY_REMOVED_CONTENT_TYPE } from '../../../../source-kit/poll/inventory.ts';
 
 const F = JSON.parse(readFileSync(new URL('../../../fixtures/anthropic/admin-api.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const RAW = 'raw_test_1';

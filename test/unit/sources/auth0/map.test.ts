@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MappedEvent } from '../../../../core/events/identity-event.ts';
-import type { NormalizeOutcome } from '../../../../core/sources/source-module.ts';
+import type { NormalizeOutcome } from '../../../../source-kit/source-module.ts';
 import { auth0, checkAuth0Body } from '../../../../sources/auth0/index.ts';
 import { MAPPED_LOG_TYPES, mapAuth0Log } from '../../../../sources/auth0/map.ts';
 import { parseAuth0Body } from '../../../../sources/auth0/payloads.ts';

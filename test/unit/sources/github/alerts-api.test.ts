@@ -5,8 +5,8 @@ import { pino } from 'pino';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
-import { createPollFetch } from '../../../../core/poller/fetch.ts';
-import { PageError, type PolledPage, type PollContext } from '../../../../core/sources/poller.ts';
+import { createPollFetch } from '../../../../source-kit/poll/fetch.ts';
+import { PageError, type PolledPage, type PollContext } from '../../../../source-kit/poller.ts';
 import { alertPages, describeAlertsCheckpoint, fetchRepoAlert } from '../../../../sources/github/alerts-api.ts';
 import { json, startVendorApiServer, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeGithub, checkGithubBody } from '../../../../sources/github/index.ts';
 import { fingerprintSecret, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
-import { redactSecrets } from '../../../../core/sources/redact.ts';
+import { redactSecrets } from '../../../../source-kit/redact.ts';
 import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/alerts-api.ts';
 import { IdentityEventSchema } from '../../../../core/events/identity-event.ts';
 
@@ -35,7 +35,7 @@ describe('fingerprintSecret', () => {
   });
 });
 
-describe('a delivery through the one redaction policy (core/sources/redact.ts)', () => {
+describe('a delivery through the one redaction policy (source-kit/redact.ts)', () => {
   it('keeps a delivery without a secret byte for byte, and removes a `secret` member should one be sent', () => {
     const raw = fixture('secret_scanning_alert.created.json');
     expect(redactSecrets(raw)).toEqual(raw);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { WebhookVerdict } from '../../../../core/sources/source-module.ts';
+import type { WebhookVerdict } from '../../../../source-kit/source-module.ts';
 import { signGithubPayload, verifyGithubSignature } from '../../../../sources/github/signature.ts';
 
 const SECRET = 'gh_webhook_test_placeholder';

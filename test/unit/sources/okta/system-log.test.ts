@@ -4,8 +4,8 @@
 // events, tenant included, as an event hook delivery.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { createPollFetch } from '../../../../core/poller/fetch.ts';
-import { PageError, type PolledPage, type PollContext } from '../../../../core/sources/poller.ts';
+import { createPollFetch } from '../../../../source-kit/poll/fetch.ts';
+import { PageError, type PolledPage, type PollContext } from '../../../../source-kit/poller.ts';
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import {
   advanceSystemLogCheckpoint, describeSystemLogCheckpoint, initialSystemLogCheckpoint, restartWithoutCursor, resumeSystemLogCheckpoint,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MappedEvent } from '../../../../core/events/identity-event.ts';
-import type { NormalizeOutcome } from '../../../../core/sources/source-module.ts';
+import type { NormalizeOutcome } from '../../../../source-kit/source-module.ts';
 import { workos } from '../../../../sources/workos/index.ts';
 import { MAPPED_EVENT_TYPES } from '../../../../sources/workos/map.ts';
 import { assertNormalizeProperty, completer, expectOneValidEvent, mutateJson, jsonEdits, vendorFixtures, webhookInput, type Json } from '../../../helpers/map-cases.ts';
