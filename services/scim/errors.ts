@@ -1,6 +1,6 @@
 // SCIM error responses (RFC 7644 §3.12): `status` is a string, `scimType` only for 400/409/413
 // kinds that define one.
-import { MSG_ERROR } from './schema.ts';
+import { MSG_ERROR, type ResourceTypeDef } from './schema.ts';
 
 export type ScimType =
   | 'invalidFilter'
@@ -41,3 +41,5 @@ export const invalidSyntax = (detail: string) => new ScimError(400, 'invalidSynt
 export const invalidPath = (detail: string) => new ScimError(400, 'invalidPath', detail);
 export const noTarget = (detail: string) => new ScimError(400, 'noTarget', detail);
 export const mutability = (detail: string) => new ScimError(400, 'mutability', detail);
+
+export const notFound = (rt: ResourceTypeDef, id: string) => new ScimError(404, null, `${rt.name} "${id}" not found`);

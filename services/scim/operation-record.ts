@@ -1,8 +1,8 @@
 // Pieces of the operation record (sources/scim/record.ts) of one change, and the raw envelope
-// that carries it to Kafka. Pure: the handler decides what changed; this only writes it down.
+// that carries it to Kafka. Pure: change.ts decides what changed; this only writes it down.
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import type { MemberSummary, PreviousSummary, ScimOperationRecord } from '../../sources/scim/index.ts';
-import { memberIds, primaryEmail, type Obj } from './resource.ts';
+import { SCIM_RECORD_KIND, type MemberSummary, type PreviousSummary, type ScimOperationRecord } from '../../sources/scim/index.ts';
+import { changedAttributes, memberIds, primaryEmail, type Obj } from './resource.ts';
 import type { ResourceTypeDef } from './schema.ts';
 import type { StoredResource } from './store.ts';
 
@@ -55,4 +55,60 @@ export function memberSummaries(ids: readonly string[], elements: readonly Obj[]
       known: s !== undefined,
     };
   });
+}
+
+/** What one change did, as change.ts computed it. */
+export interface ChangeFacts {
+  rt: ResourceTypeDef;
+  connection: string;
+  method: ScimOperationRecord['method'];
+  id: string;
+  version: number;
+  at: number;
+  /** The request body (password stripped); null for DELETE. */
+  request: unknown;
+  passwordSupplied: boolean;
+  impliedBy?: string;
+  /** The stored form after the change (the tombstone's for a DELETE). */
+  stored: Obj;
+  /** The attributes after the change; null for a DELETE. */
+  body: Obj | null;
+  previous: { version: number; body: Obj } | null;
+  members: { added: MemberSummary[]; removed: MemberSummary[] };
+  client: ScimOperationRecord['client'];
+}
+
+/** A Group's `result` leaves out `members` (counted instead): an envelope stays the size of the request, not of the group. */
+function resultOf(f: ChangeFacts): Obj | null {
+  if (!f.body) return null;
+  if (f.rt.name !== 'Group') return f.stored;
+  const { members: _members, ...rest } = f.stored;
+  return { ...rest, members_count: memberIds(f.body).length };
+}
+
+/** The operation record of a change. Its key order is part of the envelope id: keep it. */
+export function changeRecord(f: ChangeFacts): ScimOperationRecord {
+  return {
+    kind: SCIM_RECORD_KIND,
+    v: 1,
+    connection: f.connection,
+    method: f.method,
+    path: f.method === 'POST' ? f.rt.endpoint : `${f.rt.endpoint}/${f.id}`,
+    resource_type: f.rt.name,
+    resource_id: f.id,
+    status: f.method === 'POST' ? 201 : f.method === 'DELETE' ? 204 : 200,
+    version: f.version,
+    at: f.at,
+    request: f.request ?? null,
+    password_supplied: f.passwordSupplied,
+    ...(f.impliedBy ? { implied_by: f.impliedBy } : {}),
+    result: resultOf(f),
+    previous: f.previous ? previousSummary(f.rt, f.previous.version, f.previous.body) : null,
+    changes: {
+      attributes: f.body ? changedAttributes(f.previous?.body ?? null, f.body) : [],
+      members_added: f.members.added,
+      members_removed: f.members.removed,
+    },
+    client: f.client,
+  };
 }

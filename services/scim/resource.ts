@@ -244,6 +244,17 @@ export function etagOf(version: number): string {
   return `W/"${version}"`;
 }
 
+/** Weak comparison of an If-Match / If-None-Match list with the current version. */
+export function etagMatches(header: string, version: number): boolean {
+  const current = String(version);
+  return header.split(',').some((raw) => {
+    const t = raw.trim();
+    if (t === '*') return true;
+    const m = /^(?:W\/)?"([^"]*)"$/.exec(t);
+    return m !== null && m[1] === current;
+  });
+}
+
 /** The stored form: schemas, id, externalId, attributes…, meta (without location). */
 export function assemble(rt: ResourceTypeDef, id: string, body: Obj, meta: Meta): Obj {
   const { externalId, ...rest } = body;

@@ -5,7 +5,7 @@
 // FINAL, which merges versions at read time, and WHERE is applied after FINAL (ClickHouse does not
 // move WHERE into PREWHERE for FINAL queries by default), so a read issued after a write returned
 // sees exactly the latest version of each resource — test/integration/scim-provider.test.ts checks
-// both on the real engine. Writers are serialized per connection by the service (handler.ts), so
+// both on the real engine. Writers are serialized per connection by the service (durability.ts), so
 // "previous version + 1" is never assigned twice. On a replicated cluster reads would also need
 // select_sequential_consistency; the embedded engine and a single server do not.
 import type { ClickHouseClient } from '@clickhouse/client';
