@@ -5,7 +5,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka } from 'kafkajs';
 import { logger as rootLogger, type Logger } from '../core/log.ts';
 import { REPO_ROOT } from '../core/repo-root.ts';
 import { errCode, lastLines, sleep } from './shared.ts';

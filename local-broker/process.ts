@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { Kafka } from 'kafkajs';
 import { logger as rootLogger, type Logger } from '../core/log.ts';
 import { REPO_ROOT } from '../core/repo-root.ts';
 import { createKafka, defaultPartitions } from '../core/kafka/client.ts';

@@ -90,7 +90,7 @@ export class ClickHousePollerStore implements PollerStateStore {
     try {
       return JSON.parse(rows[0]!.checkpoint) as unknown;
     } catch (err) {
-      throw new Error(`poller_checkpoints row of ${connectionId}/${stream} is not JSON: ${(err as Error).message}`);
+      throw new Error(`poller_checkpoints row of ${connectionId}/${stream} is not JSON: ${(err as Error).message}`, { cause: err });
     }
   }
 

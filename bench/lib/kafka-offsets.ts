@@ -55,7 +55,7 @@ export async function prefill(producer: Producer, topic: string, messages: Messa
 export async function drainRate(progress: () => Promise<number>, target: number, timeoutMs: number, everyMs = 100) {
   const t0 = performance.now();
   let first: { t: number; n: number } | null = null;
-  let n = 0;
+  let n: number;
   for (;;) {
     n = await progress();
     const t = performance.now();

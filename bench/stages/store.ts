@@ -61,7 +61,7 @@ serveStage(
       const t0 = performance.now();
       await client.command({ query: `CREATE MATERIALIZED VIEW peer_mv TO identity_events AS SELECT ${cols.map((c) => `\`${c.name}\``).join(', ')} FROM peer_queue WHERE length(_error) = 0` });
       let first: { t: number; rows: number } | null = null;
-      let rows = 0;
+      let rows: number;
       const deadline = t0 + a.timeoutMs;
       for (;;) {
         rows = (await scalar('SELECT count() AS v FROM identity_events')) - base;

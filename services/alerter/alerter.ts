@@ -36,7 +36,7 @@ import { loadDetections } from '../../store/detections/metadata.ts';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { alertDeliveries } from './metrics.ts';
 import { resolveChannels, type ResolvedChannel } from './channels.ts';
-import { deliver, finalRow, type DeliveryResult } from './delivery.ts';
+import { deliver, finalRow } from './delivery.ts';
 import { clickhouseDeliveryStore, type DeliveryStore } from './store.ts';
 
 export const ALERTER_GROUP = 'planewatch-alerter';
@@ -156,7 +156,6 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
     const routes = routeFinding(settings, f, wall());
     await Promise.all(routes.map(async (r) => {
       const channel = channels.get(r.channel)!;
-      let result: DeliveryResult;
       if (kind === 'acknowledge') {
         // An acknowledgement closes the loop of an alert that went out: only channels that
         // delivered this opening hear of it (quiet hours do not hold it back), and Slack not at all
@@ -171,7 +170,7 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
         health.suppressed++;
         return;
       }
-      result = await deliver(n, channel, deps);
+      const result = await deliver(n, channel, deps);
       if (result.state === 'delivered') health.delivered++;
       else if (result.state === 'dead') health.dead++;
       else if (result.state === 'duplicate') health.duplicates++;

@@ -58,8 +58,8 @@ export async function deliver(n: Notification, channel: ResolvedChannel, deps: D
     return { state: 'duplicate', attempts: 0, lastStatus: 0, lastError: '' };
   }
   const created = deps.now();
-  let lastStatus = 0;
-  let lastError = '';
+  let lastStatus: number;
+  let lastError: string;
   for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
     const started = performance.now();
     const outcome = await channel.send(n, { now: deps.now, timeoutMs: deps.policy.timeoutMs, fetch: deps.fetch, log: deps.log, findingUrl: deps.findingUrl, attempt });

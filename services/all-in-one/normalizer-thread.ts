@@ -103,7 +103,7 @@ export async function startNormalizerThread(opts: NormalizerThreadOptions): Prom
     await started;
   } catch (err) {
     await worker.terminate().catch(() => undefined);
-    throw new Error(`normalizer worker thread failed to start: ${(err as Error).message}`);
+    throw new Error(`normalizer worker thread failed to start: ${(err as Error).message}`, { cause: err });
   }
   const stopLag = trackConsumerLag(opts.kafka, opts.groupId, [TOPICS.raw]);
   opts.log.info({ group: opts.groupId, threadId: worker.threadId }, 'normalizer running on a worker thread');

@@ -246,7 +246,7 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
     if (!key.ok) {
       await fail(new Error(key.error), 'config');
     } else if (t.stream === 'pages') {
-      let checkpoint: unknown = null;
+      let checkpoint: unknown;
       try {
         checkpoint = await opts.store.loadCheckpoint(t.connection.id, 'pages');
         const ctx = contextFor(t, key.key, checkpoint, checkpoint === null ? startedAt - lookback : null, log);

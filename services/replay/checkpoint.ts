@@ -47,7 +47,7 @@ export function readReplayCheckpoint(file: string): ReplayCheckpoint | null {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file} is not a replay checkpoint file: ${(err as Error).message}`);
+    throw new Error(`${file} is not a replay checkpoint file: ${(err as Error).message}`, { cause: err });
   }
   const parsed = ReplayCheckpointSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not a replay checkpoint file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

@@ -45,10 +45,11 @@ type Token =
 
 const MAX_LENGTH = 4096;
 const MAX_DEPTH = 32;
-const WORD = /[A-Za-z$_][A-Za-z0-9$_:.\-]*/y;
+const WORD = /[A-Za-z$_][A-Za-z0-9$_:.-]*/y;
+// eslint-disable-next-line no-control-regex -- RFC 8259: control characters must be escaped inside a JSON string
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z0-9_$])/y;
-const ATTRNAME = /^(?:\$ref|[A-Za-z][A-Za-z0-9_\-]*)$/;
+const ATTRNAME = /^(?:\$ref|[A-Za-z][A-Za-z0-9_-]*)$/;
 
 function tokenize(text: string): Token[] {
   const out: Token[] = [];

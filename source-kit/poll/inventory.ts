@@ -128,7 +128,7 @@ export function normalizeInventoryRemoved(input: NormalizeInput, grantKinds: Rea
   try {
     json = JSON.parse(input.body.toString('utf8'));
   } catch (err) {
-    throw new Error(`inventory-removed body is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`inventory-removed body is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = InventoryRemovedBodySchema.safeParse(json);
   if (!parsed.success) {

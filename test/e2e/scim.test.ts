@@ -59,7 +59,7 @@ afterAll(async () => {
 interface Answer {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 async function scim(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {

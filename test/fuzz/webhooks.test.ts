@@ -139,7 +139,7 @@ async function post(vendor: string, body: Buffer, headers: Record<string, string
     signal: AbortSignal.timeout(CASE_BOUND_MS),
   });
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try { json = JSON.parse(text); } catch { json = text; }
   return { status: res.status, json };
 }
@@ -171,7 +171,7 @@ async function flushInserts(): Promise<void> {
         try {
           await insertRows(ch.client, table, p.rows, `fuzz-${++inserts}`);
         } catch (err) {
-          throw new Error(`ClickHouse refused the ${table} rows of case ${p.label}: ${(err as Error).message}`);
+          throw new Error(`ClickHouse refused the ${table} rows of case ${p.label}: ${(err as Error).message}`, { cause: err });
         }
       }
     }

@@ -13,6 +13,6 @@ export async function buildDist(): Promise<void> {
     await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
   } catch (err) {
     const out = (err as { stdout?: string }).stdout ?? '';
-    throw new Error(`npm run build failed:\n${out || (err instanceof Error ? err.message : String(err))}`);
+    throw new Error(`npm run build failed:\n${out || (err instanceof Error ? err.message : String(err))}`, { cause: err });
   }
 }

@@ -21,7 +21,7 @@ import { migratedStore } from './migrated-store.ts';
 export interface ScimAnswer {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export interface ScimProvider {

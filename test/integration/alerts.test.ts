@@ -234,7 +234,7 @@ describe('alerter channels', () => {
     const lines = renderDeadAlerts(d).split('\n');
     expect(lines).toContain('alerts  (notifications that exhausted their retries or were refused: `planewatch alerts list --state dead`)');
     expect(lines).toContain('  dead alerts    2');
-    expect(lines.filter((l) => /^    dead(400|500) \(webhook\) +1 dead, last at /.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^ {4}dead(400|500) \(webhook\) +1 dead, last at /.test(l))).toHaveLength(2);
     expect(lines.filter((l) => l.endsWith(`open ${DET.dead} finding ${F3} (user-${F3.slice(0, 6)})`))).toHaveLength(2);
     expect(lines).toContain('      last error: not retried: HTTP 400');
     expect(lines).toContain('      last error: gave up after 3 attempts, last: HTTP 500');

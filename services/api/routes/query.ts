@@ -9,7 +9,7 @@ import { sendError, sendJson } from '../../../core/http/respond.ts';
 import { formatPath } from '../../../core/config/errors.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { PLANES } from '../../../core/events/identity-event.ts';
-import { FindingsQuery, listFindings, type FindingJson } from '../../../store/findings/findings.ts';
+import { FindingsQuery, listFindings } from '../../../store/findings/findings.ts';
 import { filterFindings } from '../../../store/findings/findings-query.ts';
 import { lagStatistics, personTimeline } from '../../../store/lag/stats.ts';
 import { exposureLag, exposureRows, EXPOSURE_EXPORT_COLUMNS } from '../../../store/lag/exposure-lag.ts';

@@ -63,7 +63,7 @@ describe('createLogger in a process writing to a pipe', () => {
   it('writes JSON by default and pretty lines with PLANEWATCH_LOG_FORMAT=pretty, redacted either way', async () => {
     const json = JSON.parse(await run({})) as Record<string, unknown>;
     expect(json).toMatchObject({ level: 30, name: 't', msg: 'hello', n: 1, token: '[redacted]' });
-    expect(await run({ PLANEWATCH_LOG_FORMAT: 'pretty' })).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  t: hello token=\[redacted\] n=1\n$/);
+    expect(await run({ PLANEWATCH_LOG_FORMAT: 'pretty' })).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}t: hello token=\[redacted\] n=1\n$/);
     expect(JSON.parse(await run({ PLANEWATCH_LOG_FORMAT: 'json' }))).toMatchObject({ msg: 'hello' });
   });
 });

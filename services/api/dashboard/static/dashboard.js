@@ -104,7 +104,7 @@
     return fetch(path, { headers: { authorization: 'Bearer ' + t, accept: 'application/json' }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' })
       .then(function (res) {
         return res.text().then(function (text) {
-          var body = null;
+          var body;
           try { body = JSON.parse(text); } catch (e) { body = null; }
           return { ok: res.ok, status: res.status, body: body };
         });
