@@ -1,5 +1,5 @@
 // What a wave of a replay did to the stored events, from a snapshot of their content hashes before
-// the wave and of the rows the wave (re)wrote after it. Pure (tested in test/unit/replay-filter.test.ts).
+// the wave and of the rows the wave (re)wrote after it. Pure (tested in test/unit/services/replay/filter.test.ts).
 
 export interface EventHash {
   source: string;

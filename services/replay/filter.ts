@@ -1,7 +1,7 @@
 // Which stored raw envelopes a replay re-normalizes, as SQL over raw_envelopes FINAL, and how the
 // replay walks them: keyset pages in the table's sort order (source, connection_id, id), each cut to
 // a byte budget so a page of large fetched pages never becomes one huge read or Kafka send.
-// Pure: no I/O (tested in test/unit/replay-filter.test.ts).
+// Pure: no I/O (tested in test/unit/services/replay/filter.test.ts).
 import { z } from 'zod';
 import { toDateTime64 } from '../../core/clickhouse/rows.ts';
 
