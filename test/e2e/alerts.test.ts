@@ -15,7 +15,7 @@ import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { verifyWebhook } from '../../core/alerts/signature.ts';
 import { listFindings } from '../../core/detections/findings.ts';
 import { acknowledgeFinding } from '../../core/detections/engine.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
+import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../cli/demo/company/vendor-shapes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../../cli/demo/vendor-api-server.ts';
 import { startPollRunner, type PollRunner } from '../../core/poller/runner.ts';
 import { ClickHousePollerStore } from '../../core/poller/store.ts';
 import { kafkaPollPublishers } from '../../core/poller/publish.ts';

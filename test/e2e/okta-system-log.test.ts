@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { json, malformed, serverError, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, malformed, serverError, startVendorApiServer, type VendorApiServer } from '../../cli/demo/vendor-api-server.ts';
 import { startPollRunner } from '../../core/poller/runner.ts';
 import { ClickHousePollerStore } from '../../core/poller/store.ts';
 import { kafkaPollPublishers } from '../../core/poller/publish.ts';

@@ -15,10 +15,10 @@ import { lagStatistics, personTimeline } from '../../core/detections/stats.ts';
 import { rebuildDetectionState } from '../../core/detections/state.ts';
 import { TOUCHED_OVERLAP_MS } from '../../core/detections/snapshot.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { buildScenario, DAY, HOUR, MIN, THRESHOLDS, type LagItem, type Scenario, type TruthKey } from '../helpers/scenario/scenario.ts';
+import { buildScenario, DAY, HOUR, MIN, THRESHOLDS, type LagItem, type Scenario, type TruthKey } from '../../cli/demo/company/seeded-company.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
-import { rng } from '../helpers/scenario/random.ts';
+import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../cli/demo/company/vendor-shapes.ts';
+import { rng } from '../../cli/demo/company/random.ts';
 import { compareSnapshotWithViews } from '../helpers/scenario/snapshot-vs-views.ts';
 
 let ch: ClickHouse;

@@ -8,7 +8,7 @@ import { PageError, type InventoryPage, type PollContext } from '../../../../cor
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import { inventoryPages, nextCursor } from '../../../../sources/anthropic/api.ts';
 import { pageEnvelope } from '../../../../core/poller/runner.ts';
-import { json, malformed, startVendorApiServer, unauthorized, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
+import { json, malformed, startVendorApiServer, unauthorized, type VendorApiServer } from '../../../../cli/demo/vendor-api-server.ts';
 
 const KEY = 'sk-ant-admin01-unit-test-key';
 const ORG = '/v1/organizations';

@@ -1,4 +1,4 @@
-// A deterministic (seeded) organisation with people on both planes, delivered as vendor-shaped
+// The demo company (`planewatch demo`) and the tests' seeded scenario: a deterministic (seeded) organisation with people on both planes, delivered as vendor-shaped
 // envelopes, that knows its own ground truth.
 //
 // The ground truth is computed HERE from the scenario's description (who left when, what was
@@ -39,7 +39,7 @@ import { rng, type Rng } from './random.ts';
 import {
   envelope, inventoryRemovedEnvelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos,
   type DirUserShape, type OaiActor, type OaiKeyItem,
-} from './vendors.ts';
+} from './vendor-shapes.ts';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

@@ -1,4 +1,4 @@
-// A local HTTP server that plays a vendor API for poller tests: routes → scripted sequences of
+// A local HTTP server that plays a vendor API for poller tests and for `planewatch demo`: routes → scripted sequences of
 // responses (status, headers, body), including faults (429 + Retry-After, 500, malformed JSON, 401).
 // Generic: nothing here knows a vendor; tests describe pages in their own shapes.
 //
