@@ -2,7 +2,7 @@
 // OpenAI), plus a SCIM contractor directory, Anthropic, GitHub secret scanning, and `openai-eu`, a
 // second OpenAI organisation whose admin key was revoked (the vendor API refuses it), so
 // PW-SOURCE-SILENT has something to say within a minute. Vendor APIs point at the demo's local
-// server. Detections are evaluated every 10 s so findings appear while you watch. openai-main polls
+// server. Detections are evaluated every 5 s so findings appear while you watch. openai-main polls
 // hourly: the demo's audit log gets nothing new, and a 5 min interval would make it silent after 15.
 import { randomBytes } from 'node:crypto';
 
@@ -46,7 +46,7 @@ domains:
   corporate: [acme.example]
   customer: [globex.example]
 detections:
-  evaluate_every: 10s
+  evaluate_every: 5s
 connections:
   - id: workos-main
     vendor: workos
@@ -80,7 +80,7 @@ connections:
     transport: poll
     api_key_env: ${DEMO_ENV.openaiEu}
     base_url: ${vendorApiUrl}/eu/v1
-    poll_interval: 10s
+    poll_interval: 5s
     inventory_interval: 1h
   - id: anthropic-main
     vendor: anthropic
