@@ -110,6 +110,7 @@ export async function runDemo(): Promise<void> {
     '  npx planewatch report boundaries     npx planewatch status',
     ...(rt.dataDir === path.resolve('./data') ? [] : [`  (with PLANEWATCH_DATA_DIR=${rt.dataDir})`]),
     '',
+    'openai-eu\'s admin key is revoked on purpose (its 401 warnings are the story behind PW-SOURCE-SILENT).',
     'Stop with Ctrl-C.',
   ];
   process.stdout.write(lines.join('\n') + '\n\n');
