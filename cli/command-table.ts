@@ -23,6 +23,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/start.ts')).registerStartCommand,
   },
   {
+    usage: 'demo',
+    description: 'Run planewatch with a demo company loaded through its public interfaces (webhooks, SCIM, polls); every detection has a finding within a minute.',
+    hasOptions: false,
+    load: async () => (await import('./commands/demo.ts')).registerDemoCommand,
+  },
+  {
     usage: 'send-sample <vendor>',
     description: 'Post correctly signed sample deliveries of a vendor to a running planewatch.',
     hasOptions: true,

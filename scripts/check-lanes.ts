@@ -11,6 +11,8 @@
 //                   core/ and source-kit/ (types of the modules whose state it reads);
 //  - services/<s>/  one stage: anything above except another service; services/all-in-one is the
 //                   composition root and may import every service;
+//  - demo/          `planewatch demo` and its seeded company: a composition root like services/all-in-one,
+//                   it may import every lane but the CLI;
 //  - cli/           anything but services/ (it talks to a running instance or to the store), except the
 //                   composition root that `planewatch start` runs.
 // Known violations are listed in scripts/lane-baseline.json; the list may only shrink: a new violation
@@ -21,7 +23,7 @@ import path from 'node:path';
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 const BASELINE = path.join(ROOT, 'scripts', 'lane-baseline.json');
 const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
-const TOP = ['core', 'local-broker', 'runtime', 'source-kit', 'sources', 'store', 'services', 'cli'] as const;
+const TOP = ['core', 'local-broker', 'runtime', 'source-kit', 'sources', 'store', 'services', 'demo', 'cli'] as const;
 
 interface Lane { kind: string; name: string }
 
@@ -62,6 +64,8 @@ export function forbidden(from: Lane, to: Lane): string | null {
       if (to.kind === 'cli') return 'a service must not import the CLI';
       if (to.kind === 'services' && from.name !== 'all-in-one') return `service "${from.name}" must not import service "${to.name}" (meet through topics, core/ and store/)`;
       return null;
+    case 'demo':
+      return to.kind === 'cli' ? 'demo/ must not import the CLI' : null;
     case 'cli':
       return to.kind === 'services' && to.name !== 'all-in-one' ? `the CLI must not import service "${to.name}" (use the API, store/ or core/)` : null;
     default:

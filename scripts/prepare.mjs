@@ -1,7 +1,7 @@
 // npm's `prepare` hook (runs on `npm install` and `npm ci` in this checkout): builds dist/ (`npm run
 // build`), which `npm start`, the CLI and the service entry points run. Skipped, with a note, where
 // it cannot work: an install without dev dependencies or before the sources are there (the Docker
-// image's `npm ci --omit=dev` runs before `COPY . .`); that image runs the sources through tsx.
+// image's `npm ci --omit=dev` runs before `COPY . .`); that image builds dist/ in a stage of its own.
 // Plain JavaScript: it runs before anything is built.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

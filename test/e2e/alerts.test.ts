@@ -15,7 +15,7 @@ import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { verifyWebhook } from '../../services/alerter/signature.ts';
 import { listFindings } from '../../store/findings/findings.ts';
 import { acknowledgeFinding } from '../../store/detections/engine.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
+import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../demo/company/vendor-shapes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

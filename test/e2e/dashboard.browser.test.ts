@@ -3,7 +3,7 @@
 // wall clock) goes onto planewatch.raw.v1, the real normalizer and sink bring it to embedded
 // ClickHouse, the detector evaluates, and the all-in-one HTTP server serves GET /dashboard and the
 // API the page calls. Expected values are the scenario's ground truth, worked out by hand from its
-// description (test/helpers/scenario/scenario.ts) and written here literally:
+// description (test/../demo/company/seeded-company.ts) and written here literally:
 //   platform plane open findings: critical 2 (activity after deprovision and orphaned credential of
 //     G's key), high 11, medium 3 (two stale keys, the unmanaged contractor), low 1 (the consultant
 //     in both directories); application plane: critical 1 (R3 signed in after leaving), high 3
@@ -19,7 +19,7 @@ import fsp from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { listFindings } from '../../store/findings/findings.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
+import { buildScenario, type Scenario } from '../../demo/company/seeded-company.ts';
 import { launchBrowser, saveScreenshot } from '../helpers/browser.ts';
 import { ingestScenario } from '../helpers/scenario/ingest.ts';
 

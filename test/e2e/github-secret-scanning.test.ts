@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { json, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, startVendorApiServer, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { signGithubPayload } from '../../sources/github/signature.ts';
 import { writeRunInfo } from '../../core/run-file.ts';
 import { copyFileSync, mkdtempSync } from 'node:fs';

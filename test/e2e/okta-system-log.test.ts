@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { json, malformed, serverError, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, malformed, serverError, startVendorApiServer, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { startPollRunner } from '../../services/poller/runner.ts';
 import { ClickHousePollerStore } from '../../store/poller-state.ts';
 import { kafkaPollPublishers } from '../../services/poller/publish.ts';

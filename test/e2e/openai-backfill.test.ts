@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { json, serverError, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, serverError, startVendorApiServer, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { runBackfill, backfillFilePath } from '../../services/poller/backfill.ts';
 import { kafkaPollPublishers } from '../../services/poller/publish.ts';
 import { SOURCES } from '../../sources/registry.ts';

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { writeRunInfo, clearRunInfo } from '../../core/run-file.ts';
 
 const run = randomUUID().slice(0, 8);

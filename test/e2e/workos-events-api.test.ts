@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, malformed, serverError, startVendorApiServer, tooManyRequests, unauthorized, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { startPollRunner, type PollRunner } from '../../services/poller/runner.ts';
 import { ClickHousePollerStore } from '../../store/poller-state.ts';
 import { kafkaPollPublishers } from '../../services/poller/publish.ts';

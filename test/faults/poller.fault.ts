@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { json, serverError, startVendorApiServer, tooManyRequests, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, serverError, startVendorApiServer, tooManyRequests, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { writeRunInfo, clearRunInfo } from '../../core/run-file.ts';
 import { REPO_ROOT } from '../../local-broker/index.ts';

@@ -18,7 +18,7 @@ import { SOURCES } from '../../sources/registry.ts';
 import { createApiHandler } from '../../services/api/api.ts';
 import { ENDPOINT_SCOPES } from '../../services/api/auth.ts';
 import { openApiDocument } from '../../services/api/openapi.ts';
-import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
+import { buildScenario, type Scenario } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll } from '../helpers/scenario/load.ts';
 
 const LOCAL = 'local-token-0123456789abcdef';

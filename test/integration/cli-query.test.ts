@@ -18,7 +18,7 @@ import { evaluate } from '../../store/detections/engine.ts';
 import { writeRunInfo } from '../../core/run-file.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { createApiHandler } from '../../services/api/api.ts';
-import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
+import { buildScenario, type Scenario } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll } from '../helpers/scenario/load.ts';
 
 // Each command is a child process (tsx + the native ClickHouse module load in ~3 s): several per test.

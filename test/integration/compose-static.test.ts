@@ -25,13 +25,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('every command runs a file that exists', () => {
+  it('every command runs a compiled entry point with node, whose TypeScript source exists', () => {
     const built = Object.entries(compose.services).filter(([, s]) => s.command);
     expect(built.map(([n]) => n).sort()).toEqual(['collector', 'normalizer', 'sink']);
     for (const [name, s] of built) {
-      const file = s.command!.find((a) => a.endsWith('.ts'));
-      expect(file, `${name}: command names a .ts entry point`).toBeDefined();
-      expect(existsSync(path.join(root, file!)), `${name}: ${file} exists`).toBe(true);
+      expect(s.command![0], `${name}: runs node, not tsx`).toBe('node');
+      const file = s.command!.find((a) => a.endsWith('.js'));
+      expect(file, `${name}: command names a dist/ entry point`).toMatch(/^dist\/services\/[a-z-]+\/main\.js$/);
+      expect(existsSync(path.join(root, sourceOf(file!))), `${name}: ${sourceOf(file!)} exists`).toBe(true);
     }
   });
 
@@ -69,17 +70,38 @@ describe('docker-compose.yml', () => {
   });
 });
 
+/** dist/services/x/main.js → services/x/main.ts (tsconfig.build.json: rootDir ".", outDir "dist"). */
+const sourceOf = (compiled: string) => compiled.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+
 describe('Dockerfile', () => {
   const lines = readFileSync(path.join(root, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   it('starts FROM a Node 20 image, copies files that exist and runs an entry point that exists', () => {
-    expect(lines[0]).toMatch(/^FROM node:20[-\w.]*$/);
-    for (const l of lines.filter((x) => x.startsWith('COPY '))) {
+    for (const from of lines.filter((l) => l.startsWith('FROM '))) expect(from).toMatch(/^FROM node:20[-\w.]*( AS \w+)?$/);
+    for (const l of lines.filter((x) => x.startsWith('COPY ') && !x.startsWith('COPY --from='))) {
       const srcs = l.slice(5).trim().split(/\s+/).slice(0, -1);
       for (const s of srcs) expect(existsSync(path.join(root, s)), `COPY ${s}`).toBe(true);
     }
     const cmd = lines.find((l) => l.startsWith('CMD '))!;
     const argv = JSON.parse(cmd.slice(4)) as string[];
-    expect(argv.slice(0, 2)).toEqual(['npx', 'tsx']);
-    expect(existsSync(path.join(root, argv[2]!))).toBe(true);
+    // As `npm start` runs it (package.json "start", minus the shell's exec): node on the compiled all-in-one entry point.
+    const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(['exec', ...argv].join(' ')).toBe(start);
+    expect(argv).toEqual(['node', '--enable-source-maps', 'dist/services/all-in-one/main.js']);
+    expect(existsSync(path.join(root, sourceOf(argv[2]!)))).toBe(true);
+  });
+
+  it('builds dist/ with npm run build in a stage of its own and copies it into the image', () => {
+    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:20-bookworm-slim AS build', 'FROM node:20-bookworm-slim']);
+    expect(lines).toContain('RUN npm run build');
+    expect(lines).toContain('COPY --from=build /app/dist ./dist');
+    // npm ci runs the prepare script: it must be in the image before the install.
+    const install = lines.findIndex((l) => l.startsWith('RUN npm ci --omit=dev'));
+    expect(lines.findIndex((l) => l === 'COPY scripts/prepare.mjs scripts/')).toBeLessThan(install);
+    expect(lines.findIndex((l) => l === 'COPY scripts/prepare.mjs scripts/')).toBeGreaterThan(-1);
+  });
+
+  it('.dockerignore keeps the host build, dependencies and data out of the context', () => {
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.cache']));
   });
 });

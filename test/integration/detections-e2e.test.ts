@@ -10,7 +10,7 @@ import { TOPICS } from '../../core/kafka/topics.ts';
 import { listFindings, type FindingJson } from '../../store/findings/findings.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
+import { buildScenario, type Scenario } from '../../demo/company/seeded-company.ts';
 import { ingestScenario } from '../helpers/scenario/ingest.ts';
 
 let t: TestPipeline;

@@ -15,10 +15,10 @@ import { lagStatistics, personTimeline } from '../../store/lag/stats.ts';
 import { rebuildDetectionState } from '../../store/read-models/state.ts';
 import { TOUCHED_OVERLAP_MS } from '../../store/read-models/snapshot.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { buildScenario, DAY, HOUR, MIN, THRESHOLDS, type LagItem, type Scenario, type TruthKey } from '../helpers/scenario/scenario.ts';
+import { buildScenario, DAY, HOUR, MIN, THRESHOLDS, type LagItem, type Scenario, type TruthKey } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../helpers/scenario/vendors.ts';
-import { rng } from '../helpers/scenario/random.ts';
+import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../demo/company/vendor-shapes.ts';
+import { rng } from '../../demo/company/random.ts';
 import { compareSnapshotWithViews } from '../helpers/scenario/snapshot-vs-views.ts';
 
 let ch: ClickHouse;

@@ -11,7 +11,7 @@ import { migrate } from '../../core/clickhouse/migrate.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { evaluate } from '../../store/detections/engine.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { buildScenario, DAY, type Scenario } from '../helpers/scenario/scenario.ts';
+import { buildScenario, DAY, type Scenario } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll } from '../helpers/scenario/load.ts';
 
 interface Panel { id: number; title: string; type: string; datasource: { type: string; uid: string }; targets: { refId: string; rawSql: string; datasource: { type: string } }[] }

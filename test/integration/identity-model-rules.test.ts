@@ -13,7 +13,7 @@ import { inventoryContentType } from '../../source-kit/poll/page-walker.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 import { deliver, normalizeAll, resetStore } from '../helpers/scenario/load.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, openaiInventory, workos } from '../helpers/scenario/vendors.ts';
+import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, openaiInventory, workos } from '../../demo/company/vendor-shapes.ts';
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 
 const HOUR = 3_600_000;

@@ -56,7 +56,7 @@ import { detectionParams } from '../../store/detections/params.ts';
 import { normalizeEnvelope } from '../../services/normalizer/normalize-envelope.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
-import { rng } from '../helpers/scenario/random.ts';
+import { rng } from '../../demo/company/random.ts';
 import { caseKey, lagUnitKey, type Company, type Plane } from '../helpers/scenario/identity-model/common.ts';
 import { buildAcme } from '../helpers/scenario/identity-model/acme.ts';
 import { buildUmbrella } from '../helpers/scenario/identity-model/umbrella.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
-import { envelope, workos } from '../helpers/scenario/vendors.ts';
+import { envelope, workos } from '../../demo/company/vendor-shapes.ts';
 
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 let t: TestPipeline;

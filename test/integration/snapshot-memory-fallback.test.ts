@@ -18,9 +18,9 @@ import { BUILD_SETTINGS, refreshSnapshot } from '../../store/read-models/snapsho
 import { compareSnapshotWithViews } from '../helpers/scenario/snapshot-vs-views.ts';
 import { detectionParams } from '../../store/detections/params.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { buildScenario, type Scenario } from '../helpers/scenario/scenario.ts';
+import { buildScenario, type Scenario } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
-import { rng } from '../helpers/scenario/random.ts';
+import { rng } from '../../demo/company/random.ts';
 
 let ch: ClickHouse;
 let sc: Scenario;

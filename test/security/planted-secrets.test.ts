@@ -34,7 +34,7 @@ import { createClickHouse } from '../../core/clickhouse/client.ts';
 import { signWorkosPayload } from '../../sources/workos/signature.ts';
 import { signScimCopy } from '../../sources/scim/signature.ts';
 import { signGithubPayload } from '../../sources/github/signature.ts';
-import { json, startVendorApiServer, type VendorApiServer } from '../helpers/vendor-api-server.ts';
+import { json, startVendorApiServer, type VendorApiServer } from '../../demo/vendor-api-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { FIXTURES_DIR } from '../fuzz/harness.ts';
 

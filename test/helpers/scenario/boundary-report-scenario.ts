@@ -18,7 +18,7 @@
 // OpenAI (connection oai-<run>, configured but disabled: no poller runs) delivers audit pages and
 // two inventory snapshots (T0 + 2 d and NOW − 10 min).
 import type { RawEnvelope } from '../../../core/events/raw-envelope.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos, workosEvent, type DirUserShape } from './vendors.ts';
+import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos, workosEvent, type DirUserShape } from '../../../demo/company/vendor-shapes.ts';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;

@@ -3,7 +3,7 @@
 // (so the detection state derived from them is written too). For tests whose ClickHouse holds
 // only this scenario.
 import type { TestPipeline } from '../pipeline.ts';
-import type { Scenario } from './scenario.ts';
+import type { Scenario } from '../../../demo/company/seeded-company.ts';
 import { normalizeAll } from './load.ts';
 import { rawEnvelopePublisher } from '../../../services/collector/publish.ts';
 

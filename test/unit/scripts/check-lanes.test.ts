@@ -31,6 +31,14 @@ describe('lane rules', () => {
   });
 });
 
+describe('the demo', () => {
+  it('may compose services like the all-in-one root, and the CLI may start it', () => {
+    expect(forbidden(lane('demo'), lane('services', 'poller'))).toBeNull();
+    expect(forbidden(lane('demo'), lane('cli'))).toMatch(/must not import the CLI/);
+    expect(forbidden(lane('cli'), lane('demo'))).toBeNull();
+  });
+});
+
 describe('the baseline only shrinks', () => {
   const a = 'cli/commands/x.ts imports ../../services/api/y.ts';
   it('reports a violation not in the baseline as added', () => {

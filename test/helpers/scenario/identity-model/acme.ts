@@ -58,7 +58,7 @@
 // used 2026-06-01 → PW-STALE-CREDENTIAL.
 import { parseBoundaryMap } from '../../../../core/config/load.ts';
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
-import { workos, workosEvent, type DirUserShape } from '../vendors.ts';
+import { workos, workosEvent, type DirUserShape } from '../../../../demo/company/vendor-shapes.ts';
 import { DAY, HOUR, MIN, NOW, envelope, iso, t, type Case, type Company, type LagExpectation, type LagUnit } from './common.ts';
 import { hookEnvelope, lifecycle, oktaUuid, sessionStart, type OktaUser } from './okta.ts';
 import { auditEnvelope, openaiSnapshots, type OaiKey, type OaiOrg, type OaiUser } from './openai.ts';

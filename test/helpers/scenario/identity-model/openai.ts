@@ -6,7 +6,7 @@
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
 import type { InventoryObject } from '../../../../source-kit/poller.ts';
 import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../../sources/openai/api.ts';
-import { openaiAuditEvent, openaiAuditPage, type OaiActor } from '../vendors.ts';
+import { openaiAuditEvent, openaiAuditPage, type OaiActor } from '../../../../demo/company/vendor-shapes.ts';
 import { envelope, listPage, removedBetween, secs, type Snapshot } from './common.ts';
 
 export interface OaiProject { id: string; name: string; createdAt: number }

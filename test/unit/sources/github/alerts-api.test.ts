@@ -8,7 +8,7 @@ import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import { createPollFetch } from '../../../../source-kit/poll/fetch.ts';
 import { PageError, type PolledPage, type PollContext } from '../../../../source-kit/poller.ts';
 import { alertPages, describeAlertsCheckpoint, fetchRepoAlert } from '../../../../sources/github/alerts-api.ts';
-import { json, startVendorApiServer, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
+import { json, startVendorApiServer, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 
 const TOKEN = 'ghp_unit_placeholder';
 const ALERTS = '/orgs/acme/secret-scanning/alerts';

@@ -15,7 +15,7 @@ import {
   systemLogContentType, systemLogPages,
 } from '../../../../sources/okta/system-log.ts';
 import { normalizeOkta, okta } from '../../../../sources/okta/index.ts';
-import { json, malformed, startVendorApiServer, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
+import { json, malformed, startVendorApiServer, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 
 const NOW = Date.parse('2026-06-30T12:00:00Z');
 const DAY = 86_400_000;

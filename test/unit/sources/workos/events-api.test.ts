@@ -12,7 +12,7 @@ import {
 } from '../../../../sources/workos/events-checkpoint.ts';
 import { createWorkosEventsPoller, eventPages, WORKOS_EVENTS_API_TYPES } from '../../../../sources/workos/events-api.ts';
 import { normalizeWorkos, workos } from '../../../../sources/workos/index.ts';
-import { json, malformed, startVendorApiServer, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
+import { json, malformed, startVendorApiServer, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 
 const NOW = Date.parse('2026-06-30T12:00:00Z');
 const DAY = 86_400_000;

@@ -1,4 +1,4 @@
-// A deterministic (seeded) organisation with people on both planes, delivered as vendor-shaped
+// The demo company (`planewatch demo`) and the tests' seeded scenario: a deterministic (seeded) organisation with people on both planes, delivered as vendor-shaped
 // envelopes, that knows its own ground truth.
 //
 // The ground truth is computed HERE from the scenario's description (who left when, what was
@@ -31,15 +31,15 @@
 //      later (the Globex membership is the unit of access; the AuthKit user is a login account that
 //      grants nothing by itself: ORPHANED-ACCOUNT ×1, DEPROV-OVERDUE ×1); R3 signed in 2 h
 //      after leaving (ACTIVITY-AFTER-DEPROVISION), removed in time.
-import type { RawEnvelope } from '../../../core/events/raw-envelope.ts';
-import type { InventoryObject } from '../../../source-kit/poller.ts';
-import { parseBoundaryMap } from '../../../core/config/load.ts';
-import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
+import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
+import type { InventoryObject } from '../../source-kit/poller.ts';
+import { parseBoundaryMap } from '../../core/config/load.ts';
+import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { rng, type Rng } from './random.ts';
 import {
   envelope, inventoryRemovedEnvelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos,
   type DirUserShape, type OaiActor, type OaiKeyItem,
-} from './vendors.ts';
+} from './vendor-shapes.ts';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

@@ -1,4 +1,4 @@
-// A local HTTP server that plays a vendor API for poller tests: routes → scripted sequences of
+// A local HTTP server that plays a vendor API for poller tests and for `planewatch demo`: routes → scripted sequences of
 // responses (status, headers, body), including faults (429 + Retry-After, 500, malformed JSON, 401).
 // Generic: nothing here knows a vendor; tests describe pages in their own shapes.
 //
@@ -48,8 +48,8 @@ export interface VendorApiServer {
   /** e.g. http://127.0.0.1:43210 */
   url: string;
   requests: RecordedRequest[];
-  /** Adds a route; returns its index. */
-  route(match: RouteMatch, responses: ScriptedResponse[]): number;
+  /** Adds a route; returns its index. A function answers every request from its query (e.g. a filtered listing). */
+  route(match: RouteMatch, responses: ScriptedResponse[] | Responder): number;
   /** Drops all routes and recorded requests. */
   reset(): void;
   /** Requests recorded for a pathname (and optional query subset). */
@@ -67,9 +67,13 @@ export const unauthorized = (message = 'Invalid authorization header', status = 
   status, body: { error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } },
 });
 
+/** Answers a request from its query parameters. */
+export type Responder = (query: URLSearchParams) => ScriptedResponse;
+
 interface Route {
   match: RouteMatch;
   responses: ScriptedResponse[];
+  respond: Responder | null;
   next: number;
 }
 
@@ -92,7 +96,9 @@ function queryMatches(rec: RecordedRequest, query: Record<string, string | null>
   return true;
 }
 
-export async function startVendorApiServer(): Promise<VendorApiServer> {
+/** `recordRequests: false` for a long-running server (the demo) that nobody inspects. */
+export async function startVendorApiServer(opts: { recordRequests?: boolean } = {}): Promise<VendorApiServer> {
+  const recordRequests = opts.recordRequests ?? true;
   let routes: Route[] = [];
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -100,14 +106,15 @@ export async function startVendorApiServer(): Promise<VendorApiServer> {
     const method = req.method ?? 'GET';
     req.resume();
     const candidates = routes.map((r, i) => ({ r, i })).filter(({ r }) => matches(r.match, method, url, req.headers));
-    const fresh = candidates.find(({ r }) => r.next < r.responses.length);
+    const fresh = candidates.find(({ r }) => r.respond === null && r.next < r.responses.length);
     const chosen = fresh ?? candidates[candidates.length - 1];
     let response: ScriptedResponse;
-    if (!chosen || chosen.r.responses.length === 0) response = { status: 404, body: { error: { message: `no route for ${method} ${url.pathname}${url.search}` } } };
+    if (chosen?.r.respond) response = chosen.r.respond(url.searchParams);
+    else if (!chosen || chosen.r.responses.length === 0) response = { status: 404, body: { error: { message: `no route for ${method} ${url.pathname}${url.search}` } } };
     else if (fresh) response = chosen.r.responses[chosen.r.next++]!;
     else response = chosen.r.responses[chosen.r.responses.length - 1]!;
     const status = response.status ?? 200;
-    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, route: chosen?.i ?? -1, status });
+    if (recordRequests) requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, route: chosen?.i ?? -1, status });
     const send = () => {
       const raw = response.body;
       const payload = raw === undefined ? Buffer.alloc(0) : Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
@@ -123,7 +130,7 @@ export async function startVendorApiServer(): Promise<VendorApiServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     route(match, responses) {
-      routes.push({ match, responses, next: 0 });
+      routes.push(typeof responses === 'function' ? { match, responses: [], respond: responses, next: 0 } : { match, responses, respond: null, next: 0 });
       return routes.length - 1;
     },
     reset() {
