@@ -14,7 +14,7 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
 
 describe('docker-compose.yml', () => {
   it('has the services of the stack, each with an image or a build', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'collector', 'grafana', 'kafka', 'normalizer', 'sink']);
+    expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'collector', 'detector', 'grafana', 'kafka', 'normalizer', 'poller', 'sink']);
     expect(compose.services.kafka!.image).toBe('apache/kafka:4.1.1');
     expect(compose.services.clickhouse!.image).toBe('clickhouse/clickhouse-server:25.8');
     expect(compose.services.grafana!.image).toBe('grafana/grafana:12.2.0');
@@ -27,7 +27,7 @@ describe('docker-compose.yml', () => {
 
   it('every command runs a compiled entry point with node, whose TypeScript source exists', () => {
     const built = Object.entries(compose.services).filter(([, s]) => s.command);
-    expect(built.map(([n]) => n).sort()).toEqual(['collector', 'normalizer', 'sink']);
+    expect(built.map(([n]) => n).sort()).toEqual(['collector', 'detector', 'normalizer', 'poller', 'sink']);
     for (const [name, s] of built) {
       expect(s.command![0], `${name}: runs node, not tsx`).toBe('node');
       const file = s.command!.find((a) => a.endsWith('.js'));
