@@ -10,7 +10,7 @@ import { resolveChannels } from '../../services/alerter/channels.ts';
 import { deliver } from '../../services/alerter/delivery.ts';
 import { testNotification } from '../../services/alerter/alerter.ts';
 import type { AttemptRow, DeliveryStore, NotificationRow } from '../../services/alerter/store.ts';
-import { listNotifications } from '../../services/alerter/store.ts';
+import { listNotifications } from '../../store/alert-notifications.ts';
 import { readRunInfo } from '../../core/run-file.ts';
 import { cliContext, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';
