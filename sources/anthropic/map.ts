@@ -36,7 +36,7 @@
 //   keys and workspaces → null.
 import type { z } from 'zod';
 import { normalizeEmail, type Action, type MappedEvent } from '../../core/events/identity-event.ts';
-import { nonEmpty as nz, parsedDateToMs } from '../../core/sources/map-helpers.ts';
+import { nonEmpty, parsedDateToMs } from '../../core/sources/map-helpers.ts';
 import { inventoryEvent, type InventoryEventDraft, type InventoryItemResult, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../core/sources/inventory-map.ts';
 import {
   ApiKeySchema,
@@ -85,27 +85,27 @@ const EVENT_ID_PREFIX = 'ant_inv_';
  * shows them (null here).
  */
 function inviteClosedAt(status: string | null, i: { expires_at?: string | null }): string | null {
-  return status === 'expired' ? nz(i.expires_at ?? null) : null;
+  return status === 'expired' ? nonEmpty(i.expires_at ?? null) : null;
 }
 
 export function keyOwner(k: ApiKey): { id: string | null; kind: string | null; from: 'principal' | 'created_by' | null } {
   const p = k.principal;
   if (p) {
-    const sa = nz(p.service_account_id);
-    const user = nz(p.user_id);
+    const sa = nonEmpty(p.service_account_id);
+    const user = nonEmpty(p.user_id);
     if (p.type === 'service_account_actor' || (sa && !user)) {
       if (sa) return { id: sa, kind: 'service_account', from: 'principal' };
     } else if (user) return { id: user, kind: 'human', from: 'principal' };
   }
   const c = k.created_by;
-  const cid = nz(c?.id);
-  if (c && cid) return { id: cid, kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nz(c.type), from: 'created_by' };
+  const cid = nonEmpty(c?.id);
+  if (c && cid) return { id: cid, kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nonEmpty(c.type), from: 'created_by' };
   return { id: null, kind: null, from: null };
 }
 
 /** The workspace a key belongs to (null for organisation-scoped keys). */
 export function keyWorkspace(k: ApiKey): string | null {
-  return nz(k.scope?.workspace_id) ?? nz(k.workspace_id);
+  return nonEmpty(k.scope?.workspace_id) ?? nonEmpty(k.workspace_id);
 }
 
 const KEY_NOT_ACTIVE: Readonly<Record<string, Action>> = { inactive: 'deactivated', expired: 'deactivated', archived: 'revoked' };
@@ -123,7 +123,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       if (!r.success) return fail(r.error);
       const u = r.data;
       const email = normalizeEmail(u.email);
-      const name = nz(u.name);
+      const name = nonEmpty(u.name);
       return {
         ok: true,
         value: {
@@ -137,7 +137,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       if (!r.success) return fail(r.error);
       const i = r.data;
       const email = normalizeEmail(i.email);
-      const status = nz(i.status);
+      const status = nonEmpty(i.status);
       const done = status !== null && INVITE_NOT_PENDING.has(status);
       return {
         ok: true,
@@ -161,9 +161,9 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const k = r.data;
       const owner = keyOwner(k);
       const workspace = keyWorkspace(k);
-      const status = nz(k.status);
+      const status = nonEmpty(k.status);
       const notActive = status !== null ? KEY_NOT_ACTIVE[status] : undefined;
-      const name = nz(k.name);
+      const name = nonEmpty(k.name);
       return {
         ok: true,
         value: {
@@ -174,7 +174,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             credential: { id: k.id, kind: 'api_key', owner_id: owner.id, owner_kind: owner.kind, scopes: [], created_at: rfc3339ToMs(k.created_at), last_used_at: null },
             ocsf: null,
             attributes: {
-              status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nz(k.scope?.type) ?? (workspace ? 'workspace' : null),
+              status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nonEmpty(k.scope?.type) ?? (workspace ? 'workspace' : null),
               owner_from: owner.from, created_by_id: k.created_by?.id, created_by_type: k.created_by?.type, principal_type: k.principal?.type,
             },
           }),
@@ -186,13 +186,13 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const r = WorkspaceSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const w = r.data;
-      const name = nz(w.name);
+      const name = nonEmpty(w.name);
       return {
         ok: true,
         value: {
           event: event(w.id, {
             tenant: w.id, subject: { kind: 'project', id: w.id, name }, ocsf: null,
-            attributes: { status: nz(w.archived_at) ? 'archived' : 'active', created_at: w.created_at, archived_at: w.archived_at },
+            attributes: { status: nonEmpty(w.archived_at) ? 'archived' : 'active', created_at: w.created_at, archived_at: w.archived_at },
           }),
           object: { kind, scope: null, id: w.id, subject_kind: 'project', name },
         },
@@ -202,7 +202,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const r = WorkspaceMemberSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const m = r.data;
-      const workspace = ctx.scope ?? nz(m.workspace_id);
+      const workspace = ctx.scope ?? nonEmpty(m.workspace_id);
       return {
         ok: true,
         value: {
@@ -219,8 +219,8 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const r = ServiceAccountSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const s = r.data;
-      const name = nz(s.name);
-      const archived = nz(s.archived_at) !== null;
+      const name = nonEmpty(s.name);
+      const archived = nonEmpty(s.archived_at) !== null;
       return {
         ok: true,
         value: {

@@ -54,7 +54,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf, nonBlank as nz, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
+import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../core/sources/map-helpers.ts';
 import { formatIssues, LogEventSchema, targets, type LogEvent, type LogTarget } from './payloads.ts';
 
 export type { MapResult };
@@ -77,7 +77,7 @@ export const isoToMs = strictIsoToMs;
 
 /** `acme.okta.com`, `https://acme.okta.com/api/v1/eventHooks/who1` -> `acme.okta.com`; null when not a host. */
 export function oktaOrgHost(v: unknown): string | null {
-  const s = nz(v)?.trim();
+  const s = nonBlank(v)?.trim();
   if (!s) return null;
   try {
     const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`);
@@ -100,7 +100,7 @@ const eq = (a: string | null | undefined, b: string): boolean => typeof a === 's
 
 function findTarget(ts: LogTarget[], ...types: string[]): LogTarget | undefined {
   for (const type of types) {
-    const hit = ts.find((t) => eq(t.type, type) && (usableId(t.id) !== null || nz(t.alternateId) !== null));
+    const hit = ts.find((t) => eq(t.type, type) && (usableId(t.id) !== null || nonBlank(t.alternateId) !== null));
     if (hit) return hit;
   }
   return undefined;
@@ -115,18 +115,18 @@ function actorKind(type: string | null): string {
 }
 
 const usableId = (v: unknown): string | null => {
-  const s = nz(v);
+  const s = nonBlank(v);
   return s !== null && s.toLowerCase() !== 'unknown' ? s : null;
 };
 
 function actorOf(ev: LogEvent): Actor | null {
   const a = ev.actor;
-  const ip = nz(ev.client?.ipAddress);
-  const ua = nz(ev.client?.userAgent?.rawUserAgent);
-  const tokenId = nz(record(ev.transaction?.detail)?.requestApiTokenId);
+  const ip = nonBlank(ev.client?.ipAddress);
+  const ua = nonBlank(ev.client?.userAgent?.rawUserAgent);
+  const tokenId = nonBlank(record(ev.transaction?.detail)?.requestApiTokenId);
   if (!a && ip === null && ua === null) return null;
   return {
-    ...emptyActor(actorKind(nz(a?.type))),
+    ...emptyActor(actorKind(nonBlank(a?.type))),
     id: usableId(a?.id),
     email: emailOf(a?.alternateId),
     ip,
@@ -137,7 +137,7 @@ function actorOf(ev: LogEvent): Actor | null {
 
 function subjectFromTarget(t: LogTarget, kind: SubjectKind): SubjectDraft {
   const email = emailOf(t.alternateId);
-  return { kind, id: usableId(t.id) ?? email ?? nz(t.alternateId)!.trim(), email, name: nz(t.displayName) };
+  return { kind, id: usableId(t.id) ?? email ?? nonBlank(t.alternateId)!.trim(), email, name: nonBlank(t.displayName) };
 }
 
 /** The user an authentication/session event is about: the actor, else the attempted login. */
@@ -146,15 +146,15 @@ function userFromActor(ev: LogEvent): { subject: SubjectDraft; from: string | nu
   if (!a || !(eq(a.type, 'User') || a.type === null || a.type === undefined)) return null;
   const id = usableId(a.id);
   const email = emailOf(a.alternateId);
-  if (id !== null) return { subject: { kind: 'human', id, email, name: nz(a.displayName) }, from: null };
-  const alt = email ?? nz(a.alternateId)?.trim() ?? null;
+  if (id !== null) return { subject: { kind: 'human', id, email, name: nonBlank(a.displayName) }, from: null };
+  const alt = email ?? nonBlank(a.alternateId)?.trim() ?? null;
   if (alt !== null && alt.toLowerCase() !== 'unknown') return { subject: { kind: 'human', id: alt, email, name: null }, from: 'alternate_id' };
   return null;
 }
 
 type OutcomeClass = 'success' | 'failure' | null;
 function outcomeOf(ev: LogEvent): { outcome: OutcomeClass; result: string | null } {
-  const result = nz(ev.outcome?.result)?.toUpperCase() ?? null;
+  const result = nonBlank(ev.outcome?.result)?.toUpperCase() ?? null;
   if (result === 'SUCCESS' || result === 'ALLOW') return { outcome: 'success', result };
   if (result === 'FAILURE' || result === 'DENY') return { outcome: 'failure', result };
   return { outcome: null, result };
@@ -199,12 +199,12 @@ function lifecycle(action: Action, ocsfActivity: number): Mapper {
 function authAttributes(ev: LogEvent): Record<string, AttrValue> {
   const ctx = ev.authenticationContext;
   return {
-    credential_type: nz(ctx?.credentialType),
-    authentication_provider: nz(ctx?.authenticationProvider),
-    credential_provider: nz(ctx?.credentialProvider),
-    interface: nz(ctx?.interface),
+    credential_type: nonBlank(ctx?.credentialType),
+    authentication_provider: nonBlank(ctx?.authenticationProvider),
+    credential_provider: nonBlank(ctx?.credentialProvider),
+    interface: nonBlank(ctx?.interface),
     session_id: usableId(ctx?.externalSessionId),
-    network_zone: nz(ev.client?.zone) !== 'null' ? nz(ev.client?.zone) : null,
+    network_zone: nonBlank(ev.client?.zone) !== 'null' ? nonBlank(ev.client?.zone) : null,
   };
 }
 
@@ -242,7 +242,7 @@ const authentication: Mapper = (ev, ts) => {
   const subject: SubjectDraft = who?.subject ?? (target ? subjectFromTarget(target, 'human') : { kind: 'other', id: ev.uuid });
   const { outcome } = outcomeOf(ev);
   const method = Object.hasOwn(AUTH_METHODS, suffix) ? AUTH_METHODS[suffix]! : suffix;
-  const mfa = suffix === 'auth_via_mfa' || eq(nz(ev.authenticationContext?.authenticationProvider), 'FACTOR_PROVIDER');
+  const mfa = suffix === 'auth_via_mfa' || eq(nonBlank(ev.authenticationContext?.authenticationProvider), 'FACTOR_PROVIDER');
   const app = findTarget(ts, 'AppInstance');
   return [
     {
@@ -256,8 +256,8 @@ const authentication: Mapper = (ev, ts) => {
         ...authAttributes(ev),
         auth_method: method,
         mfa: mfa ? 'true' : null,
-        app_instance_id: nz(app?.id),
-        app_name: nz(app?.displayName),
+        app_instance_id: nonBlank(app?.id),
+        app_name: nonBlank(app?.displayName),
         subject_from: who ? who.from : target ? 'target' : 'event_id',
       },
     },
@@ -276,7 +276,7 @@ function groupMembership(action: 'added' | 'removed'): Mapper {
         kind: 'change',
         subject: subjectFromTarget(user, 'human'),
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : 4],
-        attributes: { group_id: nz(group?.id), group_name: nz(group?.displayName) },
+        attributes: { group_id: nonBlank(group?.id), group_name: nonBlank(group?.displayName) },
       },
     ];
   };
@@ -297,9 +297,9 @@ function appMembership(action: 'added' | 'removed'): Mapper {
         subject: subjectFromTarget(who, 'human'),
         ocsf: [OCSF.USER_ACCESS, action === 'added' ? 1 : 2],
         attributes: {
-          app_instance_id: nz(app?.id),
-          app_name: nz(app?.displayName),
-          app_user_id: nz(appUser?.id),
+          app_instance_id: nonBlank(app?.id),
+          app_name: nonBlank(app?.displayName),
+          app_user_id: nonBlank(appUser?.id),
           subject_from: user ? null : 'app_user',
         },
       },
@@ -320,7 +320,7 @@ function privilege(action: 'added' | 'removed'): Mapper {
         kind: 'change',
         subject: subjectFromTarget(user, 'human'),
         ocsf: [OCSF.USER_ACCESS, action === 'added' ? 1 : 2],
-        attributes: { privilege: nz(priv) },
+        attributes: { privilege: nonBlank(priv) },
       },
     ];
   };
@@ -328,16 +328,16 @@ function privilege(action: 'added' | 'removed'): Mapper {
 
 function apiToken(action: 'created' | 'revoked'): Mapper {
   return (ev, ts) => {
-    const token = ts.find((t) => /token/i.test(t.type ?? '') && nz(t.id) !== null);
+    const token = ts.find((t) => /token/i.test(t.type ?? '') && nonBlank(t.id) !== null);
     if (!token) return 'target: expected an entry of type "Token" (the API token) with an id';
-    const tokenId = nz(token.id)!;
-    const creator = action === 'created' && eq(nz(ev.actor?.type), 'User') ? usableId(ev.actor?.id) : null;
+    const tokenId = nonBlank(token.id)!;
+    const creator = action === 'created' && eq(nonBlank(ev.actor?.type), 'User') ? usableId(ev.actor?.id) : null;
     return [
       {
         category: 'credential',
         action,
         kind: 'change',
-        subject: { kind: 'api_key', id: tokenId, name: nz(token.displayName) },
+        subject: { kind: 'api_key', id: tokenId, name: nonBlank(token.displayName) },
         credential: {
           id: tokenId,
           kind: 'idp_api_token',
@@ -348,7 +348,7 @@ function apiToken(action: 'created' | 'revoked'): Mapper {
           last_used_at: null,
         },
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
-        attributes: { credential_kind: 'idp_api_token', token_name: nz(token.displayName), owner_from: creator !== null ? 'actor' : null },
+        attributes: { credential_kind: 'idp_api_token', token_name: nonBlank(token.displayName), owner_from: creator !== null ? 'actor' : null },
       },
     ];
   };
@@ -360,19 +360,19 @@ function oauthCredential(action: Action, ocsfActivity: number, usage: string | n
   return (ev, ts) => {
     const client = findTarget(ts, ...CLIENT_TYPES);
     const secret = ts.find(
-      (t) => nz(t.id) !== null && !CLIENT_TYPES.some((c) => eq(t.type, c)) && /secret|credential|jwk|key/i.test(t.type ?? ''),
+      (t) => nonBlank(t.id) !== null && !CLIENT_TYPES.some((c) => eq(t.type, c)) && /secret|credential|jwk|key/i.test(t.type ?? ''),
     );
-    const clientId = nz(client?.id);
+    const clientId = nonBlank(client?.id);
     if (!secret && clientId === null) {
       return 'target: expected the OAuth client (type AppInstance / PublicClientApp) or its secret / key with an id';
     }
-    const credId = secret ? nz(secret.id)! : `${clientId}:client_secret`;
+    const credId = secret ? nonBlank(secret.id)! : `${clientId}:client_secret`;
     return [
       {
         category: 'credential',
         action,
         kind: 'change',
-        subject: { kind: 'api_key', id: credId, name: nz(secret?.displayName) ?? nz(client?.displayName) },
+        subject: { kind: 'api_key', id: credId, name: nonBlank(secret?.displayName) ?? nonBlank(client?.displayName) },
         credential: {
           id: credId,
           kind: 'oauth_secret',
@@ -385,9 +385,9 @@ function oauthCredential(action: Action, ocsfActivity: number, usage: string | n
         ocsf: [OCSF.ENTITY_MANAGEMENT, ocsfActivity],
         attributes: {
           credential_kind: 'oauth_secret',
-          credential_type: nz(secret?.type),
+          credential_type: nonBlank(secret?.type),
           client_id: clientId,
-          client_name: nz(client?.displayName),
+          client_name: nonBlank(client?.displayName),
           usage,
           credential_id_from: secret ? null : 'client',
         },
@@ -404,7 +404,7 @@ function subjectKindForTarget(type: string | null | undefined): SubjectKind {
 }
 
 const unknownEvent: Mapper = (ev, ts) => {
-  const first = ts.find((t) => usableId(t.id) !== null || nz(t.alternateId) !== null);
+  const first = ts.find((t) => usableId(t.id) !== null || nonBlank(t.alternateId) !== null);
   const who = first ? null : userFromActor(ev);
   const subject: SubjectDraft = first
     ? subjectFromTarget(first, subjectKindForTarget(first.type))
@@ -417,7 +417,7 @@ const unknownEvent: Mapper = (ev, ts) => {
       outcome: outcomeOf(ev).outcome,
       subject,
       ocsf: [null, null],
-      attributes: { target_type: nz(first?.type), subject_from: first ? 'target' : who ? 'actor' : 'event_id' },
+      attributes: { target_type: nonBlank(first?.type), subject_from: first ? 'target' : who ? 'actor' : 'event_id' },
     },
   ];
 };
@@ -461,7 +461,7 @@ function mapperFor(type: string): Mapper | null {
 function orgFromDebug(ev: LogEvent): string | null {
   const debug = record(ev.debugContext?.debugData);
   for (const key of ['url', 'requestUri']) {
-    const v = nz(debug?.[key]);
+    const v = nonBlank(debug?.[key]);
     if (v !== null && /^https?:\/\//i.test(v)) return oktaOrgHost(v);
   }
   return null;
@@ -503,7 +503,7 @@ export function mapOktaLogEvent(raw: unknown, ctx: OktaMapContext = {}): MapResu
       category: d.category,
       action,
       outcome,
-      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nonBlank(d.subject.name) },
       actor,
       credential: d.credential ?? null,
       occurred_at: occurredAt,
@@ -514,16 +514,16 @@ export function mapOktaLogEvent(raw: unknown, ctx: OktaMapContext = {}): MapResu
         ...d.attributes,
         attempted_action: attempted,
         outcome_result: resultText !== null && result === null ? resultText : null,
-        outcome_reason: nz(ev.outcome?.reason),
-        actor_type: nz(ev.actor?.type),
+        outcome_reason: nonBlank(ev.outcome?.reason),
+        actor_type: nonBlank(ev.actor?.type),
         actor_display_name: usableId(ev.actor?.displayName),
-        display_message: nz(ev.displayMessage),
-        severity: nz(ev.severity),
-        legacy_event_type: nz(ev.legacyEventType),
-        transaction_id: nz(ev.transaction?.id),
-        request_id: nz(debug?.requestId),
+        display_message: nonBlank(ev.displayMessage),
+        severity: nonBlank(ev.severity),
+        legacy_event_type: nonBlank(ev.legacyEventType),
+        transaction_id: nonBlank(ev.transaction?.id),
+        request_id: nonBlank(debug?.requestId),
         request_uri: pathOnly(debug?.requestUri),
-        delivery_id: nz(ctx.deliveryId),
+        delivery_id: nonBlank(ctx.deliveryId),
       }),
       plane_keys: { organization_id: org },
     };

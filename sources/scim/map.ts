@@ -40,7 +40,7 @@ import {
   type MappedEvent,
   type Subject,
 } from '../../core/events/identity-event.ts';
-import { nonBlank as nz, type MapResult } from '../../core/sources/map-helpers.ts';
+import { nonBlank, type MapResult } from '../../core/sources/map-helpers.ts';
 import type { MemberSummary, ScimCopy, ScimOperationRecord } from './record.ts';
 
 const OCSF = { ACCOUNT_CHANGE: 3001, GROUP_MANAGEMENT: 3006 } as const;
@@ -102,24 +102,24 @@ export function scimBool(v: unknown): boolean | null {
 export function subjectEmail(resource: Obj | null): { email: string | null; from: 'emails' | 'userName' | null } {
   const emails = get(resource, 'emails');
   if (Array.isArray(emails)) {
-    const list = emails.map(asObj).filter((e): e is Obj => e !== null && nz(get(e, 'value')) !== null);
+    const list = emails.map(asObj).filter((e): e is Obj => e !== null && nonBlank(get(e, 'value')) !== null);
     const primary = list.find((e) => scimBool(get(e, 'primary')) === true) ?? list[0];
     const email = primary ? normalizeEmail(get(primary, 'value') as string) : null;
     if (email) return { email, from: 'emails' };
   }
-  const userName = nz(get(resource, 'userName'));
+  const userName = nonBlank(get(resource, 'userName'));
   if (userName && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(userName.trim())) return { email: normalizeEmail(userName), from: 'userName' };
   return { email: null, from: null };
 }
 
 function userName(resource: Obj | null): string | null {
-  const display = nz(get(resource, 'displayName'));
+  const display = nonBlank(get(resource, 'displayName'));
   if (display) return display;
   const name = asObj(get(resource, 'name'));
-  const formatted = nz(get(name, 'formatted'));
+  const formatted = nonBlank(get(name, 'formatted'));
   if (formatted) return formatted;
-  const joined = [nz(get(name, 'givenName')), nz(get(name, 'familyName'))].filter(Boolean).join(' ');
-  return joined || nz(get(resource, 'userName'));
+  const joined = [nonBlank(get(name, 'givenName')), nonBlank(get(name, 'familyName'))].filter(Boolean).join(' ');
+  return joined || nonBlank(get(resource, 'userName'));
 }
 
 interface Draft {
@@ -148,7 +148,7 @@ function memberDraft(action: 'added' | 'removed', m: MemberSummary, group: { id:
       kind: m.type === 'Group' ? 'group' : 'human',
       id: m.id,
       email: normalizeEmail(m.email),
-      name: nz(m.display) ?? nz(m.user_name),
+      name: nonBlank(m.display) ?? nonBlank(m.user_name),
     },
     ocsf: [OCSF.GROUP_MANAGEMENT, GROUP_ACTIVITY[action]!],
     attributes: {
@@ -179,7 +179,7 @@ function finish(c: Common, drafts: Draft[]): MappedEvent[] {
     category: d.category,
     action: d.action,
     outcome: 'success',
-    subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+    subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nonBlank(d.subject.name) },
     actor: c.actor,
     credential: null,
     occurred_at: c.occurredAt,
@@ -225,8 +225,8 @@ export function mapOperationRecord(r: ScimOperationRecord): MappedEvent[] {
       subject,
       ocsf: [OCSF.ACCOUNT_CHANGE, ACCOUNT_ACTIVITY[action] ?? OTHER],
       attributes: {
-        user_name: nz(get(result, 'userName')) ?? prev?.user_name,
-        external_id: nz(get(result, 'externalId')) ?? prev?.external_id,
+        user_name: nonBlank(get(result, 'userName')) ?? prev?.user_name,
+        external_id: nonBlank(get(result, 'externalId')) ?? prev?.external_id,
         active: active === null ? null : active,
         previous_active: prev ? prev.active : null,
         changed: r.changes.attributes.length ? r.changes.attributes.join(',') : null,
@@ -236,12 +236,12 @@ export function mapOperationRecord(r: ScimOperationRecord): MappedEvent[] {
     return finish(common, drafts);
   }
 
-  const groupName = nz(get(result, 'displayName')) ?? r.previous?.display_name ?? null;
+  const groupName = nonBlank(get(result, 'displayName')) ?? r.previous?.display_name ?? null;
   const group = { id: r.resource_id, name: groupName };
   const groupAttrs = {
     group_id: r.resource_id,
     group_name: groupName,
-    external_id: nz(get(result, 'externalId')) ?? r.previous?.external_id,
+    external_id: nonBlank(get(result, 'externalId')) ?? r.previous?.external_id,
     members_count: typeof get(result, 'members_count') === 'number' ? (get(result, 'members_count') as number) : r.previous?.members_count,
     changed: r.changes.attributes.length ? r.changes.attributes.join(',') : null,
   };
@@ -285,7 +285,7 @@ function patchOps(request: Obj | null): PatchOp[] {
   if (!Array.isArray(ops)) return [];
   return ops.map(asObj).filter((o): o is Obj => o !== null).map((o) => ({
     op: String(get(o, 'op') ?? '').toLowerCase(),
-    path: nz(get(o, 'path'))?.trim() ?? null,
+    path: nonBlank(get(o, 'path'))?.trim() ?? null,
     value: get(o, 'value'),
   }));
 }
@@ -317,16 +317,16 @@ function copyMembers(v: unknown): MemberSummary[] {
   const out: MemberSummary[] = [];
   for (const item of list) {
     const o = asObj(item);
-    const id = nz(get(o, 'value'));
+    const id = nonBlank(get(o, 'value'));
     if (!id) continue;
-    const type = nz(get(o, 'type'));
+    const type = nonBlank(get(o, 'type'));
     out.push({
       id,
       type: type?.toLowerCase() === 'group' ? 'Group' : type?.toLowerCase() === 'user' ? 'User' : null,
       user_name: null,
       email: null,
       external_id: null,
-      display: nz(get(o, 'display')),
+      display: nonBlank(get(o, 'display')),
       known: false,
     });
   }
@@ -350,11 +350,11 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
   const type: 'User' | 'Group' = m[1]!.toLowerCase() === 'users' ? 'User' : 'Group';
   const response = copy.response;
   const request = copy.request;
-  const id = (m[2] ? decodeURIComponent(m[2]) : null) ?? nz(get(response, 'id'));
+  const id = (m[2] ? decodeURIComponent(m[2]) : null) ?? nonBlank(get(response, 'id'));
   if (!id) return { ok: false, reason: `path / response.id: a ${copy.method} copy needs the resource id in the path or in response.id` };
   const when = occurredAt(copy.occurred_at, ctx.receivedAt);
   if (typeof when === 'string') return { ok: false, reason: when };
-  const version = nz(get(asObj(get(response, 'meta')), 'version'));
+  const version = nonBlank(get(asObj(get(response, 'meta')), 'version'));
   const common: Common = {
     base: 'scim_' + sha256('copy', ctx.rawId, copy.method, copy.path, version ?? '-').slice(0, 40),
     tenant: copy.tenant,
@@ -391,8 +391,8 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
       subject,
       ocsf: [OCSF.ACCOUNT_CHANGE, ACCOUNT_ACTIVITY[action] ?? OTHER],
       attributes: {
-        user_name: nz(get(resource, 'userName')),
-        external_id: nz(get(resource, 'externalId')),
+        user_name: nonBlank(get(resource, 'userName')),
+        external_id: nonBlank(get(resource, 'externalId')),
         active,
         state_change: change,
         email_from: emailFrom,
@@ -401,9 +401,9 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
     return { ok: true, events: finish(common, drafts) };
   }
 
-  const groupName = nz(get(resource, 'displayName'));
+  const groupName = nonBlank(get(resource, 'displayName'));
   const group = { id, name: groupName };
-  const groupAttrs: Record<string, AttrValue> = { group_id: id, group_name: groupName, external_id: nz(get(resource, 'externalId')) };
+  const groupAttrs: Record<string, AttrValue> = { group_id: id, group_name: groupName, external_id: nonBlank(get(resource, 'externalId')) };
   const groupDraft = (action: Action, more: Record<string, AttrValue> = {}): Draft => ({
     suffix: null,
     category: 'other',
