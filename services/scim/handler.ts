@@ -17,7 +17,7 @@
 // A change is durable before it is acknowledged, in this order, under a per-connection lock:
 //   1. compute the new state (validation, uniqueness, version = previous + 1);
 //   2. publish its RawEnvelope (transport 'scim', source 'scim', body = the operation record of
-//      sources/scim/record.ts, password-free) and wait for Kafka's acknowledgement (acks=all);
+//      sources/scim/payloads.ts, password-free) and wait for Kafka's acknowledgement (acks=all);
 //   3. write the new version to ClickHouse (scim_resources), retried with backoff;
 //   4. answer 2xx.
 // Why Kafka first: the event stream is the record the detections use. Had the state been written

@@ -1,4 +1,4 @@
-// Pieces of the operation record (sources/scim/record.ts) of one change, and the raw envelope
+// Pieces of the operation record (sources/scim/payloads.ts) of one change, and the raw envelope
 // that carries it to Kafka. Pure: the handler decides what changed; this only writes it down.
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
 import type { MemberSummary, PreviousSummary, ScimOperationRecord } from '../../sources/scim/index.ts';

@@ -31,7 +31,7 @@
 //   `principal.service_account_id` → service_account), else its creator (`created_by`), else
 //   unknown; attributes.owner_from says which. `last_used_at` is always null: the Admin API
 //   reports no per-key last use (an unused key cannot be told from one whose use is unreported).
-//   `partial_key_hint` is never read (and api.ts removes it from the raw pages: redact.ts).
+//   `partial_key_hint` is never read (and the poll runner removes it from every raw page: redact.ts).
 // - OCSF 1.x: users, invites, members and service accounts → User Inventory Info 5003 (Log 1);
 //   keys and workspaces → null.
 import type { z } from 'zod';

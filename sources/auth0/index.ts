@@ -5,7 +5,7 @@ import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, Webh
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapAuth0Log } from './map.ts';
 import { Auth0RecordSchema, describeValue, formatIssues, parseAuth0Body } from './payloads.ts';
-import { verifyAuth0Request } from './auth.ts';
+import { verifyAuth0Request } from './webhook.ts';
 import { auth0Samples } from './samples.ts';
 
 /** The 400 check before a delivery is acknowledged: JSONARRAY, JSONOBJECT or JSONLINES with at least one JSON record. */
@@ -78,4 +78,4 @@ export const auth0: SourceModule = {
 
 export { mapAuth0Log, MAPPED_LOG_TYPES } from './map.ts';
 export { parseAuth0Body } from './payloads.ts';
-export { verifyAuth0Request } from './auth.ts';
+export { verifyAuth0Request } from './webhook.ts';

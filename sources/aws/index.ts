@@ -6,7 +6,7 @@ import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapCloudTrailRecord } from './map.ts';
 import { describeValue, EventBridgeSchema, formatIssues, isCloudTrailDetailType, LogFileSchema } from './payloads.ts';
-import { verifyAwsRequest } from './auth.ts';
+import { verifyAwsRequest } from './webhook.ts';
 import { awsSamples } from './samples.ts';
 
 type Shape =
@@ -80,4 +80,4 @@ export const aws: SourceModule = {
 
 export { mapCloudTrailRecord, MAPPED_EVENT_NAMES } from './map.ts';
 export { parseCloudTrailDate, parseJavaDate } from './dates.ts';
-export { verifyAwsRequest } from './auth.ts';
+export { verifyAwsRequest } from './webhook.ts';

@@ -2,16 +2,16 @@
 // by default (the organisation's own code); the exposed credential's own plane and source come
 // from the credential it matches (migrations/0015_exposures.sql). Vendor facts: docs/vendors/github.md.
 //   webhook  /webhooks/github/<connection>: `secret_scanning_alert` deliveries, X-Hub-Signature-256
-//            (signature.ts); the alert is fetched through the REST API before publishing (enrich.ts).
-//   poll     GET /orgs/{org}/secret-scanning/alerts, Link pagination (alerts-api.ts).
+//            (webhook.ts); the alert is fetched through the REST API before publishing (enrich.ts).
+//   poll     GET /orgs/{org}/secret-scanning/alerts, Link pagination (poller.ts).
 import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapSecretScanningAlert } from './map.ts';
 import { describeValue, formatIssues, StoredAlertSchema, WebhookEnvelopeSchema } from './payloads.ts';
-import { verifyGithubSignature } from './signature.ts';
+import { verifyGithubSignature } from './webhook.ts';
 import { enrichGithubDelivery } from './enrich.ts';
-import { githubAlertsPoller } from './alerts-api.ts';
+import { githubAlertsPoller } from './poller.ts';
 
 /** The 400 check: a JSON object with an action, an alert with a number, and a repository with a full_name. */
 export function checkGithubBody(rawBody: Buffer): string | null {
@@ -67,4 +67,4 @@ export const github: SourceModule = {
   normalize: normalizeGithub,
 };
 
-export { signGithubPayload, verifyGithubSignature } from './signature.ts';
+export { signGithubPayload, verifyGithubSignature } from './webhook.ts';

@@ -1,4 +1,4 @@
-// Okta (event hooks, and System Log polling: system-log.ts; both map through mapOktaLogEvent) —
+// Okta (event hooks, and System Log polling: poller.ts; both map through mapOktaLogEvent) —
 // the usual workforce directory, so the platform plane by default. A boundary-map connection `plane:` (or a plane rule
 // on the Okta org host, plane_keys.organization_id) moves a customer's Okta to the application plane.
 import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
@@ -6,9 +6,9 @@ import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
 import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
-import { oktaHandshake, verifyOktaRequest } from './auth.ts';
+import { oktaHandshake, verifyOktaRequest } from './webhook.ts';
 import { oktaSamples } from './samples.ts';
-import { oktaSystemLogPoller, orgFromContentType } from './system-log.ts';
+import { oktaSystemLogPoller, orgFromContentType } from './poller.ts';
 
 /** The 400 check before a delivery is acknowledged: a JSON object holding a `data.events` array. */
 export function checkOktaBody(rawBody: Buffer): string | null {
@@ -74,5 +74,5 @@ export const okta: SourceModule = {
 };
 
 export { mapOktaLogEvent, oktaOrgHost, MAPPED_EVENT_TYPES } from './map.ts';
-export { oktaHandshake, verifyOktaRequest } from './auth.ts';
-export { oktaSystemLogPoller, createOktaSystemLogPoller, systemLogPages, orgFromContentType, systemLogContentType } from './system-log.ts';
+export { oktaHandshake, verifyOktaRequest } from './webhook.ts';
+export { oktaSystemLogPoller, createOktaSystemLogPoller, systemLogPages, orgFromContentType, systemLogContentType } from './poller.ts';

@@ -1,5 +1,5 @@
 // OpenAI (Admin API: audit log + inventories) — platform plane by default. Polling only: OpenAI
-// sends no webhooks for admin or audit data. See api.ts (fetching), checkpoint.ts (the audit-log
+// sends no webhooks for admin or audit data. See poller.ts (fetching), checkpoint.ts (the audit-log
 // checkpoint), map.ts (pure mapping) and payloads.ts (zod schemas).
 //
 // normalize() handles three kinds of envelope, told apart by content type:
@@ -13,7 +13,7 @@ import { parseJsonBodyOrThrow } from '../../core/sources/json-body.ts';
 import { normalizeInventoryRemoved } from '../../core/poller/inventory.ts';
 import { listingOf } from '../../core/poller/page-walker.ts';
 import { mapListingItems } from '../../core/sources/inventory-map.ts';
-import { openaiPoller } from './api.ts';
+import { openaiPoller } from './poller.ts';
 import { GRANT_KINDS, LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
 import { AuditLogEventSchema, formatIssues, ListPageSchema, type AuditLogEvent } from './payloads.ts';
 

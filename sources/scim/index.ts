@@ -3,7 +3,7 @@
 //
 // 1. planewatch's own SCIM service provider (services/scim, `/scim/v2/<connection>/`, connections
 //    with `vendor: scim, transport: scim`) writes one ScimOperationRecord envelope per change
-//    (transport 'scim'); see record.ts.
+//    (transport 'scim'); see payloads.ts.
 // 2. A product that runs its own SCIM endpoint posts a signed copy of each operation to
 //    `POST /webhooks/scim/<connection>` (connections with `vendor: scim, transport: webhook`):
 //
@@ -13,7 +13,7 @@
 //       "tenant":"customer-42"            (optional: which customer's directory)
 //       "occurred_at":"2026-11-29T10:00:00Z"}   (optional: default = when received)
 //
-//    The signing recipe is in signature.ts. The signature is checked over the bytes as received;
+//    The signing recipe is in webhook.ts. The signature is checked over the bytes as received;
 //    then the collector removes every password and other secret (core/sources/redact.ts) BEFORE
 //    it builds the raw envelope, so the stored evidence never holds one (a body without a secret
 //    is kept byte for byte; one with a secret is re-serialized without it).
@@ -23,8 +23,8 @@
 import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
 import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOperationRecord, mapScimCopy } from './map.ts';
-import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './record.ts';
-import { verifyScimCopySignature } from './signature.ts';
+import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './payloads.ts';
+import { verifyScimCopySignature } from './webhook.ts';
 import { scimSamples } from './samples.ts';
 
 /** The parsed body; a parse error carries no message: the parser's quotes the input, which may hold a secret. */
@@ -78,7 +78,7 @@ export const scim: SourceModule = {
   normalize: normalizeScim,
 };
 
-export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './signature.ts';
+export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './webhook.ts';
 export { suppliesPassword, isPasswordAttribute } from './password.ts';
 export { mapOperationRecord, mapScimCopy, scimEventIdBase, subjectEmail, scimBool } from './map.ts';
-export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './record.ts';
+export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './payloads.ts';

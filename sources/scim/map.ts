@@ -1,6 +1,6 @@
 // Pure mapping: one SCIM operation → MappedEvent[].
 //
-// Service-provider records (transport 'scim', record.ts ScimOperationRecord) carry the previous
+// Service-provider records (transport 'scim', payloads.ts ScimOperationRecord) carry the previous
 // state, so state changes are exact:
 //  - POST /Users → account/created.
 //  - PUT or PATCH /Users leaving active=false where it was not false before → account/suspended
@@ -41,7 +41,7 @@ import {
   type Subject,
 } from '../../core/events/identity-event.ts';
 import { nonBlank, type MapResult } from '../../core/sources/map-helpers.ts';
-import type { MemberSummary, ScimCopy, ScimOperationRecord } from './record.ts';
+import type { MemberSummary, ScimCopy, ScimOperationRecord } from './payloads.ts';
 
 const OCSF = { ACCOUNT_CHANGE: 3001, GROUP_MANAGEMENT: 3006 } as const;
 const OTHER = 99;

@@ -4,7 +4,7 @@
 // deactivates them the way Okta does (PATCH active=false without a path). Ids are fresh per call.
 import { randomBytes } from 'node:crypto';
 import type { SampleDeliveries } from '../../core/sources/source-module.ts';
-import { signScimCopy } from './signature.ts';
+import { signScimCopy } from './webhook.ts';
 
 export const scimSamples: SampleDeliveries = {
   events(nowMs) {

@@ -6,9 +6,9 @@ import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapWorkosEvent } from './map.ts';
 import { describeValue, formatIssues, WorkosEnvelopeSchema, WorkosEventListSchema } from './payloads.ts';
-import { verifyWorkosSignature } from './signature.ts';
+import { verifyWorkosSignature } from './webhook.ts';
 import { workosSamples } from './samples.ts';
-import { workosEventsPoller } from './events-api.ts';
+import { workosEventsPoller } from './poller.ts';
 
 /** The 400 check before a delivery is acknowledged: a JSON object with string id, string event, object data. */
 export function checkWorkosBody(rawBody: Buffer): string | null {
@@ -87,10 +87,10 @@ export const workos: SourceModule = {
   defaultPlane: 'application',
   webhook: workosWebhook,
   samples: workosSamples,
-  /** Events API (`GET /events`, transport 'poll'): see events-api.ts. */
+  /** Events API (`GET /events`, transport 'poll'): see poller.ts. */
   poller: workosEventsPoller,
   normalize: normalizeWorkos,
 };
 
-export { signWorkosPayload, verifyWorkosSignature } from './signature.ts';
+export { signWorkosPayload, verifyWorkosSignature } from './webhook.ts';
 export { mapWorkosEvent } from './map.ts';

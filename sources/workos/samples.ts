@@ -3,7 +3,7 @@
 // the embedded defaults' plane rule). Ids are fresh on every call so repeated runs add new events.
 import { randomBytes } from 'node:crypto';
 import type { SampleDeliveries } from '../../core/sources/source-module.ts';
-import { signWorkosPayload } from './signature.ts';
+import { signWorkosPayload } from './webhook.ts';
 
 function directoryUser(id: string, org: string, email: string, state: 'active' | 'inactive', at: string) {
   return {

@@ -13,8 +13,8 @@ import { startPollRunner, type PollRunner } from '../../core/poller/runner.ts';
 import { ClickHousePollerStore } from '../../core/poller/store.ts';
 import { kafkaPollPublishers } from '../../core/poller/publish.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
-import { WORKOS_EVENTS_API_TYPES } from '../../sources/workos/events-api.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
+import { WORKOS_EVENTS_API_TYPES } from '../../sources/workos/poller.ts';
 
 const run = randomUUID().slice(0, 8);
 const KEY = `sk_test_${randomUUID().replace(/-/g, '')}`;

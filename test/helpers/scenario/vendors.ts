@@ -6,7 +6,7 @@ import { rawEnvelopeId, type RawEnvelope } from '../../../core/events/raw-envelo
 import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../../core/poller/inventory.ts';
 import { pollEnvelopeId } from '../../../core/poller/publish.ts';
 import type { InventoryObject } from '../../../core/sources/poller.ts';
-import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../sources/openai/api.ts';
+import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../sources/openai/poller.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const secs = (ms: number) => Math.floor(ms / 1000);

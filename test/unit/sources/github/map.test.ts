@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeGithub, checkGithubBody } from '../../../../sources/github/index.ts';
 import { fingerprintSecret, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
 import { redactSecrets } from '../../../../core/sources/redact.ts';
-import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/alerts-api.ts';
+import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/poller.ts';
 import { IdentityEventSchema } from '../../../../core/events/identity-event.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/github/${name}`, import.meta.url)));

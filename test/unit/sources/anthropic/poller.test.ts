@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createPollFetch } from '../../../../core/poller/fetch.ts';
 import { PageError, type InventoryPage, type PollContext } from '../../../../core/sources/poller.ts';
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
-import { inventoryPages, nextCursor } from '../../../../sources/anthropic/api.ts';
+import { inventoryPages, nextCursor } from '../../../../sources/anthropic/poller.ts';
 import { pageEnvelope } from '../../../../core/poller/runner.ts';
 import { json, malformed, startVendorApiServer, unauthorized, type VendorApiServer } from '../../../helpers/vendor-api-server.ts';
 
