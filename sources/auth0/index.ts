@@ -1,24 +1,12 @@
 // Auth0 log streams (custom webhook) — the product's customer identity platform, so the
 // application plane by default; a connection `plane:` or a plane rule on the Auth0 Organization
 // (plane_keys.organization_id) overrides it.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../core/sources/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapAuth0Log } from './map.ts';
 import { Auth0RecordSchema, describeValue, formatIssues, parseAuth0Body } from './payloads.ts';
-import { verifyAuth0Request } from './webhook.ts';
+import { auth0Webhook } from './webhook.ts';
 import { auth0Samples } from './samples.ts';
-
-/** The 400 check before a delivery is acknowledged: JSONARRAY, JSONOBJECT or JSONLINES with at least one JSON record. */
-export function checkAuth0Body(rawBody: Buffer): string | null {
-  const parsed = parseAuth0Body(rawBody);
-  return parsed.ok ? null : parsed.error;
-}
-
-export const auth0Webhook: WebhookHandler = {
-  verify: verifyAuth0Request,
-  keepHeaders: ['content-type', 'user-agent'],
-  checkBody: checkAuth0Body,
-};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -20,43 +20,14 @@
 //
 // Mapping: map.ts (pure). Secrets: the SCIM bearer token (service provider) and the HMAC secret
 // (copies) come from the connection's secret_env and never enter an envelope, an event or a log.
-import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../core/sources/source-module.ts';
-import { parseJsonBody } from '../../core/sources/json-body.ts';
+import type { NormalizeInput, NormalizeOutcome, SourceModule } from '../../core/sources/source-module.ts';
 import { mapOperationRecord, mapScimCopy } from './map.ts';
-import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './payloads.ts';
-import { verifyScimCopySignature } from './webhook.ts';
+import { formatIssues, parseScimJson, ScimCopySchema, ScimOperationRecordSchema } from './payloads.ts';
+import { scimWebhook } from './webhook.ts';
 import { scimSamples } from './samples.ts';
 
-/** The parsed body; a parse error carries no message: the parser's quotes the input, which may hold a secret. */
-function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
-  const parsed = parseJsonBody(body);
-  return parsed.ok ? parsed : { ok: false };
-}
-
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-}
-
-/** The 400 check of a SCIM-copy delivery before it is acknowledged. */
-export function checkScimCopyBody(rawBody: Buffer): string | null {
-  const parsed = parseJson(rawBody);
-  if (!parsed.ok) return 'body: not valid JSON';
-  const v = parsed.value;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    return `body: expected a JSON object {method, path, status, request, response}, received ${describe(v)}`;
-  }
-  const copy = ScimCopySchema.safeParse(v);
-  return copy.success ? null : formatIssues(copy.error);
-}
-
-export const scimWebhook: WebhookHandler = {
-  verify: verifyScimCopySignature,
-  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
-  checkBody: checkScimCopyBody,
-};
-
 export function normalizeScim(input: NormalizeInput): NormalizeOutcome {
-  const parsed = parseJson(input.body);
+  const parsed = parseScimJson(input.body);
   if (!parsed.ok) throw new Error('SCIM body is not valid JSON');
   if (input.transport === 'scim') {
     const record = ScimOperationRecordSchema.safeParse(parsed.value);

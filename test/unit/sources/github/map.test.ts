@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { normalizeGithub, checkGithubBody } from '../../../../sources/github/index.ts';
+import { normalizeGithub } from '../../../../sources/github/index.ts';
+import { checkGithubBody } from '../../../../sources/github/webhook.ts';
 import { fingerprintSecret, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
 import { redactSecrets } from '../../../../core/sources/redact.ts';
 import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/poller.ts';
