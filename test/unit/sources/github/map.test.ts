@@ -7,7 +7,8 @@ import { normalizeGithub } from '../../../../sources/github/index.ts';
 import { checkGithubBody } from '../../../../sources/github/webhook.ts';
 import { fingerprintSecret, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
 import { redactSecrets } from '../../../../core/sources/redact.ts';
-import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/poller.ts';
+import { parseRestAlert } from '../../../../sources/github/payloads.ts';
+import { redactAlertsPage } from '../../../../sources/github/redact.ts';
 import { IdentityEventSchema } from '../../../../core/events/identity-event.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/github/${name}`, import.meta.url)));
