@@ -6,7 +6,7 @@ import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapAuth0Log } from './map.ts';
 import { Auth0RecordSchema, describeValue, formatIssues, parseAuth0Body } from './payloads.ts';
 import { auth0Webhook } from './webhook.ts';
-import { auth0Samples } from './samples.ts';
+import { webhookSamples } from './samples.ts';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,7 +60,7 @@ export const auth0: SourceModule = {
   name: 'auth0',
   defaultPlane: 'application',
   webhook: auth0Webhook,
-  samples: auth0Samples,
+  samples: webhookSamples,
   normalize: normalizeAuth0,
 };
 

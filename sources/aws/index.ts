@@ -7,7 +7,7 @@ import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapCloudTrailRecord } from './map.ts';
 import { deliveryShapeOf } from './payloads.ts';
 import { awsWebhook } from './webhook.ts';
-import { awsSamples } from './samples.ts';
+import { webhookSamples } from './samples.ts';
 
 /**
  * A CloudTrail log file (each record mapped or rejected on its own) or one EventBridge event.
@@ -34,7 +34,7 @@ export const aws: SourceModule = {
   name: 'aws',
   defaultPlane: 'platform',
   webhook: awsWebhook,
-  samples: awsSamples,
+  samples: webhookSamples,
   normalize: normalizeAws,
 };
 

@@ -7,7 +7,7 @@ import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
 import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
 import { oktaWebhook } from './webhook.ts';
-import { oktaSamples } from './samples.ts';
+import { webhookSamples } from './samples.ts';
 import { oktaSystemLogPoller, orgFromContentType } from './poller.ts';
 
 function mapItems(items: readonly unknown[], where: string, ctx: { org: string | null; deliveryId: string | null }): NormalizeOutcome {
@@ -44,7 +44,7 @@ export const okta: SourceModule = {
   name: 'okta',
   defaultPlane: 'platform',
   webhook: oktaWebhook,
-  samples: oktaSamples,
+  samples: webhookSamples,
   poller: oktaSystemLogPoller,
   normalize: normalizeOkta,
 };

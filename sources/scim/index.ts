@@ -24,7 +24,7 @@ import type { NormalizeInput, NormalizeOutcome, SourceModule } from '../../core/
 import { mapOperationRecord, mapScimCopy } from './map.ts';
 import { formatIssues, parseScimJson, ScimCopySchema, ScimOperationRecordSchema } from './payloads.ts';
 import { scimWebhook } from './webhook.ts';
-import { scimSamples } from './samples.ts';
+import { webhookSamples } from './samples.ts';
 
 export function normalizeScim(input: NormalizeInput): NormalizeOutcome {
   const parsed = parseScimJson(input.body);
@@ -45,7 +45,7 @@ export const scim: SourceModule = {
   name: 'scim',
   defaultPlane: 'application',
   webhook: scimWebhook,
-  samples: scimSamples,
+  samples: webhookSamples,
   normalize: normalizeScim,
 };
 

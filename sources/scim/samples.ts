@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SampleDeliveries } from '../../core/sources/source-module.ts';
 import { signScimCopy } from './webhook.ts';
 
-export const scimSamples: SampleDeliveries = {
+export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const tag = randomBytes(4).toString('hex');
     const userId = `u-${tag}`;

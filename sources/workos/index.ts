@@ -7,7 +7,7 @@ import { parseJsonBody } from '../../core/sources/json-body.ts';
 import { mapWorkosEvent } from './map.ts';
 import { describeValue, formatIssues, WorkosEnvelopeSchema, WorkosEventListSchema } from './payloads.ts';
 import { workosWebhook } from './webhook.ts';
-import { workosSamples } from './samples.ts';
+import { webhookSamples } from './samples.ts';
 import { workosEventsPoller } from './poller.ts';
 
 function normalizeOne(item: unknown, receivedAt: number, events: MappedEvent[], rejected: RejectedItem[], where: string): void {
@@ -59,7 +59,7 @@ export const workos: SourceModule = {
   name: 'workos',
   defaultPlane: 'application',
   webhook: workosWebhook,
-  samples: workosSamples,
+  samples: webhookSamples,
   /** Events API (`GET /events`, transport 'poll'): see poller.ts. */
   poller: workosEventsPoller,
   normalize: normalizeWorkos,
