@@ -1,39 +1,5 @@
 // Pure mapping: Anthropic Admin API inventory items → MappedEvent + the object's diff identity.
-//
-// Decisions (vendor facts: docs/vendors/anthropic.md):
-// - One event per listed object per snapshot; event_id = hash(raw envelope id, kind, scope, id), so
-//   a page fetched again with the same bytes collapses, and each snapshot's page is its own fact.
-//   occurred_at = when the page was received (the time of the observation).
-// - An object that is listed but whose own status says it grants nothing is NOT an
-//   `inventory/observed` event: the detection state reads every observation as "present and
-//   active" (migrations/0004, 0005). It becomes a lifecycle fact at the observation time instead,
-//   with vendor_type `inventory.<kind>` and attributes.status, so the state views see it as not
-//   active from the first snapshot that lists it so (the earliest such fact is the removal time):
-//     api key  inactive → credential/deactivated, expired → credential/deactivated,
-//              archived → credential/revoked; active, missing or an unknown status → observed (a
-//              status we do not know must not hide a live key);
-//     invite   accepted / expired / deleted → account/deactivated; pending or unknown → observed;
-//              an expired one dated (attributes.effective_at) at its own expires_at: it expired
-//              then, not at the listing that first shows it; an Invite has no acceptance or
-//              deletion time, so those are dated at the listing;
-//     service account with archived_at → account/deactivated.
-//   Such objects stay in the snapshot's object set: they are listed, and their later absence is a
-//   removal like any other.
-// - Users → human accounts (email lower-cased and trimmed), tenant null (organisation-wide).
-//   Workspace members → inventory/observed of the human user id, tenant = the workspace, marked
-//   attributes.access = 'scope': a grant of the org user, never a second account
-//   (docs/IDENTITY-MODEL.md; the person's email comes from the users listing).
-//   Workspaces → subject kind 'project', tenant = the workspace id, archived ones stay observed with
-//   attributes.status 'archived' (a container grants nothing by itself).
-// - API keys → subject kind 'api_key', credential kind 'api_key', tenant = the key's workspace
-//   (`scope.workspace_id`, else the deprecated top-level `workspace_id`; organisation-scoped keys:
-//   null). Owner = the principal the key acts as (`principal.user_id` → human,
-//   `principal.service_account_id` → service_account), else its creator (`created_by`), else
-//   unknown; attributes.owner_from says which. `last_used_at` is always null: the Admin API
-//   reports no per-key last use (an unused key cannot be told from one whose use is unreported).
-//   `partial_key_hint` is never read (and the poll runner removes it from every raw page: redact.ts).
-// - OCSF 1.x: users, invites, members and service accounts → User Inventory Info 5003 (Log 1);
-//   keys and workspaces → null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/anthropic.md.
 import type { z } from 'zod';
 import { normalizeEmail, type Action, type MappedEvent } from '../../core/events/identity-event.ts';
 import { nonEmpty, parsedDateToMs } from '../../core/sources/map-helpers.ts';

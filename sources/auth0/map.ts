@@ -1,45 +1,5 @@
 // Pure mapping: one Auth0 tenant log (the `data` of a log stream record) -> MappedEvent[].
-//
-// Decisions (vendor facts: docs/vendors/auth0.md; auth0/auth0-log-schemas):
-// - event_id = the record's `log_id` (else data.log_id); occurred_at = data.date. A log without a
-//   date (some schemas do not require one) takes the delivery's received time
-//   (attributes.occurred_at_from = 'received_at'); a present but unreadable date rejects the log.
-// - tenant_id = the Auth0 Organization (data.organization_id, or the organization in a Management
-//   API path) when there is one — that is the customer boundary; otherwise none: the Auth0 tenant
-//   is the product's own login tenant, not a customer's (attributes.auth0_tenant keeps its name), so
-//   a user or M2M client outside any Organization is in no customer tenant (docs/IDENTITY-MODEL.md).
-//   plane_keys.organization_id = the Auth0 Organization only, so a plane rule can move one customer.
-// - Logins: s -> authentication/succeeded; f, fp, fu -> authentication/failed (failure_reason =
-//   description). mfa = true when a prompt performed the `mfa` AMR. Logout: slo -> session/ended,
-//   flo -> session/failed. Signup: ss -> account/created, fs -> account/failed.
-// - sdu -> account/deleted (no user id nor name: rejected); fdu -> account/failed.
-// - Blocks: limit_wc (Auth0's brute-force protection blocked the account) -> account/suspended,
-//   ublkdu (that block released) -> account/reactivated, block_kind = 'brute_force'; a Management
-//   API PATCH /api/v2/users/{id} with `blocked: true|false` -> suspended|reactivated, block_kind = 'admin'.
-// - scp -> account/updated (account_change = 'password'); fcp -> account/failed. A password is part
-//   of the account here (Auth0 manages no separate password credential with its own lifecycle).
-// - sapi / fapi (Management API): classified by method and path — users (POST create, PATCH
-//   update/block, DELETE delete, roles and permissions), organization members and member roles
-//   (one event per member; this is how customer-organisation membership changes appear in tenant
-//   logs), clients (create/delete as service accounts, rotate-secret as a credential update); any
-//   other operation is kept as other/other with its method and path. fapi, or a status >= 400,
-//   makes the action `failed` (attempted_action keeps what was tried).
-// - seccft -> credential/used; feccft -> authentication/failed. Subject = the client (a service
-//   account); credential kind `oauth_secret`, id `<client_id>:client_secret`, owner the client.
-// - sscim / fscim: SCIM operations classified by method and /Users, /Groups path (POST create,
-//   DELETE delete, PATCH/PUT with active=false -> suspended, PATCH active=true -> reactivated,
-//   group member add/remove -> membership per member; GET -> other).
-// - organization_member_added -> membership/added in that organization.
-// - "Tenant member" (dashboard admin / Teams) changes are not in tenant log streams (Auth0 keeps
-//   them in the Teams activity report), so they are not mapped here.
-// - Unknown codes are kept: category/action 'other', subject = the user, else the client, else the log.
-// - Never read: details.request.auth.credentials, request/response bodies beyond the named fields
-//   (blocked, members, roles, permissions, userName, user_id, client_id, Operations' active value),
-//   details.access_token_jti, passwords and tokens. Body field NAMES of a user PATCH are kept
-//   (changed_fields), never their values.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Password Change 3, Disable 5, Delete 6,
-//   Lock 9), Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Read 2, Update 3),
-//   User Access Management 3005 (Assign 1, Revoke 2), Group Management 3006 (Add User 3, Remove User 4).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/auth0.md.
 import {
   emptyActor,
   normalizeEmail,

@@ -1,52 +1,5 @@
 // Pure mapping: one CloudTrail record (IAM and console sign-in) -> MappedEvent[].
-//
-// Decisions (vendor facts: docs/vendors/aws.md):
-// - event_id = eventID; occurred_at = eventTime (ISO 8601; a missing or unreadable one rejects the
-//   record); vendor_type = eventName. tenant_id = recipientAccountId (else the EventBridge event's
-//   `account`, else userIdentity.accountId); plane_keys.organization_id = the same account id, so a
-//   plane rule can move one AWS account to the other plane.
-// - IAM users are `human` subjects identified by their user name (unique within the account, which
-//   is the tenant); AWS does not tell people from workloads, and the user name becomes the
-//   subject's email when it is one. Access keys are `api_key` subjects with credential kind
-//   `access_key`, owned by the IAM user (owner_kind 'iam_user'). A console password (login
-//   profile) is a credential of kind `console_password` with id `<user name>:login_profile` on the
-//   user's own subject.
-// - The key owner is requestParameters.userName, else responseElements.accessKey.userName, else
-//   the calling IAM user (IAM acts on the caller's own keys when no user name is given; only the
-//   access-key calls default this way — a failed CreateUser never names its caller as subject).
-// - CreateUser -> account/created; DeleteUser -> account/deleted; CreateAccessKey ->
-//   credential/created (created_at from responseElements.accessKey.createDate, a Java-style date);
-//   UpdateAccessKey status Inactive -> credential/revoked, Active -> credential/reactivated;
-//   DeleteAccessKey -> credential/deleted; CreateLoginProfile / DeleteLoginProfile ->
-//   credential/created|deleted (console_password); AttachUserPolicy / DetachUserPolicy ->
-//   role/added|removed (policy_arn); AddUserToGroup / RemoveUserFromGroup -> membership/added|removed.
-//   Only for eventSource iam.amazonaws.com (other services have their own CreateUser etc.).
-// - ConsoleLogin (signin.amazonaws.com): authentication/succeeded|failed from
-//   responseElements.ConsoleLogin; mfa from additionalEventData.MFAUsed. The subject is the
-//   signing-in principal: an IAM user by name, the root user as `root`, an assumed role or
-//   federated user by its ARN (email from the session name when it is one). A successful IAM-user
-//   sign-in carries the console_password credential with last_used_at = the sign-in time. A failed
-//   sign-in for an unknown user (userName "HIDDEN_DUE_TO_SECURITY_REASONS") has an `other`
-//   subject named by the event id.
-// - A call with errorCode failed: action `failed`, outcome failure, attempted_action, error_code
-//   and error_message kept; its requestParameters may be null, and then the subject is the event
-//   (subject_from 'event_id'). Successful calls have outcome success.
-// - Actor = userIdentity: kind `api_key` for an IAM user calling with a long-term key (AKIA…; the
-//   boundary-crossing case), `human` for an IAM user in a console session, `root`, a role session
-//   (`AssumedRole`) `human` when it is how a person signs in (an IAM Identity Center permission set,
-//   or a session named by an email) and `service_account` otherwise (a CI role, a workload),
-//   `federated_user`, `aws_service`; id = ARN (else principalId); credential_id =
-//   the access key id used; ip = sourceIPAddress when it is an address (AWS puts service names
-//   there for service calls: those go to attributes.source_ip_address). An IAM user of the record's
-//   account acting is named by attributes.actor_account_id (its user name, the subject id of its
-//   account): its actions prove its account exists (docs/IDENTITY-MODEL.md).
-// - Unknown event names are kept: category/action 'other', subject = requestParameters.userName
-//   when there is one, else the event.
-// - Never copied: requestParameters / responseElements wholesale (CloudTrail redacts secrets, but
-//   only the named fields are read), query strings of console URLs.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Delete 6, Attach Policy 7, Detach Policy 8),
-//   Authentication 3002 (Logon 1), Entity Management 3004 (Create 1, Update 3, Delete 4,
-//   Activate 10, Deactivate 11), Group Management 3006 (Add User 3, Remove User 4).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/aws.md.
 import {
   emptyActor,
   normalizeEmail,

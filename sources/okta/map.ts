@@ -1,50 +1,6 @@
 // Pure mapping: one Okta LogEvent (an event hook item or a System Log API item — the same object)
 // -> MappedEvent[]. `mapOktaLogEvent` is what the System Log poller reuses.
-//
-// Decisions (vendor facts: docs/vendors/okta.md):
-// - event_id = `uuid` (stable across hooks and the System Log API); occurred_at = `published`.
-//   A missing or unreadable `published` rejects the event (every LogEvent has one).
-// - tenant_id = the Okta org as its host name (e.g. `acme.okta.com`): from the hook envelope's
-//   `source` URL (`https://{org}/api/v1/eventHooks/{id}`), or given by the caller (the poller knows
-//   its base URL); failing both, from an absolute URL in debugContext.debugData (url/requestUri);
-//   else null (the connection itself then identifies the org). plane_keys.organization_id carries
-//   the same value, so a boundary-map plane rule can move one org to the other plane.
-//   authenticationContext carries no org identifier (issuer is the token issuer), so it is not used.
-// - outcome = outcome.result: SUCCESS/ALLOW -> success, FAILURE/DENY -> failure, anything else
-//   (CHALLENGE, UNKNOWN, SKIPPED, …) -> null with attributes.outcome_result. A management event
-//   (lifecycle, membership, privilege, token, OAuth credential) whose outcome is a failure did not
-//   happen: its action becomes `failed` (attributes.attempted_action keeps what was tried), so a
-//   failed deactivation is never read as a deprovision signal.
-// - user.lifecycle: create -> created; activate / reactivate / unsuspend -> reactivated;
-//   deactivate / suspend -> suspended; delete.initiated / delete.completed -> deleted (the three
-//   deprovision signals). attributes.lifecycle keeps the Okta verb.
-// - user.session.start: success -> session/succeeded; failure -> authentication/failed (a failed
-//   sign-in opens no session); end -> session/ended. Subject = the actor (the user signing in).
-//   Failed sign-ins of unknown users have actor.id "unknown": the subject is then the attempted
-//   login (alternateId, lower-cased), attributes.subject_from = 'alternate_id'.
-// - user.authentication.*: authentication/succeeded|failed by outcome; auth_method from the event
-//   (sso, mfa, idp, social, radius, …); mfa = true for auth_via_mfa or the FACTOR_PROVIDER.
-// - group.user_membership.* and application.user_membership.*: membership/added|removed, subject =
-//   the target User (application events without one: the AppUser, subject_from = 'app_user').
-// - user.account.privilege.grant/revoke: role/added|removed on the target User
-//   (debugData.privilegeGranted / privilegeRevoked -> attributes.privilege).
-// - system.api_token.create/revoke: credential/created|revoked, kind `idp_api_token`, subject =
-//   the Token target. Okta API tokens act with their creator's rights, so the owner of a created
-//   token is the actor; a revocation names no owner (an admin may revoke anyone's token).
-// - app.oauth2.credentials.lifecycle.create/activate/deactivate/delete -> credential
-//   created/activated/revoked/deleted; app.oauth2.client.read_client_secret -> credential/used
-//   (attributes.usage = 'secret_read'); other app.oauth2.* types naming a secret or credential ->
-//   credential/other. Kind `oauth_secret`, owner = the OAuth client (owner_kind 'oauth_client').
-//   The credential id is the secret/key target's id; when Okta names only the client, it is
-//   `<client id>:client_secret` (attributes.credential_id_from = 'client').
-// - Unknown types are kept: category/action 'other', subject = the first target, else the actor.
-// - Never copied: debugData wholesale (third-party captures show client secrets in credential
-//   events), target detailEntry/changeDetails, query strings of request URIs (Okta puts session
-//   tokens in some). Only an allowlist of fields reaches attributes.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6), Authentication
-//   3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Read 2, Delete 4, Activate 10,
-//   Deactivate 11), User Access Management 3005 (Assign 1, Revoke 2), Group Management 3006 (Add
-//   User 3, Remove User 4). Unknown types: null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/okta.md.
 import {
   emptyActor,
   normalizeEmail,

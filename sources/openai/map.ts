@@ -1,42 +1,5 @@
 // Pure mapping: OpenAI audit-log events and inventory objects → MappedEvent.
-//
-// Decisions (vendor facts: docs/vendors/openai.md):
-// - event_id = the audit log id (dedupe key); one IdentityEvent per audit event, except
-//   `ip_allowlist.config.*` / `certificates.*` which list several objects: one event each, `#n`
-//   suffixes from the second on.
-// - occurred_at = effective_at (Unix s → ms). tenant_id = project.id when the event names a project
-//   (the organisation is implied by the admin key), else null.
-// - The payload is read from ev[ev.type]; a payload that does not match its schema rejects the event
-//   (DLQ with the field named), an absent payload maps with what the envelope has.
-// - actor: session → kind 'human' (user id, email, ip, user agent); api_key → kind 'human' when the
-//   key belongs to a user (id + email of the user), 'service_account' when it belongs to a service
-//   account, 'api_key' when unknown; credential_id = the key's tracking id in every api_key case.
-//   attributes.actor_via = 'session' | 'api_key'.
-// - Accounts: user.added/deleted → account created/deleted (human); user.updated → role updated;
-//   service_account.created/deleted → account created/deleted; .updated → role updated.
-//   invite.sent/accepted/deleted → account invited/activated/revoked (subject kind 'invite').
-// - Credentials: api_key.created/updated/deleted → credential created/updated/revoked; the audit log
-//   does not say whether it was a project or an admin key: credential.kind 'api_key'.
-//   certificate.* / certificates.* → credential (kind 'certificate').
-// - Authentication: login.succeeded/failed → authentication succeeded/failed, logout.succeeded →
-//   session ended, logout.failed → session failed; the subject is the session user.
-// - role.* → role; role.assignment.created/deleted → membership added/removed (the principal is the
-//   subject: user → human, group → group; resource in attributes) — project membership appears
-//   this way, as a grant of the account (attributes.access = 'scope', docs/IDENTITY-MODEL.md), as are
-//   listed project users; role.bound_to_resource / unbound_from_resource → role added/removed.
-// - scim.enabled/disabled → connection activated/deactivated. project.*, group.*, ip_allowlist.*,
-//   organization.updated, rate_limit.*, external_key.*, tunnel.*, workload_identity_* and any
-//   `tenant.*` or unknown type → category 'other', action from the type's last word when it is a
-//   known action, else 'other'; vendor_type keeps the type string. tenant.* payloads have no schema
-//   and are not read.
-// - Never read: key values, ja3/ja4 fingerprints. A listed key's `redacted_value` (OpenAI's own
-//   prefix...suffix display, not a secret) becomes attributes.key_hint: the one thing a secret
-//   scanning alert's fingerprint can be compared with (sources/github/fingerprint.ts).
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
-//   Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Update 3,
-//   Delete 4, Activate 10, Deactivate 11), User Access Management 3005 (Assign Privileges 1, Revoke
-//   Privileges 2), Group Management 3006 (Add User 3, Remove User 4, Delete 5, Create 6);
-//   inventory users/service accounts: User Inventory Info 5003 (Log 1). Others: null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/openai.md.
 import type { z } from 'zod';
 import {
   ACTIONS,

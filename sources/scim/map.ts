@@ -1,35 +1,5 @@
 // Pure mapping: one SCIM operation → MappedEvent[].
-//
-// Service-provider records (transport 'scim', payloads.ts ScimOperationRecord) carry the previous
-// state, so state changes are exact:
-//  - POST /Users → account/created.
-//  - PUT or PATCH /Users leaving active=false where it was not false before → account/suspended
-//    (a deprovision signal, DESIGN.md); active=true where it was false → account/reactivated;
-//    any other change → account/updated (attributes.changed lists the attributes).
-//  - DELETE /Users → account/deleted.
-//  - POST / DELETE /Groups → other/created|deleted with a `group` subject (as the WorkOS module
-//    does: a group definition is nobody's membership); other group changes → other/updated.
-//  - members added/removed (POST with members, PATCH, PUT diff) → membership/added|removed, one
-//    event per member, subject = the member (kind human; `group` for a nested group), email from
-//    the member's stored User resource.
-// SCIM-copy webhooks (transport 'webhook', ScimCopy) carry no previous state, so:
-//  - only 2xx operations are changes (anything else, and GET, maps to no event);
-//  - active=false in a PUT/PATCH → suspended; active=true in a PATCH → reactivated (IdPs PATCH
-//    active=true only to reactivate); active=true in a PUT → updated (Okta AIW apps PUT
-//    everything); attributes.state_change = 'inferred' on these;
-//  - group PATCH ops `add members`, `remove members[value eq "…"]`, `remove members` with a value
-//    list → membership events; `replace members` (whole list) and PUT cannot be diffed → the
-//    group is `updated` with attributes.members_replaced / members_count.
-// Common: subject email = primary (else first) emails[].value, normalised; else the userName when
-// it is an address (attributes.email_from = 'userName'). Tenant = the connection (service
-// provider), or the copy's `tenant` (webhook; also the plane-rule key organization_id).
-// event_id = "scim_" + sha256(connection, method, path, resource id, sha256(request JSON), resulting
-// version) for records — a retried request that produces the same version is the same fact, and
-// the resource id keeps a re-created user (same POST body, version 1 again) apart; for copies the
-// raw envelope id (a hash of source, connection and the redacted body) stands in for the
-// connection and body. Membership events append "#added:<member>" / "#removed:<member>".
-// OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
-// Group Management 3006 (Add User 3, Remove User 4, Delete 5, Create 6, Other 99).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/scim.md.
 import { createHash } from 'node:crypto';
 import {
   emptyActor,

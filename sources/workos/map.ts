@@ -1,41 +1,5 @@
 // Pure mapping: one WorkOS event (webhook body or Events API item) -> MappedEvent[].
-//
-// Decisions worth knowing (vendor facts: docs/vendors/workos.md):
-// - One IdentityEvent per WorkOS event; event_id = the WorkOS event id (`#n` suffixes from the
-//   second event on, should a type ever need more than one).
-// - occurred_at = envelope created_at (emission time), else data.updated_at, else data.created_at,
-//   else the delivery's received time (then attributes.occurred_at_from = 'received_at').
-// - dsync.user.updated: state inactive (or the deprecated `suspended`) -> `suspended`, a
-//   deprovision signal. previous_attributes.state (in data, or in context) decides only when it is
-//   present: previous state also inactive -> plain `updated`. When previous_attributes lacks state,
-//   an update carrying state inactive is still `suspended` (attributes.state_change = 'inferred'):
-//   WorkOS omits unchanged attributes, so a repeated signal is possible, and the detections take
-//   the earliest signal of a deprovisioned period anyway. state active -> `reactivated` only when
-//   the previous state is known to be inactive; otherwise `updated` (attributes.state is kept, so
-//   a consumer can still see the value).
-// - organization_membership.updated follows the same rule on `status` (inactive -> suspended,
-//   back to active -> reactivated, anything else -> updated).
-// - dsync.group.created/updated/deleted are category 'other' with a `group` subject: a group
-//   definition is not anyone's membership, and membership detections key on person subjects.
-//   The membership facts are dsync.group.user_added / user_removed (subject = the user).
-// - session.created -> session/succeeded (outcome success), session.revoked -> session/ended; the
-//   subject is the session's user, an impersonator (if any) is the actor.
-// - Authentication events whose user is unknown (failed logins) use the normalised email as the
-//   subject id, else an `other` subject named by the event id.
-// - authentication.radar_risk_detected is an authentication failure (docs/vendors/workos.md).
-// - SAML certificate events: credential/updated on the connection; the credential id is
-//   `<connection id>:<certificate_type>` because WorkOS sends no certificate id.
-// - invitation.created/resent -> invited, accepted -> activated, revoked -> revoked (subject kind
-//   'invite'); the account itself arrives as user.created.
-// - user.* (AuthKit users) carry attributes.access = 'login': a login account that grants no access
-//   by itself; organization_membership.* (subject = the user, tenant = the organisation) are the
-//   units of access to each customer tenant, and end with the user.
-// - Secrets and key material are never read: token_suffix, obfuscated_value, invitation token /
-//   accept_invitation_url, raw_attributes, custom_attributes, metadata.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
-//   Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Update 3,
-//   Delete 4, Activate 10, Deactivate 11, Other 99), Group Management 3006 (Add User 3,
-//   Remove User 4, Delete 5, Create 6, Other 99). Invitations and unknown types: null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/workos.md.
 import type { z } from 'zod';
 import {
   emptyActor,
