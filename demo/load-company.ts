@@ -10,7 +10,7 @@ import type { Connection } from '../core/config/boundary-map.ts';
 import { runBackfill } from '../services/poller/backfill.ts';
 import { kafkaPollPublishers } from '../services/poller/publish.ts';
 import { rawEnvelopePublisher } from '../services/collector/publish.ts';
-import { signGithubPayload, GITHUB_SIGNATURE_HEADER } from '../sources/github/signature.ts';
+import { signGithubPayload, GITHUB_SIGNATURE_HEADER } from '../sources/github/webhook.ts';
 import { SOURCES } from '../sources/registry.ts';
 import type { DemoCompany, ScimContractor, Webhook } from './company/demo-company.ts';
 import { CONTRACTORS_CONNECTION, GITHUB_CONNECTION, type DemoSecrets } from './demo-config.ts';

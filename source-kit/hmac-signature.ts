@@ -2,7 +2,7 @@
 //   <Header>: t=<timestamp>,v1=<hex HMAC-SHA256(secret, t + "." + rawBody)>[,v1=<…>]
 // as WorkOS signs its webhooks and planewatch's own SCIM-copy webhook does (modelled on it). The
 // header's name, the timestamp's unit and range, the tolerance and every message stay in the
-// vendor module (sources/<vendor>/signature.ts).
+// vendor module (sources/<vendor>/webhook.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Hex HMAC-SHA256 keyed with `secret` over the ASCII of `t`, a ".", then the body's bytes (a string as UTF-8). */

@@ -1,4 +1,6 @@
-// Every vendor module planewatch ships. Adding a vendor: create sources/<vendor>/ and add it here.
+// Every vendor module planewatch ships. Adding a vendor: create sources/<vendor>/ with the common file
+// set (CONTRIBUTING.md, "add a vendor") and add it here; test/unit/sources/conformance.test.ts then
+// checks its files, webhook authentication, samples and redaction without further changes.
 import type { SourceModule } from '../source-kit/source-module.ts';
 import { workos } from './workos/index.ts';
 import { openai } from './openai/index.ts';

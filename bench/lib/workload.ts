@@ -15,7 +15,7 @@ import type { IdentityEvent } from '../../core/events/identity-event.ts';
 import { identityEventCodec, rawEnvelopeCodec } from '../../core/avro/codecs.ts';
 import { identityEventToRow } from '../../core/clickhouse/rows.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { signWorkosPayload, verifyWorkosSignature } from '../../sources/workos/signature.ts';
+import { signWorkosPayload, verifyWorkosSignature } from '../../sources/workos/webhook.ts';
 import { eventKey, normalizeEnvelope } from '../../services/normalizer/normalize-envelope.ts';
 
 export const BENCH_CONNECTION = 'workos-bench';

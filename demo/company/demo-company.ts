@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { INVENTORY_REMOVED_CONTENT_TYPE } from '../../source-kit/poll/inventory.ts';
-import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../sources/openai/api.ts';
+import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../sources/openai/poller.ts';
 import { buildScenario, DAY, HOUR, MIN, PROJECT, type Scenario } from './seeded-company.ts';
 
 /** The seeded company's seed (any fixed value: the demo is the same company every time). */

@@ -1,12 +1,12 @@
-// Vendor-shaped deliveries for the scenario: WorkOS webhook events (vendor-formats.md §2) and
-// OpenAI Admin API pages — audit-log pages and inventory listings (§1) — wrapped in the
+// Vendor-shaped deliveries for the scenario: WorkOS webhook events (docs/vendors/workos.md) and
+// OpenAI Admin API pages — audit-log pages and inventory listings (docs/vendors/openai.md) — wrapped in the
 // RawEnvelopes the collector / poll runner would have produced, plus the poll runner's
 // inventory-removed envelopes (source-kit/poll/inventory.ts).
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { INVENTORY_REMOVED_CONTENT_TYPE, removedBody } from '../../source-kit/poll/inventory.ts';
 import { pollEnvelopeId } from '../../services/poller/publish.ts';
 import type { InventoryObject } from '../../source-kit/poller.ts';
-import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../sources/openai/api.ts';
+import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../sources/openai/poller.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const secs = (ms: number) => Math.floor(ms / 1000);

@@ -1,5 +1,5 @@
 // Anthropic (Admin API inventory) — platform plane by default. Polling only: the Admin API sends no
-// webhooks. See api.ts (fetching), map.ts (pure mapping) and payloads.ts (zod schemas).
+// webhooks. See poller.ts (fetching), map.ts (pure mapping) and payloads.ts (zod schemas).
 //
 // normalize() handles two kinds of envelope, told apart by content type:
 // - INVENTORY_REMOVED_CONTENT_TYPE: delegated to the shared core helper (source-kit/poll/inventory.ts);
@@ -11,7 +11,7 @@ import { parseJsonBodyOrThrow } from '../../source-kit/json-body.ts';
 import { normalizeInventoryRemoved } from '../../source-kit/poll/inventory.ts';
 import { listingOf } from '../../source-kit/poll/page-walker.ts';
 import { mapListingItems } from '../../source-kit/inventory-map.ts';
-import { anthropicPoller } from './api.ts';
+import { anthropicPoller } from './poller.ts';
 import { GRANT_KINDS, LISTINGS, mapInventoryItem, type Listing } from './map.ts';
 import { formatIssues, ListPageSchema } from './payloads.ts';
 

@@ -1,42 +1,8 @@
 // Pure mapping: Anthropic Admin API inventory items → MappedEvent + the object's diff identity.
-//
-// Decisions (vendor facts: docs/vendors/anthropic.md):
-// - One event per listed object per snapshot; event_id = hash(raw envelope id, kind, scope, id), so
-//   a page fetched again with the same bytes collapses, and each snapshot's page is its own fact.
-//   occurred_at = when the page was received (the time of the observation).
-// - An object that is listed but whose own status says it grants nothing is NOT an
-//   `inventory/observed` event: the detection state reads every observation as "present and
-//   active" (migrations/0004, 0005). It becomes a lifecycle fact at the observation time instead,
-//   with vendor_type `inventory.<kind>` and attributes.status, so the state views see it as not
-//   active from the first snapshot that lists it so (the earliest such fact is the removal time):
-//     api key  inactive → credential/deactivated, expired → credential/deactivated,
-//              archived → credential/revoked; active, missing or an unknown status → observed (a
-//              status we do not know must not hide a live key);
-//     invite   accepted / expired / deleted → account/deactivated; pending or unknown → observed;
-//              an expired one dated (attributes.effective_at) at its own expires_at: it expired
-//              then, not at the listing that first shows it; an Invite has no acceptance or
-//              deletion time, so those are dated at the listing;
-//     service account with archived_at → account/deactivated.
-//   Such objects stay in the snapshot's object set: they are listed, and their later absence is a
-//   removal like any other.
-// - Users → human accounts (email lower-cased and trimmed), tenant null (organisation-wide).
-//   Workspace members → inventory/observed of the human user id, tenant = the workspace, marked
-//   attributes.access = 'scope': a grant of the org user, never a second account
-//   (docs/IDENTITY-MODEL.md; the person's email comes from the users listing).
-//   Workspaces → subject kind 'project', tenant = the workspace id, archived ones stay observed with
-//   attributes.status 'archived' (a container grants nothing by itself).
-// - API keys → subject kind 'api_key', credential kind 'api_key', tenant = the key's workspace
-//   (`scope.workspace_id`, else the deprecated top-level `workspace_id`; organisation-scoped keys:
-//   null). Owner = the principal the key acts as (`principal.user_id` → human,
-//   `principal.service_account_id` → service_account), else its creator (`created_by`), else
-//   unknown; attributes.owner_from says which. `last_used_at` is always null: the Admin API
-//   reports no per-key last use (an unused key cannot be told from one whose use is unreported).
-//   `partial_key_hint` is never read (and api.ts removes it from the raw pages: redact.ts).
-// - OCSF 1.x: users, invites, members and service accounts → User Inventory Info 5003 (Log 1);
-//   keys and workspaces → null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/anthropic.md.
 import type { z } from 'zod';
 import { normalizeEmail, type Action, type MappedEvent } from '../../core/events/identity-event.ts';
-import { nonEmpty as nz, parsedDateToMs } from '../../source-kit/map-helpers.ts';
+import { nonEmpty, parsedDateToMs } from '../../source-kit/map-helpers.ts';
 import { inventoryEvent, type InventoryEventDraft, type InventoryItemResult, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../source-kit/inventory-map.ts';
 import {
   ApiKeySchema,
@@ -85,27 +51,27 @@ const EVENT_ID_PREFIX = 'ant_inv_';
  * shows them (null here).
  */
 function inviteClosedAt(status: string | null, i: { expires_at?: string | null }): string | null {
-  return status === 'expired' ? nz(i.expires_at ?? null) : null;
+  return status === 'expired' ? nonEmpty(i.expires_at ?? null) : null;
 }
 
 export function keyOwner(k: ApiKey): { id: string | null; kind: string | null; from: 'principal' | 'created_by' | null } {
   const p = k.principal;
   if (p) {
-    const sa = nz(p.service_account_id);
-    const user = nz(p.user_id);
+    const sa = nonEmpty(p.service_account_id);
+    const user = nonEmpty(p.user_id);
     if (p.type === 'service_account_actor' || (sa && !user)) {
       if (sa) return { id: sa, kind: 'service_account', from: 'principal' };
     } else if (user) return { id: user, kind: 'human', from: 'principal' };
   }
   const c = k.created_by;
-  const cid = nz(c?.id);
-  if (c && cid) return { id: cid, kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nz(c.type), from: 'created_by' };
+  const cid = nonEmpty(c?.id);
+  if (c && cid) return { id: cid, kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nonEmpty(c.type), from: 'created_by' };
   return { id: null, kind: null, from: null };
 }
 
 /** The workspace a key belongs to (null for organisation-scoped keys). */
 export function keyWorkspace(k: ApiKey): string | null {
-  return nz(k.scope?.workspace_id) ?? nz(k.workspace_id);
+  return nonEmpty(k.scope?.workspace_id) ?? nonEmpty(k.workspace_id);
 }
 
 const KEY_NOT_ACTIVE: Readonly<Record<string, Action>> = { inactive: 'deactivated', expired: 'deactivated', archived: 'revoked' };
@@ -123,7 +89,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       if (!r.success) return fail(r.error);
       const u = r.data;
       const email = normalizeEmail(u.email);
-      const name = nz(u.name);
+      const name = nonEmpty(u.name);
       return {
         ok: true,
         value: {
@@ -137,7 +103,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       if (!r.success) return fail(r.error);
       const i = r.data;
       const email = normalizeEmail(i.email);
-      const status = nz(i.status);
+      const status = nonEmpty(i.status);
       const done = status !== null && INVITE_NOT_PENDING.has(status);
       return {
         ok: true,
@@ -161,9 +127,9 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const k = r.data;
       const owner = keyOwner(k);
       const workspace = keyWorkspace(k);
-      const status = nz(k.status);
+      const status = nonEmpty(k.status);
       const notActive = status !== null ? KEY_NOT_ACTIVE[status] : undefined;
-      const name = nz(k.name);
+      const name = nonEmpty(k.name);
       return {
         ok: true,
         value: {
@@ -174,7 +140,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             credential: { id: k.id, kind: 'api_key', owner_id: owner.id, owner_kind: owner.kind, scopes: [], created_at: rfc3339ToMs(k.created_at), last_used_at: null },
             ocsf: null,
             attributes: {
-              status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nz(k.scope?.type) ?? (workspace ? 'workspace' : null),
+              status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nonEmpty(k.scope?.type) ?? (workspace ? 'workspace' : null),
               owner_from: owner.from, created_by_id: k.created_by?.id, created_by_type: k.created_by?.type, principal_type: k.principal?.type,
             },
           }),
@@ -186,13 +152,13 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const r = WorkspaceSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const w = r.data;
-      const name = nz(w.name);
+      const name = nonEmpty(w.name);
       return {
         ok: true,
         value: {
           event: event(w.id, {
             tenant: w.id, subject: { kind: 'project', id: w.id, name }, ocsf: null,
-            attributes: { status: nz(w.archived_at) ? 'archived' : 'active', created_at: w.created_at, archived_at: w.archived_at },
+            attributes: { status: nonEmpty(w.archived_at) ? 'archived' : 'active', created_at: w.created_at, archived_at: w.archived_at },
           }),
           object: { kind, scope: null, id: w.id, subject_kind: 'project', name },
         },
@@ -202,7 +168,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const r = WorkspaceMemberSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const m = r.data;
-      const workspace = ctx.scope ?? nz(m.workspace_id);
+      const workspace = ctx.scope ?? nonEmpty(m.workspace_id);
       return {
         ok: true,
         value: {
@@ -219,8 +185,8 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const r = ServiceAccountSchema.safeParse(item);
       if (!r.success) return fail(r.error);
       const s = r.data;
-      const name = nz(s.name);
-      const archived = nz(s.archived_at) !== null;
+      const name = nonEmpty(s.name);
+      const archived = nonEmpty(s.archived_at) !== null;
       return {
         ok: true,
         value: {

@@ -1,24 +1,12 @@
 // Auth0 log streams (custom webhook) — the product's customer identity platform, so the
 // application plane by default; a connection `plane:` or a plane rule on the Auth0 Organization
 // (plane_keys.organization_id) overrides it.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { mapAuth0Log } from './map.ts';
 import { Auth0RecordSchema, describeValue, formatIssues, parseAuth0Body } from './payloads.ts';
-import { verifyAuth0Request } from './auth.ts';
-import { auth0Samples } from './samples.ts';
-
-/** The 400 check before a delivery is acknowledged: JSONARRAY, JSONOBJECT or JSONLINES with at least one JSON record. */
-export function checkAuth0Body(rawBody: Buffer): string | null {
-  const parsed = parseAuth0Body(rawBody);
-  return parsed.ok ? null : parsed.error;
-}
-
-export const auth0Webhook: WebhookHandler = {
-  verify: verifyAuth0Request,
-  keepHeaders: ['content-type', 'user-agent'],
-  checkBody: checkAuth0Body,
-};
+import { auth0Webhook } from './webhook.ts';
+import { webhookSamples } from './samples.ts';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,10 +60,10 @@ export const auth0: SourceModule = {
   name: 'auth0',
   defaultPlane: 'application',
   webhook: auth0Webhook,
-  samples: auth0Samples,
+  samples: webhookSamples,
   normalize: normalizeAuth0,
 };
 
 export { mapAuth0Log, MAPPED_LOG_TYPES } from './map.ts';
 export { parseAuth0Body } from './payloads.ts';
-export { verifyAuth0Request } from './auth.ts';
+export { verifyAuth0Request } from './webhook.ts';

@@ -1,45 +1,5 @@
 // Pure mapping: one Auth0 tenant log (the `data` of a log stream record) -> MappedEvent[].
-//
-// Decisions (vendor facts: docs/vendors/auth0.md; auth0/auth0-log-schemas):
-// - event_id = the record's `log_id` (else data.log_id); occurred_at = data.date. A log without a
-//   date (some schemas do not require one) takes the delivery's received time
-//   (attributes.occurred_at_from = 'received_at'); a present but unreadable date rejects the log.
-// - tenant_id = the Auth0 Organization (data.organization_id, or the organization in a Management
-//   API path) when there is one — that is the customer boundary; otherwise none: the Auth0 tenant
-//   is the product's own login tenant, not a customer's (attributes.auth0_tenant keeps its name), so
-//   a user or M2M client outside any Organization is in no customer tenant (docs/IDENTITY-MODEL.md).
-//   plane_keys.organization_id = the Auth0 Organization only, so a plane rule can move one customer.
-// - Logins: s -> authentication/succeeded; f, fp, fu -> authentication/failed (failure_reason =
-//   description). mfa = true when a prompt performed the `mfa` AMR. Logout: slo -> session/ended,
-//   flo -> session/failed. Signup: ss -> account/created, fs -> account/failed.
-// - sdu -> account/deleted (no user id nor name: rejected); fdu -> account/failed.
-// - Blocks: limit_wc (Auth0's brute-force protection blocked the account) -> account/suspended,
-//   ublkdu (that block released) -> account/reactivated, block_kind = 'brute_force'; a Management
-//   API PATCH /api/v2/users/{id} with `blocked: true|false` -> suspended|reactivated, block_kind = 'admin'.
-// - scp -> account/updated (account_change = 'password'); fcp -> account/failed. A password is part
-//   of the account here (Auth0 manages no separate password credential with its own lifecycle).
-// - sapi / fapi (Management API): classified by method and path — users (POST create, PATCH
-//   update/block, DELETE delete, roles and permissions), organization members and member roles
-//   (one event per member; this is how customer-organisation membership changes appear in tenant
-//   logs), clients (create/delete as service accounts, rotate-secret as a credential update); any
-//   other operation is kept as other/other with its method and path. fapi, or a status >= 400,
-//   makes the action `failed` (attempted_action keeps what was tried).
-// - seccft -> credential/used; feccft -> authentication/failed. Subject = the client (a service
-//   account); credential kind `oauth_secret`, id `<client_id>:client_secret`, owner the client.
-// - sscim / fscim: SCIM operations classified by method and /Users, /Groups path (POST create,
-//   DELETE delete, PATCH/PUT with active=false -> suspended, PATCH active=true -> reactivated,
-//   group member add/remove -> membership per member; GET -> other).
-// - organization_member_added -> membership/added in that organization.
-// - "Tenant member" (dashboard admin / Teams) changes are not in tenant log streams (Auth0 keeps
-//   them in the Teams activity report), so they are not mapped here.
-// - Unknown codes are kept: category/action 'other', subject = the user, else the client, else the log.
-// - Never read: details.request.auth.credentials, request/response bodies beyond the named fields
-//   (blocked, members, roles, permissions, userName, user_id, client_id, Operations' active value),
-//   details.access_token_jti, passwords and tokens. Body field NAMES of a user PATCH are kept
-//   (changed_fields), never their values.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Password Change 3, Disable 5, Delete 6,
-//   Lock 9), Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Read 2, Update 3),
-//   User Access Management 3005 (Assign 1, Revoke 2), Group Management 3006 (Add User 3, Remove User 4).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/auth0.md.
 import {
   emptyActor,
   normalizeEmail,
@@ -49,7 +9,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf, nonBlank as nz, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import { ApiRequestSchema, ApiResponseSchema, Auth0LogSchema, formatIssues, type Auth0Log } from './payloads.ts';
 
 export type { MapResult };
@@ -125,27 +85,27 @@ type Mapper = (c: Ctx) => Draft[] | string;
 
 /** The log's user: user_id, else the attempted user_name, else null. */
 function logUser(log: Auth0Log): { subject: SubjectDraft; from: string | null } | null {
-  const id = nz(log.user_id);
+  const id = nonBlank(log.user_id);
   const email = emailOf(log.user_name);
-  if (id !== null) return { subject: { kind: 'human', id, email, name: email === null ? nz(log.user_name) : null }, from: null };
-  const name = nz(log.user_name)?.trim() ?? null;
+  if (id !== null) return { subject: { kind: 'human', id, email, name: email === null ? nonBlank(log.user_name) : null }, from: null };
+  const name = nonBlank(log.user_name)?.trim() ?? null;
   if (name !== null) return { subject: { kind: 'human', id: email ?? name, email }, from: 'user_name' };
   return null;
 }
 
 function userActor(log: Auth0Log): Actor {
-  return { ...emptyActor('human'), id: nz(log.user_id), email: emailOf(log.user_name), ip: nz(log.ip), user_agent: nz(log.user_agent) };
+  return { ...emptyActor('human'), id: nonBlank(log.user_id), email: emailOf(log.user_name), ip: nonBlank(log.ip), user_agent: nonBlank(log.user_agent) };
 }
 
 function clientAttrs(log: Auth0Log): Record<string, AttrValue> {
   return {
-    client_id: nz(log.client_id),
-    client_name: nz(log.client_name),
-    connection: nz(log.connection),
-    connection_id: nz(log.connection_id),
-    strategy: nz(log.strategy),
-    strategy_type: nz(log.strategy_type),
-    hostname: nz(log.hostname),
+    client_id: nonBlank(log.client_id),
+    client_name: nonBlank(log.client_name),
+    connection: nonBlank(log.connection),
+    connection_id: nonBlank(log.connection_id),
+    strategy: nonBlank(log.strategy),
+    strategy_type: nonBlank(log.strategy_type),
+    hostname: nonBlank(log.hostname),
   };
 }
 
@@ -158,7 +118,7 @@ function mfaPerformed(details: Record<string, unknown> | null): boolean {
   return prompts.some((p) => {
     const r = record(p);
     const amr = Array.isArray(r?.performed_amr) ? r.performed_amr : [];
-    return amr.includes('mfa') || /^(mfa|guardian)/i.test(nz(r?.name) ?? '');
+    return amr.includes('mfa') || /^(mfa|guardian)/i.test(nonBlank(r?.name) ?? '');
   });
 }
 
@@ -176,10 +136,10 @@ function login(result: 'succeeded' | 'failed'): Mapper {
         ocsf: [OCSF.AUTHENTICATION, 1],
         attributes: {
           ...clientAttrs(c.log),
-          auth_method: nz(c.log.strategy),
+          auth_method: nonBlank(c.log.strategy),
           mfa: result === 'succeeded' && mfaPerformed(details) ? 'true' : null,
-          session_id: nz(details?.session_id),
-          failure_reason: result === 'failed' ? nz(c.log.description) : null,
+          session_id: nonBlank(details?.session_id),
+          failure_reason: result === 'failed' ? nonBlank(c.log.description) : null,
           subject_from: from,
         },
       },
@@ -198,7 +158,7 @@ function logout(result: 'ended' | 'failed'): Mapper {
         subject,
         actor: userActor(c.log),
         ocsf: [OCSF.AUTHENTICATION, 2],
-        attributes: { ...clientAttrs(c.log), failure_reason: result === 'failed' ? nz(c.log.description) : null, subject_from: from },
+        attributes: { ...clientAttrs(c.log), failure_reason: result === 'failed' ? nonBlank(c.log.description) : null, subject_from: from },
       },
     ];
   };
@@ -215,7 +175,7 @@ type ActorRole = 'self' | 'system' | 'unknown';
 function factActor(log: Auth0Log, role: ActorRole): Actor {
   if (role === 'self') return userActor(log);
   if (role === 'system') return emptyActor('system');
-  return { ...emptyActor('unknown'), ip: nz(log.ip), user_agent: nz(log.user_agent) };
+  return { ...emptyActor('unknown'), ip: nonBlank(log.ip), user_agent: nonBlank(log.user_agent) };
 }
 
 function accountFact(
@@ -239,9 +199,9 @@ function accountFact(
         attributes: {
           ...clientAttrs(c.log),
           ...extra,
-          blocked_ip: opts.actor === 'system' ? nz(c.log.ip) : null,
+          blocked_ip: opts.actor === 'system' ? nonBlank(c.log.ip) : null,
           attempted_action: opts.failed ? action : null,
-          failure_reason: opts.failed ? nz(c.log.description) : null,
+          failure_reason: opts.failed ? nonBlank(c.log.description) : null,
           subject_from: from,
         },
       },
@@ -251,7 +211,7 @@ function accountFact(
 
 function clientCredentials(result: 'used' | 'failed'): Mapper {
   return (c) => {
-    const clientId = nz(c.log.client_id);
+    const clientId = nonBlank(c.log.client_id);
     if (clientId === null) return 'client_id: expected the client that exchanged its credentials';
     const credId = `${clientId}:client_secret`;
     return [
@@ -259,8 +219,8 @@ function clientCredentials(result: 'used' | 'failed'): Mapper {
         category: result === 'used' ? 'credential' : 'authentication',
         action: result,
         outcome: result === 'used' ? 'success' : 'failure',
-        subject: { kind: 'service_account', id: clientId, name: nz(c.log.client_name) },
-        actor: { ...emptyActor('oauth_client'), id: clientId, ip: nz(c.log.ip), user_agent: nz(c.log.user_agent), credential_id: credId },
+        subject: { kind: 'service_account', id: clientId, name: nonBlank(c.log.client_name) },
+        actor: { ...emptyActor('oauth_client'), id: clientId, ip: nonBlank(c.log.ip), user_agent: nonBlank(c.log.user_agent), credential_id: credId },
         credential: {
           id: credId,
           kind: 'oauth_secret',
@@ -272,11 +232,11 @@ function clientCredentials(result: 'used' | 'failed'): Mapper {
         },
         ocsf: [OCSF.AUTHENTICATION, 1],
         attributes: {
-          client_name: nz(c.log.client_name),
-          audience: nz(c.log.audience),
+          client_name: nonBlank(c.log.client_name),
+          audience: nonBlank(c.log.audience),
           grant_type: 'client_credentials',
-          hostname: nz(c.log.hostname),
-          failure_reason: result === 'failed' ? nz(c.log.description) : null,
+          hostname: nonBlank(c.log.hostname),
+          failure_reason: result === 'failed' ? nonBlank(c.log.description) : null,
         },
       },
     ];
@@ -295,7 +255,7 @@ const organizationMemberAdded: Mapper = (c) => {
       subject: user.subject,
       actor: userActor(c.log),
       ocsf: [OCSF.GROUP_MANAGEMENT, 3],
-      attributes: { ...clientAttrs(c.log), reason: nz(details?.reason), subject_from: user.from },
+      attributes: { ...clientAttrs(c.log), reason: nonBlank(details?.reason), subject_from: user.from },
     },
   ];
 };
@@ -305,13 +265,13 @@ const organizationMemberAdded: Mapper = (c) => {
 
 function apiActor(log: Auth0Log, req: ReturnType<typeof ApiRequestSchema.parse> | null): Actor {
   const user = req?.auth?.user;
-  const ip = nz(req?.ip) ?? nz(log.ip);
-  const ua = nz(log.user_agent);
-  const userId = nz(user?.user_id);
-  if (userId !== null || nz(user?.email) !== null) {
-    return { ...emptyActor('human'), id: userId, email: normalizeEmail(nz(user?.email)), ip, user_agent: ua };
+  const ip = nonBlank(req?.ip) ?? nonBlank(log.ip);
+  const ua = nonBlank(log.user_agent);
+  const userId = nonBlank(user?.user_id);
+  if (userId !== null || nonBlank(user?.email) !== null) {
+    return { ...emptyActor('human'), id: userId, email: normalizeEmail(nonBlank(user?.email)), ip, user_agent: ua };
   }
-  const clientId = nz(log.client_id);
+  const clientId = nonBlank(log.client_id);
   if (clientId !== null) return { ...emptyActor('oauth_client'), id: clientId, ip, user_agent: ua };
   return { ...emptyActor('unknown'), ip, user_agent: ua };
 }
@@ -325,8 +285,8 @@ function permissionNames(v: unknown): string[] {
   return v
     .map((p) => {
       const r = record(p);
-      const name = nz(r?.permission_name);
-      const server = nz(r?.resource_server_identifier);
+      const name = nonBlank(r?.permission_name);
+      const server = nonBlank(r?.resource_server_identifier);
       return name === null ? null : server === null ? name : `${server}:${name}`;
     })
     .filter((s): s is string => s !== null);
@@ -357,7 +317,7 @@ function classifyApi(method: string, path: string, body: Record<string, unknown>
     }
   }
   if (/^\/api\/v2\/users\/?$/.test(path) && method === 'POST') {
-    const id = nz(response?.user_id);
+    const id = nonBlank(response?.user_id);
     const email = emailOf(body?.email) ?? emailOf(response?.email);
     const subject: SubjectDraft = id !== null ? { kind: 'human', id, email } : email !== null ? { kind: 'human', id: email, email } : { kind: 'other', id: logId };
     return { category: 'account', action: 'created', subjects: [subject], ocsf: [OCSF.ACCOUNT_CHANGE, 1], attributes: { subject_from: id !== null ? null : email !== null ? 'email' : 'log_id' } };
@@ -395,13 +355,13 @@ function classifyApi(method: string, path: string, body: Record<string, unknown>
     };
   }
   if (/^\/api\/v2\/clients\/?$/.test(path) && method === 'POST') {
-    const id = nz(response?.client_id);
+    const id = nonBlank(response?.client_id);
     return {
       category: 'account',
       action: 'created',
-      subjects: [id !== null ? { kind: 'service_account', id, name: nz(response?.name) ?? nz(body?.name) } : { kind: 'other', id: logId }],
+      subjects: [id !== null ? { kind: 'service_account', id, name: nonBlank(response?.name) ?? nonBlank(body?.name) } : { kind: 'other', id: logId }],
       ocsf: [OCSF.ACCOUNT_CHANGE, 1],
-      attributes: { subject_from: id !== null ? null : 'log_id', app_type: nz(body?.app_type) },
+      attributes: { subject_from: id !== null ? null : 'log_id', app_type: nonBlank(body?.app_type) },
     };
   }
   if ((m = /^\/api\/v2\/clients\/([^/]+)$/.exec(path)) && method === 'DELETE') {
@@ -428,7 +388,7 @@ const managementApi: Mapper = (c) => {
   const req = reqParsed.success ? reqParsed.data : null;
   const resParsed = ApiResponseSchema.safeParse(details?.response);
   const res = resParsed.success ? resParsed.data : null;
-  const method = nz(req?.method)?.toUpperCase() ?? null;
+  const method = nonBlank(req?.method)?.toUpperCase() ?? null;
   const path = pathOnly(req?.path);
   if (method === null || path === null) return 'details.request: expected an object with method and path (the Management API operation)';
   const status = typeof res?.statusCode === 'number' ? res.statusCode : null;
@@ -449,10 +409,10 @@ const managementApi: Mapper = (c) => {
       api_path: path,
       status_code: status,
       attempted_action: failed ? op.action : null,
-      failure_reason: failed ? nz(c.log.description) : null,
-      actor_name: nz(req?.auth?.user?.name),
-      client_id: nz(c.log.client_id),
-      client_name: nz(c.log.client_name),
+      failure_reason: failed ? nonBlank(c.log.description) : null,
+      actor_name: nonBlank(req?.auth?.user?.name),
+      client_id: nonBlank(c.log.client_id),
+      client_name: nonBlank(c.log.client_name),
     },
   }));
 };
@@ -466,9 +426,9 @@ function patchActive(body: Record<string, unknown> | null): boolean | null {
   let result: boolean | null = null;
   for (const raw of ops) {
     const op = record(raw);
-    const verb = nz(op?.op)?.toLowerCase();
+    const verb = nonBlank(op?.op)?.toLowerCase();
     if (verb !== 'replace' && verb !== 'add') continue;
-    const path = nz(op?.path);
+    const path = nonBlank(op?.path);
     if (path !== null && path.toLowerCase() === 'active') result = truthy(op?.value) ?? result;
     else if (path === null) {
       const value = record(op?.value);
@@ -484,9 +444,9 @@ function memberChanges(body: Record<string, unknown> | null): { added: string[];
   const ops = Array.isArray(body?.Operations) ? body.Operations : [];
   for (const raw of ops) {
     const op = record(raw);
-    const verb = nz(op?.op)?.toLowerCase();
-    const path = nz(op?.path) ?? '';
-    const values = (Array.isArray(op?.value) ? op.value : []).map((v) => nz(record(v)?.value)).filter((v): v is string => v !== null);
+    const verb = nonBlank(op?.op)?.toLowerCase();
+    const path = nonBlank(op?.path) ?? '';
+    const values = (Array.isArray(op?.value) ? op.value : []).map((v) => nonBlank(record(v)?.value)).filter((v): v is string => v !== null);
     if (verb === 'add' && /^members$/i.test(path)) added.push(...values);
     else if (verb === 'remove') {
       const filter = /^members\[\s*value\s+eq\s+"([^"]+)"\s*\]$/i.exec(path);
@@ -501,14 +461,14 @@ const scim: Mapper = (c) => {
   const details = record(c.log.details);
   const reqParsed = ApiRequestSchema.safeParse(details?.request);
   const req = reqParsed.success ? reqParsed.data : null;
-  const method = nz(req?.method)?.toUpperCase() ?? null;
+  const method = nonBlank(req?.method)?.toUpperCase() ?? null;
   const path = pathOnly(req?.path);
   if (method === null || path === null) return 'details.request: expected an object with method and path (the SCIM operation)';
   const failed = c.log.type === 'fscim';
   const body = record(req?.body);
-  const connectionId = nz(details?.connection_id) ?? nz(c.log.connection_id);
+  const connectionId = nonBlank(details?.connection_id) ?? nonBlank(c.log.connection_id);
   const base = {
-    scim_action: nz(details?.action),
+    scim_action: nonBlank(details?.action),
     scim_method: method,
     scim_path: path,
     status_code: typeof record(details?.response)?.statusCode === 'number' ? (record(details?.response)!.statusCode as number) : null,
@@ -520,14 +480,14 @@ const scim: Mapper = (c) => {
   if (users) {
     const id = users[1] ? decode(users[1]) : null;
     if (method === 'POST' && id === null) {
-      const userName = nz(body?.userName)?.trim() ?? null;
+      const userName = nonBlank(body?.userName)?.trim() ?? null;
       const email = emailOf(userName);
       ops.push({
         category: 'account',
         action: 'created',
         subject: userName !== null ? { kind: 'human', id: email ?? userName, email } : { kind: 'other', id: c.logId },
         ocsf: [OCSF.ACCOUNT_CHANGE, 1],
-        attributes: { external_id: nz(body?.externalId), subject_from: userName !== null ? 'userName' : 'log_id' },
+        attributes: { external_id: nonBlank(body?.externalId), subject_from: userName !== null ? 'userName' : 'log_id' },
       });
     } else if (id !== null && method === 'DELETE') {
       ops.push({ category: 'account', action: 'deleted', subject: { kind: 'human', id }, ocsf: [OCSF.ACCOUNT_CHANGE, 6], attributes: {} });
@@ -545,7 +505,7 @@ const scim: Mapper = (c) => {
     }
     if (ops.length === 0 && method !== 'GET') {
       const action: Action = method === 'POST' ? 'created' : method === 'DELETE' ? 'deleted' : 'updated';
-      ops.push({ category: 'other', action, subject: { kind: 'group', id: id ?? nz(body?.displayName) ?? c.logId, name: nz(body?.displayName) }, ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : 99], attributes: {} });
+      ops.push({ category: 'other', action, subject: { kind: 'group', id: id ?? nonBlank(body?.displayName) ?? c.logId, name: nonBlank(body?.displayName) }, ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : 99], attributes: {} });
     }
   }
   if (ops.length === 0) {
@@ -556,28 +516,28 @@ const scim: Mapper = (c) => {
     action: failed && op.category !== 'other' ? 'failed' : op.action,
     outcome: failed ? 'failure' : 'success',
     subject: op.subject,
-    actor: { ...emptyActor('scim_client'), ip: nz(req?.ip) ?? nz(c.log.ip), user_agent: nz(c.log.user_agent) },
+    actor: { ...emptyActor('scim_client'), ip: nonBlank(req?.ip) ?? nonBlank(c.log.ip), user_agent: nonBlank(c.log.user_agent) },
     ocsf: op.ocsf,
     attributes: {
       ...base,
       ...op.attributes,
       attempted_action: failed && op.category !== 'other' ? op.action : null,
-      failure_reason: failed ? nz(c.log.description) : null,
+      failure_reason: failed ? nonBlank(c.log.description) : null,
     },
   }));
 };
 
 const unknownCode: Mapper = (c) => {
   const user = logUser(c.log);
-  const clientId = nz(c.log.client_id);
-  const subject: SubjectDraft = user?.subject ?? (clientId !== null ? { kind: 'service_account', id: clientId, name: nz(c.log.client_name) } : { kind: 'other', id: c.logId });
+  const clientId = nonBlank(c.log.client_id);
+  const subject: SubjectDraft = user?.subject ?? (clientId !== null ? { kind: 'service_account', id: clientId, name: nonBlank(c.log.client_name) } : { kind: 'other', id: c.logId });
   return [
     {
       category: 'other',
       action: 'other',
       outcome: null,
       subject,
-      actor: user ? userActor(c.log) : { ...emptyActor(clientId !== null ? 'oauth_client' : 'unknown'), id: clientId, ip: nz(c.log.ip), user_agent: nz(c.log.user_agent) },
+      actor: user ? userActor(c.log) : { ...emptyActor(clientId !== null ? 'oauth_client' : 'unknown'), id: clientId, ip: nonBlank(c.log.ip), user_agent: nonBlank(c.log.user_agent) },
       ocsf: [null, null],
       attributes: { ...clientAttrs(c.log), subject_from: user ? user.from : clientId !== null ? 'client_id' : 'log_id' },
     },
@@ -619,7 +579,7 @@ export function mapAuth0Log(raw: unknown, ctx: Auth0MapContext = {}): MapResult 
   const parsed = Auth0LogSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: formatIssues(parsed.error, 'data') };
   const log = parsed.data;
-  const logId = nz(ctx.logId) ?? nz(log.log_id);
+  const logId = nonBlank(ctx.logId) ?? nonBlank(log.log_id);
   if (logId === null) return { ok: false, reason: `${log.type}: log_id: expected the log's id (in the record or in data.log_id), received none` };
   let occurredAt: number;
   let occurredFrom: string | null = null;
@@ -639,14 +599,14 @@ export function mapAuth0Log(raw: unknown, ctx: Auth0MapContext = {}): MapResult 
   if (typeof drafts === 'string') return { ok: false, reason: `${log.type}: ${drafts}` };
 
   const events = drafts.map((d, i): MappedEvent => {
-    const organization = nz(d.organizationId) ?? nz(log.organization_id);
+    const organization = nonBlank(d.organizationId) ?? nonBlank(log.organization_id);
     return {
       event_id: i === 0 ? logId : `${logId}#${i + 1}`,
       tenant_id: organization,
       category: d.category,
       action: d.action,
       outcome: d.outcome,
-      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nonBlank(d.subject.name) },
       actor: d.actor ?? null,
       credential: d.credential ?? null,
       occurred_at: occurredAt,
@@ -655,11 +615,11 @@ export function mapAuth0Log(raw: unknown, ctx: Auth0MapContext = {}): MapResult 
       ocsf_activity_id: d.ocsf[1],
       attributes: attrs({
         ...d.attributes,
-        description: nz(log.description),
-        auth0_tenant: nz(log.tenant_name),
+        description: nonBlank(log.description),
+        auth0_tenant: nonBlank(log.tenant_name),
         organization_id: organization,
-        organization_name: nz(log.organization_name),
-        environment_name: nz(log.environment_name),
+        organization_name: nonBlank(log.organization_name),
+        environment_name: nonBlank(log.environment_name),
         occurred_at_from: occurredFrom,
       }),
       plane_keys: { organization_id: organization },

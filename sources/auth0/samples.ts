@@ -8,7 +8,7 @@ import type { SampleDeliveries } from '../../source-kit/source-module.ts';
 
 const TENANT = 'acme-prod';
 
-export const auth0Samples: SampleDeliveries = {
+export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const tag = randomBytes(4).toString('hex');
     const at = (minutesAgo: number) => new Date(nowMs - minutesAgo * 60_000).toISOString();

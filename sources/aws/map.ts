@@ -1,52 +1,5 @@
 // Pure mapping: one CloudTrail record (IAM and console sign-in) -> MappedEvent[].
-//
-// Decisions (vendor facts: docs/vendors/aws.md):
-// - event_id = eventID; occurred_at = eventTime (ISO 8601; a missing or unreadable one rejects the
-//   record); vendor_type = eventName. tenant_id = recipientAccountId (else the EventBridge event's
-//   `account`, else userIdentity.accountId); plane_keys.organization_id = the same account id, so a
-//   plane rule can move one AWS account to the other plane.
-// - IAM users are `human` subjects identified by their user name (unique within the account, which
-//   is the tenant); AWS does not tell people from workloads, and the user name becomes the
-//   subject's email when it is one. Access keys are `api_key` subjects with credential kind
-//   `access_key`, owned by the IAM user (owner_kind 'iam_user'). A console password (login
-//   profile) is a credential of kind `console_password` with id `<user name>:login_profile` on the
-//   user's own subject.
-// - The key owner is requestParameters.userName, else responseElements.accessKey.userName, else
-//   the calling IAM user (IAM acts on the caller's own keys when no user name is given; only the
-//   access-key calls default this way — a failed CreateUser never names its caller as subject).
-// - CreateUser -> account/created; DeleteUser -> account/deleted; CreateAccessKey ->
-//   credential/created (created_at from responseElements.accessKey.createDate, a Java-style date);
-//   UpdateAccessKey status Inactive -> credential/revoked, Active -> credential/reactivated;
-//   DeleteAccessKey -> credential/deleted; CreateLoginProfile / DeleteLoginProfile ->
-//   credential/created|deleted (console_password); AttachUserPolicy / DetachUserPolicy ->
-//   role/added|removed (policy_arn); AddUserToGroup / RemoveUserFromGroup -> membership/added|removed.
-//   Only for eventSource iam.amazonaws.com (other services have their own CreateUser etc.).
-// - ConsoleLogin (signin.amazonaws.com): authentication/succeeded|failed from
-//   responseElements.ConsoleLogin; mfa from additionalEventData.MFAUsed. The subject is the
-//   signing-in principal: an IAM user by name, the root user as `root`, an assumed role or
-//   federated user by its ARN (email from the session name when it is one). A successful IAM-user
-//   sign-in carries the console_password credential with last_used_at = the sign-in time. A failed
-//   sign-in for an unknown user (userName "HIDDEN_DUE_TO_SECURITY_REASONS") has an `other`
-//   subject named by the event id.
-// - A call with errorCode failed: action `failed`, outcome failure, attempted_action, error_code
-//   and error_message kept; its requestParameters may be null, and then the subject is the event
-//   (subject_from 'event_id'). Successful calls have outcome success.
-// - Actor = userIdentity: kind `api_key` for an IAM user calling with a long-term key (AKIA…; the
-//   boundary-crossing case), `human` for an IAM user in a console session, `root`, a role session
-//   (`AssumedRole`) `human` when it is how a person signs in (an IAM Identity Center permission set,
-//   or a session named by an email) and `service_account` otherwise (a CI role, a workload),
-//   `federated_user`, `aws_service`; id = ARN (else principalId); credential_id =
-//   the access key id used; ip = sourceIPAddress when it is an address (AWS puts service names
-//   there for service calls: those go to attributes.source_ip_address). An IAM user of the record's
-//   account acting is named by attributes.actor_account_id (its user name, the subject id of its
-//   account): its actions prove its account exists (docs/IDENTITY-MODEL.md).
-// - Unknown event names are kept: category/action 'other', subject = requestParameters.userName
-//   when there is one, else the event.
-// - Never copied: requestParameters / responseElements wholesale (CloudTrail redacts secrets, but
-//   only the named fields are read), query strings of console URLs.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Delete 6, Attach Policy 7, Detach Policy 8),
-//   Authentication 3002 (Logon 1), Entity Management 3004 (Create 1, Update 3, Delete 4,
-//   Activate 10, Deactivate 11), Group Management 3006 (Add User 3, Remove User 4).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/aws.md.
 import {
   emptyActor,
   normalizeEmail,
@@ -56,7 +9,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf as emailLike, nonBlank as nz, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs as attributes, emailOf as emailLike, nonBlank, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import { parseCloudTrailDate, parseIsoDate } from './dates.ts';
 import { CloudTrailRecordSchema, formatIssues, type CloudTrailRecord } from './payloads.ts';
 
@@ -88,18 +41,18 @@ const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]+)$/i;
 function sessionName(arn: string | null): string | null {
   if (arn === null || !/:assumed-role\//.test(arn)) return null;
   const parts = arn.split('/');
-  return parts.length >= 3 ? nz(parts[parts.length - 1]) : null;
+  return parts.length >= 3 ? nonBlank(parts[parts.length - 1]) : null;
 }
 
 function actorOf(rec: CloudTrailRecord): Actor | null {
   const ui = rec.userIdentity;
-  const src = nz(rec.sourceIPAddress);
+  const src = nonBlank(rec.sourceIPAddress);
   const ip = src !== null && IP.test(src) ? src : null;
-  const ua = nz(rec.userAgent);
+  const ua = nonBlank(rec.userAgent);
   if (!ui && ip === null && ua === null) return null;
-  const type = nz(ui?.type);
-  const keyId = nz(ui?.accessKeyId);
-  const arn = nz(ui?.arn);
+  const type = nonBlank(ui?.type);
+  const keyId = nonBlank(ui?.accessKeyId);
+  const arn = nonBlank(ui?.arn);
   let kind: string;
   let email: string | null = null;
   switch (type) {
@@ -131,7 +84,7 @@ function actorOf(rec: CloudTrailRecord): Actor | null {
   }
   return {
     ...emptyActor(kind),
-    id: arn ?? nz(ui?.principalId) ?? nz(ui?.invokedBy),
+    id: arn ?? nonBlank(ui?.principalId) ?? nonBlank(ui?.invokedBy),
     email,
     ip,
     user_agent: ua,
@@ -158,9 +111,9 @@ function roleSessionIsPerson(arn: string | null, sessionEmail: string | null): b
  */
 function actingIamUser(rec: CloudTrailRecord, tenant: string | null): string | null {
   const ui = rec.userIdentity;
-  if (nz(ui?.type) !== 'IAMUser') return null;
-  const account = nz(ui?.accountId);
-  return account === null || account === tenant ? nz(ui?.userName) : null;
+  if (nonBlank(ui?.type) !== 'IAMUser') return null;
+  const account = nonBlank(ui?.accountId);
+  return account === null || account === tenant ? nonBlank(ui?.userName) : null;
 }
 
 const iamUser = (name: string): SubjectDraft => ({ kind: 'human', id: name, email: emailOf(name) });
@@ -171,10 +124,10 @@ const iamUser = (name: string): SubjectDraft => ({ kind: 'human', id: name, emai
  */
 function targetUser(rec: CloudTrailRecord, selfDefault: boolean, ...more: unknown[]): string | null {
   const req = rec.requestParameters;
-  const named = nz(req?.userName) ?? more.map(nz).find((v) => v !== null) ?? null;
+  const named = nonBlank(req?.userName) ?? more.map(nonBlank).find((v) => v !== null) ?? null;
   if (named !== null) return named;
   if (selfDefault && rec.userIdentity?.type === 'IAMUser') {
-    const self = nz(rec.userIdentity.userName);
+    const self = nonBlank(rec.userIdentity.userName);
     if (self !== null && self !== HIDDEN) return self;
   }
   return null;
@@ -216,9 +169,9 @@ function userAccount(action: 'created' | 'deleted'): Mapper {
         subject,
         ocsf: [OCSF.ACCOUNT_CHANGE, action === 'created' ? 1 : 6],
         attributes: {
-          iam_user_id: nz(user?.userId),
-          iam_user_arn: nz(user?.arn),
-          iam_path: nz(user?.path) ?? nz(rec.requestParameters?.path),
+          iam_user_id: nonBlank(user?.userId),
+          iam_user_arn: nonBlank(user?.arn),
+          iam_path: nonBlank(user?.path) ?? nonBlank(rec.requestParameters?.path),
           subject_from: from,
         },
       },
@@ -232,14 +185,14 @@ function accessKeyCredential(keyId: string, owner: string | null, createdAt: num
 
 const createAccessKey: Mapper = (rec, failed) => {
   const key = record(rec.responseElements?.accessKey);
-  const keyId = nz(key?.accessKeyId);
+  const keyId = nonBlank(key?.accessKeyId);
   const owner = targetUser(rec, true, key?.userName);
   if (keyId === null && !failed) return 'responseElements.accessKey.accessKeyId: expected the new access key id, received none';
   if (keyId === null) {
     const { subject, from } = orEvent(rec, owner !== null ? iamUser(owner) : null);
     return [{ category: 'credential', action: 'created', subject, ocsf: [OCSF.ENTITY_MANAGEMENT, 1], attributes: { credential_kind: 'access_key', subject_from: from } }];
   }
-  const rawCreate = nz(key?.createDate);
+  const rawCreate = nonBlank(key?.createDate);
   const createdAt = parseCloudTrailDate(rawCreate);
   return [
     {
@@ -250,7 +203,7 @@ const createAccessKey: Mapper = (rec, failed) => {
       ocsf: [OCSF.ENTITY_MANAGEMENT, 1],
       attributes: {
         credential_kind: 'access_key',
-        key_status: nz(key?.status),
+        key_status: nonBlank(key?.status),
         // an unreadable createDate is kept verbatim rather than guessed
         create_date_unparsed: rawCreate !== null && createdAt === null ? rawCreate : null,
       },
@@ -260,9 +213,9 @@ const createAccessKey: Mapper = (rec, failed) => {
 
 function keyOperation(op: 'update' | 'delete'): Mapper {
   return (rec, failed) => {
-    const keyId = nz(rec.requestParameters?.accessKeyId);
+    const keyId = nonBlank(rec.requestParameters?.accessKeyId);
     const owner = targetUser(rec, true);
-    const status = nz(rec.requestParameters?.status);
+    const status = nonBlank(rec.requestParameters?.status);
     let action: Action = 'deleted';
     let activity = 4;
     if (op === 'update') {
@@ -327,7 +280,7 @@ function userPolicy(action: 'added' | 'removed'): Mapper {
         action,
         subject,
         ocsf: [OCSF.ACCOUNT_CHANGE, action === 'added' ? 7 : 8],
-        attributes: { policy_arn: nz(rec.requestParameters?.policyArn), subject_from: from },
+        attributes: { policy_arn: nonBlank(rec.requestParameters?.policyArn), subject_from: from },
       },
     ];
   };
@@ -335,7 +288,7 @@ function userPolicy(action: 'added' | 'removed'): Mapper {
 
 function groupMembership(action: 'added' | 'removed'): Mapper {
   return (rec, failed) => {
-    const user = nz(rec.requestParameters?.userName);
+    const user = nonBlank(rec.requestParameters?.userName);
     if (user === null && !failed) return NEEDS_USER;
     const { subject, from } = orEvent(rec, user !== null ? iamUser(user) : null);
     return [
@@ -344,35 +297,35 @@ function groupMembership(action: 'added' | 'removed'): Mapper {
         action,
         subject,
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : 4],
-        attributes: { group_name: nz(rec.requestParameters?.groupName), subject_from: from },
+        attributes: { group_name: nonBlank(rec.requestParameters?.groupName), subject_from: from },
       },
     ];
   };
 }
 
 const consoleLogin: Mapper = (rec) => {
-  const result = nz(rec.responseElements?.ConsoleLogin);
-  const failed = result !== null ? result.toLowerCase() !== 'success' : nz(rec.errorCode) !== null || nz(rec.errorMessage) !== null;
+  const result = nonBlank(rec.responseElements?.ConsoleLogin);
+  const failed = result !== null ? result.toLowerCase() !== 'success' : nonBlank(rec.errorCode) !== null || nonBlank(rec.errorMessage) !== null;
   const ui = rec.userIdentity;
-  const type = nz(ui?.type);
-  const arn = nz(ui?.arn);
+  const type = nonBlank(ui?.type);
+  const arn = nonBlank(ui?.arn);
   let subject: SubjectDraft | null = null;
   let from: string | null = null;
   let iamUserName: string | null = null;
   if (type === 'IAMUser') {
-    const name = nz(ui?.userName);
+    const name = nonBlank(ui?.userName);
     if (name !== null && name !== HIDDEN) {
       subject = iamUser(name);
       iamUserName = name;
     }
   } else if (type === 'Root') {
     subject = { kind: 'human', id: 'root', name: 'root user' };
-  } else if (arn !== null || nz(ui?.principalId) !== null) {
-    subject = { kind: 'human', id: arn ?? nz(ui?.principalId)!, email: emailOf(sessionName(arn)) };
+  } else if (arn !== null || nonBlank(ui?.principalId) !== null) {
+    subject = { kind: 'human', id: arn ?? nonBlank(ui?.principalId)!, email: emailOf(sessionName(arn)) };
   }
   if (subject === null) ({ subject, from } = orEvent(rec, null));
   const extra = record(rec.additionalEventData);
-  const mfaUsed = nz(extra?.MFAUsed);
+  const mfaUsed = nonBlank(extra?.MFAUsed);
   const at = parseIsoDate(rec.eventTime);
   return [
     {
@@ -385,12 +338,12 @@ const consoleLogin: Mapper = (rec) => {
       attributes: {
         auth_method: 'console_password',
         mfa: mfaUsed === null ? null : mfaUsed.toLowerCase() === 'yes',
-        mfa_type: nz(extra?.MfaType),
+        mfa_type: nonBlank(extra?.MfaType),
         login_to: pathOnly(extra?.LoginTo),
-        mobile_version: nz(extra?.MobileVersion),
+        mobile_version: nonBlank(extra?.MobileVersion),
         console_login_result: result,
-        failure_reason: failed ? nz(rec.errorMessage) : null,
-        user_name_hidden: type === 'IAMUser' && nz(ui?.userName) === HIDDEN ? true : null,
+        failure_reason: failed ? nonBlank(rec.errorMessage) : null,
+        user_name_hidden: type === 'IAMUser' && nonBlank(ui?.userName) === HIDDEN ? true : null,
         subject_from: from,
       },
     },
@@ -415,13 +368,13 @@ const IAM_MAPPERS: Readonly<Record<string, Mapper>> = {
 export const MAPPED_EVENT_NAMES: readonly string[] = [...Object.keys(IAM_MAPPERS), 'ConsoleLogin'];
 
 const unknownEvent: Mapper = (rec) => {
-  const user = nz(rec.requestParameters?.userName);
+  const user = nonBlank(rec.requestParameters?.userName);
   const { subject, from } = orEvent(rec, user !== null ? iamUser(user) : null);
   return [{ category: 'other', action: 'other', subject, ocsf: [null, null], attributes: { subject_from: from } }];
 };
 
 function mapperFor(rec: CloudTrailRecord): { mapper: Mapper; known: boolean } {
-  const source = nz(rec.eventSource)?.toLowerCase() ?? null;
+  const source = nonBlank(rec.eventSource)?.toLowerCase() ?? null;
   if (rec.eventName === 'ConsoleLogin' && (source === null || source === 'signin.amazonaws.com')) return { mapper: consoleLogin, known: true };
   if ((source === null || source === 'iam.amazonaws.com') && Object.hasOwn(IAM_MAPPERS, rec.eventName)) return { mapper: IAM_MAPPERS[rec.eventName]!, known: true };
   return { mapper: unknownEvent, known: false };
@@ -436,15 +389,15 @@ export function mapCloudTrailRecord(raw: unknown, ctx: AwsMapContext = {}): MapR
   if (occurredAt === null) {
     return { ok: false, reason: `${rec.eventName}: eventTime: expected ISO 8601 timestamp, received ${JSON.stringify(rec.eventTime.slice(0, 64))}` };
   }
-  const errorCode = nz(rec.errorCode);
+  const errorCode = nonBlank(rec.errorCode);
   const failed = errorCode !== null;
   const { mapper, known } = mapperFor(rec);
   const drafts = mapper(rec, failed);
   if (typeof drafts === 'string') return { ok: false, reason: `${rec.eventName}: ${drafts}` };
 
-  const tenant = nz(rec.recipientAccountId) ?? nz(ctx.account) ?? nz(rec.userIdentity?.accountId);
+  const tenant = nonBlank(rec.recipientAccountId) ?? nonBlank(ctx.account) ?? nonBlank(rec.userIdentity?.accountId);
   const actor = actorOf(rec);
-  const src = nz(rec.sourceIPAddress);
+  const src = nonBlank(rec.sourceIPAddress);
   const events = drafts.map((d, i): MappedEvent => {
     const isFailure = d.outcome !== undefined ? d.outcome === 'failure' : failed;
     const turnFailed = d.outcome === undefined && failed && known;
@@ -454,7 +407,7 @@ export function mapCloudTrailRecord(raw: unknown, ctx: AwsMapContext = {}): MapR
       category: d.category,
       action: turnFailed ? 'failed' : d.action,
       outcome: isFailure ? 'failure' : 'success',
-      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nonBlank(d.subject.name) },
       actor,
       credential: turnFailed ? null : (d.credential ?? null),
       occurred_at: occurredAt,
@@ -465,14 +418,14 @@ export function mapCloudTrailRecord(raw: unknown, ctx: AwsMapContext = {}): MapR
         ...d.attributes,
         attempted_action: turnFailed ? d.action : null,
         error_code: errorCode,
-        error_message: nz(rec.errorMessage),
-        event_source: nz(rec.eventSource),
-        aws_region: nz(rec.awsRegion),
-        event_type: nz(rec.eventType),
-        request_id: nz(rec.requestID),
-        principal_type: nz(rec.userIdentity?.type),
+        error_message: nonBlank(rec.errorMessage),
+        event_source: nonBlank(rec.eventSource),
+        aws_region: nonBlank(rec.awsRegion),
+        event_type: nonBlank(rec.eventType),
+        request_id: nonBlank(rec.requestID),
+        principal_type: nonBlank(rec.userIdentity?.type),
         actor_account_id: actingIamUser(rec, tenant),
-        principal_account_id: nz(rec.userIdentity?.accountId) !== tenant ? nz(rec.userIdentity?.accountId) : null,
+        principal_account_id: nonBlank(rec.userIdentity?.accountId) !== tenant ? nonBlank(rec.userIdentity?.accountId) : null,
         source_ip_address: src !== null && actor?.ip !== src ? src : null,
       }),
       plane_keys: { organization_id: tenant },

@@ -16,7 +16,7 @@ export function formatJavaDate(ms: number): string {
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()} ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
-export const awsSamples: SampleDeliveries = {
+export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const tag = randomBytes(4).toString('hex');
     const ms = (minutesAgo: number) => Math.floor((nowMs - minutesAgo * 60_000) / 1000) * 1000;

@@ -51,10 +51,3 @@ export function storedAlertOf(alert: RestAlert): StoredAlert {
   const { secret, ...rest } = alert;
   return { ...rest, planewatch_fingerprint: fingerprintSecret(alert.secret_type, secret) };
 }
-
-const SECRET_IN_TEXT = /("secret"\s*:\s*)"(?:[^"\\]|\\.)*("?)/g;
-
-/** Best effort for a body that is not JSON (kept as a dead letter): blanks every `"secret": "…"`. */
-export function blankSecretsInText(text: string): string {
-  return text.replace(SECRET_IN_TEXT, '$1"[redacted]$2');
-}

@@ -2,37 +2,15 @@
 // by default (the organisation's own code); the exposed credential's own plane and source come
 // from the credential it matches (migrations/0015_exposures.sql). Vendor facts: docs/vendors/github.md.
 //   webhook  /webhooks/github/<connection>: `secret_scanning_alert` deliveries, X-Hub-Signature-256
-//            (signature.ts); the alert is fetched through the REST API before publishing (enrich.ts).
-//   poll     GET /orgs/{org}/secret-scanning/alerts, Link pagination (alerts-api.ts).
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
+//            (webhook.ts); the alert is fetched through the REST API before publishing (enrich.ts).
+//   poll     GET /orgs/{org}/secret-scanning/alerts, Link pagination (poller.ts).
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapSecretScanningAlert } from './map.ts';
-import { describeValue, formatIssues, StoredAlertSchema, WebhookEnvelopeSchema } from './payloads.ts';
-import { verifyGithubSignature } from './signature.ts';
-import { enrichGithubDelivery } from './enrich.ts';
-import { githubAlertsPoller } from './alerts-api.ts';
-
-/** The 400 check: a JSON object with an action, an alert with a number, and a repository with a full_name. */
-export function checkGithubBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
-  if (!parsed.ok) return parsed.error;
-  const b = parsed.value as Record<string, unknown> | null;
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) return `body: expected a JSON object (a secret_scanning_alert delivery), received ${describeValue(b)}`;
-  if (typeof b.action !== 'string' || b.action.length === 0) return `action: expected non-empty string, received ${describeValue(b.action)}`;
-  const alert = b.alert as Record<string, unknown> | null | undefined;
-  if (typeof alert !== 'object' || alert === null || typeof alert.number !== 'number') return 'alert.number: expected the alert number (only secret_scanning_alert deliveries are accepted)';
-  const repo = b.repository as Record<string, unknown> | null | undefined;
-  if (typeof repo !== 'object' || repo === null || typeof repo.full_name !== 'string') return 'repository.full_name: expected owner/name';
-  return null;
-}
-
-export const githubWebhook: WebhookHandler = {
-  verify: verifyGithubSignature,
-  keepHeaders: ['content-type', 'user-agent', 'x-github-event', 'x-github-delivery', 'x-github-hook-id'],
-  checkBody: checkGithubBody,
-  enrichBody: enrichGithubDelivery,
-};
+import { formatIssues, StoredAlertSchema, WebhookEnvelopeSchema } from './payloads.ts';
+import { githubWebhook } from './webhook.ts';
+import { githubAlertsPoller } from './poller.ts';
 
 /** A webhook delivery (one alert) or a polled listing page (a JSON array of alerts, secrets removed). */
 export function normalizeGithub(input: NormalizeInput): NormalizeOutcome {
@@ -67,4 +45,4 @@ export const github: SourceModule = {
   normalize: normalizeGithub,
 };
 
-export { signGithubPayload, verifyGithubSignature } from './signature.ts';
+export { signGithubPayload, verifyGithubSignature } from './webhook.ts';

@@ -1,21 +1,5 @@
 // GitHub secret scanning alert → credential exposure events.
-//
-// One alert (repository + number) is the subject: kind 'other', id `github-alert:<owner/repo>#<n>`.
-// It is never a credential or an account of its own: which credential it exposed is decided by
-// the read views (migrations/0015_exposures.sql) from the fingerprint, never here, because the
-// normalizer sees one alert and not the inventories. No actor is set: a GitHub user who resolved
-// an alert is named in attributes.resolved_by, not turned into an account of the people model.
-//
-// Events (ids stable across the webhook and the poller, so an alert seen both ways is one row;
-// the latest ingested copy carries the newest validity / publicly_leaked):
-// - `exposed` at the alert's created_at                      — every alert;
-// - `exposure_resolved` at resolved_at                       — an alert with resolved_at;
-// - `exposed` at updated_at (id …:reopened:<updated_at>)     — a `reopened` delivery: the alert
-//   is open again after its resolution (the listing alone cannot tell: it shows the open state).
-// attributes: alert_number, repository, secret_type, secret_type_display_name, state, resolution,
-// resolved_by, validity, publicly_leaked, html_url, locations_url, webhook_action, and the
-// fingerprint (fingerprint.ts): exposure_vendor, key_head, key_tail, key_id; `fetched` = 'yes'
-// when the alert's secret was read through the REST API (else nothing can match it).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/github.md.
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import type { StoredAlert } from './payloads.ts';
 

@@ -68,3 +68,10 @@ export function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   return typeof v;
 }
+
+/** Parses one REST alert; the error message never quotes the body (it holds the secret). */
+export function parseRestAlert(json: unknown, where: string): RestAlert {
+  const r = RestAlertSchema.safeParse(json);
+  if (!r.success) throw new Error(`${where}: not a secret scanning alert: ${formatIssues(r.error)}`);
+  return r.data;
+}

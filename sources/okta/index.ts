@@ -1,38 +1,14 @@
-// Okta (event hooks, and System Log polling: system-log.ts; both map through mapOktaLogEvent) —
+// Okta (event hooks, and System Log polling: poller.ts; both map through mapOktaLogEvent) —
 // the usual workforce directory, so the platform plane by default. A boundary-map connection `plane:` (or a plane rule
 // on the Okta org host, plane_keys.organization_id) moves a customer's Okta to the application plane.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapOktaLogEvent, oktaOrgHost } from './map.ts';
 import { describeValue, formatIssues, OktaHookEnvelopeSchema } from './payloads.ts';
-import { oktaHandshake, verifyOktaRequest } from './auth.ts';
-import { oktaSamples } from './samples.ts';
-import { oktaSystemLogPoller, orgFromContentType } from './system-log.ts';
-
-/** The 400 check before a delivery is acknowledged: a JSON object holding a `data.events` array. */
-export function checkOktaBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
-  if (!parsed.ok) return parsed.error;
-  const body = parsed.value;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return `body: expected a JSON object (an Okta event hook delivery), received ${describeValue(body)}`;
-  }
-  const data = (body as Record<string, unknown>).data;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return `data: expected object holding events[], received ${describeValue(data)}`;
-  }
-  const events = (data as Record<string, unknown>).events;
-  if (!Array.isArray(events)) return `data.events: expected array of LogEvents, received ${describeValue(events)}`;
-  return null;
-}
-
-export const oktaWebhook: WebhookHandler = {
-  handshake: oktaHandshake,
-  verify: verifyOktaRequest,
-  keepHeaders: ['content-type', 'user-agent', 'accept'],
-  checkBody: checkOktaBody,
-};
+import { oktaWebhook } from './webhook.ts';
+import { webhookSamples } from './samples.ts';
+import { oktaSystemLogPoller, orgFromContentType } from './poller.ts';
 
 function mapItems(items: readonly unknown[], where: string, ctx: { org: string | null; deliveryId: string | null }): NormalizeOutcome {
   const events: MappedEvent[] = [];
@@ -68,11 +44,11 @@ export const okta: SourceModule = {
   name: 'okta',
   defaultPlane: 'platform',
   webhook: oktaWebhook,
-  samples: oktaSamples,
+  samples: webhookSamples,
   poller: oktaSystemLogPoller,
   normalize: normalizeOkta,
 };
 
 export { mapOktaLogEvent, oktaOrgHost, MAPPED_EVENT_TYPES } from './map.ts';
-export { oktaHandshake, verifyOktaRequest } from './auth.ts';
-export { oktaSystemLogPoller, createOktaSystemLogPoller, systemLogPages, orgFromContentType, systemLogContentType } from './system-log.ts';
+export { oktaHandshake, verifyOktaRequest } from './webhook.ts';
+export { oktaSystemLogPoller, createOktaSystemLogPoller, systemLogPages, orgFromContentType, systemLogContentType } from './poller.ts';

@@ -1,50 +1,6 @@
 // Pure mapping: one Okta LogEvent (an event hook item or a System Log API item — the same object)
 // -> MappedEvent[]. `mapOktaLogEvent` is what the System Log poller reuses.
-//
-// Decisions (vendor facts: docs/vendors/okta.md):
-// - event_id = `uuid` (stable across hooks and the System Log API); occurred_at = `published`.
-//   A missing or unreadable `published` rejects the event (every LogEvent has one).
-// - tenant_id = the Okta org as its host name (e.g. `acme.okta.com`): from the hook envelope's
-//   `source` URL (`https://{org}/api/v1/eventHooks/{id}`), or given by the caller (the poller knows
-//   its base URL); failing both, from an absolute URL in debugContext.debugData (url/requestUri);
-//   else null (the connection itself then identifies the org). plane_keys.organization_id carries
-//   the same value, so a boundary-map plane rule can move one org to the other plane.
-//   authenticationContext carries no org identifier (issuer is the token issuer), so it is not used.
-// - outcome = outcome.result: SUCCESS/ALLOW -> success, FAILURE/DENY -> failure, anything else
-//   (CHALLENGE, UNKNOWN, SKIPPED, …) -> null with attributes.outcome_result. A management event
-//   (lifecycle, membership, privilege, token, OAuth credential) whose outcome is a failure did not
-//   happen: its action becomes `failed` (attributes.attempted_action keeps what was tried), so a
-//   failed deactivation is never read as a deprovision signal.
-// - user.lifecycle: create -> created; activate / reactivate / unsuspend -> reactivated;
-//   deactivate / suspend -> suspended; delete.initiated / delete.completed -> deleted (the three
-//   deprovision signals). attributes.lifecycle keeps the Okta verb.
-// - user.session.start: success -> session/succeeded; failure -> authentication/failed (a failed
-//   sign-in opens no session); end -> session/ended. Subject = the actor (the user signing in).
-//   Failed sign-ins of unknown users have actor.id "unknown": the subject is then the attempted
-//   login (alternateId, lower-cased), attributes.subject_from = 'alternate_id'.
-// - user.authentication.*: authentication/succeeded|failed by outcome; auth_method from the event
-//   (sso, mfa, idp, social, radius, …); mfa = true for auth_via_mfa or the FACTOR_PROVIDER.
-// - group.user_membership.* and application.user_membership.*: membership/added|removed, subject =
-//   the target User (application events without one: the AppUser, subject_from = 'app_user').
-// - user.account.privilege.grant/revoke: role/added|removed on the target User
-//   (debugData.privilegeGranted / privilegeRevoked -> attributes.privilege).
-// - system.api_token.create/revoke: credential/created|revoked, kind `idp_api_token`, subject =
-//   the Token target. Okta API tokens act with their creator's rights, so the owner of a created
-//   token is the actor; a revocation names no owner (an admin may revoke anyone's token).
-// - app.oauth2.credentials.lifecycle.create/activate/deactivate/delete -> credential
-//   created/activated/revoked/deleted; app.oauth2.client.read_client_secret -> credential/used
-//   (attributes.usage = 'secret_read'); other app.oauth2.* types naming a secret or credential ->
-//   credential/other. Kind `oauth_secret`, owner = the OAuth client (owner_kind 'oauth_client').
-//   The credential id is the secret/key target's id; when Okta names only the client, it is
-//   `<client id>:client_secret` (attributes.credential_id_from = 'client').
-// - Unknown types are kept: category/action 'other', subject = the first target, else the actor.
-// - Never copied: debugData wholesale (third-party captures show client secrets in credential
-//   events), target detailEntry/changeDetails, query strings of request URIs (Okta puts session
-//   tokens in some). Only an allowlist of fields reaches attributes.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6), Authentication
-//   3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Read 2, Delete 4, Activate 10,
-//   Deactivate 11), User Access Management 3005 (Assign 1, Revoke 2), Group Management 3006 (Add
-//   User 3, Remove User 4). Unknown types: null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/okta.md.
 import {
   emptyActor,
   normalizeEmail,
@@ -54,7 +10,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf, nonBlank as nz, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import { formatIssues, LogEventSchema, targets, type LogEvent, type LogTarget } from './payloads.ts';
 
 export type { MapResult };
@@ -77,7 +33,7 @@ export const isoToMs = strictIsoToMs;
 
 /** `acme.okta.com`, `https://acme.okta.com/api/v1/eventHooks/who1` -> `acme.okta.com`; null when not a host. */
 export function oktaOrgHost(v: unknown): string | null {
-  const s = nz(v)?.trim();
+  const s = nonBlank(v)?.trim();
   if (!s) return null;
   try {
     const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`);
@@ -100,7 +56,7 @@ const eq = (a: string | null | undefined, b: string): boolean => typeof a === 's
 
 function findTarget(ts: LogTarget[], ...types: string[]): LogTarget | undefined {
   for (const type of types) {
-    const hit = ts.find((t) => eq(t.type, type) && (usableId(t.id) !== null || nz(t.alternateId) !== null));
+    const hit = ts.find((t) => eq(t.type, type) && (usableId(t.id) !== null || nonBlank(t.alternateId) !== null));
     if (hit) return hit;
   }
   return undefined;
@@ -115,18 +71,18 @@ function actorKind(type: string | null): string {
 }
 
 const usableId = (v: unknown): string | null => {
-  const s = nz(v);
+  const s = nonBlank(v);
   return s !== null && s.toLowerCase() !== 'unknown' ? s : null;
 };
 
 function actorOf(ev: LogEvent): Actor | null {
   const a = ev.actor;
-  const ip = nz(ev.client?.ipAddress);
-  const ua = nz(ev.client?.userAgent?.rawUserAgent);
-  const tokenId = nz(record(ev.transaction?.detail)?.requestApiTokenId);
+  const ip = nonBlank(ev.client?.ipAddress);
+  const ua = nonBlank(ev.client?.userAgent?.rawUserAgent);
+  const tokenId = nonBlank(record(ev.transaction?.detail)?.requestApiTokenId);
   if (!a && ip === null && ua === null) return null;
   return {
-    ...emptyActor(actorKind(nz(a?.type))),
+    ...emptyActor(actorKind(nonBlank(a?.type))),
     id: usableId(a?.id),
     email: emailOf(a?.alternateId),
     ip,
@@ -137,7 +93,7 @@ function actorOf(ev: LogEvent): Actor | null {
 
 function subjectFromTarget(t: LogTarget, kind: SubjectKind): SubjectDraft {
   const email = emailOf(t.alternateId);
-  return { kind, id: usableId(t.id) ?? email ?? nz(t.alternateId)!.trim(), email, name: nz(t.displayName) };
+  return { kind, id: usableId(t.id) ?? email ?? nonBlank(t.alternateId)!.trim(), email, name: nonBlank(t.displayName) };
 }
 
 /** The user an authentication/session event is about: the actor, else the attempted login. */
@@ -146,15 +102,15 @@ function userFromActor(ev: LogEvent): { subject: SubjectDraft; from: string | nu
   if (!a || !(eq(a.type, 'User') || a.type === null || a.type === undefined)) return null;
   const id = usableId(a.id);
   const email = emailOf(a.alternateId);
-  if (id !== null) return { subject: { kind: 'human', id, email, name: nz(a.displayName) }, from: null };
-  const alt = email ?? nz(a.alternateId)?.trim() ?? null;
+  if (id !== null) return { subject: { kind: 'human', id, email, name: nonBlank(a.displayName) }, from: null };
+  const alt = email ?? nonBlank(a.alternateId)?.trim() ?? null;
   if (alt !== null && alt.toLowerCase() !== 'unknown') return { subject: { kind: 'human', id: alt, email, name: null }, from: 'alternate_id' };
   return null;
 }
 
 type OutcomeClass = 'success' | 'failure' | null;
 function outcomeOf(ev: LogEvent): { outcome: OutcomeClass; result: string | null } {
-  const result = nz(ev.outcome?.result)?.toUpperCase() ?? null;
+  const result = nonBlank(ev.outcome?.result)?.toUpperCase() ?? null;
   if (result === 'SUCCESS' || result === 'ALLOW') return { outcome: 'success', result };
   if (result === 'FAILURE' || result === 'DENY') return { outcome: 'failure', result };
   return { outcome: null, result };
@@ -199,12 +155,12 @@ function lifecycle(action: Action, ocsfActivity: number): Mapper {
 function authAttributes(ev: LogEvent): Record<string, AttrValue> {
   const ctx = ev.authenticationContext;
   return {
-    credential_type: nz(ctx?.credentialType),
-    authentication_provider: nz(ctx?.authenticationProvider),
-    credential_provider: nz(ctx?.credentialProvider),
-    interface: nz(ctx?.interface),
+    credential_type: nonBlank(ctx?.credentialType),
+    authentication_provider: nonBlank(ctx?.authenticationProvider),
+    credential_provider: nonBlank(ctx?.credentialProvider),
+    interface: nonBlank(ctx?.interface),
     session_id: usableId(ctx?.externalSessionId),
-    network_zone: nz(ev.client?.zone) !== 'null' ? nz(ev.client?.zone) : null,
+    network_zone: nonBlank(ev.client?.zone) !== 'null' ? nonBlank(ev.client?.zone) : null,
   };
 }
 
@@ -242,7 +198,7 @@ const authentication: Mapper = (ev, ts) => {
   const subject: SubjectDraft = who?.subject ?? (target ? subjectFromTarget(target, 'human') : { kind: 'other', id: ev.uuid });
   const { outcome } = outcomeOf(ev);
   const method = Object.hasOwn(AUTH_METHODS, suffix) ? AUTH_METHODS[suffix]! : suffix;
-  const mfa = suffix === 'auth_via_mfa' || eq(nz(ev.authenticationContext?.authenticationProvider), 'FACTOR_PROVIDER');
+  const mfa = suffix === 'auth_via_mfa' || eq(nonBlank(ev.authenticationContext?.authenticationProvider), 'FACTOR_PROVIDER');
   const app = findTarget(ts, 'AppInstance');
   return [
     {
@@ -256,8 +212,8 @@ const authentication: Mapper = (ev, ts) => {
         ...authAttributes(ev),
         auth_method: method,
         mfa: mfa ? 'true' : null,
-        app_instance_id: nz(app?.id),
-        app_name: nz(app?.displayName),
+        app_instance_id: nonBlank(app?.id),
+        app_name: nonBlank(app?.displayName),
         subject_from: who ? who.from : target ? 'target' : 'event_id',
       },
     },
@@ -276,7 +232,7 @@ function groupMembership(action: 'added' | 'removed'): Mapper {
         kind: 'change',
         subject: subjectFromTarget(user, 'human'),
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : 4],
-        attributes: { group_id: nz(group?.id), group_name: nz(group?.displayName) },
+        attributes: { group_id: nonBlank(group?.id), group_name: nonBlank(group?.displayName) },
       },
     ];
   };
@@ -297,9 +253,9 @@ function appMembership(action: 'added' | 'removed'): Mapper {
         subject: subjectFromTarget(who, 'human'),
         ocsf: [OCSF.USER_ACCESS, action === 'added' ? 1 : 2],
         attributes: {
-          app_instance_id: nz(app?.id),
-          app_name: nz(app?.displayName),
-          app_user_id: nz(appUser?.id),
+          app_instance_id: nonBlank(app?.id),
+          app_name: nonBlank(app?.displayName),
+          app_user_id: nonBlank(appUser?.id),
           subject_from: user ? null : 'app_user',
         },
       },
@@ -320,7 +276,7 @@ function privilege(action: 'added' | 'removed'): Mapper {
         kind: 'change',
         subject: subjectFromTarget(user, 'human'),
         ocsf: [OCSF.USER_ACCESS, action === 'added' ? 1 : 2],
-        attributes: { privilege: nz(priv) },
+        attributes: { privilege: nonBlank(priv) },
       },
     ];
   };
@@ -328,16 +284,16 @@ function privilege(action: 'added' | 'removed'): Mapper {
 
 function apiToken(action: 'created' | 'revoked'): Mapper {
   return (ev, ts) => {
-    const token = ts.find((t) => /token/i.test(t.type ?? '') && nz(t.id) !== null);
+    const token = ts.find((t) => /token/i.test(t.type ?? '') && nonBlank(t.id) !== null);
     if (!token) return 'target: expected an entry of type "Token" (the API token) with an id';
-    const tokenId = nz(token.id)!;
-    const creator = action === 'created' && eq(nz(ev.actor?.type), 'User') ? usableId(ev.actor?.id) : null;
+    const tokenId = nonBlank(token.id)!;
+    const creator = action === 'created' && eq(nonBlank(ev.actor?.type), 'User') ? usableId(ev.actor?.id) : null;
     return [
       {
         category: 'credential',
         action,
         kind: 'change',
-        subject: { kind: 'api_key', id: tokenId, name: nz(token.displayName) },
+        subject: { kind: 'api_key', id: tokenId, name: nonBlank(token.displayName) },
         credential: {
           id: tokenId,
           kind: 'idp_api_token',
@@ -348,7 +304,7 @@ function apiToken(action: 'created' | 'revoked'): Mapper {
           last_used_at: null,
         },
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
-        attributes: { credential_kind: 'idp_api_token', token_name: nz(token.displayName), owner_from: creator !== null ? 'actor' : null },
+        attributes: { credential_kind: 'idp_api_token', token_name: nonBlank(token.displayName), owner_from: creator !== null ? 'actor' : null },
       },
     ];
   };
@@ -360,19 +316,19 @@ function oauthCredential(action: Action, ocsfActivity: number, usage: string | n
   return (ev, ts) => {
     const client = findTarget(ts, ...CLIENT_TYPES);
     const secret = ts.find(
-      (t) => nz(t.id) !== null && !CLIENT_TYPES.some((c) => eq(t.type, c)) && /secret|credential|jwk|key/i.test(t.type ?? ''),
+      (t) => nonBlank(t.id) !== null && !CLIENT_TYPES.some((c) => eq(t.type, c)) && /secret|credential|jwk|key/i.test(t.type ?? ''),
     );
-    const clientId = nz(client?.id);
+    const clientId = nonBlank(client?.id);
     if (!secret && clientId === null) {
       return 'target: expected the OAuth client (type AppInstance / PublicClientApp) or its secret / key with an id';
     }
-    const credId = secret ? nz(secret.id)! : `${clientId}:client_secret`;
+    const credId = secret ? nonBlank(secret.id)! : `${clientId}:client_secret`;
     return [
       {
         category: 'credential',
         action,
         kind: 'change',
-        subject: { kind: 'api_key', id: credId, name: nz(secret?.displayName) ?? nz(client?.displayName) },
+        subject: { kind: 'api_key', id: credId, name: nonBlank(secret?.displayName) ?? nonBlank(client?.displayName) },
         credential: {
           id: credId,
           kind: 'oauth_secret',
@@ -385,9 +341,9 @@ function oauthCredential(action: Action, ocsfActivity: number, usage: string | n
         ocsf: [OCSF.ENTITY_MANAGEMENT, ocsfActivity],
         attributes: {
           credential_kind: 'oauth_secret',
-          credential_type: nz(secret?.type),
+          credential_type: nonBlank(secret?.type),
           client_id: clientId,
-          client_name: nz(client?.displayName),
+          client_name: nonBlank(client?.displayName),
           usage,
           credential_id_from: secret ? null : 'client',
         },
@@ -404,7 +360,7 @@ function subjectKindForTarget(type: string | null | undefined): SubjectKind {
 }
 
 const unknownEvent: Mapper = (ev, ts) => {
-  const first = ts.find((t) => usableId(t.id) !== null || nz(t.alternateId) !== null);
+  const first = ts.find((t) => usableId(t.id) !== null || nonBlank(t.alternateId) !== null);
   const who = first ? null : userFromActor(ev);
   const subject: SubjectDraft = first
     ? subjectFromTarget(first, subjectKindForTarget(first.type))
@@ -417,7 +373,7 @@ const unknownEvent: Mapper = (ev, ts) => {
       outcome: outcomeOf(ev).outcome,
       subject,
       ocsf: [null, null],
-      attributes: { target_type: nz(first?.type), subject_from: first ? 'target' : who ? 'actor' : 'event_id' },
+      attributes: { target_type: nonBlank(first?.type), subject_from: first ? 'target' : who ? 'actor' : 'event_id' },
     },
   ];
 };
@@ -461,7 +417,7 @@ function mapperFor(type: string): Mapper | null {
 function orgFromDebug(ev: LogEvent): string | null {
   const debug = record(ev.debugContext?.debugData);
   for (const key of ['url', 'requestUri']) {
-    const v = nz(debug?.[key]);
+    const v = nonBlank(debug?.[key]);
     if (v !== null && /^https?:\/\//i.test(v)) return oktaOrgHost(v);
   }
   return null;
@@ -503,7 +459,7 @@ export function mapOktaLogEvent(raw: unknown, ctx: OktaMapContext = {}): MapResu
       category: d.category,
       action,
       outcome,
-      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+      subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nonBlank(d.subject.name) },
       actor,
       credential: d.credential ?? null,
       occurred_at: occurredAt,
@@ -514,16 +470,16 @@ export function mapOktaLogEvent(raw: unknown, ctx: OktaMapContext = {}): MapResu
         ...d.attributes,
         attempted_action: attempted,
         outcome_result: resultText !== null && result === null ? resultText : null,
-        outcome_reason: nz(ev.outcome?.reason),
-        actor_type: nz(ev.actor?.type),
+        outcome_reason: nonBlank(ev.outcome?.reason),
+        actor_type: nonBlank(ev.actor?.type),
         actor_display_name: usableId(ev.actor?.displayName),
-        display_message: nz(ev.displayMessage),
-        severity: nz(ev.severity),
-        legacy_event_type: nz(ev.legacyEventType),
-        transaction_id: nz(ev.transaction?.id),
-        request_id: nz(debug?.requestId),
+        display_message: nonBlank(ev.displayMessage),
+        severity: nonBlank(ev.severity),
+        legacy_event_type: nonBlank(ev.legacyEventType),
+        transaction_id: nonBlank(ev.transaction?.id),
+        request_id: nonBlank(debug?.requestId),
         request_uri: pathOnly(debug?.requestUri),
-        delivery_id: nz(ctx.deliveryId),
+        delivery_id: nonBlank(ctx.deliveryId),
       }),
       plane_keys: { organization_id: org },
     };

@@ -5,6 +5,7 @@
 // the Authorization header value.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SampleDeliveries } from '../../source-kit/source-module.ts';
+import { systemLogContentType } from './poller.ts';
 
 const ORG = 'https://acme.okta.com';
 
@@ -46,7 +47,7 @@ function delivery(events: unknown[], at: string) {
   });
 }
 
-export const oktaSamples: SampleDeliveries = {
+export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const tag = randomBytes(4).toString('hex');
     const at = (minutesAgo: number) => new Date(nowMs - minutesAgo * 60_000).toISOString();
@@ -92,3 +93,12 @@ export const oktaSamples: SampleDeliveries = {
     return { authorization: secret };
   },
 };
+
+/**
+ * The same events as a System Log API page (a JSON array of LogEvents) as the poller publishes it,
+ * the org named in the content type: what the tests map for the poll transport.
+ */
+export function pageSamples(nowMs: number): { description: string; transport: 'poll'; contentType: string; body: string }[] {
+  const events = webhookSamples.events(nowMs).flatMap((d) => (JSON.parse(d.body) as { data: { events: unknown[] } }).data.events);
+  return [{ description: 'System Log page: the sample deliveries\' LogEvents', transport: 'poll', contentType: systemLogContentType(new URL(ORG).host), body: JSON.stringify(events) }];
+}

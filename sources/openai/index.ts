@@ -1,5 +1,5 @@
 // OpenAI (Admin API: audit log + inventories) — platform plane by default. Polling only: OpenAI
-// sends no webhooks for admin or audit data. See api.ts (fetching), checkpoint.ts (the audit-log
+// sends no webhooks for admin or audit data. See poller.ts (fetching), checkpoint.ts (the audit-log
 // checkpoint), map.ts (pure mapping) and payloads.ts (zod schemas).
 //
 // normalize() handles three kinds of envelope, told apart by content type:
@@ -13,7 +13,7 @@ import { parseJsonBodyOrThrow } from '../../source-kit/json-body.ts';
 import { normalizeInventoryRemoved } from '../../source-kit/poll/inventory.ts';
 import { listingOf } from '../../source-kit/poll/page-walker.ts';
 import { mapListingItems } from '../../source-kit/inventory-map.ts';
-import { openaiPoller } from './api.ts';
+import { openaiPoller } from './poller.ts';
 import { GRANT_KINDS, LISTINGS, mapAuditEvent, mapInventoryItem, type Listing } from './map.ts';
 import { AuditLogEventSchema, formatIssues, ListPageSchema, type AuditLogEvent } from './payloads.ts';
 

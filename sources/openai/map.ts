@@ -1,42 +1,5 @@
 // Pure mapping: OpenAI audit-log events and inventory objects → MappedEvent.
-//
-// Decisions (vendor facts: docs/vendors/openai.md):
-// - event_id = the audit log id (dedupe key); one IdentityEvent per audit event, except
-//   `ip_allowlist.config.*` / `certificates.*` which list several objects: one event each, `#n`
-//   suffixes from the second on.
-// - occurred_at = effective_at (Unix s → ms). tenant_id = project.id when the event names a project
-//   (the organisation is implied by the admin key), else null.
-// - The payload is read from ev[ev.type]; a payload that does not match its schema rejects the event
-//   (DLQ with the field named), an absent payload maps with what the envelope has.
-// - actor: session → kind 'human' (user id, email, ip, user agent); api_key → kind 'human' when the
-//   key belongs to a user (id + email of the user), 'service_account' when it belongs to a service
-//   account, 'api_key' when unknown; credential_id = the key's tracking id in every api_key case.
-//   attributes.actor_via = 'session' | 'api_key'.
-// - Accounts: user.added/deleted → account created/deleted (human); user.updated → role updated;
-//   service_account.created/deleted → account created/deleted; .updated → role updated.
-//   invite.sent/accepted/deleted → account invited/activated/revoked (subject kind 'invite').
-// - Credentials: api_key.created/updated/deleted → credential created/updated/revoked; the audit log
-//   does not say whether it was a project or an admin key: credential.kind 'api_key'.
-//   certificate.* / certificates.* → credential (kind 'certificate').
-// - Authentication: login.succeeded/failed → authentication succeeded/failed, logout.succeeded →
-//   session ended, logout.failed → session failed; the subject is the session user.
-// - role.* → role; role.assignment.created/deleted → membership added/removed (the principal is the
-//   subject: user → human, group → group; resource in attributes) — project membership appears
-//   this way, as a grant of the account (attributes.access = 'scope', docs/IDENTITY-MODEL.md), as are
-//   listed project users; role.bound_to_resource / unbound_from_resource → role added/removed.
-// - scim.enabled/disabled → connection activated/deactivated. project.*, group.*, ip_allowlist.*,
-//   organization.updated, rate_limit.*, external_key.*, tunnel.*, workload_identity_* and any
-//   `tenant.*` or unknown type → category 'other', action from the type's last word when it is a
-//   known action, else 'other'; vendor_type keeps the type string. tenant.* payloads have no schema
-//   and are not read.
-// - Never read: key values, ja3/ja4 fingerprints. A listed key's `redacted_value` (OpenAI's own
-//   prefix...suffix display, not a secret) becomes attributes.key_hint: the one thing a secret
-//   scanning alert's fingerprint can be compared with (sources/github/fingerprint.ts).
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
-//   Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Update 3,
-//   Delete 4, Activate 10, Deactivate 11), User Access Management 3005 (Assign Privileges 1, Revoke
-//   Privileges 2), Group Management 3006 (Add User 3, Remove User 4, Delete 5, Create 6);
-//   inventory users/service accounts: User Inventory Info 5003 (Log 1). Others: null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/openai.md.
 import type { z } from 'zod';
 import {
   ACTIONS,
@@ -48,7 +11,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs, nonEmpty as nz, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs, nonEmpty, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import type { InventoryObject } from '../../source-kit/poller.ts';
 import { inventoryEvent, type InventoryEventDraft, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../source-kit/inventory-map.ts';
 import {
@@ -93,25 +56,25 @@ export function mapActor(actor: AuditLogEvent['actor']): { actor: Actor | null; 
     return {
       actor: {
         ...emptyActor('human'),
-        id: nz(s?.user?.id),
+        id: nonEmpty(s?.user?.id),
         email: normalizeEmail(s?.user?.email),
-        ip: nz(s?.ip_address),
-        user_agent: nz(s?.user_agent),
+        ip: nonEmpty(s?.ip_address),
+        user_agent: nonEmpty(s?.user_agent),
       },
       via: 'session',
     };
   }
   if (actor.type === 'api_key' && 'api_key' in actor) {
     const k = actor.api_key;
-    const saId = nz(k?.service_account?.id);
-    const userId = nz(k?.user?.id);
+    const saId = nonEmpty(k?.service_account?.id);
+    const userId = nonEmpty(k?.user?.id);
     if (k?.type === 'service_account' || (saId && !userId)) {
-      return { actor: { ...emptyActor('service_account'), id: saId, credential_id: nz(k?.id) }, via: 'api_key' };
+      return { actor: { ...emptyActor('service_account'), id: saId, credential_id: nonEmpty(k?.id) }, via: 'api_key' };
     }
     if (k?.type === 'user' || userId) {
-      return { actor: { ...emptyActor('human'), id: userId, email: normalizeEmail(k?.user?.email), credential_id: nz(k?.id) }, via: 'api_key' };
+      return { actor: { ...emptyActor('human'), id: userId, email: normalizeEmail(k?.user?.email), credential_id: nonEmpty(k?.id) }, via: 'api_key' };
     }
-    return { actor: { ...emptyActor('api_key'), id: nz(k?.id), credential_id: nz(k?.id) }, via: 'api_key' };
+    return { actor: { ...emptyActor('api_key'), id: nonEmpty(k?.id), credential_id: nonEmpty(k?.id) }, via: 'api_key' };
   }
   return { actor: emptyActor(actor.type), via: actor.type };
 }
@@ -149,7 +112,7 @@ function credential(id: string, kind: string, scopes: readonly string[] = [], ex
 function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: Draft[] } | { ok: false; reason: string } {
   const t = ev.type;
   const one = (d: Draft) => ({ ok: true as const, drafts: [d] });
-  const idOr = (id: string | null | undefined) => nz(id) ?? ev.id;
+  const idOr = (id: string | null | undefined) => nonEmpty(id) ?? ev.id;
   const crud3 = (a: Action) => (a === 'created' ? 1 : a === 'deleted' || a === 'revoked' ? 4 : a === 'activated' ? 10 : a === 'deactivated' ? 11 : 3);
 
   switch (t) {
@@ -181,7 +144,7 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const kind: SubjectKind = t.startsWith('user.') ? 'human' : 'service_account';
       const verb = t.split('.')[1]!;
-      const role = nz(p.value.data?.role) ?? nz(p.value.changes_requested?.role);
+      const role = nonEmpty(p.value.data?.role) ?? nonEmpty(p.value.changes_requested?.role);
       const subject = { kind, id: idOr(p.value.id), email: normalizeEmail(p.value.data?.email) };
       if (verb === 'updated') return one({ category: 'role', action: 'updated', subject, ocsf: [OCSF.USER_ACCESS, 1], attributes: attrs({ role }) });
       const action: Action = verb === 'deleted' ? 'deleted' : 'created';
@@ -224,7 +187,7 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const action = lastWordAction(t);
       const id = idOr(p.value.id);
-      const name = nz(p.value.data?.title) ?? nz(p.value.data?.name) ?? nz(p.value.changes_requested?.title);
+      const name = nonEmpty(p.value.data?.title) ?? nonEmpty(p.value.data?.name) ?? nonEmpty(p.value.changes_requested?.title);
       return one({ category: 'other', action, subject: { kind: 'project', id, name }, tenant: id, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
     }
     case 'role.created':
@@ -235,7 +198,7 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const action = lastWordAction(t);
       const ch = p.value.changes_requested;
       return one({
-        category: 'role', action, subject: { kind: 'role', id: idOr(p.value.id), name: nz(p.value.role_name) ?? nz(ch?.role_name) },
+        category: 'role', action, subject: { kind: 'role', id: idOr(p.value.id), name: nonEmpty(p.value.role_name) ?? nonEmpty(ch?.role_name) },
         ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
         attributes: attrs({
           permissions: p.value.permissions?.join(','),
@@ -251,13 +214,13 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const p = parsePayload(RoleAssignmentPayload, ev);
       if (!p.ok) return p;
       const added = t.endsWith('created');
-      const principalType = nz(p.value.principal_type);
+      const principalType = nonEmpty(p.value.principal_type);
       const kind: SubjectKind = principalType === 'group' ? 'group' : principalType === 'service_account' ? 'service_account' : 'human';
-      const resourceIsProject = nz(p.value.resource_type)?.includes('project') ?? false;
+      const resourceIsProject = nonEmpty(p.value.resource_type)?.includes('project') ?? false;
       return one({
         category: 'membership', action: added ? 'added' : 'removed',
         subject: { kind, id: idOr(p.value.principal_id) },
-        tenant: resourceIsProject ? nz(p.value.resource_id) : undefined,
+        tenant: resourceIsProject ? nonEmpty(p.value.resource_id) : undefined,
         ocsf: [OCSF.USER_ACCESS, added ? 1 : 2],
         // A role assignment grants the principal's account a scope (a project, the organisation):
         // it is never an account of its own (docs/IDENTITY-MODEL.md).
@@ -282,7 +245,7 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const action = lastWordAction(t);
       return one({
-        category: 'other', action, subject: { kind: 'group', id: idOr(p.value.id), name: nz(p.value.data?.group_name) ?? nz(p.value.changes_requested?.group_name) },
+        category: 'other', action, subject: { kind: 'group', id: idOr(p.value.id), name: nonEmpty(p.value.data?.group_name) ?? nonEmpty(p.value.changes_requested?.group_name) },
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : 99],
       });
     }
@@ -300,7 +263,7 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const action: Action = t === 'certificate.deleted' ? 'revoked' : lastWordAction(t);
       const id = idOr(p.value.id);
-      return one({ category: 'credential', action, subject: { kind: 'other', id, name: nz(p.value.name) }, credential: credential(id, 'certificate'), ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
+      return one({ category: 'credential', action, subject: { kind: 'other', id, name: nonEmpty(p.value.name) }, credential: credential(id, 'certificate'), ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
     }
     case 'certificates.activated':
     case 'certificates.deactivated':
@@ -312,10 +275,10 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const isCert = t.startsWith('certificates.');
       const list = (isCert ? p.value.certificates : p.value.configs) ?? [];
       const drafts: Draft[] = list.map((c) => {
-        const id = nz(c.id) ?? ev.id;
+        const id = nonEmpty(c.id) ?? ev.id;
         return isCert
-          ? { category: 'credential', action, subject: { kind: 'other', id, name: nz(c.name) }, credential: credential(id, 'certificate'), ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] }
-          : { category: 'other', action, subject: { kind: 'other', id, name: nz(c.name) }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] };
+          ? { category: 'credential', action, subject: { kind: 'other', id, name: nonEmpty(c.name) }, credential: credential(id, 'certificate'), ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] }
+          : { category: 'other', action, subject: { kind: 'other', id, name: nonEmpty(c.name) }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] };
       });
       if (drafts.length === 0) drafts.push({ category: isCert ? 'credential' : 'other', action, subject: { kind: 'other', id: ev.id }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
       return { ok: true, drafts };
@@ -326,14 +289,14 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const p = parsePayload(NamedPayload, ev);
       if (!p.ok) return p;
       const action = lastWordAction(t);
-      return one({ category: 'other', action, subject: { kind: 'other', id: idOr(p.value.id), name: nz(p.value.name) }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
+      return one({ category: 'other', action, subject: { kind: 'other', id: idOr(p.value.id), name: nonEmpty(p.value.name) }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
     }
     default: {
       // tenant.* (no payload schema), config types and unknown future types: kept with their type string.
       let subjectId = ev.id;
       if (!t.startsWith('tenant.')) {
         const p = IdPayload.safeParse(ev[t] ?? {});
-        if (p.success && nz(p.data.id)) subjectId = p.data.id!;
+        if (p.success && nonEmpty(p.data.id)) subjectId = p.data.id!;
       }
       return one({ category: 'other', action: lastWordAction(t), subject: { kind: 'other', id: subjectId }, ocsf: [null, null] });
     }
@@ -345,7 +308,7 @@ export function mapAuditEvent(ev: AuditLogEvent): MapResult {
   const r = draftsFor(ev, actor);
   if (!r.ok) return r;
   const occurredAt = ev.effective_at * 1000;
-  const project = nz(ev.project?.id);
+  const project = nonEmpty(ev.project?.id);
   return {
     ok: true,
     events: r.drafts.map((d, i) => ({
@@ -394,11 +357,11 @@ const EVENT_ID_PREFIX = 'oai_inv_';
 
 function ownerOf(owner: z.infer<typeof ProjectApiKeySchema>['owner']): { id: string | null; kind: string | null; email: string | null; role: string | null } {
   if (!owner) return { id: null, kind: null, email: null, role: null };
-  const type = nz(owner.type);
+  const type = nonEmpty(owner.type);
   if (type === 'service_account' || owner.service_account) {
-    return { id: nz(owner.service_account?.id) ?? nz(owner.id), kind: 'service_account', email: null, role: nz(owner.service_account?.role) ?? nz(owner.role) };
+    return { id: nonEmpty(owner.service_account?.id) ?? nonEmpty(owner.id), kind: 'service_account', email: null, role: nonEmpty(owner.service_account?.role) ?? nonEmpty(owner.role) };
   }
-  return { id: nz(owner.user?.id) ?? nz(owner.id), kind: type === 'user' || owner.user ? 'human' : type, email: normalizeEmail(owner.user?.email), role: nz(owner.user?.role) ?? nz(owner.role) };
+  return { id: nonEmpty(owner.user?.id) ?? nonEmpty(owner.id), kind: type === 'user' || owner.user ? 'human' : type, email: normalizeEmail(owner.user?.email), role: nonEmpty(owner.user?.role) ?? nonEmpty(owner.role) };
 }
 
 /** One inventory item → an `inventory/observed` event and its diff identity. */
@@ -418,7 +381,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const subjectKind = u.is_service_account ? 'service_account' : 'human';
       return found(
         observed(u.id, {
-          subject: { kind: subjectKind, id: u.id, email, name: nz(u.name) },
+          subject: { kind: subjectKind, id: u.id, email, name: nonEmpty(u.name) },
           ocsf: OCSF.USER_INVENTORY,
           attributes: {
             role: u.role, added_at: isoOf(u.added_at), is_scim_managed: u.is_scim_managed ?? undefined,
@@ -426,7 +389,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             enabled: u.user?.enabled ?? undefined, banned: u.user?.banned ?? undefined, banned_at: isoOf(u.user?.banned_at),
           },
         }),
-        { kind, scope: null, id: u.id, subject_kind: subjectKind, email, name: nz(u.name) },
+        { kind, scope: null, id: u.id, subject_kind: subjectKind, email, name: nonEmpty(u.name) },
       );
     }
     case 'project_users': {
@@ -436,8 +399,8 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const email = normalizeEmail(u.email);
       return found(
         // A project user is the org user's grant to the project, not a second account.
-        observed(u.id, { subject: { kind: 'human', id: u.id, email, name: nz(u.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { access: 'scope', role: u.role, added_at: isoOf(u.added_at) } }),
-        { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nz(u.name), access: 'scope' },
+        observed(u.id, { subject: { kind: 'human', id: u.id, email, name: nonEmpty(u.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { access: 'scope', role: u.role, added_at: isoOf(u.added_at) } }),
+        { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nonEmpty(u.name), access: 'scope' },
       );
     }
     case 'project_service_accounts': {
@@ -445,8 +408,8 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       if (!r.success) return fail(r.error);
       const sa = r.data;
       return found(
-        observed(sa.id, { subject: { kind: 'service_account', id: sa.id, name: nz(sa.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { role: sa.role, created_at: isoOf(sa.created_at) } }),
-        { kind, scope: ctx.scope, id: sa.id, subject_kind: 'service_account', name: nz(sa.name) },
+        observed(sa.id, { subject: { kind: 'service_account', id: sa.id, name: nonEmpty(sa.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { role: sa.role, created_at: isoOf(sa.created_at) } }),
+        { kind, scope: ctx.scope, id: sa.id, subject_kind: 'service_account', name: nonEmpty(sa.name) },
       );
     }
     case 'projects': {
@@ -455,10 +418,10 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const p = r.data;
       return found(
         observed(p.id, {
-          tenant: p.id, subject: { kind: 'project', id: p.id, name: nz(p.name) }, ocsf: null,
+          tenant: p.id, subject: { kind: 'project', id: p.id, name: nonEmpty(p.name) }, ocsf: null,
           attributes: { status: p.status, created_at: isoOf(p.created_at), archived_at: isoOf(p.archived_at) },
         }),
-        { kind, scope: null, id: p.id, subject_kind: 'project', name: nz(p.name) },
+        { kind, scope: null, id: p.id, subject_kind: 'project', name: nonEmpty(p.name) },
       );
     }
     case 'project_api_keys':
@@ -472,12 +435,12 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const subjectKind = admin ? 'admin_key' : 'api_key';
       return found(
         observed(k.id, {
-          subject: { kind: subjectKind, id: k.id, name: nz(k.name) },
+          subject: { kind: subjectKind, id: k.id, name: nonEmpty(k.name) },
           credential: credential(k.id, credKind, [], { owner_id: owner.id, owner_kind: owner.kind, created_at: secToMs(k.created_at), last_used_at: secToMs(k.last_used_at) }),
           ocsf: null,
           attributes: { owner_project_access: k.owner_project_access, owner_email: owner.email, owner_role: owner.role, expires_at: isoOf(k.expires_at), key_hint: k.redacted_value },
         }),
-        { kind, scope: ctx.scope, id: k.id, subject_kind: subjectKind, name: nz(k.name), credential_kind: credKind },
+        { kind, scope: ctx.scope, id: k.id, subject_kind: subjectKind, name: nonEmpty(k.name), credential_kind: credKind },
       );
     }
   }

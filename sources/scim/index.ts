@@ -3,7 +3,7 @@
 //
 // 1. planewatch's own SCIM service provider (services/scim, `/scim/v2/<connection>/`, connections
 //    with `vendor: scim, transport: scim`) writes one ScimOperationRecord envelope per change
-//    (transport 'scim'); see record.ts.
+//    (transport 'scim'); see payloads.ts.
 // 2. A product that runs its own SCIM endpoint posts a signed copy of each operation to
 //    `POST /webhooks/scim/<connection>` (connections with `vendor: scim, transport: webhook`):
 //
@@ -13,50 +13,21 @@
 //       "tenant":"customer-42"            (optional: which customer's directory)
 //       "occurred_at":"2026-11-29T10:00:00Z"}   (optional: default = when received)
 //
-//    The signing recipe is in signature.ts. The signature is checked over the bytes as received;
+//    The signing recipe is in webhook.ts. The signature is checked over the bytes as received;
 //    then the collector removes every password and other secret (source-kit/redact.ts) BEFORE
 //    it builds the raw envelope, so the stored evidence never holds one (a body without a secret
 //    is kept byte for byte; one with a secret is re-serialized without it).
 //
 // Mapping: map.ts (pure). Secrets: the SCIM bearer token (service provider) and the HMAC secret
 // (copies) come from the connection's secret_env and never enter an envelope, an event or a log.
-import type { NormalizeInput, NormalizeOutcome, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
-import { parseJsonBody } from '../../source-kit/json-body.ts';
+import type { NormalizeInput, NormalizeOutcome, SourceModule } from '../../source-kit/source-module.ts';
 import { mapOperationRecord, mapScimCopy } from './map.ts';
-import { formatIssues, ScimCopySchema, ScimOperationRecordSchema } from './record.ts';
-import { verifyScimCopySignature } from './signature.ts';
-import { scimSamples } from './samples.ts';
-
-/** The parsed body; a parse error carries no message: the parser's quotes the input, which may hold a secret. */
-function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
-  const parsed = parseJsonBody(body);
-  return parsed.ok ? parsed : { ok: false };
-}
-
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-}
-
-/** The 400 check of a SCIM-copy delivery before it is acknowledged. */
-export function checkScimCopyBody(rawBody: Buffer): string | null {
-  const parsed = parseJson(rawBody);
-  if (!parsed.ok) return 'body: not valid JSON';
-  const v = parsed.value;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    return `body: expected a JSON object {method, path, status, request, response}, received ${describe(v)}`;
-  }
-  const copy = ScimCopySchema.safeParse(v);
-  return copy.success ? null : formatIssues(copy.error);
-}
-
-export const scimWebhook: WebhookHandler = {
-  verify: verifyScimCopySignature,
-  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
-  checkBody: checkScimCopyBody,
-};
+import { formatIssues, parseScimJson, ScimCopySchema, ScimOperationRecordSchema } from './payloads.ts';
+import { scimWebhook } from './webhook.ts';
+import { webhookSamples } from './samples.ts';
 
 export function normalizeScim(input: NormalizeInput): NormalizeOutcome {
-  const parsed = parseJson(input.body);
+  const parsed = parseScimJson(input.body);
   if (!parsed.ok) throw new Error('SCIM body is not valid JSON');
   if (input.transport === 'scim') {
     const record = ScimOperationRecordSchema.safeParse(parsed.value);
@@ -74,11 +45,11 @@ export const scim: SourceModule = {
   name: 'scim',
   defaultPlane: 'application',
   webhook: scimWebhook,
-  samples: scimSamples,
+  samples: webhookSamples,
   normalize: normalizeScim,
 };
 
-export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './signature.ts';
+export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './webhook.ts';
 export { suppliesPassword, isPasswordAttribute } from './password.ts';
 export { mapOperationRecord, mapScimCopy, scimEventIdBase, subjectEmail, scimBool } from './map.ts';
-export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './record.ts';
+export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './payloads.ts';

@@ -1,35 +1,5 @@
 // Pure mapping: one SCIM operation → MappedEvent[].
-//
-// Service-provider records (transport 'scim', record.ts ScimOperationRecord) carry the previous
-// state, so state changes are exact:
-//  - POST /Users → account/created.
-//  - PUT or PATCH /Users leaving active=false where it was not false before → account/suspended
-//    (a deprovision signal, DESIGN.md); active=true where it was false → account/reactivated;
-//    any other change → account/updated (attributes.changed lists the attributes).
-//  - DELETE /Users → account/deleted.
-//  - POST / DELETE /Groups → other/created|deleted with a `group` subject (as the WorkOS module
-//    does: a group definition is nobody's membership); other group changes → other/updated.
-//  - members added/removed (POST with members, PATCH, PUT diff) → membership/added|removed, one
-//    event per member, subject = the member (kind human; `group` for a nested group), email from
-//    the member's stored User resource.
-// SCIM-copy webhooks (transport 'webhook', ScimCopy) carry no previous state, so:
-//  - only 2xx operations are changes (anything else, and GET, maps to no event);
-//  - active=false in a PUT/PATCH → suspended; active=true in a PATCH → reactivated (IdPs PATCH
-//    active=true only to reactivate); active=true in a PUT → updated (Okta AIW apps PUT
-//    everything); attributes.state_change = 'inferred' on these;
-//  - group PATCH ops `add members`, `remove members[value eq "…"]`, `remove members` with a value
-//    list → membership events; `replace members` (whole list) and PUT cannot be diffed → the
-//    group is `updated` with attributes.members_replaced / members_count.
-// Common: subject email = primary (else first) emails[].value, normalised; else the userName when
-// it is an address (attributes.email_from = 'userName'). Tenant = the connection (service
-// provider), or the copy's `tenant` (webhook; also the plane-rule key organization_id).
-// event_id = "scim_" + sha256(connection, method, path, resource id, sha256(request JSON), resulting
-// version) for records — a retried request that produces the same version is the same fact, and
-// the resource id keeps a re-created user (same POST body, version 1 again) apart; for copies the
-// raw envelope id (a hash of source, connection and the redacted body) stands in for the
-// connection and body. Membership events append "#added:<member>" / "#removed:<member>".
-// OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
-// Group Management 3006 (Add User 3, Remove User 4, Delete 5, Create 6, Other 99).
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/scim.md.
 import { createHash } from 'node:crypto';
 import {
   emptyActor,
@@ -40,8 +10,8 @@ import {
   type MappedEvent,
   type Subject,
 } from '../../core/events/identity-event.ts';
-import { nonBlank as nz, type MapResult } from '../../source-kit/map-helpers.ts';
-import type { MemberSummary, ScimCopy, ScimOperationRecord } from './record.ts';
+import { nonBlank, type MapResult } from '../../source-kit/map-helpers.ts';
+import type { MemberSummary, ScimCopy, ScimOperationRecord } from './payloads.ts';
 
 const OCSF = { ACCOUNT_CHANGE: 3001, GROUP_MANAGEMENT: 3006 } as const;
 const OTHER = 99;
@@ -102,24 +72,24 @@ export function scimBool(v: unknown): boolean | null {
 export function subjectEmail(resource: Obj | null): { email: string | null; from: 'emails' | 'userName' | null } {
   const emails = get(resource, 'emails');
   if (Array.isArray(emails)) {
-    const list = emails.map(asObj).filter((e): e is Obj => e !== null && nz(get(e, 'value')) !== null);
+    const list = emails.map(asObj).filter((e): e is Obj => e !== null && nonBlank(get(e, 'value')) !== null);
     const primary = list.find((e) => scimBool(get(e, 'primary')) === true) ?? list[0];
     const email = primary ? normalizeEmail(get(primary, 'value') as string) : null;
     if (email) return { email, from: 'emails' };
   }
-  const userName = nz(get(resource, 'userName'));
+  const userName = nonBlank(get(resource, 'userName'));
   if (userName && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(userName.trim())) return { email: normalizeEmail(userName), from: 'userName' };
   return { email: null, from: null };
 }
 
 function userName(resource: Obj | null): string | null {
-  const display = nz(get(resource, 'displayName'));
+  const display = nonBlank(get(resource, 'displayName'));
   if (display) return display;
   const name = asObj(get(resource, 'name'));
-  const formatted = nz(get(name, 'formatted'));
+  const formatted = nonBlank(get(name, 'formatted'));
   if (formatted) return formatted;
-  const joined = [nz(get(name, 'givenName')), nz(get(name, 'familyName'))].filter(Boolean).join(' ');
-  return joined || nz(get(resource, 'userName'));
+  const joined = [nonBlank(get(name, 'givenName')), nonBlank(get(name, 'familyName'))].filter(Boolean).join(' ');
+  return joined || nonBlank(get(resource, 'userName'));
 }
 
 interface Draft {
@@ -148,7 +118,7 @@ function memberDraft(action: 'added' | 'removed', m: MemberSummary, group: { id:
       kind: m.type === 'Group' ? 'group' : 'human',
       id: m.id,
       email: normalizeEmail(m.email),
-      name: nz(m.display) ?? nz(m.user_name),
+      name: nonBlank(m.display) ?? nonBlank(m.user_name),
     },
     ocsf: [OCSF.GROUP_MANAGEMENT, GROUP_ACTIVITY[action]!],
     attributes: {
@@ -179,7 +149,7 @@ function finish(c: Common, drafts: Draft[]): MappedEvent[] {
     category: d.category,
     action: d.action,
     outcome: 'success',
-    subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nz(d.subject.name) },
+    subject: { kind: d.subject.kind, id: d.subject.id, email: normalizeEmail(d.subject.email), name: nonBlank(d.subject.name) },
     actor: c.actor,
     credential: null,
     occurred_at: c.occurredAt,
@@ -225,8 +195,8 @@ export function mapOperationRecord(r: ScimOperationRecord): MappedEvent[] {
       subject,
       ocsf: [OCSF.ACCOUNT_CHANGE, ACCOUNT_ACTIVITY[action] ?? OTHER],
       attributes: {
-        user_name: nz(get(result, 'userName')) ?? prev?.user_name,
-        external_id: nz(get(result, 'externalId')) ?? prev?.external_id,
+        user_name: nonBlank(get(result, 'userName')) ?? prev?.user_name,
+        external_id: nonBlank(get(result, 'externalId')) ?? prev?.external_id,
         active: active === null ? null : active,
         previous_active: prev ? prev.active : null,
         changed: r.changes.attributes.length ? r.changes.attributes.join(',') : null,
@@ -236,12 +206,12 @@ export function mapOperationRecord(r: ScimOperationRecord): MappedEvent[] {
     return finish(common, drafts);
   }
 
-  const groupName = nz(get(result, 'displayName')) ?? r.previous?.display_name ?? null;
+  const groupName = nonBlank(get(result, 'displayName')) ?? r.previous?.display_name ?? null;
   const group = { id: r.resource_id, name: groupName };
   const groupAttrs = {
     group_id: r.resource_id,
     group_name: groupName,
-    external_id: nz(get(result, 'externalId')) ?? r.previous?.external_id,
+    external_id: nonBlank(get(result, 'externalId')) ?? r.previous?.external_id,
     members_count: typeof get(result, 'members_count') === 'number' ? (get(result, 'members_count') as number) : r.previous?.members_count,
     changed: r.changes.attributes.length ? r.changes.attributes.join(',') : null,
   };
@@ -285,7 +255,7 @@ function patchOps(request: Obj | null): PatchOp[] {
   if (!Array.isArray(ops)) return [];
   return ops.map(asObj).filter((o): o is Obj => o !== null).map((o) => ({
     op: String(get(o, 'op') ?? '').toLowerCase(),
-    path: nz(get(o, 'path'))?.trim() ?? null,
+    path: nonBlank(get(o, 'path'))?.trim() ?? null,
     value: get(o, 'value'),
   }));
 }
@@ -317,16 +287,16 @@ function copyMembers(v: unknown): MemberSummary[] {
   const out: MemberSummary[] = [];
   for (const item of list) {
     const o = asObj(item);
-    const id = nz(get(o, 'value'));
+    const id = nonBlank(get(o, 'value'));
     if (!id) continue;
-    const type = nz(get(o, 'type'));
+    const type = nonBlank(get(o, 'type'));
     out.push({
       id,
       type: type?.toLowerCase() === 'group' ? 'Group' : type?.toLowerCase() === 'user' ? 'User' : null,
       user_name: null,
       email: null,
       external_id: null,
-      display: nz(get(o, 'display')),
+      display: nonBlank(get(o, 'display')),
       known: false,
     });
   }
@@ -350,11 +320,11 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
   const type: 'User' | 'Group' = m[1]!.toLowerCase() === 'users' ? 'User' : 'Group';
   const response = copy.response;
   const request = copy.request;
-  const id = (m[2] ? decodeURIComponent(m[2]) : null) ?? nz(get(response, 'id'));
+  const id = (m[2] ? decodeURIComponent(m[2]) : null) ?? nonBlank(get(response, 'id'));
   if (!id) return { ok: false, reason: `path / response.id: a ${copy.method} copy needs the resource id in the path or in response.id` };
   const when = occurredAt(copy.occurred_at, ctx.receivedAt);
   if (typeof when === 'string') return { ok: false, reason: when };
-  const version = nz(get(asObj(get(response, 'meta')), 'version'));
+  const version = nonBlank(get(asObj(get(response, 'meta')), 'version'));
   const common: Common = {
     base: 'scim_' + sha256('copy', ctx.rawId, copy.method, copy.path, version ?? '-').slice(0, 40),
     tenant: copy.tenant,
@@ -391,8 +361,8 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
       subject,
       ocsf: [OCSF.ACCOUNT_CHANGE, ACCOUNT_ACTIVITY[action] ?? OTHER],
       attributes: {
-        user_name: nz(get(resource, 'userName')),
-        external_id: nz(get(resource, 'externalId')),
+        user_name: nonBlank(get(resource, 'userName')),
+        external_id: nonBlank(get(resource, 'externalId')),
         active,
         state_change: change,
         email_from: emailFrom,
@@ -401,9 +371,9 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
     return { ok: true, events: finish(common, drafts) };
   }
 
-  const groupName = nz(get(resource, 'displayName'));
+  const groupName = nonBlank(get(resource, 'displayName'));
   const group = { id, name: groupName };
-  const groupAttrs: Record<string, AttrValue> = { group_id: id, group_name: groupName, external_id: nz(get(resource, 'externalId')) };
+  const groupAttrs: Record<string, AttrValue> = { group_id: id, group_name: groupName, external_id: nonBlank(get(resource, 'externalId')) };
   const groupDraft = (action: Action, more: Record<string, AttrValue> = {}): Draft => ({
     suffix: null,
     category: 'other',

@@ -4,9 +4,9 @@
 // deactivates them the way Okta does (PATCH active=false without a path). Ids are fresh per call.
 import { randomBytes } from 'node:crypto';
 import type { SampleDeliveries } from '../../source-kit/source-module.ts';
-import { signScimCopy } from './signature.ts';
+import { signScimCopy } from './webhook.ts';
 
-export const scimSamples: SampleDeliveries = {
+export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const tag = randomBytes(4).toString('hex');
     const userId = `u-${tag}`;

@@ -1,41 +1,14 @@
 // WorkOS (Directory Sync, SSO, AuthKit) — application plane by default. A boundary-map plane rule
 // on plane_keys.organization_id / directory_id can move one organisation (e.g. the company's own
 // workforce directory) to the platform plane.
-import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule, WebhookHandler } from '../../source-kit/source-module.ts';
+import type { NormalizeInput, NormalizeOutcome, RejectedItem, SourceModule } from '../../source-kit/source-module.ts';
 import type { MappedEvent } from '../../core/events/identity-event.ts';
 import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { mapWorkosEvent } from './map.ts';
 import { describeValue, formatIssues, WorkosEnvelopeSchema, WorkosEventListSchema } from './payloads.ts';
-import { verifyWorkosSignature } from './signature.ts';
-import { workosSamples } from './samples.ts';
-import { workosEventsPoller } from './events-api.ts';
-
-/** The 400 check before a delivery is acknowledged: a JSON object with string id, string event, object data. */
-export function checkWorkosBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
-  if (!parsed.ok) return parsed.error;
-  const body = parsed.value;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return `body: expected a JSON object (a WorkOS event), received ${describeValue(body)}`;
-  }
-  const b = body as Record<string, unknown>;
-  if (typeof b.id !== 'string' || b.id.length === 0) {
-    return `id: expected non-empty string (the WorkOS event id), received ${b.id === '' ? 'empty string' : describeValue(b.id)}`;
-  }
-  if (typeof b.event !== 'string' || b.event.length === 0) {
-    return `event: expected non-empty string (the event type), received ${b.event === '' ? 'empty string' : describeValue(b.event)}`;
-  }
-  if (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data)) {
-    return `data: expected object, received ${describeValue(b.data)}`;
-  }
-  return null;
-}
-
-export const workosWebhook: WebhookHandler = {
-  verify: verifyWorkosSignature,
-  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
-  checkBody: checkWorkosBody,
-};
+import { workosWebhook } from './webhook.ts';
+import { webhookSamples } from './samples.ts';
+import { workosEventsPoller } from './poller.ts';
 
 function normalizeOne(item: unknown, receivedAt: number, events: MappedEvent[], rejected: RejectedItem[], where: string): void {
   const env = WorkosEnvelopeSchema.safeParse(item);
@@ -86,11 +59,11 @@ export const workos: SourceModule = {
   name: 'workos',
   defaultPlane: 'application',
   webhook: workosWebhook,
-  samples: workosSamples,
-  /** Events API (`GET /events`, transport 'poll'): see events-api.ts. */
+  samples: webhookSamples,
+  /** Events API (`GET /events`, transport 'poll'): see poller.ts. */
   poller: workosEventsPoller,
   normalize: normalizeWorkos,
 };
 
-export { signWorkosPayload, verifyWorkosSignature } from './signature.ts';
+export { signWorkosPayload, verifyWorkosSignature } from './webhook.ts';
 export { mapWorkosEvent } from './map.ts';

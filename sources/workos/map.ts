@@ -1,41 +1,5 @@
 // Pure mapping: one WorkOS event (webhook body or Events API item) -> MappedEvent[].
-//
-// Decisions worth knowing (vendor facts: docs/vendors/workos.md):
-// - One IdentityEvent per WorkOS event; event_id = the WorkOS event id (`#n` suffixes from the
-//   second event on, should a type ever need more than one).
-// - occurred_at = envelope created_at (emission time), else data.updated_at, else data.created_at,
-//   else the delivery's received time (then attributes.occurred_at_from = 'received_at').
-// - dsync.user.updated: state inactive (or the deprecated `suspended`) -> `suspended`, a
-//   deprovision signal. previous_attributes.state (in data, or in context) decides only when it is
-//   present: previous state also inactive -> plain `updated`. When previous_attributes lacks state,
-//   an update carrying state inactive is still `suspended` (attributes.state_change = 'inferred'):
-//   WorkOS omits unchanged attributes, so a repeated signal is possible, and the detections take
-//   the earliest signal of a deprovisioned period anyway. state active -> `reactivated` only when
-//   the previous state is known to be inactive; otherwise `updated` (attributes.state is kept, so
-//   a consumer can still see the value).
-// - organization_membership.updated follows the same rule on `status` (inactive -> suspended,
-//   back to active -> reactivated, anything else -> updated).
-// - dsync.group.created/updated/deleted are category 'other' with a `group` subject: a group
-//   definition is not anyone's membership, and membership detections key on person subjects.
-//   The membership facts are dsync.group.user_added / user_removed (subject = the user).
-// - session.created -> session/succeeded (outcome success), session.revoked -> session/ended; the
-//   subject is the session's user, an impersonator (if any) is the actor.
-// - Authentication events whose user is unknown (failed logins) use the normalised email as the
-//   subject id, else an `other` subject named by the event id.
-// - authentication.radar_risk_detected is an authentication failure (docs/vendors/workos.md).
-// - SAML certificate events: credential/updated on the connection; the credential id is
-//   `<connection id>:<certificate_type>` because WorkOS sends no certificate id.
-// - invitation.created/resent -> invited, accepted -> activated, revoked -> revoked (subject kind
-//   'invite'); the account itself arrives as user.created.
-// - user.* (AuthKit users) carry attributes.access = 'login': a login account that grants no access
-//   by itself; organization_membership.* (subject = the user, tenant = the organisation) are the
-//   units of access to each customer tenant, and end with the user.
-// - Secrets and key material are never read: token_suffix, obfuscated_value, invitation token /
-//   accept_invitation_url, raw_attributes, custom_attributes, metadata.
-// - OCSF 1.x IAM: Account Change 3001 (Create 1, Enable 2, Disable 5, Delete 6, Other 99),
-//   Authentication 3002 (Logon 1, Logoff 2), Entity Management 3004 (Create 1, Update 3,
-//   Delete 4, Activate 10, Deactivate 11, Other 99), Group Management 3006 (Add User 3,
-//   Remove User 4, Delete 5, Create 6, Other 99). Invitations and unknown types: null.
+// Mapping decisions: README.md in this folder; vendor facts: docs/vendors/workos.md.
 import type { z } from 'zod';
 import {
   emptyActor,
@@ -46,7 +10,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs, nonEmpty as nz, parsedDateToMs, record, type AttrValue, type MapResult, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs, nonEmpty, parsedDateToMs, record, type AttrValue, type MapResult, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import {
   ApiKeySchema,
   AuthenticationEventSchema,
@@ -90,14 +54,14 @@ const OTHER_ACTIVITY = 99;
 export const isoToMs = parsedDateToMs;
 
 function joinName(first: unknown, last: unknown): string | null {
-  const parts = [nz(first), nz(last)].filter((p): p is string => p !== null).map((p) => p.trim());
+  const parts = [nonEmpty(first), nonEmpty(last)].filter((p): p is string => p !== null).map((p) => p.trim());
   const name = parts.filter((p) => p.length > 0).join(' ');
   return name.length > 0 ? name : null;
 }
 
 function roleSlugs(roles: ReadonlyArray<{ slug?: string | null }> | null | undefined): string | null {
   if (!roles) return null;
-  const slugs = roles.map((r) => nz(r.slug)).filter((s): s is string => s !== null);
+  const slugs = roles.map((r) => nonEmpty(r.slug)).filter((s): s is string => s !== null);
   return slugs.length > 0 ? slugs.join(',') : null;
 }
 
@@ -106,17 +70,17 @@ export function pickDirectoryUserEmail(emails: readonly unknown[] | null | undef
   if (!emails) return null;
   const usable = emails
     .map((e) => record(e))
-    .filter((e): e is Record<string, unknown> => e !== null && normalizeEmail(nz(e.value)) !== null);
+    .filter((e): e is Record<string, unknown> => e !== null && normalizeEmail(nonEmpty(e.value)) !== null);
   const primary = usable.find((e) => e.primary === true) ?? usable[0];
-  return primary ? normalizeEmail(nz(primary.value)) : null;
+  return primary ? normalizeEmail(nonEmpty(primary.value)) : null;
 }
 
 /** previous_attributes may sit in data (dsync) or in context (Events API context). */
 function previousAttr(data: Record<string, unknown>, context: Record<string, unknown> | null | undefined, key: string): string | null {
   const fromData = record(data.previous_attributes);
-  if (fromData && key in fromData) return nz(fromData[key]);
+  if (fromData && key in fromData) return nonEmpty(fromData[key]);
   const fromContext = record(context?.previous_attributes);
-  if (fromContext && key in fromContext) return nz(fromContext[key]);
+  if (fromContext && key in fromContext) return nonEmpty(fromContext[key]);
   return null;
 }
 function hasPreviousAttr(data: Record<string, unknown>, context: Record<string, unknown> | null | undefined, key: string): boolean {
@@ -148,8 +112,8 @@ function stateChangeAction(
 function contextActor(context: Record<string, unknown> | null | undefined): { actor: Actor | null; source: string | null } {
   const parsed = ContextActorSchema.safeParse(context?.actor);
   if (!parsed.success) return { actor: null, source: null };
-  const actorId = nz(parsed.data.id);
-  const source = nz(parsed.data.source);
+  const actorId = nonEmpty(parsed.data.id);
+  const source = nonEmpty(parsed.data.source);
   if (actorId === null && source === null) return { actor: null, source: null };
   const kind =
     source === 'api' ? 'api_key'
@@ -195,9 +159,9 @@ function finish(env: WorkosEnvelope, drafts: Draft[], ctx: MapContext): MapResul
   }
   const { actor: ctxActor, source: actorSource } = contextActor(env.context);
   const events = drafts.map((d, i): MappedEvent => {
-    const tenant = nz(d.tenant);
-    const directoryId = nz(d.directoryId);
-    const connectionRef = nz(d.connectionRef);
+    const tenant = nonEmpty(d.tenant);
+    const directoryId = nonEmpty(d.directoryId);
+    const connectionRef = nonEmpty(d.connectionRef);
     return {
       event_id: i === 0 ? env.id : `${env.id}#${i + 1}`,
       tenant_id: tenant,
@@ -208,7 +172,7 @@ function finish(env: WorkosEnvelope, drafts: Draft[], ctx: MapContext): MapResul
         kind: d.subject.kind,
         id: d.subject.id,
         email: normalizeEmail(d.subject.email),
-        name: nz(d.subject.name),
+        name: nonEmpty(d.subject.name),
       },
       actor: d.actor !== undefined ? d.actor : ctxActor,
       credential: d.credential ?? null,
@@ -239,7 +203,7 @@ function directoryUser(kind: 'created' | 'updated' | 'deleted'): Mapper {
     const p = parseData(DirectoryUserSchema, env.data);
     if (!p.ok) return p.reason;
     const u = p.value;
-    const state = nz(u.state);
+    const state = nonEmpty(u.state);
     const prevKnown = hasPreviousAttr(env.data, env.context, 'state');
     const prev = previousAttr(env.data, env.context, 'state');
     let action: Action = kind;
@@ -256,16 +220,16 @@ function directoryUser(kind: 'created' | 'updated' | 'deleted'): Mapper {
           email: pickDirectoryUserEmail(u.emails) ?? normalizeEmail(u.email),
           name: joinName(u.first_name, u.last_name),
         },
-        tenant: nz(u.organization_id),
+        tenant: nonEmpty(u.organization_id),
         directoryId: u.directory_id,
         ocsf: [OCSF.ACCOUNT_CHANGE, activity[action] ?? OTHER_ACTIVITY],
         attributes: {
           state,
           previous_state: prevKnown ? prev : null,
           state_change: change,
-          idp_id: nz(u.idp_id),
-          username: nz(u.username),
-          role: nz(u.role?.slug),
+          idp_id: nonEmpty(u.idp_id),
+          username: nonEmpty(u.username),
+          role: nonEmpty(u.role?.slug),
           roles: roleSlugs(u.roles),
         },
       },
@@ -288,15 +252,15 @@ function directoryGroupMembership(action: 'added' | 'removed'): Mapper {
           email: pickDirectoryUserEmail(user.emails) ?? normalizeEmail(user.email),
           name: joinName(user.first_name, user.last_name),
         },
-        tenant: nz(user.organization_id) ?? nz(group.organization_id) ?? nz(env.data.organization_id),
+        tenant: nonEmpty(user.organization_id) ?? nonEmpty(group.organization_id) ?? nonEmpty(env.data.organization_id),
         directoryId: directory_id,
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'added' ? 3 : 4],
         attributes: {
           group_id: group.id,
-          group_name: nz(group.name),
-          group_idp_id: nz(group.idp_id),
-          idp_id: nz(user.idp_id),
-          state: nz(user.state),
+          group_name: nonEmpty(group.name),
+          group_idp_id: nonEmpty(group.idp_id),
+          idp_id: nonEmpty(user.idp_id),
+          state: nonEmpty(user.state),
         },
       },
     ];
@@ -312,11 +276,11 @@ function directoryGroup(action: 'created' | 'updated' | 'deleted'): Mapper {
       {
         category: 'other',
         action,
-        subject: { kind: 'group', id: g.id, name: nz(g.name) },
-        tenant: nz(g.organization_id),
+        subject: { kind: 'group', id: g.id, name: nonEmpty(g.name) },
+        tenant: nonEmpty(g.organization_id),
         directoryId: g.directory_id,
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : OTHER_ACTIVITY],
-        attributes: { group_id: g.id, group_name: nz(g.name), idp_id: nz(g.idp_id) },
+        attributes: { group_id: g.id, group_name: nonEmpty(g.name), idp_id: nonEmpty(g.idp_id) },
       },
     ];
   };
@@ -331,11 +295,11 @@ function directory(action: 'activated' | 'deleted'): Mapper {
       {
         category: 'connection',
         action,
-        subject: { kind: 'directory', id: d.id, name: nz(d.name) },
-        tenant: nz(d.organization_id),
+        subject: { kind: 'directory', id: d.id, name: nonEmpty(d.name) },
+        tenant: nonEmpty(d.organization_id),
         directoryId: d.id,
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'activated' ? 10 : 4],
-        attributes: { directory_type: nz(d.type), state: nz(d.state) },
+        attributes: { directory_type: nonEmpty(d.type), state: nonEmpty(d.state) },
       },
     ];
   };
@@ -360,7 +324,7 @@ function directoryToken(action: 'created' | 'revoked'): Mapper {
           created_at: isoToMs(t.created_at),
           last_used_at: null,
         },
-        tenant: nz(t.organization_id),
+        tenant: nonEmpty(t.organization_id),
         directoryId: t.directory_id,
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
         attributes: { credential_kind: 'scim_token' },
@@ -381,11 +345,11 @@ function connection(action: 'activated' | 'deactivated' | 'deleted'): Mapper {
       {
         category: 'connection',
         action,
-        subject: { kind: 'connection', id: c.id, name: nz(c.name) },
-        tenant: nz(c.organization_id),
+        subject: { kind: 'connection', id: c.id, name: nonEmpty(c.name) },
+        tenant: nonEmpty(c.organization_id),
         connectionRef: c.id,
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'activated' ? 10 : action === 'deactivated' ? 11 : 4],
-        attributes: { connection_type: nz(c.connection_type), state: nz(c.state), status: nz(c.status) },
+        attributes: { connection_type: nonEmpty(c.connection_type), state: nonEmpty(c.state), status: nonEmpty(c.status) },
       },
     ];
   };
@@ -395,7 +359,7 @@ const samlCertificate: Mapper = (env) => {
   const p = parseData(SamlCertificateEventSchema, env.data);
   if (!p.ok) return p.reason;
   const { connection: conn, certificate, days_until_expiry, renewed_at } = p.value;
-  const certType = nz(certificate?.certificate_type);
+  const certType = nonEmpty(certificate?.certificate_type);
   return [
     {
       category: 'credential',
@@ -410,16 +374,16 @@ const samlCertificate: Mapper = (env) => {
         created_at: null,
         last_used_at: null,
       },
-      tenant: nz(conn.organization_id),
+      tenant: nonEmpty(conn.organization_id),
       connectionRef: conn.id,
       ocsf: [OCSF.ENTITY_MANAGEMENT, 3],
       attributes: {
         certificate_event: env.event.slice('connection.saml_certificate_'.length),
         certificate_type: certType,
-        expiry_date: nz(certificate?.expiry_date),
+        expiry_date: nonEmpty(certificate?.expiry_date),
         is_expired: certificate?.is_expired ?? null,
         days_until_expiry: days_until_expiry ?? null,
-        renewed_at: nz(renewed_at),
+        renewed_at: nonEmpty(renewed_at),
       },
     },
   ];
@@ -445,7 +409,7 @@ function authentication(method: string, result: 'succeeded' | 'failed', failure:
     const p = parseData(AuthenticationEventSchema, env.data);
     if (!p.ok) return p.reason;
     const a = p.value;
-    const userId = nz(a.user_id);
+    const userId = nonEmpty(a.user_id);
     const email = normalizeEmail(a.email);
     return [
       {
@@ -453,19 +417,19 @@ function authentication(method: string, result: 'succeeded' | 'failed', failure:
         action: result,
         outcome: result === 'succeeded' ? 'success' : 'failure',
         subject: authSubject(userId, email, env.id),
-        actor: userActor(userId, email, nz(a.ip_address), nz(a.user_agent)),
-        tenant: nz(a.sso?.organization_id) ?? nz(a.organization_id),
-        connectionRef: nz(a.sso?.connection_id),
+        actor: userActor(userId, email, nonEmpty(a.ip_address), nonEmpty(a.user_agent)),
+        tenant: nonEmpty(a.sso?.organization_id) ?? nonEmpty(a.organization_id),
+        connectionRef: nonEmpty(a.sso?.connection_id),
         ocsf: [OCSF.AUTHENTICATION, 1],
         attributes: {
           auth_method: method,
           mfa: method === 'mfa' ? 'true' : null,
-          status: nz(a.status),
+          status: nonEmpty(a.status),
           failure_reason: failure,
-          error_code: nz(a.error?.code),
-          error_message: nz(a.error?.message),
-          sso_connection_id: nz(a.sso?.connection_id),
-          sso_session_id: nz(a.sso?.session_id),
+          error_code: nonEmpty(a.error?.code),
+          error_message: nonEmpty(a.error?.message),
+          sso_connection_id: nonEmpty(a.sso?.connection_id),
+          sso_session_id: nonEmpty(a.sso?.session_id),
           subject_from: userId === null && email !== null ? 'email' : null,
         },
       },
@@ -477,25 +441,25 @@ const radarRisk: Mapper = (env) => {
   const p = parseData(RadarRiskEventSchema, env.data);
   if (!p.ok) return p.reason;
   const r = p.value;
-  const userId = nz(r.user_id);
+  const userId = nonEmpty(r.user_id);
   const email = normalizeEmail(r.email);
-  const method = nz(r.auth_method)?.toLowerCase() ?? null;
+  const method = nonEmpty(r.auth_method)?.toLowerCase() ?? null;
   return [
     {
       category: 'authentication',
       action: 'failed',
       outcome: 'failure',
       subject: authSubject(userId, email, env.id),
-      actor: userActor(userId, email, nz(r.ip_address), nz(r.user_agent)),
-      tenant: nz(r.organization_id),
+      actor: userActor(userId, email, nonEmpty(r.ip_address), nonEmpty(r.user_agent)),
+      tenant: nonEmpty(r.organization_id),
       ocsf: [OCSF.AUTHENTICATION, 1],
       attributes: {
         auth_method: method,
         mfa: method === 'mfa' ? 'true' : null,
         failure_reason: 'radar_risk_detected',
-        radar_action: nz(r.action),
-        radar_control: nz(r.control),
-        blocklist_type: nz(r.blocklist_type),
+        radar_action: nonEmpty(r.action),
+        radar_control: nonEmpty(r.control),
+        blocklist_type: nonEmpty(r.blocklist_type),
         subject_from: userId === null && email !== null ? 'email' : null,
       },
     },
@@ -508,8 +472,8 @@ function session(kind: 'created' | 'revoked'): Mapper {
     if (!p.ok) return p.reason;
     const s = p.value;
     const impersonator = normalizeEmail(s.impersonator?.email);
-    const ip = nz(s.ip_address);
-    const ua = nz(s.user_agent);
+    const ip = nonEmpty(s.ip_address);
+    const ua = nonEmpty(s.user_agent);
     const actor: Actor =
       s.impersonator ?
         { ...emptyActor('human'), email: impersonator, ip, user_agent: ua }
@@ -521,16 +485,16 @@ function session(kind: 'created' | 'revoked'): Mapper {
         outcome: kind === 'created' ? 'success' : null,
         subject: { kind: 'human', id: s.user_id },
         actor,
-        tenant: nz(s.organization_id),
+        tenant: nonEmpty(s.organization_id),
         ocsf: [OCSF.AUTHENTICATION, kind === 'created' ? 1 : 2],
         attributes: {
           session_id: s.id,
-          auth_method: nz(s.auth_method),
-          status: nz(s.status),
+          auth_method: nonEmpty(s.auth_method),
+          status: nonEmpty(s.status),
           impersonated: s.impersonator ? 'true' : null,
           impersonator_email: impersonator,
-          expires_at: nz(s.expires_at),
-          ended_at: nz(s.ended_at),
+          expires_at: nonEmpty(s.expires_at),
+          ended_at: nonEmpty(s.ended_at),
         },
       },
     ];
@@ -554,8 +518,8 @@ function user(action: 'created' | 'updated' | 'deleted'): Mapper {
           // memberships are the units of access (docs/IDENTITY-MODEL.md).
           access: 'login',
           email_verified: u.email_verified ?? null,
-          external_id: nz(u.external_id),
-          last_sign_in_at: nz(u.last_sign_in_at),
+          external_id: nonEmpty(u.external_id),
+          last_sign_in_at: nonEmpty(u.last_sign_in_at),
         },
       },
     ];
@@ -567,7 +531,7 @@ function organizationMembership(kind: 'created' | 'updated' | 'deleted'): Mapper
     const p = parseData(OrganizationMembershipSchema, env.data);
     if (!p.ok) return p.reason;
     const m = p.value;
-    const status = nz(m.status);
+    const status = nonEmpty(m.status);
     const prevKnown = hasPreviousAttr(env.data, env.context, 'status');
     const prev = previousAttr(env.data, env.context, 'status');
     let action: Action = kind === 'created' ? 'added' : kind === 'deleted' ? 'removed' : 'updated';
@@ -586,9 +550,9 @@ function organizationMembership(kind: 'created' | 'updated' | 'deleted'): Mapper
           status,
           previous_status: prevKnown ? prev : null,
           state_change: change,
-          role: nz(m.role?.slug),
+          role: nonEmpty(m.role?.slug),
           roles: roleSlugs(m.roles),
-          previous_role: nz(prevRole?.slug),
+          previous_role: nonEmpty(prevRole?.slug),
           directory_managed: m.directory_managed ?? null,
         },
       },
@@ -601,18 +565,18 @@ function invitation(action: Action): Mapper {
     const p = parseData(InvitationSchema, env.data);
     if (!p.ok) return p.reason;
     const inv = p.value;
-    const inviter = nz(inv.inviter_user_id);
+    const inviter = nonEmpty(inv.inviter_user_id);
     const draft: Draft = {
       category: 'account',
       action,
       subject: { kind: 'invite', id: inv.id, email: inv.email },
-      tenant: nz(inv.organization_id),
+      tenant: nonEmpty(inv.organization_id),
       ocsf: [null, null],
       attributes: {
-        state: nz(inv.state),
+        state: nonEmpty(inv.state),
         inviter_user_id: inviter,
-        accepted_user_id: nz(inv.accepted_user_id),
-        expires_at: nz(inv.expires_at),
+        accepted_user_id: nonEmpty(inv.accepted_user_id),
+        expires_at: nonEmpty(inv.expires_at),
       },
     };
     // Without a context actor, the inviter is who invited (for created / resent).
@@ -631,15 +595,15 @@ function apiKey(action: Action): Mapper {
     const p = parseData(ApiKeySchema, env.data);
     if (!p.ok) return p.reason;
     const k = p.value;
-    const ownerType = nz(k.owner?.type);
-    const ownerId = nz(k.owner?.id);
+    const ownerType = nonEmpty(k.owner?.type);
+    const ownerId = nonEmpty(k.owner?.id);
     const tenant =
-      ownerType === 'organization' ? ownerId : (nz(k.owner?.organization_id) ?? nz(k.organization_id));
+      ownerType === 'organization' ? ownerId : (nonEmpty(k.owner?.organization_id) ?? nonEmpty(k.organization_id));
     return [
       {
         category: 'credential',
         action,
-        subject: { kind: 'api_key', id: k.id, name: nz(k.name) },
+        subject: { kind: 'api_key', id: k.id, name: nonEmpty(k.name) },
         credential: {
           id: k.id,
           kind: 'app_api_key',
@@ -649,7 +613,7 @@ function apiKey(action: Action): Mapper {
           created_at: isoToMs(k.created_at),
           last_used_at: isoToMs(k.last_used_at),
         },
-        tenant: tenant ?? nz(k.organization_id),
+        tenant: tenant ?? nonEmpty(k.organization_id),
         ocsf: [
           OCSF.ENTITY_MANAGEMENT,
           action === 'created' ? 1 : action === 'updated' ? 3 : action === 'revoked' ? 4 : OTHER_ACTIVITY,
@@ -658,7 +622,7 @@ function apiKey(action: Action): Mapper {
           credential_kind: 'app_api_key',
           owner_type: ownerType,
           owner_id: ownerId,
-          expires_at: nz(k.expires_at),
+          expires_at: nonEmpty(k.expires_at),
           previous_expires_at: previousAttr(env.data, env.context, 'expires_at'),
         },
       },
@@ -729,17 +693,17 @@ export const MAPPED_EVENT_TYPES: readonly string[] = Object.keys(MAPPERS);
  * Tenant: data.organization_id, or data.id when data is an organization (organization.* events).
  */
 const unknownEvent: Mapper = (env) => {
-  const dataId = nz(env.data.id);
+  const dataId = nonEmpty(env.data.id);
   const isOrganization = env.data.object === 'organization';
   return [
     {
       category: 'other',
       action: 'other',
-      subject: { kind: 'other', id: dataId ?? env.id, name: nz(env.data.name) },
-      tenant: nz(env.data.organization_id) ?? (isOrganization ? dataId : null),
-      directoryId: nz(env.data.directory_id),
+      subject: { kind: 'other', id: dataId ?? env.id, name: nonEmpty(env.data.name) },
+      tenant: nonEmpty(env.data.organization_id) ?? (isOrganization ? dataId : null),
+      directoryId: nonEmpty(env.data.directory_id),
       ocsf: [null, null],
-      attributes: { data_object: nz(env.data.object), subject_from: dataId === null ? 'event_id' : null },
+      attributes: { data_object: nonEmpty(env.data.object), subject_from: dataId === null ? 'event_id' : null },
     },
   ];
 };

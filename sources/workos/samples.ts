@@ -3,7 +3,8 @@
 // the embedded defaults' plane rule). Ids are fresh on every call so repeated runs add new events.
 import { randomBytes } from 'node:crypto';
 import type { SampleDeliveries } from '../../source-kit/source-module.ts';
-import { signWorkosPayload } from './signature.ts';
+import { signWorkosPayload } from './webhook.ts';
+import { EVENTS_CONTENT_TYPE } from './poller.ts';
 
 function directoryUser(id: string, org: string, email: string, state: 'active' | 'inactive', at: string) {
   return {
@@ -13,7 +14,7 @@ function directoryUser(id: string, org: string, email: string, state: 'active' |
   };
 }
 
-export const workosSamples: SampleDeliveries = {
+export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const tag = randomBytes(4).toString('hex');
     const at = (minutesAgo: number) => new Date(nowMs - minutesAgo * 60_000).toISOString();
@@ -38,3 +39,10 @@ export const workosSamples: SampleDeliveries = {
     return { 'workos-signature': signWorkosPayload(body, secret, nowMs) };
   },
 };
+
+/** The same events as one Events API page (`GET /events`) as the poller publishes it. */
+export function pageSamples(nowMs: number): { description: string; transport: 'poll'; contentType: string; body: string }[] {
+  const data = webhookSamples.events(nowMs).map((d) => JSON.parse(d.body) as { id: string });
+  const page = { object: 'list', data, list_metadata: { after: data.at(-1)?.id ?? null } };
+  return [{ description: 'Events API page: the sample deliveries\' events', transport: 'poll', contentType: EVENTS_CONTENT_TYPE, body: JSON.stringify(page) }];
+}

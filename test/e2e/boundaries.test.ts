@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { clearRunInfo, writeRunInfo } from '../../core/run-file.ts';
 

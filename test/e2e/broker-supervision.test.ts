@@ -16,7 +16,7 @@ import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { json, startVendorApiServer, type VendorApiServer } from '../../demo/vendor-api-server.ts';
-import { signGithubPayload } from '../../sources/github/signature.ts';
+import { signGithubPayload } from '../../sources/github/webhook.ts';
 import { writeRunInfo } from '../../core/run-file.ts';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { waitFor } from '../helpers/wait.ts';
 

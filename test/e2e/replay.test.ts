@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { rawEnvelopeId } from '../../core/events/raw-envelope.ts';
 import { clearRunInfo, writeRunInfo } from '../../core/run-file.ts';
 import { runReplay } from '../../services/replay/runner.ts';

@@ -13,8 +13,8 @@ import { startPollRunner, type PollRunner } from '../../services/poller/runner.t
 import { ClickHousePollerStore } from '../../store/poller-state.ts';
 import { kafkaPollPublishers } from '../../services/poller/publish.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
-import { WORKOS_EVENTS_API_TYPES } from '../../sources/workos/events-api.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
+import { WORKOS_EVENTS_API_TYPES } from '../../sources/workos/poller.ts';
 
 const run = randomUUID().slice(0, 8);
 const KEY = `sk_test_${randomUUID().replace(/-/g, '')}`;

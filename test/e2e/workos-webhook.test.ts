@@ -2,7 +2,7 @@
 // normalizer → Kafka → sink → embedded ClickHouse, read back with SQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { rawEnvelopeId } from '../../core/events/raw-envelope.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';

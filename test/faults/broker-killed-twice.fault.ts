@@ -13,7 +13,7 @@ import { bootstrap, type Runtime } from '../../runtime/bootstrap.ts';
 import type { LocalBroker } from '../../local-broker/index.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline, type Pipeline } from '../../services/all-in-one/pipeline.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SECRET = 'whsec_twice';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startFaultPipeline, type FaultPipeline } from './helpers.ts';
 import { BatchingProducer } from '../../core/kafka/batching-producer.ts';

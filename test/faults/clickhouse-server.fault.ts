@@ -20,7 +20,7 @@ import { startClickHouseHttpBridge, type ClickHouseHttpBridge } from '../helpers
 import { waitFor } from '../helpers/wait.ts';
 import { FIXTURES_DIR } from '../fuzz/harness.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { bootstrap } from '../../runtime/bootstrap.ts';
 import { KNOWN_VENDORS } from '../../sources/registry.ts';
 import { consumerPositions, metricSum } from './helpers.ts';

@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { rawEnvelopeCodec, identityEventCodec } from '../../core/avro/codecs.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { FIXTURES_DIR } from '../fuzz/harness.ts';
 import { startSink } from '../../services/sink/sink.ts';

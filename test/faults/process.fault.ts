@@ -19,7 +19,7 @@ import { startLocalBroker, type LocalBroker } from '../../local-broker/index.ts'
 import { createKafka } from '../../core/kafka/client.ts';
 import { CONSUMER_GROUPS, TOPICS } from '../../core/kafka/topics.ts';
 import { createClickHouse } from '../../core/clickhouse/client.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { childDataDir, consumerPositions, metricValue, spawnAllInOne, type ChildPipeline } from './helpers.ts';
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { FIXTURES_DIR } from '../fuzz/harness.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startFaultPipeline, type FaultPipeline } from './helpers.ts';

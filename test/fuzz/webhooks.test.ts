@@ -33,8 +33,8 @@ import type { KafkaMessage } from 'kafkajs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
-import { signScimCopy } from '../../sources/scim/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
+import { signScimCopy } from '../../sources/scim/webhook.ts';
 import { CASE_BOUND_MS, FUZZ_RUNS, FUZZ_SEED, Tally, bodyBytes, bodyCaseArb, fixtureFiles, heapAfterGc, type BodyCase } from './harness.ts';
 
 const LIMIT = 256 * 1024;

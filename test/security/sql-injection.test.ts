@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { openApiDocument } from '../../services/api/openapi.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { REPO_ROOT } from '../../local-broker/index.ts';
 

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { signWorkosPayload } from '../../sources/workos/signature.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { signWorkosPayload } from '../../sources/workos/webhook.ts';
 
 const run = randomUUID().slice(0, 8);
 const SECRET = `whsec_tenant_${run}`;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDemoCompany, leakedKeySecret } from '../../../demo/company/demo-company.ts';
 import { auditLogPage } from '../../../demo/vendor-routes.ts';
 import { INVENTORY_REMOVED_CONTENT_TYPE } from '../../../source-kit/poll/inventory.ts';
-import { AUDIT_CONTENT_TYPE } from '../../../sources/openai/api.ts';
+import { AUDIT_CONTENT_TYPE } from '../../../sources/openai/poller.ts';
 
 const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
 

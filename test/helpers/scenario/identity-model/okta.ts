@@ -1,8 +1,8 @@
 // Okta LogEvents (the same object in event hook deliveries and System Log pages: Okta's LogEvent
 // reference), the event hook delivery envelope (CloudEvents 0.1: eventType com.okta.event_hook,
 // source = https://{org}/api/v1/eventHooks/{hookId}, data.events[]), and a System Log page (a JSON
-// array of LogEvents; the poller names the org in the content type: sources/okta/system-log.ts).
-import { systemLogContentType } from '../../../../sources/okta/system-log.ts';
+// array of LogEvents; the poller names the org in the content type: sources/okta/poller.ts).
+import { systemLogContentType } from '../../../../sources/okta/poller.ts';
 import { envelope, iso } from './common.ts';
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
 

@@ -5,7 +5,7 @@
 // latest use not after it). Between two snapshots the poll runner's inventory-removed envelopes.
 import type { RawEnvelope } from '../../../../core/events/raw-envelope.ts';
 import type { InventoryObject } from '../../../../source-kit/poller.ts';
-import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../../sources/openai/api.ts';
+import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../../sources/openai/poller.ts';
 import { openaiAuditEvent, openaiAuditPage, type OaiActor } from '../../../../demo/company/vendor-shapes.ts';
 import { envelope, listPage, removedBetween, secs, type Snapshot } from './common.ts';
 

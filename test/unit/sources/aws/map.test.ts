@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MappedEvent } from '../../../../core/events/identity-event.ts';
 import type { NormalizeOutcome } from '../../../../source-kit/source-module.ts';
-import { aws, checkAwsBody } from '../../../../sources/aws/index.ts';
+import { aws } from '../../../../sources/aws/index.ts';
+import { checkAwsBody } from '../../../../sources/aws/webhook.ts';
 import { MAPPED_EVENT_NAMES } from '../../../../sources/aws/map.ts';
 import { assertNormalizeProperty, completer, expectOneValidEvent, mutatedFixture, vendorFixtures, webhookInput } from '../../../helpers/map-cases.ts';
 

@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { normalizeGithub, checkGithubBody } from '../../../../sources/github/index.ts';
+import { normalizeGithub } from '../../../../sources/github/index.ts';
+import { checkGithubBody } from '../../../../sources/github/webhook.ts';
 import { fingerprintSecret, storedAlertOf } from '../../../../sources/github/fingerprint.ts';
 import { redactSecrets } from '../../../../source-kit/redact.ts';
-import { parseRestAlert, redactAlertsPage } from '../../../../sources/github/alerts-api.ts';
+import { parseRestAlert } from '../../../../sources/github/payloads.ts';
+import { redactAlertsPage } from '../../../../sources/github/redact.ts';
 import { IdentityEventSchema } from '../../../../core/events/identity-event.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/github/${name}`, import.meta.url)));

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MappedEvent } from '../../../../core/events/identity-event.ts';
 import type { NormalizeOutcome } from '../../../../source-kit/source-module.ts';
-import { checkOktaBody, okta } from '../../../../sources/okta/index.ts';
+import { okta } from '../../../../sources/okta/index.ts';
+import { checkOktaBody } from '../../../../sources/okta/webhook.ts';
 import { MAPPED_EVENT_TYPES, mapOktaLogEvent, oktaOrgHost } from '../../../../sources/okta/map.ts';
 import { assertNormalizeProperty, completer, expectOneValidEvent, mutatedFixture, vendorFixtures, webhookInput } from '../../../helpers/map-cases.ts';
 

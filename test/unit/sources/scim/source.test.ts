@@ -12,7 +12,7 @@ import {
   verifyScimCopySignature,
   type ScimOperationRecord,
 } from '../../../../sources/scim/index.ts';
-import { checkScimCopyBody } from '../../../../sources/scim/index.ts';
+import { checkScimCopyBody } from '../../../../sources/scim/webhook.ts';
 
 const SECRET = 'scim-copy-secret';
 const sha256 = (parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');

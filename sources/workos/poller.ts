@@ -27,7 +27,7 @@ import {
   restartWithoutCursor,
   resumeEventsCheckpoint,
   type EventKey,
-} from './events-checkpoint.ts';
+} from './checkpoint.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.workos.com';
 export const PAGE_LIMIT = 100;

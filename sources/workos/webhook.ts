@@ -10,8 +10,10 @@
 // against the package in a scratch directory. So the check is written here with node:crypto over
 // the exact received bytes, with a tolerance in both directions.
 import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../source-kit/hmac-signature.ts';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { headerValue } from '../../source-kit/static-secret.ts';
+import { describeValue } from './payloads.ts';
 
 export const WORKOS_SIGNATURE_HEADER = 'workos-signature';
 export const WORKOS_SIGNATURE_SCHEME = 'workos-hmac-sha256';
@@ -99,3 +101,30 @@ export function verifyWorkosSignature(input: WebhookVerifyInput): WebhookVerdict
     verification: { scheme: WORKOS_SIGNATURE_SCHEME, verified: true, detail: `t=${parsed.timestampMs}` },
   };
 }
+
+/** The 400 check before a delivery is acknowledged: a JSON object with string id, string event, object data. */
+export function checkWorkosBody(rawBody: Buffer): string | null {
+  const parsed = parseJsonBody(rawBody);
+  if (!parsed.ok) return parsed.error;
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return `body: expected a JSON object (a WorkOS event), received ${describeValue(body)}`;
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.id !== 'string' || b.id.length === 0) {
+    return `id: expected non-empty string (the WorkOS event id), received ${b.id === '' ? 'empty string' : describeValue(b.id)}`;
+  }
+  if (typeof b.event !== 'string' || b.event.length === 0) {
+    return `event: expected non-empty string (the event type), received ${b.event === '' ? 'empty string' : describeValue(b.event)}`;
+  }
+  if (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data)) {
+    return `data: expected object, received ${describeValue(b.data)}`;
+  }
+  return null;
+}
+
+export const workosWebhook: WebhookHandler = {
+  verify: verifyWorkosSignature,
+  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
+  checkBody: checkWorkosBody,
+};

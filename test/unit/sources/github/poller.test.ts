@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import { createPollFetch } from '../../../../source-kit/poll/fetch.ts';
 import { PageError, type PolledPage, type PollContext } from '../../../../source-kit/poller.ts';
-import { alertPages, describeAlertsCheckpoint, fetchRepoAlert } from '../../../../sources/github/alerts-api.ts';
+import { alertPages, fetchRepoAlert } from '../../../../sources/github/poller.ts';
+import { describeAlertsCheckpoint } from '../../../../sources/github/checkpoint.ts';
 import { json, startVendorApiServer, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 
 const TOKEN = 'ghp_unit_placeholder';

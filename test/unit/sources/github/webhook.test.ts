@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { WebhookVerdict } from '../../../../source-kit/source-module.ts';
-import { signGithubPayload, verifyGithubSignature } from '../../../../sources/github/signature.ts';
+import { signGithubPayload, verifyGithubSignature } from '../../../../sources/github/webhook.ts';
 
 const SECRET = 'gh_webhook_test_placeholder';
 const RAW = readFileSync(fileURLToPath(new URL('../../../fixtures/github/secret_scanning_alert.created.json', import.meta.url)));

@@ -9,8 +9,8 @@ import { PageError, type PolledPage, type PollContext } from '../../../../source
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import {
   advanceEventsCheckpoint, cursorQuery, describeEventsCheckpoint, initialEventsCheckpoint, restartWithoutCursor, resumeEventsCheckpoint,
-} from '../../../../sources/workos/events-checkpoint.ts';
-import { createWorkosEventsPoller, eventPages, WORKOS_EVENTS_API_TYPES } from '../../../../sources/workos/events-api.ts';
+} from '../../../../sources/workos/checkpoint.ts';
+import { createWorkosEventsPoller, eventPages, WORKOS_EVENTS_API_TYPES } from '../../../../sources/workos/poller.ts';
 import { normalizeWorkos, workos } from '../../../../sources/workos/index.ts';
 import { json, malformed, startVendorApiServer, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 

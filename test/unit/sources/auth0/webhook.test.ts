@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staticSecretCases } from '../../../helpers/static-secret-cases.ts';
 import { auth0 } from '../../../../sources/auth0/index.ts';
-import { secretMatches, verifyAuth0Request } from '../../../../sources/auth0/auth.ts';
+import { secretMatches, verifyAuth0Request } from '../../../../sources/auth0/webhook.ts';
 
 const SECRET = 'a0-stream-token-5f2d9c0e71b34a86';
 const BODY = Buffer.from('[]');

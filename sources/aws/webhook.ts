@@ -4,8 +4,10 @@
 // forwarding, so the shared secret is the authentication.
 //
 // The comparison itself is source-kit/static-secret.ts (constant time, never echoes a value).
-import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../source-kit/static-secret.ts';
+import { deliveryShapeOf } from './payloads.ts';
 
 export const AWS_AUTH_SCHEME = STATIC_SECRET_SCHEME;
 export { secretMatches } from '../../source-kit/static-secret.ts';
@@ -18,3 +20,17 @@ export function verifyAwsRequest(input: WebhookVerifyInput): WebhookVerdict {
     mismatch: "Authorization header does not match the AWS connection's shared secret",
   });
 }
+
+/** The 400 check before a delivery is acknowledged. */
+export function checkAwsBody(rawBody: Buffer): string | null {
+  const parsed = parseJsonBody(rawBody);
+  if (!parsed.ok) return parsed.error;
+  const shape = deliveryShapeOf(parsed.value);
+  return shape.kind === 'invalid' ? shape.error : null;
+}
+
+export const awsWebhook: WebhookHandler = {
+  verify: verifyAwsRequest,
+  keepHeaders: ['content-type', 'user-agent'],
+  checkBody: checkAwsBody,
+};

@@ -12,6 +12,7 @@
 //    response} plus the optional `tenant` (which of the product's customers' directories this is)
 //    and `occurred_at` (ISO 8601 or epoch ms; default: when planewatch received it).
 import { z } from 'zod';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 
 export const SCIM_RECORD_KIND = 'planewatch.scim.operation';
 
@@ -98,4 +99,15 @@ export function formatIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => `${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : 'body'}: ${i.message}`)
     .join('; ');
+}
+
+/** The parsed body; a parse error carries no message: the parser's quotes the input, which may hold a secret. */
+export function parseScimJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  const parsed = parseJsonBody(body);
+  return parsed.ok ? parsed : { ok: false };
+}
+
+/** The JSON type of a parsed value, for an error message that never quotes the value. */
+export function describeJsonType(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }

@@ -13,8 +13,9 @@
 //   headers['X-Planewatch-Signature'] = `t=${t},v1=${v1}`;
 // The check runs over the bytes as received, before anything parses or redacts them.
 import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../source-kit/hmac-signature.ts';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
 import { headerValue } from '../../source-kit/static-secret.ts';
+import { describeJsonType, formatIssues, parseScimJson, ScimCopySchema } from './payloads.ts';
 
 export const SCIM_SIGNATURE_HEADER = 'x-planewatch-signature';
 export const SCIM_SIGNATURE_SCHEME = 'planewatch-hmac-sha256';
@@ -63,3 +64,21 @@ export function verifyScimCopySignature(input: WebhookVerifyInput): WebhookVerdi
   }
   return { ok: true, verification: { scheme: SCIM_SIGNATURE_SCHEME, verified: true, detail: `t=${parsed.ms}` } };
 }
+
+/** The 400 check of a SCIM-copy delivery before it is acknowledged. */
+export function checkScimCopyBody(rawBody: Buffer): string | null {
+  const parsed = parseScimJson(rawBody);
+  if (!parsed.ok) return 'body: not valid JSON';
+  const v = parsed.value;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return `body: expected a JSON object {method, path, status, request, response}, received ${describeJsonType(v)}`;
+  }
+  const copy = ScimCopySchema.safeParse(v);
+  return copy.success ? null : formatIssues(copy.error);
+}
+
+export const scimWebhook: WebhookHandler = {
+  verify: verifyScimCopySignature,
+  keepHeaders: ['content-type', 'user-agent', 'x-request-id'],
+  checkBody: checkScimCopyBody,
+};

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createPollFetch } from '../../../../source-kit/poll/fetch.ts';
 import { PageError, type InventoryPage, type PollContext } from '../../../../source-kit/poller.ts';
 import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
-import { inventoryPages, nextCursor } from '../../../../sources/anthropic/api.ts';
+import { inventoryPages, nextCursor } from '../../../../sources/anthropic/poller.ts';
 import { pageEnvelope } from '../../../../services/poller/runner.ts';
 import { json, malformed, startVendorApiServer, unauthorized, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 
@@ -79,7 +79,7 @@ describe('Anthropic inventory walk', () => {
       ['application/json; planewatch-listing=service_accounts', 1, ['service_account::svac_1']],
       ['application/json; planewatch-listing=service_accounts', 1, ['service_account::svac_2']],
     ]);
-    // The envelope of a page (pageEnvelope: the one redaction policy, core/sources/redact.ts) is the
+    // The envelope of a page (pageEnvelope: the one redaction policy, source-kit/redact.ts) is the
     // vendor's page without the key hint; other pages keep their exact bytes.
     const { partial_key_hint: _hint, ...keyWithoutHint } = key(1);
     const produced = pageEnvelope(ctx().connection, 'inventory', pages[3]!, 'https://api.anthropic.com', 1).body;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staticSecretCases } from '../../../helpers/static-secret-cases.ts';
 import { okta } from '../../../../sources/okta/index.ts';
-import { oktaHandshake, secretMatches, verifyOktaRequest } from '../../../../sources/okta/auth.ts';
+import { oktaHandshake, secretMatches, verifyOktaRequest } from '../../../../sources/okta/webhook.ts';
 
 const SECRET = 'okta-hook-secret-0123456789abcdef';
 const BODY = Buffer.from('{"data":{"events":[]}}');

@@ -13,7 +13,7 @@ import {
 import {
   createOktaSystemLogPoller, firstPageUrl, nextLinkOf, oktaAuthorization, oktaAuthScheme, orgBaseUrl, orgFromContentType, parseLinkHeader,
   systemLogContentType, systemLogPages,
-} from '../../../../sources/okta/system-log.ts';
+} from '../../../../sources/okta/poller.ts';
 import { normalizeOkta, okta } from '../../../../sources/okta/index.ts';
 import { json, malformed, startVendorApiServer, type VendorApiServer } from '../../../../demo/vendor-api-server.ts';
 

@@ -4,8 +4,9 @@
 //
 // The comparison itself is source-kit/static-secret.ts (constant time, accepts `Bearer <token>`
 // since the token is often entered in Auth0 with its scheme; never echoes a value).
-import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
 import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../source-kit/static-secret.ts';
+import { parseAuth0Body } from './payloads.ts';
 
 export const AUTH0_AUTH_SCHEME = STATIC_SECRET_SCHEME;
 export { secretMatches } from '../../source-kit/static-secret.ts';
@@ -18,3 +19,15 @@ export function verifyAuth0Request(input: WebhookVerifyInput): WebhookVerdict {
     mismatch: "Authorization header does not match the connection's Auth0 log stream token",
   });
 }
+
+/** The 400 check before a delivery is acknowledged: JSONARRAY, JSONOBJECT or JSONLINES with at least one JSON record. */
+export function checkAuth0Body(rawBody: Buffer): string | null {
+  const parsed = parseAuth0Body(rawBody);
+  return parsed.ok ? null : parsed.error;
+}
+
+export const auth0Webhook: WebhookHandler = {
+  verify: verifyAuth0Request,
+  keepHeaders: ['content-type', 'user-agent'],
+  checkBody: checkAuth0Body,
+};

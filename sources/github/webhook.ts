@@ -4,8 +4,11 @@
 // with node:crypto: HMAC over the exact received bytes, compared with timingSafeEqual.
 import { createHmac } from 'node:crypto';
 import { safeEqualHex } from '../../source-kit/hmac-signature.ts';
-import type { WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { headerValue } from '../../source-kit/static-secret.ts';
+import { describeValue } from './payloads.ts';
+import { enrichGithubDelivery } from './enrich.ts';
 
 export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 export const GITHUB_SIGNATURE_SCHEME = 'github-hmac-sha256';
@@ -36,3 +39,24 @@ export function verifyGithubSignature(input: WebhookVerifyInput): WebhookVerdict
   const delivery = headerValue(headers, 'x-github-delivery');
   return { ok: true, verification: { scheme: GITHUB_SIGNATURE_SCHEME, verified: true, detail: typeof delivery === 'string' ? `delivery=${delivery.slice(0, 64)}` : null } };
 }
+
+/** The 400 check: a JSON object with an action, an alert with a number, and a repository with a full_name. */
+export function checkGithubBody(rawBody: Buffer): string | null {
+  const parsed = parseJsonBody(rawBody);
+  if (!parsed.ok) return parsed.error;
+  const b = parsed.value as Record<string, unknown> | null;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return `body: expected a JSON object (a secret_scanning_alert delivery), received ${describeValue(b)}`;
+  if (typeof b.action !== 'string' || b.action.length === 0) return `action: expected non-empty string, received ${describeValue(b.action)}`;
+  const alert = b.alert as Record<string, unknown> | null | undefined;
+  if (typeof alert !== 'object' || alert === null || typeof alert.number !== 'number') return 'alert.number: expected the alert number (only secret_scanning_alert deliveries are accepted)';
+  const repo = b.repository as Record<string, unknown> | null | undefined;
+  if (typeof repo !== 'object' || repo === null || typeof repo.full_name !== 'string') return 'repository.full_name: expected owner/name';
+  return null;
+}
+
+export const githubWebhook: WebhookHandler = {
+  verify: verifyGithubSignature,
+  keepHeaders: ['content-type', 'user-agent', 'x-github-event', 'x-github-delivery', 'x-github-hook-id'],
+  checkBody: checkGithubBody,
+  enrichBody: enrichGithubDelivery,
+};

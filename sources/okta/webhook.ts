@@ -5,8 +5,10 @@
 // so the verification GET is authenticated the same way as deliveries.
 //
 // The comparison itself is source-kit/static-secret.ts (constant time, never echoes a value).
-import type { HandshakeInput, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import type { HandshakeInput, WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
+import { parseJsonBody } from '../../source-kit/json-body.ts';
 import { STATIC_SECRET_SCHEME, headerValue as header, verifyStaticSecret } from '../../source-kit/static-secret.ts';
+import { describeValue } from './payloads.ts';
 
 export const OKTA_AUTH_SCHEME = STATIC_SECRET_SCHEME;
 export const OKTA_CHALLENGE_HEADER = 'x-okta-verification-challenge';
@@ -48,3 +50,27 @@ export function oktaHandshake(input: HandshakeInput): { status: number; body: un
   }
   return { status: 200, body: { verification: challenge } };
 }
+
+/** The 400 check before a delivery is acknowledged: a JSON object holding a `data.events` array. */
+export function checkOktaBody(rawBody: Buffer): string | null {
+  const parsed = parseJsonBody(rawBody);
+  if (!parsed.ok) return parsed.error;
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return `body: expected a JSON object (an Okta event hook delivery), received ${describeValue(body)}`;
+  }
+  const data = (body as Record<string, unknown>).data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return `data: expected object holding events[], received ${describeValue(data)}`;
+  }
+  const events = (data as Record<string, unknown>).events;
+  if (!Array.isArray(events)) return `data.events: expected array of LogEvents, received ${describeValue(events)}`;
+  return null;
+}
+
+export const oktaWebhook: WebhookHandler = {
+  handshake: oktaHandshake,
+  verify: verifyOktaRequest,
+  keepHeaders: ['content-type', 'user-agent', 'accept'],
+  checkBody: checkOktaBody,
+};

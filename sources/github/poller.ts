@@ -4,20 +4,21 @@
 // - the poller: every alert of the organisation (`GET /orgs/{org}/secret-scanning/alerts`),
 //   sort=updated, direction=asc, per_page=100, following `Link: <…>; rel="next"`.
 // Both responses hold each alert's `secret`: it is turned into a fingerprint and dropped
-// (fingerprint.ts) BEFORE the page becomes a RawEnvelope or a dead letter.
+// (fingerprint.ts, redact.ts) BEFORE the page becomes a RawEnvelope or a dead letter.
 //
 // An alert listing is a state, not a feed: GitHub has no "updated since" filter, so every cycle
-// walks all alerts and the checkpoint (`last_updated_at`, the newest updated_at delivered) only
+// walks all alerts and the checkpoint (checkpoint.ts: the newest updated_at delivered) only
 // decides which pages are published — a page with nothing updated after it is skipped. First
 // contact and a backfill publish everything (an alert opened a year ago and still open is today's
 // exposure); `since` is therefore not used. Alerts fetched twice keep their event ids and collapse.
 // Connection: `organization` (the org login), `api_key_env` (a token that may read secret scanning
 // alerts), `base_url` (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3).
-import { z } from 'zod';
 import { PageError, type PollContext, type PolledPage, type PollerModule } from '../../source-kit/poller.ts';
 import { nextLinkOf } from '../../source-kit/link-header.ts';
-import { RestAlertSchema, formatIssues, type RestAlert, type StoredAlert } from './payloads.ts';
-import { blankSecretsInText, storedAlertOf } from './fingerprint.ts';
+import { parseRestAlert, type StoredAlert } from './payloads.ts';
+import { storedAlertOf } from './fingerprint.ts';
+import { AlertsCheckpointSchema, describeAlertsCheckpoint, type AlertsCheckpoint } from './checkpoint.ts';
+import { redactAlertsPage } from './redact.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.github.com';
 export const PAGE_SIZE = 100;
@@ -30,13 +31,6 @@ export function githubHeaders(token: string): Record<string, string> {
 
 function trimBase(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '');
-}
-
-/** Parses one REST alert; the error message never quotes the body (it holds the secret). */
-export function parseRestAlert(json: unknown, where: string): RestAlert {
-  const r = RestAlertSchema.safeParse(json);
-  if (!r.success) throw new Error(`${where}: not a secret scanning alert: ${formatIssues(r.error)}`);
-  return r.data;
 }
 
 export interface AlertFetchContext {
@@ -62,41 +56,8 @@ export async function fetchRepoAlert(ctx: AlertFetchContext, repoFullName: strin
   return storedAlertOf(parseRestAlert(json, `alert ${repoFullName}#${number}`));
 }
 
-// ---- poller -----------------------------------------------------------------------------------
-
-export const AlertsCheckpointSchema = z.object({ v: z.literal(1), last_updated_at: z.string().nullable() });
-export type AlertsCheckpoint = z.infer<typeof AlertsCheckpointSchema>;
-
-export function describeAlertsCheckpoint(checkpoint: unknown): string {
-  const p = AlertsCheckpointSchema.safeParse(checkpoint);
-  if (!p.success) return JSON.stringify(checkpoint);
-  return p.data.last_updated_at ? `alerts updated up to ${p.data.last_updated_at}` : 'no alert delivered yet';
-}
-
 function updatedOf(a: StoredAlert): string {
   return a.updated_at ?? a.resolved_at ?? a.created_at;
-}
-
-/**
- * One listing page without its secrets, as re-serialized JSON (deterministic: the same page gives
- * the same bytes and the same envelope id). A body that is not an array of alerts is a PageError
- * whose bytes have every `"secret"` blanked.
- */
-export function redactAlertsPage(body: Buffer): StoredAlert[] {
-  const text = body.toString('utf8');
-  const scrubbed = (): Buffer => Buffer.from(blankSecretsInText(text));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new PageError(`secret scanning alerts: body is not valid JSON (${(err as Error).message.slice(0, 100)})`, scrubbed());
-  }
-  if (!Array.isArray(json)) throw new PageError('secret scanning alerts: expected a JSON array of alerts', scrubbed());
-  try {
-    return json.map((item, i) => storedAlertOf(parseRestAlert(item, `[${i}]`)));
-  } catch (err) {
-    throw new PageError(`secret scanning alerts: ${(err as Error).message}`, Buffer.from(JSON.stringify(json.map((a: unknown) => (typeof a === 'object' && a !== null ? { ...a, secret: undefined } : a)))));
-  }
 }
 
 export function firstAlertsUrl(baseUrl: string, org: string): string {

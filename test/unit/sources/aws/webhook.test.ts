@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staticSecretCases } from '../../../helpers/static-secret-cases.ts';
 import { aws } from '../../../../sources/aws/index.ts';
-import { verifyAwsRequest } from '../../../../sources/aws/auth.ts';
+import { verifyAwsRequest } from '../../../../sources/aws/webhook.ts';
 
 const SECRET = 'aws-ct-shared-7c1e0f93b2d84a55';
 const BODY = Buffer.from('{"Records":[]}');

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { WebhookVerdict } from '../../../../source-kit/source-module.ts';
 import { workos } from '../../../../sources/workos/index.ts';
-import { signWorkosPayload, verifyWorkosSignature } from '../../../../sources/workos/signature.ts';
+import { signWorkosPayload, verifyWorkosSignature } from '../../../../sources/workos/webhook.ts';
 
 const SECRET = 'whsec_test_placeholder_secret';
 const NOW = 1_740_823_201_123;
