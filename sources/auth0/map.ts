@@ -9,7 +9,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft } from '../../source-kit/map-helpers.ts';
 import { ApiRequestSchema, ApiResponseSchema, Auth0LogSchema, formatIssues, type Auth0Log } from './payloads.ts';
 
 export type { MapResult };

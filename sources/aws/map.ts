@@ -9,7 +9,7 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf as emailLike, nonBlank, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import { attrs as attributes, emailOf as emailLike, nonBlank, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft } from '../../source-kit/map-helpers.ts';
 import { parseCloudTrailDate, parseIsoDate } from './dates.ts';
 import { CloudTrailRecordSchema, formatIssues, type CloudTrailRecord } from './payloads.ts';
 
