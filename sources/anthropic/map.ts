@@ -31,7 +31,10 @@
 //   `principal.service_account_id` → service_account), else its creator (`created_by`), else
 //   unknown; attributes.owner_from says which. `last_used_at` is always null: the Admin API
 //   reports no per-key last use (an unused key cannot be told from one whose use is unreported).
-//   `partial_key_hint` is never read (and api.ts removes it from the raw pages: redact.ts).
+//   `partial_key_hint` (what Anthropic itself displays of the key, "sk-ant-api03-R2D...igAA") is
+//   kept as attributes.key_hint, like OpenAI's redacted_value, so a GitHub secret scanning alert
+//   can be matched to the key (migrations/0015 pw_credential_hints); a hint not in the displayed
+//   shape is not read (payloads.ts), and the redaction policy removes it from the raw page.
 // - OCSF 1.x: users, invites, members and service accounts → User Inventory Info 5003 (Log 1);
 //   keys and workspaces → null.
 import type { z } from 'zod';
@@ -176,6 +179,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             attributes: {
               status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nz(k.scope?.type) ?? (workspace ? 'workspace' : null),
               owner_from: owner.from, created_by_id: k.created_by?.id, created_by_type: k.created_by?.type, principal_type: k.principal?.type,
+              key_hint: k.partial_key_hint,
             },
           }),
           object: { kind, scope: null, id: k.id, subject_kind: 'api_key', name, credential_kind: 'api_key' },
