@@ -142,7 +142,7 @@ async function signIn(token: string): Promise<{ page: Page; errors: string[] }> 
   await p.goto(`${base}/dashboard`);
   await p.locator('#token-input').fill(token);
   await p.locator('#sign-in-form button[type=submit]').click();
-  await p.locator('body[data-loaded="true"]').waitFor({ timeout: 60_000 });
+  await p.locator('body[data-loaded="true"]').waitFor({ timeout: 150_000 });
   return { page: p, errors };
 }
 const text = async (p: Page, selector: string) => ((await p.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
@@ -167,7 +167,7 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     const alertAttrs = await t.query<{ head: string; tail: string }>("SELECT attributes['key_head'] AS head, attributes['key_tail'] AS tail FROM identity_events FINAL WHERE subject_id = 'github-alert:acme/app#1'");
     expect(alertAttrs).toEqual([{ head: 'sk-ant-api03-PLA', tail: 'Qx7Z' }]);
     expect(await count("SELECT count() AS n FROM raw_envelopes WHERE connection_id = 'anthropic-corp' AND position(body, '\"partial_key_hint\":\"sk-ant-api03-PLA...Qx7Z\"') > 0")).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('opens PW-EXPOSED-CREDENTIAL-ACTIVE on the matched keys and on the unmatched alerts; revoking the platform key resolves its finding', async () => {
     await t.pipeline.detector!.evaluateNow();
@@ -187,7 +187,7 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     await t.waitStored(async () => (await count("SELECT count() AS n FROM pw_exposures WHERE credential_status != 'active' AND match = 'one'")) === 1, 'the revocation seen by pw_exposures', 90_000);
     await t.pipeline.detector!.evaluateNow();
     expect((await open()).map((r) => r[1])).toEqual([KT, 'github-alert:acme/app#2', 'github-alert:acme/app#3'].sort());
-  });
+  }, 180_000);
 
   it('with the local token: exposure lag per plane against the SLA (chart, p50/p90/max, breaches, per source) and the exposures, unmatched ones flagged', async () => {
     const { page: p, errors } = await signIn(t.apiToken);
@@ -217,7 +217,7 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     ]);
     await saveScreenshot(p, 'dashboard-exposures');
     expect(errors).toEqual([]);
-  });
+  }, 180_000);
 
   it('a tenant-scoped token sees only its tenant\'s exposures: no platform plane, no unmatched alerts', async () => {
     const res = await fetch(`${base}/api/v1/lag/exposures?from=${new Date(NOW - 90 * 24 * HOUR).toISOString()}&to=${new Date(Date.now() + HOUR).toISOString()}`, { headers: { authorization: `Bearer ${TENANT_TOKEN}` } });
@@ -235,5 +235,5 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     for (const hidden of [KA, 'github-alert:acme/app#2', 'github-alert:acme/app#3']) expect(body).not.toContain(hidden);
     await saveScreenshot(p, 'dashboard-exposures-tenant');
     expect(errors).toEqual([]);
-  });
+  }, 180_000);
 });
