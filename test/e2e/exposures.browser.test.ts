@@ -219,6 +219,27 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     expect(errors).toEqual([]);
   }, 180_000);
 
+  it('the boundary report\'s credentials control measures the exposure lag against the SLA: the breach makes the platform not proven', async () => {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const res = await fetch(`${base}/api/v1/reports/boundaries?period=${day(NOW - 3 * 24 * HOUR)}..${day(NOW + 2 * 24 * HOUR)}`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data?: unknown };
+    const report = (body.data ?? body) as { thresholds: Record<string, { exposure_sla_ms?: number }>; sections: { plane: string; tenant: string | null; controls: { id: string; status: string; reason: string; figures: { name: string; value: unknown }[]; items: { kind: string; id: string; event_ids: string[] }[] }[] }[] };
+    expect(report.thresholds.platform!.exposure_sla_ms).toBe(24 * HOUR);
+    const creds = (plane: string, tenant: string | null) => report.sections.find((x) => x.plane === plane && x.tenant === tenant)!.controls.find((c) => c.id === 'credentials')!;
+    const figures = (c: ReturnType<typeof creds>) => Object.fromEntries(c.figures.filter((f) => f.name.startsWith('exposure')).map((f) => [f.name, f.value]));
+    const platform = creds('platform', null);
+    expect(platform.status).toBe('not_proven');
+    expect(platform.reason).toContain('exposure SLA 24.0h not met: 0 exposed credential(s) still active past it, 1 revoked after it');
+    expect(figures(platform)).toMatchObject({ exposures: 1, exposures_revoked: 1, exposures_revoked_within_sla: 0, exposure_breaches: 1, exposures_active: 0, exposures_overdue: 0, exposure_sla_ms: 24 * HOUR, exposures_unmatched: 2 });
+    expect(platform.items.filter((i) => i.kind.startsWith('exposure')).map((i) => [i.kind, i.id, i.event_ids[0]])).toEqual([
+      ['exposure_late_revocation', KA, 'github:secret-scanning:acme/app#1:exposed'],
+      ['exposure_unmatched', 'github-alert:acme/app#2', 'github:secret-scanning:acme/app#2:exposed'],
+      ['exposure_unmatched', 'github-alert:acme/app#3', 'github:secret-scanning:acme/app#3:exposed'],
+    ]);
+    expect(figures(creds('application', W_T))).toMatchObject({ exposures: 1, exposures_revoked: 0, exposures_active: 1, exposures_overdue: 0, exposures_unmatched: 0 });
+  }, 180_000);
+
   it('a tenant-scoped token sees only its tenant\'s exposures: no platform plane, no unmatched alerts', async () => {
     const res = await fetch(`${base}/api/v1/lag/exposures?from=${new Date(NOW - 90 * 24 * HOUR).toISOString()}&to=${new Date(Date.now() + HOUR).toISOString()}`, { headers: { authorization: `Bearer ${TENANT_TOKEN}` } });
     expect(res.status).toBe(200);
