@@ -209,7 +209,7 @@
       el('b', { text: d.removed }), ' (', el('b', { text: d.breaches }), ' after the SLA) · pending ', el('b', { text: d.pending }),
       ' (', el('b', { class: d.overdue ? 'error' : null, text: d.overdue }), ' overdue)',
       stat ? [' · p50 ', el('b', { text: fmtDuration(stat.p50_ms) }), ' · p90 ', el('b', { text: fmtDuration(stat.p90_ms) }), ' · max ', el('b', { text: fmtDuration(stat.max_ms) })] : null));
-    lagChart(b, canvas, d, { x: 'lag after the deprovision signal (pending: age so far)', y: 'accounts and credentials', removed: 'removed' });
+    lagChart(b, canvas, d, { x: 'lag after the deprovision signal (pending: age so far)', y: 'accounts and credentials', removed: 'removed', pending: 'pending' });
   }
 
   /** The stacked SLA-bucket chart of a lag distribution (deprovisioning or exposure) and its data table. */
@@ -218,8 +218,8 @@
     var sets = [
       { label: words.removed + ' within SLA', color: COLORS.removedOk, v: function (k) { return k.beyond_sla ? 0 : k.removed; } },
       { label: words.removed + ' after SLA (breach)', color: COLORS.removedLate, v: function (k) { return k.beyond_sla ? k.removed : 0; } },
-      { label: 'pending, within SLA', color: COLORS.pendingOk, v: function (k) { return k.beyond_sla ? 0 : k.pending; } },
-      { label: 'pending past SLA (overdue)', color: COLORS.overdue, v: function (k) { return k.beyond_sla ? k.pending : 0; } },
+      { label: words.pending + ', within SLA', color: COLORS.pendingOk, v: function (k) { return k.beyond_sla ? 0 : k.pending; } },
+      { label: words.pending + ' past SLA (overdue)', color: COLORS.overdue, v: function (k) { return k.beyond_sla ? k.pending : 0; } },
     ];
     var slaIndex = d.buckets.filter(function (k) { return !k.beyond_sla; }).length; // the SLA edge lies before this bucket
     append(b, el('details', null, el('summary', { text: 'Chart data' }),
@@ -284,7 +284,7 @@
       { title: 'p90', num: true, value: function (s) { return fmtDuration(s.p90_ms); } },
       { title: 'max', num: true, value: function (s) { return fmtDuration(s.max_ms); } },
     ], stats.filter(function (s) { return s.source !== null; }), function (s) { return { 'data-source': s.source }; }));
-    lagChart(b, canvas, d, { x: 'exposure → revocation (still active: age so far)', y: 'exposed credentials', removed: 'revoked' });
+    lagChart(b, canvas, d, { x: 'exposure → revocation (still active: age so far)', y: 'exposed credentials', removed: 'revoked', pending: 'still active' });
   }
 
   var NOT_MATCHED = 'not matched — planewatch does not know which credential';
