@@ -16,6 +16,14 @@
 // Names such as tokenType, requestApiTokenId, token_endpoint_auth_method or passwordless_amr are
 // kept: they do not END in a secret word.
 //
+// One explicit allowance (issue #22), by vendor and field: what a vendor itself displays of a key
+// in its console is not the key. Anthropic's API key object has `partial_key_hint`, documented as
+// "Partially redacted hint for the API key", e.g. "sk-ant-api03-R2D...igAA" (16 characters, "...",
+// 4). It is kept only for vendor `anthropic`, only as a member of an object whose `type` is
+// "api_key", and only when its value has that displayed shape (KEY_HINT_SHAPE): a whole key in
+// that member, the member anywhere else, or any other vendor's is removed as before. Secret
+// scanning matches exposed keys against it (sources/github/fingerprint.ts).
+//
 // Pure and deterministic. When nothing is removed the ORIGINAL bytes are returned (byte-exact
 // evidence). JSON is re-serialized compactly without the members; JSON lines line by line; text
 // that is not JSON (a malformed page kept as a dead letter) gets every `"<secret name>": "…"`
@@ -45,6 +53,29 @@ export const isSecretMember: SecretMember = (key, parent) => {
   return isSecretKey(key) && !isPlainObject(parent[key]);
 };
 
+/**
+ * A key as its vendor displays it: at most 16 characters, an ellipsis of three dots, at most 4
+ * (Anthropic's documented example "sk-ant-api03-R2D...igAA"). Nothing longer passes, so a whole
+ * key never does.
+ */
+export const KEY_HINT_SHAPE = /^[A-Za-z0-9_-]{1,16}\.{3}[A-Za-z0-9_-]{1,4}$/;
+
+/** Is `value` a key hint in the displayed shape (KEY_HINT_SHAPE)? */
+export function isDisplayedKeyHint(value: unknown): value is string {
+  return typeof value === 'string' && KEY_HINT_SHAPE.test(value);
+}
+
+/** Members kept although their name looks secret, per vendor (see the header): the only allowances. */
+const KEPT_BY_VENDOR: Readonly<Record<string, (key: string, parent: Record<string, unknown>) => boolean>> = {
+  anthropic: (key, parent) => key === 'partial_key_hint' && parent.type === 'api_key' && isDisplayedKeyHint(parent[key]),
+};
+
+/** The policy for one vendor's bodies: the shared one, minus that vendor's allowances (if any). */
+export function secretMemberPolicy(vendor?: string): SecretMember {
+  const kept = vendor === undefined ? undefined : KEPT_BY_VENDOR[vendor];
+  return kept ? (key, parent) => !kept(key, parent) && isSecretMember(key, parent) : isSecretMember;
+}
+
 /** A copy of `input` without the members `isSecret` names, at any depth; `stripped` says whether any was. */
 export function stripMembers(input: unknown, isSecret: SecretMember): { value: unknown; stripped: boolean } {
   let stripped = false;
@@ -66,9 +97,9 @@ export function stripMembers(input: unknown, isSecret: SecretMember): { value: u
   return { value, stripped };
 }
 
-/** `input` without its secret members (the policy above). */
-export function stripSecrets(input: unknown): { value: unknown; stripped: boolean } {
-  return stripMembers(input, isSecretMember);
+/** `input` without its secret members (the policy above; `vendor` names whose allowances apply). */
+export function stripSecrets(input: unknown, vendor?: string): { value: unknown; stripped: boolean } {
+  return stripMembers(input, secretMemberPolicy(vendor));
 }
 
 const QUOTED_MEMBER = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*("?)/g;
@@ -78,21 +109,24 @@ function blankSecretStrings(text: string): string {
   return text.replace(QUOTED_MEMBER, (whole, name: string, colon: string, close: string) => (isSecretKey(name) ? `"${name}"${colon}"[redacted]${close}` : whole));
 }
 
-function redactJsonText(text: string): string | null {
+function redactJsonText(text: string, vendor: string | undefined): string | null {
   try {
-    const { value, stripped } = stripSecrets(JSON.parse(text) as unknown);
+    const { value, stripped } = stripSecrets(JSON.parse(text) as unknown, vendor);
     return stripped ? JSON.stringify(value) : text;
   } catch {
     return null;
   }
 }
 
-/** The body as it may be stored and produced: see the header. */
-export function redactSecrets(raw: Buffer): Buffer {
+/**
+ * The body as it may be stored and produced: see the header. `vendor` (the connection's) selects
+ * that vendor's allowances; text that is not JSON gets none.
+ */
+export function redactSecrets(raw: Buffer, vendor?: string): Buffer {
   const text = bodyText(raw);
-  const whole = redactJsonText(text);
+  const whole = redactJsonText(text, vendor);
   if (whole !== null) return whole === text ? raw : Buffer.from(whole, 'utf8');
-  const lines = text.split(/\r?\n/).map((line) => (line.trim() === '' ? line : redactJsonText(line) ?? blankSecretStrings(line)));
+  const lines = text.split(/\r?\n/).map((line) => (line.trim() === '' ? line : redactJsonText(line, vendor) ?? blankSecretStrings(line)));
   const out = lines.join('\n');
   return out === text.split(/\r?\n/).join('\n') ? raw : Buffer.from(out, 'utf8');
 }

@@ -52,6 +52,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: ok({ type: 'object', required: ['data'], properties: { data: ref('LagDistribution') } }, 'Lag distribution'),
         },
       },
+      '/api/v1/lag/exposures': {
+        get: {
+          operationId: 'exposureLag', summary: 'Exposure lag (secret scanning exposure → revocation of the matched credential) per plane in multiples of its exposure SLA, its statistics per plane and source, and every exposure found in the period, for the dashboard. A tenant-scoped token gets only its tenant\'s application-plane exposures', 'x-scope': 'lag',
+          parameters: period,
+          responses: ok({ type: 'object', required: ['data'], properties: { data: ref('ExposureLagView') } }, 'Exposure lag'),
+        },
+      },
       '/api/v1/people/{email}': {
         get: {
           operationId: 'personTimeline', summary: 'A person\'s timeline across planes', 'x-scope': 'people',
@@ -172,6 +179,16 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
         },
+        ExposureLagView: {
+          type: 'object',
+          properties: {
+            now: str, from: str, to: str, tenant: { ...nstr, description: 'The tenant a tenant-scoped token is limited to (then only the application plane)' },
+            planes: { type: 'array', items: { type: 'object', description: 'As LagDistribution.planes, against planes.*.exposure_sla: revoked exposures by lag, still active ones by age' } },
+            statistics: { type: 'array', items: { type: 'object', properties: { plane: str, source: nstr, count: int, removed: int, pending: int, overdue: int, breaches: int, p50_ms: nint, p90_ms: nint, max_ms: nint } } },
+            unmatched: { type: 'object', description: 'Exposures matching no known credential, or several: never in the lag', properties: { none: int, ambiguous: int } },
+            exposures: { type: 'array', items: { type: 'object', description: 'One exposure found in the period, matched or not (as in the export): match one | none | ambiguous; none and ambiguous name no credential' } },
+          },
+        },
         TimelineEntry: {
           type: 'object',
           properties: { at: str, plane: str, source: str, tenant: nstr, entity: str, subject_kind: nstr, subject_id: str, what: str, event_id: str, raw_id: str },
@@ -194,7 +211,7 @@ export function openApiDocument(): Record<string, unknown> {
             schema: { const: 'planewatch.boundary-report.v1' }, generated_at: str, as_of: str,
             period: { type: 'object', properties: { label: str, from: str, to: str, observed_to: str } },
             scope: { type: 'object', properties: { planes: { type: 'array', items: str }, tenant: nstr } },
-            thresholds: { type: 'object', additionalProperties: { type: 'object', properties: { deprovision_sla_ms: int, grace_ms: int, stale_after_ms: int } } },
+            thresholds: { type: 'object', additionalProperties: { type: 'object', properties: { deprovision_sla_ms: int, grace_ms: int, stale_after_ms: int, exposure_sla_ms: { ...int, description: 'present when a secret scanning source is configured' } } } },
             sources: {
               type: 'array',
               items: {

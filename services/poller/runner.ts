@@ -106,7 +106,7 @@ function originOf(url: string): string | null {
 /** The RawEnvelope of one fetched page. */
 export function pageEnvelope(connection: Connection, transport: 'poll' | 'inventory', page: Pick<PolledPage, 'body' | 'contentType'>, baseUrl: string, receivedAt: number): RawEnvelope {
   // Every vendor's page loses its secrets here, by one policy, before it is produced (source-kit/redact.ts).
-  const body = redactSecrets(page.body);
+  const body = redactSecrets(page.body, connection.vendor);
   return {
     id: pollEnvelopeId(connection.vendor, connection.id, page.contentType, body),
     source: connection.vendor,
@@ -202,7 +202,7 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
       origin_topic: null,
       origin_partition: null,
       origin_offset: null,
-      payload: redactSecrets(err.body),
+      payload: redactSecrets(err.body, t.connection.vendor),
       failed_at: now(),
     };
     try {

@@ -142,6 +142,7 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             attributes: {
               status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nonEmpty(k.scope?.type) ?? (workspace ? 'workspace' : null),
               owner_from: owner.from, created_by_id: k.created_by?.id, created_by_type: k.created_by?.type, principal_type: k.principal?.type,
+              key_hint: k.partial_key_hint,
             },
           }),
           object: { kind, scope: null, id: k.id, subject_kind: 'api_key', name, credential_kind: 'api_key' },

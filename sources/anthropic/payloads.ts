@@ -1,13 +1,15 @@
 // zod schemas of what the Anthropic Admin API returns (docs/vendors/anthropic.md and the
 // `@anthropic-ai/sdk` 1.14.0 type declarations of beta/organization/*). Objects are non-strict: the
-// API adds fields over time. Key material is never declared: `partial_key_hint` is dropped by the
-// parse, so it never reaches a mapped event (the raw page keeps the vendor's bytes as evidence).
+// API adds fields over time. `partial_key_hint` is what Anthropic displays of a key (e.g.
+// "sk-ant-api03-R2D...igAA"): read only when it has that displayed shape (source-kit/redact.ts
+// KEY_HINT_SHAPE, the same test that lets it through redaction); anything else reads as null.
 //
 // Policy: ids the diff keys on are required non-empty strings (a missing one makes the page
 // malformed: an object we cannot identify would make the inventory diff lie); every other field is
 // lenient (a value of the wrong type reads as null rather than hiding an account or a key).
 import { z } from 'zod';
 import { lenient } from '../../source-kit/lenient.ts';
+import { isDisplayedKeyHint } from '../../source-kit/redact.ts';
 
 const id = z.string().min(1);
 const str = lenient(z.string());
@@ -55,6 +57,8 @@ export const ApiKeySchema = z.object({
   scope: lenient(z.object({ type: str, workspace_id: str })),
   /** Deprecated top-level workspace id (older API versions). */
   workspace_id: str,
+  /** "Partially redacted hint for the API key"; kept only in the displayed shape (see the header). */
+  partial_key_hint: z.unknown().optional().transform((v) => (isDisplayedKeyHint(v) ? v : null)),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 

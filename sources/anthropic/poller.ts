@@ -14,9 +14,9 @@
 // credentials anywhere else (environment, profiles).
 //
 // Key material: the poll runner passes every page through the one redaction policy
-// (source-kit/redact.ts) before it is produced, so the API keys' `partial_key_hint` reaches
-// neither Kafka nor ClickHouse (the raw page is the vendor's bytes minus that member; a page
-// without one keeps its exact bytes).
+// (source-kit/redact.ts) before it is produced. Its one allowance keeps an API key's
+// `partial_key_hint` when it has the shape Anthropic displays ("sk-ant-api03-R2D...igAA"): that is
+// what a GitHub secret scanning alert is matched with. Anything else in it is removed.
 //
 // Pagination: `limit` + `after_id`, responses `{data, has_more, first_id, last_id}`; the service
 // accounts listing pages with `page` / `next_page` instead.
@@ -87,7 +87,6 @@ function listing(
   return walkListing({
     listing: name,
     scope,
-    // The key hint never leaves this function: not in the envelope, not in a dead letter.
     fetchPage: (cursor) => api.bytes(call(cursor)),
     parse: parseListPage,
     objectOf: (item) => {

@@ -13,10 +13,10 @@
 // - AWS: for `aws_access_key_id` the secret IS the access key id (an identifier, listed by IAM
 //   and named in CloudTrail): kept as `key_id`, matched exactly. The secret access key of an
 //   `aws_secret_access_key` alert identifies nothing planewatch stores: nothing is kept.
-// - Anthropic: the key's `partial_key_hint` is removed from every stored page
-//   (sources/anthropic/redact.ts), so there is nothing to compare with; the alert keeps the
-//   head/tail like OpenAI's so a later decision to keep the hint needs no re-fetch, and is shown
-//   as match = none meanwhile.
+// - Anthropic lists each key's `partial_key_hint` ("Partially redacted hint for the API key"; the
+//   documented example "sk-ant-api03-R2D...igAA" is the first 16 characters, "...", the last 4),
+//   kept by the redaction policy's one allowance (source-kit/redact.ts) as attributes.key_hint:
+//   the alert keeps the same key_head / key_tail and is matched exactly like OpenAI's.
 import type { RestAlert, StoredAlert } from './payloads.ts';
 
 /** Characters kept from each end of an AI-vendor key (see above). */

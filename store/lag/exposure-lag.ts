@@ -15,8 +15,17 @@ import type { LagQuery } from './stats.ts';
 
 const SLA = "if(plane = 'platform', {exposure_sla_platform_ms:UInt64}, {exposure_sla_application_ms:UInt64})";
 const WINDOW = 'exposed_ms >= {from_ms:Int64} AND exposed_ms < {to_ms:Int64}';
+// A tenant-scoped reader (an API token limited to a tenant) sees only exposures of its tenant's
+// application-plane credentials; an unmatched exposure has no tenant, so it is never theirs.
+const TENANT = "plane = 'application' AND tenant = {tenant:String}";
+const where = (tenant: string | null | undefined) => (tenant ? `${WINDOW} AND ${TENANT}` : WINDOW);
 
-export function exposureLagStatsSql(): string {
+/** Limits a query to one tenant's application-plane exposures (null or absent: every exposure). */
+export interface ExposureScope {
+  tenant?: string | null;
+}
+
+export function exposureLagStatsSql(scope: ExposureScope = {}): string {
   return `
     SELECT plane, if(grouping(source) = 1, NULL, source) AS by_source,
            count() AS count,
@@ -27,7 +36,7 @@ export function exposureLagStatsSql(): string {
            if(removed = 0, NULL, quantileExactIf(0.5)(removed_ms - exposed_ms, removed_ms > 0)) AS p50_ms,
            if(removed = 0, NULL, quantileExactIf(0.9)(removed_ms - exposed_ms, removed_ms > 0)) AS p90_ms,
            if(removed = 0, NULL, maxIf(removed_ms - exposed_ms, removed_ms > 0)) AS max_ms
-    FROM (SELECT * FROM pw_exposure_lag_items WHERE ${WINDOW})
+    FROM (SELECT * FROM pw_exposure_lag_items WHERE ${where(scope.tenant)})
     GROUP BY GROUPING SETS ((plane), (plane, source))
     ORDER BY plane, by_source NULLS FIRST`;
 }
@@ -53,22 +62,22 @@ export interface ExposureLag {
   unmatched: { none: number; ambiguous: number };
 }
 
-function params(map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf) {
-  return { ...detectionParams(map, q.now, defaultPlaneOf), from_ms: q.from, to_ms: q.to };
+function params(map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}) {
+  return { ...detectionParams(map, q.now, defaultPlaneOf), from_ms: q.from, to_ms: q.to, ...(scope.tenant ? { tenant: scope.tenant } : {}) };
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export async function exposureLag(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf): Promise<ExposureLag> {
-  const p = params(map, q, defaultPlaneOf);
-  const rs = await client.query({ query: exposureLagStatsSql(), query_params: p, format: 'JSONEachRow' });
+export async function exposureLag(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}): Promise<ExposureLag> {
+  const p = params(map, q, defaultPlaneOf, scope);
+  const rs = await client.query({ query: exposureLagStatsSql(scope), query_params: p, format: 'JSONEachRow' });
   const statistics = (await rs.json<Record<string, unknown>>()).map((r) => ({
     plane: String(r.plane), source: r.by_source === null ? null : String(r.by_source),
     count: Number(r.count), removed: Number(r.removed), pending: Number(r.pending), overdue: Number(r.overdue), breaches: Number(r.breaches),
     p50_ms: num(r.p50_ms), p90_ms: num(r.p90_ms), max_ms: num(r.max_ms),
   }));
   const um = await client.query({
-    query: `SELECT countIf(match = 'none') AS none, countIf(match = 'ambiguous') AS ambiguous FROM pw_exposures WHERE ${WINDOW}`,
+    query: `SELECT countIf(match = 'none') AS none, countIf(match = 'ambiguous') AS ambiguous FROM pw_exposures WHERE ${where(scope.tenant)}`,
     query_params: p, format: 'JSONEachRow',
   });
   const u = (await um.json<Record<string, unknown>>())[0] ?? {};
@@ -101,10 +110,10 @@ export interface ExposureRow {
 
 export const EXPOSURE_EXPORT_COLUMNS = ['alert_id', 'secret_type', 'repository', 'match', 'plane', 'source', 'credential_kind', 'credential_id', 'exposed_at', 'revoked_at', 'lag_ms', 'sla_ms', 'within_sla', 'alert_state', 'resolution', 'exposed_event_id'];
 
-export async function exposureRows(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf): Promise<ExposureRow[]> {
+export async function exposureRows(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}): Promise<ExposureRow[]> {
   const rs = await client.query({
-    query: `SELECT *, ${SLA} AS sla_ms FROM pw_exposures WHERE ${WINDOW} ORDER BY exposed_ms, alert_id`,
-    query_params: params(map, q, defaultPlaneOf), format: 'JSONEachRow',
+    query: `SELECT *, ${SLA} AS sla_ms FROM pw_exposures WHERE ${where(scope.tenant)} ORDER BY exposed_ms, alert_id`,
+    query_params: params(map, q, defaultPlaneOf, scope), format: 'JSONEachRow',
   });
   return (await rs.json<Record<string, unknown>>()).map((r) => {
     const exposed = Number(r.exposed_ms);
@@ -122,4 +131,21 @@ export async function exposureRows(client: ClickHouseClient, map: BoundaryMap, q
       alert_state: Number(r.alert_open) === 1 ? 'open' : 'resolved', resolution: String(r.resolution), exposed_event_id: String(r.exposed_event_id),
     };
   });
+}
+
+/** One exposure lag item's times (the dashboard's histogram): exposure, and revocation (0 = still active). */
+export interface ExposureLagTimes {
+  plane: string;
+  source: string;
+  exposed_ms: number;
+  removed_ms: number;
+}
+
+/** The items of the exposure lag statistics (pw_exposure_lag_items) in the window, with their times. */
+export async function exposureLagTimes(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}): Promise<ExposureLagTimes[]> {
+  const rs = await client.query({
+    query: `SELECT plane, source, exposed_ms, removed_ms FROM pw_exposure_lag_items WHERE ${where(scope.tenant)} ORDER BY plane, exposed_ms, alert_id`,
+    query_params: params(map, q, defaultPlaneOf, scope), format: 'JSONEachRow',
+  });
+  return (await rs.json<Record<string, unknown>>()).map((r) => ({ plane: String(r.plane), source: String(r.source), exposed_ms: Number(r.exposed_ms), removed_ms: Number(r.removed_ms) }));
 }

@@ -15,7 +15,7 @@ import { listFindings } from '../findings/findings.ts';
 import { PeriodText, type Period } from './period.ts';
 import { REPORT_QUERIES, scoped, type QueryId } from './queries.ts';
 import {
-  buildSections, type AccountRow, type CredentialRow, type DetectionHit, type DirectoryEventsRow, type DirectoryRow, type LagItemRow, type ReportInputs, type SignInRow,
+  buildSections, type AccountRow, type CredentialRow, type DetectionHit, type DirectoryEventsRow, type DirectoryRow, type ExposureItemRow, type LagItemRow, type ReportInputs, type SignInRow,
 } from './build.ts';
 import { REPORT_SCHEMA, type BoundaryReport, type QueryTrace, type SourceCoverage } from './types.ts';
 
@@ -128,6 +128,10 @@ export async function buildBoundaryReport(client: ClickHouseClient, map: Boundar
   const signIns = await q<SignInRow>('sign_ins', ['sign_ins', 'sso', 'password', 'other', 'unknown', 'mfa', 'mfa_reported', 'managed']);
   const lagItems = await q<LagItemRow>('lag_items', ['signal_ms', 'removed_ms']);
   const credentials = await q<CredentialRow>('credentials', ['created_ms', 'last_used_ms', 'ref_ms', 'unobservable']);
+  // Exposures are known only with a secret scanning source (GitHub); without one the credentials
+  // control says nothing about them rather than "none".
+  const secretScanning = map.connections.some((c) => c.vendor === 'github');
+  const exposures = secretScanning ? await q<ExposureItemRow>('exposures', ['exposed_ms', 'removed_ms', 'in_lag']) : undefined;
   const deliveries = await q<{ connection_id: string; source: string; transport: string; silent_ms: number; deliveries: number; last_delivery_ms: number; last_raw: string; last_raw_in_period: string; gaps: [number, number][] }>(
     'deliveries', ['silent_ms', 'deliveries', 'last_delivery_ms']);
   const deadLetters = await q<{ connection_id: string; source: string; dead_letters: number }>('dead_letters', ['dead_letters']);
@@ -159,11 +163,13 @@ export async function buildBoundaryReport(client: ClickHouseClient, map: Boundar
   const planes: Plane[] = o.tenant !== undefined ? ['application'] : o.plane ? [o.plane] : [...PLANES];
   const thresholds = Object.fromEntries(PLANES.map((p) => [p, {
     deprovision_sla_ms: map.planes[p].deprovision_sla, grace_ms: map.planes[p].grace, stale_after_ms: map.planes[p].stale_after,
+    ...(secretScanning ? { exposure_sla_ms: map.planes[p].exposure_sla } : {}),
   }])) as BoundaryReport['thresholds'];
   const inputs: ReportInputs = {
     planes, tenant: o.tenant ?? null, from: o.period.from, to: o.period.to, end, asOf: o.now, thresholds,
     sources: sources.filter((s) => s.planes.some((p) => planes.includes(p))),
     accounts, directories, directoryEvents, signIns, lagItems, credentials, hits, crossingFindings,
+    ...(exposures ? { exposures } : {}),
   };
   return {
     schema: REPORT_SCHEMA,

@@ -10,6 +10,7 @@ export interface DirectoryEventsRow { plane: string; tenant: string; connection_
 export interface SignInRow { plane: string; tenant: string; source: string; subject_id: string; email: string; sign_ins: number; sso: number; password: number; other: number; unknown: number; mfa: number; mfa_reported: number; managed: number; event_id: string; raw_id: string }
 export interface LagItemRow { plane: string; source: string; item: string; subject_kind: string; subject_id: string; tenant: string; person: string; signal_ms: number; signal_event_id: string; removed_ms: number; removed_event_id: string }
 export interface CredentialRow { plane: string; tenant: string; source: string; credential_id: string; kind: string; owner_id: string; owner_kind: string; created_ms: number; last_used_ms: number; ref_ms: number; unobservable: number; event_id: string; raw_id: string }
+export interface ExposureItemRow { plane: string; tenant: string; source: string; alert_id: string; secret_type: string; repository: string; match: string; credential_kind: string; credential_id: string; exposed_ms: number; exposed_event_id: string; exposed_raw_id: string; removed_ms: number; removed_event_id: string; in_lag: number }
 export interface DetectionHit { detection: string; fingerprint: string; plane: string; tenant: string; source: string; subject_kind: string; subject_id: string; subject_email: string; event_ids: string[]; raw_ids: string[]; detail: Record<string, string> }
 
 export interface ReportInputs {
@@ -20,7 +21,7 @@ export interface ReportInputs {
   /** min(to, as_of) */
   end: number;
   asOf: number;
-  thresholds: Record<Plane, { deprovision_sla_ms: number; grace_ms: number; stale_after_ms: number }>;
+  thresholds: Record<Plane, { deprovision_sla_ms: number; grace_ms: number; stale_after_ms: number; exposure_sla_ms?: number }>;
   sources: SourceCoverage[];
   accounts: AccountRow[];
   directories: DirectoryRow[];
@@ -28,6 +29,8 @@ export interface ReportInputs {
   signIns: SignInRow[];
   lagItems: LagItemRow[];
   credentials: CredentialRow[];
+  /** Credential exposures found in the period; absent when no secret scanning source is configured. */
+  exposures?: ExposureItemRow[];
   /** Rows of the detections the report uses, each with its fingerprint. */
   hits: DetectionHit[];
   /** Findings of the crossing detections that were open at some time in the period (from pw_findings). */
@@ -305,7 +308,81 @@ function credentials(inp: ReportInputs, s: Scope): Control {
     status = 'proven';
     reason = `all ${creds.length} active credentials have a living owner and none is stale`;
   }
-  return control('credentials', status, reason, figures, items);
+  const exposure = exposureLag(inp, s);
+  if (!exposure) return control('credentials', status, reason, figures, items);
+  return control('credentials', worse(status, exposure.status), status === 'not_applicable' && exposure.status !== 'not_applicable' ? exposure.reason : `${reason}; ${exposure.reason}`,
+    [...figures, ...exposure.figures], [...items, ...exposure.items].sort(byItem), { event_ids: exposure.eventIds, raw_ids: exposure.rawIds });
+}
+
+const STATUS_ORDER: readonly ControlStatus[] = ['not_applicable', 'proven', 'partly', 'not_proven'];
+const worse = (a: ControlStatus, b: ControlStatus): ControlStatus => (STATUS_ORDER.indexOf(a) >= STATUS_ORDER.indexOf(b) ? a : b);
+
+export const NOT_MATCHED = 'not matched: planewatch does not know which credential';
+
+/**
+ * Exposure lag in the credentials control (docs/REPORTS.md): exposures found in the period whose
+ * credential is known (in_lag), revoked within the plane's exposure SLA or not; exposures that
+ * matched no credential or several are listed and keep the control from being proven, never
+ * counted in the lag. null when no secret scanning source is configured.
+ */
+function exposureLag(inp: ReportInputs, s: Scope): { status: ControlStatus; reason: string; figures: Figure[]; items: ListedItem[]; eventIds: string[]; rawIds: string[] } | null {
+  const sla = inp.thresholds[s.plane].exposure_sla_ms;
+  if (!inp.exposures || sla === undefined) return null;
+  const mine = inp.exposures.filter(inScope(s));
+  const items = mine.filter((x) => Number(x.in_lag) === 1);
+  const unmatched = mine.filter((x) => x.match !== 'one');
+  const removed = items.filter((x) => Number(x.removed_ms) > 0);
+  const lags = removed.map((x) => Number(x.removed_ms) - Number(x.exposed_ms));
+  const breaches = removed.filter((x) => Number(x.removed_ms) - Number(x.exposed_ms) > sla);
+  const pending = items.filter((x) => Number(x.removed_ms) === 0);
+  const overdue = pending.filter((x) => inp.asOf - Number(x.exposed_ms) > sla);
+  const base = (x: ExposureItemRow) => ({ alert: x.alert_id, secret_type: x.secret_type, repository: x.repository, match: x.match, exposed_at: iso(Number(x.exposed_ms)) });
+  const listed = (kind: string, x: ExposureItemRow, detail: Record<string, string>): ListedItem => ({
+    kind, plane: s.plane, tenant: tenantOf(x.tenant), source: x.source, id: x.match === 'one' ? x.credential_id : x.alert_id, email: null,
+    detail: { ...base(x), ...(x.match === 'one' ? { credential_kind: x.credential_kind } : {}), ...detail }, fingerprint: null,
+    event_ids: [x.exposed_event_id, x.match === 'one' ? x.removed_event_id : ''].filter(Boolean), raw_ids: [x.exposed_raw_id].filter(Boolean),
+  });
+  const listedItems = [
+    ...pending.map((x) => listed(inp.asOf - Number(x.exposed_ms) > sla ? 'exposure_overdue' : 'exposure_pending', x, { active_for_ms: String(inp.asOf - Number(x.exposed_ms)) })),
+    ...breaches.map((x) => listed('exposure_late_revocation', x, { revoked_at: iso(Number(x.removed_ms)), lag_ms: String(Number(x.removed_ms) - Number(x.exposed_ms)) })),
+    ...unmatched.map((x) => listed('exposure_unmatched', x, { note: NOT_MATCHED })),
+  ];
+  const q = ['exposures'];
+  const figures = [
+    fig('exposures', 'exposed credentials found in the period (secret scanning)', items.length, 'count', q),
+    fig('exposures_revoked', 'revoked', removed.length, 'count', q),
+    fig('exposures_revoked_within_sla', 'revoked within the exposure SLA', removed.length - breaches.length, 'count', q),
+    fig('exposure_breaches', 'revoked later than the exposure SLA', breaches.length, 'count', q),
+    fig('exposures_active', 'still active', pending.length, 'count', q),
+    fig('exposures_overdue', 'still active longer than the exposure SLA', overdue.length, 'count', q),
+    fig('exposure_lag_p50_ms', 'exposure lag p50', quantileExact(lags, 0.5), 'ms', q),
+    fig('exposure_lag_p90_ms', 'exposure lag p90', quantileExact(lags, 0.9), 'ms', q),
+    fig('exposure_lag_max_ms', 'exposure lag max', lags.length ? Math.max(...lags) : null, 'ms', q),
+    fig('exposure_sla_ms', 'the plane\'s exposure SLA', sla, 'ms', []),
+    fig('exposures_unmatched', 'exposures matching no known credential, or several', unmatched.length, 'count', q),
+  ];
+  let status: ControlStatus;
+  let reason: string;
+  if (overdue.length > 0 || breaches.length > 0) {
+    status = 'not_proven';
+    reason = `exposure SLA ${formatMs(sla)} not met: ${overdue.length} exposed credential(s) still active past it, ${breaches.length} revoked after it`;
+  } else if (unmatched.length > 0) {
+    status = 'partly';
+    reason = `${unmatched.length} exposure(s) not matched to one credential: planewatch does not know which credential, so its revocation is not proven`;
+  } else if (pending.length > 0) {
+    status = 'partly';
+    reason = `${pending.length} exposed credential(s) still active, within the ${formatMs(sla)} exposure SLA so far`;
+  } else if (items.length === 0) {
+    status = 'not_applicable';
+    reason = 'no credential exposure found in the period';
+  } else {
+    status = 'proven';
+    reason = `all ${items.length} exposed credential(s) revoked within the ${formatMs(sla)} exposure SLA`;
+  }
+  return {
+    status, reason, figures, items: listedItems,
+    eventIds: mine.flatMap((x) => [x.exposed_event_id, x.match === 'one' ? x.removed_event_id : '']), rawIds: mine.map((x) => x.exposed_raw_id),
+  };
 }
 
 function auditTrail(inp: ReportInputs, s: Scope): Control {
@@ -388,7 +465,7 @@ function section(inp: ReportInputs, s: Scope): Section {
 
 /**
  * One section per plane in scope, then one per tenant of the application plane (tenants seen in
- * accounts, sign-ins, lag items, credentials or directory events). A tenant scope gives only that
+ * accounts, sign-ins, lag items, credentials, directory events or exposures). A tenant scope gives only that
  * tenant's application-plane section.
  */
 export function buildSections(inp: ReportInputs): Section[] {
@@ -397,7 +474,7 @@ export function buildSections(inp: ReportInputs): Section[] {
   for (const plane of PLANES.filter((p) => inp.planes.includes(p))) out.push(section(inp, { plane, tenant: null }));
   if (inp.planes.includes('application')) {
     const app = <T extends { plane: string; tenant: string }>(rows: T[]) => rows.filter((r) => r.plane === 'application').map((r) => r.tenant);
-    const tenants = uniq([...app(inp.accounts), ...app(inp.signIns), ...app(inp.lagItems), ...app(inp.credentials), ...app(inp.directoryEvents)]);
+    const tenants = uniq([...app(inp.accounts), ...app(inp.signIns), ...app(inp.lagItems), ...app(inp.credentials), ...app(inp.directoryEvents), ...app(inp.exposures ?? [])]);
     for (const t of tenants) out.push(section(inp, { plane: 'application', tenant: t }));
   }
   return out;

@@ -11,7 +11,7 @@ import { lagItemsSql } from '../lag/stats.ts';
 
 const PEOPLE_ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
 
-export type QueryId = 'accounts' | 'directories' | 'directory_events' | 'sign_ins' | 'lag_items' | 'credentials' | 'deliveries' | 'dead_letters';
+export type QueryId = 'accounts' | 'directories' | 'directory_events' | 'sign_ins' | 'lag_items' | 'credentials' | 'exposures' | 'deliveries' | 'dead_letters';
 
 /**
  * Active human accounts outside authoritative directories, each with `managed` = its person has
@@ -123,6 +123,20 @@ WHERE status = 'active' AND has({scope_conn_ids:Array(String)}, connection_id)
 ORDER BY plane, tenant, source, credential_id`;
 
 /**
+ * Credential exposures found in the period (secret scanning alerts created in [from, to), from a
+ * connection of the map), matched or not (pw_exposures, migrations/0015). in_lag: the exposure is
+ * an item of the exposure lag (pw_exposure_lag_items, the one definition the lag statistics read:
+ * its credential is known and was not already revoked when found).
+ */
+export const EXPOSURES_SQL = `
+SELECT plane, tenant, source, alert_id, secret_type, repository, match, credential_kind, credential_id,
+       exposed_ms, exposed_event_id, exposed_raw_id, revoked_ms AS removed_ms, revoked_event_id AS removed_event_id,
+       toUInt8(alert_id IN (SELECT alert_id FROM pw_exposure_lag_items WHERE exposed_ms >= {from_ms:Int64} AND exposed_ms < {to_ms:Int64})) AS in_lag
+FROM pw_exposures
+WHERE exposed_ms >= {from_ms:Int64} AND exposed_ms < {to_ms:Int64} AND has({scope_conn_ids:Array(String)}, alert_connection)
+ORDER BY plane, tenant, source, exposed_ms, alert_id`;
+
+/**
  * Per configured connection: deliveries (raw envelopes, by received_at) in [from, end), the last
  * delivery ever, and the gaps in [from, end) longer than the connection's silence threshold
  * (PW-SOURCE-SILENT's: 3 × poll interval for pollers, 24 h for push sources), including the gap
@@ -173,6 +187,7 @@ export const REPORT_QUERIES: Readonly<Record<QueryId, { sql: string; describes: 
   sign_ins: { sql: SIGN_INS_SQL, describes: 'successful sign-ins in the period by method, MFA and directory management' },
   lag_items: { sql: LAG_ITEMS_SQL, describes: 'accounts and credentials of people deprovisioned in the period, with removal times (store/lag/stats.ts)' },
   credentials: { sql: CREDENTIALS_SQL, describes: 'active credentials with last use' },
+  exposures: { sql: EXPOSURES_SQL, describes: 'credential exposures (secret scanning alerts) found in the period, the credential each matched and its revocation (pw_exposures, pw_exposure_lag_items)' },
   deliveries: { sql: DELIVERIES_SQL, describes: 'deliveries per configured connection in the period and gaps longer than its silence threshold' },
   dead_letters: { sql: DEAD_LETTERS_SQL, describes: 'rejected deliveries (dead letters) in the period' },
 };

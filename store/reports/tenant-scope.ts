@@ -12,7 +12,7 @@ import type { BoundaryReport, Control, ListedItem } from './types.ts';
 /** Query parameters that hold nothing of another tenant or of the platform plane: times and the application plane's thresholds. */
 const TENANT_SAFE_PARAMS = new Set([
   'now', 'now_ms', 'scoped', 'from', 'to', 'end', 'from_ms', 'to_ms', 'end_ms',
-  'sla_application_ms', 'grace_application_ms', 'stale_application_ms', 'predeparture_application_ms',
+  'sla_application_ms', 'grace_application_ms', 'stale_application_ms', 'predeparture_application_ms', 'exposure_sla_application_ms',
   'directory_sources', 'nhi_planes', 'unobservable_kinds',
 ]);
 export const WITHHELD = '(withheld: spans every tenant)';

@@ -85,7 +85,8 @@ export interface BoundaryReport {
   as_of: string;
   period: { label: string; from: string; to: string; observed_to: string };
   scope: { planes: Plane[]; tenant: string | null };
-  thresholds: Record<Plane, { deprovision_sla_ms: number; grace_ms: number; stale_after_ms: number }>;
+  /** exposure_sla_ms: present when a secret scanning source is configured (the credentials control then measures exposure lag). */
+  thresholds: Record<Plane, { deprovision_sla_ms: number; grace_ms: number; stale_after_ms: number; exposure_sla_ms?: number }>;
   sources: SourceCoverage[];
   sections: Section[];
   queries: QueryTrace[];

@@ -151,18 +151,23 @@ describe('Anthropic inventory end to end', () => {
       return r.length === 2 ? r : undefined;
     }, 'two workspace rows')).map((r) => [r.subject_kind, r.subject_id, r.tenant_id, r.status])).toEqual([['project', W, W, 'active'], ['project', WOLD, WOLD, 'archived']]);
 
-    // The key hints are not stored: neither in the raw pages (redacted before publishing) nor in an event.
+    // The key hints are kept in the shape Anthropic displays them ("sk-ant-api03-H1...tail"; the
+    // redaction policy's one allowance, source-kit/redact.ts): in the raw page and as key_hint.
     // Raw envelopes reach their table through their own topic, independently of the events.
     const raw = await waitFor(async () => {
       const r = await t.query<{ pages: string; hints: string }>(
-        "SELECT count() AS pages, countIf(position(body, 'sk-ant-api03') > 0 OR position(body, 'partial_key_hint') > 0) AS hints FROM raw_envelopes FINAL WHERE connection_id = {c:String} AND position(body, {k:String}) > 0",
+        "SELECT count() AS pages, countIf(position(body, '\"partial_key_hint\":\"sk-ant-api03-H1...tail\"') > 0) AS hints FROM raw_envelopes FINAL WHERE connection_id = {c:String} AND position(body, {k:String}) > 0",
         { c: CONN, k: k(1) },
       );
       return r[0]?.pages === '0' ? undefined : r;
     }, 'the raw key page');
-    expect(raw).toEqual([{ pages: '1', hints: '0' }]);
-    const leaked = await t.query<{ n: string }>("SELECT count() AS n FROM identity_events WHERE connection_id = {c:String} AND (position(toString(attributes), 'sk-ant') > 0 OR position(ifNull(subject_name, ''), 'sk-ant') > 0)", { c: CONN });
-    expect(leaked).toEqual([{ n: '0' }]);
+    expect(raw).toEqual([{ pages: '1', hints: '1' }]);
+    const hints = await waitFor(async () => {
+      const r = await t.query<{ subject_id: string; hint: string }>(
+        "SELECT DISTINCT subject_id, attributes['key_hint'] AS hint FROM identity_events FINAL WHERE connection_id = {c:String} AND subject_kind = 'api_key' ORDER BY subject_id", { c: CONN });
+      return r.length === 4 ? r : undefined;
+    }, 'the four keys with their hints');
+    expect(hints).toEqual([1, 2, 3, 4].map((n) => ({ subject_id: k(n), hint: `sk-ant-api03-H${n}...tail` })));
   });
 
   it('the detection state treats inactive and archived keys as not active, live ones as active', async () => {

@@ -71,7 +71,7 @@ describe('OpenAPI document', () => {
     const paths = Object.keys(r.body.paths).sort();
     expect(paths).toEqual([
       '/api/v1/boundaries', '/api/v1/credentials', '/api/v1/events', '/api/v1/evidence/{fingerprint}', '/api/v1/export', '/api/v1/findings',
-      '/api/v1/lag', '/api/v1/lag/distribution', '/api/v1/openapi.json', '/api/v1/people/{email}', '/api/v1/reports/boundaries',
+      '/api/v1/lag', '/api/v1/lag/distribution', '/api/v1/lag/exposures', '/api/v1/openapi.json', '/api/v1/people/{email}', '/api/v1/reports/boundaries',
       '/api/v1/status',
     ]);
     for (const e of ENDPOINT_SCOPES) {

@@ -110,6 +110,7 @@ describe('a tenant-scoped token', () => {
       `/api/v1/people/${encodeURIComponent(STAFF.email)}`, `/api/v1/people/${encodeURIComponent(LINK_EMAIL)}`,
       '/api/v1/credentials', `/api/v1/credentials?tenant=${T2}`, '/api/v1/credentials?plane=platform',
       `/api/v1/lag?from=${year}-01-01&to=${year + 1}-01-01`, `/api/v1/lag/distribution?from=${year}-01-01&to=${year + 1}-01-01`,
+      `/api/v1/lag/exposures?from=${year}-01-01&to=${year + 1}-01-01`,
       `/api/v1/export?from=${year}-01-01&to=${year + 1}-01-01`, '/api/v1/events', '/api/v1/status', '/api/v1/boundaries',
       `${REPORT}&plane=platform`, `${REPORT}&tenant=${T2}`,
       ...findings.map((f) => `/api/v1/evidence/${f.fingerprint}`),

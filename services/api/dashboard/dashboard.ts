@@ -1,8 +1,9 @@
 // The dashboard page (docs/DASHBOARD.md): GET /dashboard serves one static HTML page with its
 // script, stylesheet and Chart.js (from node_modules, so it works without any network access).
 // The page and its assets hold no data and need no token; the page asks for a bearer token, keeps
-// it in sessionStorage and calls the JSON endpoints with it. This module also answers the one
-// endpoint the page needs that the API lacked: GET /api/v1/lag/distribution (lag-distribution.ts).
+// it in sessionStorage and calls the JSON endpoints with it. This module also answers the
+// endpoints the page needs that the API lacked: GET /api/v1/lag/distribution (lag-distribution.ts)
+// and GET /api/v1/lag/exposures (exposure-lag-view.ts).
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -16,9 +17,11 @@ import type { DefaultPlaneOf } from '../../../store/detections/params.ts';
 import { authorize, type Principal } from '../auth.ts';
 import { PeriodQuery } from '../routes/query.ts';
 import { lagDistribution, lagItemTimes } from './lag-distribution.ts';
+import { exposureLagView } from './exposure-lag-view.ts';
 
 export const DASHBOARD_PATH = '/dashboard';
 export const LAG_DISTRIBUTION_PATH = '/api/v1/lag/distribution';
+export const EXPOSURE_LAG_PATH = '/api/v1/lag/exposures';
 
 // From the repository, not next to this module: the build (dist/) compiles code and copies no files.
 const STATIC_DIR = repoPath('services', 'api', 'dashboard', 'static');
@@ -87,9 +90,12 @@ export interface DashboardApiDeps {
 
 /**
  * GET /api/v1/lag/distribution?from&to[&now]: needs what /api/v1/lag needs (the `lag` scope, a
- * token not limited to a tenant). Returns false for any other path.
+ * token not limited to a tenant). GET /api/v1/lag/exposures?from&to[&now]: the `lag` scope; a
+ * tenant-scoped token gets its tenant's application-plane exposures only. Returns false for any
+ * other path.
  */
 export function routeDashboardApi(deps: DashboardApiDeps, principal: Principal, url: URL, res: ServerResponse, onError: (err: unknown) => void): boolean {
+  if (url.pathname === EXPOSURE_LAG_PATH) return routeExposureLag(deps, principal, url, res, onError), true;
   if (url.pathname !== LAG_DISTRIBUTION_PATH) return false;
   const denied = authorize(principal, '/api/v1/lag');
   if (denied) return sendError(res, 403, 'forbidden', denied), true;
@@ -105,4 +111,14 @@ export function routeDashboardApi(deps: DashboardApiDeps, principal: Principal, 
     })
     .catch(onError);
   return true;
+}
+
+function routeExposureLag(deps: DashboardApiDeps, principal: Principal, url: URL, res: ServerResponse, onError: (err: unknown) => void): void {
+  if (!principal.scopes.has('lag')) return sendError(res, 403, 'forbidden', `token "${principal.name}" lacks the "lag" scope`);
+  const q = PeriodQuery.safeParse(Object.fromEntries(url.searchParams));
+  if (!q.success) return sendError(res, 400, 'bad_request', q.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; '));
+  const now = q.data.now ?? (deps.clock ?? Date.now)();
+  void exposureLagView(deps, { from: q.data.from, to: q.data.to, now }, principal.tenant)
+    .then((data) => sendJson(res, 200, { data }))
+    .catch(onError);
 }

@@ -58,6 +58,45 @@ describe('redactSecrets', () => {
   });
 });
 
+describe('the one allowance: Anthropic partial_key_hint in the shape Anthropic displays', () => {
+  // Anthropic documents partial_key_hint as "Partially redacted hint for the API key", example
+  // "sk-ant-api03-R2D...igAA". A whole key is built at run time so no scanner takes it for a real one.
+  const wholeKey = ['sk-ant-api03-', 'PLANT'.repeat(18), '-igAA'].join('');
+  const vendorText = (v: unknown, vendor?: string) => redactSecrets(Buffer.from(JSON.stringify(v)), vendor).toString('utf8');
+  const keyObject = (hint: unknown) => ({ type: 'api_key', id: 'apikey_1', name: 'ci', partial_key_hint: hint });
+
+  it('keeps the hint of an api_key object of an Anthropic page, byte for byte', () => {
+    const page = Buffer.from(JSON.stringify({ data: [keyObject('sk-ant-api03-R2D...igAA')], has_more: false }));
+    expect(redactSecrets(page, 'anthropic')).toBe(page);
+  });
+
+  it('removes a whole key planted in that member, or any hint not in the displayed shape', () => {
+    for (const hint of [wholeKey, 'sk-ant-api03-R2DigAA', 'sk-ant-api03-R2D7...igAA', 'sk-ant-api03-R2D...igAA7', 'sk-ant-api03-R2D…igAA', ['sk-ant-api03-R2D...igAA'], 7]) {
+      expect(JSON.parse(vendorText({ data: [keyObject(hint)] }, 'anthropic'))).toEqual({ data: [{ type: 'api_key', id: 'apikey_1', name: 'ci' }] });
+    }
+  });
+
+  it('removes the hint outside an api_key object, for any other vendor, and with no vendor', () => {
+    expect(JSON.parse(vendorText({ type: 'user', id: 'user_1', partial_key_hint: 'sk-ant-api03-R2D...igAA' }, 'anthropic'))).toEqual({ type: 'user', id: 'user_1' });
+    expect(JSON.parse(vendorText({ data: [{ id: 'apikey_1', partial_key_hint: 'sk-ant-api03-R2D...igAA' }] }, 'anthropic'))).toEqual({ data: [{ id: 'apikey_1' }] });
+    for (const vendor of ['openai', 'workos', 'github', undefined]) {
+      expect(JSON.parse(vendorText({ data: [keyObject('sk-ant-api03-R2D...igAA')] }, vendor))).toEqual({ data: [{ type: 'api_key', id: 'apikey_1', name: 'ci' }] });
+    }
+  });
+
+  it('still removes a whole key under every other secret name of an Anthropic page, at any depth', () => {
+    const page = { data: [{ ...keyObject('sk-ant-api03-R2D...igAA'), api_key: wholeKey, secret: wholeKey, nested: { token: wholeKey, key_hint: wholeKey, partial_key_hint: wholeKey } }] };
+    const out = vendorText(page, 'anthropic');
+    expect(JSON.parse(out)).toEqual({ data: [{ type: 'api_key', id: 'apikey_1', name: 'ci', partial_key_hint: 'sk-ant-api03-R2D...igAA', nested: {} }] });
+    expect(out).not.toContain('PLANT');
+  });
+
+  it('text that is not JSON gets no allowance', () => {
+    expect(redactSecrets(Buffer.from('{"data":[{"type":"api_key","partial_key_hint":"sk-ant-api03-R2D...igAA"'), 'anthropic').toString('utf8'))
+      .toBe('{"data":[{"type":"api_key","partial_key_hint":"[redacted]"');
+  });
+});
+
 describe('every vendor maps the redacted fixtures to the same events', () => {
   const deliveries: Record<string, () => unknown[]> = {
     workos: () => vendorFixtures('workos').all().filter((f) => (f as { object?: string }).object === 'event'),

@@ -162,6 +162,8 @@
       card('findings', 'Open findings by severity'),
       card('lag', 'Deprovisioning lag against the SLA'),
       card('overdue', 'Overdue removals'),
+      card('exposure-lag', 'Exposure lag against the SLA'),
+      card('exposures', 'Credential exposures'),
       card('stale', 'Stale credentials'),
       card('orphaned', 'Orphaned credentials'),
       card('crossings', 'Boundary crossings'),
@@ -197,14 +199,6 @@
     if (!dist.ok) return append(b, unavailable('Lag distribution', dist));
     var d = dist.body.data.planes.filter(function (x) { return x.plane === planeId; })[0];
     if (!d || d.items === 0) return append(b, el('p', { class: 'empty', text: 'No deprovisioned people in the last ' + windowDays + ' days' }));
-    var labels = d.buckets.map(function (k, i) { return i === 0 ? '≤ ' + fmtDuration(k.to_ms) : k.to_ms === null ? '> ' + fmtDuration(k.from_ms) : fmtDuration(k.from_ms) + '–' + fmtDuration(k.to_ms); });
-    var sets = [
-      { label: 'removed within SLA', color: COLORS.removedOk, v: function (k) { return k.beyond_sla ? 0 : k.removed; } },
-      { label: 'removed after SLA (breach)', color: COLORS.removedLate, v: function (k) { return k.beyond_sla ? k.removed : 0; } },
-      { label: 'pending, within SLA', color: COLORS.pendingOk, v: function (k) { return k.beyond_sla ? 0 : k.pending; } },
-      { label: 'pending past SLA (overdue)', color: COLORS.overdue, v: function (k) { return k.beyond_sla ? k.pending : 0; } },
-    ];
-    var slaIndex = d.buckets.filter(function (k) { return !k.beyond_sla; }).length; // the SLA edge lies before this bucket
     var canvas = el('canvas', { id: planeId + '-lag-chart', role: 'img', 'aria-label': 'Deprovisioning lag on the ' + planeId + ' plane: ' + d.removed + ' removed, ' + d.pending + ' pending, SLA ' + fmtDuration(d.sla_ms) });
     append(b, el('div', { class: 'chart-box' }, canvas));
 
@@ -215,6 +209,19 @@
       el('b', { text: d.removed }), ' (', el('b', { text: d.breaches }), ' after the SLA) · pending ', el('b', { text: d.pending }),
       ' (', el('b', { class: d.overdue ? 'error' : null, text: d.overdue }), ' overdue)',
       stat ? [' · p50 ', el('b', { text: fmtDuration(stat.p50_ms) }), ' · p90 ', el('b', { text: fmtDuration(stat.p90_ms) }), ' · max ', el('b', { text: fmtDuration(stat.max_ms) })] : null));
+    lagChart(b, canvas, d, { x: 'lag after the deprovision signal (pending: age so far)', y: 'accounts and credentials', removed: 'removed', pending: 'pending' });
+  }
+
+  /** The stacked SLA-bucket chart of a lag distribution (deprovisioning or exposure) and its data table. */
+  function lagChart(b, canvas, d, words) {
+    var labels = d.buckets.map(function (k, i) { return i === 0 ? '≤ ' + fmtDuration(k.to_ms) : k.to_ms === null ? '> ' + fmtDuration(k.from_ms) : fmtDuration(k.from_ms) + '–' + fmtDuration(k.to_ms); });
+    var sets = [
+      { label: words.removed + ' within SLA', color: COLORS.removedOk, v: function (k) { return k.beyond_sla ? 0 : k.removed; } },
+      { label: words.removed + ' after SLA (breach)', color: COLORS.removedLate, v: function (k) { return k.beyond_sla ? k.removed : 0; } },
+      { label: words.pending + ', within SLA', color: COLORS.pendingOk, v: function (k) { return k.beyond_sla ? 0 : k.pending; } },
+      { label: words.pending + ' past SLA (overdue)', color: COLORS.overdue, v: function (k) { return k.beyond_sla ? k.pending : 0; } },
+    ];
+    var slaIndex = d.buckets.filter(function (k) { return !k.beyond_sla; }).length; // the SLA edge lies before this bucket
     append(b, el('details', null, el('summary', { text: 'Chart data' }),
       table([{ title: 'lag / age' , value: function (r) { return r.label; } }].concat(sets.map(function (s) { return { title: s.label, num: true, value: function (r) { return r.values[s.label]; } }; })),
         d.buckets.map(function (k, i) { var values = {}; sets.forEach(function (s) { values[s.label] = s.v(k); }); return { label: labels[i], values: values }; }))));
@@ -240,12 +247,63 @@
         animation: false, responsive: true, maintainAspectRatio: false,
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } }, tooltip: { mode: 'index', intersect: false } },
         scales: {
-          x: { stacked: true, title: { display: true, text: 'lag after the deprovision signal (pending: age so far)' }, grid: { display: false } },
-          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'accounts and credentials' } },
+          x: { stacked: true, title: { display: true, text: words.x }, grid: { display: false } },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: words.y } },
         },
       },
       plugins: [slaLine],
     }));
+  }
+
+  // Exposure lag (GET /api/v1/lag/exposures): a secret found by secret scanning → its credential
+  // revoked, against the plane's exposure SLA, drawn like the deprovisioning lag; per source below.
+  function renderExposureLag(planeId, r, windowDays) {
+    var b = body(planeId, 'exposure-lag');
+    if (!r.ok) return append(b, unavailable('Exposure lag', r));
+    var data = r.body.data;
+    var d = data.planes.filter(function (x) { return x.plane === planeId; })[0];
+    if (!d) return append(b, el('p', { class: 'empty', text: 'Not shown to a token limited to tenant ' + data.tenant }));
+    if (d.items === 0) return append(b, el('p', { class: 'empty', text: 'No exposed credentials in the last ' + windowDays + ' days' }));
+    var canvas = el('canvas', { id: planeId + '-exposure-chart', role: 'img', 'aria-label': 'Exposure lag on the ' + planeId + ' plane: ' + d.removed + ' revoked, ' + d.pending + ' still active, SLA ' + fmtDuration(d.sla_ms) });
+    append(b, el('div', { class: 'chart-box' }, canvas));
+    var stats = data.statistics.filter(function (s) { return s.plane === planeId; });
+    var all = stats.filter(function (s) { return s.source === null; })[0] || null;
+    append(b, el('p', { class: 'lag-summary', id: planeId + '-exposure-summary' },
+      'SLA ', el('b', { text: fmtDuration(d.sla_ms) }), ' · ', el('b', { text: d.items }), ' exposed credentials found in the last ' + windowDays + ' days · revoked ',
+      el('b', { text: d.removed }), ' (', el('b', { text: d.breaches }), ' after the SLA) · still active ', el('b', { text: d.pending }),
+      ' (', el('b', { class: d.overdue ? 'error' : null, text: d.overdue }), ' overdue)',
+      all ? [' · p50 ', el('b', { text: fmtDuration(all.p50_ms) }), ' · p90 ', el('b', { text: fmtDuration(all.p90_ms) }), ' · max ', el('b', { text: fmtDuration(all.max_ms) })] : null));
+    append(b, table([
+      { title: 'source', value: function (s) { return s.source; } },
+      { title: 'exposed', num: true, value: function (s) { return s.count; } },
+      { title: 'revoked', num: true, value: function (s) { return s.removed; } },
+      { title: 'breaches', num: true, value: function (s) { return s.breaches; } },
+      { title: 'active', num: true, value: function (s) { return s.pending; } },
+      { title: 'overdue', num: true, value: function (s) { return s.overdue; } },
+      { title: 'p50', num: true, value: function (s) { return fmtDuration(s.p50_ms); } },
+      { title: 'p90', num: true, value: function (s) { return fmtDuration(s.p90_ms); } },
+      { title: 'max', num: true, value: function (s) { return fmtDuration(s.max_ms); } },
+    ], stats.filter(function (s) { return s.source !== null; }), function (s) { return { 'data-source': s.source }; }));
+    lagChart(b, canvas, d, { x: 'exposure → revocation (still active: age so far)', y: 'exposed credentials', removed: 'revoked', pending: 'still active' });
+  }
+
+  var NOT_MATCHED = 'not matched — planewatch does not know which credential';
+  function renderExposures(planeId, r) {
+    var b = body(planeId, 'exposures');
+    if (!r.ok) return append(b, unavailable('Credential exposures', r));
+    var rows = r.body.data.exposures.filter(function (x) { return x.plane === planeId; });
+    append(b, listOrEmpty(rows, 'No credential exposures', [
+      { title: 'alert', wrap: true, value: function (x) { return [x.repository, ' ', el('span', { class: 'id', text: '(' + x.alert_id + ')' })]; } },
+      { title: 'secret type', value: function (x) { return x.secret_type; } },
+      { title: 'credential', wrap: true, value: function (x) {
+        if (x.match !== 'one') return el('span', { class: 'badge state-error flag', 'data-match': x.match, text: x.match === 'ambiguous' ? 'ambiguous: ' + NOT_MATCHED : NOT_MATCHED });
+        return [x.source + ' ' + x.credential_kind + ' ', el('span', { class: 'id', text: x.credential_id })];
+      } },
+      { title: 'exposed', value: function (x) { return fmtTime(x.exposed_at); } },
+      { title: 'revoked', value: function (x) { return x.match !== 'one' ? '—' : x.revoked_at ? fmtTime(x.revoked_at) + ' (' + fmtDuration(x.lag_ms) + ')' : 'still active'; } },
+      { title: 'SLA', value: function (x) { return x.within_sla === null ? 'unknown' : x.within_sla ? badge('state-ok', 'within') : badge('state-error', x.revoked_at ? 'breach' : 'overdue'); } },
+      { title: 'alert state', value: function (x) { return x.alert_state + (x.resolution ? ' (' + x.resolution + ')' : ''); } },
+    ], function (x) { return { 'data-alert': x.alert_id, 'data-match': x.match }; }));
   }
 
   function renderOverdue(planeId, lag) {
@@ -416,13 +474,16 @@
       api('/api/v1/status'),
       api('/api/v1/boundaries'),
       api('/api/v1/reports/boundaries?period=' + encodeURIComponent(period)),
+      api('/api/v1/lag/exposures?' + win),
     ]).then(function (rs) {
       if (rs.some(function (r) { return r.status === 401; })) return signOut('The token was not accepted (HTTP 401). Paste a valid API token.');
-      var findings = rs[0], lag = rs[1], dist = rs[2], stale = rs[3], orphaned = rs[4], status = rs[5], boundaries = rs[6], report = rs[7];
+      var findings = rs[0], lag = rs[1], dist = rs[2], stale = rs[3], orphaned = rs[4], status = rs[5], boundaries = rs[6], report = rs[7], exposures = rs[8];
       PLANES.forEach(function (p) {
         renderFindings(p.id, findings);
         renderLag(p.id, dist, lag, windowDays);
         renderOverdue(p.id, lag);
+        renderExposureLag(p.id, exposures, windowDays);
+        renderExposures(p.id, exposures);
         renderCredentials(p.id, 'stale', stale, 'stale');
         renderCredentials(p.id, 'orphaned', orphaned, 'orphaned');
         renderCrossings(p.id, findings);

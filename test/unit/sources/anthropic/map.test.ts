@@ -107,7 +107,7 @@ describe('Anthropic inventory mapping: accounts', () => {
 });
 
 describe('Anthropic inventory mapping: API keys', () => {
-  it('active key acting as a user: observed credential api_key owned by that user; last_used_at null; no key hint anywhere', () => {
+  it('active key acting as a user: observed credential api_key owned by that user; last_used_at null; partial_key_hint (what Anthropic displays of the key) kept as key_hint for secret scanning matches', () => {
     const r = map('api_keys', 'api_key.user-principal');
     expect(r).toEqual({
       event: {
@@ -118,19 +118,27 @@ describe('Anthropic inventory mapping: API keys', () => {
         occurred_at: AT, vendor_type: 'inventory.api_key', ocsf_class_uid: null, ocsf_activity_id: null,
         attributes: {
           inventory_kind: 'api_key', status: 'active', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HK000', scope_type: 'workspace', owner_from: 'principal',
-          created_by_id: 'user_01WCz1FkmYMm4gnmykNKU000', created_by_type: 'user', principal_type: 'user_actor',
+          created_by_id: 'user_01WCz1FkmYMm4gnmykNKU000', created_by_type: 'user', principal_type: 'user_actor', key_hint: 'sk-ant-api03-R2D...igAA',
         },
       },
       object: { kind: 'api_key', scope: null, id: 'apikey_01Rj2N8SVvo6BePZj99Nh000', subject_kind: 'api_key', name: 'ci', credential_kind: 'api_key' },
     });
-    expect(JSON.stringify(r)).not.toContain('sk-ant');
+  });
+
+  it('a partial_key_hint not in the displayed shape (a whole key, no ellipsis, a non-string) is not read', () => {
+    // 16 + 4 characters around "..." is the documented shape; a whole key is never a hint.
+    const whole = ['sk-ant-api03-', 'Q'.repeat(80), '-AAAA'].join('');
+    for (const hint of [whole, 'sk-ant-api03-R2DigAA', 'sk-ant-api03-R2D7...igAA', 'sk-ant-api03-R2D...igAA7', 42, null]) {
+      const r = mapInventoryItem({ ...(F['api_key.user-principal'] as object), partial_key_hint: hint }, { listing: 'api_keys', scope: null, rawId: RAW, receivedAt: AT });
+      expect(r.ok && [r.value.event.attributes.key_hint, JSON.stringify(r.value).includes('sk-ant')]).toEqual([undefined, false]);
+    }
   });
 
   it('key acting as a service account: owner is the service account even though a user created it; organisation scope → no tenant', () => {
     const e = map('api_keys', 'api_key.sa-principal').event;
     expect([e.tenant_id, e.category, e.action, e.credential, e.attributes]).toEqual([null, 'inventory', 'observed',
       { id: 'apikey_01ServiceAcct000', kind: 'api_key', owner_id: 'svac_01Pipeline000', owner_kind: 'service_account', scopes: [], created_at: Date.parse('2025-04-01T00:00:00Z'), last_used_at: null },
-      { inventory_kind: 'api_key', status: 'active', expires_at: '2026-04-01T00:00:00Z', scope_type: 'organization', owner_from: 'principal', created_by_id: 'user_01Admin000', created_by_type: 'user', principal_type: 'service_account_actor' }]);
+      { inventory_kind: 'api_key', status: 'active', expires_at: '2026-04-01T00:00:00Z', scope_type: 'organization', owner_from: 'principal', created_by_id: 'user_01Admin000', created_by_type: 'user', principal_type: 'service_account_actor', key_hint: 'sk-ant-api03-AbC...xyZ0' }]);
   });
 
   it('inactive legacy key without principal: credential/deactivated, owner from created_by, tenant from the deprecated workspace_id', () => {
@@ -143,7 +151,7 @@ describe('Anthropic inventory mapping: API keys', () => {
   it('archived key with no creator: credential/revoked, owner unknown', () => {
     const e = map('api_keys', 'api_key.archived').event;
     expect([e.category, e.action, e.credential?.owner_id, e.credential?.owner_kind, e.attributes]).toEqual(['credential', 'revoked', null, null,
-      { inventory_kind: 'api_key', status: 'archived', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HK000', scope_type: 'workspace' }]);
+      { inventory_kind: 'api_key', status: 'archived', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HK000', scope_type: 'workspace', key_hint: 'sk-ant-api03-QqQ...zzz0' }]);
   });
 
   it('expired key created by a service account: credential/deactivated, owner the creating service account', () => {

@@ -79,12 +79,11 @@ describe('Anthropic inventory walk', () => {
       ['application/json; planewatch-listing=service_accounts', 1, ['service_account::svac_1']],
       ['application/json; planewatch-listing=service_accounts', 1, ['service_account::svac_2']],
     ]);
-    // The envelope of a page (pageEnvelope: the one redaction policy, source-kit/redact.ts) is the
-    // vendor's page without the key hint; other pages keep their exact bytes.
-    const { partial_key_hint: _hint, ...keyWithoutHint } = key(1);
+    // The envelope of a page (pageEnvelope: the one redaction policy, source-kit/redact.ts) keeps
+    // a key hint in the shape Anthropic displays ("sk-ant-api03-h1...x"): the exact page bytes.
     const produced = pageEnvelope(ctx().connection, 'inventory', pages[3]!, 'https://api.anthropic.com', 1).body;
-    expect(produced.toString()).toBe(JSON.stringify(page([keyWithoutHint])));
-    expect(produced.toString()).not.toContain('sk-ant');
+    expect(produced.toString()).toBe(JSON.stringify(page([key(1)])));
+    expect(produced.toString()).toContain('"partial_key_hint":"sk-ant-api03-h1...x"');
     expect(pages[0]!.body.toString()).toBe(JSON.stringify(page([user(1), user(2)], { has_more: true })));
     expect(api.requests.map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`)).toEqual([
       `${ORG}/users?limit=100`, `${ORG}/users?limit=100&after_id=user_2`, `${ORG}/invites?limit=100`, `${ORG}/api_keys?limit=100`,
