@@ -54,6 +54,9 @@ describe('dashboard after planewatch demo', () => {
       expect(await page.locator(`#${plane}-lag-chart`).count(), `${plane} lag chart`).toBe(1);
       expect(await page.locator(`#${plane}-lag-summary`).textContent(), `${plane} lag summary`).toMatch(/^SLA \S+ · \d+ items of people deprovisioned/);
     }
+    // A polled inventory that completed its cycles is `ok`, not `waiting` for a delivery it never gets.
+    const anthropicState = await page.$$eval('#platform-sources tbody tr[data-connection="anthropic-main"] .badge', (bs) => bs.map((b) => b.textContent));
+    expect(anthropicState).toEqual(['ok']);
     const reportBadges = await page.$$eval('#boundary-report-body tr[data-control] .badge', (bs) => bs.map((b) => b.textContent));
     expect(reportBadges).toContain('proven');
     expect(reportBadges).toContain('not proven');

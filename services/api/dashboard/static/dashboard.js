@@ -365,7 +365,8 @@
     if (!s.enabled) return 'disabled';
     if (silent[s.connection_id]) return 'silent';
     if (s.last_error && (s.consecutive_failures > 0 || !s.last_success_at || s.last_error_at > s.last_success_at)) return 'error';
-    if (!s.last_delivery_at) return 'waiting';
+    // A webhook succeeds when a delivery arrives, a poller when a cycle completes: both set last_success_at.
+    if (!s.last_success_at) return 'waiting';
     return 'ok';
   }
   function renderSources(planeId, status, boundaries, findings) {
@@ -381,7 +382,7 @@
       { title: 'connection', value: function (s) { return s.connection_id; } },
       { title: 'vendor', value: function (s) { return s.vendor + ' · ' + s.transport; } },
       { title: 'state', value: function (s) { var st = sourceState(s, silent); return badge('state-' + st, st); } },
-      { title: 'last delivery', value: function (s) { return fmtAgo(s.last_delivery_at, now); } },
+      { title: 'last success', value: function (s) { return fmtAgo(s.last_success_at, now); } },
       { title: 'last error', value: function (s) { return s.last_error ? s.last_error + (s.last_error_at ? ' (' + fmtAgo(s.last_error_at, now) + ')' : '') : null; } },
       { title: 'dead letters', num: true, value: function (s) { return s.dead_letters; } },
     ], function (s) { return { 'data-connection': s.connection_id }; }));
