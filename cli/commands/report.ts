@@ -24,14 +24,20 @@ export function renderReport(r: BoundaryReport, format: ReportFormat): string {
   }
 }
 
-interface Opts { period: string; plane?: string; tenant?: string; now?: string; format: ReportFormat; out?: string }
+interface Opts { period?: string; plane?: string; tenant?: string; now?: string; format: ReportFormat; out?: string }
+
+/** The calendar quarter (UTC) a time falls in, as a period: `2026-Q4`. */
+export function quarterOf(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+}
 
 export function registerReportCommand(program: Command): void {
   const report = program.command('report').description('Evidence reports for auditors.');
   report
     .command('boundaries')
     .description('Boundary report: per plane (and per tenant on the application plane), is each control proven — provisioning, authentication, deprovisioning, credentials, audit trail, separation — with the figures, accounts and queries behind it.')
-    .requiredOption('--period <period>', 'the period: 2026-Q3, 2026-07, 2026 or 2026-07-01..2026-10-01 (UTC; end exclusive)')
+    .option('--period <period>', 'the period: 2026-Q3, 2026-07, 2026 or 2026-07-01..2026-10-01 (UTC; end exclusive); default: the quarter --now falls in')
     .addOption(new Option('--plane <plane>', 'only this plane').choices(['platform', 'application']))
     .option('--tenant <id>', 'only this tenant of the application plane')
     .option('--now <time>', 'evaluate pending / overdue / stale / silent at this time (ISO 8601; default: now)')
@@ -41,6 +47,7 @@ export function registerReportCommand(program: Command): void {
 Status of each control: proven, partly, not_proven or not_applicable (rules: docs/REPORTS.md).
 
 Examples:
+  planewatch report boundaries                       (the current quarter)
   planewatch report boundaries --period 2026-Q3
   planewatch report boundaries --period 2026-07 --plane application --tenant org_01GLOBEX
   planewatch report boundaries --period 2026-07-01..2026-10-01 --format json
@@ -48,13 +55,14 @@ Examples:
 `)
     .action(async (opts: Opts) => {
       const now = opts.now ? parseTime('report boundaries', 'now', opts.now) : Date.now();
-      const req = ReportRequest.safeParse({ period: opts.period, plane: opts.plane, tenant: opts.tenant, now });
+      const period = opts.period ?? quarterOf(now);
+      const req = ReportRequest.safeParse({ period, plane: opts.plane, tenant: opts.tenant, now });
       if (!req.success) usageError('report boundaries', req.error.issues.map((i) => i.message.includes(':') ? i.message : `${formatPath(i.path)}: ${i.message}`).join('; '));
       const q = req.data;
       const ctx = cliContext();
       const r = await apiOrStore<BoundaryReport>(
         ctx, '/api/v1/reports/boundaries',
-        { period: opts.period, plane: q.plane, tenant: q.tenant, now: iso(now), format: 'json' },
+        { period, plane: q.plane, tenant: q.tenant, now: iso(now), format: 'json' },
         (client) => buildBoundaryReport(client, ctx.config.map, defaultPlaneOf, { period: q.period, plane: q.plane, tenant: q.tenant, now }),
       );
       const text = renderReport(r, opts.format);
