@@ -13,13 +13,14 @@ import { fingerprintOf } from '../../store/findings/lifecycle.ts';
 import type { Detection } from '../../store/detections/metadata.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
+const SQL = `SELECT 'human' AS subject_kind, id AS subject_id, email AS subject_email, 'platform' AS plane, tenant, 'openai' AS source,
+       k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids, map('id', id) AS detail
+FROM t_compact_rows -- a trailing comment, as detection.sql files may end`;
 const DETECTION: Detection = {
   id: 'PW-TEST-COMPACT', title: 'Compact test', severity: 'medium', planes: ['platform'], kind: 'state',
   description: 'rows of t_compact_rows', remediation: 'none',
   mappings: { owasp_nhi: [], nist_csf: [], mitre_attack: [], soc2: [] }, scope: 'all', enabled: true, dir: '', origin: 'custom',
-  sql: `SELECT 'human' AS subject_kind, id AS subject_id, email AS subject_email, 'platform' AS plane, tenant, 'openai' AS source,
-       k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids, map('id', id) AS detail
-FROM t_compact_rows -- a trailing comment, as detection.sql files may end`,
+  sql: SQL, template: SQL,
 };
 const MAP = validateBoundaryMap({}, 'test');
 const T0 = Date.parse('2027-03-01T00:00:00Z');
