@@ -13,7 +13,7 @@
 //                depends only on the state rows of its own key (source, id), so the result equals
 //                a full rebuild; people are always regrouped from the (small) person-accounts table.
 //                It also writes pw_eval_scope: the people whose rows in a person-scoped detection
-//                may have changed (SCOPE_SQL; engine.ts runs those detections for them only).
+//                may have changed (SCOPE_SQL; the detector runs those detections for them only).
 // Only evaluations read these tables, one at a time. A pw_eval_snapshots row with valid = 0 is
 // written before any change and one with valid = 1 after, so an interrupted build is followed by a
 // full one. Snapshots never depend on the evaluation's `now`.

@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { separateConnection } from '../../core/clickhouse/client.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
-import { COMPACT_MIN_OPEN, evaluate, type EvaluationResult } from '../../store/detections/engine.ts';
+import { evaluate, type EvaluationResult } from '../../services/detector/evaluation/evaluate.ts';
+import { COMPACT_MIN_OPEN } from '../../services/detector/evaluation/plan.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { fingerprintOf } from '../../store/findings/lifecycle.ts';
 import type { Detection } from '../../store/detections/metadata.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
@@ -54,7 +56,7 @@ beforeAll(async () => {
 });
 
 const run = (c: ClickHouseClient, minutes: number) =>
-  evaluate(c, { detections: [DETECTION], map: MAP, now: T0 + minutes * 60_000, defaultPlaneOf: () => 'platform' });
+  evaluate(c, { cache: cacheOf(c), detections: [DETECTION], map: MAP, now: T0 + minutes * 60_000, defaultPlaneOf: () => 'platform' });
 const transitions = (r: EvaluationResult) => r.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.evidence_event_ids, c.finding.subject_email]);
 const compactRuns = () => sent.filter((s) => /SHA256/.test(s.query) && / AS fp,/.test(s.query)).length;
 const fp = (id: string) => fingerprintOf(DETECTION.id, { plane: 'platform', source: 'openai', tenant: 't1', subject_kind: 'human', subject_id: id, key: '' });
