@@ -1,4 +1,4 @@
-// A detection with many open findings is re-run compactly (store/detections/unchanged.ts): ClickHouse
+// A detection with many open findings is re-run compactly (services/detector/evaluation/compact.ts): ClickHouse
 // returns each row's fingerprint and the compared fields, and only the rows that make a transition
 // are read in full. The transitions are the ones a full run makes, on real embedded ClickHouse with
 // the real migrations: evidence changed, a row gone, a new row, two rows on one fingerprint, a

@@ -1,4 +1,4 @@
-// Which compact rows stand for an unchanged finding (store/detections/unchanged.ts): pure.
+// Which compact rows stand for an unchanged finding (services/detector/evaluation/compact.ts): pure.
 import { describe, expect, it } from 'vitest';
 import { diffFindings, type FindingState } from '../../../store/findings/lifecycle.ts';
 import { badCompactColumn, unchangedRows, type CompactRow } from '../../../services/detector/evaluation/compact.ts';

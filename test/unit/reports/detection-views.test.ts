@@ -64,9 +64,8 @@ JOIN pw_activity_days AS d ON 1`);
   });
 
   it('every bound table and view and every live relation exists in the migrations; the only snapshot tables no read model names are the snapshot log and scratch tables', () => {
-    const dirs = [MIGRATIONS, path.join(MIGRATIONS, 'views')];
     const created = new Set(readdirSync(path.join(MIGRATIONS, 'views')).map((f) => f.replace(/\.sql$/, '')));
-    const sql = readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).map((f) => readFileSync(path.join(dirs[0]!, f), 'utf8')).join('\n');
+    const sql = readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).map((f) => readFileSync(path.join(MIGRATIONS, f), 'utf8')).join('\n');
     for (const m of sql.matchAll(/CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_0-9]+)/gi)) created.add(m[1]!);
     const bound = Object.values(RELATIONS).flatMap((r) => [r.snapshot, ...(typeof r.live === 'string' && r.live.startsWith('pw_') ? [r.live.replace(/\(.*$/, '')] : [])]);
     expect([...bound, ...LIVE_RELATIONS].filter((n) => !created.has(n))).toEqual([]);
