@@ -68,7 +68,7 @@ export function registerFindingsCommand(program: Command): void {
       if (readRunInfo(ctx.dataDir) && !process.env.CLICKHOUSE_URL) {
         throw new Error('planewatch is running and holds the embedded store: stop it first (or use a ClickHouse server via CLICKHOUSE_URL) to acknowledge');
       }
-      const { acknowledgeFinding } = await import('../../store/detections/engine.ts');
+      const { acknowledgeFinding } = await import('../../store/findings/findings-store.ts');
       const change = await withClickHouse(ctx, (client) => acknowledgeFinding(client, fingerprint, opts.by, Date.now()));
       process.stdout.write(change
         ? `acknowledged ${fingerprint}; the PagerDuty and webhook channels that were alerted hear of it with planewatch's next evaluation\n`

@@ -7,13 +7,16 @@
 // - Editing a file after it was applied is an error naming the file: add a new migration instead.
 // - A file may hold several statements separated by `;`; `--` and `/* */` comments are removed and
 //   quoted strings / identifiers are respected when splitting.
+// - After them, the read-model views of `<dir>/views/` are created or replaced when new or changed
+//   (views.ts: one file per view, its sha256 recorded in `schema_views`).
 // - Tables are created in the client's current database: `default` in embedded (chDB) mode, the
 //   configured CLICKHOUSE_DATABASE on a server (createClickHouse sets it as the client default).
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { repoPath } from '../repo-root.ts';
+import { applyViews } from './views.ts';
 
 /** The repository's migrations directory. */
 export const MIGRATIONS_DIR = repoPath('migrations') + sep;
@@ -142,7 +145,10 @@ interface AppliedRow {
   checksum: string;
 }
 
-/** Applies the pending migrations of `dir` in order; returns the versions applied by this call. */
+/**
+ * Applies the pending migrations of `dir` in order, then the new or changed views of `dir/views`;
+ * returns the migration versions applied by this call.
+ */
 export async function migrate(client: ClickHouseClient, opts: MigrateOptions = {}): Promise<string[]> {
   const dir = opts.dir ?? MIGRATIONS_DIR;
   const files = readMigrations(dir);
@@ -186,6 +192,11 @@ export async function migrate(client: ClickHouseClient, opts: MigrateOptions = {
     });
     opts.log?.info({ version: f.version, file: f.file, statements: statements.length }, 'ClickHouse migration applied');
     now.push(f.version);
+  }
+  const viewsDir = join(dir, 'views');
+  if (existsSync(viewsDir)) {
+    const views = await applyViews(client, viewsDir);
+    if (views.length) opts.log?.info({ views }, 'ClickHouse read-model views created or replaced');
   }
   return now;
 }

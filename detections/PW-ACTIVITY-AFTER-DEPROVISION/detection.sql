@@ -5,24 +5,24 @@
 -- those accounts own select the activity days, reading only the day bounds (min/max); the event ids
 -- (aggregate states, costly to read) are fetched afterwards for the first hit day of each incident.
 -- Person-scoped (detection.yaml `scope: person`): with {scoped} = 1 only the leavers in
--- pw_eval_scope (the people a batch may have changed) are evaluated.
+-- {{scope}} (the people a batch may have changed) are evaluated.
 WITH
     leavers AS (
-        SELECT person FROM pw_eval_person_accounts
+        SELECT person FROM {{person_accounts}}
         WHERE is_directory = 1 AND person != '' AND notEmpty(periods)
-          AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope))
+          AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM {{scope}}))
     ),
     periods AS (
         SELECT person, p.1 AS start_ms, p.2 AS start_ev, p.3 AS start_raw, p.4 AS end_ms
-        FROM pw_eval_person_accounts ARRAY JOIN periods AS p
+        FROM {{person_accounts}} ARRAY JOIN periods AS p
         WHERE is_directory = 1 AND person != '' AND notEmpty(periods) AND person IN (SELECT person FROM leavers)
     ),
-    leaver_accounts AS (SELECT DISTINCT person, source, subject_id, kind FROM pw_eval_person_accounts WHERE person IN (SELECT person FROM leavers)),
+    leaver_accounts AS (SELECT DISTINCT person, source, subject_id, kind FROM {{person_accounts}} WHERE person IN (SELECT person FROM leavers)),
     entities AS (
         SELECT person, source, 'account' AS entity, subject_id AS entity_id, kind AS subject_kind, '' AS tenant FROM leaver_accounts
         UNION DISTINCT
         SELECT o.person, c.source, 'credential', c.credential_id, c.kind, c.tenant
-        FROM pw_eval_credentials AS c INNER JOIN leaver_accounts AS o ON o.source = c.source AND o.subject_id = c.owner_id
+        FROM {{credentials}} AS c INNER JOIN leaver_accounts AS o ON o.source = c.source AND o.subject_id = c.owner_id
     ),
     days AS (
         SELECT plane, source, entity, entity_id, day,
@@ -30,7 +30,7 @@ WITH
         FROM pw_activity_days
         WHERE (entity = 'account' AND (source, entity_id) IN (SELECT source, subject_id FROM leaver_accounts))
            OR (entity = 'credential' AND (source, entity_id) IN (
-                 SELECT source, credential_id FROM pw_eval_credentials WHERE (source, owner_id) IN (SELECT source, subject_id FROM leaver_accounts)))
+                 SELECT source, credential_id FROM {{credentials}} WHERE (source, owner_id) IN (SELECT source, subject_id FROM leaver_accounts)))
         GROUP BY plane, source, entity, entity_id, day
     ),
     hits AS (

@@ -4,7 +4,7 @@
 --  - a human account whose email changed (it is linked under its latest email), login accounts included;
 --  - an account listed in several explicit links with different emails (the first link wins).
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
+    pa AS (SELECT * FROM {{person_accounts}}),
     dir AS (
         SELECT person, source, tenant, authoritative_for, plane, count() AS n,
                groupArray((subject_id, last_ev.1, last_ev.2)) AS accts
@@ -36,7 +36,7 @@ UNION ALL
 SELECT kind, subject_id, email, plane, tenant, source, 'email_change', '',
        arrayFilter(x -> x != '', [last_ev.1]), arrayFilter(x -> x != '', [last_ev.2]),
        map('confidence', 'low', 'reason', 'email changed', 'emails', arrayStringConcat(emails, ','), 'linked_as', email)
-FROM pw_eval_accounts
+FROM {{accounts}}
 WHERE login = 1 AND kind = 'human' AND length(emails) > 1
 UNION ALL
 SELECT 'account_ref', ref, '', '', '', splitByChar(':', ref)[1], 'explicit_link', '',

@@ -2,8 +2,8 @@
 -- person is in a customer directory (an authoritative directory on the application plane) or
 -- whose email is in one of the boundary map's customer domains.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
-    people AS (SELECT person, directory_planes, populations FROM pw_eval_people)
+    pa AS (SELECT * FROM {{person_accounts}}),
+    people AS (SELECT person, directory_planes, populations FROM {{people}})
 SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_email, a.plane AS plane, a.tenant AS tenant,
        a.source AS source, '' AS key, '' AS severity,
        arrayFilter(x -> x != '', [a.last_ev.1]) AS event_ids, arrayFilter(x -> x != '', [a.last_ev.2]) AS raw_ids,

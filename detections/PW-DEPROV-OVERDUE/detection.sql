@@ -5,8 +5,8 @@
 -- credentials, the person's deprovision signal. Evaluated against {now}, so it opens when the SLA
 -- passes even if no new event arrives.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
-    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id, dir_accounts FROM pw_eval_people WHERE signal_ms > 0),
+    pa AS (SELECT * FROM {{person_accounts}}),
+    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id, dir_accounts FROM {{people}} WHERE signal_ms > 0),
     owners AS (SELECT DISTINCT source, subject_id, person FROM pa WHERE person IN (SELECT person FROM people)),
     pending AS (
         SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_email, a.plane AS plane, a.tenant AS tenant,
@@ -20,7 +20,7 @@ WITH
         UNION ALL
         SELECT c.kind, c.credential_id, o.person, c.plane, c.tenant, c.source, CAST([], 'Array(Tuple(String, Int64, String, String))'),
                (p.signal_ms, p.signal_event_id, p.signal_raw_id), c.last_ev, 'credential', CAST([], 'Array(String)'), ''
-        FROM pw_eval_credentials AS c
+        FROM {{credentials}} AS c
         INNER JOIN owners AS o ON o.source = c.source AND o.subject_id = c.owner_id
         INNER JOIN people AS p ON p.person = o.person
         WHERE c.status = 'active'

@@ -4,8 +4,8 @@
 -- A unit in a tenant where the person has directory accounts is governed by those only (a person in
 -- two customer tenants leaves each through its own directory); any other unit by the person's signal.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
-    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id, dir_accounts FROM pw_eval_people WHERE signal_ms > 0),
+    pa AS (SELECT * FROM {{person_accounts}}),
+    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id, dir_accounts FROM {{people}} WHERE signal_ms > 0),
     units AS (
         SELECT a.kind AS kind, a.subject_id AS subject_id, a.person AS person, a.plane AS plane, a.tenant AS tenant, a.source AS source,
                a.last_ev AS last_ev, a.link AS link, a.scopes AS scopes, a.basis AS basis,

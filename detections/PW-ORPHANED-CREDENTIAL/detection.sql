@@ -3,8 +3,8 @@
 -- directory, connection, project) are not judged here. Critical for admin keys and for a
 -- credential used after its owner left.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
-    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM pw_eval_people WHERE signal_ms > 0),
+    pa AS (SELECT * FROM {{person_accounts}}),
+    people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM {{people}} WHERE signal_ms > 0),
     owners AS (
         SELECT source, subject_id, max(status = 'active') AS any_active, max(person) AS person,
                argMax((removed_ms, removed_event_id, removed_raw_id), removed_ms) AS removal
@@ -20,7 +20,7 @@ WITH
                multiIf(reason = 'owner_removed', (o.removal.1, o.removal.2, o.removal.3),
                        reason = 'owner_deprovisioned', (p.signal_ms, p.signal_event_id, p.signal_raw_id),
                        (toInt64(0), '', '')) AS left_
-        FROM pw_eval_credentials AS c
+        FROM {{credentials}} AS c
         LEFT JOIN owners AS o ON o.source = c.source AND o.subject_id = c.owner_id
         LEFT JOIN people AS p ON p.person = o.person AND o.person != ''
         WHERE c.status = 'active'

@@ -2,8 +2,8 @@
 -- application-plane account in a tenant whose person is in a platform-plane (workforce)
 -- directory or has a corporate-domain email, or whose subject is a service account.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
-    people AS (SELECT person, directory_planes FROM pw_eval_people)
+    pa AS (SELECT * FROM {{person_accounts}}),
+    people AS (SELECT person, directory_planes FROM {{people}})
 SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_email, a.plane AS plane, a.tenant AS tenant,
        a.source AS source, '' AS key, '' AS severity,
        arrayFilter(x -> x != '', [a.last_ev.1]) AS event_ids, arrayFilter(x -> x != '', [a.last_ev.2]) AS raw_ids,

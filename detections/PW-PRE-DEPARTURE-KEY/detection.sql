@@ -2,7 +2,7 @@
 -- deprovision signals (the start of a deprovisioned period). The creator is the actor of the
 -- credential's creation event; when no creation event is known, its owner.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
+    pa AS (SELECT * FROM {{person_accounts}}),
     periods AS (
         SELECT person, p.1 AS start_ms, p.2 AS start_ev, p.3 AS start_raw
         FROM pa ARRAY JOIN periods AS p
@@ -16,7 +16,7 @@ WITH
                        c.creator.3 != '', lower(c.creator.3),
                        c.creator.2 = '' AND c.creator.4 = '', r2.r_person,
                        '') AS creator_person
-        FROM pw_eval_credentials AS c
+        FROM {{credentials}} AS c
         LEFT JOIN refs AS r1 ON r1.r_source = c.source AND r1.r_subject_id = c.creator.2
         LEFT JOIN refs AS r2 ON r2.r_source = c.source AND r2.r_subject_id = c.owner_id
         WHERE c.created_ms > 0

@@ -15,7 +15,7 @@ FROM
 (
     SELECT *, multiIf(last_used_ms > 0, last_used_ms, created_ms > 0, created_ms, first_seen_ms) AS ref_ms,
            has({last_use_unreported_conns:Array(String)}, connection_id) AS unreported
-    FROM pw_eval_credentials
+    FROM {{credentials}}
     WHERE status = 'active' AND NOT has({unobservable_kinds:Array(String)}, kind)
 )
 WHERE {now_ms:Int64} - ref_ms > if(plane = 'platform', {stale_platform_ms:UInt64}, {stale_application_ms:UInt64})

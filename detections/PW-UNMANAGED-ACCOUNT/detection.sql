@@ -1,8 +1,8 @@
 -- Active human accounts on the platform plane linked (by normalised email or an explicit link)
 -- to no account of any authoritative directory.
 WITH
-    pa AS (SELECT * FROM pw_eval_person_accounts),
-    people AS (SELECT person, n_directory FROM pw_eval_people)
+    pa AS (SELECT * FROM {{person_accounts}}),
+    people AS (SELECT person, n_directory FROM {{people}})
 SELECT a.kind AS subject_kind, a.subject_id AS subject_id, a.person AS subject_email, a.plane AS plane, a.tenant AS tenant,
        a.source AS source, '' AS key, '' AS severity,
        arrayFilter(x -> x != '', [a.last_ev.1]) AS event_ids,

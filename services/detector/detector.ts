@@ -19,7 +19,9 @@ import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
 import { loadDetections, type Detection } from '../../store/detections/metadata.ts';
-import { evaluate, markPublished, unpublishedEvaluations, type EvaluationResult } from '../../store/detections/engine.ts';
+import { evaluate, type EvaluationResult } from './evaluation/evaluate.ts';
+import { EvaluationCache } from './evaluation/cache.ts';
+import { markPublished, unpublishedEvaluations } from '../../store/findings/findings-store.ts';
 import { ensureDetectionState } from '../../store/read-models/state.ts';
 import { findingJson } from '../../store/findings/findings.ts';
 import type { FindingChange } from '../../store/findings/lifecycle.ts';
@@ -78,6 +80,8 @@ export function alertMessage(change: FindingChange, evaluationId: string, latest
 export async function startDetector(opts: DetectorOptions): Promise<RunningDetector> {
   const now = opts.now ?? Date.now;
   const detections = opts.detections ?? loadDetections({ customDir: opts.map.detections.custom_dir, disabled: opts.map.detections.disabled });
+  // What each evaluation leaves for the next (committed findings, reusable detections, validated SQL).
+  const cache = new EvaluationCache();
   const every = opts.evaluateEveryMs ?? opts.map.detections.evaluate_every;
   const debounce = opts.debounceMs ?? opts.map.detections.debounce;
   const maxWait = opts.maxWaitMs ?? Math.max(debounce, opts.map.detections.max_wait);
@@ -104,7 +108,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
     if (opts.producer) {
       for (const u of await unpublishedEvaluations(opts.clickhouse)) await publish(u.evaluationId, u.changes, now());
     }
-    const result = await evaluate(opts.clickhouse, { detections, map: opts.map, now: now(), defaultPlaneOf: opts.defaultPlaneOf, log: opts.log });
+    const result = await evaluate(opts.clickhouse, { detections, map: opts.map, now: now(), defaultPlaneOf: opts.defaultPlaneOf, log: opts.log, cache });
     await publish(result.evaluationId, result.changes, result.now);
     health.evaluations++;
     health.lastEvaluation = { id: result.evaluationId, at: result.now, matches: result.matches, transitions: result.changes.length, errors: result.errors.length };

@@ -1,6 +1,8 @@
 // Detections as code: one folder per detection holding detection.yaml (metadata, validated here)
 // and detection.sql (the query). Built-in detections live in the repository's detections/; a
 // user's own live in the folder named by `detections.custom_dir` in the boundary map, same format.
+// The read models a query reads are placeholders (`{{people}}`, relations.ts) bound at load time to
+// the evaluation snapshot tables.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -8,6 +10,7 @@ import { z } from 'zod';
 import { ConfigError, zodProblems } from '../../core/config/errors.ts';
 import { PLANES } from '../../core/events/identity-event.ts';
 import { repoPath } from '../../core/repo-root.ts';
+import { bindRelations, RELATIONS, unknownRelations } from './relations.ts';
 
 /** The repository's built-in detections. */
 export const BUILTIN_DETECTIONS_DIR = repoPath('detections') + path.sep;
@@ -38,7 +41,7 @@ export const DetectionMetaSchema = z.strictObject({
    * that person's accounts, the credentials those own and their activity (pw_eval_person_accounts,
    * pw_eval_credentials, pw_activity_days). After a batch, such a detection (if it does not read the
    * clock) runs only for the people the batch may have changed; the SQL must restrict itself to
-   * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM pw_eval_scope)).
+   * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM {{scope}})).
    */
   scope: z.enum(['all', 'person'], { error: () => 'expected "all" (default) or "person" (see docs/DETECTIONS.md "Person-scoped detections")' }).default('all'),
   enabled: z.boolean().default(true),
@@ -46,7 +49,10 @@ export const DetectionMetaSchema = z.strictObject({
 export type DetectionMeta = z.infer<typeof DetectionMetaSchema>;
 
 export interface Detection extends DetectionMeta {
+  /** The query over the evaluation snapshot (its read-model placeholders bound: relations.ts). */
   sql: string;
+  /** detection.sql as written, `{{people}}` and the like unbound (the report binds them to the live views). */
+  template: string;
   /** Folder it was loaded from. */
   dir: string;
   origin: 'builtin' | 'custom';
@@ -119,18 +125,20 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
   }
   const parsed = DetectionMetaSchema.safeParse(doc ?? {});
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error), metaFile);
-  const sql = readFileSync(sqlFile, 'utf8').trim().replace(/;\s*$/, '');
-  if (sql.length === 0) throw new ConfigError(['detection.sql is empty'], sqlFile);
-  if (/;\s*\S/.test(stripSqlComments(sql))) throw new ConfigError(['detection.sql must hold exactly one SELECT statement'], sqlFile);
-  if (!/^\s*(WITH|SELECT)\b/i.test(stripSqlComments(sql))) throw new ConfigError(['detection.sql must be a query (WITH ... / SELECT ...)'], sqlFile);
-  if (parsed.data.scope === 'person' && !/\{scoped\s*:\s*UInt8\s*\}/.test(stripSqlComments(sql))) {
-    throw new ConfigError(['scope: "person" needs detection.sql to restrict itself to the people in pw_eval_scope when {scoped:UInt8} = 1 (e.g. AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)))'], sqlFile);
+  const template = readFileSync(sqlFile, 'utf8').trim().replace(/;\s*$/, '');
+  if (template.length === 0) throw new ConfigError(['detection.sql is empty'], sqlFile);
+  if (/;\s*\S/.test(stripSqlComments(template))) throw new ConfigError(['detection.sql must hold exactly one SELECT statement'], sqlFile);
+  if (!/^\s*(WITH|SELECT)\b/i.test(stripSqlComments(template))) throw new ConfigError(['detection.sql must be a query (WITH ... / SELECT ...)'], sqlFile);
+  if (parsed.data.scope === 'person' && !/\{scoped\s*:\s*UInt8\s*\}/.test(stripSqlComments(template))) {
+    throw new ConfigError(['scope: "person" needs detection.sql to restrict itself to the people in pw_eval_scope when {scoped:UInt8} = 1 (e.g. AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM {{scope}})))'], sqlFile);
   }
+  const unknown = unknownRelations(template);
+  if (unknown.length) throw new ConfigError([`detection.sql reads unknown read model(s) ${unknown.map((n) => `{{${n}}}`).join(', ')}; known: ${Object.keys(RELATIONS).map((n) => `{{${n}}}`).join(', ')}`], sqlFile);
   const folder = path.basename(dir);
   if (folder !== parsed.data.id && folder.toUpperCase() !== parsed.data.id) {
     throw new ConfigError([`id: "${parsed.data.id}" does not match its folder name "${folder}"`], metaFile);
   }
-  return { ...parsed.data, sql, dir, origin };
+  return { ...parsed.data, sql: bindRelations(parsed.data.id, template, 'snapshot'), template, dir, origin };
 }
 
 function stripSqlComments(sql: string): string {

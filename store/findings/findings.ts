@@ -3,7 +3,7 @@
 // evidence{event_ids, raw_ids}) plus what else a finding knows.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fromDateTime64 } from '../../core/clickhouse/rows.ts';
-import { readCurrentFindings } from '../detections/engine.ts';
+import { readCurrentFindings } from './findings-store.ts';
 import type { FindingState } from './lifecycle.ts';
 import type { FindingJson, FindingsQuery } from './findings-query.ts';
 

@@ -9,7 +9,7 @@
 //   acknowledged       an incident stays acknowledged; a state finding stays acknowledged while
 //                      its condition holds and resolves (then may reopen) like any other.
 // Only detections that ran successfully in this evaluation can resolve their findings: a failed
-// query never clears anything; a person-scoped run (engine.ts) only those of the people it covered.
+// query never clears anything; a person-scoped run (services/detector/evaluation/run.ts) only those of the people it covered.
 import { createHash } from 'node:crypto';
 import type { DetectionRow, Severity } from '../detections/metadata.ts';
 
@@ -107,7 +107,7 @@ export function diffFindings(
   scopes: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
   /**
    * Fingerprints a detection matched again with no material change, their rows not read in full
-   * (unchanged.ts): seen, so neither updated nor resolved.
+   * (services/detector/evaluation/compact.ts): seen, so neither updated nor resolved.
    */
   unchanged: ReadonlySet<string> = new Set(),
 ): FindingChange[] {

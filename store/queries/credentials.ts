@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { PLANES } from '../../core/events/identity-event.ts';
-import { readCurrentFindings } from '../detections/engine.ts';
+import { readCurrentFindings } from '../findings/findings-store.ts';
 
 export const CredentialsQuery = z.object({
   which: z.enum(['all', 'stale', 'orphaned'], { error: () => 'expected all, stale or orphaned' }).default('all'),

@@ -1,7 +1,7 @@
 // The evidence behind a finding: its identity events and the raw deliveries they came from
 // (`planewatch evidence <fingerprint>` and GET /api/v1/evidence/{fingerprint}).
 import type { ClickHouseClient } from '@clickhouse/client';
-import { readCurrentFindings } from '../detections/engine.ts';
+import { readCurrentFindings } from '../findings/findings-store.ts';
 import { findingJson, latestEvaluationTime, type FindingJson } from '../findings/findings.ts';
 
 export const FINGERPRINT = /^[0-9a-f]{32}$/;

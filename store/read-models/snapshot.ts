@@ -13,13 +13,14 @@
 //                depends only on the state rows of its own key (source, id), so the result equals
 //                a full rebuild; people are always regrouped from the (small) person-accounts table.
 //                It also writes pw_eval_scope: the people whose rows in a person-scoped detection
-//                may have changed (SCOPE_SQL; engine.ts runs those detections for them only).
+//                may have changed (SCOPE_SQL; the detector runs those detections for them only).
 // Only evaluations read these tables, one at a time. A pw_eval_snapshots row with valid = 0 is
 // written before any change and one with valid = 1 after, so an interrupted build is followed by a
 // full one. Snapshots never depend on the evaluation's `now`.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { DetectionParams } from '../detections/params.ts';
+import { readViews, viewQuery, viewStatement, type ViewFile } from '../../core/clickhouse/views.ts';
 
 /** Bump when the snapshot SQL changes meaning: forces one full rebuild. */
 const SNAPSHOT_FORMAT = 5;
@@ -105,13 +106,16 @@ export interface SnapshotInfo {
 }
 
 /**
- * Parameters a snapshot depends on (never `now`): links, directory sources, stale thresholds.
+ * What a snapshot depends on (never `now`): links, directory sources, stale thresholds, and the
+ * views it is built from (an edited view file makes the next build a full one).
  * Stored as `<all>:<gaps>`: the second part covers only what pw_eval_credential_gaps depends on
- * (the stale thresholds), so a full build caused by a link or directory change keeps the gaps.
+ * (the stale thresholds and the credentials view), so a full build caused by a link or directory change keeps the gaps.
  */
 export function snapshotHash(params: DetectionParams): string {
-  const h = (keys: string[]) => createHash('sha256').update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k])])).digest('hex').slice(0, 32);
-  return `${h(['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'])}:${h(['stale_platform_ms', 'stale_application_ms'])}`;
+  const h = (keys: string[], views: ViewFile[]) => createHash('sha256')
+    .update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k]), ...views.map((v) => viewStatement(v).checksum)])).digest('hex').slice(0, 32);
+  return `${h(['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'], Object.values(VIEWS))}`
+    + `:${h(['stale_platform_ms', 'stale_application_ms'], [VIEWS.pw_credentials])}`;
 }
 
 type Filter = { subjects: string; credentials: string; credentialEntities: string };
@@ -185,22 +189,15 @@ LEFT JOIN (
 ) AS e ON e.source = n.source AND e.entity_id = n.credential_id AND e.day = n.g.4
 GROUP BY plane, source, credential_id, kind, tenant, observed_from_ms`;
 
-// pw_people (0014) over the person-accounts snapshot.
-const PEOPLE_SQL = `
-SELECT
-    person,
-    countIf(is_directory = 1) AS n_directory,
-    arraySort(groupUniqArrayIf(authoritative_for, is_directory = 1)) AS populations,
-    arraySort(groupUniqArrayIf(plane, is_directory = 1)) AS directory_planes,
-    arraySort(groupUniqArray(plane)) AS planes,
-    minIf((open_ms, open_event_id, open_raw_id), is_directory = 1 AND open_ms > 0) AS sig,
-    sig.1 AS signal_ms,
-    sig.2 AS signal_event_id,
-    sig.3 AS signal_raw_id,
-    arraySort(groupArrayIf((tenant, open_ms, open_event_id, open_raw_id), is_directory = 1 AND tenant != '')) AS dir_accounts
-FROM pw_eval_person_accounts
-WHERE person != ''
-GROUP BY person`;
+/** The read-model views (migrations/views/): the snapshot tables are built from their queries. */
+const VIEWS = Object.fromEntries(['pw_accounts', 'pw_credentials', 'pw_person_accounts', 'pw_people'].map((name) => {
+  const view = readViews().get(name);
+  if (!view) throw new Error(`read-model view ${name} is missing from migrations/views/`);
+  return [name, view];
+})) as Record<'pw_accounts' | 'pw_credentials' | 'pw_person_accounts' | 'pw_people', ViewFile>;
+
+/** pw_people over the person-accounts snapshot. */
+const PEOPLE_SQL = viewQuery(VIEWS.pw_people, { person_accounts: 'pw_eval_person_accounts' });
 
 interface Table {
   name: string; key: 'subjects' | 'credentials'; keyCols: string;
@@ -210,35 +207,11 @@ interface Table {
 }
 const TABLES: readonly Table[] = [
   { name: 'pw_eval_accounts', key: 'subjects', keyCols: '(source, subject_id)', build: (f) => `SELECT * FROM pw_accounts WHERE ${f.subjects}` },
-  // pw_person_accounts (0014) over the accounts snapshot just built (same expressions).
+  // The person-accounts view over the accounts snapshot just built; the key filter is pushed down
+  // through its window (partitioned by the key) into the snapshot read.
   {
     name: 'pw_eval_person_accounts', key: 'subjects', keyCols: '(source, subject_id)',
-    build: (f) => `
-SELECT * EXCEPT (status, removed_ms, removed_event_id, removed_raw_id, login_end),
-    if(ended_by_login, 'deleted', status) AS status,
-    if(ended_by_login, login_end.1, removed_ms) AS removed_ms,
-    if(ended_by_login, login_end.2, removed_event_id) AS removed_event_id,
-    if(ended_by_login, login_end.3, removed_raw_id) AS removed_raw_id,
-    toUInt8(authoritative_for != '' AND kind = 'human'
-            AND (directory_attr = 1 OR has({directory_sources:Array(String)}, source))) AS is_directory,
-    multiIf(link_idx > 0, 'explicit', person_email != '', 'email', 'none') AS link,
-    if(link_idx > 0, {link_emails:Array(String)}[link_idx], person_email) AS person
-FROM
-(
-    SELECT *,
-        greatest(indexOf({link_refs:Array(String)}, concat(connection_id, ':', subject_id)),
-                 indexOf({link_refs:Array(String)}, concat(source, ':', subject_id))) AS link_idx,
-        if(email != '', email, max(email) OVER w) AS person_email,
-        countIf(is_account = 1 AND login = 0) OVER w AS n_units,
-        row_number() OVER (PARTITION BY source, subject_id ORDER BY (is_account = 1 AND login = 0) DESC, login, tenant) AS rn,
-        maxIf((removed_ms, removed_event_id, removed_raw_id), login = 1 AND status != 'active') OVER w AS login_end,
-        status = 'active' AND login_end.1 > 0 AS ended_by_login
-    FROM pw_eval_accounts
-    WHERE (is_account = 1 OR seen = 1) AND ${f.subjects}
-    WINDOW w AS (PARTITION BY source, subject_id)
-)
-WHERE login = 0 AND (is_account = 1 OR (n_units = 0 AND rn = 1))
-  AND (kind != 'invite' OR created_ms > 0 OR inv_last_ms > 0)`,
+    build: (f) => `SELECT * FROM (${viewQuery(VIEWS.pw_person_accounts, { accounts: 'pw_eval_accounts' })}) WHERE ${f.subjects}`,
   },
   { name: 'pw_eval_credentials', key: 'credentials', keyCols: '(source, credential_id)', build: credentialsSql },
   {

@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { verifyWebhook } from '../../services/alerter/signature.ts';
 import { listFindings } from '../../store/findings/findings.ts';
-import { acknowledgeFinding } from '../../store/detections/engine.ts';
+import { acknowledgeFinding } from '../../store/findings/findings-store.ts';
 import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../demo/company/vendor-shapes.ts';
 
 const HOUR = 3_600_000;

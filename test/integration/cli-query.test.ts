@@ -14,7 +14,8 @@ import pino from 'pino';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
-import { evaluate } from '../../store/detections/engine.ts';
+import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { writeRunInfo } from '../../core/run-file.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { createApiHandler } from '../../services/api/api.ts';
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await migrate(ch.client);
   sc = buildScenario(20261129, { scale: 1 });
   await deliver(ch.client, normalizeAll(sc.envelopes, sc.map));
-  await evaluate(ch.client, { detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
+  await evaluate(ch.client, { cache: cacheOf(ch.client), detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
   server = createServer(createApiHandler({ clickhouse: ch.client, token: TOKEN, log: pino({ level: 'silent' }), map: sc.map, sources: SOURCES, clock: () => sc.now }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   dataDir = mkdtempSync(path.join(tmpdir(), 'pw-cli-'));

@@ -1,4 +1,4 @@
-// A detection with many open findings is re-run compactly (store/detections/unchanged.ts): ClickHouse
+// A detection with many open findings is re-run compactly (services/detector/evaluation/compact.ts): ClickHouse
 // returns each row's fingerprint and the compared fields, and only the rows that make a transition
 // are read in full. The transitions are the ones a full run makes, on real embedded ClickHouse with
 // the real migrations: evidence changed, a row gone, a new row, two rows on one fingerprint, a
@@ -8,18 +8,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { separateConnection } from '../../core/clickhouse/client.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
-import { COMPACT_MIN_OPEN, evaluate, type EvaluationResult } from '../../store/detections/engine.ts';
+import { evaluate, type EvaluationResult } from '../../services/detector/evaluation/evaluate.ts';
+import { COMPACT_MIN_OPEN } from '../../services/detector/evaluation/plan.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { fingerprintOf } from '../../store/findings/lifecycle.ts';
 import type { Detection } from '../../store/detections/metadata.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
+const SQL = `SELECT 'human' AS subject_kind, id AS subject_id, email AS subject_email, 'platform' AS plane, tenant, 'openai' AS source,
+       k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids, map('id', id) AS detail
+FROM t_compact_rows -- a trailing comment, as detection.sql files may end`;
 const DETECTION: Detection = {
   id: 'PW-TEST-COMPACT', title: 'Compact test', severity: 'medium', planes: ['platform'], kind: 'state',
   description: 'rows of t_compact_rows', remediation: 'none',
   mappings: { owasp_nhi: [], nist_csf: [], mitre_attack: [], soc2: [] }, scope: 'all', enabled: true, dir: '', origin: 'custom',
-  sql: `SELECT 'human' AS subject_kind, id AS subject_id, email AS subject_email, 'platform' AS plane, tenant, 'openai' AS source,
-       k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids, map('id', id) AS detail
-FROM t_compact_rows -- a trailing comment, as detection.sql files may end`,
+  sql: SQL, template: SQL,
 };
 const MAP = validateBoundaryMap({}, 'test');
 const T0 = Date.parse('2027-03-01T00:00:00Z');
@@ -53,7 +56,7 @@ beforeAll(async () => {
 });
 
 const run = (c: ClickHouseClient, minutes: number) =>
-  evaluate(c, { detections: [DETECTION], map: MAP, now: T0 + minutes * 60_000, defaultPlaneOf: () => 'platform' });
+  evaluate(c, { cache: cacheOf(c), detections: [DETECTION], map: MAP, now: T0 + minutes * 60_000, defaultPlaneOf: () => 'platform' });
 const transitions = (r: EvaluationResult) => r.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.evidence_event_ids, c.finding.subject_email]);
 const compactRuns = () => sent.filter((s) => /SHA256/.test(s.query) && / AS fp,/.test(s.query)).length;
 const fp = (id: string) => fingerprintOf(DETECTION.id, { plane: 'platform', source: 'openai', tenant: 't1', subject_kind: 'human', subject_id: id, key: '' });

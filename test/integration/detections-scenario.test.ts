@@ -9,7 +9,9 @@ import path from 'node:path';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
-import { acknowledgeFinding, evaluate, type EvaluationResult } from '../../store/detections/engine.ts';
+import { evaluate, type EvaluationResult } from '../../services/detector/evaluation/evaluate.ts';
+import { acknowledgeFinding } from '../../store/findings/findings-store.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { listFindings, type FindingJson } from '../../store/findings/findings.ts';
 import { lagStatistics, personTimeline } from '../../store/lag/stats.ts';
 import { rebuildDetectionState } from '../../store/read-models/state.ts';
@@ -38,7 +40,7 @@ afterAll(async () => {
 });
 
 const keyOf = (f: FindingJson): TruthKey => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`;
-const run = (at: number, map = sc.map): Promise<EvaluationResult> => evaluate(ch.client, { detections, map, now: at, defaultPlaneOf });
+const run = (at: number, map = sc.map): Promise<EvaluationResult> => evaluate(ch.client, { cache: cacheOf(ch.client), detections, map, now: at, defaultPlaneOf });
 async function openKeys(): Promise<TruthKey[]> {
   return (await listFindings(ch.client, { status: 'open' })).map(keyOf).sort();
 }
@@ -101,16 +103,16 @@ describe('seeded scenario: findings equal the ground truth', () => {
     const shuffled = rng(23).shuffle(items);
     const cut = Math.floor(shuffled.length * 0.9);
     await deliver(ch.client, shuffled.slice(0, cut));
-    expect((await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf })).snapshot.mode).toBe('full');
+    expect((await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf })).snapshot.mode).toBe('full');
     await deliver(ch.client, shuffled.slice(cut));
-    const inc = await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'incremental' });
+    const inc = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'incremental' });
     expect(inc.snapshot.mode).toBe('incremental');
     expect(inc.errors).toEqual([]);
     // The person-scoped detection ran for the people the batch touched only.
     expect(inc.scoped).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now)));
     // A full rebuild at the same clock finds nothing to change: every finding, its evidence and severity equal.
-    const full = await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'full' });
     expect(full.snapshot.mode).toBe('full');
     expect(full.changes).toEqual([]);
     expect(full.matches).toBe(inc.matches);
@@ -145,7 +147,7 @@ describe('seeded scenario: findings equal the ground truth', () => {
     expect(idle.scoped).toEqual([]);
     expect(idle.matches).toBe(first.matches);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now + MIN)));
-    const full = await evaluate(ch.client, { detections, map: sc.map, now: sc.now + MIN, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now + MIN, defaultPlaneOf, snapshot: 'full' });
     expect(full.reused).toEqual([]);
     expect(full.changes).toEqual([]);
     expect(full.matches).toBe(idle.matches);

@@ -3,7 +3,7 @@
 // version is never replaced by an older open one, an uncommitted version is never read. On real
 // embedded ClickHouse with the real migrations.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCurrentFindings } from '../../store/detections/engine.ts';
+import { readCurrentFindings } from '../../store/findings/findings-store.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
 const store = migratedStore('pw-findings-read-');

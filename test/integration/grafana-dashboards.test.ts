@@ -9,7 +9,8 @@ import path from 'node:path';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
-import { evaluate } from '../../store/detections/engine.ts';
+import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { buildScenario, DAY, type Scenario } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll } from '../helpers/scenario/load.ts';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   await migrate(ch.client);
   sc = buildScenario(20261129, { scale: 1 });
   await deliver(ch.client, normalizeAll(sc.envelopes, sc.map));
-  await evaluate(ch.client, { detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
+  await evaluate(ch.client, { cache: cacheOf(ch.client), detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
 }, 120_000);
 afterAll(async () => {
   await ch?.close();

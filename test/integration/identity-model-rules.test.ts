@@ -6,7 +6,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseBoundaryMap } from '../../core/config/load.ts';
 import { detectionParams } from '../../store/detections/params.ts';
 import { lagItemsSql } from '../../store/lag/stats.ts';
-import { evaluate } from '../../store/detections/engine.ts';
+import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { listFindings } from '../../store/findings/findings.ts';
 import { inventoryContentType } from '../../source-kit/poll/page-walker.ts';
@@ -71,7 +72,7 @@ async function lagItems(): Promise<string[]> {
   return (await rs.json<LagRow>()).map((r) => `${r.item}|${r.subject_kind}|${r.subject_id}|${r.tenant}|${Number(r.removed_ms) > 0 ? 'removed' : 'pending'}`);
 }
 async function openFindings(): Promise<string[]> {
-  const r = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf });
+  const r = await evaluate(store.client, { cache: cacheOf(store.client), detections, map, now: NOW, defaultPlaneOf });
   expect(r.errors).toEqual([]);
   return (await listFindings(store.client, { status: 'open' })).map((f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`).sort();
 }

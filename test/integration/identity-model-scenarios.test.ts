@@ -49,7 +49,8 @@ import path from 'node:path';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
-import { evaluate } from '../../store/detections/engine.ts';
+import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { listFindings, type FindingJson } from '../../store/findings/findings.ts';
 import { lagItemsSql, lagStatistics } from '../../store/lag/stats.ts';
 import { detectionParams } from '../../store/detections/params.ts';
@@ -78,7 +79,7 @@ const PLANES: Plane[] = ['application', 'platform'];
 const LAG_DETECTIONS = new Set(['PW-ORPHANED-ACCOUNT', 'PW-DEPROV-OVERDUE', 'PW-ORPHANED-CREDENTIAL']);
 
 async function evaluateAt(co: Company): Promise<void> {
-  const result = await evaluate(ch.client, { detections, map: co.map, now: co.now, defaultPlaneOf });
+  const result = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: co.map, now: co.now, defaultPlaneOf });
   expect(result.errors).toEqual([]);
 }
 

@@ -12,7 +12,8 @@ import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
 import { IdentityEventSchema } from '../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
-import { evaluate } from '../../store/detections/engine.ts';
+import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { TOUCHED_OVERLAP_MS } from '../../store/read-models/snapshot.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -82,7 +83,7 @@ describe('person-scoped evaluation after a batch', () => {
     ]);
     // Out of the touched-keys overlap of the first snapshot, so the batch below is all that is touched.
     await new Promise((r) => setTimeout(r, TOUCHED_OVERLAP_MS + 1000));
-    const first = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf });
+    const first = await evaluate(store.client, { cache: cacheOf(store.client), detections, map, now: NOW, defaultPlaneOf });
     expect(first.snapshot.mode).toBe('full');
     expect(first.scoped).toEqual([]);
     expect(await aadFindings()).toEqual([
@@ -96,7 +97,7 @@ describe('person-scoped evaluation after a batch', () => {
       // Dana's directory account now carries another email: it leaves Dana (and its deprovision with it).
       { id: 'dana-renamed', at: '2026-03-03T00:00:00Z', source: 'workos', category: 'account', action: 'updated', subject: { kind: 'human', id: 'du_dana', email: 'dee@acme.example' } },
     ]);
-    const inc = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    const inc = await evaluate(store.client, { cache: cacheOf(store.client), detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
     expect(inc.snapshot.mode).toBe('incremental');
     // A person-scoped detection returning rows outside its scope fails (its findings stay as they were).
     expect(inc.errors.map((e) => e.detection)).toEqual([IGNORES_SCOPE]);
@@ -117,7 +118,7 @@ describe('person-scoped evaluation after a batch', () => {
       'resolved dana@acme.example user-dana dana-dir-deleted,dana-login',
     ]);
 
-    const full = await evaluate(store.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(store.client, { cache: cacheOf(store.client), detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
     expect(full.scoped).toEqual([]);
     // Equal for the scoped detection; the one that failed catches up (du_dana now belongs to dee).
     expect(full.changes.map((c) => `${c.finding.detection} ${c.transition} ${c.finding.subject_email}`)).toEqual([`${IGNORES_SCOPE} updated dee@acme.example`]);
@@ -148,19 +149,19 @@ describe('an insert landing in the middle of a snapshot refresh', () => {
     });
     await insert([...person('ann', true), ...person('dana', true), login('dana-login', 'user-dana', '2026-03-02T00:00:00Z')]);
     await new Promise((r) => setTimeout(r, TOUCHED_OVERLAP_MS + 1000));
-    expect((await evaluate(client, { detections, map, now: NOW, defaultPlaneOf })).snapshot.mode).toBe('full');
+    expect((await evaluate(client, { cache: cacheOf(client), detections, map, now: NOW, defaultPlaneOf })).snapshot.mode).toBe('full');
 
     await insert([{ id: 'ann-acts', at: '2026-03-02T00:00:00Z', source: 'openai', category: 'account', action: 'updated', subject: { kind: 'human', id: 'user-zed' }, actor: 'user-ann' }]);
     beforeDelete = () => insert([{ id: 'dana-renamed', at: '2026-03-03T00:00:00Z', source: 'workos', category: 'account', action: 'updated', subject: { kind: 'human', id: 'du_dana', email: 'dee@acme.example' } }]);
-    const first = await evaluate(client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    const first = await evaluate(client, { cache: cacheOf(client), detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
     expect(beforeDelete).toBeNull();
     expect(first.scoped).toEqual([AAD]);
     // The rename came after this refresh took its keys: du_dana is not recomputed yet, Dana's incident stands.
     expect(first.changes.filter((c) => c.finding.detection === AAD).map((c) => `${c.transition} ${c.finding.subject_email}`)).toEqual(['opened ann@acme.example']);
-    const second = await evaluate(client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
+    const second = await evaluate(client, { cache: cacheOf(client), detections, map, now: NOW, defaultPlaneOf, snapshot: 'incremental' });
     expect(second.scoped).toEqual([AAD]);
     expect(second.changes.filter((c) => c.finding.detection === AAD).map((c) => `${c.transition} ${c.finding.subject_email} ${c.finding.resolution}`)).toEqual(['resolved dana@acme.example retracted']);
-    const full = await evaluate(client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(client, { cache: cacheOf(client), detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
     expect(full.changes.filter((c) => c.finding.detection === AAD)).toEqual([]);
   }, 60_000);
 });

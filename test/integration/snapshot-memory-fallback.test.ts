@@ -12,7 +12,9 @@ import path from 'node:path';
 import { createClickHouse, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate } from '../../core/clickhouse/migrate.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
-import { evaluate, EVALUATION_SETTINGS } from '../../store/detections/engine.ts';
+import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
+import { EVALUATION_SETTINGS } from '../../services/detector/evaluation/run-detection.ts';
+import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { listFindings } from '../../store/findings/findings.ts';
 import { BUILD_SETTINGS, refreshSnapshot } from '../../store/read-models/snapshot.ts';
 import { compareSnapshotWithViews } from '../helpers/scenario/snapshot-vs-views.ts';
@@ -68,7 +70,7 @@ describe('snapshot build over the memory bound', () => {
     await snapshotEqualsViews();
 
     const detections = loadDetections();
-    const r = await evaluate(ch.client, { detections, map: sc.map, now: sc.now, defaultPlaneOf });
+    const r = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf });
     expect(r.errors).toEqual([]);
     const open = (await listFindings(ch.client, { status: 'open' })).map((f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`);
     expect(open.sort()).toEqual([...sc.truth(sc.now)].sort());

@@ -11,7 +11,7 @@ import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../../core/config/load.ts';
 import { loadDetections } from '../../../store/detections/metadata.ts';
 import { detectionParams } from '../../../store/detections/params.ts';
-import { runDetection } from '../../../store/detections/engine.ts';
+import { runDetection } from '../../../services/detector/evaluation/run-detection.ts';
 import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
 import { resetStore } from '../../helpers/scenario/load.ts';
 import { migratedStore } from '../../helpers/migrated-store.ts';

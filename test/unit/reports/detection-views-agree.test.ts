@@ -11,7 +11,8 @@ import { createClickHouse, type ClickHouse } from '../../../core/clickhouse/clie
 import { migrate } from '../../../core/clickhouse/migrate.ts';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { parseBoundaryMap } from '../../../core/config/load.ts';
-import { evaluate } from '../../../store/detections/engine.ts';
+import { evaluate } from '../../../services/detector/evaluation/evaluate.ts';
+import { cacheOf } from '../../helpers/evaluation-cache.ts';
 import { listFindings } from '../../../store/findings/findings.ts';
 import { fingerprintOf } from '../../../store/findings/lifecycle.ts';
 import { DetectionRowSchema, loadDetections } from '../../../store/detections/metadata.ts';
@@ -78,7 +79,7 @@ describe('report detection queries vs the detector', () => {
     });
 
     const detections = loadDetections({ customDir: map.detections.custom_dir, disabled: map.detections.disabled });
-    const result = await evaluate(ch.client, { detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
+    const result = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map, now: NOW, defaultPlaneOf, snapshot: 'full' });
     expect(result.errors).toEqual([]);
     expect(await count('pw_eval_accounts')).toBeGreaterThan(0);
     const open = await listFindings(ch.client, { status: 'open' });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMigrations, splitStatements, MigrationError, MIGRATIONS_DIR } from '../../../../core/clickhouse/migrate.ts';
+import { creationOrder, readViews, viewQuery, viewStatement, VIEWS_DIR } from '../../../../core/clickhouse/views.ts';
 
 describe('splitStatements', () => {
   it('splits at semicolons and drops comments and blank statements', () => {
@@ -80,5 +81,54 @@ describe('readMigrations', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('read-model view files', () => {
+  const viewDir = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-views-'));
+    for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
+    return dir;
+  };
+
+  it('reads one view per file with its declared inputs, and binds them to the live relation or to a given one', () => {
+    const dir = viewDir({
+      'pw_b.sql': '-- b over a\n-- @input rows = pw_a(x = {x:UInt8})\nSELECT k FROM {{rows}} WHERE k > 0',
+      'pw_a.sql': 'SELECT 1 AS k',
+    });
+    try {
+      const views = readViews(dir);
+      expect([...views.keys()]).toEqual(['pw_a', 'pw_b']);
+      expect(views.get('pw_b')!.inputs).toEqual({ rows: 'pw_a(x = {x:UInt8})' });
+      expect(viewQuery(views.get('pw_b')!)).toContain('SELECT k FROM pw_a(x = {x:UInt8}) WHERE k > 0');
+      expect(viewQuery(views.get('pw_b')!, { rows: 'pw_eval_a' })).toContain('SELECT k FROM pw_eval_a WHERE k > 0');
+      expect(() => viewQuery(views.get('pw_b')!, { other: 't' })).toThrow('view pw_b has no input "other" (inputs: rows)');
+      expect(viewStatement(views.get('pw_a')!).sql).toBe('CREATE OR REPLACE VIEW pw_a AS\nSELECT 1 AS k');
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('orders views after the views they read, rejects cycles, undeclared inputs and misnamed files', () => {
+    const ordered = viewDir({ 'pw_a.sql': 'SELECT * FROM pw_c', 'pw_b.sql': 'SELECT 1', 'pw_c.sql': '-- @input x = pw_b\nSELECT * FROM {{x}}' });
+    const cycle = viewDir({ 'pw_a.sql': 'SELECT * FROM pw_b', 'pw_b.sql': 'SELECT * FROM pw_a' });
+    const undeclared = viewDir({ 'pw_a.sql': 'SELECT * FROM {{x}}' });
+    const misnamed = viewDir({ 'Accounts.sql': 'SELECT 1' });
+    try {
+      expect(creationOrder(readViews(ordered)).map((v) => v.name)).toEqual(['pw_b', 'pw_c', 'pw_a']);
+      expect(() => creationOrder(readViews(cycle))).toThrow('views depend on each other in a cycle: pw_a -> pw_b -> pw_a');
+      expect(() => viewQuery(readViews(undeclared).get('pw_a')!)).toThrow('view pw_a uses {{x}} without declaring it (-- @input x = <relation>)');
+      expect(() => readViews(misnamed)).toThrow(/Accounts\.sql is misnamed/);
+    } finally {
+      for (const d of [ordered, cycle, undeclared, misnamed]) rmSync(d, { recursive: true });
+    }
+  });
+
+  it("the repository's views: each file is one view, the snapshot's inputs declared", () => {
+    const views = readViews(VIEWS_DIR);
+    expect([...views.keys()]).toEqual(['pw_accounts', 'pw_credential_hints', 'pw_credentials', 'pw_exposure_lag_items', 'pw_exposures', 'pw_lag_items', 'pw_people', 'pw_person_accounts']);
+    expect(views.get('pw_person_accounts')!.inputs).toEqual({ accounts: 'pw_accounts' });
+    expect(Object.keys(views.get('pw_people')!.inputs)).toEqual(['person_accounts']);
+    expect(creationOrder(views).map((v) => v.name).indexOf('pw_people')).toBeGreaterThan(creationOrder(views).map((v) => v.name).indexOf('pw_person_accounts'));
   });
 });

@@ -5,7 +5,7 @@
 // the diff compares (compactQuery); unchangedRows picks the fingerprints that make no transition,
 // and only the others are read in full (changedRowsQuery). The diff (lifecycle.ts) counts the
 // unchanged ones as seen, so they are neither updated nor resolved: the result equals a full run.
-import type { FindingState } from '../findings/lifecycle.ts';
+import type { FindingState } from '../../../store/findings/lifecycle.ts';
 
 /**
  * fingerprintOf (lifecycle.ts) as a ClickHouse expression over a detection's output columns:
