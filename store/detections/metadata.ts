@@ -90,7 +90,7 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * of subject_email / tenant become '', in place), without zod's per-row copy (zod: 5 µs per row,
  * 0.3 s for the 54 k rows of PW-STALE-CREDENTIAL at 10 M events). Returns null when the row does
  * not fit; then DetectionRowSchema.safeParse decides and names the column. Equivalence with the
- * schema is tested (test/unit/detections/lifecycle.test.ts).
+ * schema is tested (test/unit/store/findings/lifecycle.test.ts).
  */
 export function asDetectionRow(r: Record<string, unknown>): DetectionRow | null {
   const detail = r.detail;

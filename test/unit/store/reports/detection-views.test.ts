@@ -5,10 +5,10 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LIVE_RELATIONS, overLiveViews, reportDetectionSql } from '../../../store/reports/detection-views.ts';
-import { RELATIONS } from '../../../store/detections/relations.ts';
-import { loadDetections } from '../../../store/detections/metadata.ts';
-import { REPORT_DETECTIONS } from '../../../store/reports/boundary-report.ts';
+import { LIVE_RELATIONS, overLiveViews, reportDetectionSql } from '../../../../store/reports/detection-views.ts';
+import { RELATIONS } from '../../../../store/detections/relations.ts';
+import { loadDetections } from '../../../../store/detections/metadata.ts';
+import { REPORT_DETECTIONS } from '../../../../store/reports/boundary-report.ts';
 
 const ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
 const MIGRATIONS = path.resolve(import.meta.dirname, '../../../migrations');

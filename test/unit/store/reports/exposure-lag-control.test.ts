@@ -4,12 +4,12 @@
 // here); exposures that match no credential or several are listed, never measured. Expected
 // values are worked out by hand below, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { buildSections, NOT_MATCHED, type ExposureItemRow, type ReportInputs } from '../../../store/reports/build.ts';
-import { scopeReportToTenant } from '../../../store/reports/tenant-scope.ts';
-import { renderCsv } from '../../../store/reports/render-csv.ts';
-import { renderHtml } from '../../../store/reports/render-html.ts';
-import { renderTable } from '../../../store/reports/render-table.ts';
-import { REPORT_SCHEMA, type BoundaryReport, type Control } from '../../../store/reports/types.ts';
+import { buildSections, NOT_MATCHED, type ExposureItemRow, type ReportInputs } from '../../../../store/reports/build.ts';
+import { scopeReportToTenant } from '../../../../store/reports/tenant-scope.ts';
+import { renderCsv } from '../../../../store/reports/render-csv.ts';
+import { renderHtml } from '../../../../store/reports/render-html.ts';
+import { renderTable } from '../../../../store/reports/render-table.ts';
+import { REPORT_SCHEMA, type BoundaryReport, type Control } from '../../../../store/reports/types.ts';
 
 const H = 3_600_000;
 const D = 24 * H;

@@ -6,15 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
-import { identityEventToRow, insertRows, rawEnvelopeToRow } from '../../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
-import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { loadDetections } from '../../../store/detections/metadata.ts';
-import { detectionParams } from '../../../store/detections/params.ts';
-import { runDetection } from '../../../services/detector/evaluation/run-detection.ts';
-import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
-import { resetStore } from '../../helpers/scenario/load.ts';
-import { migratedStore } from '../../helpers/migrated-store.ts';
+import { identityEventToRow, insertRows, rawEnvelopeToRow } from '../../core/clickhouse/rows.ts';
+import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { validateBoundaryMap } from '../../core/config/load.ts';
+import { loadDetections } from '../../store/detections/metadata.ts';
+import { detectionParams } from '../../store/detections/params.ts';
+import { runDetection } from '../../services/detector/evaluation/run-detection.ts';
+import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
+import { resetStore } from '../helpers/scenario/load.ts';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
 interface CaseEvent {
   /** received: when planewatch received it (default: at; later for a backfill or a first listing). */

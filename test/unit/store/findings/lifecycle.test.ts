@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { acknowledge, diffFindings, fingerprintOf, type FindingState, type Match } from '../../../store/findings/lifecycle.ts';
-import { asDetectionRow, DetectionRowSchema, loadDetectionDir, loadDetections } from '../../../store/detections/metadata.ts';
-import { detectionParams, linkParams, paramsUsed, PARAM_TYPES } from '../../../store/detections/params.ts';
-import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { ConfigError } from '../../../core/config/errors.ts';
+import { acknowledge, diffFindings, fingerprintOf, type FindingState, type Match } from '../../../../store/findings/lifecycle.ts';
+import { asDetectionRow, DetectionRowSchema, loadDetectionDir, loadDetections } from '../../../../store/detections/metadata.ts';
+import { detectionParams, linkParams, paramsUsed, PARAM_TYPES } from '../../../../store/detections/params.ts';
+import { validateBoundaryMap } from '../../../../core/config/load.ts';
+import { ConfigError } from '../../../../core/config/errors.ts';
 
 const row = (id: string, over: Partial<Match['row']> = {}): Match['row'] => ({
   subject_kind: 'human', subject_id: id, subject_email: `${id}@acme.example`, plane: 'platform', tenant: '', source: 'openai', key: '', severity: '',

@@ -4,13 +4,13 @@
 // On real embedded ClickHouse with the real migrations.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { insertRows } from '../../../core/clickhouse/rows.ts';
-import { credentialUseRow } from '../../helpers/credential-use.ts';
-import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { detectionParams } from '../../../store/detections/params.ts';
-import { refreshSnapshot, TOUCHED_OVERLAP_MS } from '../../../store/read-models/snapshot.ts';
-import { resetStore } from '../../helpers/scenario/load.ts';
-import { migratedStore } from '../../helpers/migrated-store.ts';
+import { insertRows } from '../../core/clickhouse/rows.ts';
+import { credentialUseRow } from '../helpers/credential-use.ts';
+import { validateBoundaryMap } from '../../core/config/load.ts';
+import { detectionParams } from '../../store/detections/params.ts';
+import { refreshSnapshot, TOUCHED_OVERLAP_MS } from '../../store/read-models/snapshot.ts';
+import { resetStore } from '../helpers/scenario/load.ts';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
 

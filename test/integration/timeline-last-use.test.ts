@@ -6,16 +6,16 @@
 //    instead of being called "never used".
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { identityEventToRow, insertRows } from '../../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../../core/events/identity-event.ts';
-import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { loadDetections } from '../../../store/detections/metadata.ts';
-import { detectionParams } from '../../../store/detections/params.ts';
-import { runDetection } from '../../../services/detector/evaluation/run-detection.ts';
-import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
-import { personTimeline } from '../../../store/lag/stats.ts';
-import { resetStore } from '../../helpers/scenario/load.ts';
-import { migratedStore } from '../../helpers/migrated-store.ts';
+import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
+import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { validateBoundaryMap } from '../../core/config/load.ts';
+import { loadDetections } from '../../store/detections/metadata.ts';
+import { detectionParams } from '../../store/detections/params.ts';
+import { runDetection } from '../../services/detector/evaluation/run-detection.ts';
+import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
+import { personTimeline } from '../../store/lag/stats.ts';
+import { resetStore } from '../helpers/scenario/load.ts';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
 

@@ -8,12 +8,12 @@
 // merged (OPTIMIZE … FINAL): the same gaps. On real embedded ClickHouse with the real migrations.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { insertRows } from '../../../core/clickhouse/rows.ts';
-import { credentialUseRow } from '../../helpers/credential-use.ts';
-import { validateBoundaryMap } from '../../../core/config/load.ts';
-import { detectionParams } from '../../../store/detections/params.ts';
-import { refreshSnapshot } from '../../../store/read-models/snapshot.ts';
-import { migratedStore } from '../../helpers/migrated-store.ts';
+import { insertRows } from '../../core/clickhouse/rows.ts';
+import { credentialUseRow } from '../helpers/credential-use.ts';
+import { validateBoundaryMap } from '../../core/config/load.ts';
+import { detectionParams } from '../../store/detections/params.ts';
+import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
+import { migratedStore } from '../helpers/migrated-store.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
 

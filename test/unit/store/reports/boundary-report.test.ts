@@ -1,13 +1,13 @@
 // Pure parts of the boundary report: period parsing, the status rules of each control (on hand-made
 // query rows), quantiles, and the renderers (CSV quoting, HTML escaping, no external resources).
 import { describe, expect, it } from 'vitest';
-import { parseReportPeriod } from '../../../store/reports/period.ts';
-import { buildSections, quantileExact, type ReportInputs } from '../../../store/reports/build.ts';
-import { ReportRequest } from '../../../store/reports/boundary-report.ts';
-import { renderCsv } from '../../../store/reports/render-csv.ts';
-import { renderHtml } from '../../../store/reports/render-html.ts';
-import { renderTable } from '../../../store/reports/render-table.ts';
-import { REPORT_SCHEMA, type BoundaryReport, type SourceCoverage } from '../../../store/reports/types.ts';
+import { parseReportPeriod } from '../../../../store/reports/period.ts';
+import { buildSections, quantileExact, type ReportInputs } from '../../../../store/reports/build.ts';
+import { ReportRequest } from '../../../../store/reports/boundary-report.ts';
+import { renderCsv } from '../../../../store/reports/render-csv.ts';
+import { renderHtml } from '../../../../store/reports/render-html.ts';
+import { renderTable } from '../../../../store/reports/render-table.ts';
+import { REPORT_SCHEMA, type BoundaryReport, type SourceCoverage } from '../../../../store/reports/types.ts';
 
 const H = 3_600_000;
 const D = 24 * H;

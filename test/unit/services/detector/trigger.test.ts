@@ -1,8 +1,8 @@
 // The detector's new-data trigger (services/detector/trigger.ts): a debounce bounded by max_wait,
 // driven by a hand-stepped clock so the bound is proven without waiting.
 import { describe, expect, it } from 'vitest';
-import { boundedDebounce, type Timers } from '../../../services/detector/trigger.ts';
-import { BoundaryMapSchema } from '../../../core/config/boundary-map.ts';
+import { boundedDebounce, type Timers } from '../../../../services/detector/trigger.ts';
+import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 
 /** A manual clock: timers fire only when `advance` passes their due time. */
 function manualTimers() {

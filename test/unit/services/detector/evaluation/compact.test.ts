@@ -1,7 +1,7 @@
 // Which compact rows stand for an unchanged finding (services/detector/evaluation/compact.ts): pure.
 import { describe, expect, it } from 'vitest';
-import { diffFindings, type FindingState } from '../../../store/findings/lifecycle.ts';
-import { badCompactColumn, unchangedRows, type CompactRow } from '../../../services/detector/evaluation/compact.ts';
+import { diffFindings, type FindingState } from '../../../../../store/findings/lifecycle.ts';
+import { badCompactColumn, unchangedRows, type CompactRow } from '../../../../../services/detector/evaluation/compact.ts';
 
 const finding = (fp: string, over: Partial<FindingState> = {}): FindingState => ({
   fingerprint: fp, detection: 'PW-S', kind: 'state', severity: 'medium', status: 'open', resolution: '', plane: 'platform', tenant: '',
