@@ -55,7 +55,7 @@ describe('prettyLine', () => {
 
 describe('createLogger in a process writing to a pipe', () => {
   const run = async (env: Record<string, string>) => {
-    const script = "import('../log/core/log.ts').then(({ createLogger }) => createLogger({ name: 't', level: 'info' }).info({ token: 's3cret', n: 1 }, 'hello'))";
+    const script = "import('./core/log.ts').then(({ createLogger }) => createLogger({ name: 't', level: 'info' }).info({ token: 's3cret', n: 1 }, 'hello'))";
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
     return stdout;
   };

@@ -11,7 +11,7 @@ import { loadDetections } from '../../../../store/detections/metadata.ts';
 import { REPORT_DETECTIONS } from '../../../../store/reports/boundary-report.ts';
 
 const ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
-const MIGRATIONS = path.resolve(import.meta.dirname, '../../../migrations');
+const MIGRATIONS = path.resolve(import.meta.dirname, '../../../../migrations');
 const HINT = 'Give the read model a live view in store/detections/relations.ts, add a live table to LIVE_RELATIONS (store/reports/detection-views.ts), or stop using this detection in the report';
 /** Relation names read in code (comments and string literals removed). */
 const relations = (sql: string) =>
