@@ -719,7 +719,7 @@ class LocalBrokerProcess implements LocalBroker {
   }
 }
 
-/** Create READY_TOPIC, produce one message with acks=-1 (idempotent producer), consume it back via a group. */
+/** Create READY_TOPIC, produce one message with acks=-1, consume it back via a group. */
 async function readinessRoundTrip(kafka: Kafka, timeoutMs: number): Promise<void> {
   const nonce = `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}`;
   let admin: Admin | undefined;
