@@ -159,6 +159,10 @@ describe('the data directory disk full', () => {
       i++;
       return refusedAt >= 0 && i >= refusedAt + 10 ? true : undefined;
     }, 'deliveries refused while the disk is full', 240_000, 100);
+    // What an operator's probes see meanwhile: not ready (Kafka down, inserts failing), still live.
+    const probe = async (p: string) => (await fetch(`${pipeline!.url}${p}`, { signal: AbortSignal.timeout(20_000) })).status;
+    const readyzWhileFull = await waitFor(async () => ((await probe('/readyz')) === 503 ? 503 : undefined), '/readyz 503 while the disk is full', 60_000, 500);
+    const healthzWhileFull = await probe('/healthz');
     const duringFull = [...status.entries()].filter(([k]) => k >= BEFORE).map(([, s]) => s);
     expect(duringFull.every((s) => s === 202 || s === 503 || s === 0)).toBe(true);
     expect(duringFull.filter((s) => s === 503).length).toBeGreaterThan(0);
@@ -187,7 +191,7 @@ describe('the data directory disk full', () => {
     const figures = {
       sent: N, acknowledged_before_space_returned: ackedBeforeRetry, refused_while_full: duringFull.filter((s) => s !== 202).length,
       acknowledged_after_retries: N, stored: stored.size, lost: missing.length, duplicated: rows.filter((r) => r.n !== '1').length, filler_bytes: filled,
-      ...brokerLogMarks(), live: rt!.liveness().ok,
+      readyz_while_full: readyzWhileFull, healthz_while_full: healthzWhileFull, ...brokerLogMarks(), live: rt!.liveness().ok,
     };
     console.log(`FAULT FIGURES disk full: ${JSON.stringify(figures)}`);
     if (missing.length > 0) {
@@ -199,6 +203,7 @@ describe('the data directory disk full', () => {
       }
     }
     expect(waitError).toBeUndefined();
+    expect(figures.healthz_while_full).toBe(200);
     expect(figures.live).toBe(true); // the supervisor waited for space instead of giving up
     expect(figures.lost).toBe(0);
     expect(figures.duplicated).toBe(0);
