@@ -100,8 +100,8 @@ export function createKafka(brokers: string[], clientId: string, opts: CreateKaf
  * retry, answers success and drops it: an acknowledged record that is never stored
  * (test/faults/disk-full.fault.ts). Without idempotence a retry can at worst write a record twice,
  * which every consumer already collapses by its stable id (raw envelope id, event id). One request
- * in flight keeps a partition's records in send order, as the idempotent producer's per-broker
- * lock did.
+ * in flight per broker, as the idempotent producer's per-broker lock allowed: requests still go
+ * out one after another in send order.
  */
 export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Producer {
   return kafka.producer({
