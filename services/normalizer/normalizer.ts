@@ -13,6 +13,7 @@ import { boundedDeadLetter, deadLetterId, type DeadLetter } from '../../core/eve
 import { batchMessages, deadLetters as dlqMetric, normalizedEvents } from '../../core/metrics.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
+import { runAndRerunAfterCrash } from '../../core/kafka/rerun-after-crash.ts';
 import { eventKey, normalizeEnvelope } from './normalize-envelope.ts';
 
 export interface NormalizerOptions {
@@ -130,9 +131,11 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     retry: { ...CONSUMER_RETRY },
     heartbeatInterval: 3000,
   });
+  let stopping = false;
   if (opts.onCrash) {
     const onCrash = opts.onCrash;
-    consumer.on(consumer.events.CRASH, (e) => onCrash(e.payload.error, e.payload.restart));
+    // runAndRerunAfterCrash runs it again after any crash until it stops.
+    consumer.on(consumer.events.CRASH, (e) => onCrash(e.payload.error, e.payload.restart || !stopping));
   }
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: true });
@@ -155,7 +158,7 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     })();
     g.release();
   };
-  await consumer.run({
+  await runAndRerunAfterCrash(consumer, {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 64,
@@ -187,11 +190,12 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
       await heartbeat();
       if (dlq.length) opts.log.warn({ partition: batch.partition, deadLetters: dlq.length }, 'normalizer sent items to the DLQ');
     },
-  });
+  }, { log: opts.log, stopping: () => stopping });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.normalizer }, 'normalizer consuming planewatch.raw.v1');
   const stopLag = opts.trackLag === false ? async () => undefined : trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
   return {
     stop: async () => {
+      stopping = true;
       await stopLag();
       await consumer.disconnect();
     },

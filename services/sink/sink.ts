@@ -15,6 +15,7 @@ import { deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow } fro
 import { batchMessages, deadLetters as dlqMetric, sinkInsertFailures, sinkInsertSeconds, sinkRows } from '../../core/metrics.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
+import { runAndRerunAfterCrash } from '../../core/kafka/rerun-after-crash.ts';
 import { InsertCoalescer } from './coalesce.ts';
 import { replayIdOf } from '../../core/replay/marker.ts';
 
@@ -139,7 +140,7 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
     backoffMs: backoff0,
     maxBackoffMs: backoffMax,
   });
-  await consumer.run({
+  await runAndRerunAfterCrash(consumer, {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 64,
@@ -179,7 +180,7 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       await heartbeat();
     },
-  });
+  }, { log: opts.log, stopping: () => stopping });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.sink }, 'sink consuming events, raw envelopes and dead letters');
   const stopLag = trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.sink, [TOPICS.events, TOPICS.raw, TOPICS.dlq]);
   return {
