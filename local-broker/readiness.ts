@@ -6,7 +6,7 @@ import { createProducer } from '../core/kafka/client.ts';
 /** Topic the readiness probe produces to and consumes from. */
 export const READY_TOPIC = '__planewatch_ready';
 
-/** Create READY_TOPIC, produce one message with acks=-1 (idempotent producer), consume it back via a group. */
+/** Create READY_TOPIC, produce one message with acks=-1, consume it back via a group. */
 export async function readinessRoundTrip(kafka: Kafka, timeoutMs: number): Promise<void> {
   const nonce = `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}`;
   let admin: Admin | undefined;

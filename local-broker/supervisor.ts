@@ -7,6 +7,12 @@
 // process supervisor (systemd, Kubernetes) restarts the whole process: the process cannot heal
 // itself any more. An external cluster (KAFKA_BROKERS) is never supervised: its outage is a
 // readiness matter only.
+//
+// While the broker's disk is full no attempt is made and none is counted: the supervisor waits
+// until `minFreeBytes` are free again. A start on a full disk cannot succeed (the broker dies on its
+// first write), counting those attempts would give up within a minute although a process restart
+// cannot free space either, and Kafka's log recovery empties a segment when it hits an I/O error.
+import { statfs } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { BrokerExit, LocalBroker } from './process.ts';
 import type { CheckResult } from '../core/readiness.ts';
@@ -20,6 +26,19 @@ export interface SupervisorOptions {
   initialBackoffMs?: number;
   /** Default 30 s. */
   maxBackoffMs?: number;
+  /** Free bytes needed on the broker's disk before an attempt. Default 64 MiB. */
+  minFreeBytes?: number;
+  /** Free bytes on the broker's disk. Default: statfs of broker.kafkaDir. */
+  freeBytes?: () => Promise<number>;
+  /** How often to look again while the disk is full. Default 2 s. */
+  spacePollMs?: number;
+}
+
+export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+
+async function statfsFree(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
 }
 
 export interface BrokerSupervisor {
@@ -38,6 +57,9 @@ export function superviseBroker(broker: LocalBroker, opts: SupervisorOptions): B
   const maxAttempts = opts.maxAttempts ?? 5;
   const initial = opts.initialBackoffMs ?? 1000;
   const max = opts.maxBackoffMs ?? 30_000;
+  const minFree = opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+  const freeBytes = opts.freeBytes ?? (() => statfsFree(broker.kafkaDir));
+  const spacePollMs = opts.spacePollMs ?? 2000;
   const log = opts.log.child({ component: 'kafka-broker-supervisor' });
   let stopped = false;
   let gaveUp: string | null = null;
@@ -49,12 +71,35 @@ export function superviseBroker(broker: LocalBroker, opts: SupervisorOptions): B
     wake = () => { clearTimeout(timer); resolve(); };
   });
 
+  /** Resolves once the broker's disk has minFree bytes free (false if stopped meanwhile). */
+  async function spaceToStart(): Promise<boolean> {
+    let waitingSince = 0;
+    for (;;) {
+      if (stopped) return false;
+      let free: number;
+      try {
+        free = await freeBytes();
+      } catch {
+        return true; // cannot tell: let the attempt find out
+      }
+      if (free >= minFree) {
+        if (waitingSince) log.warn({ freeBytes: free, waitedMs: Date.now() - waitingSince }, 'disk space is back; restarting the kafka broker');
+        return true;
+      }
+      if (!waitingSince) {
+        waitingSince = Date.now();
+        log.error({ dir: broker.kafkaDir, freeBytes: free, minFreeBytes: minFree }, 'kafka broker down and its disk is full; waiting for free space before restarting it');
+      }
+      await sleep(spacePollMs);
+    }
+  }
+
   async function heal(exit: BrokerExit): Promise<void> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const wait = backoffMs(attempt, initial, max);
       log.warn({ attempt, maxAttempts, backoffMs: wait, code: exit.code, signal: exit.signal }, 'kafka broker down; restarting it');
       await sleep(wait);
-      if (stopped) return;
+      if (!(await spaceToStart())) return;
       try {
         await broker.restart();
         brokerRestarts.inc({ outcome: 'ready' });

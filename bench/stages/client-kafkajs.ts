@@ -1,5 +1,5 @@
 // kafkajs driver of the `client` bench stage: the project's own wiring (core/kafka/client.ts:
-// idempotent producer, Java-compatible partitioner), sendBatch of 1000 with acks=-1, 2 in flight;
+// acks=all producer, not idempotent, Java-compatible partitioner), sendBatch of 1000, 2 in flight;
 // then a consumer group (eachBatch, 4 partitions concurrently, no work).
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +55,7 @@ export function kafkajsDriver(brokers: string[]): ClientDriver {
         name: `kafkajs ${version}`,
         produce,
         consume,
-        how: 'idempotent producer, sendBatch of 1000 with acks=-1, 2 in flight; consumer group, eachBatch with 4 partitions concurrently',
+        how: 'producer (acks=-1, not idempotent, 1 request in flight per broker), sendBatch of 1000, 2 in flight; consumer group, eachBatch with 4 partitions concurrently',
       };
     },
   };

@@ -13,7 +13,7 @@ interface Pending {
 }
 
 export interface BatchingProducerOptions {
-  /** Concurrent sendBatch calls (kafkajs's idempotent producer allows up to 5 in flight). */
+  /** Concurrent sendBatch calls (the producer itself sends one request per broker at a time). */
   maxInFlight?: number;
   /** Upper bound of messages in one sendBatch. */
   maxBatchMessages?: number;

@@ -1,6 +1,6 @@
 // kafkajs wiring shared by every service: one way to build a client (logs go to pino, not to
-// kafkajs's console logger), one way to build a producer (idempotent, Java-compatible partitioner),
-// and an idempotent "make sure the topics exist" for start-up.
+// kafkajs's console logger), one way to build a producer (acks=all, Java-compatible partitioner,
+// not idempotent: see createProducer), and an idempotent "make sure the topics exist" for start-up.
 import {
   Kafka,
   Partitioners,
@@ -88,19 +88,29 @@ export function createKafka(brokers: string[], clientId: string, opts: CreateKaf
 }
 
 /**
- * An idempotent producer (`idempotent: true, maxInFlightRequests: 5`) with kafkajs's default
- * (Java-compatible murmur2) partitioner, so the v2 "default partitioner changed" warning never fires.
- * Idempotence requires `acks: -1` on every send (kafkajs throws otherwise), which is the default.
- * Anything in `opts` overrides these defaults.
+ * A producer with kafkajs's default (Java-compatible murmur2) partitioner, so the v2 "default
+ * partitioner changed" warning never fires, one request in flight per broker, acks=-1 (kafkajs's
+ * default; every caller keeps it) and retries without end. Anything in `opts` overrides these.
+ *
+ * Not idempotent, on purpose: kafkajs's idempotent producer rolls a partition's sequence number back
+ * whenever a produce request fails, even when the broker had written the batch before failing (a
+ * full disk does that: the record reaches the segment, then the index update faults and the
+ * broker answers UNKNOWN_SERVER_ERROR). The next, different batch then reuses that sequence number,
+ * and once the broker has recovered the written batch from its log it takes the new one for a
+ * retry, answers success and drops it: an acknowledged record that is never stored
+ * (test/faults/disk-full.fault.ts). Without idempotence a retry can at worst write a record twice,
+ * which every consumer already collapses by its stable id (raw envelope id, event id). One request
+ * in flight per broker, as the idempotent producer's per-broker lock allowed: requests still go
+ * out one after another in send order.
  */
 export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Producer {
   return kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: true,
-    maxInFlightRequests: 5,
-    // Retry forever (idempotence wants it) but never wait more than 2 s between tries: kafkajs's
-    // default backoff grows to 30 s, so after a broker outage a stuck send (and everything queued
-    // behind it in the collector) would wait that long after the broker is back.
+    idempotent: false,
+    maxInFlightRequests: 1,
+    // Retry without end but never wait more than 2 s between tries: kafkajs's default backoff grows
+    // to 30 s, so after a broker outage a stuck send (and everything queued behind it in the
+    // collector) would wait that long after the broker is back.
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2000 },
     ...opts,
   });

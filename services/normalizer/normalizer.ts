@@ -14,6 +14,7 @@ import { batchMessages, deadLetters as dlqMetric } from '../../core/metrics.ts';
 import { normalizedEvents } from './metrics.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
+import { runAndRerunAfterCrash } from '../../core/kafka/rerun-after-crash.ts';
 import { eventKey, normalizeEnvelope } from './normalize-envelope.ts';
 
 export interface NormalizerOptions {
@@ -131,9 +132,11 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     retry: { ...CONSUMER_RETRY },
     heartbeatInterval: 3000,
   });
+  let stopping = false;
   if (opts.onCrash) {
     const onCrash = opts.onCrash;
-    consumer.on(consumer.events.CRASH, (e) => onCrash(e.payload.error, e.payload.restart));
+    // runAndRerunAfterCrash runs it again after any crash until it stops.
+    consumer.on(consumer.events.CRASH, (e) => onCrash(e.payload.error, e.payload.restart || !stopping));
   }
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: true });
@@ -156,7 +159,7 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     })();
     g.release();
   };
-  await consumer.run({
+  await runAndRerunAfterCrash(consumer, {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 64,
@@ -188,11 +191,12 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
       await heartbeat();
       if (dlq.length) opts.log.warn({ partition: batch.partition, deadLetters: dlq.length }, 'normalizer sent items to the DLQ');
     },
-  });
+  }, { log: opts.log, stopping: () => stopping });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.normalizer }, 'normalizer consuming planewatch.raw.v1');
   const stopLag = opts.trackLag === false ? async () => undefined : trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
   return {
     stop: async () => {
+      stopping = true;
       await stopLag();
       await consumer.disconnect();
     },

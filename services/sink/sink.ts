@@ -16,6 +16,7 @@ import { batchMessages, deadLetters as dlqMetric } from '../../core/metrics.ts';
 import { sinkInsertFailures, sinkInsertSeconds, sinkRows } from './metrics.ts';
 import { trackConsumerLag } from '../../core/kafka/lag.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
+import { runAndRerunAfterCrash } from '../../core/kafka/rerun-after-crash.ts';
 import { InsertCoalescer } from './coalesce.ts';
 import { replayIdOf } from '../../core/events/replay-marker.ts';
 
@@ -140,7 +141,7 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
     backoffMs: backoff0,
     maxBackoffMs: backoffMax,
   });
-  await consumer.run({
+  await runAndRerunAfterCrash(consumer, {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 64,
@@ -180,7 +181,7 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       await heartbeat();
     },
-  });
+  }, { log: opts.log, stopping: () => stopping });
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.sink }, 'sink consuming events, raw envelopes and dead letters');
   const stopLag = trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.sink, [TOPICS.events, TOPICS.raw, TOPICS.dlq]);
   return {

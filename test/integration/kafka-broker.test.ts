@@ -1,4 +1,4 @@
-// The real Kafka broker: the shared one from test/global-setup.ts (topics, idempotent produce,
+// The real Kafka broker: the shared one from test/global-setup.ts (topics, acks=-1 produce,
 // manual commits, resume after a consumer leaves) and a private one (storage survives restart/kill).
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
