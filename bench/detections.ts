@@ -32,16 +32,31 @@ import { detectionParams } from '../store/detections/params.ts';
 
 const args = new Set(process.argv.slice(2));
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
-const SIZES = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : args.has('--quick') ? [1_000_000] : [1_000_000, 10_000_000];
+const SIZES = sizesArg
+  ? sizesArg.slice('--sizes='.length).split(',').map(Number)
+  : args.has('--quick')
+    ? [1_000_000]
+    : [1_000_000, 10_000_000];
 const JSON_OUT = args.has('--json');
 const CHUNK = 1_000_000;
 const DAY = 86_400_000;
 const BASE = Date.UTC(2025, 0, 1);
 export const NOW = BASE + 366 * DAY;
 
-interface Row { what: string; value: number | null; unit: string; ratio?: string; target?: string; met?: boolean | null; note?: string }
+interface Row {
+  what: string;
+  value: number | null;
+  unit: string;
+  ratio?: string;
+  target?: string;
+  met?: boolean | null;
+  note?: string;
+}
 const rows: Row[] = [];
-const say = (s: string) => { if (!JSON_OUT) process.stdout.write(s + '\n'); else process.stderr.write(s + '\n'); };
+const say = (s: string) => {
+  if (!JSON_OUT) process.stdout.write(s + '\n');
+  else process.stderr.write(s + '\n');
+};
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function resetPeak(): boolean {
@@ -64,18 +79,27 @@ function peakRssMiB(): number | null {
 const MAP_INPUT = {
   domains: { corporate: ['acme.example'] },
   connections: [
-    { id: 'workos-main', vendor: 'workos', transport: 'webhook', secret_env: 'BENCH_WORKOS_SECRET', plane: 'application', authoritative_for: 'customers',
-      plane_rules: [{ organization_id: 'org_wf', plane: 'platform', authoritative_for: 'employees' }] },
+    {
+      id: 'workos-main',
+      vendor: 'workos',
+      transport: 'webhook',
+      secret_env: 'BENCH_WORKOS_SECRET',
+      plane: 'application',
+      authoritative_for: 'customers',
+      plane_rules: [{ organization_id: 'org_wf', plane: 'platform', authoritative_for: 'employees' }],
+    },
     { id: 'openai-main', vendor: 'openai', transport: 'poll', api_key_env: 'BENCH_OPENAI_KEY', poll_interval: '5m' },
   ],
 };
 export const MAP = validateBoundaryMap(MAP_INPUT, 'bench');
-export const defaultPlaneOf = (v: string) => (v === 'openai' ? 'platform' as const : 'application' as const);
+export const defaultPlaneOf = (v: string) => (v === 'openai' ? ('platform' as const) : ('application' as const));
 
 /** One chunk of synthetic events; `people` persons, each getting one event of type (round % 10) per round. */
 export function generateSql(offset: number, count: number, people: number, rounds: number, batch?: { where: string; at: number }): string {
   const span = Math.floor((365 * DAY) / rounds);
-  const at = batch ? `toDateTime64(${batch.at / 1000}, 3, 'UTC')` : `addMilliseconds(toDateTime64(${BASE / 1000}, 3, 'UTC'), toInt64(r * ${span} + (p * 997) % ${span}))`;
+  const at = batch
+    ? `toDateTime64(${batch.at / 1000}, 3, 'UTC')`
+    : `addMilliseconds(toDateTime64(${BASE / 1000}, 3, 'UTC'), toInt64(r * ${span} + (p * 997) % ${span}))`;
   return `
 INSERT INTO identity_events
   (event_id, source, connection_id, plane, tenant_id, authoritative_for, category, action, outcome, subject_kind, subject_id, subject_email,
@@ -127,17 +151,25 @@ async function main(): Promise<void> {
       const cache = new EvaluationCache();
       const people = size >= 10_000_000 ? 30_000 : 10_000;
       const rounds = Math.ceil(size / people);
-      say(`detections bench: generating ${size.toLocaleString('en-US')} events (${people.toLocaleString('en-US')} people) inside ClickHouse`);
+      say(
+        `detections bench: generating ${size.toLocaleString('en-US')} events (${people.toLocaleString('en-US')} people) inside ClickHouse`,
+      );
       resetPeak();
       const g0 = performance.now();
       for (let off = 0; off < size; off += CHUNK) {
-        await ch.client.command({ query: generateSql(off, Math.min(CHUNK, size - off), people, rounds), clickhouse_settings: { max_insert_threads: '2' } });
+        await ch.client.command({
+          query: generateSql(off, Math.min(CHUNK, size - off), people, rounds),
+          clickhouse_settings: { max_insert_threads: '2' },
+        });
       }
       const genSec = (performance.now() - g0) / 1000;
       const genEnd = Date.now();
       const genPeak = peakRssMiB();
-      const q = async (sql: string) => (await (await ch.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string>>())[0]!;
-      const stateRows = await q(`SELECT (SELECT count() FROM pw_subject_state) AS subjects, (SELECT count() FROM pw_credential_state) AS creds, (SELECT count() FROM pw_activity_days) AS days`);
+      const q = async (sql: string) =>
+        (await (await ch.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string>>())[0]!;
+      const stateRows = await q(
+        `SELECT (SELECT count() FROM pw_subject_state) AS subjects, (SELECT count() FROM pw_credential_state) AS creds, (SELECT count() FROM pw_activity_days) AS days`,
+      );
       await ch.client.command({ query: 'OPTIMIZE TABLE pw_subject_state FINAL' }).catch(() => undefined);
 
       // Baseline: a plain scan of identity_events.
@@ -153,7 +185,8 @@ async function main(): Promise<void> {
 
       // Each shared view alone, then each detection alone (for the note), then full evaluations.
       const params = detectionParams(MAP, NOW, defaultPlaneOf);
-      const PA = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
+      const PA =
+        'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
       const viewTimes: string[] = [];
       for (const [name, sql] of [
         ['pw_accounts', 'SELECT count() AS n FROM (SELECT * FROM pw_accounts) WHERE NOT ignore(*)'],
@@ -173,7 +206,10 @@ async function main(): Promise<void> {
 
       // Full evaluations (snapshot rebuilt from the state), then the steady state, then a sink batch
       // touching 1 % of the people and an incremental evaluation, checked against a full one.
-      const fmt = (t: Record<string, number>) => Object.entries(t).map(([k, v]) => `${k.replace('PW-', '')} ${round(v / 1000, 3)}`).join(', ');
+      const fmt = (t: Record<string, number>) =>
+        Object.entries(t)
+          .map(([k, v]) => `${k.replace('PW-', '')} ${round(v / 1000, 3)}`)
+          .join(', ');
       // Time passes between sink batches: let the generation's inserts fall out of the touched-keys
       // overlap (TOUCHED_OVERLAP_MS) before the last full snapshot, so that the evaluation with
       // nothing new below finds nothing touched since it.
@@ -207,7 +243,9 @@ async function main(): Promise<void> {
       const idle = idles[0]!.sec <= idles[2]!.sec ? idles[0]!.r : idles[2]!.r;
       const idleSec = Math.min(idles[0]!.sec, idles[2]!.sec);
       const idleFullRowsSec = idles[1]!.sec;
-      say(`  evaluation with nothing new: ${round(idleSec, 3)} s (${idle.snapshot.mode}, ${idle.snapshot.touched} keys; ${idle.reused.length} clock-independent detections not re-run; phases: ${fmt(idle.timings)}); every row read in full ${round(idleFullRowsSec, 3)} s (phases: ${fmt(idles[1]!.r.timings)})`);
+      say(
+        `  evaluation with nothing new: ${round(idleSec, 3)} s (${idle.snapshot.mode}, ${idle.snapshot.touched} keys; ${idle.reused.length} clock-independent detections not re-run; phases: ${fmt(idle.timings)}); every row read in full ${round(idleFullRowsSec, 3)} s (phases: ${fmt(idles[1]!.r.timings)})`,
+      );
       const touchedPeople = Math.round(people / 100);
       await ch.client.command({
         query: generateSql(size, people * 10, people, rounds, { where: 'p % 100 = 7', at: NOW + tick * 60_000 - 3_600_000 }),
@@ -221,30 +259,47 @@ async function main(): Promise<void> {
       const check = await evaluate(ch.client, { cache, detections, map: MAP, now: batchNow, defaultPlaneOf, snapshot: 'full' });
       const checkSec = (performance.now() - t3) / 1000;
       const evalPeak = Math.max(peakRssMiB() ?? 0, fullPeak ?? 0);
-      if (inc.snapshot.mode !== 'incremental') throw new Error(`expected an incremental evaluation, got ${inc.snapshot.mode} (${inc.snapshot.reason})`);
+      if (inc.snapshot.mode !== 'incremental')
+        throw new Error(`expected an incremental evaluation, got ${inc.snapshot.mode} (${inc.snapshot.reason})`);
       if (check.changes.length !== 0 || check.matches !== inc.matches) {
-        throw new Error(`incremental evaluation differs from a full one: ${check.changes.length} transitions, ${inc.matches} vs ${check.matches} matches`);
+        throw new Error(
+          `incremental evaluation differs from a full one: ${check.changes.length} transitions, ${inc.matches} vs ${check.matches} matches`,
+        );
       }
       // A full build the engine chooses itself (a link change; the same goes for "most keys touched"):
       // the credential gaps are kept and only the touched credentials' recomputed. Checked against
       // a requested full build (every gap recomputed) under the same map and now.
-      const map2 = validateBoundaryMap({ ...MAP_INPUT, links: [{ email: 'nobody@elsewhere.example', accounts: ['openai-main:user-none'] }] }, 'bench');
+      const map2 = validateBoundaryMap(
+        { ...MAP_INPUT, links: [{ email: 'nobody@elsewhere.example', accounts: ['openai-main:user-none'] }] },
+        'bench',
+      );
       const t4 = performance.now();
       const linked = await evaluate(ch.client, { cache, detections, map: map2, now: batchNow, defaultPlaneOf });
       const linkedSec = (performance.now() - t4) / 1000;
       const t5 = performance.now();
       const linkedCheck = await evaluate(ch.client, { cache, detections, map: map2, now: batchNow, defaultPlaneOf, snapshot: 'full' });
       const linkedCheckSec = (performance.now() - t5) / 1000;
-      if (linked.snapshot.mode !== 'full' || !linked.snapshot.gapsKept) throw new Error(`expected a full build keeping the gaps, got ${linked.snapshot.mode} (${linked.snapshot.reason}, gaps kept ${linked.snapshot.gapsKept})`);
+      if (linked.snapshot.mode !== 'full' || !linked.snapshot.gapsKept)
+        throw new Error(
+          `expected a full build keeping the gaps, got ${linked.snapshot.mode} (${linked.snapshot.reason}, gaps kept ${linked.snapshot.gapsKept})`,
+        );
       if (linkedCheck.changes.length !== 0 || linkedCheck.matches !== linked.matches) {
-        throw new Error(`full build keeping the gaps differs from a requested full one: ${linkedCheck.changes.length} transitions, ${linked.matches} vs ${linkedCheck.matches} matches`);
+        throw new Error(
+          `full build keeping the gaps differs from a requested full one: ${linkedCheck.changes.length} transitions, ${linked.matches} vs ${linkedCheck.matches} matches`,
+        );
       }
-      say(`  full build after a link change, gaps kept: ${round(linkedSec, 3)} s (${linked.snapshot.touched} keys; snapshot tables: ${fmt(linked.snapshot.tables)}); requested full ${round(linkedCheckSec, 3)} s (snapshot tables: ${fmt(linkedCheck.snapshot.tables)}), 0 transitions (equal)`);
-      say(`  batch touching ${touchedPeople} people (1 %): incremental ${round(incSec, 3)} s (${inc.snapshot.touched} keys; phases: ${fmt(inc.timings)}; snapshot tables: ${fmt(inc.snapshot.tables)}); full at the same now ${round(checkSec, 3)} s (snapshot tables: ${fmt(check.snapshot.tables)}), 0 transitions (equal)`);
+      say(
+        `  full build after a link change, gaps kept: ${round(linkedSec, 3)} s (${linked.snapshot.touched} keys; snapshot tables: ${fmt(linked.snapshot.tables)}); requested full ${round(linkedCheckSec, 3)} s (snapshot tables: ${fmt(linkedCheck.snapshot.tables)}), 0 transitions (equal)`,
+      );
+      say(
+        `  batch touching ${touchedPeople} people (1 %): incremental ${round(incSec, 3)} s (${inc.snapshot.touched} keys; phases: ${fmt(inc.timings)}; snapshot tables: ${fmt(inc.snapshot.tables)}); full at the same now ${round(checkSec, 3)} s (snapshot tables: ${fmt(check.snapshot.tables)}), 0 transitions (equal)`,
+      );
       let chPeak: string | null = null;
       try {
         await ch.client.command({ query: 'SYSTEM FLUSH LOGS' });
-        const m = await q(`SELECT formatReadableSize(max(memory_usage)) AS m FROM system.query_log WHERE type = 'QueryFinish' AND event_time > now() - INTERVAL 1 HOUR AND query LIKE '%pw_eval%'`);
+        const m = await q(
+          `SELECT formatReadableSize(max(memory_usage)) AS m FROM system.query_log WHERE type = 'QueryFinish' AND event_time > now() - INTERVAL 1 HOUR AND query LIKE '%pw_eval%'`,
+        );
         chPeak = m.m ?? null;
       } catch {
         chPeak = null;
@@ -252,26 +307,37 @@ async function main(): Promise<void> {
       const label = size >= 10_000_000 ? '10 M' : `${size / 1_000_000} M`;
       const fullSec = Math.min(...fullTimes);
       rows.push({
-        what: `evaluate all ${detections.length} detections over ${label} events (full: snapshot rebuilt)`, value: round(fullSec, 3), unit: 's',
+        what: `evaluate all ${detections.length} detections over ${label} events (full: snapshot rebuilt)`,
+        value: round(fullSec, 3),
+        unit: 's',
         ratio: `${round(fullSec / baseline, 1)} × a plain scan of identity_events (${round(baseline, 3)} s)`,
-        target: size >= 10_000_000 ? '≤ 2 s at 10 M' : undefined, met: size >= 10_000_000 ? fullSec <= 2 : null,
+        target: size >= 10_000_000 ? '≤ 2 s at 10 M' : undefined,
+        met: size >= 10_000_000 ? fullSec <= 2 : null,
         note: `${people.toLocaleString('en-US')} people over 365 days; ${matches} findings matched; runs ${fullTimes.map((t) => round(t, 3)).join(' / ')} s; phases (s): ${fullTimings}; legacy views (0005, read once each): ${viewTimes.join(', ')}`,
       });
       rows.push({
-        what: `incremental evaluation after a batch touching 1 % of people, ${label} events`, value: round(incSec, 3), unit: 's',
+        what: `incremental evaluation after a batch touching 1 % of people, ${label} events`,
+        value: round(incSec, 3),
+        unit: 's',
         ratio: `${round((incSec / fullSec) * 100, 1)} % of a full evaluation; ${round(incSec / baseline, 1)} × the plain scan`,
-        target: '≤ 10 % of a full evaluation', met: incSec <= 0.1 * fullSec,
+        target: '≤ 10 % of a full evaluation',
+        met: incSec <= 0.1 * fullSec,
         note: `${inc.snapshot.touched} keys recomputed; equal to a full evaluation at the same now (0 transitions, ${inc.matches} matches); with nothing new ${round(idleSec, 3)} s = ${round((idleSec / idleFullRowsSec) * 100, 0)} % of the same with every row read in full (${round(idleFullRowsSec, 3)} s, no compact re-runs) (${idle.reused.length} clock-independent detections not re-run: ${fmt(idle.timings)}); phases (s): ${fmt(inc.timings)}`,
       });
       rows.push({
-        what: `full evaluation chosen by the engine (link change), credential gaps kept, ${label} events`, value: round(linkedSec, 3), unit: 's',
+        what: `full evaluation chosen by the engine (link change), credential gaps kept, ${label} events`,
+        value: round(linkedSec, 3),
+        unit: 's',
         ratio: `${round((linkedSec / linkedCheckSec) * 100, 1)} % of a requested full evaluation at the same now (${round(linkedCheckSec, 3)} s); ${round(linkedSec / baseline, 1)} × the plain scan`,
         note: `${linked.snapshot.touched} touched keys' gaps recomputed; equal to the requested full evaluation (0 transitions, ${linked.matches} matches); snapshot tables (s): ${fmt(linked.snapshot.tables)} vs ${fmt(linkedCheck.snapshot.tables)}`,
       });
       rows.push({
-        what: `peak RSS during evaluation, ${label} events (chDB in-process)`, value: evalPeak, unit: 'MiB',
+        what: `peak RSS during evaluation, ${label} events (chDB in-process)`,
+        value: evalPeak,
+        unit: 'MiB',
         ratio: basePeak ? `${round((evalPeak ?? 0) / basePeak, 2)} × during the baseline scan (${basePeak} MiB)` : undefined,
-        target: size >= 10_000_000 ? '≤ 1,536 MiB (all-in-one at 10 M)' : undefined, met: size >= 10_000_000 ? (evalPeak ?? Infinity) <= 1536 : null,
+        target: size >= 10_000_000 ? '≤ 1,536 MiB (all-in-one at 10 M)' : undefined,
+        met: size >= 10_000_000 ? (evalPeak ?? Infinity) <= 1536 : null,
         note: `${peakResettable ? 'peak reset before each phase' : 'peak not resettable here: process-lifetime peak'}; ClickHouse peak per evaluation query: ${chPeak ?? 'query_log unavailable'}; generation (with the materialized views) ${round(genSec, 1)} s, peak ${genPeak} MiB; state table rows before background merges: ${stateRows.subjects} subject / ${stateRows.creds} credential / ${stateRows.days} activity-day rows`,
       });
     } finally {
@@ -279,13 +345,14 @@ async function main(): Promise<void> {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  if (!JSON_OUT) for (const r of rows) say(`${r.what}: ${r.value} ${r.unit}${r.ratio ? ` (${r.ratio})` : ''}${r.note ? `\n    ${r.note}` : ''}`);
+  if (!JSON_OUT)
+    for (const r of rows) say(`${r.what}: ${r.value} ${r.unit}${r.ratio ? ` (${r.ratio})` : ''}${r.note ? `\n    ${r.note}` : ''}`);
   process.stdout.write(JSON.stringify({ rows }) + '\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
-    process.stderr.write(`bench/detections: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench/detections: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   });
 }

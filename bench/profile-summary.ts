@@ -6,9 +6,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; hitCount?: number; children?: number[] }
-interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
 export interface ProfileSummary {
   totalMs: number;
@@ -24,7 +39,12 @@ export function groupOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
-  if (url.startsWith('node:')) return url.replace(/^node:internal\//, 'node:').split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:'))
+    return url
+      .replace(/^node:internal\//, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   const p = url.replace(/^file:\/\//, '');
   return p.startsWith(REPO) ? path.relative(REPO, p) : p;
 }
@@ -61,8 +81,14 @@ export function summarize(profile: Profile, top = 25): ProfileSummary {
   return {
     totalMs: Math.round(total / 1000),
     busyMs: Math.round(busy / 1000),
-    byGroup: [...groups].sort((a, b) => b[1] - a[1]).slice(0, top).map(([group, us]) => ({ group, ms: Math.round(us / 1000), pctOfBusy: pct(us) })),
-    byFunction: [...fns].sort((a, b) => b[1].us - a[1].us).slice(0, top).map(([k, v]) => ({ fn: k.split(' ')[0]!, where: v.where, ms: Math.round(v.us / 1000), pctOfBusy: pct(v.us) })),
+    byGroup: [...groups]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([group, us]) => ({ group, ms: Math.round(us / 1000), pctOfBusy: pct(us) })),
+    byFunction: [...fns]
+      .sort((a, b) => b[1].us - a[1].us)
+      .slice(0, top)
+      .map(([k, v]) => ({ fn: k.split(' ')[0]!, where: v.where, ms: Math.round(v.us / 1000), pctOfBusy: pct(v.us) })),
   };
 }
 
@@ -76,8 +102,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   for (const file of files) {
     const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, top);
     process.stdout.write(`\n${file}\n  wall ${s.totalMs} ms, busy (not idle) ${s.busyMs} ms\n\n  self time by package / file:\n`);
-    for (const g of s.byGroup) process.stdout.write(`    ${String(g.pctOfBusy).padStart(5)} %  ${String(g.ms).padStart(7)} ms  ${g.group}\n`);
+    for (const g of s.byGroup)
+      process.stdout.write(`    ${String(g.pctOfBusy).padStart(5)} %  ${String(g.ms).padStart(7)} ms  ${g.group}\n`);
     process.stdout.write('\n  self time by function:\n');
-    for (const f of s.byFunction) process.stdout.write(`    ${String(f.pctOfBusy).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.fn}  (${f.where})\n`);
+    for (const f of s.byFunction)
+      process.stdout.write(`    ${String(f.pctOfBusy).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.fn}  (${f.where})\n`);
   }
 }

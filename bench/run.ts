@@ -81,7 +81,9 @@ function sectionContext(baselines: Baselines): SectionContext {
   // Record sizes: the WorkOS fixtures through the real envelope and normalizer code.
   const records = measureRecordSizes(`${tag}sz`, map);
   report.results.recordSizes = records;
-  say(`record sizes: body ${records.bodyBytes} B, RawEnvelope ${records.rawEnvelopeBytes} B, IdentityEvent ${records.identityEventBytes} B, JSON row ${records.jsonRowBytes} B; ${records.eventsPerDelivery} events/delivery`);
+  say(
+    `record sizes: body ${records.bodyBytes} B, RawEnvelope ${records.rawEnvelopeBytes} B, IdentityEvent ${records.identityEventBytes} B, JSON row ${records.jsonRowBytes} B; ${records.eventsPerDelivery} events/delivery`,
+  );
   const kafka = () => {
     if (!session) throw new Error('this bench section needs the broker, which is not started yet');
     return session;
@@ -96,11 +98,22 @@ async function runSections(sections: BenchSection[], ctx: SectionContext, baseli
 async function main(): Promise<void> {
   const started = Date.now();
   say(`mode ${opts.sizes.mode}; run dir ${runDir}`);
-  report.results.machine = { loadAvgAtStart: os.loadavg(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` };
+  report.results.machine = {
+    loadAvgAtStart: os.loadavg(),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
   const baselines: Baselines = {};
   const ctx = sectionContext(baselines);
   const sections = selectedSections();
-  await runSections(sections.filter((s) => s.beforeBroker), ctx, baselines);
+  await runSections(
+    sections.filter((s) => s.beforeBroker),
+    ctx,
+    baselines,
+  );
   const withBroker = sections.filter((s) => !s.beforeBroker);
   if (withBroker.length === 0) return;
 
@@ -114,21 +127,33 @@ async function main(): Promise<void> {
 function writeResults(): string {
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${stamp}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), mode: opts.sizes.mode, rows: report.rows, results: report.results }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ at: new Date().toISOString(), mode: opts.sizes.mode, rows: report.rows, results: report.results }, null, 2) + '\n',
+  );
   return file;
 }
 
 function printSummary(file: string): void {
-  const loadAtStart = (report.results.machine as { loadAvgAtStart?: number[] } | undefined)?.loadAvgAtStart?.map((x) => round(x, 1)).join(' / ') ?? '?';
-  process.stdout.write(`\nplanewatch bench (${opts.sizes.mode}) on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${loadAtStart}, at end ${os.loadavg().map((x) => round(x, 1)).join(' / ')}\n\n${report.table()}\n\nresults: ${path.relative(process.cwd(), file)}\n`);
-  if (opts.cpuProf) process.stdout.write(`CPU profiles: ${path.relative(process.cwd(), profDir)} (summarize with: npx tsx bench/profile-summary.ts <file.cpuprofile>)\n`);
+  const loadAtStart =
+    (report.results.machine as { loadAvgAtStart?: number[] } | undefined)?.loadAvgAtStart?.map((x) => round(x, 1)).join(' / ') ?? '?';
+  process.stdout.write(
+    `\nplanewatch bench (${opts.sizes.mode}) on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${loadAtStart}, at end ${os
+      .loadavg()
+      .map((x) => round(x, 1))
+      .join(' / ')}\n\n${report.table()}\n\nresults: ${path.relative(process.cwd(), file)}\n`,
+  );
+  if (opts.cpuProf)
+    process.stdout.write(
+      `CPU profiles: ${path.relative(process.cwd(), profDir)} (summarize with: npx tsx bench/profile-summary.ts <file.cpuprofile>)\n`,
+    );
   if (liveChildren() > 0) process.stdout.write(`warning: ${liveChildren()} child processes were still running and have been killed\n`);
 }
 
 try {
   await main();
 } catch (err) {
-  say(`FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  say(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   report.results.error = err instanceof Error ? err.message : String(err);
   process.exitCode = 1;
 } finally {

@@ -24,7 +24,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     usage: 'demo',
-    description: 'Run planewatch with a demo company loaded through its public interfaces (webhooks, SCIM, polls); every detection has a finding within a minute.',
+    description:
+      'Run planewatch with a demo company loaded through its public interfaces (webhooks, SCIM, polls); every detection has a finding within a minute.',
     hasOptions: false,
     load: async () => (await import('./commands/demo.ts')).registerDemoCommand,
   },
@@ -54,7 +55,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     usage: 'status',
-    description: 'Show every configured source (last successful poll or delivery, checkpoint, last event, last error) and the dead alerts per channel.',
+    description:
+      'Show every configured source (last successful poll or delivery, checkpoint, last event, last error) and the dead alerts per channel.',
     hasOptions: true,
     load: async () => (await import('./commands/status.ts')).registerStatusCommand,
   },
@@ -66,7 +68,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     usage: 'boundaries',
-    description: 'Print the boundary map as it works out: per plane, the connections feeding it, when each last delivered, and the organisations / directories seen there.',
+    description:
+      'Print the boundary map as it works out: per plane, the connections feeding it, when each last delivered, and the organisations / directories seen there.',
     hasOptions: true,
     load: async () => (await import('./commands/boundaries.ts')).registerBoundariesCommand,
   },
@@ -108,7 +111,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     usage: 'replay',
-    description: 'Re-normalize stored raw envelopes with the current mapping and boundary map (after a mapping change), through the normal pipeline, without duplicating events.',
+    description:
+      'Re-normalize stored raw envelopes with the current mapping and boundary map (after a mapping change), through the normal pipeline, without duplicating events.',
     hasOptions: true,
     load: async () => (await import('./commands/replay.ts')).registerReplayCommand,
   },

@@ -30,7 +30,12 @@ try {
     for (const c of COMMANDS) program.command(c.usage).description(c.description);
     // List each command as it would list itself once loaded (with `[options]` where it has some).
     const entryOf = (cmd: Command) => COMMANDS.find((c) => commandName(c) === cmd.name());
-    program.configureHelp({ subcommandTerm: (cmd) => { const e = entryOf(cmd); return e ? helpTerm(e) : new Help().subcommandTerm(cmd); } });
+    program.configureHelp({
+      subcommandTerm: (cmd) => {
+        const e = entryOf(cmd);
+        return e ? helpTerm(e) : new Help().subcommandTerm(cmd);
+      },
+    });
   }
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -26,13 +26,23 @@ export function prettyLine(jsonLine: string, colour = false): string {
   const level = typeof rec.level === 'number' ? rec.level : 30;
   const name = (LEVEL_NAMES[level] ?? String(level)).padEnd(5);
   const levelText = colour ? `\x1b[${LEVEL_COLOURS[level] ?? '0'}m${name}\x1b[0m` : name;
-  const time = typeof rec.time === 'string' ? rec.time.slice(11, 23) : typeof rec.time === 'number' ? new Date(rec.time).toISOString().slice(11, 23) : '';
-  const fields = Object.entries(rec).filter(([k]) => !HEAD_FIELDS.has(k)).map(([k, v]) => `${k}=${fieldValue(v)}`);
-  const head = [time, levelText, `${typeof rec.name === 'string' ? `${rec.name}: ` : ''}${typeof rec.msg === 'string' ? rec.msg : ''}`].filter(Boolean).join(' ');
+  const time =
+    typeof rec.time === 'string'
+      ? rec.time.slice(11, 23)
+      : typeof rec.time === 'number'
+        ? new Date(rec.time).toISOString().slice(11, 23)
+        : '';
+  const fields = Object.entries(rec)
+    .filter(([k]) => !HEAD_FIELDS.has(k))
+    .map(([k, v]) => `${k}=${fieldValue(v)}`);
+  const head = [time, levelText, `${typeof rec.name === 'string' ? `${rec.name}: ` : ''}${typeof rec.msg === 'string' ? rec.msg : ''}`]
+    .filter(Boolean)
+    .join(' ');
   let out = fields.length ? `${head} ${fields.join(' ')}` : head;
   // An error's stack is what a person needs to read, so it goes on its own lines, indented.
   const err = rec.err as { type?: string; message?: string; stack?: string } | undefined;
-  if (err && typeof err === 'object') out += `\n    ${(err.stack ?? `${err.type ?? 'Error'}: ${err.message ?? ''}`).split('\n').join('\n    ')}`;
+  if (err && typeof err === 'object')
+    out += `\n    ${(err.stack ?? `${err.type ?? 'Error'}: ${err.message ?? ''}`).split('\n').join('\n    ')}`;
   return out + '\n';
 }
 

@@ -6,8 +6,21 @@ import { selectLogFormat, type LogFormat } from './log-format.ts';
 import { prettyDestination } from './log-pretty.ts';
 
 export const REDACT_PATHS = [
-  'authorization', '*.authorization', 'headers.authorization', 'headers.cookie', 'headers["workos-signature"]',
-  'secret', '*.secret', 'password', '*.password', 'token', '*.token', 'api_key', '*.api_key', 'apiKey', '*.apiKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["workos-signature"]',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
 ];
 
 export function createLogger(opts: { level?: string; name?: string; format?: LogFormat } = {}): Logger {

@@ -55,22 +55,26 @@ export const consumerLag = new Gauge({
   registers: [registry],
   async collect() {
     const now = Date.now();
-    await Promise.all([...lagSources].map(async (src) => {
-      const cached = lagCache.get(src);
-      if (cached && now - cached.at < LAG_CACHE_MS) return;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const rows = await Promise.race([
-          src.sample(),
-          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('lag sample timed out')), LAG_TIMEOUT_MS); }),
-        ]);
-        lagCache.set(src, { at: now, rows, ok: true });
-      } catch {
-        lagCache.set(src, { at: now, rows: cached?.rows ?? [], ok: false });
-      } finally {
-        clearTimeout(timer);
-      }
-    }));
+    await Promise.all(
+      [...lagSources].map(async (src) => {
+        const cached = lagCache.get(src);
+        if (cached && now - cached.at < LAG_CACHE_MS) return;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const rows = await Promise.race([
+            src.sample(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('lag sample timed out')), LAG_TIMEOUT_MS);
+            }),
+          ]);
+          lagCache.set(src, { at: now, rows, ok: true });
+        } catch {
+          lagCache.set(src, { at: now, rows: cached?.rows ?? [], ok: false });
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
     this.reset();
     consumerLagOk.reset();
     for (const src of lagSources) {

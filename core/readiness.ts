@@ -60,7 +60,9 @@ export async function assertClickHouseReachable(client: ClickHouseClient, url: s
   const r = await clickhouseCheck(client, timeoutMs)();
   if (r.ok) return;
   const detail = (r.detail ?? 'no answer').replace(/^Error: /, '');
-  throw new Error(`ClickHouse server at ${redactedUrl(url)} (CLICKHOUSE_URL) is unreachable: ${detail}. Start it or correct CLICKHOUSE_URL (unset it to use embedded chDB).`);
+  throw new Error(
+    `ClickHouse server at ${redactedUrl(url)} (CLICKHOUSE_URL) is unreachable: ${detail}. Start it or correct CLICKHOUSE_URL (unset it to use embedded chDB).`,
+  );
 }
 
 export function readinessOf(checks: Record<string, Check>, cacheMs = 1000) {
@@ -81,6 +83,15 @@ export function readinessOf(checks: Record<string, Check>, cacheMs = 1000) {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   });
 }

@@ -24,8 +24,14 @@ export type DemoSecrets = Record<keyof typeof DEMO_ENV, string>;
 export function generateDemoSecrets(): DemoSecrets {
   const r = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
   return {
-    workosMain: r('demo-wh-'), workosEu: r('demo-wh-'), openaiMain: r('demo-admin-'), openaiEu: r('demo-admin-'),
-    anthropic: r('demo-admin-'), scim: r('demo-scim-'), githubHook: r('demo-gh-'), githubToken: r('demo-ghtoken-'),
+    workosMain: r('demo-wh-'),
+    workosEu: r('demo-wh-'),
+    openaiMain: r('demo-admin-'),
+    openaiEu: r('demo-admin-'),
+    anthropic: r('demo-admin-'),
+    scim: r('demo-scim-'),
+    githubHook: r('demo-gh-'),
+    githubToken: r('demo-ghtoken-'),
   };
 }
 

@@ -24,7 +24,12 @@ export interface LoadTarget {
   log: Logger;
 }
 
-export interface LoadSummary { scimCalls: number; webhooks: number; auditPages: number; historyEnvelopes: number }
+export interface LoadSummary {
+  scimCalls: number;
+  webhooks: number;
+  auditPages: number;
+  historyEnvelopes: number;
+}
 
 const CONCURRENCY = 8;
 
@@ -46,8 +51,16 @@ async function provisionContractors(base: string, token: string, contractors: re
   let calls = 0;
   for (const c of contractors) {
     const res = await fetch(`${base}/Users`, {
-      method: 'POST', headers,
-      body: JSON.stringify({ schemas: [SCIM_USER], userName: c.userName, active: true, name: { givenName: c.given, familyName: c.family }, emails: [{ value: c.userName, primary: true, type: 'work' }], externalId: `nw-${c.userName.split('@')[0]}` }),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        schemas: [SCIM_USER],
+        userName: c.userName,
+        active: true,
+        name: { givenName: c.given, familyName: c.family },
+        emails: [{ value: c.userName, primary: true, type: 'work' }],
+        externalId: `nw-${c.userName.split('@')[0]}`,
+      }),
     });
     calls++;
     const text = await res.text();
@@ -56,9 +69,14 @@ async function provisionContractors(base: string, token: string, contractors: re
     if (res.status !== 201) throw new Error(`demo: SCIM create ${c.userName} answered ${res.status}: ${text.slice(0, 300)}`);
     if (c.active) continue;
     const id = (JSON.parse(text) as { id: string }).id;
-    await expectAccepted(await fetch(`${base}/Users/${id}`, {
-      method: 'PATCH', headers, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] }),
-    }), `SCIM deactivate ${c.userName}`);
+    await expectAccepted(
+      await fetch(`${base}/Users/${id}`, {
+        method: 'PATCH',
+        headers,
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] }),
+      }),
+      `SCIM deactivate ${c.userName}`,
+    );
     calls++;
   }
   return calls;
@@ -67,7 +85,10 @@ async function provisionContractors(base: string, token: string, contractors: re
 async function postWebhook(url: string, w: Webhook, secret: string): Promise<void> {
   const source = SOURCES[w.vendor]!;
   const headers = { 'content-type': 'application/json', ...source.samples!.sign(w.body, secret, Date.now()) };
-  await expectAccepted(await fetch(`${url}/webhooks/${w.vendor}/${w.connection}`, { method: 'POST', headers, body: w.body }), `webhook ${w.vendor}/${w.connection}`);
+  await expectAccepted(
+    await fetch(`${url}/webhooks/${w.vendor}/${w.connection}`, { method: 'POST', headers, body: w.body }),
+    `webhook ${w.vendor}/${w.connection}`,
+  );
 }
 
 export async function loadDemoCompany(t: LoadTarget, co: DemoCompany, secrets: DemoSecrets): Promise<LoadSummary> {
@@ -76,11 +97,19 @@ export async function loadDemoCompany(t: LoadTarget, co: DemoCompany, secrets: D
   const hookSecret: Record<string, string> = { 'workos-main': secrets.workosMain, 'workos-eu': secrets.workosEu };
   await inBatches(co.webhooks, (w) => postWebhook(t.url, w, hookSecret[w.connection]!));
 
-  await expectAccepted(await fetch(`${t.url}/webhooks/github/${GITHUB_CONNECTION}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'secret_scanning_alert', 'x-github-delivery': `demo-${co.github.number}`, [GITHUB_SIGNATURE_HEADER]: signGithubPayload(co.github.delivery, secrets.githubHook) },
-    body: co.github.delivery,
-  }), 'GitHub secret_scanning_alert webhook');
+  await expectAccepted(
+    await fetch(`${t.url}/webhooks/github/${GITHUB_CONNECTION}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'secret_scanning_alert',
+        'x-github-delivery': `demo-${co.github.number}`,
+        [GITHUB_SIGNATURE_HEADER]: signGithubPayload(co.github.delivery, secrets.githubHook),
+      },
+      body: co.github.delivery,
+    }),
+    'GitHub secret_scanning_alert webhook',
+  );
 
   const publish = rawEnvelopePublisher(t.producer);
   await inBatches(co.history, publish);
@@ -88,8 +117,12 @@ export async function loadDemoCompany(t: LoadTarget, co: DemoCompany, secrets: D
   const openai = t.connections.find((c) => c.id === 'openai-main')!;
   const oldest = Math.min(...co.auditEvents.map((e) => Number(e.effective_at) * 1000));
   const backfill = await runBackfill({
-    connection: openai, source: SOURCES.openai!, sinceMs: oldest - 60_000, dataDir: t.dataDir,
-    publishers: kafkaPollPublishers(t.producer), log: t.log,
+    connection: openai,
+    source: SOURCES.openai!,
+    sinceMs: oldest - 60_000,
+    dataDir: t.dataDir,
+    publishers: kafkaPollPublishers(t.producer),
+    log: t.log,
   });
   return { scimCalls, webhooks: co.webhooks.length + 1, auditPages: backfill.pages, historyEnvelopes: co.history.length };
 }

@@ -32,7 +32,9 @@ function demoClock(dataDir: string): { now: number; fresh: boolean; marker: stri
   const marker = path.join(dataDir, 'demo', 'loaded.json');
   if (existsSync(marker)) return { now: MarkerSchema.parse(JSON.parse(readFileSync(marker, 'utf8'))).now, fresh: false, marker };
   if (existsSync(path.join(dataDir, 'clickhouse')) || existsSync(path.join(dataDir, 'kafka'))) {
-    throw new DemoDataDirError(`${dataDir} holds data that is not the demo's; run the demo on a data dir of its own, e.g. PLANEWATCH_DATA_DIR=./data-demo npx planewatch demo`);
+    throw new DemoDataDirError(
+      `${dataDir} holds data that is not the demo's; run the demo on a data dir of its own, e.g. PLANEWATCH_DATA_DIR=./data-demo npx planewatch demo`,
+    );
   }
   // Whole seconds: the vendors' timestamps are.
   return { now: Math.floor(Date.now() / 1000) * 1000, fresh: true, marker };
@@ -86,7 +88,11 @@ export async function runDemo(): Promise<void> {
   if (clock.fresh) {
     process.stdout.write(`\nplanewatch demo: pipeline up at ${pipeline.url}; loading the demo company (SCIM, webhooks, polls)...\n`);
     try {
-      const summary = await loadDemoCompany({ url: pipeline.url, producer: rt.producer, connections: rt.config.map.connections, dataDir: rt.dataDir, log: rt.log }, company, secrets);
+      const summary = await loadDemoCompany(
+        { url: pipeline.url, producer: rt.producer, connections: rt.config.map.connections, dataDir: rt.dataDir, log: rt.log },
+        company,
+        secrets,
+      );
       writeFileSync(clock.marker, JSON.stringify({ now: clock.now, loadedAt: new Date().toISOString() }) + '\n');
       rt.log.info({ ...summary, ms: Date.now() - startedAt }, 'demo company loaded');
     } catch (err) {
@@ -110,7 +116,7 @@ export async function runDemo(): Promise<void> {
     '  npx planewatch report boundaries     npx planewatch status',
     ...(rt.dataDir === path.resolve('./data') ? [] : [`  (with PLANEWATCH_DATA_DIR=${rt.dataDir})`]),
     '',
-    'openai-eu\'s admin key is revoked on purpose (its 401 warnings are the story behind PW-SOURCE-SILENT).',
+    "openai-eu's admin key is revoked on purpose (its 401 warnings are the story behind PW-SOURCE-SILENT).",
     'Stop with Ctrl-C.',
   ];
   process.stdout.write(lines.join('\n') + '\n\n');
@@ -119,7 +125,7 @@ export async function runDemo(): Promise<void> {
 export function runDemoCommand(): void {
   runDemo().catch((err: unknown) => {
     if (err instanceof DemoDataDirError) process.stderr.write(`planewatch demo: ${err.message}\n`);
-    else process.stderr.write(`planewatch demo: failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    else process.stderr.write(`planewatch demo: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   });
 }

@@ -58,13 +58,26 @@ export interface VendorApiServer {
 }
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}): ScriptedResponse => ({ status, body, headers });
-export const tooManyRequests = (retryAfter: string | number, body: unknown = { error: { message: 'Rate limit reached', type: 'rate_limit' } }): ScriptedResponse => ({
-  status: 429, headers: { 'retry-after': String(retryAfter) }, body,
+export const tooManyRequests = (
+  retryAfter: string | number,
+  body: unknown = { error: { message: 'Rate limit reached', type: 'rate_limit' } },
+): ScriptedResponse => ({
+  status: 429,
+  headers: { 'retry-after': String(retryAfter) },
+  body,
 });
-export const serverError = (status = 500, body: unknown = { error: { message: 'The server had an error', type: 'server_error' } }): ScriptedResponse => ({ status, body });
-export const malformed = (text = '{"object":"list","data":[{"id":'): ScriptedResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: text });
+export const serverError = (
+  status = 500,
+  body: unknown = { error: { message: 'The server had an error', type: 'server_error' } },
+): ScriptedResponse => ({ status, body });
+export const malformed = (text = '{"object":"list","data":[{"id":'): ScriptedResponse => ({
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: text,
+});
 export const unauthorized = (message = 'Invalid authorization header', status = 401): ScriptedResponse => ({
-  status, body: { error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } },
+  status,
+  body: { error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } },
 });
 
 /** Answers a request from its query parameters. */
@@ -110,14 +123,24 @@ export async function startVendorApiServer(opts: { recordRequests?: boolean } = 
     const chosen = fresh ?? candidates[candidates.length - 1];
     let response: ScriptedResponse;
     if (chosen?.r.respond) response = chosen.r.respond(url.searchParams);
-    else if (!chosen || chosen.r.responses.length === 0) response = { status: 404, body: { error: { message: `no route for ${method} ${url.pathname}${url.search}` } } };
+    else if (!chosen || chosen.r.responses.length === 0)
+      response = { status: 404, body: { error: { message: `no route for ${method} ${url.pathname}${url.search}` } } };
     else if (fresh) response = chosen.r.responses[chosen.r.next++]!;
     else response = chosen.r.responses[chosen.r.responses.length - 1]!;
     const status = response.status ?? 200;
-    if (recordRequests) requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, route: chosen?.i ?? -1, status });
+    if (recordRequests)
+      requests.push({
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        route: chosen?.i ?? -1,
+        status,
+      });
     const send = () => {
       const raw = response.body;
-      const payload = raw === undefined ? Buffer.alloc(0) : Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
+      const payload =
+        raw === undefined ? Buffer.alloc(0) : Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(payload.length), ...response.headers });
       res.end(payload);
     };
@@ -130,7 +153,11 @@ export async function startVendorApiServer(opts: { recordRequests?: boolean } = 
     url: `http://127.0.0.1:${port}`,
     requests,
     route(match, responses) {
-      routes.push(typeof responses === 'function' ? { match, responses: [], respond: responses, next: 0 } : { match, responses, respond: null, next: 0 });
+      routes.push(
+        typeof responses === 'function'
+          ? { match, responses: [], respond: responses, next: 0 }
+          : { match, responses, respond: null, next: 0 },
+      );
       return routes.length - 1;
     },
     reset() {

@@ -24,7 +24,8 @@ export function auditLogPage(events: readonly Record<string, unknown>[], query: 
   const matching = events.filter((e) => Number(e.effective_at) >= gte);
   const after = query.get('after');
   const start = after === null ? 0 : matching.findIndex((e) => e.id === after) + 1;
-  if (after !== null && start === 0) return json({ error: { message: `invalid 'after' cursor: ${after}`, type: 'invalid_request_error' } }, 400);
+  if (after !== null && start === 0)
+    return json({ error: { message: `invalid 'after' cursor: ${after}`, type: 'invalid_request_error' } }, 400);
   const limit = Math.min(Number(query.get('limit') ?? AUDIT_PAGE_LIMIT) || AUDIT_PAGE_LIMIT, AUDIT_PAGE_LIMIT);
   const page = matching.slice(start, start + limit);
   return json(openaiList(page, start + limit < matching.length));
@@ -56,11 +57,17 @@ export function registerDemoVendorRoutes(api: VendorApiServer, co: DemoCompany, 
   api.route({ path: `${O}/api_keys`, headers: ant }, [json(anthropicList(co.anthropic.apiKeys))]);
   api.route({ path: `${O}/workspaces`, headers: ant }, [json(anthropicList(co.anthropic.workspaces))]);
   for (const w of co.anthropic.workspaces as { id: string }[]) {
-    api.route({ path: `${O}/workspaces/${w.id}/members`, headers: ant }, [json(anthropicList(co.anthropic.members.filter((m) => (m as { workspace_id: string }).workspace_id === w.id)))]);
+    api.route({ path: `${O}/workspaces/${w.id}/members`, headers: ant }, [
+      json(anthropicList(co.anthropic.members.filter((m) => (m as { workspace_id: string }).workspace_id === w.id))),
+    ]);
   }
   // This organisation has no service accounts listing (optional in the poller).
-  api.route({ path: `${O}/service_accounts`, headers: ant }, [json({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }, 404)]);
+  api.route({ path: `${O}/service_accounts`, headers: ant }, [
+    json({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }, 404),
+  ]);
 
   // GitHub: the alert the webhook names.
-  api.route({ path: `/repos/${co.github.repo}/secret-scanning/alerts/${co.github.number}`, headers: bearer(secrets.githubToken) }, [json(co.github.alert)]);
+  api.route({ path: `/repos/${co.github.repo}/secret-scanning/alerts/${co.github.number}`, headers: bearer(secrets.githubToken) }, [
+    json(co.github.alert),
+  ]);
 }

@@ -28,7 +28,10 @@ function killAllChildren(): void {
 function spawnWatchdog(javaPid: number, log: Logger): ChildProcess | undefined {
   if (process.platform === 'win32') return undefined;
   try {
-    const watchdog = spawn('/bin/sh', ['-c', `read _ignored; kill -9 ${javaPid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    const watchdog = spawn('/bin/sh', ['-c', `read _ignored; kill -9 ${javaPid} 2>/dev/null`], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
     watchdog.on('error', (err) => log.warn({ err }, 'kafka broker watchdog failed; a SIGKILLed parent would leave the broker running'));
     watchdog.stdin?.on('error', () => {});
     watchdog.unref();

@@ -4,7 +4,14 @@
 // supervisor.ts restarts it, resolve.ts picks KAFKA_BROKERS or a local broker.
 export { REPO_ROOT } from '../core/repo-root.ts';
 export { ensureKafkaJars, kafkaVersion, type EnsureKafkaJarsOptions } from './jars.ts';
-export { startLocalBroker, freePorts, KafkaBrokerStartError, type StartLocalBrokerOptions, type LocalBroker, type BrokerExit } from './process.ts';
+export {
+  startLocalBroker,
+  freePorts,
+  KafkaBrokerStartError,
+  type StartLocalBrokerOptions,
+  type LocalBroker,
+  type BrokerExit,
+} from './process.ts';
 export { READY_TOPIC } from './readiness.ts';
 export { resolveKafka, type ResolvedKafka } from './resolve.ts';
 export { superviseBroker, backoffMs, type BrokerSupervisor, type SupervisorOptions } from './supervisor.ts';

@@ -46,7 +46,9 @@ export async function ensureKafkaJars(opts: EnsureKafkaJarsOptions = {}): Promis
   const log = opts.log ?? rootLogger;
   const pomPath = path.join(repoRoot, 'kafka', 'pom.xml');
   const version = await kafkaVersion(repoRoot);
-  const pomSha256 = createHash('sha256').update(await fsp.readFile(pomPath)).digest('hex');
+  const pomSha256 = createHash('sha256')
+    .update(await fsp.readFile(pomPath))
+    .digest('hex');
   const versionDir = path.join(opts.cacheDir ?? path.join(repoRoot, '.cache', 'kafka'), version);
   const libsDir = path.join(versionDir, 'libs');
   const markerPath = path.join(versionDir, 'libs.complete');
@@ -66,25 +68,34 @@ export async function ensureKafkaJars(opts: EnsureKafkaJarsOptions = {}): Promis
     if (await upToDate()) return libsDir; // someone else fetched them while we waited
     // We hold the lock, so leftovers of crashed fetches are nobody's work in progress.
     for (const entry of await fsp.readdir(versionDir)) {
-      if (entry.startsWith('libs.tmp-') || entry.startsWith('libs.old-')) await fsp.rm(path.join(versionDir, entry), { recursive: true, force: true });
+      if (entry.startsWith('libs.tmp-') || entry.startsWith('libs.old-'))
+        await fsp.rm(path.join(versionDir, entry), { recursive: true, force: true });
     }
     const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
     const tmpDir = path.join(versionDir, `libs.tmp-${unique}`);
     const started = Date.now();
     log.info({ version, libsDir }, 'fetching Kafka jars with Maven');
     try {
-      await runCommand(opts.mvn ?? 'mvn', ['-q', '-B', '-f', pomPath, 'dependency:copy-dependencies', `-DoutputDirectory=${tmpDir}`, '-DincludeScope=runtime'], {
-        cwd: path.dirname(pomPath),
-        notFound: 'Maven (`mvn`) is not on PATH; it is needed once to fetch the Kafka broker jars (apt-get install maven, or set KAFKA_BROKERS to use an existing broker)',
-      });
+      await runCommand(
+        opts.mvn ?? 'mvn',
+        ['-q', '-B', '-f', pomPath, 'dependency:copy-dependencies', `-DoutputDirectory=${tmpDir}`, '-DincludeScope=runtime'],
+        {
+          cwd: path.dirname(pomPath),
+          notFound:
+            'Maven (`mvn`) is not on PATH; it is needed once to fetch the Kafka broker jars (apt-get install maven, or set KAFKA_BROKERS to use an existing broker)',
+        },
+      );
       const jars = (await fsp.readdir(tmpDir)).filter((f) => f.endsWith('.jar'));
       if (!jars.includes(`kafka_2.13-${version}.jar`)) throw new Error(`Maven finished but ${tmpDir} has no kafka_2.13-${version}.jar`);
       // Swap into place: a previous (unmarked or outdated) libs dir is moved aside first.
       const oldDir = path.join(versionDir, `libs.old-${unique}`);
-      const hadOld = await fsp.rename(libsDir, oldDir).then(() => true, (err) => {
-        if (errCode(err) === 'ENOENT') return false;
-        throw err;
-      });
+      const hadOld = await fsp.rename(libsDir, oldDir).then(
+        () => true,
+        (err) => {
+          if (errCode(err) === 'ENOENT') return false;
+          throw err;
+        },
+      );
       await fsp.rename(tmpDir, libsDir);
       const marker: JarsMarker = { pomSha256, version, jars: jars.length, at: new Date().toISOString() };
       await writeFileAtomic(markerPath, JSON.stringify(marker, null, 2) + '\n');
@@ -118,7 +129,9 @@ async function withLockFile<T>(lockPath: string, timeoutMs: number, log: Logger,
   let announced = false;
   for (;;) {
     try {
-      await fsp.writeFile(lockPath, JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() }), { flag: 'wx' });
+      await fsp.writeFile(lockPath, JSON.stringify({ pid: process.pid, host: os.hostname(), at: new Date().toISOString() }), {
+        flag: 'wx',
+      });
       break;
     } catch (err) {
       if (errCode(err) !== 'EEXIST') throw err;
@@ -137,7 +150,8 @@ async function withLockFile<T>(lockPath: string, timeoutMs: number, log: Logger,
       await fsp.rm(lockPath, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${lockPath} (held by ${JSON.stringify(holder)})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${lockPath} (held by ${JSON.stringify(holder)})`);
     if (!announced) {
       log.info({ lockPath, holder }, 'waiting for another process to finish fetching the Kafka jars');
       announced = true;
@@ -152,7 +166,11 @@ async function withLockFile<T>(lockPath: string, timeoutMs: number, log: Logger,
 }
 
 /** Runs a command to completion; rejects with its output tail on failure. */
-export function runCommand(cmd: string, args: string[], opts: { cwd?: string; notFound: string; env?: NodeJS.ProcessEnv }): Promise<string> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; notFound: string; env?: NodeJS.ProcessEnv },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -252,7 +252,10 @@ class LocalBrokerProcess implements LocalBroker {
       await this.format();
     }
     if (meta?.clusterId !== this._clusterId) {
-      await writeFileAtomic(this.metaFile, JSON.stringify({ clusterId: this._clusterId, createdAt: new Date().toISOString() } satisfies BrokerMeta, null, 2) + '\n');
+      await writeFileAtomic(
+        this.metaFile,
+        JSON.stringify({ clusterId: this._clusterId, createdAt: new Date().toISOString() } satisfies BrokerMeta, null, 2) + '\n',
+      );
     }
   }
 
@@ -278,12 +281,20 @@ class LocalBrokerProcess implements LocalBroker {
   private async format(): Promise<void> {
     const started = Date.now();
     const entries = await fsp.readdir(this.storageDir);
-    if (entries.length > 0) this.log.warn({ storageDir: this.storageDir, entries: entries.length }, 'storage dir has files but no meta.properties; formatting it');
+    if (entries.length > 0)
+      this.log.warn(
+        { storageDir: this.storageDir, entries: entries.length },
+        'storage dir has files but no meta.properties; formatting it',
+      );
     try {
-      await runCommand(this.opts.java ?? defaultJava(), ['-Xmx256m', ...this.javaBase(), 'kafka.tools.StorageTool', 'format', '-t', this._clusterId, '-c', this.propsFile], {
-        cwd: this.kafkaDir,
-        notFound: JAVA_NOT_FOUND,
-      });
+      await runCommand(
+        this.opts.java ?? defaultJava(),
+        ['-Xmx256m', ...this.javaBase(), 'kafka.tools.StorageTool', 'format', '-t', this._clusterId, '-c', this.propsFile],
+        {
+          cwd: this.kafkaDir,
+          notFound: JAVA_NOT_FOUND,
+        },
+      );
     } catch (err) {
       if ((err as Error).message === JAVA_NOT_FOUND) throw err;
       throw new Error(`formatting Kafka storage in ${this.storageDir} failed: ${(err as Error).message}`, { cause: err });
@@ -296,10 +307,21 @@ class LocalBrokerProcess implements LocalBroker {
     const fd = fs.openSync(this.logFile, 'a');
     let child: ChildProcess;
     try {
-      fs.writeSync(fd, `\n=== planewatch: starting kafka on 127.0.0.1:${this._port} (controller ${this._controllerPort}) at ${new Date().toISOString()} ===\n`);
+      fs.writeSync(
+        fd,
+        `\n=== planewatch: starting kafka on 127.0.0.1:${this._port} (controller ${this._controllerPort}) at ${new Date().toISOString()} ===\n`,
+      );
       this.logOffset = fs.fstatSync(fd).size;
       const heapMb = this.opts.heapMb ?? 512;
-      const args = [`-Xmx${heapMb}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', ...this.javaBase(), 'kafka.Kafka', this.propsFile];
+      const args = [
+        `-Xmx${heapMb}m`,
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-XX:+ExitOnOutOfMemoryError',
+        ...this.javaBase(),
+        'kafka.Kafka',
+        this.propsFile,
+      ];
       child = spawn(this.opts.java ?? defaultJava(), args, { cwd: this.kafkaDir, stdio: ['ignore', fd, fd] });
     } finally {
       fs.closeSync(fd); // the child has its own copy
@@ -319,7 +341,10 @@ class LocalBrokerProcess implements LocalBroker {
         const exit: BrokerExit & { error?: Error } = { code, signal, expected: this.expectExit };
         if (spawnError) exit.error = spawnError;
         if (!spawnError) {
-          this.log[exit.expected ? 'info' : 'warn']({ brokerPid: child.pid, code, signal }, exit.expected ? 'kafka broker exited' : 'kafka broker exited unexpectedly');
+          this.log[exit.expected ? 'info' : 'warn'](
+            { brokerPid: child.pid, code, signal },
+            exit.expected ? 'kafka broker exited' : 'kafka broker exited unexpectedly',
+          );
         }
         for (const l of this.exitListeners) l(exit);
         resolve(exit);
@@ -379,14 +404,23 @@ class LocalBrokerProcess implements LocalBroker {
           if (/UnsupportedClassVersionError/.test(tail)) hint = ' (Kafka 4 needs Java 17 or newer)';
           const busy = /bind to ([^\s:]+:\d+): Address already in use/.exec(tail)?.[1];
           if (busy) hint = ` (${busy} is already in use; another broker on this port?)`;
-          throw new KafkaBrokerStartError(`kafka broker exited during start-up (${exit.signal ?? `exit code ${exit.code}`})${hint}`, this.logFile, tail);
+          throw new KafkaBrokerStartError(
+            `kafka broker exited during start-up (${exit.signal ?? `exit code ${exit.code}`})${hint}`,
+            this.logFile,
+            tail,
+          );
         }),
       ]);
     } catch (err) {
       const tail = await this.logTail();
       if (this.running()) await this.kill();
       if (err instanceof KafkaBrokerStartError || (err instanceof Error && err.message === JAVA_NOT_FOUND)) throw err;
-      throw new KafkaBrokerStartError(`kafka broker on 127.0.0.1:${this._port} did not become ready: ${(err as Error).message}`, this.logFile, tail, { cause: err });
+      throw new KafkaBrokerStartError(
+        `kafka broker on 127.0.0.1:${this._port} did not become ready: ${(err as Error).message}`,
+        this.logFile,
+        tail,
+        { cause: err },
+      );
     }
     this.log.info({ brokers: this.brokers, brokerPid: child.pid, ms: Date.now() - started }, 'kafka broker ready');
   }
@@ -411,7 +445,9 @@ class LocalBrokerProcess implements LocalBroker {
       if (!this.current(child)) return new Promise(() => {});
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new Error(`timed out after ${this.timeoutMs} ms (${attempts} readiness attempts; last error: ${(lastError as Error | undefined)?.message ?? 'none'})`);
+        throw new Error(
+          `timed out after ${this.timeoutMs} ms (${attempts} readiness attempts; last error: ${(lastError as Error | undefined)?.message ?? 'none'})`,
+        );
       }
       attempts++;
       try {

@@ -16,7 +16,11 @@ export async function readinessRoundTrip(kafka: Kafka, timeoutMs: number): Promi
   const work = (async () => {
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: READY_TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true, timeout: 10_000 });
+    await admin.createTopics({
+      topics: [{ topic: READY_TOPIC, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+      timeout: 10_000,
+    });
     producer = createProducer(kafka, { retry: { retries: 4, initialRetryTime: 200, maxRetryTime: 2000 } });
     await producer.connect();
     await producer.send({ topic: READY_TOPIC, acks: -1, messages: [{ key: nonce, value: nonce }] });

@@ -66,10 +66,14 @@ export function superviseBroker(broker: LocalBroker, opts: SupervisorOptions): B
   let healing: Promise<void> | null = null;
   let wake: (() => void) | null = null;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    wake = () => { clearTimeout(timer); resolve(); };
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   /** Resolves once the broker's disk has minFree bytes free (false if stopped meanwhile). */
   async function spaceToStart(): Promise<boolean> {
@@ -83,12 +87,16 @@ export function superviseBroker(broker: LocalBroker, opts: SupervisorOptions): B
         return true; // cannot tell: let the attempt find out
       }
       if (free >= minFree) {
-        if (waitingSince) log.warn({ freeBytes: free, waitedMs: Date.now() - waitingSince }, 'disk space is back; restarting the kafka broker');
+        if (waitingSince)
+          log.warn({ freeBytes: free, waitedMs: Date.now() - waitingSince }, 'disk space is back; restarting the kafka broker');
         return true;
       }
       if (!waitingSince) {
         waitingSince = Date.now();
-        log.error({ dir: broker.kafkaDir, freeBytes: free, minFreeBytes: minFree }, 'kafka broker down and its disk is full; waiting for free space before restarting it');
+        log.error(
+          { dir: broker.kafkaDir, freeBytes: free, minFreeBytes: minFree },
+          'kafka broker down and its disk is full; waiting for free space before restarting it',
+        );
       }
       await sleep(spacePollMs);
     }
@@ -112,13 +120,18 @@ export function superviseBroker(broker: LocalBroker, opts: SupervisorOptions): B
       }
     }
     gaveUp = `the local kafka broker did not come back after ${maxAttempts} restart attempts (see ${broker.logFile})`;
-    log.fatal({ maxAttempts, logFile: broker.logFile }, 'kafka broker cannot be restarted; /healthz now fails so the process gets restarted');
+    log.fatal(
+      { maxAttempts, logFile: broker.logFile },
+      'kafka broker cannot be restarted; /healthz now fails so the process gets restarted',
+    );
   }
 
   const unsubscribe = broker.onExit((exit) => {
     // Exits we asked for (stop, restart) and exits during an attempt (that attempt reports them) are not new outages.
     if (exit.expected || stopped || healing || gaveUp) return;
-    healing = heal(exit).finally(() => { healing = null; });
+    healing = heal(exit).finally(() => {
+      healing = null;
+    });
   });
 
   return {

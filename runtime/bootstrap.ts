@@ -55,9 +55,10 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
   const log = createLogger({ level: env.PLANEWATCH_LOG_LEVEL, name: `planewatch-${opts.service}` });
   const dataDir = path.resolve(env.PLANEWATCH_DATA_DIR);
   const config = loadBoundaryMap({ configPath: env.PLANEWATCH_CONFIG, knownVendors: opts.knownVendors });
-  const secrets = opts.needSecrets === false
-    ? new Map<string, string>()
-    : resolveSecrets(config.map, { env: processEnv, dataDir, generateMissing: config.embedded });
+  const secrets =
+    opts.needSecrets === false
+      ? new Map<string, string>()
+      : resolveSecrets(config.map, { env: processEnv, dataDir, generateMissing: config.embedded });
 
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -72,19 +73,28 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
     let liveness = (): CheckResult => ({ ok: true });
     if (opts.needKafka !== false) {
       if (!env.KAFKA_BROKERS && !opts.startBroker) {
-        throw new Error('KAFKA_BROKERS is not set: point it at your Kafka cluster (host:port,...), or use `npm start` / `npm run kafka` to run a local broker');
+        throw new Error(
+          'KAFKA_BROKERS is not set: point it at your Kafka cluster (host:port,...), or use `npm start` / `npm run kafka` to run a local broker',
+        );
       }
       const k = await resolveKafka(processEnv, { dataDir, port: env.KAFKA_PORT, log });
       closers.push(k.stop);
       if (k.local) {
         localBroker = k.local;
-        const supervisor = superviseBroker(k.local, { log, maxAttempts: env.PLANEWATCH_BROKER_RESTART_ATTEMPTS, initialBackoffMs: env.PLANEWATCH_BROKER_RESTART_BACKOFF_MS });
+        const supervisor = superviseBroker(k.local, {
+          log,
+          maxAttempts: env.PLANEWATCH_BROKER_RESTART_ATTEMPTS,
+          initialBackoffMs: env.PLANEWATCH_BROKER_RESTART_BACKOFF_MS,
+        });
         closers.push(() => supervisor.stop()); // runs before k.stop (closers run in reverse)
         liveness = supervisor.liveness;
       }
       brokers = k.brokers;
       kafka = createKafka(brokers, `planewatch-${opts.service}`, { log });
-      await ensureTopics(kafka, Object.values(TOPICS).map((topic) => ({ topic, numPartitions: env.PLANEWATCH_PARTITIONS })));
+      await ensureTopics(
+        kafka,
+        Object.values(TOPICS).map((topic) => ({ topic, numPartitions: env.PLANEWATCH_PARTITIONS })),
+      );
       producer = createProducer(kafka);
       await producer.connect();
       closers.push(() => producer!.disconnect());
@@ -102,7 +112,16 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
       if (applied.length) log.info({ applied }, 'ClickHouse migrations applied');
     }
     return {
-      env, config, secrets, dataDir, log, brokers, clickhouseMode, close, localBroker, liveness,
+      env,
+      config,
+      secrets,
+      dataDir,
+      log,
+      brokers,
+      clickhouseMode,
+      close,
+      localBroker,
+      liveness,
       kafka: kafka as Kafka,
       producer: producer as Producer,
       clickhouse: clickhouse as ClickHouseClient,

@@ -25,7 +25,7 @@ export function runService(opts: BootstrapOptions, start: (rt: Runtime) => Promi
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
   })().catch((err: unknown) => {
-    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`planewatch-${opts.service}: ${msg}\n`);
     process.exit(1);
   });

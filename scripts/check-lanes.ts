@@ -25,7 +25,10 @@ const BASELINE = path.join(ROOT, 'scripts', 'lane-baseline.json');
 const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
 const TOP = ['core', 'local-broker', 'runtime', 'source-kit', 'sources', 'store', 'services', 'demo', 'cli'] as const;
 
-interface Lane { kind: string; name: string }
+interface Lane {
+  kind: string;
+  name: string;
+}
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
@@ -38,7 +41,8 @@ function* files(dir: string): Generator<string> {
 function laneOf(file: string): Lane | null {
   const rel = path.relative(ROOT, file).split(path.sep);
   const top = rel[0]!;
-  if (top === 'sources' || top === 'services') return rel.length > 2 ? { kind: top, name: rel[1]! } : { kind: `${top}-root`, name: rel[1]! };
+  if (top === 'sources' || top === 'services')
+    return rel.length > 2 ? { kind: top, name: rel[1]! } : { kind: `${top}-root`, name: rel[1]! };
   return (TOP as readonly string[]).includes(top) ? { kind: top, name: top } : null;
 }
 
@@ -57,17 +61,22 @@ export function forbidden(from: Lane, to: Lane): string | null {
       if (to.kind === 'sources') return `source "${from.name}" must not import source "${to.name}"`;
       return to.kind === 'core' || to.kind === 'source-kit' ? null : 'a source may only use core/ and source-kit/';
     case 'sources-root':
-      return ['core', 'source-kit', 'sources', 'sources-root'].includes(to.kind) ? null : 'the vendor registry may only use core/, source-kit/ and sources/';
+      return ['core', 'source-kit', 'sources', 'sources-root'].includes(to.kind)
+        ? null
+        : 'the vendor registry may only use core/, source-kit/ and sources/';
     case 'store':
       return to.kind === 'core' || to.kind === 'source-kit' ? null : 'store/ may only use core/ and source-kit/';
     case 'services':
       if (to.kind === 'cli') return 'a service must not import the CLI';
-      if (to.kind === 'services' && from.name !== 'all-in-one') return `service "${from.name}" must not import service "${to.name}" (meet through topics, core/ and store/)`;
+      if (to.kind === 'services' && from.name !== 'all-in-one')
+        return `service "${from.name}" must not import service "${to.name}" (meet through topics, core/ and store/)`;
       return null;
     case 'demo':
       return to.kind === 'cli' ? 'demo/ must not import the CLI' : null;
     case 'cli':
-      return to.kind === 'services' && to.name !== 'all-in-one' ? `the CLI must not import service "${to.name}" (use the API, store/ or core/)` : null;
+      return to.kind === 'services' && to.name !== 'all-in-one'
+        ? `the CLI must not import service "${to.name}" (use the API, store/ or core/)`
+        : null;
     default:
       return null;
   }
@@ -77,7 +86,11 @@ export function violations(): string[] {
   const problems: string[] = [];
   for (const top of TOP) {
     const dir = path.join(ROOT, top);
-    try { statSync(dir); } catch { continue; }
+    try {
+      statSync(dir);
+    } catch {
+      continue;
+    }
     for (const file of files(dir)) {
       const from = laneOf(file);
       if (!from) continue;
@@ -105,7 +118,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   const { added, gone } = compareWithBaseline(violations(), baseline.violations);
   if (added.length || gone.length) {
     if (added.length) process.stderr.write(`lane check failed, new violations:\n${added.map((p) => `  - ${p}`).join('\n')}\n`);
-    if (gone.length) process.stderr.write(`fixed violations still listed in scripts/lane-baseline.json (remove them):\n${gone.map((p) => `  - ${p}`).join('\n')}\n`);
+    if (gone.length)
+      process.stderr.write(
+        `fixed violations still listed in scripts/lane-baseline.json (remove them):\n${gone.map((p) => `  - ${p}`).join('\n')}\n`,
+      );
     process.exit(1);
   }
   process.stdout.write(`lane check: no new lane violation (${baseline.violations.length} known in the baseline)\n`);

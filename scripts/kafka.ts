@@ -60,7 +60,10 @@ try {
     process.exit(1);
   });
   console.log(`KAFKA_BROKERS=${broker.brokers.join(',')}`);
-  logger.info({ brokers: broker.brokers, brokerPid: broker.pid, dataDir, logFile: broker.logFile, ms: Date.now() - started }, 'kafka is up; Ctrl-C to stop');
+  logger.info(
+    { brokers: broker.brokers, brokerPid: broker.pid, dataDir, logFile: broker.logFile, ms: Date.now() - started },
+    'kafka is up; Ctrl-C to stop',
+  );
 } catch (err) {
   clearInterval(keepAlive);
   console.error(err instanceof Error ? err.message : err);

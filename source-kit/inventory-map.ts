@@ -29,7 +29,19 @@ export type InventoryMapResult = { ok: true; value: InventoryItemResult } | { ok
  * same envelope id) collapses; each snapshot's page is its own fact.
  */
 export function inventoryEventId(prefix: string, rawId: string, kind: string, scope: string | null, objectId: string): string {
-  return prefix + createHash('sha256').update(rawId).update('\0').update(kind).update('\0').update(scope ?? '').update('\0').update(objectId).digest('hex').slice(0, 32);
+  return (
+    prefix +
+    createHash('sha256')
+      .update(rawId)
+      .update('\0')
+      .update(kind)
+      .update('\0')
+      .update(scope ?? '')
+      .update('\0')
+      .update(objectId)
+      .digest('hex')
+      .slice(0, 32)
+  );
 }
 
 /** What a vendor says about one listed object; the rest of its event follows from the context. */
@@ -52,7 +64,13 @@ export interface InventoryEventDraft {
  * actor, no outcome, occurred when the page was received, vendor_type `inventory.<kind>`,
  * attributes.inventory_kind = kind.
  */
-export function inventoryEvent(idPrefix: string, ctx: InventoryMapContext, kind: string, objectId: string, d: InventoryEventDraft): MappedEvent {
+export function inventoryEvent(
+  idPrefix: string,
+  ctx: InventoryMapContext,
+  kind: string,
+  objectId: string,
+  d: InventoryEventDraft,
+): MappedEvent {
   return {
     event_id: inventoryEventId(idPrefix, ctx.rawId, kind, ctx.scope, objectId),
     tenant_id: d.tenant,

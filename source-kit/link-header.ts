@@ -20,8 +20,17 @@ export function parseLinkHeader(value: string | null | undefined): LinkValue[] {
       const eq = param.indexOf('=');
       if (eq < 0) continue;
       if (param.slice(0, eq).trim().toLowerCase() !== 'rel') continue;
-      const v = param.slice(eq + 1).trim().replace(/,\s*$/, '').replace(/^"(.*)"$/, '$1');
-      rels.push(...v.toLowerCase().split(/\s+/).filter((r) => r.length > 0));
+      const v = param
+        .slice(eq + 1)
+        .trim()
+        .replace(/,\s*$/, '')
+        .replace(/^"(.*)"$/, '$1');
+      rels.push(
+        ...v
+          .toLowerCase()
+          .split(/\s+/)
+          .filter((r) => r.length > 0),
+      );
     }
     out.push({ url: m[1]!.trim(), rels });
   }

@@ -81,7 +81,10 @@ export interface InventoryPage extends Omit<PolledPage, 'checkpoint'> {
 
 export class PageError extends Error {
   /** A page whose shape is wrong: reported (log + metric + DLQ with the bytes) and retried later, never skipped. */
-  constructor(message: string, readonly body: Buffer) {
+  constructor(
+    message: string,
+    readonly body: Buffer,
+  ) {
     super(message);
     this.name = 'PageError';
   }

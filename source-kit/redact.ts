@@ -34,7 +34,8 @@ import { bodyText } from './json-body.ts';
 /** Decides, for one member `key` of the object `parent`, whether the member is removed. */
 export type SecretMember = (key: string, parent: Record<string, unknown>) => boolean;
 
-const SECRET_WORD = /(?:password|passwd|passphrase|secret|token|credential|jti|apikey|privatekey|keyhint|secretaccesskey|secretstring|secretbinary)s?$/;
+const SECRET_WORD =
+  /(?:password|passwd|passphrase|secret|token|credential|jti|apikey|privatekey|keyhint|secretaccesskey|secretstring|secretbinary)s?$/;
 
 function normalizedName(name: string): string {
   return (name.split(':').pop() ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -106,7 +107,9 @@ const QUOTED_MEMBER = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*("?)/g;
 
 /** Text that is not JSON: every `"<secret name>": "…"` string member blanked in place (best effort). */
 function blankSecretStrings(text: string): string {
-  return text.replace(QUOTED_MEMBER, (whole, name: string, colon: string, close: string) => (isSecretKey(name) ? `"${name}"${colon}"[redacted]${close}` : whole));
+  return text.replace(QUOTED_MEMBER, (whole, name: string, colon: string, close: string) =>
+    isSecretKey(name) ? `"${name}"${colon}"[redacted]${close}` : whole,
+  );
 }
 
 function redactJsonText(text: string, vendor: string | undefined): string | null {
@@ -126,7 +129,7 @@ export function redactSecrets(raw: Buffer, vendor?: string): Buffer {
   const text = bodyText(raw);
   const whole = redactJsonText(text, vendor);
   if (whole !== null) return whole === text ? raw : Buffer.from(whole, 'utf8');
-  const lines = text.split(/\r?\n/).map((line) => (line.trim() === '' ? line : redactJsonText(line, vendor) ?? blankSecretStrings(line)));
+  const lines = text.split(/\r?\n/).map((line) => (line.trim() === '' ? line : (redactJsonText(line, vendor) ?? blankSecretStrings(line))));
   const out = lines.join('\n');
   return out === text.split(/\r?\n/).join('\n') ? raw : Buffer.from(out, 'utf8');
 }

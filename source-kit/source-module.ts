@@ -23,9 +23,7 @@ export interface WebhookVerifyInput {
   toleranceMs: number;
 }
 
-export type WebhookVerdict =
-  | { ok: true; verification: Verification }
-  | { ok: false; status: 400 | 401; error: string };
+export type WebhookVerdict = { ok: true; verification: Verification } | { ok: false; status: 400 | 401; error: string };
 
 /** A vendor's one-time endpoint verification (e.g. Okta's GET with X-Okta-Verification-Challenge). */
 export interface HandshakeInput {

@@ -27,7 +27,8 @@ export async function listNotifications(client: ClickHouseClient, opts: { limit:
             FROM pw_alert_notifications FINAL
             ${opts.state ? 'WHERE state = {state:String}' : ''}
             ORDER BY finished_at DESC, notification_id LIMIT {limit:UInt32}`,
-    query_params: { limit: opts.limit, state: opts.state ?? '' }, format: 'JSONEachRow',
+    query_params: { limit: opts.limit, state: opts.state ?? '' },
+    format: 'JSONEachRow',
   });
   return (await rs.json<NotificationListRow>()).map((r) => ({ ...r, attempts: Number(r.attempts), http_status: Number(r.http_status) }));
 }

@@ -52,11 +52,20 @@ export async function deadAlerts(client: ClickHouseClient, opts: { recent?: numb
       format: 'JSONEachRow',
     }),
   ]);
-  const channels = (await byChannel.json<DeadAlertChannel>()).map((r) => ({ ...r, dead: Number(r.dead), last_dead_at: iso(r.last_dead_at) }));
+  const channels = (await byChannel.json<DeadAlertChannel>()).map((r) => ({
+    ...r,
+    dead: Number(r.dead),
+    last_dead_at: iso(r.last_dead_at),
+  }));
   return {
     total: channels.reduce((n, c) => n + c.dead, 0),
     by_channel: channels,
-    recent: (await latest.json<DeadAlert>()).map((r) => ({ ...r, finished_at: iso(r.finished_at), attempts: Number(r.attempts), http_status: Number(r.http_status) })),
+    recent: (await latest.json<DeadAlert>()).map((r) => ({
+      ...r,
+      finished_at: iso(r.finished_at),
+      attempts: Number(r.attempts),
+      http_status: Number(r.http_status),
+    })),
   };
 }
 

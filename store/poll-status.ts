@@ -39,13 +39,23 @@ export interface SourceStatus {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const isoText = (text: string | null | undefined): string | null => (text ? new Date(fromDateTime64(text)).toISOString() : null);
 
-export async function sourceStatus(client: ClickHouseClient, map: BoundaryMap, sources: Readonly<Record<string, SourceModule>>): Promise<SourceStatus[]> {
+export async function sourceStatus(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  sources: Readonly<Record<string, SourceModule>>,
+): Promise<SourceStatus[]> {
   const q = async <T>(query: string): Promise<T[]> => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
   const [statusRows, lastEvents, lastDeliveries, dead] = await Promise.all([
     q<StatusRow>(STATUS_SELECT),
-    q<{ connection_id: string; t: string }>('SELECT connection_id, toString(max(occurred_at)) AS t FROM identity_events GROUP BY connection_id'),
-    q<{ connection_id: string; t: string }>("SELECT connection_id, toString(max(received_at)) AS t FROM raw_envelopes WHERE transport IN ('webhook', 'scim') GROUP BY connection_id"),
-    q<{ connection_id: string; n: string }>('SELECT connection_id, count() AS n FROM dead_letters FINAL WHERE connection_id IS NOT NULL GROUP BY connection_id'),
+    q<{ connection_id: string; t: string }>(
+      'SELECT connection_id, toString(max(occurred_at)) AS t FROM identity_events GROUP BY connection_id',
+    ),
+    q<{ connection_id: string; t: string }>(
+      "SELECT connection_id, toString(max(received_at)) AS t FROM raw_envelopes WHERE transport IN ('webhook', 'scim') GROUP BY connection_id",
+    ),
+    q<{ connection_id: string; n: string }>(
+      'SELECT connection_id, count() AS n FROM dead_letters FINAL WHERE connection_id IS NOT NULL GROUP BY connection_id',
+    ),
   ]);
   const statuses = new Map<string, StreamStatus>(statusRows.map((r) => [`${r.connection_id}/${r.stream}`, statusFromRow(r)]));
   const lastEvent = new Map(lastEvents.map((r) => [r.connection_id, r.t]));

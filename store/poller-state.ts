@@ -36,8 +36,19 @@ export interface StreamStatus {
 
 export function emptyStatus(connectionId: string, stream: Stream, vendor: string): StreamStatus {
   return {
-    connection_id: connectionId, stream, vendor, last_attempt_at: null, last_success_at: null, checkpoint_summary: null,
-    last_error: null, last_error_kind: null, last_error_at: null, consecutive_failures: 0, pages_total: 0, items_total: 0, dlq_total: 0,
+    connection_id: connectionId,
+    stream,
+    vendor,
+    last_attempt_at: null,
+    last_success_at: null,
+    checkpoint_summary: null,
+    last_error: null,
+    last_error_kind: null,
+    last_error_at: null,
+    consecutive_failures: 0,
+    pages_total: 0,
+    items_total: 0,
+    dlq_total: 0,
   };
 }
 
@@ -77,7 +88,10 @@ const timeOrNull = (v: number | null): string | null => (v === null ? null : toD
 
 export class ClickHousePollerStore implements PollerStateStore {
   private readonly version: () => string;
-  constructor(private readonly client: ClickHouseClient, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly now: () => number = Date.now,
+  ) {
     this.version = versionClock(now);
   }
 
@@ -98,7 +112,16 @@ export class ClickHousePollerStore implements PollerStateStore {
     await this.client.insert({
       table: 'poller_checkpoints',
       format: 'JSONEachRow',
-      values: [{ connection_id: connectionId, stream, checkpoint: JSON.stringify(checkpoint ?? null), summary, updated_at: toDateTime64(this.now()), version: this.version() }],
+      values: [
+        {
+          connection_id: connectionId,
+          stream,
+          checkpoint: JSON.stringify(checkpoint ?? null),
+          summary,
+          updated_at: toDateTime64(this.now()),
+          version: this.version(),
+        },
+      ],
     });
   }
 
@@ -117,15 +140,24 @@ export class ClickHousePollerStore implements PollerStateStore {
     await this.client.insert({
       table: 'poller_inventory_sets',
       format: 'JSONEachRow',
-      values: [{
-        connection_id: connectionId, snapshot_id: snapshot.snapshotId, completed_at: toDateTime64(snapshot.completedAt),
-        objects: JSON.stringify(snapshot.objects), object_count: snapshot.objects.length, version: this.version(),
-      }],
+      values: [
+        {
+          connection_id: connectionId,
+          snapshot_id: snapshot.snapshotId,
+          completed_at: toDateTime64(snapshot.completedAt),
+          objects: JSON.stringify(snapshot.objects),
+          object_count: snapshot.objects.length,
+          version: this.version(),
+        },
+      ],
     });
   }
 
   async loadStatus(connectionId: string, stream: Stream): Promise<StreamStatus | null> {
-    const rows = await this.select<StatusRow>(`${STATUS_SELECT} WHERE connection_id = {c:String} AND stream = {s:String}`, { c: connectionId, s: stream });
+    const rows = await this.select<StatusRow>(`${STATUS_SELECT} WHERE connection_id = {c:String} AND stream = {s:String}`, {
+      c: connectionId,
+      s: stream,
+    });
     return rows.length ? statusFromRow(rows[0]!) : null;
   }
 
@@ -133,14 +165,16 @@ export class ClickHousePollerStore implements PollerStateStore {
     await this.client.insert({
       table: 'poller_status',
       format: 'JSONEachRow',
-      values: [{
-        ...s,
-        last_attempt_at: timeOrNull(s.last_attempt_at),
-        last_success_at: timeOrNull(s.last_success_at),
-        last_error_at: timeOrNull(s.last_error_at),
-        updated_at: toDateTime64(this.now()),
-        version: this.version(),
-      }],
+      values: [
+        {
+          ...s,
+          last_attempt_at: timeOrNull(s.last_attempt_at),
+          last_success_at: timeOrNull(s.last_success_at),
+          last_error_at: timeOrNull(s.last_error_at),
+          updated_at: toDateTime64(this.now()),
+          version: this.version(),
+        },
+      ],
     });
   }
 

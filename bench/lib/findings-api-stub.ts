@@ -12,11 +12,25 @@ export const STUB_TOKEN = 'bench-findings-stub-token';
 export function stubFinding(i: number): FindingJson {
   const at = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
   return {
-    detection: 'PW-ORPHANED-ACCOUNT', fingerprint: i.toString(16).padStart(32, '0'), status: 'open', severity: i % 3 === 0 ? 'high' : 'medium',
-    kind: 'state', plane: 'application', tenant: 'org_bench', source: 'workos',
+    detection: 'PW-ORPHANED-ACCOUNT',
+    fingerprint: i.toString(16).padStart(32, '0'),
+    status: 'open',
+    severity: i % 3 === 0 ? 'high' : 'medium',
+    kind: 'state',
+    plane: 'application',
+    tenant: 'org_bench',
+    source: 'workos',
     subject: { kind: 'user', id: `user_${i}`, email: `person${i}@example.com` },
-    first_seen: at, last_seen: at, opened_at: at, resolved_at: null, resolution: null, acknowledged_at: null, acknowledged_by: null,
-    reopen_count: 0, evidence: { event_ids: [`ev_${i}`], raw_ids: [`raw_${i}`] }, detail: {},
+    first_seen: at,
+    last_seen: at,
+    opened_at: at,
+    resolved_at: null,
+    resolution: null,
+    acknowledged_at: null,
+    acknowledged_by: null,
+    reopen_count: 0,
+    evidence: { event_ids: [`ev_${i}`], raw_ids: [`raw_${i}`] },
+    detail: {},
   };
 }
 

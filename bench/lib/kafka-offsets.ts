@@ -26,7 +26,9 @@ export const sumOf = (m: Map<number, bigint>) => [...m.values()].reduce((a, b) =
 
 /** Points a (new, empty) consumer group at the given offsets of a topic. */
 export async function setGroupOffsets(admin: Admin, groupId: string, topic: string, offsets: Map<number, bigint>): Promise<void> {
-  await retrying(() => admin.setOffsets({ groupId, topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: offset.toString() })) }));
+  await retrying(() =>
+    admin.setOffsets({ groupId, topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: offset.toString() })) }),
+  );
 }
 
 /** Sum over partitions of (committed − start) for a group on a topic. */

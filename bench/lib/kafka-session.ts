@@ -20,7 +20,12 @@ export interface KafkaSession {
 }
 
 /** Starts the broker; `onBroker` learns of it before anything else can fail, so cleanup can stop it. */
-export async function startKafkaSession(runDir: string, log: Logger, say: (msg: string) => void, onBroker: (b: LocalBroker) => void): Promise<KafkaSession> {
+export async function startKafkaSession(
+  runDir: string,
+  log: Logger,
+  say: (msg: string) => void,
+  onBroker: (b: LocalBroker) => void,
+): Promise<KafkaSession> {
   const libsDir = await ensureKafkaJars({ log });
   const broker = await startLocalBroker({ dataDir: path.join(runDir, 'broker'), partitions: PARTITIONS, log });
   onBroker(broker);
@@ -31,12 +36,16 @@ export async function startKafkaSession(runDir: string, log: Logger, say: (msg: 
   await admin.connect();
   const producer = createProducer(kafka);
   await producer.connect();
-  await ensureTopics(kafka, [
-    ...Object.values(TOPICS).map((topic) => ({ topic, numPartitions: PARTITIONS })),
-    { topic: 'bench.perf.raw', numPartitions: PARTITIONS },
-    { topic: 'bench.perf.events', numPartitions: PARTITIONS },
-    { topic: 'bench.peer.events.json', numPartitions: PARTITIONS },
-  ], { admin });
+  await ensureTopics(
+    kafka,
+    [
+      ...Object.values(TOPICS).map((topic) => ({ topic, numPartitions: PARTITIONS })),
+      { topic: 'bench.perf.raw', numPartitions: PARTITIONS },
+      { topic: 'bench.perf.events', numPartitions: PARTITIONS },
+      { topic: 'bench.peer.events.json', numPartitions: PARTITIONS },
+    ],
+    { admin },
+  );
   return { broker, brokers, libsDir, kafka, admin, producer };
 }
 

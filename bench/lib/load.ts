@@ -65,10 +65,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
   const instance = autocannon(opts);
   // autocannon's tracker emits (client, statusCode, resBytes, responseTime); @types/autocannon omits `client`.
-  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
-    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-  });
+  (instance as unknown as NodeJS.EventEmitter).on(
+    'response',
+    (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    },
+  );
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     (instance as unknown as NodeJS.EventEmitter).once('done', resolve);
     (instance as unknown as NodeJS.EventEmitter).once('error', reject);

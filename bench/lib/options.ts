@@ -1,5 +1,16 @@
 // Command-line options of `npm run bench` (bench/run.ts) and the sizes of the two modes.
-export const SECTION_NAMES = ['cli', 'broker', 'client', 'store', 'collector', 'normalizer', 'sink', 'e2e', 'detections', 'alerts'] as const;
+export const SECTION_NAMES = [
+  'cli',
+  'broker',
+  'client',
+  'store',
+  'collector',
+  'normalizer',
+  'sink',
+  'e2e',
+  'detections',
+  'alerts',
+] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchSizes {
@@ -25,14 +36,36 @@ export interface BenchOptions {
   sizes: BenchSizes;
 }
 
-const QUICK: BenchSizes = { mode: 'quick', perfRecords: 200_000, clientRecords: 100_000, stageEvents: 50_000, peerRows: 200_000, collectorSec: 10, e2eDeliveries: 30_000, freshSec: 15, storedEvents: 1_000_000 };
-const FULL: BenchSizes = { mode: 'full', perfRecords: 1_000_000, clientRecords: 300_000, stageEvents: 300_000, peerRows: 1_000_000, collectorSec: 30, e2eDeliveries: 200_000, freshSec: 60, storedEvents: 10_000_000 };
+const QUICK: BenchSizes = {
+  mode: 'quick',
+  perfRecords: 200_000,
+  clientRecords: 100_000,
+  stageEvents: 50_000,
+  peerRows: 200_000,
+  collectorSec: 10,
+  e2eDeliveries: 30_000,
+  freshSec: 15,
+  storedEvents: 1_000_000,
+};
+const FULL: BenchSizes = {
+  mode: 'full',
+  perfRecords: 1_000_000,
+  clientRecords: 300_000,
+  stageEvents: 300_000,
+  peerRows: 1_000_000,
+  collectorSec: 30,
+  e2eDeliveries: 200_000,
+  freshSec: 60,
+  storedEvents: 10_000_000,
+};
 
 const valueOf = (argv: string[], flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
 
 function parseOnly(argv: string[]): SectionName[] | undefined {
   const only = valueOf(argv, '--only')?.split(',').filter(Boolean);
-  for (const s of only ?? []) if (!(SECTION_NAMES as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (expected ${SECTION_NAMES.join(', ')})`);
+  for (const s of only ?? [])
+    if (!(SECTION_NAMES as readonly string[]).includes(s))
+      throw new Error(`--only: unknown section "${s}" (expected ${SECTION_NAMES.join(', ')})`);
   return only as SectionName[] | undefined;
 }
 

@@ -103,7 +103,10 @@ export class CpuMeter {
   private before = new Map<string, number>();
   private threadsBefore = new Map<string, Map<string, number>>();
   private t0 = 0;
-  constructor(private readonly pids: Record<string, number | undefined>, private readonly threadsOf: string[] = []) {}
+  constructor(
+    private readonly pids: Record<string, number | undefined>,
+    private readonly threadsOf: string[] = [],
+  ) {}
   private read(): Map<string, number> {
     const m = new Map<string, number>();
     for (const [name, pid] of Object.entries(this.pids)) {
@@ -142,7 +145,12 @@ export class CpuMeter {
       }
       (threadsMs ??= {})[proc] = out;
     }
-    return { wallMs: performance.now() - this.t0, cpuMs, loadAvg1: Math.round(os.loadavg()[0]! * 100) / 100, ...(threadsMs ? { threadsMs } : {}) };
+    return {
+      wallMs: performance.now() - this.t0,
+      cpuMs,
+      loadAvg1: Math.round(os.loadavg()[0]! * 100) / 100,
+      ...(threadsMs ? { threadsMs } : {}),
+    };
   }
 }
 
@@ -150,7 +158,10 @@ export class CpuMeter {
 export class HwmSampler {
   peak = 0;
   private timer: NodeJS.Timeout;
-  constructor(private readonly pid: number, everyMs = 250) {
+  constructor(
+    private readonly pid: number,
+    everyMs = 250,
+  ) {
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }
@@ -196,7 +207,10 @@ export class StageChild {
   private exited: Promise<number | null>;
   private stderrTail = '';
 
-  constructor(readonly name: string, opts: StageChildOptions = {}) {
+  constructor(
+    readonly name: string,
+    opts: StageChildOptions = {},
+  ) {
     const script = path.join(BENCH_DIR, 'stages', `${name}.ts`);
     const flags = ['--import', 'tsx', ...(opts.nodeFlags ?? [])];
     // One profile per thread (the tsx loader runs on its own thread), named CPU.<date>.<pid>.<tid>…; the main thread's is the largest.
@@ -215,7 +229,10 @@ export class StageChild {
     this.sampler = new HwmSampler(this.child.pid!);
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: not ready after ${opts.readyTimeoutMs ?? 120_000} ms\n${this.stderrTail}`)), opts.readyTimeoutMs ?? 120_000);
+      const timer = setTimeout(
+        () => reject(new Error(`${name}: not ready after ${opts.readyTimeoutMs ?? 120_000} ms\n${this.stderrTail}`)),
+        opts.readyTimeoutMs ?? 120_000,
+      );
       this.child.on('message', (m: unknown) => {
         const msg = m as { type?: string } & Reply & Record<string, unknown>;
         if (msg.type === 'ready') {
@@ -255,10 +272,7 @@ export class StageChild {
   /** Graceful stop (the child's 'stop' command), then the peak RSS of its whole life. */
   async stop(timeoutMs = 30_000): Promise<number> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
-      await Promise.race([
-        this.call('stop').catch(() => undefined),
-        new Promise((r) => setTimeout(r, timeoutMs)),
-      ]);
+      await Promise.race([this.call('stop').catch(() => undefined), new Promise((r) => setTimeout(r, timeoutMs))]);
       const hwm = this.sampler.stop();
       const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
       await this.exited;
@@ -299,7 +313,7 @@ export function serveStage(handlers: Handlers, onStop: () => Promise<void>): voi
         const result = await h(arg as never);
         process.send!({ id, ok: true, result });
       } catch (err) {
-        process.send!({ id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+        process.send!({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
     })();
   });

@@ -29,7 +29,12 @@ export class Report {
     const order = ['cli', 'broker', 'client', 'store', 'stages', 'e2e', 'detections', 'alerts', 'cpu', 'memory'];
     const sorted = [...this.rows].sort((x, y) => order.indexOf(x.section) - order.indexOf(y.section));
     const body = sorted.map((r) => [
-      r.section, r.what, r.value === null ? '—' : r.value.toLocaleString('en-US'), r.unit, r.ratio ?? '', r.target ?? '',
+      r.section,
+      r.what,
+      r.value === null ? '—' : r.value.toLocaleString('en-US'),
+      r.unit,
+      r.ratio ?? '',
+      r.target ?? '',
       r.met === undefined || r.met === null ? '' : r.met ? 'yes' : 'NO',
     ]);
     const lines = [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);

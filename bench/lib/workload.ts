@@ -125,7 +125,11 @@ export function eventsFor(envelope: RawEnvelope, map: BoundaryMap, now: number):
 
 /** Kafka messages for the raw topic, exactly as services/collector/publish.ts builds them. */
 export function rawMessage(envelope: RawEnvelope): Message {
-  return { key: envelope.id, value: rawEnvelopeCodec.encode(envelope), headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id } };
+  return {
+    key: envelope.id,
+    value: rawEnvelopeCodec.encode(envelope),
+    headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
+  };
 }
 
 /** Kafka messages for the events topic, exactly as the normalizer builds them. */
@@ -156,7 +160,12 @@ export interface RecordSizes {
 export function measureRecordSizes(tag: string, map: BoundaryMap, cycles = 20): RecordSizes {
   const n = workosTemplates().length * cycles;
   const now = Date.now();
-  let body = 0, raw = 0, ev = 0, json = 0, events = 0, dead = 0;
+  let body = 0,
+    raw = 0,
+    ev = 0,
+    json = 0,
+    events = 0,
+    dead = 0;
   for (let i = 0; i < n; i++) {
     const b = deliveryBody(tag, i);
     const env = envelopeFor(b, now);

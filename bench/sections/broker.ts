@@ -22,10 +22,19 @@ export const brokerSection: BenchSection = {
     const raw = await perfPair(ctx, 'bench.perf.raw', rawEnvelopeBytes, `bench-perf-raw-${ctx.tag}`, 'RawEnvelope');
     const events = await perfPair(ctx, 'bench.perf.events', identityEventBytes, `bench-perf-ev-${ctx.tag}`, 'IdentityEvent');
     ctx.report.results.broker = { raw, events };
-    const row = (what: string, value: number, note?: string) => ctx.report.row({ section: 'broker', what, value: round(value), unit: 'rec/s', ...(note ? { note } : {}) });
-    row(`Kafka ProducerPerformance, ${rawEnvelopeBytes} B records (RawEnvelope), acks=all`, raw.produce.recordsPerSec, `p99 ${raw.produce.p99Ms} ms`);
+    const row = (what: string, value: number, note?: string) =>
+      ctx.report.row({ section: 'broker', what, value: round(value), unit: 'rec/s', ...(note ? { note } : {}) });
+    row(
+      `Kafka ProducerPerformance, ${rawEnvelopeBytes} B records (RawEnvelope), acks=all`,
+      raw.produce.recordsPerSec,
+      `p99 ${raw.produce.p99Ms} ms`,
+    );
     row(`Kafka ConsumerPerformance, ${rawEnvelopeBytes} B records`, raw.consume.recordsPerSec);
-    row(`Kafka ProducerPerformance, ${identityEventBytes} B records (IdentityEvent), acks=all`, events.produce.recordsPerSec, `p99 ${events.produce.p99Ms} ms`);
+    row(
+      `Kafka ProducerPerformance, ${identityEventBytes} B records (IdentityEvent), acks=all`,
+      events.produce.recordsPerSec,
+      `p99 ${events.produce.p99Ms} ms`,
+    );
     row(`Kafka ConsumerPerformance, ${identityEventBytes} B records`, events.consume.recordsPerSec);
     return { brokerProduce: raw.produce.recordsPerSec, brokerConsume: raw.consume.recordsPerSec };
   },

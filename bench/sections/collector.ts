@@ -24,7 +24,13 @@ export const collectorSection: BenchSection = {
     const cpu = meter.stop();
     const hwm = await col.stop();
     ctx.report.results.collector = { load, cpu, peakRssBytes: hwm };
-    loadRows(ctx.report, 'collector', `collector: signed WorkOS deliveries accepted (202 after Kafka ack), concurrency ${CONCURRENCY}`, load, ctx.baselines.brokerProduce);
+    loadRows(
+      ctx.report,
+      'collector',
+      `collector: signed WorkOS deliveries accepted (202 after Kafka ack), concurrency ${CONCURRENCY}`,
+      load,
+      ctx.baselines.brokerProduce,
+    );
     cpuRow(ctx.report, 'collector: CPU per accepted delivery (collector process)', cpu, 'collector', load.ok2xx, 'delivery');
     ctx.report.row({ section: 'memory', what: 'peak RSS, collector process', value: round(hwm / 2 ** 20), unit: 'MiB' });
   },

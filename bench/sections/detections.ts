@@ -9,7 +9,11 @@ import type { Row } from '../lib/report.ts';
 import type { BenchSection, SectionContext } from './section.ts';
 
 function lastJsonLine(out: string): unknown {
-  const lastJson = out.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  const lastJson = out
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
   try {
     return lastJson ? JSON.parse(lastJson) : null;
   } catch {
@@ -19,21 +23,39 @@ function lastJsonLine(out: string): unknown {
 
 function addRows(ctx: SectionContext, code: number | null, out: string, parsed: unknown): unknown {
   if (code !== 0 || parsed === null) {
-    ctx.report.row({ section: 'detections', what: 'detection evaluation (bench/detections.ts)', value: null, unit: 's', met: null, note: `bench/detections.ts exited ${code}${parsed === null ? ' without a JSON result line' : ''}` });
+    ctx.report.row({
+      section: 'detections',
+      what: 'detection evaluation (bench/detections.ts)',
+      value: null,
+      unit: 's',
+      met: null,
+      note: `bench/detections.ts exited ${code}${parsed === null ? ' without a JSON result line' : ''}`,
+    });
     return { exitCode: code, output: out.slice(-4000) };
   }
   const rowsOut = (parsed as { rows?: Row[] }).rows;
   if (Array.isArray(rowsOut)) for (const r of rowsOut) ctx.report.row({ ...r, section: 'detections' });
-  else ctx.report.row({ section: 'detections', what: 'detection evaluation (bench/detections.ts)', value: null, unit: '', note: JSON.stringify(parsed).slice(0, 200) });
+  else
+    ctx.report.row({
+      section: 'detections',
+      what: 'detection evaluation (bench/detections.ts)',
+      value: null,
+      unit: '',
+      note: JSON.stringify(parsed).slice(0, 200),
+    });
   return parsed;
 }
 
 /** Runs the script, echoing its stdout; resolves with its result (or its exit code and output tail). */
 function runDetectionsBench(ctx: SectionContext, script: string): Promise<unknown> {
   return new Promise((resolve) => {
-    const child = track(spawn(process.execPath, ['--import', 'tsx', script, ctx.opts.full ? '--full' : '--quick', '--json'], {
-      cwd: REPO_ROOT, env: { ...process.env, PLANEWATCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
-    }));
+    const child = track(
+      spawn(process.execPath, ['--import', 'tsx', script, ctx.opts.full ? '--full' : '--quick', '--json'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, PLANEWATCH_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString('utf8');
@@ -52,7 +74,18 @@ export const detectionsSection: BenchSection = {
       ctx.report.results.detections = await runDetectionsBench(ctx, script);
       return;
     }
-    ctx.report.results.detections = { available: false, reason: 'bench/detections.ts does not exist yet (detections are being built in another issue)' };
-    ctx.report.row({ section: 'detections', what: 'detection evaluation over 1 M / 10 M events', value: null, unit: 's', target: '≤ 2 s at 10 M', met: null, note: 'not measured: bench/detections.ts does not exist yet' });
+    ctx.report.results.detections = {
+      available: false,
+      reason: 'bench/detections.ts does not exist yet (detections are being built in another issue)',
+    };
+    ctx.report.row({
+      section: 'detections',
+      what: 'detection evaluation over 1 M / 10 M events',
+      value: null,
+      unit: 's',
+      target: '≤ 2 s at 10 M',
+      met: null,
+      note: 'not measured: bench/detections.ts does not exist yet',
+    });
   },
 };

@@ -50,10 +50,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function variants(ctx: SectionContext): Variant[] {
   const stored = ctx.opts.sizes.storedEvents;
-  return ([
-    { key: 'ingest', label: 'ingest path (detector off, empty store)', detector: false, stored: 0 },
-    { key: 'shipped', label: `as shipped (detector on, ${stored.toLocaleString('en-US')} events stored)`, detector: true, stored },
-  ] as Variant[]).filter((v) => ctx.opts.e2eVariant === undefined || v.key === ctx.opts.e2eVariant);
+  return (
+    [
+      { key: 'ingest', label: 'ingest path (detector off, empty store)', detector: false, stored: 0 },
+      { key: 'shipped', label: `as shipped (detector on, ${stored.toLocaleString('en-US')} events stored)`, detector: true, stored },
+    ] as Variant[]
+  ).filter((v) => ctx.opts.e2eVariant === undefined || v.key === ctx.opts.e2eVariant);
 }
 
 /** Generated events written in-engine by a separate store process, before the all-in-one opens the directory. */
@@ -71,7 +73,8 @@ async function startPipeline(ctx: SectionContext, v: Variant, dataDir: string): 
   const { admin } = ctx.kafka();
   const suffix = `e2e-${v.key}-${ctx.tag}`;
   for (const g of [`planewatch-normalizer-${suffix}`]) await setGroupOffsets(admin, g, TOPICS.raw, await endOffsets(admin, TOPICS.raw));
-  for (const t of [TOPICS.events, TOPICS.raw, TOPICS.dlq]) await setGroupOffsets(admin, `planewatch-sink-${suffix}`, t, await endOffsets(admin, t));
+  for (const t of [TOPICS.events, TOPICS.raw, TOPICS.dlq])
+    await setGroupOffsets(admin, `planewatch-sink-${suffix}`, t, await endOffsets(admin, t));
   const aio = ctx.startStage('all-in-one', dataDir, { BENCH_GROUP_SUFFIX: suffix, BENCH_DETECTOR: v.detector ? 'on' : 'off' });
   const { url } = (await aio.ready) as { url: string };
   const counts = () => aio.call<Counts>('counts');
@@ -95,7 +98,12 @@ async function pipelineBatchStats(url: string): Promise<string | null> {
       sums.set(key, e);
     }
     if (sums.size === 0) return null;
-    return [...sums].map(([k, v]) => `${k}: ${v.count} × avg ${round(k.startsWith('batch') ? v.sum / v.count : (1000 * v.sum) / v.count, 1)}${k.startsWith('batch') ? ' msgs' : ' ms'}`).join('; ');
+    return [...sums]
+      .map(
+        ([k, v]) =>
+          `${k}: ${v.count} × avg ${round(k.startsWith('batch') ? v.sum / v.count : (1000 * v.sum) / v.count, 1)}${k.startsWith('batch') ? ' msgs' : ' ms'}`,
+      )
+      .join('; ');
   } catch {
     return null;
   }
@@ -114,7 +122,8 @@ async function phaseMax(ctx: SectionContext, p: Pipeline): Promise<number> {
   const acceptedA = performance.now();
   let cA = await p.counts();
   while (cA.identity_events - p.base.identity_events < expectA) {
-    if (performance.now() - tA > 900_000) throw new Error(`e2e ${v.key} A: only ${cA.identity_events - p.base.identity_events}/${expectA} events after 15 min`);
+    if (performance.now() - tA > 900_000)
+      throw new Error(`e2e ${v.key} A: only ${cA.identity_events - p.base.identity_events}/${expectA} events after 15 min`);
     await sleep(250);
     cA = await p.counts();
   }
@@ -124,11 +133,26 @@ async function phaseMax(ctx: SectionContext, p: Pipeline): Promise<number> {
   const freshA = await aio.call<Freshness>('freshness', `_${ctx.tag}${v.key}A_`);
   const batchesA = await pipelineBatchStats(url);
   if (batchesA) ctx.say(`e2e ${v.key} A: ${batchesA}`);
-  ctx.report.results[`e2eMax_${v.key}`] = { deliveries: nA, events: expectA, load: loadA, acceptMs: acceptedA - tA, queryableMs: doneA - tA, eventsPerSec: e2eRate, freshness: freshA, cpu: cpuA, batches: batchesA };
+  ctx.report.results[`e2eMax_${v.key}`] = {
+    deliveries: nA,
+    events: expectA,
+    load: loadA,
+    acceptMs: acceptedA - tA,
+    queryableMs: doneA - tA,
+    eventsPerSec: e2eRate,
+    freshness: freshA,
+    cpu: cpuA,
+    batches: batchesA,
+  };
   const { peerRate } = ctx.baselines;
   ctx.report.row({
-    section: 'e2e', what: `end to end, max, ${v.label}: ${nA} deliveries accepted → ${expectA} rows queryable`, value: round(e2eRate), unit: 'events/s',
-    ratio: peerRate ? `${round(e2eRate / peerRate, 2)} × Kafka-engine peer` : undefined, target: '≥ 0.5 × peer', met: peerRate ? e2eRate >= 0.5 * peerRate : null,
+    section: 'e2e',
+    what: `end to end, max, ${v.label}: ${nA} deliveries accepted → ${expectA} rows queryable`,
+    value: round(e2eRate),
+    unit: 'events/s',
+    ratio: peerRate ? `${round(e2eRate / peerRate, 2)} × Kafka-engine peer` : undefined,
+    target: '≥ 0.5 × peer',
+    met: peerRate ? e2eRate >= 0.5 * peerRate : null,
     note: `accepting took ${round((acceptedA - tA) / 1000, 1)} s (${round(loadA.acceptedPerSec)} deliveries/s), all queryable after ${round((doneA - tA) / 1000, 1)} s`,
   });
   cpuRow(ctx.report, `end to end, ${v.label}: CPU per event (all-in-one process)`, cpuA, 'all-in-one', expectA, 'event');
@@ -139,9 +163,11 @@ async function phaseMax(ctx: SectionContext, p: Pipeline): Promise<number> {
 async function phaseFresh(ctx: SectionContext, p: Pipeline, e2eRate: number): Promise<void> {
   const { v, aio, url } = p;
   const { eventsPerDelivery } = ctx.records;
-  const rateB = Math.max(50, Math.round((e2eRate / Math.max(eventsPerDelivery, 1e-9)) / 2));
+  const rateB = Math.max(50, Math.round(e2eRate / Math.max(eventsPerDelivery, 1e-9) / 2));
   const nB = rateB * ctx.opts.sizes.freshSec;
-  ctx.say(`e2e ${v.key} B: ${nB} deliveries at ${rateB}/s (half the max) for ${ctx.opts.sizes.freshSec} s; freshness = ingested_at − received_at`);
+  ctx.say(
+    `e2e ${v.key} B: ${nB} deliveries at ${rateB}/s (half the max) for ${ctx.opts.sizes.freshSec} s; freshness = ingested_at − received_at`,
+  );
   const poolB = signedDeliveries(`${ctx.tag}${v.key}B`, nB, Date.now());
   const loadB = await runLoad({ url, pool: poolB, connections: CONCURRENCY, amount: nB, overallRate: rateB });
   const expectB = Math.round(nB * eventsPerDelivery);
@@ -154,20 +180,37 @@ async function phaseFresh(ctx: SectionContext, p: Pipeline, e2eRate: number): Pr
   const final = await p.counts();
   const hwm = await aio.stop(60_000);
   ctx.report.results[`e2eFresh_${v.key}`] = { rate: rateB, deliveries: nB, load: loadB, freshness: freshB };
-  ctx.report.results[`allInOne_${v.key}`] = { storedEventsBefore: p.base.identity_events, storedEventsAfter: final.identity_events, rawEnvelopesAfter: final.raw_envelopes, peakRssBytes: hwm };
+  ctx.report.results[`allInOne_${v.key}`] = {
+    storedEventsBefore: p.base.identity_events,
+    storedEventsAfter: final.identity_events,
+    rawEnvelopesAfter: final.raw_envelopes,
+    peakRssBytes: hwm,
+  };
   freshnessRows(ctx, v, { rateB, expectB, freshB, loadB, final, hwm });
 }
 
-function freshnessRows(ctx: SectionContext, v: Variant, f: { rateB: number; expectB: number; freshB: Freshness; loadB: LoadResult; final: Counts; hwm: number }): void {
+function freshnessRows(
+  ctx: SectionContext,
+  v: Variant,
+  f: { rateB: number; expectB: number; freshB: Freshness; loadB: LoadResult; final: Counts; hwm: number },
+): void {
   const { rateB, expectB, freshB, loadB, final, hwm } = f;
   ctx.report.row({
-    section: 'e2e', what: `freshness p95, ${v.label}, at ${rateB} deliveries/s (≈ half of its max), accepted → queryable`, value: round(freshB.p95), unit: 'ms',
-    target: '≤ 2000 ms', met: freshB.n >= expectB ? freshB.p95 <= 2000 : false,
+    section: 'e2e',
+    what: `freshness p95, ${v.label}, at ${rateB} deliveries/s (≈ half of its max), accepted → queryable`,
+    value: round(freshB.p95),
+    unit: 'ms',
+    target: '≤ 2000 ms',
+    met: freshB.n >= expectB ? freshB.p95 <= 2000 : false,
     note: `p50 ${round(freshB.p50)} ms, p99 ${round(freshB.p99)} ms, max ${round(freshB.max)} ms over ${freshB.n} events; webhook p99 ${round(loadB.latencyMs.p99, 1)} ms`,
   });
   ctx.report.row({
-    section: 'memory', what: `peak RSS, all-in-one process, ${v.label} (store held ${final.identity_events.toLocaleString('en-US')} events at the end)`, value: round(hwm / 2 ** 20), unit: 'MiB',
-    target: v.stored >= 10_000_000 ? '≤ 1536 MiB at 10 M events' : '≤ 1536 MiB (target is at 10 M events)', met: hwm <= 1.5 * 2 ** 30,
+    section: 'memory',
+    what: `peak RSS, all-in-one process, ${v.label} (store held ${final.identity_events.toLocaleString('en-US')} events at the end)`,
+    value: round(hwm / 2 ** 20),
+    unit: 'MiB',
+    target: v.stored >= 10_000_000 ? '≤ 1536 MiB at 10 M events' : '≤ 1536 MiB (target is at 10 M events)',
+    met: hwm <= 1.5 * 2 ** 30,
     note: `${v.stored.toLocaleString('en-US')} of them pre-filled in-engine, the rest through the pipeline`,
   });
 }

@@ -38,7 +38,13 @@ export const normalizerSection: BenchSection = {
     ctx.report.results.normalizer = { envelopes: N, eventsProduced: produced, ...d, cpu, peakRssBytes: hwm };
     cpuRow(ctx.report, 'normalizer: CPU per envelope (normalizer process, whole drain incl. group join)', cpu, 'normalizer', N, 'envelope');
     const { brokerConsume } = ctx.baselines;
-    ctx.report.row({ section: 'stages', what: `normalizer: envelopes → events (${N} pre-filled, acks=all, commit after ack)`, value: round(d.perSec), unit: 'events/s', ratio: brokerConsume ? `${round(d.perSec / brokerConsume, 3)} × Kafka consumer tool` : undefined });
+    ctx.report.row({
+      section: 'stages',
+      what: `normalizer: envelopes → events (${N} pre-filled, acks=all, commit after ack)`,
+      value: round(d.perSec),
+      unit: 'events/s',
+      ratio: brokerConsume ? `${round(d.perSec / brokerConsume, 3)} × Kafka consumer tool` : undefined,
+    });
     ctx.report.row({ section: 'memory', what: 'peak RSS, normalizer process', value: round(hwm / 2 ** 20), unit: 'MiB' });
     return { sinkInput: { raw: rawStart, events: eventsStart, envelopes: N, events_n: produced } };
   },

@@ -23,7 +23,14 @@ export const sinkSection: BenchSection = {
     const target = input.envelopes + input.events_n;
     ctx.say(`sink: draining ${input.events_n} events + ${input.envelopes} raw envelopes into chDB`);
     const meter = new CpuMeter({ sink: sink.pid, broker: broker.pid }, ['sink']).start();
-    const d = await drainRate(async () => Number((await groupProgress(admin, group, TOPICS.events, input.events)) + (await groupProgress(admin, group, TOPICS.raw, input.raw))), target, 900_000);
+    const d = await drainRate(
+      async () =>
+        Number(
+          (await groupProgress(admin, group, TOPICS.events, input.events)) + (await groupProgress(admin, group, TOPICS.raw, input.raw)),
+        ),
+      target,
+      900_000,
+    );
     const cpu = meter.stop();
     const counts = await sink.call<Record<string, number>>('counts');
     const hwm = await sink.stop();
@@ -31,10 +38,18 @@ export const sinkSection: BenchSection = {
     cpuRow(ctx.report, 'sink: CPU per row (sink process incl. embedded ClickHouse, whole drain)', cpu, 'sink', target, 'row');
     const { storeInsert } = ctx.baselines;
     ctx.report.row({
-      section: 'stages', what: `sink: events + raw envelopes → ClickHouse (${target} rows, commit after insert)`, value: round(d.perSec), unit: 'rows/s',
+      section: 'stages',
+      what: `sink: events + raw envelopes → ClickHouse (${target} rows, commit after insert)`,
+      value: round(d.perSec),
+      unit: 'rows/s',
       ratio: storeInsert ? `${round(d.perSec / storeInsert, 3)} × in-engine insert` : undefined,
       note: `≈ ${round(d.perSec / 2)} events/s with their envelopes; stored ${counts.identity_events} events, ${counts.raw_envelopes} envelopes`,
     });
-    ctx.report.row({ section: 'memory', what: 'peak RSS, sink process (incl. embedded ClickHouse)', value: round(hwm / 2 ** 20), unit: 'MiB' });
+    ctx.report.row({
+      section: 'memory',
+      what: 'peak RSS, sink process (incl. embedded ClickHouse)',
+      value: round(hwm / 2 ** 20),
+      unit: 'MiB',
+    });
   },
 };

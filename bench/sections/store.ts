@@ -59,22 +59,43 @@ export const storeSection: BenchSection = {
     ctx.say(`store limit: INSERT INTO identity_events SELECT … FROM numbers(${peerRows}) in chDB`);
     const ins = await store.call<{ ms: number }>('insertSelect', { n: peerRows });
     const storeInsert = peerRows / (ins.ms / 1000);
-    ctx.report.row({ section: 'store', what: `ClickHouse (chDB) INSERT … SELECT ${peerRows} generated identity_events rows (one statement)`, value: round(storeInsert), unit: 'rows/s' });
+    ctx.report.row({
+      section: 'store',
+      what: `ClickHouse (chDB) INSERT … SELECT ${peerRows} generated identity_events rows (one statement)`,
+      value: round(storeInsert),
+      unit: 'rows/s',
+    });
 
     ctx.say(`store peer: producing ${peerRows} identity events (${N} distinct deliveries, cycled) as JSONEachRow to ${PEER_TOPIC}`);
     const jsonMessages = peerMessages(ctx, N, peerRows);
     await prefill(producer, PEER_TOPIC, jsonMessages);
     ctx.say(`store peer: ClickHouse Kafka engine + MV consuming ${jsonMessages.length} rows into identity_events`);
     const peer = await store.call<PeerResult>('kafkaPeer', {
-      brokers, topic: PEER_TOPIC, group: `bench-peer-${ctx.tag}`, n: jsonMessages.length, consumers: 2, maxBlock: PEER_BLOCK, flushMs: 500, timeoutMs: 900_000,
+      brokers,
+      topic: PEER_TOPIC,
+      group: `bench-peer-${ctx.tag}`,
+      n: jsonMessages.length,
+      consumers: 2,
+      maxBlock: PEER_BLOCK,
+      flushMs: 500,
+      timeoutMs: 900_000,
     });
     const hwm = await store.stop();
     const peerRate = peer.drainMs ? (peer.rows - peer.firstRows) / (peer.drainMs / 1000) : peer.rows / (peer.totalMs / 1000);
-    ctx.report.results.store = { insertSelect: { rows: peerRows, ms: ins.ms, perSec: storeInsert }, kafkaPeer: { ...peer, perSec: peerRate, perSecInclStartup: peer.rows / (peer.totalMs / 1000) }, peakRssBytes: hwm };
+    ctx.report.results.store = {
+      insertSelect: { rows: peerRows, ms: ins.ms, perSec: storeInsert },
+      kafkaPeer: { ...peer, perSec: peerRate, perSecInclStartup: peer.rows / (peer.totalMs / 1000) },
+      peakRssBytes: hwm,
+    };
     ctx.report.row({
-      section: 'store', what: `ClickHouse Kafka engine + MV (JSONEachRow, 2 consumers, block ${PEER_BLOCK}, flush 500 ms), ${peer.rows} rows`,
-      value: round(peerRate), unit: 'rows/s', ratio: `${round(peerRate / storeInsert, 2)} × in-engine insert`,
-      note: peer.complete ? `incl. group join: ${round(peer.rows / (peer.totalMs / 1000))} rows/s` : `INCOMPLETE: ${peer.rows}/${jsonMessages.length}`,
+      section: 'store',
+      what: `ClickHouse Kafka engine + MV (JSONEachRow, 2 consumers, block ${PEER_BLOCK}, flush 500 ms), ${peer.rows} rows`,
+      value: round(peerRate),
+      unit: 'rows/s',
+      ratio: `${round(peerRate / storeInsert, 2)} × in-engine insert`,
+      note: peer.complete
+        ? `incl. group join: ${round(peer.rows / (peer.totalMs / 1000))} rows/s`
+        : `INCOMPLETE: ${peer.rows}/${jsonMessages.length}`,
     });
     return { storeInsert, peerRate };
   },

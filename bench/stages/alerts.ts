@@ -67,17 +67,28 @@ function quantile(sorted: number[], q: number): number {
 }
 
 function oktaDelivery(tag: string, i: number): { body: string; subject: string } {
-  const fixture = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/okta/user.lifecycle.create.json'), 'utf8')) as Record<string, unknown> & { target: Record<string, unknown>[] };
+  const fixture = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/okta/user.lifecycle.create.json'), 'utf8')) as Record<
+    string,
+    unknown
+  > & { target: Record<string, unknown>[] };
   const subject = `00uBENCH${tag}${String(i).padStart(6, '0')}`;
   const email = `unmanaged.${tag}.${i}@contractor.example`;
   const event = {
-    ...fixture, uuid: `bench-${tag}-${i}`, published: new Date().toISOString(),
+    ...fixture,
+    uuid: `bench-${tag}-${i}`,
+    published: new Date().toISOString(),
     target: [{ ...fixture.target[0], id: subject, alternateId: email, displayName: `Bench ${i}` }],
     debugContext: { debugData: { requestId: `req-${tag}-${i}` } },
   };
   const body = JSON.stringify({
-    eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', source: 'https://acme.okta.com/api/v1/eventHooks/bench',
-    eventId: `bench-${tag}-${i}`, eventTime: new Date().toISOString(), contentType: 'application/json', data: { events: [event] },
+    eventType: 'com.okta.event_hook',
+    eventTypeVersion: '1.0',
+    cloudEventsVersion: '0.1',
+    source: 'https://acme.okta.com/api/v1/eventHooks/bench',
+    eventId: `bench-${tag}-${i}`,
+    eventTime: new Date().toISOString(),
+    contentType: 'application/json',
+    data: { events: [event] },
   });
   return { body, subject };
 }
@@ -101,7 +112,8 @@ export async function runAlertsBench(opts: AlertsBenchOptions): Promise<{ rows: 
       const body = Buffer.concat(chunks).toString('utf8');
       try {
         const json = JSON.parse(body) as { kind?: string; finding?: { detection?: string; subject?: { id?: string } } };
-        if (verifyWebhook(HOOK_SECRET, body, String(req.headers['planewatch-signature'] ?? ''), Math.floor(Date.now() / 1000)).ok) verified++;
+        if (verifyWebhook(HOOK_SECRET, body, String(req.headers['planewatch-signature'] ?? ''), Math.floor(Date.now() / 1000)).ok)
+          verified++;
         const id = json.finding?.subject?.id;
         if (json.kind === 'open' && json.finding?.detection === 'PW-UNMANAGED-ACCOUNT' && id && !receivedAt.has(id)) receivedAt.set(id, at);
         else unexpected++;
@@ -117,7 +129,9 @@ export async function runAlertsBench(opts: AlertsBenchOptions): Promise<{ rows: 
   const dataDir = path.join(opts.runDir, 'alerts-all-in-one');
   mkdirSync(dataDir, { recursive: true });
   const configPath = path.join(dataDir, 'planewatch.yaml');
-  writeFileSync(configPath, `
+  writeFileSync(
+    configPath,
+    `
 connections:
   - { id: okta-bench, vendor: okta, transport: webhook, secret_env: PW_BENCH_OKTA_SECRET }
 alerts:
@@ -125,19 +139,31 @@ alerts:
     - { name: bench-hook, type: webhook, url_env: PW_BENCH_ALERT_URL, secret_env: PW_BENCH_ALERT_SECRET }
   routes:
     - { detections: [PW-UNMANAGED-ACCOUNT], channels: [bench-hook] }
-`);
-  const child = track(spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/all-in-one/main.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(),
-      KAFKA_BROKERS: opts.brokers, PLANEWATCH_TOPIC_PREFIX: `bench-alerts-${tag}.`,
-      PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_CONFIG: configPath, PLANEWATCH_HTTP_PORT: '0', PLANEWATCH_LOG_LEVEL: 'warn',
-      PW_BENCH_OKTA_SECRET: OKTA_SECRET, PW_BENCH_ALERT_URL: hookUrl, PW_BENCH_ALERT_SECRET: HOOK_SECRET,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  }));
+`,
+  );
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/all-in-one/main.ts')], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? os.tmpdir(),
+        KAFKA_BROKERS: opts.brokers,
+        PLANEWATCH_TOPIC_PREFIX: `bench-alerts-${tag}.`,
+        PLANEWATCH_DATA_DIR: dataDir,
+        PLANEWATCH_CONFIG: configPath,
+        PLANEWATCH_HTTP_PORT: '0',
+        PLANEWATCH_LOG_LEVEL: 'warn',
+        PW_BENCH_OKTA_SECRET: OKTA_SECRET,
+        PW_BENCH_ALERT_URL: hookUrl,
+        PW_BENCH_ALERT_SECRET: HOOK_SECRET,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString('utf8')).slice(-8000); });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-8000);
+  });
   const runFile = path.join(dataDir, 'run', 'server.json');
   try {
     const t0 = Date.now();
@@ -151,28 +177,39 @@ alerts:
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    say(`alerts: all-in-one up at ${url} (detector on, its defaults: debounce 1 s, max_wait 2 s, evaluate_every 5 min); ${total} findings in waves of ${waveSize}`);
+    say(
+      `alerts: all-in-one up at ${url} (detector on, its defaults: debounce 1 s, max_wait 2 s, evaluate_every 5 min); ${total} findings in waves of ${waveSize}`,
+    );
 
     const latencies: number[] = [];
     let waves = 0;
     for (let first = 0; first < total; first += waveSize) {
       const batch = Array.from({ length: Math.min(waveSize, total - first) }, (_, k) => oktaDelivery(tag, first + k));
       const acceptedAt = new Map<string, number>();
-      await Promise.all(batch.map(async (d) => {
-        for (let attempt = 1; ; attempt++) {
-          const res = await fetch(`${url}/webhooks/okta/okta-bench`, { method: 'POST', body: d.body, headers: { 'content-type': 'application/json', authorization: OKTA_SECRET } });
-          await res.arrayBuffer();
-          if (res.status === 202 || res.status === 200) {
-            acceptedAt.set(d.subject, performance.now());
-            return;
+      await Promise.all(
+        batch.map(async (d) => {
+          for (let attempt = 1; ; attempt++) {
+            const res = await fetch(`${url}/webhooks/okta/okta-bench`, {
+              method: 'POST',
+              body: d.body,
+              headers: { 'content-type': 'application/json', authorization: OKTA_SECRET },
+            });
+            await res.arrayBuffer();
+            if (res.status === 202 || res.status === 200) {
+              acceptedAt.set(d.subject, performance.now());
+              return;
+            }
+            if (attempt >= 5) throw new Error(`delivery answered ${res.status}`);
+            await new Promise((r) => setTimeout(r, 500));
           }
-          if (attempt >= 5) throw new Error(`delivery answered ${res.status}`);
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }));
+        }),
+      );
       const deadline = performance.now() + 600_000;
       while (batch.some((d) => !receivedAt.has(d.subject))) {
-        if (performance.now() > deadline) throw new Error(`wave ${waves + 1}: only ${batch.filter((d) => receivedAt.has(d.subject)).length}/${batch.length} notifications within 10 min`);
+        if (performance.now() > deadline)
+          throw new Error(
+            `wave ${waves + 1}: only ${batch.filter((d) => receivedAt.has(d.subject)).length}/${batch.length} notifications within 10 min`,
+          );
         if (child.exitCode !== null) throw new Error(`all-in-one exited: ${stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -184,33 +221,60 @@ alerts:
     const sorted = [...latencies].sort((a, b) => a - b);
     const r1 = (x: number) => Math.round(x * 10) / 10;
     const result: AlertsBenchResult = {
-      findings: total, received: receivedAt.size, waves,
+      findings: total,
+      received: receivedAt.size,
+      waves,
       latencyMs: {
-        p50: r1(quantile(sorted, 0.5)), p95: r1(quantile(sorted, 0.95)), p99: r1(quantile(sorted, 0.99)),
-        min: r1(sorted[0] ?? NaN), max: r1(sorted[sorted.length - 1] ?? NaN), mean: r1(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
+        p50: r1(quantile(sorted, 0.5)),
+        p95: r1(quantile(sorted, 0.95)),
+        p99: r1(quantile(sorted, 0.99)),
+        min: r1(sorted[0] ?? NaN),
+        max: r1(sorted[sorted.length - 1] ?? NaN),
+        mean: r1(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
       },
       detector: { debounceMs: 5000, evaluateEveryMs: 300_000 },
       signaturesVerified: verified,
       durationSec: Math.round((performance.now() - started) / 1000),
       loadAvgAtEnd: os.loadavg().map((x) => Math.round(x * 10) / 10),
     };
-    if (unexpected > 0) say(`alerts: ${unexpected} notifications that were not a first PW-UNMANAGED-ACCOUNT open (duplicates would count here)`);
-    const note = `${total} PW-UNMANAGED-ACCOUNT findings from ${total} Okta event-hook deliveries in ${waves} waves of ${waveSize}; ` +
+    if (unexpected > 0)
+      say(`alerts: ${unexpected} notifications that were not a first PW-UNMANAGED-ACCOUNT open (duplicates would count here)`);
+    const note =
+      `${total} PW-UNMANAGED-ACCOUNT findings from ${total} Okta event-hook deliveries in ${waves} waves of ${waveSize}; ` +
       `accepted (202) → signed webhook received; detector defaults (evaluation 1 s after the last event, at most 2 s after the first unevaluated one); min ${result.latencyMs.min} ms, max ${result.latencyMs.max} ms; ` +
       `${verified}/${receivedAt.size + unexpected} signatures verified, ${unexpected} unexpected notifications; machine load average ${result.loadAvgAtEnd.join(' / ')}`;
     return {
       result,
       rows: [
-        { section: 'alerts', what: 'alert latency p50 (event accepted → notification received), detector on', value: result.latencyMs.p50, unit: 'ms', note },
-        { section: 'alerts', what: 'alert latency p95 (event accepted → notification received), detector on', value: result.latencyMs.p95, unit: 'ms', target: '≤ 5000 ms', met: result.latencyMs.p95 <= 5000 },
+        {
+          section: 'alerts',
+          what: 'alert latency p50 (event accepted → notification received), detector on',
+          value: result.latencyMs.p50,
+          unit: 'ms',
+          note,
+        },
+        {
+          section: 'alerts',
+          what: 'alert latency p95 (event accepted → notification received), detector on',
+          value: result.latencyMs.p95,
+          unit: 'ms',
+          target: '≤ 5000 ms',
+          met: result.latencyMs.p95 <= 5000,
+        },
       ],
     };
   } finally {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       await new Promise<void>((r) => {
-        const t = setTimeout(() => { child.kill('SIGKILL'); r(); }, 35_000);
-        child.once('exit', () => { clearTimeout(t); r(); });
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 35_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
     await new Promise<void>((r) => receiver.close(() => r()));
@@ -223,6 +287,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   if (!brokers) throw new Error('KAFKA_BROKERS not set (run it through `npm run bench -- --only=alerts`, or point it at a broker)');
   const runDir = path.join(os.tmpdir(), `planewatch-bench-alerts-${randomBytes(4).toString('hex')}`);
   const n = Number(process.argv.find((a) => a.startsWith('--findings='))?.slice('--findings='.length) ?? 300);
-  const out = await runAlertsBench({ brokers, runDir, findings: n, say: (m) => process.stdout.write(`[alerts ${new Date().toISOString().slice(11, 19)}] ${m}\n`) });
+  const out = await runAlertsBench({
+    brokers,
+    runDir,
+    findings: n,
+    say: (m) => process.stdout.write(`[alerts ${new Date().toISOString().slice(11, 19)}] ${m}\n`),
+  });
   process.stdout.write(JSON.stringify(out) + '\n');
 }

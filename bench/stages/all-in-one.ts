@@ -10,7 +10,12 @@ if (!groupSuffix) throw new Error('BENCH_GROUP_SUFFIX not set');
 const rt = await bootstrap({ service: 'bench-all-in-one', knownVendors: KNOWN_VENDORS });
 // BENCH_DETECTOR=off: the ingest path alone (no detection evaluations sharing the embedded engine).
 const detectorOff = process.env.BENCH_DETECTOR === 'off';
-const pipeline = await startPipeline(rt, SOURCES, { host: '127.0.0.1', port: 0, groupSuffix, ...(detectorOff ? { detector: false as const } : {}) });
+const pipeline = await startPipeline(rt, SOURCES, {
+  host: '127.0.0.1',
+  port: 0,
+  groupSuffix,
+  ...(detectorOff ? { detector: false as const } : {}),
+});
 
 async function one<T>(query: string, params: Record<string, unknown> = {}): Promise<T> {
   const rs = await rt.clickhouse.query({ query, query_params: params, format: 'JSONEachRow' });
@@ -21,7 +26,9 @@ async function one<T>(query: string, params: Record<string, unknown> = {}): Prom
 serveStage(
   {
     counts: async () => {
-      const r = await one<{ e: string; r: string }>('SELECT (SELECT count() FROM identity_events) AS e, (SELECT count() FROM raw_envelopes) AS r');
+      const r = await one<{ e: string; r: string }>(
+        'SELECT (SELECT count() FROM identity_events) AS e, (SELECT count() FROM raw_envelopes) AS r',
+      );
       return { identity_events: Number(r.e), raw_envelopes: Number(r.r) };
     },
     /**

@@ -94,5 +94,11 @@ export async function runCliStartupBench(opts: { rounds: number; bin?: string })
     await stub.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return { rounds: opts.rounds, baseline: medians(runs.baseline), help: medians(runs.help), findings: medians(runs.findings), cli: `node ${path.relative(process.cwd(), bin) || bin}` };
+  return {
+    rounds: opts.rounds,
+    baseline: medians(runs.baseline),
+    help: medians(runs.help),
+    findings: medians(runs.findings),
+    cli: `node ${path.relative(process.cwd(), bin) || bin}`,
+  };
 }

@@ -7,8 +7,15 @@ import type { Message } from 'kafkajs';
 import { createKafka, createProducer } from '../../core/kafka/client.ts';
 import { createLogger } from '../../core/log.ts';
 import {
-  FETCH_MAX_BYTES_PER_PARTITION, PRODUCE_BATCH, PRODUCE_IN_FLIGHT, Phase, packageVersion, recordKey,
-  type ClientDriver, type ClientRunArgs, type ClientRunResult,
+  FETCH_MAX_BYTES_PER_PARTITION,
+  PRODUCE_BATCH,
+  PRODUCE_IN_FLIGHT,
+  Phase,
+  packageVersion,
+  recordKey,
+  type ClientDriver,
+  type ClientRunArgs,
+  type ClientRunResult,
 } from './client-common.ts';
 
 export function kafkajsDriver(brokers: string[]): ClientDriver {

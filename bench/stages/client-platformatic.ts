@@ -14,8 +14,16 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { Consumer, Producer, compatibilityPartitioner, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
 import {
-  FETCH_MAX_BYTES_PER_PARTITION, PRODUCE_BATCH, PRODUCE_IN_FLIGHT, Phase, packageVersion, recordKey,
-  type ClientDriver, type ClientRunArgs, type ClientRunResult, type PhaseResult,
+  FETCH_MAX_BYTES_PER_PARTITION,
+  PRODUCE_BATCH,
+  PRODUCE_IN_FLIGHT,
+  Phase,
+  packageVersion,
+  recordKey,
+  type ClientDriver,
+  type ClientRunArgs,
+  type ClientRunResult,
+  type PhaseResult,
 } from './client-common.ts';
 
 async function producePhase(brokers: string[], a: ClientRunArgs, idempotent: boolean, inFlightMax: number): Promise<PhaseResult> {
@@ -79,7 +87,8 @@ export function platformaticDriver(brokers: string[]): ClientDriver {
       return {
         name: `@platformatic/kafka ${version}`,
         produce,
-        produceDeviation: 'idempotent, 1 send in flight (2 concurrent sends of its idempotent producer fail with OUT_OF_ORDER_SEQUENCE_NUMBER)',
+        produceDeviation:
+          'idempotent, 1 send in flight (2 concurrent sends of its idempotent producer fail with OUT_OF_ORDER_SEQUENCE_NUMBER)',
         produceVariants: [{ label: 'not idempotent, acks=-1, 2 in flight', phase: plain }],
         consume,
         how: 'idempotent producer, send of 1000 with acks=-1, awaited one at a time; consumer group (MessagesStream, one data event per record, autocommit)',

@@ -15,8 +15,14 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { BENCH_DIR } from '../lib/proc.ts';
 import {
-  FETCH_MAX_BYTES_PER_PARTITION, PRODUCE_BATCH, PRODUCE_IN_FLIGHT, Phase, recordKey,
-  type ClientDriver, type ClientRunArgs, type ClientRunResult,
+  FETCH_MAX_BYTES_PER_PARTITION,
+  PRODUCE_BATCH,
+  PRODUCE_IN_FLIGHT,
+  Phase,
+  recordKey,
+  type ClientDriver,
+  type ClientRunArgs,
+  type ClientRunResult,
 } from './client-common.ts';
 
 /** Where bench/setup-rdkafka.sh builds node-rdkafka (git-ignored). */
@@ -47,7 +53,11 @@ interface RdModule {
 /** The built module, or why it cannot be used. */
 export function loadRdkafka(): { ok: true; mod: RdModule; version: string } | { ok: false; reason: string } {
   if (!existsSync(path.join(MODULE_DIR, 'package.json'))) {
-    return { ok: false, reason: 'node-rdkafka is not built (opt-in: `bash bench/setup-rdkafka.sh` apt-installs librdkafka-dev and builds it into bench/.rdkafka)' };
+    return {
+      ok: false,
+      reason:
+        'node-rdkafka is not built (opt-in: `bash bench/setup-rdkafka.sh` apt-installs librdkafka-dev and builds it into bench/.rdkafka)',
+    };
   }
   try {
     const require = createRequire(path.join(RDKAFKA_DIR, 'package.json'));

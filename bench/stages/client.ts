@@ -26,15 +26,18 @@ function withCauses(err: unknown): unknown {
 }
 
 function serve(driver: ClientDriver): void {
-  serveStage({
-    run: async (a: ClientRunArgs) => {
-      try {
-        return await driver.run(a);
-      } catch (err) {
-        throw withCauses(err);
-      }
+  serveStage(
+    {
+      run: async (a: ClientRunArgs) => {
+        try {
+          return await driver.run(a);
+        } catch (err) {
+          throw withCauses(err);
+        }
+      },
     },
-  }, async () => undefined);
+    async () => undefined,
+  );
   sendReady({ available: true });
 }
 
@@ -50,7 +53,8 @@ if (lib === 'confluent') {
     require.resolve('@confluentinc/kafka-javascript');
     reason = 'installed, but this bench has no driver for it yet';
   } catch {
-    reason = '@confluentinc/kafka-javascript is not installed (its install needs a prebuilt binary from GitHub or a librdkafka source build that downloads zlib/OpenSSL/zstd/curl: neither is reachable here)';
+    reason =
+      '@confluentinc/kafka-javascript is not installed (its install needs a prebuilt binary from GitHub or a librdkafka source build that downloads zlib/OpenSSL/zstd/curl: neither is reachable here)';
   }
   unavailable(reason);
 } else if (lib === 'kafkajs') {
@@ -62,7 +66,9 @@ if (lib === 'confluent') {
     const { platformaticDriver } = await import('./client-platformatic.ts');
     driver = platformaticDriver(brokers);
   } catch (err) {
-    unavailable(`@platformatic/kafka does not load (a devDependency: is it installed?): ${err instanceof Error ? err.message : String(err)}`);
+    unavailable(
+      `@platformatic/kafka does not load (a devDependency: is it installed?): ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   if (driver) serve(driver);
 } else if (lib === 'rdkafka') {

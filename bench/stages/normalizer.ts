@@ -8,7 +8,14 @@ import { sendReady, serveStage } from '../lib/proc.ts';
 const groupId = process.env.BENCH_GROUP;
 if (!groupId) throw new Error('BENCH_GROUP not set');
 const rt = await bootstrap({ service: 'bench-normalizer', knownVendors: KNOWN_VENDORS, needClickHouse: false, needSecrets: false });
-const normalizer = await startNormalizer({ kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources: SOURCES, log: rt.log, groupId });
+const normalizer = await startNormalizer({
+  kafka: rt.kafka,
+  producer: rt.producer,
+  map: rt.config.map,
+  sources: SOURCES,
+  log: rt.log,
+  groupId,
+});
 
 serveStage({}, async () => {
   await normalizer.stop();

@@ -18,7 +18,11 @@ async function count(table: string): Promise<number> {
 
 serveStage(
   {
-    counts: async () => ({ identity_events: await count('identity_events'), raw_envelopes: await count('raw_envelopes'), dead_letters: await count('dead_letters') }),
+    counts: async () => ({
+      identity_events: await count('identity_events'),
+      raw_envelopes: await count('raw_envelopes'),
+      dead_letters: await count('dead_letters'),
+    }),
     health: () => sink.health,
   },
   async () => {

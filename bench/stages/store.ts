@@ -40,11 +40,23 @@ serveStage(
      * Kafka engine + MV into identity_events; waits until `n` more rows are there. Returns the time
      * from the first row seen to the last (rebalance and first-poll latency excluded) and in total.
      */
-    kafkaPeer: async (a: { brokers: string; topic: string; group: string; n: number; consumers: number; maxBlock: number; flushMs: number; timeoutMs: number }) => {
-      const cols = await (await client.query({
-        query: "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'identity_events' AND default_kind = '' ORDER BY position",
-        format: 'JSONEachRow',
-      })).json<{ name: string; type: string }>();
+    kafkaPeer: async (a: {
+      brokers: string;
+      topic: string;
+      group: string;
+      n: number;
+      consumers: number;
+      maxBlock: number;
+      flushMs: number;
+      timeoutMs: number;
+    }) => {
+      const cols = await (
+        await client.query({
+          query:
+            "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'identity_events' AND default_kind = '' ORDER BY position",
+          format: 'JSONEachRow',
+        })
+      ).json<{ name: string; type: string }>();
       const base = await scalar('SELECT count() AS v FROM identity_events');
       const settings = [
         `kafka_broker_list = '${a.brokers}'`,
@@ -57,9 +69,13 @@ serveStage(
         `kafka_flush_interval_ms = ${a.flushMs}`,
         `kafka_handle_error_mode = 'stream'`,
       ];
-      await client.command({ query: `CREATE TABLE peer_queue (${cols.map((c) => `\`${c.name}\` ${c.type}`).join(', ')}) ENGINE = Kafka SETTINGS ${settings.join(', ')}` });
+      await client.command({
+        query: `CREATE TABLE peer_queue (${cols.map((c) => `\`${c.name}\` ${c.type}`).join(', ')}) ENGINE = Kafka SETTINGS ${settings.join(', ')}`,
+      });
       const t0 = performance.now();
-      await client.command({ query: `CREATE MATERIALIZED VIEW peer_mv TO identity_events AS SELECT ${cols.map((c) => `\`${c.name}\``).join(', ')} FROM peer_queue WHERE length(_error) = 0` });
+      await client.command({
+        query: `CREATE MATERIALIZED VIEW peer_mv TO identity_events AS SELECT ${cols.map((c) => `\`${c.name}\``).join(', ')} FROM peer_queue WHERE length(_error) = 0`,
+      });
       let first: { t: number; rows: number } | null = null;
       let rows: number;
       const deadline = t0 + a.timeoutMs;
@@ -71,10 +87,21 @@ serveStage(
         await sleep(100);
       }
       const done = performance.now();
-      const errors = await scalar("SELECT count() AS v FROM system.errors WHERE name ILIKE '%KAFKA%' OR name ILIKE '%CANNOT_PARSE%'").catch(() => -1);
+      const errors = await scalar("SELECT count() AS v FROM system.errors WHERE name ILIKE '%KAFKA%' OR name ILIKE '%CANNOT_PARSE%'").catch(
+        () => -1,
+      );
       await client.command({ query: 'DROP VIEW IF EXISTS peer_mv' });
       await client.command({ query: 'DROP TABLE IF EXISTS peer_queue' });
-      return { rows, complete: rows >= a.n, totalMs: done - t0, firstRowMs: first ? first.t - t0 : null, firstRows: first?.rows ?? 0, drainMs: first ? done - first.t : null, errors, settings };
+      return {
+        rows,
+        complete: rows >= a.n,
+        totalMs: done - t0,
+        firstRowMs: first ? first.t - t0 : null,
+        firstRows: first?.rows ?? 0,
+        drainMs: first ? done - first.t : null,
+        errors,
+        settings,
+      };
     },
   },
   async () => {

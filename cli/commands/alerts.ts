@@ -15,7 +15,22 @@ import { readRunInfo } from '../../core/run-file.ts';
 import { cliContext, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';
 
-const COLUMNS = ['finished_at', 'state', 'kind', 'channel', 'channel_type', 'detection', 'severity', 'plane', 'subject_id', 'subject_email', 'attempts', 'http_status', 'last_error', 'fingerprint'];
+const COLUMNS = [
+  'finished_at',
+  'state',
+  'kind',
+  'channel',
+  'channel_type',
+  'detection',
+  'severity',
+  'plane',
+  'subject_id',
+  'subject_email',
+  'attempts',
+  'http_status',
+  'last_error',
+  'fingerprint',
+];
 
 export function registerAlertsCommand(program: Command): void {
   const cmd = program.command('alerts').description('Alert channels: send a test alert, list recent notifications.');
@@ -28,20 +43,43 @@ export function registerAlertsCommand(program: Command): void {
       const ctx = cliContext();
       const settings = ctx.config.map.alerts;
       if (!settings.channels.some((c) => c.name === opts.channel)) {
-        process.stderr.write(`planewatch alerts test: --channel: unknown channel "${opts.channel}"; expected one of: ${settings.channels.map((c) => c.name).join(', ') || '(no alerts.channels configured)'}\n`);
+        process.stderr.write(
+          `planewatch alerts test: --channel: unknown channel "${opts.channel}"; expected one of: ${settings.channels.map((c) => c.name).join(', ') || '(no alerts.channels configured)'}\n`,
+        );
         process.exit(2);
       }
-      const channel = resolveChannels({ ...settings, channels: settings.channels.filter((c) => c.name === opts.channel) }, process.env).get(opts.channel)!;
+      const channel = resolveChannels({ ...settings, channels: settings.channels.filter((c) => c.name === opts.channel) }, process.env).get(
+        opts.channel,
+      )!;
       const attempts: AttemptRow[] = [];
       let final: NotificationRow | null = null;
-      const store: DeliveryStore = { finalState: async () => null, recordAttempt: async (r) => void attempts.push(r), recordFinal: async (r) => void (final = r) };
+      const store: DeliveryStore = {
+        finalState: async () => null,
+        recordAttempt: async (r) => void attempts.push(r),
+        recordFinal: async (r) => void (final = r),
+      };
       const result = await deliver(testNotification(opts.channel, Date.now()), channel, {
-        store, log: createLogger({ level: 'warn', name: 'alerts-test' }), now: Date.now, fetch, random: Math.random, findingUrl: settings.finding_url,
+        store,
+        log: createLogger({ level: 'warn', name: 'alerts-test' }),
+        now: Date.now,
+        fetch,
+        random: Math.random,
+        findingUrl: settings.finding_url,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        policy: { maxAttempts: settings.delivery.max_attempts, initialBackoffMs: settings.delivery.initial_backoff, maxBackoffMs: settings.delivery.max_backoff, timeoutMs: settings.delivery.timeout },
+        policy: {
+          maxAttempts: settings.delivery.max_attempts,
+          initialBackoffMs: settings.delivery.initial_backoff,
+          maxBackoffMs: settings.delivery.max_backoff,
+          timeoutMs: settings.delivery.timeout,
+        },
       });
-      for (const a of attempts) process.stdout.write(`attempt ${a.attempt}: ${a.outcome}${a.http_status ? ` HTTP ${a.http_status}` : ''}${a.error && a.error !== `HTTP ${a.http_status}` ? ` (${a.error})` : ''} in ${a.latency_ms} ms\n`);
-      process.stdout.write(`test alert to ${opts.channel} (${channel.type}): ${result.state}${final && (final as NotificationRow).last_error ? ` — ${(final as NotificationRow).last_error}` : ''}\n`);
+      for (const a of attempts)
+        process.stdout.write(
+          `attempt ${a.attempt}: ${a.outcome}${a.http_status ? ` HTTP ${a.http_status}` : ''}${a.error && a.error !== `HTTP ${a.http_status}` ? ` (${a.error})` : ''} in ${a.latency_ms} ms\n`,
+        );
+      process.stdout.write(
+        `test alert to ${opts.channel} (${channel.type}): ${result.state}${final && (final as NotificationRow).last_error ? ` — ${(final as NotificationRow).last_error}` : ''}\n`,
+      );
       if (result.state !== 'delivered') process.exit(1);
     });
 
@@ -59,7 +97,9 @@ export function registerAlertsCommand(program: Command): void {
       }
       const ctx = cliContext();
       if (readRunInfo(ctx.dataDir) && !process.env.CLICKHOUSE_URL) {
-        throw new Error('planewatch is running and holds the embedded store: stop it, or point CLICKHOUSE_URL at a ClickHouse server, to list notifications');
+        throw new Error(
+          'planewatch is running and holds the embedded store: stop it, or point CLICKHOUSE_URL at a ClickHouse server, to list notifications',
+        );
       }
       const rows = await withClickHouse(ctx, (client) => listNotifications(client, { limit, state: opts.state }));
       if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

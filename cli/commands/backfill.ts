@@ -54,7 +54,9 @@ export function registerBackfillCommand(program: Command): void {
       );
       if (connections.length === 0) {
         const known = ctx.config.map.connections.filter((c) => c.transport === 'poll').map((c) => `${c.id} (${c.vendor})`);
-        process.stderr.write(`planewatch backfill: no enabled poll connection "${target}" with an audit log to backfill; poll connections: ${known.join(', ') || 'none'}\n`);
+        process.stderr.write(
+          `planewatch backfill: no enabled poll connection "${target}" with an audit log to backfill; poll connections: ${known.join(', ') || 'none'}\n`,
+        );
         process.exit(2);
       }
 
@@ -62,7 +64,14 @@ export function registerBackfillCommand(program: Command): void {
       const running = readRunInfo(ctx.dataDir) !== null;
       const processEnv: NodeJS.ProcessEnv = { ...process.env };
       if (!processEnv.KAFKA_BROKERS && running) processEnv.KAFKA_BROKERS = `127.0.0.1:${env.KAFKA_PORT}`;
-      const rt = await bootstrap({ service: 'backfill', knownVendors: KNOWN_VENDORS, processEnv, startBroker: true, needClickHouse: false, needSecrets: false });
+      const rt = await bootstrap({
+        service: 'backfill',
+        knownVendors: KNOWN_VENDORS,
+        processEnv,
+        startBroker: true,
+        needClickHouse: false,
+        needSecrets: false,
+      });
       const publishers = kafkaPollPublishers(rt.producer);
       const abort = new AbortController();
       const onSigint = () => abort.abort(new Error('interrupted'));
@@ -73,19 +82,29 @@ export function registerBackfillCommand(program: Command): void {
         for (const connection of connections) {
           process.stderr.write(`backfill ${connection.id} (${connection.vendor}) since ${new Date(sinceMs).toISOString()}\n`);
           const result = await runBackfill({
-            connection, source: SOURCES[connection.vendor]!, sinceMs, dataDir: ctx.dataDir, publishers, log: rt.log, signal: abort.signal,
+            connection,
+            source: SOURCES[connection.vendor]!,
+            sinceMs,
+            dataDir: ctx.dataDir,
+            publishers,
+            log: rt.log,
+            signal: abort.signal,
             onProgress: (p) => {
               const line = progressLine(p, tick++);
               process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
             },
           });
           if (tty) process.stderr.write('\n');
-          process.stdout.write(`${connection.id}: ${result.pages} pages, ${result.items} items published${result.resumed ? ' (resumed)' : ''}\n`);
+          process.stdout.write(
+            `${connection.id}: ${result.pages} pages, ${result.items} items published${result.resumed ? ' (resumed)' : ''}\n`,
+          );
         }
-        if (!running && !process.env.KAFKA_BROKERS) process.stdout.write('planewatch is not running: the pages wait in Kafka and are stored when it starts.\n');
+        if (!running && !process.env.KAFKA_BROKERS)
+          process.stdout.write('planewatch is not running: the pages wait in Kafka and are stored when it starts.\n');
       } catch (err) {
         if (tty) process.stderr.write('\n');
-        if (abort.signal.aborted) process.stderr.write('planewatch backfill: interrupted; run the same command again to resume after the last acknowledged page\n');
+        if (abort.signal.aborted)
+          process.stderr.write('planewatch backfill: interrupted; run the same command again to resume after the last acknowledged page\n');
         throw err;
       } finally {
         process.off('SIGINT', onSigint);

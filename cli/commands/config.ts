@@ -15,10 +15,14 @@ export function registerConfigCommand(program: Command): void {
       const m = ctx.config.map;
       const out = [`boundary map OK (${ctx.config.origin})`];
       for (const [name, p] of Object.entries(m.planes)) {
-        out.push(`  plane ${name}: SLA ${formatDuration(p.deprovision_sla)}, grace ${formatDuration(p.grace)}, stale after ${formatDuration(p.stale_after)}${p.owner ? `, owner ${p.owner}` : ''}`);
+        out.push(
+          `  plane ${name}: SLA ${formatDuration(p.deprovision_sla)}, grace ${formatDuration(p.grace)}, stale after ${formatDuration(p.stale_after)}${p.owner ? `, owner ${p.owner}` : ''}`,
+        );
       }
       for (const c of m.connections) {
-        out.push(`  connection ${c.id}: ${c.vendor} ${c.transport}${c.enabled ? '' : ' (disabled)'}, plane ${c.plane ?? 'vendor default'}${c.authoritative_for ? `, authoritative for ${c.authoritative_for}` : ''}${c.plane_rules.length ? `, ${c.plane_rules.length} plane rule(s)` : ''}`);
+        out.push(
+          `  connection ${c.id}: ${c.vendor} ${c.transport}${c.enabled ? '' : ' (disabled)'}, plane ${c.plane ?? 'vendor default'}${c.authoritative_for ? `, authoritative for ${c.authoritative_for}` : ''}${c.plane_rules.length ? `, ${c.plane_rules.length} plane rule(s)` : ''}`,
+        );
       }
       process.stdout.write(out.join('\n') + '\n');
     });

@@ -7,7 +7,20 @@ import { cliContext } from '../context.ts';
 import { render, type Format } from '../output.ts';
 import { apiOrStore, usageError } from './query-common.ts';
 
-const COLUMNS = ['plane', 'source', 'tenant', 'credential_id', 'kind', 'name', 'status', 'owner_email', 'owner_id', 'created_at', 'last_used_at', 'findings'];
+const COLUMNS = [
+  'plane',
+  'source',
+  'tenant',
+  'credential_id',
+  'kind',
+  'name',
+  'status',
+  'owner_email',
+  'owner_id',
+  'created_at',
+  'last_used_at',
+  'findings',
+];
 
 export function registerCredentialsCommand(program: Command): void {
   program
@@ -18,13 +31,41 @@ export function registerCredentialsCommand(program: Command): void {
     .option('--tenant <tenant>', 'only this tenant (project / organization id)')
     .addOption(new Option('--status <status>', 'only active or revoked').choices(['active', 'revoked']))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .addHelpText('after', '\nExamples:\n  planewatch credentials stale\n  planewatch credentials orphaned --format json\n  planewatch credentials --source openai --status active --format csv\n')
-    .action(async (which: string | undefined, opts: { plane?: string; source?: string; tenant?: string; status?: string; format: Format }) => {
-      const q = CredentialsQuery.safeParse({ which: which ?? 'all', plane: opts.plane, source: opts.source, tenant: opts.tenant, status: opts.status });
-      if (!q.success) usageError('credentials', q.error.issues.map((i) => `${i.path[0] === 'which' ? '[which]' : `--${String(i.path[0])}`}: ${i.message}`).join('; '));
-      const ctx = cliContext();
-      const rows = await apiOrStore<CredentialRow[]>(ctx, '/api/v1/credentials', { ...q.data }, (client) => listCredentials(client, q.data), true);
-      if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      else process.stdout.write(render(rows.map((r) => ({ ...r, findings: r.findings.join(' ') })), COLUMNS, opts.format));
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  planewatch credentials stale\n  planewatch credentials orphaned --format json\n  planewatch credentials --source openai --status active --format csv\n',
+    )
+    .action(
+      async (which: string | undefined, opts: { plane?: string; source?: string; tenant?: string; status?: string; format: Format }) => {
+        const q = CredentialsQuery.safeParse({
+          which: which ?? 'all',
+          plane: opts.plane,
+          source: opts.source,
+          tenant: opts.tenant,
+          status: opts.status,
+        });
+        if (!q.success)
+          usageError(
+            'credentials',
+            q.error.issues.map((i) => `${i.path[0] === 'which' ? '[which]' : `--${String(i.path[0])}`}: ${i.message}`).join('; '),
+          );
+        const ctx = cliContext();
+        const rows = await apiOrStore<CredentialRow[]>(
+          ctx,
+          '/api/v1/credentials',
+          { ...q.data },
+          (client) => listCredentials(client, q.data),
+          true,
+        );
+        if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        else
+          process.stdout.write(
+            render(
+              rows.map((r) => ({ ...r, findings: r.findings.join(' ') })),
+              COLUMNS,
+              opts.format,
+            ),
+          );
+      },
+    );
 }

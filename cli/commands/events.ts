@@ -4,7 +4,18 @@ import { RecentEventsQuery, recentEvents, type EventRow } from '../../store/quer
 import { cliContext, fromRunningApi, withClickHouse } from '../context.ts';
 import { render, type Format } from '../output.ts';
 
-const COLUMNS = ['occurred_at', 'plane', 'source', 'connection_id', 'category', 'action', 'subject_kind', 'subject_id', 'subject_email', 'vendor_type'];
+const COLUMNS = [
+  'occurred_at',
+  'plane',
+  'source',
+  'connection_id',
+  'category',
+  'action',
+  'subject_kind',
+  'subject_id',
+  'subject_email',
+  'vendor_type',
+];
 
 export function registerEventsCommand(program: Command): void {
   program
@@ -23,10 +34,20 @@ export function registerEventsCommand(program: Command): void {
         process.exit(2);
       }
       const ctx = cliContext();
-      const qs = new URLSearchParams(Object.entries(parsed.data).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      const qs = new URLSearchParams(
+        Object.entries(parsed.data)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, String(v)]),
+      );
       const rows =
         (await fromRunningApi<EventRow[]>(ctx, `/api/v1/events?${qs}`)) ??
         (await withClickHouse(ctx, (client) => recentEvents(client, parsed.data)));
-      process.stdout.write(render(rows as unknown as Record<string, unknown>[], opts.format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { event_id: 1 }), opts.format));
+      process.stdout.write(
+        render(
+          rows as unknown as Record<string, unknown>[],
+          opts.format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { event_id: 1 }),
+          opts.format,
+        ),
+      );
     });
 }

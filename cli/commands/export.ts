@@ -28,23 +28,36 @@ export function registerExportCommand(program: Command): void {
     .option('--now <time>', 'judge pending removals as overdue at this time (default: now)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file instead of stdout')
-    .addOption(new Option('--section <section>', 'CSV: the leavers, or the credential exposures (JSON holds both)').choices(['leavers', 'exposures']).default('leavers'))
-    .addHelpText('after', '\nExamples:\n  planewatch export --quarter 2026Q2 > leavers-2026Q2.csv\n  planewatch export --quarter 2026Q2 --section exposures > exposures-2026Q2.csv\n  planewatch export --from 2026-01-01 --to 2026-07-01 --format json --out h1.json\n')
+    .addOption(
+      new Option('--section <section>', 'CSV: the leavers, or the credential exposures (JSON holds both)')
+        .choices(['leavers', 'exposures'])
+        .default('leavers'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  planewatch export --quarter 2026Q2 > leavers-2026Q2.csv\n  planewatch export --quarter 2026Q2 --section exposures > exposures-2026Q2.csv\n  planewatch export --from 2026-01-01 --to 2026-07-01 --format json --out h1.json\n',
+    )
     .action(async (opts: PeriodOptions & { format: 'csv' | 'json'; out?: string; section: 'leavers' | 'exposures' }) => {
       const p = parsePeriod('export', opts, 90);
       const ctx = cliContext();
-      const data = await apiOrStore<ExportData>(ctx, '/api/v1/export', { from: iso(p.from), to: iso(p.to), now: iso(p.now) }, async (client) => ({
-        period: { from: iso(p.from), to: iso(p.to) },
-        now: iso(p.now),
-        leavers: await leavers(client, ctx.config.map, p, defaultPlaneOf),
-        exposures: await exposureRows(client, ctx.config.map, p, defaultPlaneOf),
-      }));
+      const data = await apiOrStore<ExportData>(
+        ctx,
+        '/api/v1/export',
+        { from: iso(p.from), to: iso(p.to), now: iso(p.now) },
+        async (client) => ({
+          period: { from: iso(p.from), to: iso(p.to) },
+          now: iso(p.now),
+          leavers: await leavers(client, ctx.config.map, p, defaultPlaneOf),
+          exposures: await exposureRows(client, ctx.config.map, p, defaultPlaneOf),
+        }),
+      );
       const exposures = data.exposures ?? [];
-      const text = opts.format === 'json'
-        ? JSON.stringify(data, null, 2) + '\n'
-        : opts.section === 'exposures'
-          ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
-          : toCsv(data.leavers as unknown as Record<string, unknown>[], LEAVER_EXPORT_COLUMNS);
+      const text =
+        opts.format === 'json'
+          ? JSON.stringify(data, null, 2) + '\n'
+          : opts.section === 'exposures'
+            ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
+            : toCsv(data.leavers as unknown as Record<string, unknown>[], LEAVER_EXPORT_COLUMNS);
       if (opts.out) {
         writeFileSync(opts.out, text);
         process.stderr.write(`wrote ${opts.section === 'exposures' ? exposures.length : data.leavers.length} rows to ${opts.out}\n`);

@@ -31,7 +31,10 @@ export function registerLagCommand(program: Command): void {
     .option('--quarter <YYYYQn>', 'the period is this calendar quarter (UTC), e.g. 2026Q2')
     .option('--now <time>', 'evaluate "overdue" at this time (default: now)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .addHelpText('after', '\nExamples:\n  planewatch lag\n  planewatch lag --quarter 2026Q2\n  planewatch lag --from 2026-04-01 --to 2026-07-01 --format json\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  planewatch lag\n  planewatch lag --quarter 2026Q2\n  planewatch lag --from 2026-04-01 --to 2026-07-01 --format json\n',
+    )
     .action(async (opts: PeriodOptions & { format: Format }) => {
       const p = parsePeriod('lag', opts, 90);
       const ctx = cliContext();
@@ -46,13 +49,15 @@ export function registerLagCommand(program: Command): void {
         return;
       }
       const stats = data.statistics.map((s) => ({
-        ...s, source: s.source ?? '(all)',
+        ...s,
+        source: s.source ?? '(all)',
         ...(opts.format === 'table'
           ? { p50: formatDuration(s.p50_ms), p90: formatDuration(s.p90_ms), p99: formatDuration(s.p99_ms), max: formatDuration(s.max_ms) }
           : { p50: s.p50_ms, p90: s.p90_ms, p99: s.p99_ms, max: s.max_ms }),
       }));
       const exposure = (data.exposure?.statistics ?? []).map((s) => ({
-        ...s, source: s.source ?? '(all)',
+        ...s,
+        source: s.source ?? '(all)',
         ...(opts.format === 'table'
           ? { p50: formatDuration(s.p50_ms), p90: formatDuration(s.p90_ms), max: formatDuration(s.max_ms) }
           : { p50: s.p50_ms, p90: s.p90_ms, max: s.max_ms }),
@@ -67,15 +72,32 @@ export function registerLagCommand(program: Command): void {
       process.stdout.write(render(stats, STAT_COLUMNS, 'table'));
       if (data.exposure) {
         const sla = data.exposure.sla_ms;
-        process.stdout.write(`\nExposure lag (exposure → revocation), exposures found in [${iso(p.from)}, ${iso(p.to)}), SLA platform ${formatDuration(sla.platform)}, application ${formatDuration(sla.application)}:\n`);
+        process.stdout.write(
+          `\nExposure lag (exposure → revocation), exposures found in [${iso(p.from)}, ${iso(p.to)}), SLA platform ${formatDuration(sla.platform)}, application ${formatDuration(sla.application)}:\n`,
+        );
         process.stdout.write(render(exposure, EXPOSURE_COLUMNS, 'table'));
         const u = data.exposure.unmatched;
-        if (u.none + u.ambiguous > 0) process.stdout.write(`Not in the lag: ${u.none} exposure(s) match no known credential, ${u.ambiguous} match several (see planewatch findings --detection PW-EXPOSED-CREDENTIAL-ACTIVE).\n`);
+        if (u.none + u.ambiguous > 0)
+          process.stdout.write(
+            `Not in the lag: ${u.none} exposure(s) match no known credential, ${u.ambiguous} match several (see planewatch findings --detection PW-EXPOSED-CREDENTIAL-ACTIVE).\n`,
+          );
       }
       process.stdout.write(`\nOverdue removals (${data.overdue.length}):\n`);
-      process.stdout.write(render(data.overdue.map((f) => ({
-        plane: f.plane, tenant: f.tenant, subject_kind: f.subject.kind, subject_id: f.subject.id, subject_email: f.subject.email,
-        signal_at: f.detail.signal_at ?? null, pending: f.detail.pending_ms ? formatDuration(Number(f.detail.pending_ms)) : null, fingerprint: f.fingerprint,
-      })), OVERDUE_COLUMNS, 'table'));
+      process.stdout.write(
+        render(
+          data.overdue.map((f) => ({
+            plane: f.plane,
+            tenant: f.tenant,
+            subject_kind: f.subject.kind,
+            subject_id: f.subject.id,
+            subject_email: f.subject.email,
+            signal_at: f.detail.signal_at ?? null,
+            pending: f.detail.pending_ms ? formatDuration(Number(f.detail.pending_ms)) : null,
+            fingerprint: f.fingerprint,
+          })),
+          OVERDUE_COLUMNS,
+          'table',
+        ),
+      );
     });
 }

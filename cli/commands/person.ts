@@ -22,10 +22,18 @@ export function registerPersonCommand(program: Command): void {
       if (person === null) usageError('person', `expected an email address, got "${email}"`);
       const now = opts.now ? parseTime('person', 'now', opts.now) : Date.now();
       const ctx = cliContext();
-      const rows = await apiOrStore<TimelineEntry[]>(ctx, `/api/v1/people/${encodeURIComponent(person)}`, { now: iso(now) },
-        (client) => personTimeline(client, ctx.config.map, person, now, defaultPlaneOf), true);
+      const rows = await apiOrStore<TimelineEntry[]>(
+        ctx,
+        `/api/v1/people/${encodeURIComponent(person)}`,
+        { now: iso(now) },
+        (client) => personTimeline(client, ctx.config.map, person, now, defaultPlaneOf),
+        true,
+      );
       if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      else process.stdout.write(render(rows as unknown as Record<string, unknown>[], opts.format === 'csv' ? [...COLUMNS, 'raw_id'] : COLUMNS, opts.format));
+      else
+        process.stdout.write(
+          render(rows as unknown as Record<string, unknown>[], opts.format === 'csv' ? [...COLUMNS, 'raw_id'] : COLUMNS, opts.format),
+        );
       if (rows.length === 0 && opts.format === 'table') process.stderr.write(`no accounts or credentials found for ${person}\n`);
     });
 }

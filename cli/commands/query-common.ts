@@ -25,7 +25,13 @@ async function apiGet(url: string, token: string): Promise<unknown> {
  * The running process's answer for `path` (every page of a paginated list is fetched), or — when
  * no planewatch runs on the data dir — `direct` run against ClickHouse.
  */
-export async function apiOrStore<T>(ctx: StoreContext, path: string, query: Record<string, string | undefined>, direct: (client: ClickHouseClient) => Promise<T>, paged = false): Promise<T> {
+export async function apiOrStore<T>(
+  ctx: StoreContext,
+  path: string,
+  query: Record<string, string | undefined>,
+  direct: (client: ClickHouseClient) => Promise<T>,
+  paged = false,
+): Promise<T> {
   const run = readRunInfo(ctx.dataDir);
   if (!run) return withClickHouse(ctx, direct);
   const qs = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
@@ -45,7 +51,8 @@ const DAY = 86_400_000;
 /** ISO date/time → epoch ms, or a usage error naming the option. */
 export function parseTime(command: string, option: string, text: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) usageError(command, `--${option}: expected an ISO 8601 date or time such as 2026-04-01 or 2026-04-01T00:00:00Z, got "${text}"`);
+  if (Number.isNaN(ms))
+    usageError(command, `--${option}: expected an ISO 8601 date or time such as 2026-04-01 or 2026-04-01T00:00:00Z, got "${text}"`);
   return ms;
 }
 

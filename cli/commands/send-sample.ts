@@ -15,19 +15,33 @@ export function registerSendSampleCommand(program: Command): void {
     .action(async (vendor: string, opts: { connection?: string; url?: string }) => {
       const source = SOURCES[vendor];
       if (!source?.samples) {
-        process.stderr.write(`planewatch send-sample: no samples for vendor "${vendor}"; try one of ${Object.entries(SOURCES).filter(([, s]) => s.samples).map(([n]) => n).join(', ')}\n`);
+        process.stderr.write(
+          `planewatch send-sample: no samples for vendor "${vendor}"; try one of ${Object.entries(SOURCES)
+            .filter(([, s]) => s.samples)
+            .map(([n]) => n)
+            .join(', ')}\n`,
+        );
         process.exit(2);
       }
       const ctx = cliContext();
-      const connection = ctx.config.map.connections.find((c) => c.vendor === vendor && c.transport === 'webhook' && (!opts.connection || c.id === opts.connection));
+      const connection = ctx.config.map.connections.find(
+        (c) => c.vendor === vendor && c.transport === 'webhook' && (!opts.connection || c.id === opts.connection),
+      );
       if (!connection) {
-        process.stderr.write(`planewatch send-sample: no webhook connection for ${vendor}${opts.connection ? ` named "${opts.connection}"` : ''} in ${ctx.config.origin}\n`);
+        process.stderr.write(
+          `planewatch send-sample: no webhook connection for ${vendor}${opts.connection ? ` named "${opts.connection}"` : ''} in ${ctx.config.origin}\n`,
+        );
         process.exit(2);
       }
-      const secret = resolveSecrets({ ...ctx.config.map, connections: [connection] }, { env: process.env, dataDir: ctx.dataDir, generateMissing: ctx.config.embedded }).get(connection.id)!;
+      const secret = resolveSecrets(
+        { ...ctx.config.map, connections: [connection] },
+        { env: process.env, dataDir: ctx.dataDir, generateMissing: ctx.config.embedded },
+      ).get(connection.id)!;
       const base = opts.url ?? readRunInfo(ctx.dataDir)?.url;
       if (!base) {
-        process.stderr.write('planewatch send-sample: no running planewatch found for this data dir; start it with `npm start` or pass --url\n');
+        process.stderr.write(
+          'planewatch send-sample: no running planewatch found for this data dir; start it with `npm start` or pass --url\n',
+        );
         process.exit(1);
       }
       let failed = 0;

@@ -27,7 +27,10 @@ export function renderStatusBlocks(rows: SourceStatus[]): string {
     lines.push(['last event', r.last_event_at ?? 'none']);
     lines.push(['last error', r.last_error ? `${r.last_error}${r.last_error_at ? ` (at ${r.last_error_at})` : ''}` : 'none']);
     if (r.stream === 'pages' || r.stream === 'inventory') {
-      lines.push(['counts', `${r.consecutive_failures} failure${r.consecutive_failures === 1 ? '' : 's'} in a row, ${r.pages} pages, ${r.items} items fetched`]);
+      lines.push([
+        'counts',
+        `${r.consecutive_failures} failure${r.consecutive_failures === 1 ? '' : 's'} in a row, ${r.pages} pages, ${r.items} items fetched`,
+      ]);
     }
     lines.push(['dead letters', String(r.dead_letters)]);
     out.push(`${r.connection_id}  (${r.vendor}, ${r.transport}${r.enabled ? '' : ', disabled'})  ${r.stream}`);
@@ -50,21 +53,38 @@ async function statusFromRunningApi(dataDir: string): Promise<{ rows: SourceStat
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('Show every configured source (last successful poll or delivery, checkpoint, last event, last error) and the dead alerts per channel.')
+    .description(
+      'Show every configured source (last successful poll or delivery, checkpoint, last event, last error) and the dead alerts per channel.',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'table', 'json', 'csv']).default('text'))
     .addHelpText('after', '\nExamples:\n  planewatch status\n  planewatch status --format json\n')
     .action(async (opts: { format: Format | 'text' }) => {
       const ctx = cliContext();
       const { rows, dead } =
         (await statusFromRunningApi(ctx.dataDir)) ??
-        (await withClickHouse(ctx, async (client) => ({ rows: await sourceStatus(client, ctx.config.map, SOURCES), dead: await deadAlerts(client) })));
+        (await withClickHouse(ctx, async (client) => ({
+          rows: await sourceStatus(client, ctx.config.map, SOURCES),
+          dead: await deadAlerts(client),
+        })));
       if (opts.format === 'text') {
         process.stdout.write(renderStatusBlocks(rows) + renderDeadAlerts(dead));
         return;
       }
-      const columns = opts.format === 'table'
-        ? ['connection_id', 'vendor', 'stream', 'last_success_at', 'last_event_at', 'consecutive_failures', 'pages', 'items', 'dead_letters', 'last_error']
-        : Object.keys(rows[0] ?? { connection_id: 1 });
+      const columns =
+        opts.format === 'table'
+          ? [
+              'connection_id',
+              'vendor',
+              'stream',
+              'last_success_at',
+              'last_event_at',
+              'consecutive_failures',
+              'pages',
+              'items',
+              'dead_letters',
+              'last_error',
+            ]
+          : Object.keys(rows[0] ?? { connection_id: 1 });
       process.stdout.write(render(rows as unknown as Record<string, unknown>[], columns, opts.format));
     });
 }

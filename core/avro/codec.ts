@@ -36,7 +36,10 @@ export function crc64Avro(text: string): Buffer {
 }
 
 export class AvroDecodeError extends Error {
-  constructor(message: string, readonly kind: 'not-avro' | 'unknown-schema' | 'corrupt') {
+  constructor(
+    message: string,
+    readonly kind: 'not-avro' | 'unknown-schema' | 'corrupt',
+  ) {
     super(message);
     this.name = 'AvroDecodeError';
   }

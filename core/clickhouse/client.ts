@@ -178,7 +178,13 @@ function acquireEmbedded(path: string): { connection: ClientConnection } {
   let engine = cur;
   if (engine === null) {
     mkdirSync(path, { recursive: true });
-    engine = { path, connection: createChdbConnection({ path }) as unknown as ClientConnection, refs: 0, sticky: new Set(), tail: Promise.resolve() };
+    engine = {
+      path,
+      connection: createChdbConnection({ path }) as unknown as ClientConnection,
+      refs: 0,
+      sticky: new Set(),
+      tail: Promise.resolve(),
+    };
     reg.current = engine;
   }
   engine.refs++;
@@ -309,7 +315,13 @@ function separateEmbeddedConnection(path: string): ClientConnection {
   const engine = reg.current;
   if (engine === null || engine.path !== path) throw new Error(`separateConnection: embedded ClickHouse at ${path} is closed`);
   engine.refs++; // the shared engine stays open while this connection is
-  const own: SharedEngine = { path, connection: createChdbConnection({ path }) as unknown as ClientConnection, refs: 1, sticky: new Set(), tail: Promise.resolve() };
+  const own: SharedEngine = {
+    path,
+    connection: createChdbConnection({ path }) as unknown as ClientConnection,
+    refs: 1,
+    sticky: new Set(),
+    tail: Promise.resolve(),
+  };
   const lease = leaseConnection(own); // its close() closes `own` (never the registry's engine) ...
   let closed: Promise<void> | null = null;
   return {
@@ -403,4 +415,3 @@ export function fromEnv(env: NodeJS.ProcessEnv, dataDir: string): ClickHouseOpti
   if (e.CLICKHOUSE_MAX_MEMORY_USAGE !== undefined) opts.maxMemoryUsage = e.CLICKHOUSE_MAX_MEMORY_USAGE;
   return opts;
 }
-

@@ -179,10 +179,9 @@ export async function migrate(client: ClickHouseClient, opts: MigrateOptions = {
       try {
         await client.command({ query: statement });
       } catch (err) {
-        throw new MigrationError(
-          `migration ${f.file} failed at statement ${idx + 1} of ${statements.length}: ${(err as Error).message}`,
-          { cause: err },
-        );
+        throw new MigrationError(`migration ${f.file} failed at statement ${idx + 1} of ${statements.length}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     await client.insert({

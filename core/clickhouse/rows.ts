@@ -197,7 +197,8 @@ export async function insertRows(
   rows: ReadonlyArray<Record<string, unknown>>,
   dedupToken: string,
 ): Promise<void> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table)) throw new Error(`insertRows: not a table name: ${JSON.stringify(table)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table))
+    throw new Error(`insertRows: not a table name: ${JSON.stringify(table)}`);
   if (rows.length === 0) return;
   if (dedupToken.length === 0) throw new Error(`insertRows(${table}): an empty deduplication token would disable deduplication`);
   await client.insert({

@@ -39,7 +39,9 @@ export class ViewError extends Error {
 /** Reads every view file of a directory (by name). */
 export function readViews(dir: string = VIEWS_DIR): Map<string, ViewFile> {
   const out = new Map<string, ViewFile>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const m = FILE_RE.exec(file);
     if (!m) throw new ViewError(`view file ${join(dir, file)} is misnamed: expected pw_<name>.sql (lower-case letters, digits and _)`);
     const template = readFileSync(join(dir, file), 'utf8');
@@ -55,11 +57,13 @@ export function readViews(dir: string = VIEWS_DIR): Map<string, ViewFile> {
  */
 export function viewQuery(view: ViewFile, bindings: Readonly<Record<string, string>> = {}): string {
   for (const name of Object.keys(bindings)) {
-    if (!(name in view.inputs)) throw new ViewError(`view ${view.name} has no input "${name}" (inputs: ${Object.keys(view.inputs).join(', ') || 'none'})`);
+    if (!(name in view.inputs))
+      throw new ViewError(`view ${view.name} has no input "${name}" (inputs: ${Object.keys(view.inputs).join(', ') || 'none'})`);
   }
   return view.template.replace(PLACEHOLDER_RE, (_, name: string) => {
     const relation = bindings[name] ?? view.inputs[name];
-    if (relation === undefined) throw new ViewError(`view ${view.name} uses {{${name}}} without declaring it (-- @input ${name} = <relation>)`);
+    if (relation === undefined)
+      throw new ViewError(`view ${view.name} uses {{${name}}} without declaring it (-- @input ${name} = <relation>)`);
     return relation;
   });
 }

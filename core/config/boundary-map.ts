@@ -34,7 +34,10 @@ export const PlaneSettingsSchema = z.strictObject({
   /** PW-SOURCE-SILENT: a push source (webhook, scim) of this plane is silent after this long without a delivery. */
   silent_after: duration('24h'),
   /** PW-SOURCE-SILENT: a polled source (poll, inventory) of this plane is silent after this many poll intervals without a delivery. */
-  silent_poll_factor: z.number({ error: 'expected a number of poll intervals, e.g. 3' }).positive('expected a number of poll intervals above 0').default(3),
+  silent_poll_factor: z
+    .number({ error: 'expected a number of poll intervals, e.g. 3' })
+    .positive('expected a number of poll intervals above 0')
+    .default(3),
 });
 export type PlaneSettings = z.infer<typeof PlaneSettingsSchema>;
 
@@ -61,7 +64,10 @@ export const ConnectionSchema = z
     secret_env: envName.optional(),
     api_key_env: envName.optional(),
     /** The vendor organisation an API poller reads (GitHub: the organisation login of `GET /orgs/{org}/secret-scanning/alerts`). */
-    organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected an organisation login such as "acme"').optional(),
+    organization: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected an organisation login such as "acme"')
+      .optional(),
     base_url: z.url({ error: 'expected an absolute URL such as https://api.openai.com/v1' }).optional(),
     poll_interval: duration('5m'),
     /** How often a poll/inventory connection takes a complete inventory snapshot (vendors with inventories). */
@@ -77,13 +83,20 @@ export const ConnectionSchema = z
     rate_limit: z
       .strictObject({
         per_second: z.number({ error: 'expected requests per second, e.g. 10000' }).positive('expected requests per second above 0'),
-        burst: z.number({ error: 'expected a whole number of requests, e.g. 20000' }).int('expected a whole number of requests').positive('expected a burst of at least 1'),
+        burst: z
+          .number({ error: 'expected a whole number of requests, e.g. 20000' })
+          .int('expected a whole number of requests')
+          .positive('expected a burst of at least 1'),
       })
       .default({ ...DEFAULT_RATE_LIMIT }),
   })
   .superRefine((c, ctx) => {
     if (c.transport === 'webhook' && !c.secret_env) {
-      ctx.addIssue({ code: 'custom', path: ['secret_env'], message: 'a webhook connection needs secret_env: the name of the environment variable holding its signing secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret_env'],
+        message: 'a webhook connection needs secret_env: the name of the environment variable holding its signing secret',
+      });
     }
   });
 export type Connection = z.infer<typeof ConnectionSchema>;
@@ -94,39 +107,49 @@ export const LinkSchema = z.strictObject({
 });
 
 /** Detection engine settings (docs/DETECTIONS.md). */
-export const DetectionSettingsSchema = z.strictObject({
-  /** A folder of the user's own detections (same format as detections/): <id>/detection.yaml + detection.sql. */
-  custom_dir: z.string().min(1).optional(),
-  /** How often the detector evaluates on its own (it also evaluates shortly after new events arrive). */
-  evaluate_every: duration('5m'),
-  /** Quiet time after new events before the detector evaluates (several sink batches make one evaluation). */
-  debounce: duration('1s'),
-  /**
-   * Longest wait from the first new events to their evaluation while batches keep coming (bounds the
-   * debounce; at least the debounce). Default: 2s, or the debounce when that is longer.
-   */
-  max_wait: z.string().optional().transform((text, ctx) => {
-    if (text === undefined) return undefined;
-    const ms = parseDuration(text);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like "90d", "24h", "5m" or "30s", got "${text}"` });
-      return z.NEVER;
+export const DetectionSettingsSchema = z
+  .strictObject({
+    /** A folder of the user's own detections (same format as detections/): <id>/detection.yaml + detection.sql. */
+    custom_dir: z.string().min(1).optional(),
+    /** How often the detector evaluates on its own (it also evaluates shortly after new events arrive). */
+    evaluate_every: duration('5m'),
+    /** Quiet time after new events before the detector evaluates (several sink batches make one evaluation). */
+    debounce: duration('1s'),
+    /**
+     * Longest wait from the first new events to their evaluation while batches keep coming (bounds the
+     * debounce; at least the debounce). Default: 2s, or the debounce when that is longer.
+     */
+    max_wait: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined) return undefined;
+        const ms = parseDuration(text);
+        if (ms === null) {
+          ctx.addIssue({ code: 'custom', message: `expected a duration like "90d", "24h", "5m" or "30s", got "${text}"` });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    /** Vendors whose every human account is a directory account when the connection is authoritative (besides events carrying attributes.directory_id). */
+    directory_sources: z.array(z.string().min(1)).default(['okta', 'scim']),
+    /** Planes on which PW-NHI-HUMAN-ACTION applies (the application plane's own backend acts through API keys by design). */
+    nhi_planes: z.array(plane).default(['platform']),
+    /** Credential kinds whose vendor never reports use: never judged stale (never-used cannot be told from unreported). */
+    unobservable_credential_kinds: z.array(z.string().min(1)).default(['saml_certificate', 'scim_token']),
+    /** Built-in or custom detections to skip, by id. */
+    disabled: z.array(z.string().regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-STALE-CREDENTIAL')).default([]),
+  })
+  .superRefine((d, ctx) => {
+    if (d.max_wait !== undefined && d.max_wait < d.debounce) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_wait'],
+        message: `expected a duration at least detections.debounce (${d.debounce} ms), got ${d.max_wait} ms`,
+      });
     }
-    return ms;
-  }),
-  /** Vendors whose every human account is a directory account when the connection is authoritative (besides events carrying attributes.directory_id). */
-  directory_sources: z.array(z.string().min(1)).default(['okta', 'scim']),
-  /** Planes on which PW-NHI-HUMAN-ACTION applies (the application plane's own backend acts through API keys by design). */
-  nhi_planes: z.array(plane).default(['platform']),
-  /** Credential kinds whose vendor never reports use: never judged stale (never-used cannot be told from unreported). */
-  unobservable_credential_kinds: z.array(z.string().min(1)).default(['saml_certificate', 'scim_token']),
-  /** Built-in or custom detections to skip, by id. */
-  disabled: z.array(z.string().regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-STALE-CREDENTIAL')).default([]),
-}).superRefine((d, ctx) => {
-  if (d.max_wait !== undefined && d.max_wait < d.debounce) {
-    ctx.addIssue({ code: 'custom', path: ['max_wait'], message: `expected a duration at least detections.debounce (${d.debounce} ms), got ${d.max_wait} ms` });
-  }
-}).transform((d) => ({ ...d, max_wait: d.max_wait ?? Math.max(2000, d.debounce) }));
+  })
+  .transform((d) => ({ ...d, max_wait: d.max_wait ?? Math.max(2000, d.debounce) }));
 export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
 
 /** Scopes of API tokens (services/api/auth.ts): one per read surface. */
@@ -168,7 +191,11 @@ export const BoundaryMapSchema = z
     m.connections.forEach((c, i) => {
       const first = seen.get(c.id);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['connections', i, 'id'], message: `duplicate connection id "${c.id}" (also connections[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connections', i, 'id'],
+          message: `duplicate connection id "${c.id}" (also connections[${first}])`,
+        });
       } else seen.set(c.id, i);
     });
   });

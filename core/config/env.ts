@@ -19,8 +19,16 @@ function isAddressOrRange(entry: string): boolean {
 const addressList = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-  .refine((list) => list.every(isAddressOrRange), 'expected IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.5,192.168.0.0/16,::1');
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.every(isAddressOrRange),
+    'expected IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.5,192.168.0.0/16,::1',
+  );
 
 export const EnvSchema = z.object({
   PLANEWATCH_CONFIG: z.string().min(1).optional(),
@@ -32,7 +40,9 @@ export const EnvSchema = z.object({
   PLANEWATCH_TRUSTED_PROXIES: addressList,
   PLANEWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json, pretty, or auto (pretty when stdout is a terminal): core/log-format.ts. */
-  PLANEWATCH_LOG_FORMAT: z.enum(LOG_FORMATS, { error: () => 'expected "json", "pretty" or "auto" (pretty on a terminal, JSON otherwise)' }).default('auto'),
+  PLANEWATCH_LOG_FORMAT: z
+    .enum(LOG_FORMATS, { error: () => 'expected "json", "pretty" or "auto" (pretty on a terminal, JSON otherwise)' })
+    .default('auto'),
   PLANEWATCH_PARTITIONS: positiveInt(4),
   KAFKA_BROKERS: z
     .string()

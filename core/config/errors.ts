@@ -2,7 +2,10 @@ import type { z } from 'zod';
 
 /** A configuration problem: says which setting is wrong and how to fix it. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[], readonly origin: string) {
+  constructor(
+    readonly problems: string[],
+    readonly origin: string,
+  ) {
     super(`invalid configuration (${origin}):\n` + problems.map((p) => `  - ${p}`).join('\n'));
     this.name = 'ConfigError';
   }

@@ -51,7 +51,10 @@ export function loadBoundaryMap(opts: LoadOptions = {}): LoadedConfig {
   if (opts.configPath) {
     const file = path.resolve(cwd, opts.configPath);
     if (!existsSync(file)) {
-      throw new ConfigError([`PLANEWATCH_CONFIG points to ${file}, which does not exist; fix the path or unset it to use ./planewatch.yaml`], 'PLANEWATCH_CONFIG');
+      throw new ConfigError(
+        [`PLANEWATCH_CONFIG points to ${file}, which does not exist; fix the path or unset it to use ./planewatch.yaml`],
+        'PLANEWATCH_CONFIG',
+      );
     }
     return { map: parseBoundaryMap(readFileSync(file, 'utf8'), file, opts.knownVendors), origin: file, embedded: false };
   }
@@ -59,5 +62,9 @@ export function loadBoundaryMap(opts: LoadOptions = {}): LoadedConfig {
   if (existsSync(fallback)) {
     return { map: parseBoundaryMap(readFileSync(fallback, 'utf8'), fallback, opts.knownVendors), origin: fallback, embedded: false };
   }
-  return { map: validateBoundaryMap(DEFAULT_BOUNDARY_MAP, 'embedded defaults', opts.knownVendors), origin: 'embedded defaults', embedded: true };
+  return {
+    map: validateBoundaryMap(DEFAULT_BOUNDARY_MAP, 'embedded defaults', opts.knownVendors),
+    origin: 'embedded defaults',
+    embedded: true,
+  };
 }

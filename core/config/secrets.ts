@@ -24,7 +24,9 @@ export function resolveSecrets(map: BoundaryMap, opts: ResolveSecretsOptions): M
     let value = opts.env[c.secret_env];
     if (!value && opts.generateMissing) value = devSecret(opts.dataDir, c.secret_env);
     if (!value) {
-      problems.push(`connections[${i}].secret_env: environment variable ${c.secret_env} is not set; export it with the signing secret of connection "${c.id}" (${c.vendor})`);
+      problems.push(
+        `connections[${i}].secret_env: environment variable ${c.secret_env} is not set; export it with the signing secret of connection "${c.id}" (${c.vendor})`,
+      );
       return;
     }
     secrets.set(c.id, value);

@@ -17,7 +17,19 @@ export interface DeadLetter {
 
 /** Stable id: the same failure of the same input (e.g. after a crash and re-run) is one dead letter. */
 export function deadLetterId(stage: string, reason: string, payload: Buffer, where = ''): string {
-  return 'dlq_' + createHash('sha256').update(stage).update('\0').update(where).update('\0').update(reason).update('\0').update(payload).digest('hex').slice(0, 32);
+  return (
+    'dlq_' +
+    createHash('sha256')
+      .update(stage)
+      .update('\0')
+      .update(where)
+      .update('\0')
+      .update(reason)
+      .update('\0')
+      .update(payload)
+      .digest('hex')
+      .slice(0, 32)
+  );
 }
 
 /**

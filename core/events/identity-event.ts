@@ -7,22 +7,57 @@ export const PLANES = ['platform', 'application'] as const;
 export type Plane = (typeof PLANES)[number];
 
 export const CATEGORIES = [
-  'account', 'credential', 'authentication', 'session', 'membership', 'role', 'connection', 'inventory', 'other',
+  'account',
+  'credential',
+  'authentication',
+  'session',
+  'membership',
+  'role',
+  'connection',
+  'inventory',
+  'other',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const ACTIONS = [
-  'created', 'updated', 'suspended', 'reactivated', 'deleted', 'used', 'succeeded', 'failed', 'revoked',
-  'added', 'removed', 'observed', 'activated', 'deactivated', 'ended', 'invited', 'other',
+  'created',
+  'updated',
+  'suspended',
+  'reactivated',
+  'deleted',
+  'used',
+  'succeeded',
+  'failed',
+  'revoked',
+  'added',
+  'removed',
+  'observed',
+  'activated',
+  'deactivated',
+  'ended',
+  'invited',
+  'other',
   // A credential's secret was found where it should not be (GitHub secret scanning), and that
   // finding was closed. Not a lifecycle fact of the credential itself: the subject is the alert.
-  'exposed', 'exposure_resolved',
+  'exposed',
+  'exposure_resolved',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const SUBJECT_KINDS = [
-  'human', 'service_account', 'api_key', 'admin_key', 'group', 'connection', 'directory', 'organization', 'role',
-  'session', 'project', 'invite', 'other',
+  'human',
+  'service_account',
+  'api_key',
+  'admin_key',
+  'group',
+  'connection',
+  'directory',
+  'organization',
+  'role',
+  'session',
+  'project',
+  'invite',
+  'other',
 ] as const;
 
 const nullableString = z.string().min(1).nullable();
@@ -85,10 +120,7 @@ export type Credential = z.infer<typeof CredentialSchema>;
  * What a source mapper returns for one vendor event: everything except the fields the normalizer
  * fills from the envelope and the boundary map (plane, connection, raw id, received time).
  */
-export type MappedEvent = Omit<
-  IdentityEvent,
-  'plane' | 'connection_id' | 'raw_id' | 'received_at' | 'authoritative_for' | 'source'
-> & {
+export type MappedEvent = Omit<IdentityEvent, 'plane' | 'connection_id' | 'raw_id' | 'received_at' | 'authoritative_for' | 'source'> & {
   /** Organisation / directory the boundary map's plane rules match on (e.g. WorkOS organization_id). */
   plane_keys?: { organization_id?: string | null; directory_id?: string | null; connection_ref?: string | null };
 };

@@ -15,5 +15,7 @@ export interface RawEnvelope {
 
 /** Same source, connection and bytes → same id, so a redelivery is recognisably the same delivery. */
 export function rawEnvelopeId(source: string, connectionId: string, body: Buffer): string {
-  return 'raw_' + createHash('sha256').update(source).update('\0').update(connectionId).update('\0').update(body).digest('hex').slice(0, 32);
+  return (
+    'raw_' + createHash('sha256').update(source).update('\0').update(connectionId).update('\0').update(body).digest('hex').slice(0, 32)
+  );
 }

@@ -71,7 +71,8 @@ export function jsonDepthExceeds(body: Uint8Array, max = MAX_JSON_DEPTH): boolea
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
       continue;
     }

@@ -36,9 +36,10 @@ export async function startOpsServer(opts: {
   opts.log.info({ url }, 'health and metrics endpoints listening (/healthz, /readyz, /metrics)');
   return {
     url,
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

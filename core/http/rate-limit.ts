@@ -25,7 +25,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly settings: RateLimitSettings, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly settings: RateLimitSettings,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = settings.burst;
     this.last = now();
   }
@@ -49,7 +52,10 @@ export class TokenBucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
 
-  constructor(private readonly settingsOf: (key: string) => RateLimitSettings, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly settingsOf: (key: string) => RateLimitSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   take(key: string): TakeResult {
     let b = this.buckets.get(key);

@@ -52,7 +52,10 @@ export class BatchingProducer {
   private readonly acks: -1 | 0 | 1;
   private readonly timeoutMs: number;
 
-  constructor(private readonly producer: Producer, opts: BatchingProducerOptions = {}) {
+  constructor(
+    private readonly producer: Producer,
+    opts: BatchingProducerOptions = {},
+  ) {
     this.maxInFlight = opts.maxInFlight ?? 2;
     this.maxBatchMessages = opts.maxBatchMessages ?? 5000;
     this.maxBatchBytes = opts.maxBatchBytes ?? 1_000_000;

@@ -151,7 +151,11 @@ export interface EnsureTopicsOptions {
  * Existing topics are left alone, even if their partition count differs. Returns the topics that were
  * missing (created by this call, or by a concurrent caller that won the race); [] when all existed.
  */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[] = planewatchTopics(), opts: EnsureTopicsOptions = {}): Promise<string[]> {
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: TopicSpec[] = planewatchTopics(),
+  opts: EnsureTopicsOptions = {},
+): Promise<string[]> {
   if (topics.length === 0) return [];
   const admin = opts.admin ?? kafka.admin();
   if (!opts.admin) await admin.connect();
@@ -183,7 +187,12 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[] = planewatc
     }
     // createTopics resolves false when some of them already existed (a concurrent creator won the
     // race) and then skips its wait for leaders, so wait here instead.
-    if (!createdAll) await waitForLeaders(admin, missing.map((t) => t.topic), timeoutMs);
+    if (!createdAll)
+      await waitForLeaders(
+        admin,
+        missing.map((t) => t.topic),
+        timeoutMs,
+      );
     return missing.map((t) => t.topic);
   } finally {
     if (!opts.admin) await admin.disconnect();
@@ -191,7 +200,11 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[] = planewatc
 }
 
 function hasKafkaErrorType(err: unknown, types: readonly string[]): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e instanceof Error && depth < 8;
+    e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause, depth++
+  ) {
     const type = (e as { type?: unknown }).type;
     if (typeof type === 'string' && types.includes(type)) return true;
   }

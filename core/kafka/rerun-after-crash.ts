@@ -28,9 +28,12 @@ export async function runAndRerunAfterCrash(consumer: Consumer, config: Consumer
   const rerun = () => {
     timer = setTimeout(() => {
       if (opts.stopping()) return;
-      consumer.connect()
+      consumer
+        .connect()
         .then(() => consumer.run(config))
-        .then(() => { delay = first; })
+        .then(() => {
+          delay = first;
+        })
         .catch((err: unknown) => {
           opts.log.error({ err, retryInMs: delay }, 'consumer could not be run again after a crash; retrying');
           delay = Math.min(delay * 2, max);

@@ -13,7 +13,10 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
 function sizeOf(m: Message): number {
   const v = m.value;
   const k = m.key;
-  return (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length) + (k === null || k === undefined ? 0 : typeof k === 'string' ? Buffer.byteLength(k) : k.length);
+  return (
+    (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length) +
+    (k === null || k === undefined ? 0 : typeof k === 'string' ? Buffer.byteLength(k) : k.length)
+  );
 }
 
 /** The requests sendBatchBounded makes, in order (pure; exported for tests). */
@@ -40,7 +43,11 @@ export function boundedRequests(topicMessages: readonly TopicMessages[], maxByte
   return requests;
 }
 
-export async function sendBatchBounded(producer: Producer, topicMessages: readonly TopicMessages[], opts: { acks?: -1 | 0 | 1; maxBytes?: number } = {}): Promise<void> {
+export async function sendBatchBounded(
+  producer: Producer,
+  topicMessages: readonly TopicMessages[],
+  opts: { acks?: -1 | 0 | 1; maxBytes?: number } = {},
+): Promise<void> {
   for (const request of boundedRequests(topicMessages, opts.maxBytes)) {
     await producer.sendBatch({ acks: opts.acks ?? -1, topicMessages: request });
   }

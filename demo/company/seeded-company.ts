@@ -37,8 +37,16 @@ import { parseBoundaryMap } from '../../core/config/load.ts';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { rng, type Rng } from './random.ts';
 import {
-  envelope, inventoryRemovedEnvelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos,
-  type DirUserShape, type OaiActor, type OaiKeyItem,
+  envelope,
+  inventoryRemovedEnvelope,
+  openaiAuditEvent,
+  openaiAuditPage,
+  openaiInventory,
+  OPENAI_AUDIT_CONTENT_TYPE,
+  workos,
+  type DirUserShape,
+  type OaiActor,
+  type OaiKeyItem,
 } from './vendor-shapes.ts';
 
 export const MIN = 60_000;
@@ -115,11 +123,29 @@ export interface Scenario {
   /** Deprovisioning items (what the lag statistics must count), from the description. */
   lagItems: LagItem[];
   /** Named people for targeted tests. */
-  named: Record<string, { email: string; directoryUserId?: string; openaiUserId?: string; keyId?: string; authkitUserId?: string; leftAt?: number }>;
+  named: Record<
+    string,
+    { email: string; directoryUserId?: string; openaiUserId?: string; keyId?: string; authkitUserId?: string; leftAt?: number }
+  >;
 }
 
-interface OaiUser { id: string; email: string; name: string; addedAt: number; removedAt: number | null; removal: 'audit' | 'inventory' | null }
-interface OaiKey { id: string; name: string; createdAt: number; uses: number[]; revokedAt: number | null; owner: OaiKeyItem['owner']; auditCreatedBy: OaiActor | null }
+interface OaiUser {
+  id: string;
+  email: string;
+  name: string;
+  addedAt: number;
+  removedAt: number | null;
+  removal: 'audit' | 'inventory' | null;
+}
+interface OaiKey {
+  id: string;
+  name: string;
+  createdAt: number;
+  uses: number[];
+  revokedAt: number | null;
+  owner: OaiKeyItem['owner'];
+  auditCreatedBy: OaiActor | null;
+}
 
 const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
 
@@ -150,22 +176,56 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   let seq = 0;
   const eid = (p: string) => `${p}_${seed}_${(++seq).toString().padStart(5, '0')}`;
 
-  const hook = (conn: string, body: string, at: number) => envs.push(envelope('workos', conn, 'webhook', 'application/json', body, at + r.int(1, 30) * 1000));
+  const hook = (conn: string, body: string, at: number) =>
+    envs.push(envelope('workos', conn, 'webhook', 'application/json', body, at + r.int(1, 30) * 1000));
   const wf = (body: string, at: number) => hook('workos-main', body, at);
   const auditAt = (at: number, type: string, actor: OaiActor | null, payload: Record<string, unknown>, project?: string) =>
     audit.push({ at, event: openaiAuditEvent(r.id('audit_log-', 16), type, at, actor, payload, project) });
 
-  const first = ['ada', 'alan', 'grace', 'edsger', 'barbara', 'ken', 'dennis', 'frances', 'john', 'radia', 'leslie', 'donald', 'margaret', 'tim', 'vint'];
+  const first = [
+    'ada',
+    'alan',
+    'grace',
+    'edsger',
+    'barbara',
+    'ken',
+    'dennis',
+    'frances',
+    'john',
+    'radia',
+    'leslie',
+    'donald',
+    'margaret',
+    'tim',
+    'vint',
+  ];
   const makeName = () => `${r.pick(first)}.${r.id('', 5).toLowerCase()}`;
 
   function employee(createdAt: number): DirUserShape & { local: string } {
     const local = makeName();
-    const u = { id: r.id('directory_user_'), directoryId: WF_DIR, orgId: WF_ORG, email: `${local}@acme.example`, first: local.split('.')[0]!, last: 'Acme', createdAt: sec(createdAt), local };
+    const u = {
+      id: r.id('directory_user_'),
+      directoryId: WF_DIR,
+      orgId: WF_ORG,
+      email: `${local}@acme.example`,
+      first: local.split('.')[0]!,
+      last: 'Acme',
+      createdAt: sec(createdAt),
+      local,
+    };
     wf(workos.dsyncUserCreated(eid('evt_wf'), u), u.createdAt);
     return u;
   }
   function customer(org: string, dir: string, createdAt: number, local = makeName()): DirUserShape {
-    const u = { id: r.id('directory_user_'), directoryId: dir, orgId: org, email: `${local}@globex.example`, first: local.split('.')[0]!, last: 'Globex', createdAt: sec(createdAt) };
+    const u = {
+      id: r.id('directory_user_'),
+      directoryId: dir,
+      orgId: org,
+      email: `${local}@globex.example`,
+      first: local.split('.')[0]!,
+      last: 'Globex',
+      createdAt: sec(createdAt),
+    };
     wf(workos.dsyncUserCreated(eid('evt_cu'), u), u.createdAt);
     return u;
   }
@@ -182,8 +242,13 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   }
   function key(owner: OaiUser | { id: string; sa: true }, createdAt: number, uses: number[], createdBy: OaiActor | null = null): OaiKey {
     const k: OaiKey = {
-      id: r.id('key_'), name: r.pick(['ci', 'notebook', 'prod', 'eval', 'batch']), createdAt: sec(createdAt), uses: uses.map(sec).sort((a, b) => a - b),
-      revokedAt: null, owner: 'sa' in owner ? { type: 'service_account', id: owner.id } : { type: 'user', id: owner.id, email: owner.email }, auditCreatedBy: createdBy,
+      id: r.id('key_'),
+      name: r.pick(['ci', 'notebook', 'prod', 'eval', 'batch']),
+      createdAt: sec(createdAt),
+      uses: uses.map(sec).sort((a, b) => a - b),
+      revokedAt: null,
+      owner: 'sa' in owner ? { type: 'service_account', id: owner.id } : { type: 'user', id: owner.id, email: owner.email },
+      auditCreatedBy: createdBy,
     };
     if (createdBy) auditAt(k.createdAt, 'api_key.created', createdBy, { id: k.id, data: { scopes: ['api.model.request'] } }, PROJECT);
     oaiKeys.push(k);
@@ -191,7 +256,13 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   }
   function revokeKey(k: OaiKey, at: number) {
     k.revokedAt = sec(at);
-    auditAt(k.revokedAt, 'api_key.deleted', { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' }, { id: k.id }, PROJECT);
+    auditAt(
+      k.revokedAt,
+      'api_key.deleted',
+      { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' },
+      { id: k.id },
+      PROJECT,
+    );
   }
   /** Uses every 15–30 days from `from` to `to` (inclusive of `to`). */
   function regularUses(from: number, to: number): number[] {
@@ -206,11 +277,16 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   }
   const P = 'platform' as const;
   const A = 'application' as const;
-  const pendingRule = (plane: 'platform' | 'application', leftAt: number, items: { kind: string; id: string; tenant: string; orphanedDetection?: string }[]) =>
+  const pendingRule = (
+    plane: 'platform' | 'application',
+    leftAt: number,
+    items: { kind: string; id: string; tenant: string; orphanedDetection?: string }[],
+  ) =>
     truthFns.push((at) => {
       const out: TruthKey[] = [];
       for (const it of items) {
-        if (at - leftAt > THRESHOLDS[plane].grace) out.push(truthKey(it.orphanedDetection ?? 'PW-ORPHANED-ACCOUNT', it.kind, it.id, it.tenant));
+        if (at - leftAt > THRESHOLDS[plane].grace)
+          out.push(truthKey(it.orphanedDetection ?? 'PW-ORPHANED-ACCOUNT', it.kind, it.id, it.tenant));
         if (at - leftAt > THRESHOLDS[plane].sla) out.push(truthKey('PW-DEPROV-OVERDUE', it.kind, it.id, it.tenant));
       }
       return out;
@@ -221,8 +297,18 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   // The IT admin who removes leavers from OpenAI is an employee: their OpenAI account is known only
   // through the audit log's actor (existence by observation) and is managed by the directory.
   // Delivered without drawing from the seeded generator, so every other value stays as it was.
-  const itAdmin = { id: 'directory_user_ITADMIN', directoryId: WF_DIR, orgId: WF_ORG, email: 'it.admin@acme.example', first: 'it', last: 'Admin', createdAt: T0 };
-  envs.push(envelope('workos', 'workos-main', 'webhook', 'application/json', workos.dsyncUserCreated(`evt_wf_itadmin_${seed}`, itAdmin), T0 + 1000));
+  const itAdmin = {
+    id: 'directory_user_ITADMIN',
+    directoryId: WF_DIR,
+    orgId: WF_ORG,
+    email: 'it.admin@acme.example',
+    first: 'it',
+    last: 'Admin',
+    createdAt: T0,
+  };
+  envs.push(
+    envelope('workos', 'workos-main', 'webhook', 'application/json', workos.dsyncUserCreated(`evt_wf_itadmin_${seed}`, itAdmin), T0 + 1000),
+  );
   wf(workos.dsyncActivated(eid('evt_dir'), GLOBEX_DIR, GLOBEX_ORG, 'Globex', T0 + HOUR), T0 + HOUR);
   wf(workos.dsyncActivated(eid('evt_dir'), INITECH_DIR, INITECH_ORG, 'Initech', T0 + 2 * HOUR), T0 + 2 * HOUR);
 
@@ -250,7 +336,10 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
       const lagK = r.int(10, 20 * 60) * MIN;
       removeOpenaiUserAudit(o, L + lagU);
       revokeKey(k, L + lagK);
-      lagItems.push({ plane: P, source: 'openai', signal: L, removedAt: o.removedAt }, { plane: P, source: 'openai', signal: L, removedAt: k.revokedAt });
+      lagItems.push(
+        { plane: P, source: 'openai', signal: L, removedAt: o.removedAt },
+        { plane: P, source: 'openai', signal: L, removedAt: k.revokedAt },
+      );
     }
   }
 
@@ -261,13 +350,20 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
     const L = sec(NOW - r.int(2, 30) * DAY - r.int(0, 86_399) * 1000);
     const k = key(o, o.addedAt + HOUR, regularUses(o.addedAt + HOUR, L - r.int(1, 5) * DAY));
     wf(workos.dsyncUserSuspended(eid('evt_wf'), d, L), L);
-    pendingRule(P, L, [{ kind: 'human', id: o.id, tenant: '' }, { kind: 'project_key', id: k.id, tenant: PROJECT, orphanedDetection: 'PW-ORPHANED-CREDENTIAL' }]);
+    pendingRule(P, L, [
+      { kind: 'human', id: o.id, tenant: '' },
+      { kind: 'project_key', id: k.id, tenant: PROJECT, orphanedDetection: 'PW-ORPHANED-CREDENTIAL' },
+    ]);
     lagItems.push({ plane: P, source: 'openai', signal: L, removedAt: null }, { plane: P, source: 'openai', signal: L, removedAt: null });
     if (i === 0) named.overdue = { email: d.email, directoryUserId: d.id, openaiUserId: o.id, keyId: k.id, leftAt: L };
   }
 
   // E — recent leavers (30 min and 5 h ago); F — 23 h ago (the clock test).
-  for (const [label, ago] of [['E1', 30 * MIN], ['E2', 5 * HOUR], ['F', 23 * HOUR]] as const) {
+  for (const [label, ago] of [
+    ['E1', 30 * MIN],
+    ['E2', 5 * HOUR],
+    ['F', 23 * HOUR],
+  ] as const) {
     const d = employee(T0 + r.int(1, 10) * DAY);
     const o = openaiUser(d.email, d.createdAt + r.int(1, 24) * HOUR);
     const L = sec(NOW - ago);
@@ -292,7 +388,10 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
       truthKey('PW-PRE-DEPARTURE-KEY', 'project_key', k.id, PROJECT),
       truthKey('PW-DEPROV-OVERDUE', 'project_key', k.id, PROJECT),
     ]);
-    lagItems.push({ plane: P, source: 'openai', signal: L, removedAt: o.removedAt }, { plane: P, source: 'openai', signal: L, removedAt: null });
+    lagItems.push(
+      { plane: P, source: 'openai', signal: L, removedAt: o.removedAt },
+      { plane: P, source: 'openai', signal: L, removedAt: null },
+    );
     named.G = { email: d.email, directoryUserId: d.id, openaiUserId: o.id, keyId: k.id, leftAt: L };
   }
 
@@ -346,7 +445,13 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
     const sa = { id: r.id('svc_acct_'), name: 'deploy-bot', createdAt: sec(T0 + 3 * DAY) };
     serviceAccounts.push(sa);
     const k = key({ id: sa.id, sa: true }, sa.createdAt + HOUR, regularUses(sa.createdAt + HOUR, NOW - 2 * DAY));
-    auditAt(NOW - 9 * DAY, 'invite.sent', { type: 'service_account', keyId: k.id, serviceAccountId: sa.id }, { id: r.id('invite-'), data: { email: 'new.hire@acme.example', role: 'reader' } }, PROJECT);
+    auditAt(
+      NOW - 9 * DAY,
+      'invite.sent',
+      { type: 'service_account', keyId: k.id, serviceAccountId: sa.id },
+      { id: r.id('invite-'), data: { email: 'new.hire@acme.example', role: 'reader' } },
+      PROJECT,
+    );
     truthFns.push(() => [truthKey('PW-NHI-HUMAN-ACTION', 'service_account', sa.id, PROJECT)]);
   }
 
@@ -361,15 +466,33 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   {
     const at = sec(NOW - 10 * DAY);
     wf(workos.dsyncDeleted(eid('evt_dir'), INITECH_DIR, INITECH_ORG, 'Initech', at), at);
-    auditAt(T0 + 50 * DAY, 'scim.disabled', { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' }, { id: 'scim_config_01' });
-    auditAt(T0 + 51 * DAY, 'scim.enabled', { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' }, { id: 'scim_config_01' });
+    auditAt(
+      T0 + 50 * DAY,
+      'scim.disabled',
+      { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' },
+      { id: 'scim_config_01' },
+    );
+    auditAt(
+      T0 + 51 * DAY,
+      'scim.enabled',
+      { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' },
+      { id: 'scim_config_01' },
+    );
     truthFns.push(() => [truthKey('PW-PROVISIONING-DISABLED', 'directory', INITECH_DIR, INITECH_ORG)]);
   }
 
   // Q — ambiguous identities.
   {
     const consultant = employee(T0 + 3 * DAY);
-    const cu = { id: r.id('directory_user_'), directoryId: GLOBEX_DIR, orgId: GLOBEX_ORG, email: consultant.email, first: 'Con', last: 'Sultant', createdAt: sec(T0 + 4 * DAY) };
+    const cu = {
+      id: r.id('directory_user_'),
+      directoryId: GLOBEX_DIR,
+      orgId: GLOBEX_ORG,
+      email: consultant.email,
+      first: 'Con',
+      last: 'Sultant',
+      createdAt: sec(T0 + 4 * DAY),
+    };
     wf(workos.dsyncUserCreated(eid('evt_cu'), cu), cu.createdAt);
     const frank = customer(GLOBEX_ORG, GLOBEX_DIR, T0 + 6 * DAY, 'frank');
     wf(workos.dsyncUserEmailChanged(eid('evt_cu'), frank, T0 + 70 * DAY, 'frank.renamed@globex.example'), T0 + 70 * DAY);
@@ -385,7 +508,10 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
     const uid = r.id('user_');
     wf(workos.userCreated(eid('evt_ak'), uid, c.email, c.createdAt + HOUR), c.createdAt + HOUR);
     const omId = r.id('om_');
-    wf(workos.membership(eid('evt_om'), 'organization_membership.created', omId, uid, GLOBEX_ORG, c.createdAt + 2 * HOUR), c.createdAt + 2 * HOUR);
+    wf(
+      workos.membership(eid('evt_om'), 'organization_membership.created', omId, uid, GLOBEX_ORG, c.createdAt + 2 * HOUR),
+      c.createdAt + 2 * HOUR,
+    );
     const L = sec(variant === 'R1' ? NOW - 40 * DAY : variant === 'R2' ? NOW - 5 * DAY : NOW - 15 * DAY);
     if (variant === 'R2') {
       wf(workos.dsyncUserSuspended(eid('evt_cu'), c, L), L);
@@ -408,7 +534,8 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
   }
 
   // OpenAI audit pages: one page per event, fetched a minute after it happened.
-  for (const a of audit) envs.push(envelope('openai', 'openai-main', 'poll', OPENAI_AUDIT_CONTENT_TYPE, openaiAuditPage([a.event]), a.at + MIN));
+  for (const a of audit)
+    envs.push(envelope('openai', 'openai-main', 'poll', OPENAI_AUDIT_CONTENT_TYPE, openaiAuditPage([a.event]), a.at + MIN));
 
   // OpenAI inventory snapshots: every 10 days, the extra times archetypes need, and 5 min before now.
   const snaps = [...new Set([...Array.from({ length: 20 }, (_, i) => T0 + DAY + i * 10 * DAY), ...extraSnapshots.map(sec), NOW - 5 * MIN])]
@@ -424,25 +551,68 @@ export function buildScenario(seed: number, opts: ScenarioOptions = {}): Scenari
       const used = k.uses.filter((u) => u <= S);
       return { id: k.id, name: k.name, createdAt: k.createdAt, lastUsedAt: used.length ? used[used.length - 1]! : null, owner: k.owner };
     });
-    envs.push(envelope('openai', 'openai-main', 'inventory', openaiInventory.contentType('users', null), openaiInventory.usersPage(users.map((u) => ({ id: u.id, email: u.email, name: u.name, addedAt: u.addedAt }))), S));
-    envs.push(envelope('openai', 'openai-main', 'inventory', openaiInventory.contentType('project_api_keys', PROJECT), openaiInventory.keysPage(keyItems), S + 1));
-    envs.push(envelope('openai', 'openai-main', 'inventory', openaiInventory.contentType('project_service_accounts', PROJECT), openaiInventory.serviceAccountsPage(sas), S + 2));
+    envs.push(
+      envelope(
+        'openai',
+        'openai-main',
+        'inventory',
+        openaiInventory.contentType('users', null),
+        openaiInventory.usersPage(users.map((u) => ({ id: u.id, email: u.email, name: u.name, addedAt: u.addedAt }))),
+        S,
+      ),
+    );
+    envs.push(
+      envelope(
+        'openai',
+        'openai-main',
+        'inventory',
+        openaiInventory.contentType('project_api_keys', PROJECT),
+        openaiInventory.keysPage(keyItems),
+        S + 1,
+      ),
+    );
+    envs.push(
+      envelope(
+        'openai',
+        'openai-main',
+        'inventory',
+        openaiInventory.contentType('project_service_accounts', PROJECT),
+        openaiInventory.serviceAccountsPage(sas),
+        S + 2,
+      ),
+    );
     const objects: InventoryObject[] = [
       ...users.map((u) => ({ kind: 'user', scope: null, id: u.id, subject_kind: 'human', email: u.email, name: u.name })),
-      ...keys.map((k) => ({ kind: 'project_api_key', scope: PROJECT, id: k.id, subject_kind: 'api_key', name: k.name, credential_kind: k.owner.type === 'user' ? 'project_key' : 'service_account_key' })),
+      ...keys.map((k) => ({
+        kind: 'project_api_key',
+        scope: PROJECT,
+        id: k.id,
+        subject_kind: 'api_key',
+        name: k.name,
+        credential_kind: k.owner.type === 'user' ? 'project_key' : 'service_account_key',
+      })),
       ...sas.map((s) => ({ kind: 'service_account', scope: PROJECT, id: s.id, subject_kind: 'service_account', name: s.name })),
     ];
     if (previous) {
       const present = new Set(objects.map((o) => `${o.kind}|${o.id}`));
       for (const o of previous.objects) {
         if (present.has(`${o.kind}|${o.id}`)) continue;
-        envs.push(inventoryRemovedEnvelope('openai-main', o, { snapshotId: previous.id, completedAt: previous.at + 3 }, { snapshotId, startedAt: S }));
+        envs.push(
+          inventoryRemovedEnvelope(
+            'openai-main',
+            o,
+            { snapshotId: previous.id, completedAt: previous.at + 3 },
+            { snapshotId, startedAt: S },
+          ),
+        );
       }
     }
     previous = { id: snapshotId, at: S, objects };
   }
   const lastOpenai = Math.max(...envs.filter((e) => e.connection_id === 'openai-main').map((e) => e.received_at));
-  truthFns.push((t) => (openaiEnabled && t - lastOpenai > OPENAI_SILENT_AFTER ? [truthKey('PW-SOURCE-SILENT', 'connection', 'openai-main')] : []));
+  truthFns.push((t) =>
+    openaiEnabled && t - lastOpenai > OPENAI_SILENT_AFTER ? [truthKey('PW-SOURCE-SILENT', 'connection', 'openai-main')] : [],
+  );
   const lastMain = Math.max(...envs.filter((e) => e.connection_id === 'workos-main').map((e) => e.received_at));
   truthFns.push((t) => (t - lastMain > WEBHOOK_SILENT_AFTER ? [truthKey('PW-SOURCE-SILENT', 'connection', 'workos-main')] : []));
 

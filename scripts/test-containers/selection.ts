@@ -9,8 +9,7 @@
 //   uses a ClickHouse server over HTTP instead of embedded chDB.
 
 export type DockerEndpoint =
-  | { kind: 'socket'; path: string; from: string }
-  | { kind: 'tcp'; host: string; port: number; tls: boolean; from: string };
+  { kind: 'socket'; path: string; from: string } | { kind: 'tcp'; host: string; port: number; tls: boolean; from: string };
 
 export type Candidates = { endpoints: DockerEndpoint[]; problem: null } | { endpoints: []; problem: string };
 
@@ -71,7 +70,11 @@ export interface ContainerEndpoints {
  * The suites' environment: the parent's, with the containers' Kafka and ClickHouse. A stale
  * KAFKA_PORT would not matter (KAFKA_BROKERS wins) but is removed so nothing reads it by mistake.
  */
-export function containersEnv(base: Readonly<Record<string, string | undefined>>, c: ContainerEndpoints, engine: DockerEndpoint): Record<string, string> {
+export function containersEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  c: ContainerEndpoints,
+  engine: DockerEndpoint,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== 'KAFKA_PORT') env[k] = v;
   return {

@@ -25,7 +25,16 @@ import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { AlertsSettings } from '../../core/config/alerts.ts';
-import { FindingTransitionSchema, FINDING_TRANSITION_SCHEMA, notificationId, notificationKindOf, transitionKey, AlertFindingSchema, type AlertFinding, type Notification } from './message.ts';
+import {
+  FindingTransitionSchema,
+  FINDING_TRANSITION_SCHEMA,
+  notificationId,
+  notificationKindOf,
+  transitionKey,
+  AlertFindingSchema,
+  type AlertFinding,
+  type Notification,
+} from './message.ts';
 import { routeFinding } from './routing.ts';
 import { TOPICS } from '../../core/kafka/topics.ts';
 import { sendBatchBounded } from '../../core/kafka/send-bounded.ts';
@@ -84,7 +93,8 @@ class Stopped extends Error {}
 
 export function titlesOf(map: BoundaryMap): Map<string, { title: string; remediation: string }> {
   const out = new Map<string, { title: string; remediation: string }>();
-  for (const d of loadDetections({ customDir: map.detections.custom_dir, disabled: [] })) out.set(d.id, { title: d.title, remediation: d.remediation });
+  for (const d of loadDetections({ customDir: map.detections.custom_dir, disabled: [] }))
+    out.set(d.id, { title: d.title, remediation: d.remediation });
   return out;
 }
 
@@ -109,25 +119,56 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
   let stopped = false;
   let stopping: Promise<void> | null = null;
   const sleepers = new Set<() => void>();
-  const sleep = (ms: number) => new Promise<void>((resolve, reject) => {
-    if (stopped) return reject(new Stopped());
-    const wake = () => { clearTimeout(t); sleepers.delete(wake); reject(new Stopped()); };
-    const t = setTimeout(() => { sleepers.delete(wake); resolve(); }, ms);
-    sleepers.add(wake);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (stopped) return reject(new Stopped());
+      const wake = () => {
+        clearTimeout(t);
+        sleepers.delete(wake);
+        reject(new Stopped());
+      };
+      const t = setTimeout(() => {
+        sleepers.delete(wake);
+        resolve();
+      }, ms);
+      sleepers.add(wake);
+    });
 
   async function onDead(n: Notification, channel: ResolvedChannel, reason: string) {
-    const payload = Buffer.from(JSON.stringify({ notification: n.key, kind: n.kind, channel: channel.name, channel_type: channel.type, finding: n.finding }));
+    const payload = Buffer.from(
+      JSON.stringify({ notification: n.key, kind: n.kind, channel: channel.name, channel_type: channel.type, finding: n.finding }),
+    );
     const dl = boundedDeadLetter({
-      id: deadLetterId('alerter', reason, payload, `${channel.name}:${n.key}`), stage: 'alerter', reason: `${n.kind} notification of finding ${n.finding.fingerprint} (${n.finding.detection}) to channel ${channel.name} (${channel.type}): ${reason}`,
-      source: n.finding.source, connection_id: null, raw_id: null, origin_topic: TOPICS.alerts, origin_partition: null, origin_offset: null, payload, failed_at: wall(),
+      id: deadLetterId('alerter', reason, payload, `${channel.name}:${n.key}`),
+      stage: 'alerter',
+      reason: `${n.kind} notification of finding ${n.finding.fingerprint} (${n.finding.detection}) to channel ${channel.name} (${channel.type}): ${reason}`,
+      source: n.finding.source,
+      connection_id: null,
+      raw_id: null,
+      origin_topic: TOPICS.alerts,
+      origin_partition: null,
+      origin_offset: null,
+      payload,
+      failed_at: wall(),
     });
     await opts.producer.send({ topic: TOPICS.dlq, acks: -1, messages: [{ key: dl.id, value: deadLetterCodec.encode(dl) }] });
   }
 
   const deps = {
-    store, log: opts.log, now: wall, fetch: opts.fetch ?? fetch, random: opts.random ?? Math.random, findingUrl: settings.finding_url, sleep, onDead,
-    policy: { maxAttempts: settings.delivery.max_attempts, initialBackoffMs: settings.delivery.initial_backoff, maxBackoffMs: settings.delivery.max_backoff, timeoutMs: settings.delivery.timeout },
+    store,
+    log: opts.log,
+    now: wall,
+    fetch: opts.fetch ?? fetch,
+    random: opts.random ?? Math.random,
+    findingUrl: settings.finding_url,
+    sleep,
+    onDead,
+    policy: {
+      maxAttempts: settings.delivery.max_attempts,
+      initialBackoffMs: settings.delivery.initial_backoff,
+      maxBackoffMs: settings.delivery.max_backoff,
+      timeoutMs: settings.delivery.timeout,
+    },
   };
 
   async function handle(message: KafkaMessage): Promise<void> {
@@ -140,60 +181,103 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
     const esc = EscalationSchema.safeParse(json);
     const parsed = esc.success ? null : FindingTransitionSchema.safeParse(json);
     if (!esc.success && !parsed!.success) {
-      const reason = `not a ${FINDING_TRANSITION_SCHEMA} message: ${parsed!.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+      const reason = `not a ${FINDING_TRANSITION_SCHEMA} message: ${parsed!.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`;
       const payload = message.value ?? Buffer.alloc(0);
-      const dl = boundedDeadLetter({ id: deadLetterId('alerter', reason, payload), stage: 'alerter', reason, source: null, connection_id: null, raw_id: null, origin_topic: TOPICS.alerts, origin_partition: null, origin_offset: message.offset, payload, failed_at: wall() });
+      const dl = boundedDeadLetter({
+        id: deadLetterId('alerter', reason, payload),
+        stage: 'alerter',
+        reason,
+        source: null,
+        connection_id: null,
+        raw_id: null,
+        origin_topic: TOPICS.alerts,
+        origin_partition: null,
+        origin_offset: message.offset,
+        payload,
+        failed_at: wall(),
+      });
       await opts.producer.send({ topic: TOPICS.dlq, acks: -1, messages: [{ key: dl.id, value: deadLetterCodec.encode(dl) }] });
       opts.log.error({ offset: message.offset }, reason);
       return;
     }
     const msg = esc.success ? esc.data : parsed!.data!;
-    const kind = esc.success ? 'escalate' as const : notificationKindOf(parsed!.data!.transition);
+    const kind = esc.success ? ('escalate' as const) : notificationKindOf(parsed!.data!.transition);
     if (!kind) return;
     const f = msg.finding;
     const meta = titles.get(f.detection) ?? { title: f.detection, remediation: 'See the finding for details.' };
-    const n: Notification = { key: transitionKey(kind, f), kind, transition: msg.transition, evaluation_id: msg.evaluation_id, finding: f, ...meta };
+    const n: Notification = {
+      key: transitionKey(kind, f),
+      kind,
+      transition: msg.transition,
+      evaluation_id: msg.evaluation_id,
+      finding: f,
+      ...meta,
+    };
     const routes = routeFinding(settings, f, wall());
-    await Promise.all(routes.map(async (r) => {
-      const channel = channels.get(r.channel)!;
-      if (kind === 'acknowledge') {
-        // An acknowledgement closes the loop of an alert that went out: only channels that
-        // delivered this opening hear of it (quiet hours do not hold it back), and Slack not at all
-        // (docs/ALERTS.md "Lifecycle").
-        if (channel.type === 'slack') return;
-        if (await store.finalState(notificationId(transitionKey('open', f), channel.name)) !== 'delivered') return;
-      } else if (r.suppressed) {
-        if (await store.finalState(finalRow(n, channel, 'suppressed', 0, 0, '', 0, 0).notification_id)) return;
-        const t = wall();
-        await store.recordFinal(finalRow(n, channel, 'suppressed', 0, 0, 'quiet hours', t, t));
-        alertDeliveries.inc({ channel_type: channel.type, outcome: 'suppressed' });
-        health.suppressed++;
-        return;
-      }
-      const result = await deliver(n, channel, deps);
-      if (result.state === 'delivered') health.delivered++;
-      else if (result.state === 'dead') health.dead++;
-      else if (result.state === 'duplicate') health.duplicates++;
-    }));
+    await Promise.all(
+      routes.map(async (r) => {
+        const channel = channels.get(r.channel)!;
+        if (kind === 'acknowledge') {
+          // An acknowledgement closes the loop of an alert that went out: only channels that
+          // delivered this opening hear of it (quiet hours do not hold it back), and Slack not at all
+          // (docs/ALERTS.md "Lifecycle").
+          if (channel.type === 'slack') return;
+          if ((await store.finalState(notificationId(transitionKey('open', f), channel.name))) !== 'delivered') return;
+        } else if (r.suppressed) {
+          if (await store.finalState(finalRow(n, channel, 'suppressed', 0, 0, '', 0, 0).notification_id)) return;
+          const t = wall();
+          await store.recordFinal(finalRow(n, channel, 'suppressed', 0, 0, 'quiet hours', t, t));
+          alertDeliveries.inc({ channel_type: channel.type, outcome: 'suppressed' });
+          health.suppressed++;
+          return;
+        }
+        const result = await deliver(n, channel, deps);
+        if (result.state === 'delivered') health.delivered++;
+        else if (result.state === 'dead') health.dead++;
+        else if (result.state === 'duplicate') health.duplicates++;
+      }),
+    );
   }
 
   async function checkEscalations(): Promise<number> {
     if (!settings.escalate_at_twice_sla) return 0;
     const open = await listFindings(opts.clickhouse, { status: 'open', detection: 'PW-DEPROV-OVERDUE' });
-    const due = dueEscalations(open.map((f) => AlertFindingSchema.parse(f)), now());
+    const due = dueEscalations(
+      open.map((f) => AlertFindingSchema.parse(f)),
+      now(),
+    );
     if (due.length === 0) return 0;
-    await sendBatchBounded(opts.producer, [{
-      topic: TOPICS.alerts,
-      messages: due.map((f) => ({
-        key: f.fingerprint,
-        value: JSON.stringify({ schema: FINDING_TRANSITION_SCHEMA, transition: ESCALATION_TRANSITION, evaluation_id: `escalation:${f.opened_at}`, finding: f }),
-        headers: { 'content-type': 'application/json', schema: FINDING_TRANSITION_SCHEMA },
-      })),
-    }], { acks: -1 });
+    await sendBatchBounded(
+      opts.producer,
+      [
+        {
+          topic: TOPICS.alerts,
+          messages: due.map((f) => ({
+            key: f.fingerprint,
+            value: JSON.stringify({
+              schema: FINDING_TRANSITION_SCHEMA,
+              transition: ESCALATION_TRANSITION,
+              evaluation_id: `escalation:${f.opened_at}`,
+              finding: f,
+            }),
+            headers: { 'content-type': 'application/json', schema: FINDING_TRANSITION_SCHEMA },
+          })),
+        },
+      ],
+      { acks: -1 },
+    );
     return due.length;
   }
 
-  const consumer: Consumer = opts.kafka.consumer({ groupId: opts.groupId ?? ALERTER_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000, retry: { ...CONSUMER_RETRY } });
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId: opts.groupId ?? ALERTER_GROUP,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+    retry: { ...CONSUMER_RETRY },
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.alerts], fromBeginning: true });
   await consumer.run({
@@ -220,7 +304,11 @@ export async function startAlerter(opts: AlerterOptions): Promise<RunningAlerter
   });
 
   const escalationTimer = setInterval(() => {
-    if (!stopped) checkEscalations().catch((err: unknown) => { health.lastError = (err as Error).message; opts.log.error({ err }, 'escalation check failed'); });
+    if (!stopped)
+      checkEscalations().catch((err: unknown) => {
+        health.lastError = (err as Error).message;
+        opts.log.error({ err }, 'escalation check failed');
+      });
   }, settings.escalation_check_every);
   escalationTimer.unref();
   opts.log.info({ channels: [...channels.values()].map((c) => `${c.name}:${c.type}`), routes: settings.routes.length }, 'alerter running');
@@ -250,9 +338,23 @@ export function testNotification(channel: string, at: number): Notification {
     title: 'planewatch test alert',
     remediation: 'This is a test sent by `planewatch alerts test`; nothing to do.',
     finding: {
-      detection: 'PW-TEST', fingerprint: '00000000000000000000000000000000', status: 'open', severity: 'info', kind: 'state', plane: 'platform',
-      tenant: null, source: null, subject: { kind: 'test', id: 'planewatch-test', email: null }, first_seen: iso, last_seen: iso, opened_at: iso,
-      resolved_at: null, resolution: null, reopen_count: 0, evidence: { event_ids: [], raw_ids: [] }, detail: { test: 'true' },
+      detection: 'PW-TEST',
+      fingerprint: '00000000000000000000000000000000',
+      status: 'open',
+      severity: 'info',
+      kind: 'state',
+      plane: 'platform',
+      tenant: null,
+      source: null,
+      subject: { kind: 'test', id: 'planewatch-test', email: null },
+      first_seen: iso,
+      last_seen: iso,
+      opened_at: iso,
+      resolved_at: null,
+      resolution: null,
+      reopen_count: 0,
+      evidence: { event_ids: [], raw_ids: [] },
+      detail: { test: 'true' },
     },
   };
 }

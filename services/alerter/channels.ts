@@ -30,14 +30,23 @@ async function post(ctx: SendContext, url: string, body: string, headers: Record
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
   try {
-    const res = await ctx.fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'user-agent': 'planewatch-alerter', ...headers }, signal: controller.signal, redirect: 'manual' });
+    const res = await ctx.fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'planewatch-alerter', ...headers },
+      signal: controller.signal,
+      redirect: 'manual',
+    });
     await res.arrayBuffer().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return { kind: 'ok', status: res.status };
     return { kind: 'http', status: res.status, retryAfter: res.headers.get('retry-after') };
   } catch (err) {
     // The URL may carry a token (Slack): report only the error's class / code.
     const e = err as Error & { cause?: { code?: string } };
-    return { kind: 'network', error: controller.signal.aborted ? `timeout after ${ctx.timeoutMs}ms` : `${e.name}${e.cause?.code ? ` ${e.cause.code}` : ''}` };
+    return {
+      kind: 'network',
+      error: controller.signal.aborted ? `timeout after ${ctx.timeoutMs}ms` : `${e.name}${e.cause?.code ? ` ${e.cause.code}` : ''}`,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -58,7 +67,8 @@ export function resolveChannels(settings: AlertsSettings, env: NodeJS.ProcessEnv
         const url = read(i, 'url_env', c.url_env);
         const secret = read(i, 'secret_env', c.secret_env);
         out.set(c.name, {
-          name: c.name, type: c.type,
+          name: c.name,
+          type: c.type,
           send: (n, ctx) => {
             const body = JSON.stringify(webhookBody(n, new Date(ctx.now()).toISOString(), ctx.findingUrl));
             return post(ctx, url, body, {
@@ -78,14 +88,32 @@ export function resolveChannels(settings: AlertsSettings, env: NodeJS.ProcessEnv
       case 'pagerduty': {
         const key = read(i, 'routing_key_env', c.routing_key_env);
         const url = c.url_env ? read(i, 'url_env', c.url_env) : PAGERDUTY_EVENTS_URL;
-        out.set(c.name, { name: c.name, type: c.type, send: (n, ctx) => post(ctx, url, JSON.stringify(pagerDutyBody(n, key, ctx.findingUrl)), {}) });
+        out.set(c.name, {
+          name: c.name,
+          type: c.type,
+          send: (n, ctx) => post(ctx, url, JSON.stringify(pagerDutyBody(n, key, ctx.findingUrl)), {}),
+        });
         break;
       }
       case 'log':
         out.set(c.name, {
-          name: c.name, type: c.type,
+          name: c.name,
+          type: c.type,
           send: async (n, ctx) => {
-            ctx.log.warn({ alert: { kind: n.kind, key: n.key, detection: n.finding.detection, fingerprint: n.finding.fingerprint, severity: n.finding.severity, plane: n.finding.plane, subject: n.finding.subject } }, summaryOf(n));
+            ctx.log.warn(
+              {
+                alert: {
+                  kind: n.kind,
+                  key: n.key,
+                  detection: n.finding.detection,
+                  fingerprint: n.finding.fingerprint,
+                  severity: n.finding.severity,
+                  plane: n.finding.plane,
+                  subject: n.finding.subject,
+                },
+              },
+              summaryOf(n),
+            );
             return { kind: 'ok', status: 0 };
           },
         });

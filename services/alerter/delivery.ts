@@ -39,13 +39,37 @@ function describe(o: AttemptOutcome): string {
   return `HTTP ${o.status}`;
 }
 
-export function finalRow(n: Notification, channel: ResolvedChannel, state: FinalState, attempts: number, status: number, error: string, created: number, finished: number): NotificationRow {
+export function finalRow(
+  n: Notification,
+  channel: ResolvedChannel,
+  state: FinalState,
+  attempts: number,
+  status: number,
+  error: string,
+  created: number,
+  finished: number,
+): NotificationRow {
   const f = n.finding;
   return {
-    notification_id: notificationId(n.key, channel.name), transition_key: n.key, fingerprint: f.fingerprint, kind: n.kind, transition: n.transition,
-    evaluation_id: n.evaluation_id, detection: f.detection, severity: f.severity, plane: f.plane, subject_id: f.subject.id,
-    subject_email: f.subject.email ?? '', channel: channel.name, channel_type: channel.type, state, attempts, http_status: status,
-    last_error: error, created_at: created, finished_at: finished,
+    notification_id: notificationId(n.key, channel.name),
+    transition_key: n.key,
+    fingerprint: f.fingerprint,
+    kind: n.kind,
+    transition: n.transition,
+    evaluation_id: n.evaluation_id,
+    detection: f.detection,
+    severity: f.severity,
+    plane: f.plane,
+    subject_id: f.subject.id,
+    subject_email: f.subject.email ?? '',
+    channel: channel.name,
+    channel_type: channel.type,
+    state,
+    attempts,
+    http_status: status,
+    last_error: error,
+    created_at: created,
+    finished_at: finished,
   };
 }
 
@@ -62,14 +86,32 @@ export async function deliver(n: Notification, channel: ResolvedChannel, deps: D
   let lastError: string;
   for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
     const started = performance.now();
-    const outcome = await channel.send(n, { now: deps.now, timeoutMs: deps.policy.timeoutMs, fetch: deps.fetch, log: deps.log, findingUrl: deps.findingUrl, attempt });
+    const outcome = await channel.send(n, {
+      now: deps.now,
+      timeoutMs: deps.policy.timeoutMs,
+      fetch: deps.fetch,
+      log: deps.log,
+      findingUrl: deps.findingUrl,
+      attempt,
+    });
     const latency = Math.round(performance.now() - started);
     lastStatus = outcome.kind === 'network' ? 0 : outcome.status;
     lastError = describe(outcome);
     const retry = isRetryable(outcome) && attempt < deps.policy.maxAttempts;
     const result = outcome.kind === 'ok' ? 'ok' : retry ? 'retry' : 'failed';
     alertAttempts.inc({ channel_type: channel.type, outcome: result });
-    await deps.store.recordAttempt({ notification_id: id, fingerprint: n.finding.fingerprint, kind: n.kind, channel: channel.name, attempt, outcome: result, http_status: lastStatus, error: lastError, latency_ms: latency, attempted_at: deps.now() });
+    await deps.store.recordAttempt({
+      notification_id: id,
+      fingerprint: n.finding.fingerprint,
+      kind: n.kind,
+      channel: channel.name,
+      attempt,
+      outcome: result,
+      http_status: lastStatus,
+      error: lastError,
+      latency_ms: latency,
+      attempted_at: deps.now(),
+    });
     if (outcome.kind === 'ok') {
       await deps.store.recordFinal(finalRow(n, channel, 'delivered', attempt, lastStatus, '', created, deps.now()));
       alertDeliveries.inc({ channel_type: channel.type, outcome: 'delivered' });
@@ -77,14 +119,26 @@ export async function deliver(n: Notification, channel: ResolvedChannel, deps: D
     }
     if (!retry) {
       const reason = isRetryable(outcome) ? `gave up after ${attempt} attempts, last: ${lastError}` : `not retried: ${lastError}`;
-      deps.log.error({ notification: id, channel: channel.name, attempts: attempt, status: lastStatus }, `alert delivery failed: ${reason}`);
+      deps.log.error(
+        { notification: id, channel: channel.name, attempts: attempt, status: lastStatus },
+        `alert delivery failed: ${reason}`,
+      );
       await deps.onDead?.(n, channel, reason);
       await deps.store.recordFinal(finalRow(n, channel, 'dead', attempt, lastStatus, reason, created, deps.now()));
       alertDeliveries.inc({ channel_type: channel.type, outcome: 'dead' });
       return { state: 'dead', attempts: attempt, lastStatus, lastError: reason };
     }
-    const wait = backoffMs(attempt, deps.policy.initialBackoffMs, deps.policy.maxBackoffMs, deps.random, outcome.kind === 'http' ? retryAfterMs(outcome.retryAfter, deps.now()) : null);
-    deps.log.warn({ notification: id, channel: channel.name, attempt, status: lastStatus, waitMs: wait }, `alert delivery attempt failed (${lastError}); retrying`);
+    const wait = backoffMs(
+      attempt,
+      deps.policy.initialBackoffMs,
+      deps.policy.maxBackoffMs,
+      deps.random,
+      outcome.kind === 'http' ? retryAfterMs(outcome.retryAfter, deps.now()) : null,
+    );
+    deps.log.warn(
+      { notification: id, channel: channel.name, attempt, status: lastStatus, waitMs: wait },
+      `alert delivery attempt failed (${lastError}); retrying`,
+    );
     await deps.sleep(wait);
   }
   throw new Error('unreachable: delivery loop ended without a final state');

@@ -5,32 +5,36 @@ import { z } from 'zod';
 
 export const FINDING_TRANSITION_SCHEMA = 'planewatch.finding-transition.v1';
 
-export const AlertFindingSchema = z.object({
-  detection: z.string().min(1),
-  fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'expected a 32-hex fingerprint'),
-  status: z.string(),
-  severity: z.enum(['info', 'low', 'medium', 'high', 'critical'], { error: () => 'expected info, low, medium, high or critical' }),
-  kind: z.string(),
-  plane: z.string(),
-  tenant: z.string().nullable(),
-  source: z.string().nullable(),
-  subject: z.object({ kind: z.string(), id: z.string(), email: z.string().nullable() }),
-  first_seen: z.string(),
-  last_seen: z.string(),
-  opened_at: z.string(),
-  resolved_at: z.string().nullable(),
-  resolution: z.string().nullable(),
-  acknowledged_at: z.string().nullable().optional(),
-  acknowledged_by: z.string().nullable().optional(),
-  reopen_count: z.number().int(),
-  evidence: z.object({ event_ids: z.array(z.string()), raw_ids: z.array(z.string()) }),
-  detail: z.record(z.string(), z.string()),
-}).passthrough();
+export const AlertFindingSchema = z
+  .object({
+    detection: z.string().min(1),
+    fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'expected a 32-hex fingerprint'),
+    status: z.string(),
+    severity: z.enum(['info', 'low', 'medium', 'high', 'critical'], { error: () => 'expected info, low, medium, high or critical' }),
+    kind: z.string(),
+    plane: z.string(),
+    tenant: z.string().nullable(),
+    source: z.string().nullable(),
+    subject: z.object({ kind: z.string(), id: z.string(), email: z.string().nullable() }),
+    first_seen: z.string(),
+    last_seen: z.string(),
+    opened_at: z.string(),
+    resolved_at: z.string().nullable(),
+    resolution: z.string().nullable(),
+    acknowledged_at: z.string().nullable().optional(),
+    acknowledged_by: z.string().nullable().optional(),
+    reopen_count: z.number().int(),
+    evidence: z.object({ event_ids: z.array(z.string()), raw_ids: z.array(z.string()) }),
+    detail: z.record(z.string(), z.string()),
+  })
+  .passthrough();
 export type AlertFinding = z.infer<typeof AlertFindingSchema>;
 
 export const FindingTransitionSchema = z.object({
   schema: z.literal(FINDING_TRANSITION_SCHEMA, { error: () => `expected schema "${FINDING_TRANSITION_SCHEMA}"` }),
-  transition: z.enum(['opened', 'updated', 'resolved', 'reopened', 'acknowledged'], { error: () => 'expected opened, updated, resolved, reopened or acknowledged' }),
+  transition: z.enum(['opened', 'updated', 'resolved', 'reopened', 'acknowledged'], {
+    error: () => 'expected opened, updated, resolved, reopened or acknowledged',
+  }),
   evaluation_id: z.string().min(1),
   finding: AlertFindingSchema,
 });
@@ -73,8 +77,11 @@ export interface Notification {
  * the same content, and a reopen gets a new opened_at, so "the same transition" has one key and a
  * new occurrence a new one.
  */
-export function transitionKey(kind: NotificationKind, f: Pick<AlertFinding, 'fingerprint' | 'opened_at' | 'resolved_at' | 'acknowledged_at'>): string {
-  const at = kind === 'resolve' ? f.resolved_at ?? '' : kind === 'acknowledge' ? f.acknowledged_at ?? '' : f.opened_at;
+export function transitionKey(
+  kind: NotificationKind,
+  f: Pick<AlertFinding, 'fingerprint' | 'opened_at' | 'resolved_at' | 'acknowledged_at'>,
+): string {
+  const at = kind === 'resolve' ? (f.resolved_at ?? '') : kind === 'acknowledge' ? (f.acknowledged_at ?? '') : f.opened_at;
   return `${f.fingerprint}:${kind}:${at}`;
 }
 

@@ -56,14 +56,31 @@ export function webhookBody(n: Notification, sentAt: string, findingUrl?: string
 export function slackBody(n: Notification, findingUrl?: string) {
   const f = n.finding;
   const link = findingLink(findingUrl, f.fingerprint);
-  const icon = n.kind === 'resolve' ? ':white_check_mark:' : n.kind === 'test' ? ':test_tube:' : n.kind === 'escalate' ? ':rotating_light:' : ':warning:';
+  const icon =
+    n.kind === 'resolve'
+      ? ':white_check_mark:'
+      : n.kind === 'test'
+        ? ':test_tube:'
+        : n.kind === 'escalate'
+          ? ':rotating_light:'
+          : ':warning:';
   const evidence = f.evidence.event_ids.length
-    ? `${f.evidence.event_ids.length} event(s): ${f.evidence.event_ids.slice(0, 5).map((e) => `\`${e}\``).join(', ')}${f.evidence.event_ids.length > 5 ? ' …' : ''}`
+    ? `${f.evidence.event_ids.length} event(s): ${f.evidence.event_ids
+        .slice(0, 5)
+        .map((e) => `\`${e}\``)
+        .join(', ')}${f.evidence.event_ids.length > 5 ? ' …' : ''}`
     : 'no events';
   return {
     text: summaryOf(n),
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: `${n.kind === 'test' ? '[TEST] ' : ''}${n.title} — ${HEADLINE[n.kind]}`.slice(0, 150), emoji: true } },
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: `${n.kind === 'test' ? '[TEST] ' : ''}${n.title} — ${HEADLINE[n.kind]}`.slice(0, 150),
+          emoji: true,
+        },
+      },
       {
         type: 'section',
         text: { type: 'mrkdwn', text: `${icon} *${f.detection}* · severity *${f.severity}* · status *${f.status}*` },
@@ -75,13 +92,22 @@ export function slackBody(n: Notification, findingUrl?: string) {
         ],
       },
       { type: 'section', text: { type: 'mrkdwn', text: `*Evidence*\n${link ? `<${link}|Open the finding> · ` : ''}${evidence}` } },
-      { type: 'section', text: { type: 'mrkdwn', text: `*Remediation*\n${n.kind === 'resolve' ? 'Resolved: nothing to do.' : n.remediation}` } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*Remediation*\n${n.kind === 'resolve' ? 'Resolved: nothing to do.' : n.remediation}` },
+      },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `planewatch · ${n.transition} · first seen ${f.first_seen}` }] },
     ],
   };
 }
 
-const PD_SEVERITY: Record<string, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' };
+const PD_SEVERITY: Record<string, 'critical' | 'error' | 'warning' | 'info'> = {
+  critical: 'critical',
+  high: 'error',
+  medium: 'warning',
+  low: 'info',
+  info: 'info',
+};
 
 /** PagerDuty Events API v2: trigger on open/escalate/test, acknowledge on acknowledgement, resolve on resolution; dedup_key = fingerprint. */
 export function pagerDutyBody(n: Notification, routingKey: string, findingUrl?: string) {
@@ -97,15 +123,26 @@ export function pagerDutyBody(n: Notification, routingKey: string, findingUrl?: 
     payload: {
       summary: summaryOf(n),
       source: `planewatch/${f.plane}${f.source ? `/${f.source}` : ''}`,
-      severity: n.kind === 'escalate' ? 'critical' as const : PD_SEVERITY[f.severity] ?? 'error',
+      severity: n.kind === 'escalate' ? ('critical' as const) : (PD_SEVERITY[f.severity] ?? 'error'),
       timestamp: f.opened_at,
       component: f.subject.id,
       group: f.plane,
       class: f.detection,
       custom_details: {
-        kind: n.kind, detection: f.detection, title: n.title, severity: f.severity, plane: f.plane, tenant: f.tenant, source: f.source,
-        subject: f.subject, first_seen: f.first_seen, opened_at: f.opened_at, remediation: n.remediation,
-        evidence_event_ids: f.evidence.event_ids, detail: f.detail, test: n.kind === 'test',
+        kind: n.kind,
+        detection: f.detection,
+        title: n.title,
+        severity: f.severity,
+        plane: f.plane,
+        tenant: f.tenant,
+        source: f.source,
+        subject: f.subject,
+        first_seen: f.first_seen,
+        opened_at: f.opened_at,
+        remediation: n.remediation,
+        evidence_event_ids: f.evidence.event_ids,
+        detail: f.detail,
+        test: n.kind === 'test',
       },
     },
     ...(link ? { links: [{ href: link, text: 'planewatch finding' }] } : {}),

@@ -25,24 +25,31 @@ export interface RouteDecision {
  * contributes its channels; with no matching route, the default route applies. A channel reached
  * by several routes is notified once, suppressed only if every route reaching it is in quiet hours.
  */
-export function routeFinding(settings: AlertsSettings, f: Pick<AlertFinding, 'plane' | 'severity' | 'detection'>, nowMs: number): RouteDecision[] {
-  const matches = settings.routes.filter((r) =>
-    (r.planes.length === 0 || (r.planes as string[]).includes(f.plane)) &&
-    (r.severities.length === 0 || (r.severities as string[]).includes(f.severity)) &&
-    (r.detections.length === 0 || r.detections.includes(f.detection)));
+export function routeFinding(
+  settings: AlertsSettings,
+  f: Pick<AlertFinding, 'plane' | 'severity' | 'detection'>,
+  nowMs: number,
+): RouteDecision[] {
+  const matches = settings.routes.filter(
+    (r) =>
+      (r.planes.length === 0 || (r.planes as string[]).includes(f.plane)) &&
+      (r.severities.length === 0 || (r.severities as string[]).includes(f.severity)) &&
+      (r.detections.length === 0 || r.detections.includes(f.detection)),
+  );
   const routes = matches.length ? matches : [settings.default_route];
   const out = new Map<string, boolean>();
   for (const r of routes) {
-    const quiet = r.quiet_hours !== undefined && inQuietHours(r.quiet_hours, nowMs) && RANK.indexOf(f.severity) < RANK.indexOf(r.quiet_hours.min_severity);
+    const quiet =
+      r.quiet_hours !== undefined &&
+      inQuietHours(r.quiet_hours, nowMs) &&
+      RANK.indexOf(f.severity) < RANK.indexOf(r.quiet_hours.min_severity);
     for (const c of r.channels) out.set(c, (out.get(c) ?? true) && quiet);
   }
   return [...out].map(([channel, suppressed]) => ({ channel, suppressed }));
 }
 
 export type AttemptOutcome =
-  | { kind: 'ok'; status: number }
-  | { kind: 'http'; status: number; retryAfter: string | null }
-  | { kind: 'network'; error: string };
+  { kind: 'ok'; status: number } | { kind: 'http'; status: number; retryAfter: string | null } | { kind: 'network'; error: string };
 
 /** Retry on 5xx, 429, timeouts and network errors; never on other 4xx (or 3xx). */
 export function isRetryable(o: AttemptOutcome): boolean {
@@ -64,7 +71,13 @@ export function retryAfterMs(value: string | null, nowMs: number): number | null
  * `random() * min(max, initial * 2^(attempt-1))`, at least 1/2 of the cap's floor so waits grow;
  * a Retry-After wins (capped at max).
  */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number, retryAfter: number | null = null): number {
+export function backoffMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number,
+  retryAfter: number | null = null,
+): number {
   if (retryAfter !== null) return Math.min(retryAfter, maxMs);
   const cap = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
   return Math.round(cap / 2 + random() * (cap / 2));

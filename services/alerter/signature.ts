@@ -14,15 +14,24 @@ export function signWebhook(secret: string, body: string, timestampS: number): s
 
 export type VerifyResult = { ok: true; timestamp: number } | { ok: false; reason: string };
 
-export function verifyWebhook(secret: string, body: string, header: string | undefined, nowS: number, toleranceS = DEFAULT_TOLERANCE_S): VerifyResult {
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  nowS: number,
+  toleranceS = DEFAULT_TOLERANCE_S,
+): VerifyResult {
   if (!header) return { ok: false, reason: 'missing Planewatch-Signature header' };
-  const parts = new Map(header.split(',').map((p) => {
-    const i = p.indexOf('=');
-    return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
-  }));
+  const parts = new Map(
+    header.split(',').map((p) => {
+      const i = p.indexOf('=');
+      return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
+    }),
+  );
   const t = Number(parts.get('t'));
   const v1 = parts.get('v1') ?? '';
-  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1)) return { ok: false, reason: 'malformed header: expected t=<unix seconds>,v1=<64 hex>' };
+  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1))
+    return { ok: false, reason: 'malformed header: expected t=<unix seconds>,v1=<64 hex>' };
   if (Math.abs(nowS - t) > toleranceS) return { ok: false, reason: `timestamp ${t} outside the ${toleranceS}s tolerance` };
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
   if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) return { ok: false, reason: 'signature mismatch' };

@@ -50,18 +50,25 @@ export function clickhouseDeliveryStore(client: ClickHouseClient): DeliveryStore
   return {
     async finalState(id) {
       const rs = await client.query({
-        query: 'SELECT argMax(state, finished_at) AS state FROM pw_alert_notifications WHERE notification_id = {id:String} GROUP BY notification_id',
-        query_params: { id }, format: 'JSONEachRow',
+        query:
+          'SELECT argMax(state, finished_at) AS state FROM pw_alert_notifications WHERE notification_id = {id:String} GROUP BY notification_id',
+        query_params: { id },
+        format: 'JSONEachRow',
       });
       const [r] = await rs.json<{ state: FinalState }>();
       return r?.state ?? null;
     },
     async recordAttempt(row) {
-      await client.insert({ table: 'pw_alert_attempts', format: 'JSONEachRow', values: [{ ...row, attempted_at: toDateTime64(row.attempted_at) }] });
+      await client.insert({
+        table: 'pw_alert_attempts',
+        format: 'JSONEachRow',
+        values: [{ ...row, attempted_at: toDateTime64(row.attempted_at) }],
+      });
     },
     async recordFinal(row) {
       await client.insert({
-        table: 'pw_alert_notifications', format: 'JSONEachRow',
+        table: 'pw_alert_notifications',
+        format: 'JSONEachRow',
         values: [{ ...row, created_at: toDateTime64(row.created_at), finished_at: toDateTime64(row.finished_at) }],
       });
     },

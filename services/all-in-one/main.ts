@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `planewatch is running (${rt.config.embedded ? 'embedded defaults' : rt.config.origin})`,
-    ...webhookConnections.map((c) => `  webhook     ${pipeline.url}/webhooks/${c.vendor}/${c.id}   (${c.vendor}, plane ${c.plane ?? 'vendor default'})`),
+    ...webhookConnections.map(
+      (c) => `  webhook     ${pipeline.url}/webhooks/${c.vendor}/${c.id}   (${c.vendor}, plane ${c.plane ?? 'vendor default'})`,
+    ),
     `  health      ${pipeline.url}/healthz  ${pipeline.url}/readyz  ${pipeline.url}/metrics`,
     `  api         ${pipeline.url}/api/v1/events   (token in ${rt.dataDir}/run/api-token)`,
     `  kafka       ${rt.brokers.join(',')}${process.env.KAFKA_BROKERS ? '' : `   (local broker, data in ${rt.dataDir}/kafka)`}`,
@@ -70,6 +72,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`planewatch: ${err.message}\n`);
-  else process.stderr.write(`planewatch: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  else process.stderr.write(`planewatch: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -12,7 +12,10 @@ export const normalizerWorkerDataSchema = z.object({
   /** The main thread's choice: a worker's stdout is never a TTY, so it cannot choose for itself. */
   logFormat: z.enum(['json', 'pretty']),
   // Already validated by loadBoundaryMap in the main thread (and transformed: it cannot be parsed twice).
-  map: z.custom<BoundaryMap>((v) => typeof v === 'object' && v !== null && Array.isArray((v as { connections?: unknown }).connections), 'expected the validated boundary map'),
+  map: z.custom<BoundaryMap>(
+    (v) => typeof v === 'object' && v !== null && Array.isArray((v as { connections?: unknown }).connections),
+    'expected the validated boundary map',
+  ),
 });
 export type NormalizerWorkerData = z.infer<typeof normalizerWorkerDataSchema>;
 

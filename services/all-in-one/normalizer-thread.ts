@@ -47,15 +47,23 @@ const WORKER_ENTRY = import.meta.url.endsWith('.ts')
 /** Starts the worker; resolves once its consumer is running (rejects if it fails to start). */
 export async function startNormalizerThread(opts: NormalizerThreadOptions): Promise<NormalizerThread> {
   const data: NormalizerWorkerData = {
-    brokers: opts.brokers, clientId: `${opts.logName}-normalizer`, groupId: opts.groupId,
-    logLevel: opts.logLevel, logName: opts.logName, logFormat: selectLogFormat(), map: opts.map,
+    brokers: opts.brokers,
+    clientId: `${opts.logName}-normalizer`,
+    groupId: opts.groupId,
+    logLevel: opts.logLevel,
+    logName: opts.logName,
+    logFormat: selectLogFormat(),
+    map: opts.map,
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: data, name: 'planewatch-normalizer' });
   let state: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'starting';
   let failure: string | null = null;
   let startResolve!: () => void;
   let startReject!: (err: Error) => void;
-  const started = new Promise<void>((resolve, reject) => { startResolve = resolve; startReject = reject; });
+  const started = new Promise<void>((resolve, reject) => {
+    startResolve = resolve;
+    startReject = reject;
+  });
   let stoppedResolve!: () => void;
   const stopped = new Promise<void>((resolve) => (stoppedResolve = resolve));
 
@@ -110,7 +118,10 @@ export async function startNormalizerThread(opts: NormalizerThreadOptions): Prom
 
   return {
     worker,
-    health: () => (state === 'running' || state === 'stopping' || state === 'stopped' ? { ok: true } : { ok: false, detail: failure ?? `normalizer worker ${state}` }),
+    health: () =>
+      state === 'running' || state === 'stopping' || state === 'stopped'
+        ? { ok: true }
+        : { ok: false, detail: failure ?? `normalizer worker ${state}` },
     stop: async () => {
       await stopLag();
       if (state !== 'running') return;
@@ -119,11 +130,16 @@ export async function startNormalizerThread(opts: NormalizerThreadOptions): Prom
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         stopped.then(() => false),
-        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), opts.stopTimeoutMs ?? 20_000); }),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), opts.stopTimeoutMs ?? 20_000);
+        }),
       ]);
       clearTimeout(timer);
       if (timedOut) {
-        opts.log.error({ ms: opts.stopTimeoutMs ?? 20_000 }, 'normalizer worker did not stop in time; terminating it (its uncommitted batch is redelivered on the next start)');
+        opts.log.error(
+          { ms: opts.stopTimeoutMs ?? 20_000 },
+          'normalizer worker did not stop in time; terminating it (its uncommitted batch is redelivered on the next start)',
+        );
         await worker.terminate();
       }
     },

@@ -23,7 +23,10 @@ import { normalizerWorkerDataSchema, type ForwardedMetrics } from './normalizer-
 const port = parentPort;
 if (!port) throw new Error('normalizer-worker.ts runs only as a worker thread (services/all-in-one/normalizer-thread.ts)');
 const data = normalizerWorkerDataSchema.parse(workerData);
-const log = createLogger({ level: data.logLevel, name: data.logName, format: data.logFormat }).child({ service: 'normalizer', thread: 'worker' });
+const log = createLogger({ level: data.logLevel, name: data.logName, format: data.logFormat }).child({
+  service: 'normalizer',
+  thread: 'worker',
+});
 
 // --- metrics: this thread's instruments are forwarded to the main thread's ------------------------
 type Labels = Record<string, string>;
@@ -60,7 +63,11 @@ function forwardHistogram(h: Histogram<string>, metric: 'batch_messages'): void 
   const observe = h.observe.bind(h) as (labels: Labels | number, value?: number) => void;
   (h as unknown as { observe: typeof observe }).observe = (labels, value) => {
     observe(labels, value);
-    observations.push({ metric, labels: typeof labels === 'object' ? { ...labels } : {}, value: typeof labels === 'number' ? labels : (value ?? 0) });
+    observations.push({
+      metric,
+      labels: typeof labels === 'object' ? { ...labels } : {},
+      value: typeof labels === 'number' ? labels : (value ?? 0),
+    });
     schedule();
   };
 }
@@ -74,7 +81,12 @@ const producer = createProducer(kafka);
 await producer.connect();
 let stopping = false;
 const normalizer = await startNormalizer({
-  kafka, producer, map: data.map, sources: SOURCES, log, groupId: data.groupId,
+  kafka,
+  producer,
+  map: data.map,
+  sources: SOURCES,
+  log,
+  groupId: data.groupId,
   // The main thread registers the group on the lag gauge (its registry is the one /metrics serves).
   trackLag: false,
   onCrash: (error, restart) => {

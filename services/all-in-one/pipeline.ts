@@ -63,12 +63,24 @@ export interface PipelineOptions {
   onFatal?: (err: Error) => void;
 }
 
-export async function startPipeline(rt: Runtime, sources: Readonly<Record<string, SourceModule>>, opts: PipelineOptions = {}): Promise<Pipeline> {
+export async function startPipeline(
+  rt: Runtime,
+  sources: Readonly<Record<string, SourceModule>>,
+  opts: PipelineOptions = {},
+): Promise<Pipeline> {
   // The sink inserts on a ClickHouse connection of its own, so its inserts never wait behind a
   // detection evaluation or an API query on the shared one (core/clickhouse/client.ts separateConnection).
   const sinkClickhouse = separateConnection(rt.clickhouse);
-  const sink = await startSink({ kafka: rt.kafka, producer: rt.producer, clickhouse: sinkClickhouse ?? rt.clickhouse, log: rt.log.child({ service: 'sink' }), groupId: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : undefined })
-    .catch(async (err: unknown) => { await sinkClickhouse?.close(); throw err; });
+  const sink = await startSink({
+    kafka: rt.kafka,
+    producer: rt.producer,
+    clickhouse: sinkClickhouse ?? rt.clickhouse,
+    log: rt.log.child({ service: 'sink' }),
+    groupId: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : undefined,
+  }).catch(async (err: unknown) => {
+    await sinkClickhouse?.close();
+    throw err;
+  });
   // PLANEWATCH_NORMALIZER_THREAD=inline (default): the normalizer runs on this thread; `worker`: on a
   // worker thread, i.e. on a second core (normalizer-thread.ts; no gain measured on a shared 2-core
   // machine, docs/PERFORMANCE.md). The worker loads the source registry itself, so a caller's own
@@ -81,20 +93,36 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     normalizerFailure = err.message;
     opts.onFatal?.(err);
   };
-  const normalizer: { health(): CheckResult; stop(): Promise<void>; worker?: NormalizerThread['worker'] } = await (rt.env.PLANEWATCH_NORMALIZER_THREAD === 'worker' && sources === SOURCES
-    ? startNormalizerThread({
-      kafka: rt.kafka, brokers: rt.brokers, map: rt.config.map, groupId: normalizerGroup, log: normalizerLog,
-      logLevel: rt.env.PLANEWATCH_LOG_LEVEL, logName: 'planewatch-all-in-one', onFatal: normalizerFatal,
-    })
-    : startNormalizer({
-      kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources, log: normalizerLog, groupId: normalizerGroup,
-      onCrash: (err, restart) => {
-        if (restart) return;
-        normalizerLog.error({ err }, 'normalizer consumer crashed and will not restart: this process normalizes nothing more');
-        normalizerFatal(err);
-      },
-    }).then((n) => ({ ...n, health: () => (normalizerFailure === null ? { ok: true } : { ok: false, detail: normalizerFailure }) }))
-  ).catch(async (err: unknown) => { await sink.stop(); await sinkClickhouse?.close(); throw err; });
+  const normalizer: { health(): CheckResult; stop(): Promise<void>; worker?: NormalizerThread['worker'] } = await (
+    rt.env.PLANEWATCH_NORMALIZER_THREAD === 'worker' && sources === SOURCES
+      ? startNormalizerThread({
+          kafka: rt.kafka,
+          brokers: rt.brokers,
+          map: rt.config.map,
+          groupId: normalizerGroup,
+          log: normalizerLog,
+          logLevel: rt.env.PLANEWATCH_LOG_LEVEL,
+          logName: 'planewatch-all-in-one',
+          onFatal: normalizerFatal,
+        })
+      : startNormalizer({
+          kafka: rt.kafka,
+          producer: rt.producer,
+          map: rt.config.map,
+          sources,
+          log: normalizerLog,
+          groupId: normalizerGroup,
+          onCrash: (err, restart) => {
+            if (restart) return;
+            normalizerLog.error({ err }, 'normalizer consumer crashed and will not restart: this process normalizes nothing more');
+            normalizerFatal(err);
+          },
+        }).then((n) => ({ ...n, health: () => (normalizerFailure === null ? { ok: true } : { ok: false, detail: normalizerFailure }) }))
+  ).catch(async (err: unknown) => {
+    await sink.stop();
+    await sinkClickhouse?.close();
+    throw err;
+  });
 
   const readiness = readinessOf({
     kafka: kafkaCheck(rt.kafka),
@@ -115,7 +143,14 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
     apiKeyOf: (c) => (c.api_key_env ? (opts.pollerEnv ?? process.env)[c.api_key_env] : undefined),
   });
   const api = opts.apiToken
-    ? createApiHandler({ clickhouse: rt.clickhouse, token: opts.apiToken, log: rt.log.child({ service: 'api' }), map: rt.config.map, sources, tokens: resolveApiTokens(rt.config.map, opts.pollerEnv ?? process.env) })
+    ? createApiHandler({
+        clickhouse: rt.clickhouse,
+        token: opts.apiToken,
+        log: rt.log.child({ service: 'api' }),
+        map: rt.config.map,
+        sources,
+        tokens: resolveApiTokens(rt.config.map, opts.pollerEnv ?? process.env),
+      })
     : null;
 
   const scim = createScimHandler({
@@ -131,19 +166,25 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
 
   // `planewatch replay` (services/replay/): POST /admin/replay with the local token re-publishes stored raw
   // envelopes through this process's normalizer and sink, then rebuilds the detection state and evaluates.
-  const replay = opts.apiToken ? createReplayEndpoint({
-    clickhouse: rt.clickhouse, kafka: rt.kafka, producer: rt.producer, token: opts.apiToken, log: rt.log.child({ service: 'replay' }),
-    groups: {
-      normalizer: normalizerGroup,
-      sink: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : CONSUMER_GROUPS.sink,
-    },
-    checkpointFile: replayCheckpointPath(rt.dataDir),
-    evaluate: async () => {
-      if (!detector) return false;
-      await detector.evaluateNow();
-      return true;
-    },
-  }) : null;
+  const replay = opts.apiToken
+    ? createReplayEndpoint({
+        clickhouse: rt.clickhouse,
+        kafka: rt.kafka,
+        producer: rt.producer,
+        token: opts.apiToken,
+        log: rt.log.child({ service: 'replay' }),
+        groups: {
+          normalizer: normalizerGroup,
+          sink: opts.groupSuffix ? `planewatch-sink-${opts.groupSuffix}` : CONSUMER_GROUPS.sink,
+        },
+        checkpointFile: replayCheckpointPath(rt.dataDir),
+        evaluate: async () => {
+          if (!detector) return false;
+          await detector.evaluateNow();
+          return true;
+        },
+      })
+    : null;
 
   // Graceful shutdown (stop()): once draining, new requests (on kept-alive connections) get 503 +
   // Retry-After and `connection: close`; requests already in flight finish (a delivery still gets
@@ -183,24 +224,47 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
   // API pollers publish through the same acks=all path as the collector, then checkpoint in ClickHouse.
   const pollLog = rt.log.child({ service: 'poller' });
   const poller = rt.config.map.connections.some((c) => c.enabled && (c.transport === 'poll' || c.transport === 'inventory'))
-    ? startPollRunner({ map: rt.config.map, sources, publishers: kafkaPollPublishers(rt.producer), store: new ClickHousePollerStore(rt.clickhouse), log: pollLog, env: opts.pollerEnv })
+    ? startPollRunner({
+        map: rt.config.map,
+        sources,
+        publishers: kafkaPollPublishers(rt.producer),
+        store: new ClickHousePollerStore(rt.clickhouse),
+        log: pollLog,
+        env: opts.pollerEnv,
+      })
     : null;
 
   // Detector: evaluates on a schedule and after new events; finding transitions go to planewatch.alerts.v1.
-  const detector = opts.detector === false ? null : await startDetector({
-    clickhouse: rt.clickhouse, map: rt.config.map, log: rt.log.child({ service: 'detector' }), kafka: rt.kafka, producer: rt.producer,
-    groupId: opts.groupSuffix ? `planewatch-detector-${opts.groupSuffix}` : undefined, now: opts.detector?.now,
-    defaultPlaneOf: (vendor) => sources[vendor]?.defaultPlane ?? 'application',
-  });
+  const detector =
+    opts.detector === false
+      ? null
+      : await startDetector({
+          clickhouse: rt.clickhouse,
+          map: rt.config.map,
+          log: rt.log.child({ service: 'detector' }),
+          kafka: rt.kafka,
+          producer: rt.producer,
+          groupId: opts.groupSuffix ? `planewatch-detector-${opts.groupSuffix}` : undefined,
+          now: opts.detector?.now,
+          defaultPlaneOf: (vendor) => sources[vendor]?.defaultPlane ?? 'application',
+        });
   // planewatch_open_findings on /metrics: the latest version of each finding, open or reopened.
   const stopOpenFindings = detector ? registerOpenFindings(openFindingsFrom(rt.clickhouse)) : () => undefined;
 
   // Alerter: planewatch.alerts.v1 → webhook / Slack / PagerDuty / log, once per transition and channel.
-  const alerter = opts.alerter === false || rt.config.map.alerts.channels.length === 0 ? null : await startAlerter({
-    kafka: rt.kafka, producer: rt.producer, clickhouse: rt.clickhouse, map: rt.config.map, log: rt.log.child({ service: 'alerter' }),
-    env: opts.alerter?.env, now: opts.alerter?.now ?? (opts.detector ? opts.detector.now : undefined),
-    groupId: opts.groupSuffix ? `planewatch-alerter-${opts.groupSuffix}` : undefined,
-  });
+  const alerter =
+    opts.alerter === false || rt.config.map.alerts.channels.length === 0
+      ? null
+      : await startAlerter({
+          kafka: rt.kafka,
+          producer: rt.producer,
+          clickhouse: rt.clickhouse,
+          map: rt.config.map,
+          log: rt.log.child({ service: 'alerter' }),
+          env: opts.alerter?.env,
+          now: opts.alerter?.now ?? (opts.detector ? opts.detector.now : undefined),
+          groupId: opts.groupSuffix ? `planewatch-alerter-${opts.groupSuffix}` : undefined,
+        });
 
   return {
     url,
@@ -223,7 +287,12 @@ export async function startPipeline(rt: Runtime, sources: Readonly<Record<string
       });
       let drainTimer: NodeJS.Timeout | undefined;
       await Promise.all([
-        Promise.race([drained, new Promise<void>((resolve) => { drainTimer = setTimeout(resolve, (opts.ackTimeoutMs ?? 10_000) + 5000); })]),
+        Promise.race([
+          drained,
+          new Promise<void>((resolve) => {
+            drainTimer = setTimeout(resolve, (opts.ackTimeoutMs ?? 10_000) + 5000);
+          }),
+        ]),
         detector?.stop(),
         replay?.stop(),
         poller?.stop(),

@@ -48,23 +48,48 @@ export function createApiHandler(deps: ApiDeps) {
       const sources = deps.sources ?? {};
       const handled = routeQuery(
         { clickhouse: deps.clickhouse, map: deps.map, defaultPlaneOf: (v) => sources[v]?.defaultPlane ?? 'application', clock: deps.clock },
-        principal, url, req, res,
+        principal,
+        url,
+        req,
+        res,
         (err) => {
           deps.log.error({ err }, 'query failed');
           if (!res.headersSent) sendError(res, 503, 'store_unavailable', 'the event store did not answer');
         },
       );
       if (handled) return;
-      const reportDeps = { clickhouse: deps.clickhouse, map: deps.map, defaultPlaneOf: (v: string) => sources[v]?.defaultPlane ?? 'application', clock: deps.clock };
-      if (routeReport(reportDeps, principal, url, res, (err) => {
-        deps.log.error({ err }, 'boundary report failed');
-        if (!res.headersSent) sendError(res, 503, 'store_unavailable', 'the event store did not answer');
-      })) return;
+      const reportDeps = {
+        clickhouse: deps.clickhouse,
+        map: deps.map,
+        defaultPlaneOf: (v: string) => sources[v]?.defaultPlane ?? 'application',
+        clock: deps.clock,
+      };
+      if (
+        routeReport(reportDeps, principal, url, res, (err) => {
+          deps.log.error({ err }, 'boundary report failed');
+          if (!res.headersSent) sendError(res, 503, 'store_unavailable', 'the event store did not answer');
+        })
+      )
+        return;
       const onError = (err: unknown) => {
         deps.log.error({ err }, 'lag distribution query failed');
         if (!res.headersSent) sendError(res, 503, 'store_unavailable', 'the event store did not answer');
       };
-      if (routeDashboardApi({ clickhouse: deps.clickhouse, map: deps.map, defaultPlaneOf: (v) => sources[v]?.defaultPlane ?? 'application', clock: deps.clock }, principal, url, res, onError)) return;
+      if (
+        routeDashboardApi(
+          {
+            clickhouse: deps.clickhouse,
+            map: deps.map,
+            defaultPlaneOf: (v) => sources[v]?.defaultPlane ?? 'application',
+            clock: deps.clock,
+          },
+          principal,
+          url,
+          res,
+          onError,
+        )
+      )
+        return;
     }
     if (url.pathname === '/api/v1/events') {
       const q = RecentEventsQuery.safeParse(Object.fromEntries(url.searchParams));

@@ -22,17 +22,26 @@ interface KnownToken extends Principal {
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** The configured tokens with their values from `env`; a missing or short value is an error naming the variable. */
-export function resolveApiTokens(map: BoundaryMap, env: NodeJS.ProcessEnv): { name: string; token: string; scopes: Scope[]; tenant: string | null }[] {
+export function resolveApiTokens(
+  map: BoundaryMap,
+  env: NodeJS.ProcessEnv,
+): { name: string; token: string; scopes: Scope[]; tenant: string | null }[] {
   return map.api.tokens.map((t, i) => {
     const value = env[t.token_env];
     if (!value || value.length < 16) {
-      throw new ConfigError([`api.tokens[${i}] (${t.name}): environment variable ${t.token_env} must hold the token (at least 16 characters)`], 'environment');
+      throw new ConfigError(
+        [`api.tokens[${i}] (${t.name}): environment variable ${t.token_env} must hold the token (at least 16 characters)`],
+        'environment',
+      );
     }
     return { name: t.name, token: value, scopes: [...t.scopes], tenant: t.tenant ?? null };
   });
 }
 
-export function createAuthenticator(localToken: string, tokens: readonly { name: string; token: string; scopes: readonly Scope[]; tenant: string | null }[] = []) {
+export function createAuthenticator(
+  localToken: string,
+  tokens: readonly { name: string; token: string; scopes: readonly Scope[]; tenant: string | null }[] = [],
+) {
   const known: KnownToken[] = [
     { name: 'local', digest: digest(localToken), scopes: new Set(API_SCOPES), tenant: null },
     ...tokens.map((t) => ({ name: t.name, digest: digest(t.token), scopes: new Set(t.scopes), tenant: t.tenant })),
@@ -69,6 +78,7 @@ export function authorize(p: Principal, pathname: string): string | null {
   const rule = ENDPOINT_SCOPES.find((r) => pathname === r.prefix || (r.prefix.endsWith('/') && pathname.startsWith(r.prefix)));
   if (!rule) return null; // unknown endpoints answer 404
   if (!p.scopes.has(rule.scope)) return `token "${p.name}" lacks the "${rule.scope}" scope`;
-  if (p.tenant !== null && !rule.tenantAllowed) return `token "${p.name}" is limited to tenant ${p.tenant}; ${rule.prefix} spans every tenant`;
+  if (p.tenant !== null && !rule.tenantAllowed)
+    return `token "${p.name}" is limited to tenant ${p.tenant}; ${rule.prefix} spans every tenant`;
   return null;
 }

@@ -63,7 +63,12 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
       deps.log.error({ err, vendor, connection: connectionId }, 'webhook handler failed');
       if (!res.headersSent) {
         const known = connections.get(connectionId)?.vendor === vendor;
-        webhookDeliveries.inc({ source: known ? vendor : 'unknown', connection: known ? connectionId : 'unknown', status: '500', reason: 'internal' });
+        webhookDeliveries.inc({
+          source: known ? vendor : 'unknown',
+          connection: known ? connectionId : 'unknown',
+          status: '500',
+          reason: 'internal',
+        });
         sendError(res, 500, 'internal', 'internal error');
       }
     });
@@ -90,10 +95,15 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     }
     const allowed = limiter.take(connection.id);
     if (!allowed.ok) {
-      return answer(429, 'rate_limited', `connection "${connection.id}" is above its rate limit (${connection.rate_limit.per_second}/s, burst ${connection.rate_limit.burst}); retry later`, {
-        'retry-after': String(allowed.retryAfterSeconds),
-        connection: 'close',
-      });
+      return answer(
+        429,
+        'rate_limited',
+        `connection "${connection.id}" is above its rate limit (${connection.rate_limit.per_second}/s, burst ${connection.rate_limit.burst}); retry later`,
+        {
+          'retry-after': String(allowed.retryAfterSeconds),
+          connection: 'close',
+        },
+      );
     }
     const secret = deps.secrets.get(connection.id);
     if (!secret) return answer(503, 'not_configured', `connection "${connection.id}" has no secret loaded`);
@@ -142,11 +152,19 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     if (source.webhook.enrichBody) {
       try {
         // What the vendor's API returned goes through the same policy before anything sees it.
-        body = redactSecrets(await source.webhook.enrichBody(body, { apiKey: deps.apiKeyOf?.(connection), baseUrl: connection.base_url, fetch: deps.fetch ?? fetch }));
+        body = redactSecrets(
+          await source.webhook.enrichBody(body, {
+            apiKey: deps.apiKeyOf?.(connection),
+            baseUrl: connection.base_url,
+            fetch: deps.fetch ?? fetch,
+          }),
+        );
       } catch (err) {
         // The message never holds the API key (the vendor module scrubs it); the vendor retries.
         deps.log.warn({ vendor, connection: connectionId, reason: (err as Error).message }, 'webhook enrichment failed');
-        return answer(503, 'enrichment_failed', `could not fetch what the delivery refers to: ${(err as Error).message}`, { 'retry-after': '30' });
+        return answer(503, 'enrichment_failed', `could not fetch what the delivery refers to: ${(err as Error).message}`, {
+          'retry-after': '30',
+        });
       }
     }
 
@@ -171,13 +189,17 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     if (acked === 'timeout') {
       // Never 2xx for a delivery Kafka has not acknowledged: the vendor will retry, and a late
       // acknowledgement of this one is deduplicated downstream by its stable ids.
-      return answer(503, 'broker_unavailable', 'the event bus did not acknowledge the delivery in time; retry later', { 'retry-after': '5' });
+      return answer(503, 'broker_unavailable', 'the event bus did not acknowledge the delivery in time; retry later', {
+        'retry-after': '5',
+      });
     }
     if (acked instanceof Error && isMessageTooLarge(acked)) {
       // Fault-suite fix: the broker refuses this envelope for its size (message.max.bytes below
       // PLANEWATCH_MAX_BODY_BYTES + envelope overhead). Retrying can never succeed: 413, not 503.
       deps.log.warn({ connection: connectionId, bytes: body.length }, 'delivery refused by the broker as too large');
-      return answer(413, 'too_large', "the delivery is larger than the event bus accepts (the broker's message.max.bytes)", { connection: 'close' });
+      return answer(413, 'too_large', "the delivery is larger than the event bus accepts (the broker's message.max.bytes)", {
+        connection: 'close',
+      });
     }
     if (acked instanceof Error) {
       deps.log.warn({ err: acked, connection: connectionId }, 'publish failed');
@@ -193,7 +215,13 @@ async function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeou
     timer = setTimeout(() => resolve('timeout'), ms);
   });
   try {
-    return await Promise.race([p.then(() => 'ok' as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))), timeout]);
+    return await Promise.race([
+      p.then(
+        () => 'ok' as const,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

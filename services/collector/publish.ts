@@ -13,9 +13,11 @@ export function rawEnvelopePublisher(producer: Producer): (envelope: RawEnvelope
   // (fewer, larger produce requests, also less broker CPU), and a lower p99.
   const batching = new BatchingProducer(producer, { maxInFlight: 1 });
   return (envelope) =>
-    batching.send(TOPICS.raw, [{
-      key: envelope.id,
-      value: rawEnvelopeCodec.encode(envelope),
-      headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
-    }]);
+    batching.send(TOPICS.raw, [
+      {
+        key: envelope.id,
+        value: rawEnvelopeCodec.encode(envelope),
+        headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
+      },
+    ]);
 }

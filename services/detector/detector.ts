@@ -72,14 +72,20 @@ const ALERTS_PER_SLICE = 5_000;
 export function alertMessage(change: FindingChange, evaluationId: string, latestEvaluation: number | null) {
   return {
     key: change.finding.fingerprint,
-    value: JSON.stringify({ schema: ALERT_SCHEMA, transition: change.transition, evaluation_id: evaluationId, finding: findingJson(change.finding, latestEvaluation) }),
+    value: JSON.stringify({
+      schema: ALERT_SCHEMA,
+      transition: change.transition,
+      evaluation_id: evaluationId,
+      finding: findingJson(change.finding, latestEvaluation),
+    }),
     headers: { 'content-type': 'application/json', schema: ALERT_SCHEMA },
   };
 }
 
 export async function startDetector(opts: DetectorOptions): Promise<RunningDetector> {
   const now = opts.now ?? Date.now;
-  const detections = opts.detections ?? loadDetections({ customDir: opts.map.detections.custom_dir, disabled: opts.map.detections.disabled });
+  const detections =
+    opts.detections ?? loadDetections({ customDir: opts.map.detections.custom_dir, disabled: opts.map.detections.disabled });
   // What each evaluation leaves for the next (committed findings, reusable detections, validated SQL).
   const cache = new EvaluationCache();
   const every = opts.evaluateEveryMs ?? opts.map.detections.evaluate_every;
@@ -108,10 +114,23 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
     if (opts.producer) {
       for (const u of await unpublishedEvaluations(opts.clickhouse)) await publish(u.evaluationId, u.changes, now());
     }
-    const result = await evaluate(opts.clickhouse, { detections, map: opts.map, now: now(), defaultPlaneOf: opts.defaultPlaneOf, log: opts.log, cache });
+    const result = await evaluate(opts.clickhouse, {
+      detections,
+      map: opts.map,
+      now: now(),
+      defaultPlaneOf: opts.defaultPlaneOf,
+      log: opts.log,
+      cache,
+    });
     await publish(result.evaluationId, result.changes, result.now);
     health.evaluations++;
-    health.lastEvaluation = { id: result.evaluationId, at: result.now, matches: result.matches, transitions: result.changes.length, errors: result.errors.length };
+    health.lastEvaluation = {
+      id: result.evaluationId,
+      at: result.now,
+      matches: result.matches,
+      transitions: result.changes.length,
+      errors: result.errors.length,
+    };
     health.lastError = result.errors.length ? result.errors.map((e) => e.message).join('; ') : null;
     return result;
   }
@@ -140,7 +159,12 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
 
   let consumer: Consumer | null = null;
   if (opts.kafka) {
-    consumer = opts.kafka.consumer({ groupId: opts.groupId ?? DETECTOR_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000, retry: { ...CONSUMER_RETRY } });
+    consumer = opts.kafka.consumer({
+      groupId: opts.groupId ?? DETECTOR_GROUP,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      retry: { ...CONSUMER_RETRY },
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [TOPICS.events], fromBeginning: false });
     await consumer.run({

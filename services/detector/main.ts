@@ -20,6 +20,17 @@ runService({ service: 'detector', knownVendors: KNOWN_VENDORS, needSecrets: fals
   });
   // /healthz, /readyz, /metrics (planewatch_open_findings by detection) on PLANEWATCH_HTTP_PORT.
   const stopOpenFindings = registerOpenFindings(openFindingsFrom(rt.clickhouse));
-  const ops = await startOpsServer({ host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT, readiness: readinessOf({ kafka: kafkaCheck(rt.kafka), clickhouse: clickhouseCheck(rt.clickhouse) }), log: rt.log });
-  return { stop: async () => { stopOpenFindings(); await ops.stop(); await detector.stop(); } };
+  const ops = await startOpsServer({
+    host: rt.env.PLANEWATCH_HTTP_HOST,
+    port: rt.env.PLANEWATCH_HTTP_PORT,
+    readiness: readinessOf({ kafka: kafkaCheck(rt.kafka), clickhouse: clickhouseCheck(rt.clickhouse) }),
+    log: rt.log,
+  });
+  return {
+    stop: async () => {
+      stopOpenFindings();
+      await ops.stop();
+      await detector.stop();
+    },
+  };
 });

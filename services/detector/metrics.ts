@@ -23,7 +23,12 @@ export const openFindings = new Gauge({
     if (!openFindingsCache || now - openFindingsCache.at >= 15_000) {
       let timer: NodeJS.Timeout | undefined;
       try {
-        const rows = await Promise.race([sampler(), new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), 2000); })]);
+        const rows = await Promise.race([
+          sampler(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timeout')), 2000);
+          }),
+        ]);
         openFindingsCache = { at: now, rows };
       } catch {
         openFindingsCache = { at: now, rows: openFindingsCache?.rows ?? [] };

@@ -31,7 +31,8 @@ export interface BoundedDebounce {
 }
 
 export function boundedDebounce(fire: () => void, debounceMs: number, maxWaitMs: number, timers: Timers = realTimers): BoundedDebounce {
-  if (!(debounceMs >= 0) || !(maxWaitMs >= debounceMs)) throw new Error(`detector timing: expected 0 <= debounce (${debounceMs} ms) <= max_wait (${maxWaitMs} ms)`);
+  if (!(debounceMs >= 0) || !(maxWaitMs >= debounceMs))
+    throw new Error(`detector timing: expected 0 <= debounce (${debounceMs} ms) <= max_wait (${maxWaitMs} ms)`);
   let handle: unknown = null;
   /** When the first notification not yet evaluated arrived (null: none pending). */
   let firstAt: number | null = null;

@@ -7,7 +7,10 @@
 // ahead) and attributes.vendor_occurred_at (the vendor's own time, ISO 8601).
 export const CLOCK_AHEAD_TOLERANCE_MS = 5 * 60_000;
 
-export function placeAtReceiptWhenAhead<E extends { occurred_at: number; attributes: Record<string, string> }>(event: E, receivedAt: number): E {
+export function placeAtReceiptWhenAhead<E extends { occurred_at: number; attributes: Record<string, string> }>(
+  event: E,
+  receivedAt: number,
+): E {
   const ahead = event.occurred_at - receivedAt;
   if (!(ahead > CLOCK_AHEAD_TOLERANCE_MS)) return event;
   return {

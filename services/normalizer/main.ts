@@ -9,6 +9,16 @@ import { kafkaCheck, readinessOf } from '../../core/readiness.ts';
 runService({ service: 'normalizer', knownVendors: KNOWN_VENDORS, needClickHouse: false, needSecrets: false }, async (rt) => {
   const normalizer = await startNormalizer({ kafka: rt.kafka, producer: rt.producer, map: rt.config.map, sources: SOURCES, log: rt.log });
   // /healthz, /readyz, /metrics on PLANEWATCH_HTTP_PORT (consumer lag, batch sizes, DLQ counts).
-  const ops = await startOpsServer({ host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT, readiness: readinessOf({ kafka: kafkaCheck(rt.kafka) }), log: rt.log });
-  return { stop: async () => { await ops.stop(); await normalizer.stop(); } };
+  const ops = await startOpsServer({
+    host: rt.env.PLANEWATCH_HTTP_HOST,
+    port: rt.env.PLANEWATCH_HTTP_PORT,
+    readiness: readinessOf({ kafka: kafkaCheck(rt.kafka) }),
+    log: rt.log,
+  });
+  return {
+    stop: async () => {
+      await ops.stop();
+      await normalizer.stop();
+    },
+  };
 });

@@ -81,7 +81,10 @@ export function normalizeEnvelope(
     };
     const checked = IdentityEventSchema.safeParse(candidate);
     if (checked.success) events.push(placeAtReceiptWhenAhead(checked.data, envelope.received_at));
-    else deadLetters.push(dead(`${envelope.source} mapping produced an invalid event: ${describe(checked.error)}`, Buffer.from(safeJson(candidate))));
+    else
+      deadLetters.push(
+        dead(`${envelope.source} mapping produced an invalid event: ${describe(checked.error)}`, Buffer.from(safeJson(candidate))),
+      );
   }
   return { events, deadLetters };
 }

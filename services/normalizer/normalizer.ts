@@ -82,15 +82,31 @@ export function normalizeMessages(
       const reason = `undecodable raw envelope: ${(err as Error).message}`;
       pushDead({
         id: deadLetterId('normalizer', reason, value, `${topic}/${partition}/${m.offset}`),
-        stage: 'normalizer', reason, source: null, connection_id: null, raw_id: null,
-        origin_topic: topic, origin_partition: partition, origin_offset: m.offset, payload: value, failed_at: now,
+        stage: 'normalizer',
+        reason,
+        source: null,
+        connection_id: null,
+        raw_id: null,
+        origin_topic: topic,
+        origin_partition: partition,
+        origin_offset: m.offset,
+        payload: value,
+        failed_at: now,
       });
       continue;
     }
     const deadOf = (reason: string, payload: Buffer): DeadLetter => ({
       id: deadLetterId('normalizer', reason, payload, envelope.id),
-      stage: 'normalizer', reason, source: envelope.source, connection_id: envelope.connection_id, raw_id: envelope.id,
-      origin_topic: topic, origin_partition: partition, origin_offset: m.offset, payload, failed_at: now,
+      stage: 'normalizer',
+      reason,
+      source: envelope.source,
+      connection_id: envelope.connection_id,
+      raw_id: envelope.id,
+      origin_topic: topic,
+      origin_partition: partition,
+      origin_offset: m.offset,
+      payload,
+      failed_at: now,
     });
     // Fault-suite fix: anything a mapping throws past normalizeEnvelope (e.g. a RangeError from a
     // pathologically deep body) used to escape this loop, fail the whole batch on every retry and
@@ -107,11 +123,21 @@ export function normalizeMessages(
       try {
         value = identityEventCodec.encode(ev);
       } catch (err) {
-        pushDead(deadOf(`${envelope.source}: event ${ev.event_id} could not be encoded as an IdentityEvent: ${(err as Error).message}`, Buffer.from(safeJson(ev))));
+        pushDead(
+          deadOf(
+            `${envelope.source}: event ${ev.event_id} could not be encoded as an IdentityEvent: ${(err as Error).message}`,
+            Buffer.from(safeJson(ev)),
+          ),
+        );
         continue;
       }
       if (value.length > MAX_EVENT_BYTES) {
-        pushDead(deadOf(`${envelope.source}: event ${ev.event_id} is ${value.length} bytes encoded, above the ${MAX_EVENT_BYTES}-byte limit of one identity event`, Buffer.from(safeJson(ev))));
+        pushDead(
+          deadOf(
+            `${envelope.source}: event ${ev.event_id} is ${value.length} bytes encoded, above the ${MAX_EVENT_BYTES}-byte limit of one identity event`,
+            Buffer.from(safeJson(ev)),
+          ),
+        );
         continue;
       }
       events.push({ key: eventKey(ev), value });
@@ -159,41 +185,48 @@ export async function startNormalizer(opts: NormalizerOptions): Promise<RunningS
     })();
     g.release();
   };
-  await runAndRerunAfterCrash(consumer, {
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 64,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      batchMessages.observe({ stage: 'normalizer', topic: batch.topic }, batch.messages.length);
-      const { events, dlq, counts } = normalizeMessages(batch.messages, batch.topic, batch.partition, opts.map, opts.sources, now());
-      const last = batch.messages[batch.messages.length - 1]!;
-      // Join the group of this fetch; it goes out once the batches that started with this one had
-      // their turn (setImmediate: after the pending I/O callbacks and microtasks).
-      if (!group) {
-        let release!: () => void;
-        const started = new Promise<void>((r) => (release = r));
-        const g: OutputGroup = { events: [], dlq: [], offsets: [], release, started, done: null };
-        group = g;
-        setImmediate(() => flush(g));
-      }
-      const g = group;
-      for (const m of events) g.events.push(m); // (no spread: a big batch can exceed the argument limit)
-      for (const m of dlq) g.dlq.push(m);
-      g.offsets.push({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
-      await g.started;
-      await g.done;
-      for (const [k, n] of counts) {
-        const [source, plane] = k.split('|') as [string, string];
-        normalizedEvents.inc({ source, plane }, n);
-      }
-      resolveOffset(last.offset);
-      await heartbeat();
-      if (dlq.length) opts.log.warn({ partition: batch.partition, deadLetters: dlq.length }, 'normalizer sent items to the DLQ');
+  await runAndRerunAfterCrash(
+    consumer,
+    {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        batchMessages.observe({ stage: 'normalizer', topic: batch.topic }, batch.messages.length);
+        const { events, dlq, counts } = normalizeMessages(batch.messages, batch.topic, batch.partition, opts.map, opts.sources, now());
+        const last = batch.messages[batch.messages.length - 1]!;
+        // Join the group of this fetch; it goes out once the batches that started with this one had
+        // their turn (setImmediate: after the pending I/O callbacks and microtasks).
+        if (!group) {
+          let release!: () => void;
+          const started = new Promise<void>((r) => (release = r));
+          const g: OutputGroup = { events: [], dlq: [], offsets: [], release, started, done: null };
+          group = g;
+          setImmediate(() => flush(g));
+        }
+        const g = group;
+        for (const m of events) g.events.push(m); // (no spread: a big batch can exceed the argument limit)
+        for (const m of dlq) g.dlq.push(m);
+        g.offsets.push({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
+        await g.started;
+        await g.done;
+        for (const [k, n] of counts) {
+          const [source, plane] = k.split('|') as [string, string];
+          normalizedEvents.inc({ source, plane }, n);
+        }
+        resolveOffset(last.offset);
+        await heartbeat();
+        if (dlq.length) opts.log.warn({ partition: batch.partition, deadLetters: dlq.length }, 'normalizer sent items to the DLQ');
+      },
     },
-  }, { log: opts.log, stopping: () => stopping });
+    { log: opts.log, stopping: () => stopping },
+  );
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.normalizer }, 'normalizer consuming planewatch.raw.v1');
-  const stopLag = opts.trackLag === false ? async () => undefined : trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
+  const stopLag =
+    opts.trackLag === false
+      ? async () => undefined
+      : trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.normalizer, [TOPICS.raw]);
   return {
     stop: async () => {
       stopping = true;

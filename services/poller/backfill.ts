@@ -40,7 +40,10 @@ export function backfillFilePath(dataDir: string, connectionId: string): string 
 export function readBackfillFile(file: string): BackfillFile | null {
   if (!existsSync(file)) return null;
   const parsed = BackfillFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file} is not a backfill checkpoint file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `${file} is not a backfill checkpoint file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -92,7 +95,16 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
   const resumed = previous !== null && !previous.done && previous.since === opts.sinceMs && previous.checkpoint !== null;
   const state: BackfillFile = resumed
     ? { ...previous! }
-    : { connection_id: connection.id, since: opts.sinceMs, checkpoint: null, summary: 'not started', pages: 0, items: 0, done: false, updated_at: new Date(now()).toISOString() };
+    : {
+        connection_id: connection.id,
+        since: opts.sinceMs,
+        checkpoint: null,
+        summary: 'not started',
+        pages: 0,
+        items: 0,
+        done: false,
+        updated_at: new Date(now()).toISOString(),
+      };
   if (!resumed) writeDurably(file, state);
 
   const started = now();
@@ -121,7 +133,14 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     state.items += page.items;
     state.updated_at = new Date(now()).toISOString();
     writeDurably(file, state);
-    opts.onProgress?.({ connectionId: connection.id, pages: state.pages, items: state.items, elapsedMs: now() - started, position: state.summary, resumed });
+    opts.onProgress?.({
+      connectionId: connection.id,
+      pages: state.pages,
+      items: state.items,
+      elapsedMs: now() - started,
+      position: state.summary,
+      resumed,
+    });
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('backfill aborted');
   }
   state.done = true;

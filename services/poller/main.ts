@@ -13,15 +13,25 @@ import { kafkaPollPublishers } from './publish.ts';
 
 runService({ service: 'poller', knownVendors: KNOWN_VENDORS }, async (rt) => {
   const runner = startPollRunner({
-    map: rt.config.map, sources: SOURCES, publishers: kafkaPollPublishers(rt.producer),
-    store: new ClickHousePollerStore(rt.clickhouse), log: rt.log,
+    map: rt.config.map,
+    sources: SOURCES,
+    publishers: kafkaPollPublishers(rt.producer),
+    store: new ClickHousePollerStore(rt.clickhouse),
+    log: rt.log,
   });
   if (runner.targets.length === 0) rt.log.warn('no enabled poll or inventory connection in the boundary map: nothing to poll');
   // /healthz, /readyz (Kafka, ClickHouse), /metrics (planewatch_poller_*) on PLANEWATCH_HTTP_PORT;
   // per-stream status (last success, last error) is in `planewatch status` and GET /api/v1/status.
   const ops = await startOpsServer({
-    host: rt.env.PLANEWATCH_HTTP_HOST, port: rt.env.PLANEWATCH_HTTP_PORT, log: rt.log,
+    host: rt.env.PLANEWATCH_HTTP_HOST,
+    port: rt.env.PLANEWATCH_HTTP_PORT,
+    log: rt.log,
     readiness: readinessOf({ kafka: kafkaCheck(rt.kafka), clickhouse: clickhouseCheck(rt.clickhouse) }),
   });
-  return { stop: async () => { await ops.stop(); await runner.stop(); } };
+  return {
+    stop: async () => {
+      await ops.stop();
+      await runner.stop();
+    },
+  };
 });

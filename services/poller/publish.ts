@@ -20,11 +20,13 @@ export function kafkaPollPublishers(producer: Producer): PollPublishers {
   const batching = new BatchingProducer(producer, { maxInFlight: 2 });
   return {
     publish: (envelope) =>
-      batching.send(TOPICS.raw, [{
-        key: envelope.id,
-        value: rawEnvelopeCodec.encode(envelope),
-        headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
-      }]),
+      batching.send(TOPICS.raw, [
+        {
+          key: envelope.id,
+          value: rawEnvelopeCodec.encode(envelope),
+          headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
+        },
+      ]),
     publishDeadLetter: (dl) => batching.send(TOPICS.dlq, [{ key: dl.raw_id ?? dl.id, value: deadLetterCodec.encode(dl) }]),
   };
 }
@@ -35,5 +37,17 @@ export function kafkaPollPublishers(producer: Producer): PollPublishers {
  * have identical bytes).
  */
 export function pollEnvelopeId(source: string, connectionId: string, contentType: string, body: Buffer): string {
-  return 'raw_' + createHash('sha256').update(source).update('\0').update(connectionId).update('\0').update(contentType).update('\0').update(body).digest('hex').slice(0, 32);
+  return (
+    'raw_' +
+    createHash('sha256')
+      .update(source)
+      .update('\0')
+      .update(connectionId)
+      .update('\0')
+      .update(contentType)
+      .update('\0')
+      .update(body)
+      .digest('hex')
+      .slice(0, 32)
+  );
 }

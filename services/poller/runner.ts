@@ -75,19 +75,32 @@ export interface PollRunner {
 }
 
 /** The error kind (walking `cause` chains, e.g. an SDK wrapping our fetch error) and a message without secrets. */
-export function classifyError(err: unknown): { kind: NonNullable<StreamStatus['last_error_kind']>; message: string; pageError: PageError | null } {
+export function classifyError(err: unknown): {
+  kind: NonNullable<StreamStatus['last_error_kind']>;
+  message: string;
+  pageError: PageError | null;
+} {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof PageError) return { kind: 'page', message: `malformed page: ${e.message}`, pageError: e };
-    if (e instanceof PollAuthError) return { kind: 'auth', message: `authentication failed (HTTP ${e.status}): ${e.vendorMessage}`, pageError: null };
+    if (e instanceof PollAuthError)
+      return { kind: 'auth', message: `authentication failed (HTTP ${e.status}): ${e.vendorMessage}`, pageError: null };
     if (e instanceof PollHttpError) return { kind: 'http', message: e.message, pageError: null };
   }
   return { kind: 'other', message: err instanceof Error ? err.message : String(err), pageError: null };
 }
 
 export function apiKeyOf(connection: Connection, env: NodeJS.ProcessEnv): { ok: true; key: string } | { ok: false; error: string } {
-  if (!connection.api_key_env) return { ok: false, error: `connection "${connection.id}" has no api_key_env: name the environment variable holding its ${connection.vendor} admin key` };
+  if (!connection.api_key_env)
+    return {
+      ok: false,
+      error: `connection "${connection.id}" has no api_key_env: name the environment variable holding its ${connection.vendor} admin key`,
+    };
   const key = env[connection.api_key_env];
-  if (!key) return { ok: false, error: `environment variable ${connection.api_key_env} is not set (the ${connection.vendor} admin key of connection "${connection.id}")` };
+  if (!key)
+    return {
+      ok: false,
+      error: `environment variable ${connection.api_key_env} is not set (the ${connection.vendor} admin key of connection "${connection.id}")`,
+    };
   return { ok: true, key };
 }
 
@@ -104,7 +117,13 @@ function originOf(url: string): string | null {
 }
 
 /** The RawEnvelope of one fetched page. */
-export function pageEnvelope(connection: Connection, transport: 'poll' | 'inventory', page: Pick<PolledPage, 'body' | 'contentType'>, baseUrl: string, receivedAt: number): RawEnvelope {
+export function pageEnvelope(
+  connection: Connection,
+  transport: 'poll' | 'inventory',
+  page: Pick<PolledPage, 'body' | 'contentType'>,
+  baseUrl: string,
+  receivedAt: number,
+): RawEnvelope {
   // Every vendor's page loses its secrets here, by one policy, before it is produced (source-kit/redact.ts).
   const body = redactSecrets(page.body, connection.vendor);
   return {
@@ -220,16 +239,31 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
     const log = opts.log.child({ connection: t.connection.id, vendor: t.connection.vendor, stream: t.stream });
     const labels = { source: t.connection.vendor, connection: t.connection.id, stream: t.stream };
     const status = await statusOf(t);
-    const result: CycleResult = { connectionId: t.connection.id, stream: t.stream, ok: false, pages: 0, items: 0, removed: 0, complete: t.stream === 'inventory' ? false : null, error: null, errorKind: null };
+    const result: CycleResult = {
+      connectionId: t.connection.id,
+      stream: t.stream,
+      ok: false,
+      pages: 0,
+      items: 0,
+      removed: 0,
+      complete: t.stream === 'inventory' ? false : null,
+      error: null,
+      errorKind: null,
+    };
     const startedAt = now();
     status.last_attempt_at = startedAt;
 
     const fail = async (err: unknown, kindOverride?: 'config') => {
-      const c = kindOverride ? { kind: kindOverride, message: err instanceof Error ? err.message : String(err), pageError: null } : classifyError(err);
+      const c = kindOverride
+        ? { kind: kindOverride, message: err instanceof Error ? err.message : String(err), pageError: null }
+        : classifyError(err);
       if (c.pageError) {
         pollerMalformedPages.inc(labels);
         if (await deadLetter(t, c.pageError, log)) status.dlq_total++;
-        log.error({ reason: c.pageError.message, bytes: c.pageError.body.length }, 'malformed page sent to the DLQ; it is fetched again next cycle');
+        log.error(
+          { reason: c.pageError.message, bytes: c.pageError.body.length },
+          'malformed page sent to the DLQ; it is fetched again next cycle',
+        );
       } else {
         log.warn({ kind: c.kind, error: c.message }, 'poll cycle stopped');
       }
@@ -293,8 +327,18 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
           const removed = previous ? removedObjects(previous.objects, current) : [];
           for (const o of removed) {
             const body = Buffer.from(JSON.stringify(removedBody(t.connection.id, o, previous!, { snapshotId, startedAt })));
-            const envelope = pageEnvelope(t.connection, 'inventory', { body, contentType: INVENTORY_REMOVED_CONTENT_TYPE }, baseUrlOf(t.connection, t.poller), now());
-            envelope.verification = { scheme: 'inventory-diff', verified: true, detail: `listed in ${previous!.snapshotId}, absent from ${snapshotId}` };
+            const envelope = pageEnvelope(
+              t.connection,
+              'inventory',
+              { body, contentType: INVENTORY_REMOVED_CONTENT_TYPE },
+              baseUrlOf(t.connection, t.poller),
+              now(),
+            );
+            envelope.verification = {
+              scheme: 'inventory-diff',
+              verified: true,
+              detail: `listed in ${previous!.snapshotId}, absent from ${snapshotId}`,
+            };
             await opts.publishers.publish(envelope);
             result.removed++;
             inventoryRemovals.inc({ source: t.connection.vendor, connection: t.connection.id });
@@ -303,7 +347,8 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
           status.checkpoint_summary = `snapshot ${snapshotId}: ${current.length} objects, ${removed.length} removed`;
           result.complete = true;
           result.ok = true;
-          if (removed.length) log.info({ removed: removed.length, snapshot: snapshotId }, 'inventory objects removed since the last complete snapshot');
+          if (removed.length)
+            log.info({ removed: removed.length, snapshot: snapshotId }, 'inventory objects removed since the last complete snapshot');
         } catch (err) {
           if (!stopper.signal.aborted) await fail(err);
         }
@@ -325,18 +370,25 @@ export function startPollRunner(opts: PollRunnerOptions): PollRunner {
     if (!t) return Promise.reject(new Error(`no ${stream} poller for connection "${connectionId}"`));
     const k = keyOf(connectionId, stream);
     const next = (chains.get(k) ?? Promise.resolve()).then(() => cycle(t));
-    chains.set(k, next.catch(() => undefined));
+    chains.set(
+      k,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
   if (opts.autoStart !== false) {
     for (const t of targets) {
-      loops.push((async () => {
-        while (!stopper.signal.aborted) {
-          await runCycle(t.connection.id, t.stream).catch((err: unknown) => opts.log.error({ err, connection: t.connection.id, stream: t.stream }, 'poll cycle crashed'));
-          await sleep(t.intervalMs, stopper.signal);
-        }
-      })());
+      loops.push(
+        (async () => {
+          while (!stopper.signal.aborted) {
+            await runCycle(t.connection.id, t.stream).catch((err: unknown) =>
+              opts.log.error({ err, connection: t.connection.id, stream: t.stream }, 'poll cycle crashed'),
+            );
+            await sleep(t.intervalMs, stopper.signal);
+          }
+        })(),
+      );
     }
     if (targets.length) opts.log.info({ streams: targets.map((t) => `${t.connection.id}/${t.stream}`) }, 'poll runner started');
   }

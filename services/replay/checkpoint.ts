@@ -50,7 +50,10 @@ export function readReplayCheckpoint(file: string): ReplayCheckpoint | null {
     throw new Error(`${file} is not a replay checkpoint file: ${(err as Error).message}`, { cause: err });
   }
   const parsed = ReplayCheckpointSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${file} is not a replay checkpoint file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `${file} is not a replay checkpoint file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -59,5 +62,12 @@ export function writeReplayCheckpoint(file: string, value: ReplayCheckpoint): vo
 }
 
 export const ZERO_TOTALS: ReplayTotals = {
-  envelopes_replayed: 0, events_written: 0, events_changed: 0, events_new: 0, events_unchanged: 0, events_removed: 0, dead_lettered: 0, waves: 0,
+  envelopes_replayed: 0,
+  events_written: 0,
+  events_changed: 0,
+  events_new: 0,
+  events_unchanged: 0,
+  events_removed: 0,
+  dead_lettered: 0,
+  waves: 0,
 };

@@ -38,17 +38,26 @@ export async function targetsOf(admin: Admin, topic: string): Promise<PartitionT
 }
 
 /** Resolves once `group` has committed every partition of every topic up to its target. */
-export async function waitCommitted(admin: Admin, group: string, targets: Readonly<Record<string, PartitionTarget[]>>, opts: WaitOptions = {}): Promise<void> {
+export async function waitCommitted(
+  admin: Admin,
+  group: string,
+  targets: Readonly<Record<string, PartitionTarget[]>>,
+  opts: WaitOptions = {},
+): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   const pollMs = opts.pollMs ?? 100;
   const topics = Object.keys(targets);
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('replay aborted');
     const committed = await admin.fetchOffsets({ groupId: group, topics });
-    const lagging = topics.flatMap((topic) => behind(targets[topic]!, committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => `${topic}/${p}`));
+    const lagging = topics.flatMap((topic) =>
+      behind(targets[topic]!, committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => `${topic}/${p}`),
+    );
     if (lagging.length === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`consumer group ${group} has not consumed the replayed messages within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s (behind on ${lagging.join(', ')}); is it running? Re-run the same replay to resume`);
+      throw new Error(
+        `consumer group ${group} has not consumed the replayed messages within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s (behind on ${lagging.join(', ')}); is it running? Re-run the same replay to resume`,
+      );
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

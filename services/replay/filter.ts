@@ -20,9 +20,12 @@ export const ReplayFilterSchema = z
   .strict()
   .superRefine((f, ctx) => {
     const narrowed = f.source !== null || f.connection !== null || f.since !== null || f.until !== null;
-    if (f.all && narrowed) ctx.addIssue({ code: 'custom', path: ['all'], message: 'expected either all=true or source/connection/since/until, not both' });
-    if (!f.all && !narrowed) ctx.addIssue({ code: 'custom', path: ['all'], message: 'expected all=true or at least one of source, connection, since, until' });
-    if (f.since !== null && f.until !== null && f.since >= f.until) ctx.addIssue({ code: 'custom', path: ['until'], message: `expected until (${f.until}) after since (${f.since})` });
+    if (f.all && narrowed)
+      ctx.addIssue({ code: 'custom', path: ['all'], message: 'expected either all=true or source/connection/since/until, not both' });
+    if (!f.all && !narrowed)
+      ctx.addIssue({ code: 'custom', path: ['all'], message: 'expected all=true or at least one of source, connection, since, until' });
+    if (f.since !== null && f.until !== null && f.since >= f.until)
+      ctx.addIssue({ code: 'custom', path: ['until'], message: `expected until (${f.until}) after since (${f.since})` });
   });
 export type ReplayFilter = z.infer<typeof ReplayFilterSchema>;
 
@@ -61,7 +64,11 @@ export function filterWhere(f: ReplayFilter): Sql {
 }
 
 /** Keys and body sizes of the next page after `cursor` (exclusive), in (source, connection_id, id) order. */
-export function pageKeysQuery(f: ReplayFilter, cursor: EnvelopeKey | null, limit: number): { query: string; params: Record<string, unknown> } {
+export function pageKeysQuery(
+  f: ReplayFilter,
+  cursor: EnvelopeKey | null,
+  limit: number,
+): { query: string; params: Record<string, unknown> } {
   const { where, params } = filterWhere(f);
   const after = cursor === null ? '' : ' AND (source, connection_id, id) > ({c_source:String}, {c_connection:String}, {c_id:String})';
   const p: Record<string, unknown> = { ...params, limit };
@@ -97,6 +104,18 @@ export function cutPage<K extends { size: number }>(keys: readonly K[], maxBytes
 }
 
 /** What identifies "the same replay" for resuming: the options as the user gave them (relative times unresolved). */
-export function replaySpec(opts: { all?: boolean; source?: string | null; connection?: string | null; since?: string | null; until?: string | null }): string {
-  return JSON.stringify({ all: opts.all === true, source: opts.source ?? null, connection: opts.connection ?? null, since: opts.since ?? null, until: opts.until ?? null });
+export function replaySpec(opts: {
+  all?: boolean;
+  source?: string | null;
+  connection?: string | null;
+  since?: string | null;
+  until?: string | null;
+}): string {
+  return JSON.stringify({
+    all: opts.all === true,
+    source: opts.source ?? null,
+    connection: opts.connection ?? null,
+    since: opts.since ?? null,
+    until: opts.until ?? null,
+  });
 }

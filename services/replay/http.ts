@@ -18,13 +18,20 @@ import { runReplay, type ReplayDeps } from './runner.ts';
 
 export const REPLAY_PATH = '/admin/replay';
 
-export const ReplayHttpRequestSchema = z.object({
-  filter: ReplayFilterSchema,
-  spec: z.string().max(4096),
-  dry_run: z.boolean().default(false),
-  batch_size: z.number().int().min(1).max(10_000).optional(),
-  max_batch_bytes: z.number().int().min(1024).max(512 * 1024 * 1024).optional(),
-}).strict();
+export const ReplayHttpRequestSchema = z
+  .object({
+    filter: ReplayFilterSchema,
+    spec: z.string().max(4096),
+    dry_run: z.boolean().default(false),
+    batch_size: z.number().int().min(1).max(10_000).optional(),
+    max_batch_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(512 * 1024 * 1024)
+      .optional(),
+  })
+  .strict();
 export type ReplayHttpRequest = z.infer<typeof ReplayHttpRequestSchema>;
 
 export interface ReplayEndpoint {
@@ -44,7 +51,9 @@ export function createReplayEndpoint(deps: ReplayDeps & { token: string }): Repl
     const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!timingSafeEqual(digest(given), expected)) {
       req.resume();
-      return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (the local API token of this process)', { 'www-authenticate': 'Bearer' });
+      return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (the local API token of this process)', {
+        'www-authenticate': 'Bearer',
+      });
     }
     if (req.method !== 'POST') {
       req.resume();
@@ -53,17 +62,30 @@ export function createReplayEndpoint(deps: ReplayDeps & { token: string }): Repl
     let body: ReplayHttpRequest;
     try {
       const parsed = ReplayHttpRequestSchema.safeParse(JSON.parse((await readBody(req, 64 * 1024)).toString('utf8')));
-      if (!parsed.success) return sendError(res, 400, 'bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        return sendError(
+          res,
+          400,
+          'bad_request',
+          parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+        );
       body = parsed.data;
     } catch (err) {
       if (err instanceof BodyTooLargeError) return sendError(res, 413, 'too_large', err.message);
       return sendError(res, 400, 'bad_request', `body: expected JSON (${(err as Error).message})`);
     }
-    if (running) return sendError(res, 409, 'replay_running', 'a replay is already running in this process; wait for it or stop it (Ctrl-C on its CLI)');
+    if (running)
+      return sendError(
+        res,
+        409,
+        'replay_running',
+        'a replay is already running in this process; wait for it or stop it (Ctrl-C on its CLI)',
+      );
 
     const abort = new AbortController();
     res.on('close', () => {
-      if (!res.writableEnded) abort.abort(new Error('the client disconnected; the replay stopped at a wave boundary (run the same command again to resume)'));
+      if (!res.writableEnded)
+        abort.abort(new Error('the client disconnected; the replay stopped at a wave boundary (run the same command again to resume)'));
     });
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
     res.flushHeaders();
@@ -73,9 +95,17 @@ export function createReplayEndpoint(deps: ReplayDeps & { token: string }): Repl
     // A wave can wait minutes for a busy normalizer: a line every 15 s keeps the client's body
     // timeout (undici: 300 s without data) from cutting the stream.
     const keepalive = setInterval(() => line({ heartbeat: true }), 15_000);
-    const done = runReplay(deps, {
-      filter: body.filter, spec: body.spec, dryRun: body.dry_run, batchSize: body.batch_size, maxBatchBytes: body.max_batch_bytes,
-    }, { signal: abort.signal, onProgress: (p) => line({ progress: p }) })
+    const done = runReplay(
+      deps,
+      {
+        filter: body.filter,
+        spec: body.spec,
+        dryRun: body.dry_run,
+        batchSize: body.batch_size,
+        maxBatchBytes: body.max_batch_bytes,
+      },
+      { signal: abort.signal, onProgress: (p) => line({ progress: p }) },
+    )
       .then((result) => line({ result }))
       .catch((err: unknown) => {
         deps.log.warn({ err }, 'replay failed');

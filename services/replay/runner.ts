@@ -106,23 +106,41 @@ function groupBySource<T extends { source: string }>(items: readonly T[]): Map<s
 }
 
 type StoredEnvelopeRow = {
-  id: string; source: string; connection_id: string; received_at: string; transport: string; content_type: string | null;
-  headers: Record<string, string>; body: string; body_encoding: string; verification_scheme: string; verified: number; verification_detail: string | null;
+  id: string;
+  source: string;
+  connection_id: string;
+  received_at: string;
+  transport: string;
+  content_type: string | null;
+  headers: Record<string, string>;
+  body: string;
+  body_encoding: string;
+  verification_scheme: string;
+  verified: number;
+  verification_detail: string | null;
 };
 
 async function loadEnvelopes(ch: ClickHouseClient, keys: readonly EnvelopeKey[]): Promise<RawEnvelope[]> {
-  const got = await rows<StoredEnvelopeRow>(ch,
+  const got = await rows<StoredEnvelopeRow>(
+    ch,
     `SELECT id, source, connection_id, received_at, transport, content_type, headers, body, body_encoding, verification_scheme, verified, verification_detail
      FROM raw_envelopes FINAL WHERE source IN {sources:Array(String)} AND id IN {ids:Array(String)}`,
-    { sources: [...new Set(keys.map((k) => k.source))], ids: keys.map((k) => k.id) });
+    { sources: [...new Set(keys.map((k) => k.source))], ids: keys.map((k) => k.id) },
+  );
   const byKey = new Map(got.map((r) => [`${r.source}\0${r.connection_id}\0${r.id}`, r]));
   const out: RawEnvelope[] = [];
   for (const k of keys) {
     const r = byKey.get(`${k.source}\0${k.connection_id}\0${k.id}`);
     if (!r) continue; // vanished between the two reads (cannot happen without a manual delete)
     out.push({
-      id: r.id, source: r.source, connection_id: r.connection_id, received_at: fromDateTime64(r.received_at), transport: r.transport,
-      content_type: r.content_type, headers: r.headers, body: decodeBody(r),
+      id: r.id,
+      source: r.source,
+      connection_id: r.connection_id,
+      received_at: fromDateTime64(r.received_at),
+      transport: r.transport,
+      content_type: r.content_type,
+      headers: r.headers,
+      body: decodeBody(r),
       verification: { scheme: r.verification_scheme, verified: Number(r.verified) === 1, detail: r.verification_detail },
     });
   }
@@ -130,24 +148,49 @@ async function loadEnvelopes(ch: ClickHouseClient, keys: readonly EnvelopeKey[])
 }
 
 async function eventHashes(ch: ClickHouseClient, envelopes: readonly RawEnvelope[], writtenSince: string | null): Promise<EventHash[]> {
-  return rows<EventHash>(ch,
+  return rows<EventHash>(
+    ch,
     `SELECT source, event_id, ${CONTENT_HASH_SQL} AS h FROM identity_events FINAL
      WHERE source IN {sources:Array(String)} AND raw_id IN {ids:Array(String)}${writtenSince === null ? '' : ` AND ingested_at >= {t:${DT}}`}`,
-    { sources: [...new Set(envelopes.map((e) => e.source))], ids: envelopes.map((e) => e.id), ...(writtenSince === null ? {} : { t: writtenSince }) });
+    {
+      sources: [...new Set(envelopes.map((e) => e.source))],
+      ids: envelopes.map((e) => e.id),
+      ...(writtenSince === null ? {} : { t: writtenSince }),
+    },
+  );
 }
 
 /** `--dry-run`: what a replay would select (needs only ClickHouse, so it also works while planewatch is stopped). */
-export async function dryRunReplay(ch: ClickHouseClient, checkpointFile: string, req: Pick<ReplayRequest, 'filter' | 'spec'>): Promise<ReplayDryRun> {
+export async function dryRunReplay(
+  ch: ClickHouseClient,
+  checkpointFile: string,
+  req: Pick<ReplayRequest, 'filter' | 'spec'>,
+): Promise<ReplayDryRun> {
   const previous = readReplayCheckpoint(checkpointFile);
   const resume = previous !== null && previous.phase !== 'done' && previous.spec === req.spec;
   const filter = resume ? previous.filter : req.filter;
   const q = countQuery(filter);
-  const by = (await rows<{ source: string; connection_id: string; envelopes: string; bytes: string }>(ch, q.query, q.params))
-    .map((r) => ({ source: r.source, connection_id: r.connection_id, envelopes: Number(r.envelopes), bytes: Number(r.bytes) }));
-  return { dry_run: true, filter, matched: by.reduce((a, r) => a + r.envelopes, 0), bytes: by.reduce((a, r) => a + r.bytes, 0), by_connection: by, would_resume: resume };
+  const by = (await rows<{ source: string; connection_id: string; envelopes: string; bytes: string }>(ch, q.query, q.params)).map((r) => ({
+    source: r.source,
+    connection_id: r.connection_id,
+    envelopes: Number(r.envelopes),
+    bytes: Number(r.bytes),
+  }));
+  return {
+    dry_run: true,
+    filter,
+    matched: by.reduce((a, r) => a + r.envelopes, 0),
+    bytes: by.reduce((a, r) => a + r.bytes, 0),
+    by_connection: by,
+    would_resume: resume,
+  };
 }
 
-export async function runReplay(deps: ReplayDeps, req: ReplayRequest, opts: { signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void } = {}): Promise<ReplaySummary | ReplayDryRun> {
+export async function runReplay(
+  deps: ReplayDeps,
+  req: ReplayRequest,
+  opts: { signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void } = {},
+): Promise<ReplaySummary | ReplayDryRun> {
   const now = deps.now ?? Date.now;
   const started = now();
   const ch = deps.clickhouse;
@@ -160,12 +203,23 @@ export async function runReplay(deps: ReplayDeps, req: ReplayRequest, opts: { si
     cp = previous;
     deps.log.info({ replay: cp.replay_id, cursor: cp.cursor, phase: cp.phase }, 'resuming replay');
   } else {
-    if (previous !== null && previous.phase !== 'done') deps.log.warn({ replay: previous.replay_id, spec: previous.spec }, 'an unfinished replay with other options is abandoned; this replay starts over');
+    if (previous !== null && previous.phase !== 'done')
+      deps.log.warn(
+        { replay: previous.replay_id, spec: previous.spec },
+        'an unfinished replay with other options is abandoned; this replay starts over',
+      );
     const q = countQuery(req.filter);
     const matched = (await rows<{ envelopes: string }>(ch, q.query, q.params)).reduce((a, r) => a + Number(r.envelopes), 0);
     cp = {
-      replay_id: `replay_${randomUUID()}`, spec: req.spec, filter: req.filter, started_at: new Date(started).toISOString(), matched,
-      cursor: null, phase: 'replaying', totals: { ...ZERO_TOTALS }, updated_at: new Date(started).toISOString(),
+      replay_id: `replay_${randomUUID()}`,
+      spec: req.spec,
+      filter: req.filter,
+      started_at: new Date(started).toISOString(),
+      matched,
+      cursor: null,
+      phase: 'replaying',
+      totals: { ...ZERO_TOTALS },
+      updated_at: new Date(started).toISOString(),
     };
   }
   const save = () => {
@@ -204,49 +258,81 @@ export async function runReplay(deps: ReplayDeps, req: ReplayRequest, opts: { si
       const [{ t: waveStart }] = (await rows<{ t: string }>(ch, 'SELECT toString(now64(3)) AS t', {})) as [{ t: string }];
 
       // 2. publish, marked as a replay (acks=all)
-      await sendBatchBounded(deps.producer, [{
-        topic: TOPICS.raw,
-        messages: envelopes.map((e) => ({
-          key: e.id, value: rawEnvelopeCodec.encode(e),
-          headers: { 'pw-source': e.source, 'pw-connection': e.connection_id, [REPLAY_HEADER]: cp.replay_id },
-        })),
-      }], { acks: -1 });
+      await sendBatchBounded(
+        deps.producer,
+        [
+          {
+            topic: TOPICS.raw,
+            messages: envelopes.map((e) => ({
+              key: e.id,
+              value: rawEnvelopeCodec.encode(e),
+              headers: { 'pw-source': e.source, 'pw-connection': e.connection_id, [REPLAY_HEADER]: cp.replay_id },
+            })),
+          },
+        ],
+        { acks: -1 },
+      );
 
       // 3. fully consumed: normalizer past our messages, then the sink past the normalizer's output
       const wait = { signal: opts.signal, timeoutMs: deps.waitTimeoutMs };
       await waitCommitted(admin, deps.groups.normalizer, { [TOPICS.raw]: await targetsOf(admin, TOPICS.raw) }, wait);
-      await waitCommitted(admin, deps.groups.sink, { [TOPICS.events]: await targetsOf(admin, TOPICS.events), [TOPICS.dlq]: await targetsOf(admin, TOPICS.dlq) }, wait);
+      await waitCommitted(
+        admin,
+        deps.groups.sink,
+        { [TOPICS.events]: await targetsOf(admin, TOPICS.events), [TOPICS.dlq]: await targetsOf(admin, TOPICS.dlq) },
+        wait,
+      );
 
       // 4. compare, and retire the events the current mapping no longer produces
       const after = await eventHashes(ch, envelopes, waveStart);
       const outcome = classifyWave(before, after);
       let removed = 0;
       for (const [source, missing] of groupBySource(outcome.missing)) {
-        const stale = await rows<Record<string, unknown> & { event_id: string; connection_id: string; raw_id: string }>(ch,
+        const stale = await rows<Record<string, unknown> & { event_id: string; connection_id: string; raw_id: string }>(
+          ch,
           `SELECT * FROM identity_events FINAL WHERE source = {s:String} AND event_id IN {ids:Array(String)} AND ingested_at < {t:${DT}}`,
-          { s: source, ids: missing.map((m) => m.event_id), t: waveStart });
+          { s: source, ids: missing.map((m) => m.event_id), t: waveStart },
+        );
         if (stale.length === 0) continue; // rewritten meanwhile by another delivery of the same vendor event
         const failedAt = now();
         const dls: DeadLetter[] = stale.map((row) => {
           const payload = Buffer.from(JSON.stringify(row));
           const reason = `replay: the current mapping no longer produces event ${row.event_id} from raw envelope ${row.raw_id}; the stored event was removed from identity_events (payload: its last stored row)`;
           return boundedDeadLetter({
-            id: deadLetterId('replay', reason, payload, `${source}/${row.event_id}`), stage: 'replay', reason, source, connection_id: row.connection_id,
-            raw_id: row.raw_id, origin_topic: null, origin_partition: null, origin_offset: null, payload, failed_at: failedAt,
+            id: deadLetterId('replay', reason, payload, `${source}/${row.event_id}`),
+            stage: 'replay',
+            reason,
+            source,
+            connection_id: row.connection_id,
+            raw_id: row.raw_id,
+            origin_topic: null,
+            origin_partition: null,
+            origin_offset: null,
+            payload,
+            failed_at: failedAt,
           });
         });
         // The record first (acknowledged by Kafka, stored by the sink), then the delete.
-        await sendBatchBounded(deps.producer, [{ topic: TOPICS.dlq, messages: dls.map((dl) => ({ key: dl.raw_id ?? dl.id, value: deadLetterCodec.encode(dl) })) }], { acks: -1 });
+        await sendBatchBounded(
+          deps.producer,
+          [{ topic: TOPICS.dlq, messages: dls.map((dl) => ({ key: dl.raw_id ?? dl.id, value: deadLetterCodec.encode(dl) })) }],
+          { acks: -1 },
+        );
         await ch.command({
           query: `DELETE FROM identity_events WHERE source = {s:String} AND event_id IN {ids:Array(String)} AND ingested_at < {t:${DT}}`,
           query_params: { s: source, ids: stale.map((r) => r.event_id), t: waveStart },
         });
         removed += stale.length;
-        deps.log.warn({ replay: cp.replay_id, source, removed: stale.length }, 'replay: events no longer produced by the current mapping were removed (dead letters with stage replay)');
+        deps.log.warn(
+          { replay: cp.replay_id, source, removed: stale.length },
+          'replay: events no longer produced by the current mapping were removed (dead letters with stage replay)',
+        );
       }
-      const [{ n: dead }] = (await rows<{ n: string }>(ch,
+      const [{ n: dead }] = (await rows<{ n: string }>(
+        ch,
         `SELECT count() AS n FROM dead_letters FINAL WHERE stage = 'normalizer' AND raw_id IN {ids:Array(String)} AND ingested_at >= {t:${DT}}`,
-        { ids: envelopes.map((e) => e.id), t: waveStart })) as [{ n: string }];
+        { ids: envelopes.map((e) => e.id), t: waveStart },
+      )) as [{ n: string }];
 
       // 5. checkpoint
       const t = cp.totals;
@@ -278,7 +364,14 @@ export async function runReplay(deps: ReplayDeps, req: ReplayRequest, opts: { si
     await admin.disconnect().catch(() => undefined);
   }
   return {
-    dry_run: false, replay_id: cp.replay_id, resumed: resume, filter: cp.filter, matched: cp.matched, ...cp.totals,
-    state_rebuilt: true, evaluated, elapsed_ms: now() - started,
+    dry_run: false,
+    replay_id: cp.replay_id,
+    resumed: resume,
+    filter: cp.filter,
+    matched: cp.matched,
+    ...cp.totals,
+    state_rebuilt: true,
+    evaluated,
+    elapsed_ms: now() - started,
   };
 }

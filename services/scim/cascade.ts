@@ -18,7 +18,10 @@ function withMembers(group: Obj, list: Obj[]): Obj {
 
 /** The group's attributes without `userId` among its members. */
 export function withoutMember(group: Obj, userId: string): Obj {
-  return withMembers(group, members(group).filter((m) => m.value !== userId));
+  return withMembers(
+    group,
+    members(group).filter((m) => m.value !== userId),
+  );
 }
 
 /** The PatchOp recorded for a removal implied by the user's deletion. */
@@ -53,5 +56,8 @@ export function withFreshDisplay(group: Obj, userId: string, user: Obj): Obj {
 
 /** The PatchOp recorded for a display update implied by the user's rename. */
 export function displayRequest(userId: string, user: Obj): Obj {
-  return { schemas: [MSG_PATCH], Operations: [{ op: 'replace', path: `members[value eq ${JSON.stringify(userId)}].display`, value: displayOf(user) }] };
+  return {
+    schemas: [MSG_PATCH],
+    Operations: [{ op: 'replace', path: `members[value eq ${JSON.stringify(userId)}].display`, value: displayOf(user) }],
+  };
 }

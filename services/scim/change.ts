@@ -36,11 +36,22 @@ export interface ChangeOutcome {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The live resource `id`, checked against If-Match (404 / 412). */
-export async function currentResource(svc: ScimContext, conn: string, rt: ResourceTypeDef, id: string, ifMatch: string | null): Promise<StoredResource> {
+export async function currentResource(
+  svc: ScimContext,
+  conn: string,
+  rt: ResourceTypeDef,
+  id: string,
+  ifMatch: string | null,
+): Promise<StoredResource> {
   const prev = await svc.store.get(conn, rt.name, id);
   if (!prev || prev.deleted) throw notFound(rt, id);
   if (ifMatch !== null && !etagMatches(ifMatch, prev.version)) {
-    throw new ScimError(412, null, `${rt.name} "${id}" has changed: its version is ${etagOf(prev.version)}, If-Match asked for ${ifMatch.slice(0, 80)}`, { etag: etagOf(prev.version) });
+    throw new ScimError(
+      412,
+      null,
+      `${rt.name} "${id}" has changed: its version is ${etagOf(prev.version)}, If-Match asked for ${ifMatch.slice(0, 80)}`,
+      { etag: etagOf(prev.version) },
+    );
   }
   return prev;
 }
@@ -68,7 +79,13 @@ async function checkUnique(svc: ScimContext, conn: string, rt: ResourceTypeDef, 
 }
 
 /** Members a Group change adds and removes, with what is known of each. */
-async function memberChanges(svc: ScimContext, conn: string, rt: ResourceTypeDef, prevBody: Obj | null, body: Obj | null): Promise<{ added: MemberSummary[]; removed: MemberSummary[] }> {
+async function memberChanges(
+  svc: ScimContext,
+  conn: string,
+  rt: ResourceTypeDef,
+  prevBody: Obj | null,
+  body: Obj | null,
+): Promise<{ added: MemberSummary[]; removed: MemberSummary[] }> {
   const prevMembers = rt.name === 'Group' ? memberIds(prevBody) : [];
   const newMembers = rt.name === 'Group' && body ? memberIds(body) : [];
   const added = body ? newMembers.filter((x) => !prevMembers.includes(x)) : [];
@@ -85,7 +102,17 @@ function stateRow(conn: string, rt: ResourceTypeDef, id: string, at: number, pre
   const createdAt = prev?.createdAt ?? at;
   const meta: Meta = { resourceType: rt.name, created: iso(createdAt), lastModified: iso(at), version: etagOf(version) };
   const resource: Obj = body ? assemble(rt, id, body, meta) : { ...prev!.resource, meta };
-  return { connectionId: conn, type: rt.name as ResourceType, id, version, deleted: body === null, resource, createdAt, updatedAt: at, lookup: lookupFields(rt, body ?? bodyOf(prev!.resource)) };
+  return {
+    connectionId: conn,
+    type: rt.name as ResourceType,
+    id,
+    version,
+    deleted: body === null,
+    resource,
+    createdAt,
+    updatedAt: at,
+    lookup: lookupFields(rt, body ?? bodyOf(prev!.resource)),
+  };
 }
 
 async function successReply(svc: ScimContext, ctx: RequestContext, ep: ResourceEndpoint, mu: Mutation, row: WriteRow): Promise<Reply> {
@@ -113,8 +140,18 @@ export async function change(svc: ScimContext, ctx: RequestContext, ep: Resource
   const id = prev?.id ?? (await allocateId(svc.store, conn, rt, body ? String(body[rt.nameAttr]).toLowerCase() : ''));
   const row = stateRow(conn, rt, id, at, prev, body);
   const record = changeRecord({
-    rt, connection: conn, method: mu.method, id, version: row.version, at, request: mu.request, passwordSupplied, impliedBy: mu.impliedBy,
-    stored: row.resource, body, previous: prev ? { version: prev.version, body: prevBody! } : null,
+    rt,
+    connection: conn,
+    method: mu.method,
+    id,
+    version: row.version,
+    at,
+    request: mu.request,
+    passwordSupplied,
+    impliedBy: mu.impliedBy,
+    stored: row.resource,
+    body,
+    previous: prev ? { version: prev.version, body: prevBody! } : null,
     members: await memberChanges(svc, conn, rt, prevBody, body),
     client: { user_agent: ctx.userAgent, ip: ctx.ip },
   });

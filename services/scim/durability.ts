@@ -95,7 +95,11 @@ export class Durability {
     return ack === 'in-time';
   }
 
-  private async acknowledged(envelope: RawEnvelope, where: Record<string, unknown>, send: (reply: Reply) => void): Promise<'in-time' | 'late' | 'never'> {
+  private async acknowledged(
+    envelope: RawEnvelope,
+    where: Record<string, unknown>,
+    send: (reply: Reply) => void,
+  ): Promise<'in-time' | 'late' | 'never'> {
     const publishing = this.deps.publish(envelope);
     const acked = await withTimeout(publishing, this.deps.ackTimeoutMs);
     if (acked.kind === 'ok') return 'in-time';
@@ -104,7 +108,11 @@ export class Durability {
       throw new ScimError(503, null, 'the event bus is unavailable; nothing was changed, retry later', { 'retry-after': '5' });
     }
     // Answer now, but keep the lock until the publish settles so state and events agree.
-    send({ status: 503, body: new ScimError(503, null, 'the event bus did not acknowledge the change in time; retry later').body(), headers: { 'retry-after': '5' } });
+    send({
+      status: 503,
+      body: new ScimError(503, null, 'the event bus did not acknowledge the change in time; retry later').body(),
+      headers: { 'retry-after': '5' },
+    });
     const late = await withTimeout(publishing, LATE_ACK_LIMIT_MS);
     if (late.kind !== 'ok') {
       this.deps.log.warn({ ...where, outcome: late.kind }, 'SCIM change not published (ack timeout): nothing was changed');

@@ -48,7 +48,8 @@ const COLUMNS: Record<ResourceType, Record<string, Column>> = {
 
 const SUPPORTED: Record<ResourceType, string> = {
   User: 'id, userName, externalId, displayName, emails.value (or emails[value eq "…"]) and active with "eq", externalId with "pr", combined with and / or / not',
-  Group: 'id, displayName, externalId and members.value (or members[value eq "…"]) with "eq", externalId with "pr", combined with and / or / not',
+  Group:
+    'id, displayName, externalId and members.value (or members[value eq "…"]) with "eq", externalId with "pr", combined with and / or / not',
 };
 
 function key(rt: ResourceType, a: AttrPath): string {
@@ -75,18 +76,29 @@ export function filterToSql(rt: ResourceType, f: Filter): SqlPredicate {
     const col = COLUMNS[rt][key(rt, attr)];
     if (!col) throw unsupported(`filtering on "${formatAttrPath(attr)}"`);
     if (col.kind === 'bool') {
-      const b = typeof value === 'boolean' ? value : typeof value === 'string' && /^(true|false)$/i.test(value.trim()) ? value.trim().toLowerCase() === 'true' : null;
+      const b =
+        typeof value === 'boolean'
+          ? value
+          : typeof value === 'string' && /^(true|false)$/i.test(value.trim())
+            ? value.trim().toLowerCase() === 'true'
+            : null;
       if (b === null) throw invalidFilter(`"${formatAttrPath(attr)} eq": expected true or false`);
       return `ifNull(active = ${b ? 1 : 0}, 0)`;
     }
     if (typeof value !== 'string') {
-      throw invalidFilter(`"${formatAttrPath(attr)} eq": expected a string value in double quotes, got ${value === null ? 'null' : typeof value}`);
+      throw invalidFilter(
+        `"${formatAttrPath(attr)} eq": expected a string value in double quotes, got ${value === null ? 'null' : typeof value}`,
+      );
     }
     switch (col.kind) {
-      case 'exact': return `ifNull(${col.column} = ${bind(value)}, 0)`;
-      case 'lower': return `ifNull(${col.column} = ${bind(value.toLowerCase())}, 0)`;
-      case 'array-lower': return `has(${col.column}, ${bind(value.toLowerCase())})`;
-      case 'array-exact': return `has(${col.column}, ${bind(value)})`;
+      case 'exact':
+        return `ifNull(${col.column} = ${bind(value)}, 0)`;
+      case 'lower':
+        return `ifNull(${col.column} = ${bind(value.toLowerCase())}, 0)`;
+      case 'array-lower':
+        return `has(${col.column}, ${bind(value.toLowerCase())})`;
+      case 'array-exact':
+        return `has(${col.column}, ${bind(value)})`;
     }
   };
 

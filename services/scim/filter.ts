@@ -68,7 +68,10 @@ function tokenize(text: string): Token[] {
     if (c === '"') {
       STRING.lastIndex = i;
       const m = STRING.exec(text);
-      if (!m) throw new FilterSyntaxError(`unterminated or invalid string literal at position ${i + 1} (expected a JSON string in double quotes)`);
+      if (!m)
+        throw new FilterSyntaxError(
+          `unterminated or invalid string literal at position ${i + 1} (expected a JSON string in double quotes)`,
+        );
       out.push({ t: 'str', v: JSON.parse(m[0]) as string, at: i });
       i += m[0].length;
       continue;
@@ -108,7 +111,8 @@ export function parseAttrPath(word: string): AttrPath {
   if (parts.length > 2) throw new FilterSyntaxError(`"${word}" is not an attribute path: at most attribute.subAttribute`);
   const [name, sub] = parts as [string, string | undefined];
   if (!ATTRNAME.test(name)) throw new FilterSyntaxError(`"${word}" is not an attribute path: "${name}" is not an attribute name`);
-  if (sub !== undefined && !ATTRNAME.test(sub)) throw new FilterSyntaxError(`"${word}" is not an attribute path: "${sub}" is not a sub-attribute name`);
+  if (sub !== undefined && !ATTRNAME.test(sub))
+    throw new FilterSyntaxError(`"${word}" is not an attribute path: "${sub}" is not a sub-attribute name`);
   return { uri, name, sub: sub ?? null };
 }
 
@@ -189,8 +193,10 @@ class Parser {
       this.next();
       const attr = parseAttrPath(tok.v);
       if (this.peek().t === '[') {
-        if (inValuePath) throw new FilterSyntaxError(`a value filter cannot be nested inside another one ("${tok.v}[" at position ${tok.at + 1})`);
-        if (attr.sub) throw new FilterSyntaxError(`"${tok.v}[": a value filter applies to a multi-valued attribute, not to a sub-attribute`);
+        if (inValuePath)
+          throw new FilterSyntaxError(`a value filter cannot be nested inside another one ("${tok.v}[" at position ${tok.at + 1})`);
+        if (attr.sub)
+          throw new FilterSyntaxError(`"${tok.v}[": a value filter applies to a multi-valued attribute, not to a sub-attribute`);
         this.next();
         const inner = this.parseOr(true);
         this.expect(']', `to close "${tok.v}["`);
@@ -198,12 +204,16 @@ class Parser {
       }
       const opTok = this.next();
       if (opTok.t !== 'word') {
-        throw new FilterSyntaxError(`expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr) after "${tok.v}", found ${this.describe(opTok)}`);
+        throw new FilterSyntaxError(
+          `expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr) after "${tok.v}", found ${this.describe(opTok)}`,
+        );
       }
       const op = opTok.v.toLowerCase();
       if (op === 'pr') return { op: 'pr', attr };
       if (!(COMPARE_OPS as readonly string[]).includes(op)) {
-        throw new FilterSyntaxError(`unknown operator "${opTok.v}" after "${tok.v}"; expected one of eq, ne, co, sw, ew, gt, lt, ge, le, pr`);
+        throw new FilterSyntaxError(
+          `unknown operator "${opTok.v}" after "${tok.v}"; expected one of eq, ne, co, sw, ew, gt, lt, ge, le, pr`,
+        );
       }
       const valTok = this.next();
       let value: CompValue;
@@ -213,7 +223,9 @@ class Parser {
       else if (this.isWord(valTok, 'null')) value = null;
       else {
         const hint = valTok.t === 'word' ? ' (string values take double quotes)' : '';
-        throw new FilterSyntaxError(`expected a value ("string", number, true, false or null) after "${tok.v} ${opTok.v}", found ${this.describe(valTok)}${hint}`);
+        throw new FilterSyntaxError(
+          `expected a value ("string", number, true, false or null) after "${tok.v} ${opTok.v}", found ${this.describe(valTok)}${hint}`,
+        );
       }
       return { op: op as CompareOp, attr, value };
     } finally {
@@ -329,13 +341,20 @@ function compare(op: CompareOp, actual: unknown, expected: CompValue, caseExact:
     const a = typeof actual === 'number' ? actual : typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : NaN;
     if (Number.isNaN(a)) return op === 'ne';
     switch (op) {
-      case 'eq': return a === expected;
-      case 'ne': return a !== expected;
-      case 'gt': return a > expected;
-      case 'ge': return a >= expected;
-      case 'lt': return a < expected;
-      case 'le': return a <= expected;
-      default: return false;
+      case 'eq':
+        return a === expected;
+      case 'ne':
+        return a !== expected;
+      case 'gt':
+        return a > expected;
+      case 'ge':
+        return a >= expected;
+      case 'lt':
+        return a < expected;
+      case 'le':
+        return a <= expected;
+      default:
+        return false;
     }
   }
   if (typeof actual !== 'string') {
@@ -345,26 +364,40 @@ function compare(op: CompareOp, actual: unknown, expected: CompValue, caseExact:
   const a = caseExact ? actual : actual.toLowerCase();
   const e = caseExact ? expected : expected.toLowerCase();
   switch (op) {
-    case 'eq': return a === e;
-    case 'ne': return a !== e;
-    case 'co': return a.includes(e);
-    case 'sw': return a.startsWith(e);
-    case 'ew': return a.endsWith(e);
-    case 'gt': return a > e;
-    case 'ge': return a >= e;
-    case 'lt': return a < e;
-    case 'le': return a <= e;
+    case 'eq':
+      return a === e;
+    case 'ne':
+      return a !== e;
+    case 'co':
+      return a.includes(e);
+    case 'sw':
+      return a.startsWith(e);
+    case 'ew':
+      return a.endsWith(e);
+    case 'gt':
+      return a > e;
+    case 'ge':
+      return a >= e;
+    case 'lt':
+      return a < e;
+    case 'le':
+      return a <= e;
   }
 }
 
 /** Evaluates a value filter against one element of a multi-valued complex attribute. */
 export function matchesElement(f: Filter, element: unknown, caseExactOf: CaseExactOf): boolean {
-  const obj = element !== null && typeof element === 'object' && !Array.isArray(element) ? (element as Record<string, unknown>) : { value: element };
+  const obj =
+    element !== null && typeof element === 'object' && !Array.isArray(element) ? (element as Record<string, unknown>) : { value: element };
   switch (f.op) {
-    case 'and': return matchesElement(f.left, obj, caseExactOf) && matchesElement(f.right, obj, caseExactOf);
-    case 'or': return matchesElement(f.left, obj, caseExactOf) || matchesElement(f.right, obj, caseExactOf);
-    case 'not': return !matchesElement(f.filter, obj, caseExactOf);
-    case 'valuePath': return false;
+    case 'and':
+      return matchesElement(f.left, obj, caseExactOf) && matchesElement(f.right, obj, caseExactOf);
+    case 'or':
+      return matchesElement(f.left, obj, caseExactOf) || matchesElement(f.right, obj, caseExactOf);
+    case 'not':
+      return !matchesElement(f.filter, obj, caseExactOf);
+    case 'valuePath':
+      return false;
     case 'pr': {
       const v = lookup(obj, f.attr.name);
       return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);

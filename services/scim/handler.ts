@@ -83,16 +83,26 @@ function admit(gate: Gate, req: IncomingMessage, match: RegExpExecArray | null, 
   if (!connection) throw new ScimError(404, null, `no SCIM connection "${connectionId}" (vendor scim, transport scim) in the boundary map`);
   const allowed = gate.limiter.take(connection.id);
   if (!allowed.ok) {
-    throw new ScimError(429, null, `connection "${connection.id}" is above its rate limit (${connection.rate_limit.per_second}/s, burst ${connection.rate_limit.burst}); retry later`, {
-      'retry-after': String(allowed.retryAfterSeconds),
-      connection: 'close',
-    });
+    throw new ScimError(
+      429,
+      null,
+      `connection "${connection.id}" is above its rate limit (${connection.rate_limit.per_second}/s, burst ${connection.rate_limit.burst}); retry later`,
+      {
+        'retry-after': String(allowed.retryAfterSeconds),
+        connection: 'close',
+      },
+    );
   }
   checkBearer(req, connection, gate.tokens.get(connection.id), gate.log);
   return connection;
 }
 
-function requestContext(req: IncomingMessage, connection: Connection, proxies: TrustedProxies, send: (reply: Reply) => void): RequestContext {
+function requestContext(
+  req: IncomingMessage,
+  connection: Connection,
+  proxies: TrustedProxies,
+  send: (reply: Reply) => void,
+): RequestContext {
   const headers: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
     const v = req.headers[name];

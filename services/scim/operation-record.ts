@@ -38,7 +38,11 @@ export function operationEnvelope(record: ScimOperationRecord, headers: Record<s
 }
 
 /** What is known of each member added or removed: its stored resource (if any) and its element. */
-export function memberSummaries(ids: readonly string[], elements: readonly Obj[], stored: ReadonlyMap<string, StoredResource>): MemberSummary[] {
+export function memberSummaries(
+  ids: readonly string[],
+  elements: readonly Obj[],
+  stored: ReadonlyMap<string, StoredResource>,
+): MemberSummary[] {
   return ids.map((id) => {
     const s = stored.get(id);
     const el = elements.find((e) => e.value === id);

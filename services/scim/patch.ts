@@ -31,17 +31,7 @@
 import { isPasswordAttribute } from '../../sources/scim/password.ts';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, ScimError } from './errors.ts';
 import { eqConjunction, FilterSyntaxError, formatAttrPath, matchesElement, parsePatchPath, type Filter, type PatchPath } from './filter.ts';
-import {
-  canonicalAttribute,
-  canonicalSingle,
-  describe,
-  getAttr,
-  isObj,
-  keyOf,
-  sameValue,
-  setAttr,
-  type Obj,
-} from './resource.ts';
+import { canonicalAttribute, canonicalSingle, describe, getAttr, isObj, keyOf, sameValue, setAttr, type Obj } from './resource.ts';
 import { coreAttributes, findAttr, findExtension, MSG_PATCH, type AttrDef, type ResourceTypeDef } from './schema.ts';
 import { allowedSchemas } from './schema-check.ts';
 
@@ -73,7 +63,10 @@ function resolveTarget(rt: ResourceTypeDef, path: PatchPath, where: string): Tar
   if (a.uri !== null && a.uri.toLowerCase() !== rt.schema.id.toLowerCase()) {
     const extension = findExtension(rt, a.uri);
     // RFC 7644 §3.5.2: a path naming an attribute the resource type does not have is invalidPath.
-    if (!extension) throw invalidPath(`${where}: "${path.raw}" names the schema "${a.uri}", which is not a schema of the ${rt.name} resource type; expected ${allowedSchemas(rt).join(' or ')}`);
+    if (!extension)
+      throw invalidPath(
+        `${where}: "${path.raw}" names the schema "${a.uri}", which is not a schema of the ${rt.name} resource type; expected ${allowedSchemas(rt).join(' or ')}`,
+      );
     ext = extension.id;
     schema = extension;
   }
@@ -85,7 +78,10 @@ function resolveTarget(rt: ResourceTypeDef, path: PatchPath, where: string): Tar
   if (subName) {
     if (def.type !== 'complex') throw invalidPath(`${where}: "${def.name}" has no sub-attributes (in "${path.raw}")`);
     subDef = findAttr(def.subAttributes, subName) ?? null;
-    if (!subDef) throw invalidPath(`${where}: "${subName}" (in "${path.raw}") is not a sub-attribute of "${def.name}" (declared: ${(def.subAttributes ?? []).map((x) => x.name).join(', ')})`);
+    if (!subDef)
+      throw invalidPath(
+        `${where}: "${subName}" (in "${path.raw}") is not a sub-attribute of "${def.name}" (declared: ${(def.subAttributes ?? []).map((x) => x.name).join(', ')})`,
+      );
   }
   return { ext, def, name: def.name, sub: subDef?.name ?? null, subDef };
 }
@@ -142,7 +138,17 @@ function canonicalWhole(def: AttrDef | null, v: unknown, where: string): unknown
   return canonicalAttribute(def, v, where);
 }
 
-function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, value: unknown, hasValue: boolean, where: string, isMembers: boolean, valueAt = `${where}.value`): void {
+function applyToTarget(
+  op: Op,
+  body: Obj,
+  t: Target,
+  filter: Filter | null,
+  value: unknown,
+  hasValue: boolean,
+  where: string,
+  isMembers: boolean,
+  valueAt = `${where}.value`,
+): void {
   const container = containerOf(body, t.ext, op !== 'remove');
   if (!container) return; // remove from an extension that is not there: nothing to do
   const existing = getAttr(container, t.name);
@@ -175,14 +181,16 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
     if (!hasValue) throw invalidValue(`${where}: "${op}" needs a value`);
     const newSub = t.sub !== null ? (t.subDef ? canonicalSingle(t.subDef, value, valueAt) : value) : undefined;
     const newElement = t.sub === null ? canonicalElement(t.def, value, valueAt) : undefined;
-    if (t.sub === null && newElement !== undefined && !isObj(newElement)) throw invalidValue(`${where}.value: expected an object for the matching "${t.name}" values, got ${describe(value)}`);
+    if (t.sub === null && newElement !== undefined && !isObj(newElement))
+      throw invalidValue(`${where}.value: expected an object for the matching "${t.name}" values, got ${describe(value)}`);
     if (matched.length === 0) {
       const pinned = eqConjunction(filter);
       if (!pinned) throw noTarget(`${where}: no value of "${t.name}" matches the filter in "${where}"`);
       const created: Obj = {};
       for (const [k, v] of Object.entries(pinned)) {
         const sd = findAttr(t.def?.subAttributes, k);
-        if (!sd) throw invalidPath(`${where}.path: "${k}" is not a sub-attribute of "${t.name}", so no value can be created for the filter`);
+        if (!sd)
+          throw invalidPath(`${where}.path: "${k}" is not a sub-attribute of "${t.name}", so no value can be created for the filter`);
         setAttr(created, sd.name, canonicalSingle(sd, v, `${where}.path`));
       }
       if (t.sub !== null) setAttr(created, t.sub, newSub);
@@ -199,7 +207,11 @@ function applyToTarget(op: Op, body: Obj, t: Target, filter: Filter | null, valu
       } else Object.assign(el, newElement as Obj);
       list[i] = el;
     }
-    setAttr(container, t.name, list.filter((e) => e !== undefined));
+    setAttr(
+      container,
+      t.name,
+      list.filter((e) => e !== undefined),
+    );
     return;
   }
 
@@ -280,18 +292,27 @@ function isReadOnly(t: Target): boolean {
 function checkPatchSchemas(request: Obj): void {
   const key = keyOf(request, 'schemas');
   const schemas = key === undefined ? undefined : request[key];
-  const ok = Array.isArray(schemas) && schemas.length === 1 && typeof schemas[0] === 'string' && schemas[0].toLowerCase() === MSG_PATCH.toLowerCase();
-  if (!ok) throw invalidSyntax(`schemas: a PATCH body must be a PatchOp message, expected ["${MSG_PATCH}"], got ${schemas === undefined ? 'no schemas' : JSON.stringify(schemas).slice(0, 200)}`);
+  const ok =
+    Array.isArray(schemas) &&
+    schemas.length === 1 &&
+    typeof schemas[0] === 'string' &&
+    schemas[0].toLowerCase() === MSG_PATCH.toLowerCase();
+  if (!ok)
+    throw invalidSyntax(
+      `schemas: a PATCH body must be a PatchOp message, expected ["${MSG_PATCH}"], got ${schemas === undefined ? 'no schemas' : JSON.stringify(schemas).slice(0, 200)}`,
+    );
 }
 
 /** Applies a PatchOp request body to `current` (resource attributes without id/meta/schemas). */
 export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown): PatchOutcome {
-  if (!isObj(request)) throw invalidSyntax(`body: expected a PatchOp object {"schemas":[…PatchOp], "Operations":[…]}, got ${describe(request)}`);
+  if (!isObj(request))
+    throw invalidSyntax(`body: expected a PatchOp object {"schemas":[…PatchOp], "Operations":[…]}, got ${describe(request)}`);
   checkPatchSchemas(request);
   const opsKey = keyOf(request, 'Operations');
   const ops = opsKey === undefined ? undefined : request[opsKey];
   if (!Array.isArray(ops) || ops.length === 0) throw invalidSyntax('Operations: expected a non-empty array of {op, path, value}');
-  if (ops.length > MAX_OPERATIONS) throw new ScimError(413, null, `Operations: at most ${MAX_OPERATIONS} operations per request, got ${ops.length}`);
+  if (ops.length > MAX_OPERATIONS)
+    throw new ScimError(413, null, `Operations: at most ${MAX_OPERATIONS} operations per request, got ${ops.length}`);
   const body = JSON.parse(JSON.stringify(current)) as Obj;
   let passwordSupplied = false;
 
@@ -308,7 +329,8 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
     const valueKey = keyOf(raw, 'value');
     const hasValue = valueKey !== undefined;
     const value = hasValue ? raw[valueKey] : undefined;
-    if (pathVal !== undefined && pathVal !== null && typeof pathVal !== 'string') throw invalidPath(`${where}.path: expected a string, got ${describe(pathVal)}`);
+    if (pathVal !== undefined && pathVal !== null && typeof pathVal !== 'string')
+      throw invalidPath(`${where}.path: expected a string, got ${describe(pathVal)}`);
     const path = typeof pathVal === 'string' && pathVal.trim() !== '' ? pathVal : null;
 
     if (path === null) {
@@ -333,7 +355,7 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
             }
             const ep = parsePath(`${t.extContainer}:${ek}`, `${kw}.${ek}`);
             const et = resolveTarget(rt, ep, `${kw}.${ek}`);
-            if ('extContainer' in et || (et.def?.mutability === 'readOnly')) continue;
+            if ('extContainer' in et || et.def?.mutability === 'readOnly') continue;
             applyToTarget(op, body, et, null, ev, true, `${kw}.${ek}`, false, `${kw}.${ek}`);
           }
           continue;
@@ -369,7 +391,8 @@ export function applyPatch(rt: ResourceTypeDef, current: Obj, request: unknown):
     }
     if (isReadOnly(t)) throw mutability(`${where}.path: "${path}" is read-only`);
     // Immutable values (Group members' value, display, type, $ref) are set when the value is added.
-    if (t.subDef?.mutability === 'immutable') throw mutability(`${where}.path: "${t.name}.${t.sub}" is immutable: it is set when the ${t.name} value is added`);
+    if (t.subDef?.mutability === 'immutable')
+      throw mutability(`${where}.path: "${t.name}.${t.sub}" is immutable: it is set when the ${t.name} value is added`);
     if (t.def?.mutability === 'writeOnly') return;
     applyToTarget(op, body, t, p.filter, value, hasValue, where, rt.name === 'Group' && t.name === 'members' && t.ext === null);
   });

@@ -61,7 +61,7 @@ function exclude(out: Obj, a: string): void {
     return;
   }
   const ref = refOf(out, a);
-  const from = ref.ext ? (out[ref.ext] = { ...(out[ref.ext] as Obj) }) as Obj : out;
+  const from = ref.ext ? ((out[ref.ext] = { ...(out[ref.ext] as Obj) }) as Obj) : out;
   const k = keyOf(from, ref.name);
   if (k === undefined || (!ref.ext && (k === 'id' || k === 'schemas'))) return;
   if (!ref.sub) delete from[k];

@@ -11,9 +11,11 @@ import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 export function scimEnvelopePublisher(producer: Producer): (envelope: RawEnvelope) => Promise<void> {
   const batching = new BatchingProducer(producer, { maxInFlight: 2 });
   return (envelope) =>
-    batching.send(TOPICS.raw, [{
-      key: envelope.id,
-      value: rawEnvelopeCodec.encode(envelope),
-      headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
-    }]);
+    batching.send(TOPICS.raw, [
+      {
+        key: envelope.id,
+        value: rawEnvelopeCodec.encode(envelope),
+        headers: { 'pw-source': envelope.source, 'pw-connection': envelope.connection_id },
+      },
+    ]);
 }

@@ -6,14 +6,15 @@
 // fit their declared type, are refused (schema-check.ts).
 import { isPasswordAttribute } from '../../sources/scim/password.ts';
 import { invalidValue } from './errors.ts';
+import { coreAttributes, findAttr, findExtension, type AttrDef, type ResourceTypeDef } from './schema.ts';
 import {
-  coreAttributes,
-  findAttr,
-  findExtension,
-  type AttrDef,
-  type ResourceTypeDef,
-} from './schema.ts';
-import { checkRequestSchemas, checkScalar, describe, undeclaredAttribute, undeclaredSchema, undeclaredSubAttribute } from './schema-check.ts';
+  checkRequestSchemas,
+  checkScalar,
+  describe,
+  undeclaredAttribute,
+  undeclaredSchema,
+  undeclaredSubAttribute,
+} from './schema-check.ts';
 
 export { coerceBoolean, describe } from './schema-check.ts';
 export { project } from './projection.ts';
@@ -72,7 +73,9 @@ export function canonicalAttribute(def: AttrDef, v: unknown, where: string): unk
   if (!def.multiValued) return canonicalSingle(def, v, where);
   const element: AttrDef = { ...def, multiValued: false };
   const list = Array.isArray(v) ? v : [v];
-  const out = list.map((e, i) => canonicalSingle(element, e, Array.isArray(v) ? `${where}[${i}]` : where, false)).filter((e) => e !== undefined);
+  const out = list
+    .map((e, i) => canonicalSingle(element, e, Array.isArray(v) ? `${where}[${i}]` : where, false))
+    .filter((e) => e !== undefined);
   return out.length ? out : undefined;
 }
 
@@ -188,9 +191,11 @@ export function lookupFields(rt: ResourceTypeDef, res: Obj): LookupFields {
   const emails = Array.isArray(res.emails)
     ? res.emails.map((e) => (isObj(e) && typeof e.value === 'string' ? e.value.trim().toLowerCase() : null)).filter((e): e is string => !!e)
     : [];
-  const members = Array.isArray(res.members) ? res.members.map((m) => (isObj(m) && typeof m.value === 'string' ? m.value : null)).filter((m): m is string => !!m) : [];
+  const members = Array.isArray(res.members)
+    ? res.members.map((m) => (isObj(m) && typeof m.value === 'string' ? m.value : null)).filter((m): m is string => !!m)
+    : [];
   return {
-    user_name_lc: rt.name === 'User' ? str(res.userName)?.toLowerCase() ?? null : null,
+    user_name_lc: rt.name === 'User' ? (str(res.userName)?.toLowerCase() ?? null) : null,
     display_name_lc: str(res.displayName)?.toLowerCase() ?? null,
     external_id: str(res.externalId),
     emails_lc: [...new Set(emails)],
@@ -208,7 +213,9 @@ export function primaryEmail(res: Obj | null): string | null {
 }
 
 export function memberIds(res: Obj | null): string[] {
-  return res && Array.isArray(res.members) ? res.members.map((m) => (isObj(m) ? m.value : null)).filter((m): m is string => typeof m === 'string') : [];
+  return res && Array.isArray(res.members)
+    ? res.members.map((m) => (isObj(m) ? m.value : null)).filter((m): m is string => typeof m === 'string')
+    : [];
 }
 
 const NOT_ATTRIBUTES = new Set(['id', 'meta', 'schemas', 'members', 'groups']);
@@ -269,6 +276,9 @@ export function assemble(rt: ResourceTypeDef, id: string, body: Obj, meta: Meta)
 
 export function parseAttributeList(v: string | null): string[] | null {
   if (v === null) return null;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length ? list : null;
 }

@@ -39,7 +39,9 @@ export function checkRequestSchemas(rt: ResourceTypeDef, schemas: unknown): void
 }
 
 export function undeclaredSchema(rt: ResourceTypeDef, where: string, uri: string): ScimError {
-  return invalidValue(`${where}: "${uri.slice(0, 200)}" is not a schema of the ${rt.name} resource type; expected ${allowedSchemas(rt).join(' or ')}`);
+  return invalidValue(
+    `${where}: "${uri.slice(0, 200)}" is not a schema of the ${rt.name} resource type; expected ${allowedSchemas(rt).join(' or ')}`,
+  );
 }
 
 /** An attribute name no declared schema holds. `owner` says where it was looked for. */
@@ -90,7 +92,8 @@ export function checkScalar(def: AttrDef, v: unknown, where: string): unknown {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw mismatch(def, v, where, 'a JSON number');
       return v;
     case 'dateTime':
-      if (typeof v !== 'string' || !DATE_TIME.test(v) || Number.isNaN(Date.parse(v))) throw mismatch(def, v, where, 'an xsd:dateTime string such as "2008-01-23T04:56:22Z"');
+      if (typeof v !== 'string' || !DATE_TIME.test(v) || Number.isNaN(Date.parse(v)))
+        throw mismatch(def, v, where, 'an xsd:dateTime string such as "2008-01-23T04:56:22Z"');
       return v;
     case 'binary':
       if (typeof v !== 'string' || !BASE64.test(v)) throw mismatch(def, v, where, 'a base64-encoded string');

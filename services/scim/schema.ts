@@ -60,15 +60,26 @@ function attr(name: string, type: AttrType, description: string, o: Opts = {}): 
 }
 
 /** The usual sub-attributes of a multi-valued attribute (RFC 7643 §2.4). */
-function multi(name: string, description: string, valueType: AttrType, types: string[], o: Opts & { valueCaseExact?: boolean } = {}): AttrDef {
+function multi(
+  name: string,
+  description: string,
+  valueType: AttrType,
+  types: string[],
+  o: Opts & { valueCaseExact?: boolean } = {},
+): AttrDef {
   return attr(name, 'complex', description, {
     multiValued: true,
     mutability: o.mutability ?? 'readWrite',
     subAttributes: [
       attr('value', valueType, `The ${name} value.`, { caseExact: o.valueCaseExact ?? false, mutability: o.mutability ?? 'readWrite' }),
       attr('display', 'string', 'A human-readable name, primarily used for display purposes.', { mutability: o.mutability ?? 'readWrite' }),
-      attr('type', 'string', `A label indicating the attribute's function.`, { canonicalValues: types, mutability: o.mutability ?? 'readWrite' }),
-      attr('primary', 'boolean', `A Boolean value indicating the 'primary' or preferred attribute value for this attribute.`, { mutability: o.mutability ?? 'readWrite' }),
+      attr('type', 'string', `A label indicating the attribute's function.`, {
+        canonicalValues: types,
+        mutability: o.mutability ?? 'readWrite',
+      }),
+      attr('primary', 'boolean', `A Boolean value indicating the 'primary' or preferred attribute value for this attribute.`, {
+        mutability: o.mutability ?? 'readWrite',
+      }),
     ],
   });
 }
@@ -78,7 +89,12 @@ export const USER_SCHEMA: SchemaDef = {
   name: 'User',
   description: 'User Account',
   attributes: [
-    attr('userName', 'string', 'Unique identifier for the User, typically used by the user to directly authenticate to the service provider.', { required: true, uniqueness: 'server' }),
+    attr(
+      'userName',
+      'string',
+      'Unique identifier for the User, typically used by the user to directly authenticate to the service provider.',
+      { required: true, uniqueness: 'server' },
+    ),
     attr('name', 'complex', `The components of the user's real name.`, {
       subAttributes: [
         attr('formatted', 'string', 'The full name.'),
@@ -91,14 +107,19 @@ export const USER_SCHEMA: SchemaDef = {
     }),
     attr('displayName', 'string', 'The name of the User, suitable for display to end-users.'),
     attr('nickName', 'string', 'The casual way to address the user in real life.'),
-    attr('profileUrl', 'reference', `A fully qualified URL pointing to a page representing the User's online profile.`, { referenceTypes: ['external'] }),
+    attr('profileUrl', 'reference', `A fully qualified URL pointing to a page representing the User's online profile.`, {
+      referenceTypes: ['external'],
+    }),
     attr('title', 'string', `The user's title, such as "Vice President".`),
     attr('userType', 'string', 'Used to identify the relationship between the organization and the user.'),
     attr('preferredLanguage', 'string', `Indicates the User's preferred written or spoken language.`),
     attr('locale', 'string', `Used to indicate the User's default location.`),
     attr('timezone', 'string', `The User's time zone in the 'Olson' time zone database format.`),
     attr('active', 'boolean', `A Boolean value indicating the User's administrative status.`),
-    attr('password', 'string', `The User's cleartext password. Accepted and discarded: never stored, logged or forwarded.`, { mutability: 'writeOnly', returned: 'never' }),
+    attr('password', 'string', `The User's cleartext password. Accepted and discarded: never stored, logged or forwarded.`, {
+      mutability: 'writeOnly',
+      returned: 'never',
+    }),
     multi('emails', 'Email addresses for the user.', 'string', ['work', 'home', 'other']),
     multi('phoneNumbers', 'Phone numbers for the User.', 'string', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
     multi('ims', 'Instant messaging addresses for the User.', 'string', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
@@ -120,7 +141,7 @@ export const USER_SCHEMA: SchemaDef = {
       multiValued: true,
       mutability: 'readOnly',
       subAttributes: [
-        attr('value', 'string', 'The identifier of the User\'s group.', { mutability: 'readOnly' }),
+        attr('value', 'string', "The identifier of the User's group.", { mutability: 'readOnly' }),
         attr('$ref', 'reference', 'The URI of the corresponding Group resource.', { mutability: 'readOnly', referenceTypes: ['Group'] }),
         attr('display', 'string', 'A human-readable name.', { mutability: 'readOnly' }),
         attr('type', 'string', 'direct or indirect.', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
@@ -144,9 +165,9 @@ export const ENTERPRISE_USER_SCHEMA: SchemaDef = {
     attr('department', 'string', 'Identifies the name of a department.'),
     attr('manager', 'complex', `The User's manager.`, {
       subAttributes: [
-        attr('value', 'string', 'The id of the SCIM resource representing the User\'s manager.'),
-        attr('$ref', 'reference', 'The URI of the SCIM resource representing the User\'s manager.', { referenceTypes: ['User'] }),
-        attr('displayName', 'string', 'The displayName of the User\'s manager.', { mutability: 'readOnly' }),
+        attr('value', 'string', "The id of the SCIM resource representing the User's manager."),
+        attr('$ref', 'reference', "The URI of the SCIM resource representing the User's manager.", { referenceTypes: ['User'] }),
+        attr('displayName', 'string', "The displayName of the User's manager.", { mutability: 'readOnly' }),
       ],
     }),
   ],
@@ -163,9 +184,15 @@ export const GROUP_SCHEMA: SchemaDef = {
       multiValued: true,
       subAttributes: [
         attr('value', 'string', 'Identifier of the member of this Group.', { caseExact: true, mutability: 'immutable' }),
-        attr('$ref', 'reference', 'The URI corresponding to a SCIM resource that is a member of this Group.', { mutability: 'immutable', referenceTypes: ['User', 'Group'] }),
+        attr('$ref', 'reference', 'The URI corresponding to a SCIM resource that is a member of this Group.', {
+          mutability: 'immutable',
+          referenceTypes: ['User', 'Group'],
+        }),
         attr('display', 'string', 'A human-readable name for the member.', { mutability: 'immutable' }),
-        attr('type', 'string', 'A label indicating the type of resource, e.g. "User" or "Group".', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
+        attr('type', 'string', 'A label indicating the type of resource, e.g. "User" or "Group".', {
+          mutability: 'immutable',
+          canonicalValues: ['User', 'Group'],
+        }),
       ],
     }),
   ],
@@ -173,7 +200,12 @@ export const GROUP_SCHEMA: SchemaDef = {
 
 /** Attributes common to every resource (RFC 7643 §3.1); not part of any schema's attribute list. */
 export const COMMON_ATTRIBUTES: AttrDef[] = [
-  attr('id', 'string', 'Unique identifier for the resource, assigned by the service provider.', { caseExact: true, mutability: 'readOnly', returned: 'always', uniqueness: 'server' }),
+  attr('id', 'string', 'Unique identifier for the resource, assigned by the service provider.', {
+    caseExact: true,
+    mutability: 'readOnly',
+    returned: 'always',
+    uniqueness: 'server',
+  }),
   attr('externalId', 'string', 'Identifier of the resource as defined by the provisioning client.', { caseExact: true }),
   attr('meta', 'complex', 'Resource metadata.', { mutability: 'readOnly' }),
   attr('schemas', 'string', 'Schema URIs of the resource.', { multiValued: true, caseExact: true, mutability: 'readOnly' }),
@@ -192,7 +224,14 @@ export interface ResourceTypeDef {
 }
 
 export const RESOURCE_TYPES: Record<ResourceType, ResourceTypeDef> = {
-  User: { name: 'User', endpoint: '/Users', description: 'User Account', schema: USER_SCHEMA, extensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }], nameAttr: 'userName' },
+  User: {
+    name: 'User',
+    endpoint: '/Users',
+    description: 'User Account',
+    schema: USER_SCHEMA,
+    extensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
+    nameAttr: 'userName',
+  },
   Group: { name: 'Group', endpoint: '/Groups', description: 'Group', schema: GROUP_SCHEMA, extensions: [], nameAttr: 'displayName' },
 };
 

@@ -137,7 +137,10 @@ export function clickhouseScimStore(client: ClickHouseClient): ScimStore {
     async list(connectionId, type, where, startIndex, count) {
       const params: Record<string, unknown> = { c: connectionId, t: type, ...(where?.params ?? {}) };
       const predicate = `connection_id = {c:String} AND resource_type = {t:String} AND deleted = 0${where ? ` AND ${where.sql}` : ''}`;
-      const [{ total }] = (await rows<{ total: string }>(`SELECT count() AS total FROM ${SCIM_TABLE} FINAL WHERE ${predicate}`, params)) as [{ total: string }];
+      const [{ total }] = (await rows<{ total: string }>(
+        `SELECT count() AS total FROM ${SCIM_TABLE} FINAL WHERE ${predicate}`,
+        params,
+      )) as [{ total: string }];
       if (count <= 0) return { total: Number(total), rows: [] };
       const page = await rows<Row>(
         `SELECT ${COLUMNS} FROM ${SCIM_TABLE} FINAL WHERE ${predicate} ORDER BY created_at, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,

@@ -19,5 +19,10 @@ runService({ service: 'sink', knownVendors: KNOWN_VENDORS, needSecrets: false },
     }),
     log: rt.log,
   });
-  return { stop: async () => { await ops.stop(); await sink.stop(); } };
+  return {
+    stop: async () => {
+      await ops.stop();
+      await sink.stop();
+    },
+  };
 });

@@ -86,8 +86,16 @@ export function convertBatch(topic: string, partition: number, messages: KafkaMe
       // and an unpublishable dead letter would stop this partition's sink for good.
       const dl: DeadLetter = boundedDeadLetter({
         id: deadLetterId('sink', reason, value, `${topic}/${partition}/${m.offset}`),
-        stage: 'sink', reason, source: null, connection_id: null, raw_id: null,
-        origin_topic: topic, origin_partition: partition, origin_offset: m.offset, payload: value, failed_at: now,
+        stage: 'sink',
+        reason,
+        source: null,
+        connection_id: null,
+        raw_id: null,
+        origin_topic: topic,
+        origin_partition: partition,
+        origin_offset: m.offset,
+        payload: value,
+        failed_at: now,
       });
       // A broken message on the DLQ topic itself is stored directly rather than re-queued in a loop.
       if (topic === TOPICS.dlq) rows.push(deadLetterToRow(dl));
@@ -141,47 +149,66 @@ export async function startSink(opts: SinkOptions): Promise<RunningSink> {
     backoffMs: backoff0,
     maxBackoffMs: backoffMax,
   });
-  await runAndRerunAfterCrash(consumer, {
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 64,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (batch.messages.length === 0) return;
-      const table = TABLE_OF[batch.topic]!;
-      const first = batch.messages[0]!.offset;
-      const last = batch.messages[batch.messages.length - 1]!.offset;
-      const { rows, undecodable } = convertBatch(batch.topic, batch.partition, batch.messages, now());
-      batchMessages.observe({ stage: 'sink', topic: batch.topic }, batch.messages.length);
-      const alive = () => isRunning() && !isStale() && !stopping;
+  await runAndRerunAfterCrash(
+    consumer,
+    {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        const table = TABLE_OF[batch.topic]!;
+        const first = batch.messages[0]!.offset;
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        const { rows, undecodable } = convertBatch(batch.topic, batch.partition, batch.messages, now());
+        batchMessages.observe({ stage: 'sink', topic: batch.topic }, batch.messages.length);
+        const alive = () => isRunning() && !isStale() && !stopping;
 
-      if (undecodable.length) {
-        let delay = backoff0;
-        for (;;) {
-          if (!alive()) return; // uncommitted: redelivered later
-          try {
-            // Bounded requests: many dead letters of one batch must not exceed the broker's limit together.
-            await sendBatchBounded(opts.producer, [{ topic: TOPICS.dlq, messages: undecodable.map((dl) => ({ key: dl.id, value: deadLetterCodec.encode(dl) })) }], { acks: -1 });
-            break;
-          } catch (err) {
-            health.lastError = `${TOPICS.dlq}: ${(err as Error).message}`;
-            opts.log.warn({ err, topic: batch.topic, partition: batch.partition, retryInMs: delay }, 'sink could not publish dead letters; retrying');
-            await sleep(delay);
-            delay = Math.min(delay * 2, backoffMax);
-            await heartbeat().catch(() => undefined);
+        if (undecodable.length) {
+          let delay = backoff0;
+          for (;;) {
+            if (!alive()) return; // uncommitted: redelivered later
+            try {
+              // Bounded requests: many dead letters of one batch must not exceed the broker's limit together.
+              await sendBatchBounded(
+                opts.producer,
+                [{ topic: TOPICS.dlq, messages: undecodable.map((dl) => ({ key: dl.id, value: deadLetterCodec.encode(dl) })) }],
+                { acks: -1 },
+              );
+              break;
+            } catch (err) {
+              health.lastError = `${TOPICS.dlq}: ${(err as Error).message}`;
+              opts.log.warn(
+                { err, topic: batch.topic, partition: batch.partition, retryInMs: delay },
+                'sink could not publish dead letters; retrying',
+              );
+              await sleep(delay);
+              delay = Math.min(delay * 2, backoffMax);
+              await heartbeat().catch(() => undefined);
+            }
           }
+          dlqMetric.inc({ stage: 'sink', source: 'unknown' }, undecodable.length);
         }
-        dlqMetric.inc({ stage: 'sink', source: 'unknown' }, undecodable.length);
-      }
-      if (rows.length) {
-        const inserted = await coalescer.add(table, { topic: batch.topic, partition: batch.partition, first, last, rows, alive, heartbeat });
-        if (!inserted) return; // uncommitted: redelivered later
-      } else if (!alive()) return;
-      sinkRows.inc({ table }, rows.length);
-      resolveOffset(last);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-      await heartbeat();
+        if (rows.length) {
+          const inserted = await coalescer.add(table, {
+            topic: batch.topic,
+            partition: batch.partition,
+            first,
+            last,
+            rows,
+            alive,
+            heartbeat,
+          });
+          if (!inserted) return; // uncommitted: redelivered later
+        } else if (!alive()) return;
+        sinkRows.inc({ table }, rows.length);
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      },
     },
-  }, { log: opts.log, stopping: () => stopping });
+    { log: opts.log, stopping: () => stopping },
+  );
   opts.log.info({ group: opts.groupId ?? CONSUMER_GROUPS.sink }, 'sink consuming events, raw envelopes and dead letters');
   const stopLag = trackConsumerLag(opts.kafka, opts.groupId ?? CONSUMER_GROUPS.sink, [TOPICS.events, TOPICS.raw, TOPICS.dlq]);
   return {

@@ -51,7 +51,11 @@ export interface PollFetchOptions {
 
 /** The vendor refused the credentials (401/403). Recorded in status; the cycle stops until the next interval. */
 export class PollAuthError extends Error {
-  constructor(readonly status: number, readonly vendorMessage: string, readonly url: string) {
+  constructor(
+    readonly status: number,
+    readonly vendorMessage: string,
+    readonly url: string,
+  ) {
     super(`${status} from ${url}: ${vendorMessage}`);
     this.name = 'PollAuthError';
   }
@@ -59,7 +63,12 @@ export class PollAuthError extends Error {
 
 /** A request that did not succeed within the policy (status, network error or timeout). */
 export class PollHttpError extends Error {
-  constructor(message: string, readonly status: number | null, readonly url: string, readonly attempts: number) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly url: string,
+    readonly attempts: number,
+  ) {
     super(message);
     this.name = 'PollHttpError';
   }
@@ -102,10 +111,7 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 
 /** Decision for one finished attempt: what to do next. Pure. */
 export type AttemptOutcome =
-  | { kind: 'ok' }
-  | { kind: 'auth' }
-  | { kind: 'retry'; delayMs: number; reason: string }
-  | { kind: 'fail'; reason: string };
+  { kind: 'ok' } | { kind: 'auth' } | { kind: 'retry'; delayMs: number; reason: string } | { kind: 'fail'; reason: string };
 
 export function decideAttempt(
   result: { status: number; retryAfter: string | null; rateLimitReset?: string | null; date?: string | null } | { error: string },
@@ -116,7 +122,9 @@ export function decideAttempt(
 ): AttemptOutcome {
   const lastAttempt = attempt >= policy.maxAttempts;
   if ('error' in result) {
-    return lastAttempt ? { kind: 'fail', reason: result.error } : { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: result.error };
+    return lastAttempt
+      ? { kind: 'fail', reason: result.error }
+      : { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: result.error };
   }
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: 'ok' };
@@ -127,11 +135,14 @@ export function decideAttempt(
     const reset = retryAfter === null ? parseRateLimitReset(result.rateLimitReset, result.date, nowMs) : null;
     const ra = retryAfter ?? reset;
     const delayMs = ra === null ? backoffDelay(attempt, policy, random) : Math.min(ra, policy.maxRetryAfterMs);
-    const why = retryAfter !== null ? ` (Retry-After ${result.retryAfter})` : reset !== null ? ` (X-Rate-Limit-Reset ${result.rateLimitReset})` : '';
+    const why =
+      retryAfter !== null ? ` (Retry-After ${result.retryAfter})` : reset !== null ? ` (X-Rate-Limit-Reset ${result.rateLimitReset})` : '';
     return { kind: 'retry', delayMs, reason: `HTTP 429${why}` };
   }
   if (status >= 500) {
-    return lastAttempt ? { kind: 'fail', reason: `HTTP ${status}` } : { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: `HTTP ${status}` };
+    return lastAttempt
+      ? { kind: 'fail', reason: `HTTP ${status}` }
+      : { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: `HTTP ${status}` };
   }
   return { kind: 'fail', reason: `HTTP ${status}` };
 }
@@ -158,7 +169,8 @@ export function vendorMessage(bodyText: string, secret: string | undefined): str
     if (j && typeof j === 'object') {
       const o = j as Record<string, unknown>;
       const err = o.error;
-      if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string') msg = (err as Record<string, string>).message!;
+      if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string')
+        msg = (err as Record<string, string>).message!;
       else if (typeof err === 'string') msg = err;
       else if (typeof o.message === 'string') msg = o.message;
       else if (typeof o.error_description === 'string') msg = o.error_description;
@@ -197,21 +209,33 @@ export function createPollFetch(opts: PollFetchOptions = {}): PollFetchFn {
     const where = urlForHumans(url);
     for (let attempt = 1; ; attempt++) {
       const attemptAbort = new AbortController();
-      const signals = [attemptAbort.signal, opts.signal, init.signal ?? undefined].filter((s): s is AbortSignal => s !== undefined && s !== null);
-      const timer = setTimeout(() => attemptAbort.abort(new Error(`timed out after ${policy.attemptTimeoutMs} ms`)), policy.attemptTimeoutMs);
+      const signals = [attemptAbort.signal, opts.signal, init.signal ?? undefined].filter(
+        (s): s is AbortSignal => s !== undefined && s !== null,
+      );
+      const timer = setTimeout(
+        () => attemptAbort.abort(new Error(`timed out after ${policy.attemptTimeoutMs} ms`)),
+        policy.attemptTimeoutMs,
+      );
       let response: Response | null = null;
       let error: string | null = null;
       try {
         response = await fetchImpl(url, { ...init, signal: AbortSignal.any(signals) });
       } catch (err) {
         if (opts.signal?.aborted || init.signal?.aborted) throw err;
-        error = attemptAbort.signal.aborted ? `timed out after ${policy.attemptTimeoutMs} ms` : `network error: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}`;
+        error = attemptAbort.signal.aborted
+          ? `timed out after ${policy.attemptTimeoutMs} ms`
+          : `network error: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}`;
       } finally {
         clearTimeout(timer);
       }
       const decision = decideAttempt(
         response
-          ? { status: response.status, retryAfter: response.headers.get('retry-after'), rateLimitReset: response.headers.get('x-rate-limit-reset'), date: response.headers.get('date') }
+          ? {
+              status: response.status,
+              retryAfter: response.headers.get('retry-after'),
+              rateLimitReset: response.headers.get('x-rate-limit-reset'),
+              date: response.headers.get('date'),
+            }
           : { error: error! },
         attempt,
         policy,
@@ -225,9 +249,17 @@ export function createPollFetch(opts: PollFetchOptions = {}): PollFetchFn {
       }
       if (decision.kind === 'fail') {
         // A 4xx other than 401/403/429 is not retried: keep the vendor's explanation (e.g. a stale cursor).
-        const detail = response && response.status < 500 && response.status !== 429 ? `: ${vendorMessage(await response.text().catch(() => ''), opts.secret)}` : '';
+        const detail =
+          response && response.status < 500 && response.status !== 429
+            ? `: ${vendorMessage(await response.text().catch(() => ''), opts.secret)}`
+            : '';
         if (response && !detail) await response.body?.cancel().catch(() => undefined);
-        throw new PollHttpError(`${where}: ${decision.reason}${detail} after ${attempt} attempt${attempt === 1 ? '' : 's'}`, response?.status ?? null, where, attempt);
+        throw new PollHttpError(
+          `${where}: ${decision.reason}${detail} after ${attempt} attempt${attempt === 1 ? '' : 's'}`,
+          response?.status ?? null,
+          where,
+          attempt,
+        );
       }
       // Free the connection of a response we will not read.
       if (response) await response.body?.cancel().catch(() => undefined);

@@ -43,7 +43,11 @@ export function removedObjects(previous: readonly InventoryObject[], next: reado
   return uniqueObjects(previous).filter((o) => !present.has(objectKey(o)));
 }
 
-export function removedEventId(connectionId: string, o: Pick<InventoryObject, 'kind' | 'scope' | 'id'>, lastSeenSnapshotId: string): string {
+export function removedEventId(
+  connectionId: string,
+  o: Pick<InventoryObject, 'kind' | 'scope' | 'id'>,
+  lastSeenSnapshotId: string,
+): string {
   const h = createHash('sha256');
   for (const part of [connectionId, o.kind, o.scope ?? '', o.id, lastSeenSnapshotId]) h.update(part).update('\u0000');
   return 'inv_removed_' + h.digest('hex').slice(0, 32);
@@ -132,7 +136,9 @@ export function normalizeInventoryRemoved(input: NormalizeInput, grantKinds: Rea
   }
   const parsed = InventoryRemovedBodySchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`inventory-removed body is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `inventory-removed body is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   const b = parsed.data;
   // Bodies written before `access` existed: the vendor names the kinds that are grants.

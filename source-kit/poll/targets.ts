@@ -22,7 +22,8 @@ export function pollTargets(map: BoundaryMap, sources: Readonly<Record<string, S
     const source = sources[connection.vendor];
     const poller = source?.poller;
     if (!source || !poller) continue;
-    if (connection.transport === 'poll' && poller.pages) out.push({ connection, source, poller, stream: 'pages', intervalMs: connection.poll_interval });
+    if (connection.transport === 'poll' && poller.pages)
+      out.push({ connection, source, poller, stream: 'pages', intervalMs: connection.poll_interval });
     if (poller.inventory) out.push({ connection, source, poller, stream: 'inventory', intervalMs: connection.inventory_interval });
   }
   return out;

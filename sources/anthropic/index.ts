@@ -20,11 +20,17 @@ export function normalizeAnthropic(input: NormalizeInput): NormalizeOutcome {
   if (removed) return removed;
   const { listing, scope } = listingOf(input.contentType);
   if (!(LISTINGS as readonly string[]).includes(listing ?? '')) {
-    throw new Error(`Anthropic envelope content type ${JSON.stringify(input.contentType)}: expected an inventory listing (planewatch-listing=${LISTINGS.join('|')})`);
+    throw new Error(
+      `Anthropic envelope content type ${JSON.stringify(input.contentType)}: expected an inventory listing (planewatch-listing=${LISTINGS.join('|')})`,
+    );
   }
   const page = ListPageSchema.safeParse(parseJsonBodyOrThrow(input.body, 'Anthropic'));
   if (!page.success) throw new Error(`Anthropic ${listing} page is invalid: ${formatIssues(page.error)}`);
-  return mapListingItems(page.data.data, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt }, mapInventoryItem);
+  return mapListingItems(
+    page.data.data,
+    { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt },
+    mapInventoryItem,
+  );
 }
 
 export const anthropic: SourceModule = {

@@ -3,7 +3,13 @@
 import type { z } from 'zod';
 import { normalizeEmail, type Action, type MappedEvent } from '../../core/events/identity-event.ts';
 import { nonEmpty, parsedDateToMs } from '../../source-kit/map-helpers.ts';
-import { inventoryEvent, type InventoryEventDraft, type InventoryItemResult, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../source-kit/inventory-map.ts';
+import {
+  inventoryEvent,
+  type InventoryEventDraft,
+  type InventoryItemResult,
+  type InventoryMapContext as SharedInventoryMapContext,
+  type InventoryMapResult,
+} from '../../source-kit/inventory-map.ts';
 import {
   ApiKeySchema,
   formatIssues,
@@ -65,7 +71,12 @@ export function keyOwner(k: ApiKey): { id: string | null; kind: string | null; f
   }
   const c = k.created_by;
   const cid = nonEmpty(c?.id);
-  if (c && cid) return { id: cid, kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nonEmpty(c.type), from: 'created_by' };
+  if (c && cid)
+    return {
+      id: cid,
+      kind: c.type === 'service_account' ? 'service_account' : c.type === 'user' ? 'human' : nonEmpty(c.type),
+      from: 'created_by',
+    };
   return { id: null, kind: null, from: null };
 }
 
@@ -93,7 +104,12 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       return {
         ok: true,
         value: {
-          event: event(u.id, { tenant: null, subject: { kind: 'human', id: u.id, email, name }, ocsf: USER_INVENTORY, attributes: { role: u.role, added_at: u.added_at } }),
+          event: event(u.id, {
+            tenant: null,
+            subject: { kind: 'human', id: u.id, email, name },
+            ocsf: USER_INVENTORY,
+            attributes: { role: u.role, added_at: u.added_at },
+          }),
           object: { kind, scope: null, id: u.id, subject_kind: 'human', email, name },
         },
       };
@@ -110,9 +126,15 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
         value: {
           event: event(i.id, {
             ...(done ? { category: 'account' as const, action: 'deactivated' as const } : {}),
-            tenant: null, subject: { kind: 'invite', id: i.id, email }, ocsf: USER_INVENTORY,
+            tenant: null,
+            subject: { kind: 'invite', id: i.id, email },
+            ocsf: USER_INVENTORY,
             attributes: {
-              status, role: i.role, invited_at: i.invited_at, expires_at: i.expires_at, accepted_at: i.accepted_at,
+              status,
+              role: i.role,
+              invited_at: i.invited_at,
+              expires_at: i.expires_at,
+              accepted_at: i.accepted_at,
               effective_at: done ? inviteClosedAt(status, i) : null,
               rbac_group_ids: i.rbac_group_ids && i.rbac_group_ids.length > 0 ? i.rbac_group_ids.join(',') : null,
             },
@@ -137,11 +159,25 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
             ...(notActive ? { category: 'credential' as const, action: notActive } : {}),
             tenant: workspace,
             subject: { kind: 'api_key', id: k.id, name },
-            credential: { id: k.id, kind: 'api_key', owner_id: owner.id, owner_kind: owner.kind, scopes: [], created_at: rfc3339ToMs(k.created_at), last_used_at: null },
+            credential: {
+              id: k.id,
+              kind: 'api_key',
+              owner_id: owner.id,
+              owner_kind: owner.kind,
+              scopes: [],
+              created_at: rfc3339ToMs(k.created_at),
+              last_used_at: null,
+            },
             ocsf: null,
             attributes: {
-              status, expires_at: k.expires_at, workspace_id: workspace, scope_type: nonEmpty(k.scope?.type) ?? (workspace ? 'workspace' : null),
-              owner_from: owner.from, created_by_id: k.created_by?.id, created_by_type: k.created_by?.type, principal_type: k.principal?.type,
+              status,
+              expires_at: k.expires_at,
+              workspace_id: workspace,
+              scope_type: nonEmpty(k.scope?.type) ?? (workspace ? 'workspace' : null),
+              owner_from: owner.from,
+              created_by_id: k.created_by?.id,
+              created_by_type: k.created_by?.type,
+              principal_type: k.principal?.type,
               key_hint: k.partial_key_hint,
             },
           }),
@@ -158,7 +194,9 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
         ok: true,
         value: {
           event: event(w.id, {
-            tenant: w.id, subject: { kind: 'project', id: w.id, name }, ocsf: null,
+            tenant: w.id,
+            subject: { kind: 'project', id: w.id, name },
+            ocsf: null,
             attributes: { status: nonEmpty(w.archived_at) ? 'archived' : 'active', created_at: w.created_at, archived_at: w.archived_at },
           }),
           object: { kind, scope: null, id: w.id, subject_kind: 'project', name },
@@ -174,7 +212,9 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
         ok: true,
         value: {
           event: event(m.user_id, {
-            tenant: workspace, subject: { kind: 'human', id: m.user_id }, ocsf: USER_INVENTORY,
+            tenant: workspace,
+            subject: { kind: 'human', id: m.user_id },
+            ocsf: USER_INVENTORY,
             // A workspace member is the org user's grant to the workspace, not a second account.
             attributes: { access: 'scope', workspace_role: m.workspace_role, workspace_id: workspace },
           }),
@@ -193,10 +233,16 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
         value: {
           event: event(s.id, {
             ...(archived ? { category: 'account' as const, action: 'deactivated' as const } : {}),
-            tenant: null, subject: { kind: 'service_account', id: s.id, name }, ocsf: USER_INVENTORY,
+            tenant: null,
+            subject: { kind: 'service_account', id: s.id, name },
+            ocsf: USER_INVENTORY,
             attributes: {
-              status: archived ? 'archived' : 'active', organization_role: s.organization_role, created_at: s.created_at,
-              created_by_actor_id: s.created_by_actor_id, archived_at: s.archived_at, archived_by_actor_id: s.archived_by_actor_id,
+              status: archived ? 'archived' : 'active',
+              organization_role: s.organization_role,
+              created_at: s.created_at,
+              created_by_actor_id: s.created_by_actor_id,
+              archived_at: s.archived_at,
+              archived_by_actor_id: s.archived_by_actor_id,
             },
           }),
           object: { kind, scope: null, id: s.id, subject_kind: 'service_account', name },

@@ -58,7 +58,10 @@ export const ApiKeySchema = z.object({
   /** Deprecated top-level workspace id (older API versions). */
   workspace_id: str,
   /** "Partially redacted hint for the API key"; kept only in the displayed shape (see the header). */
-  partial_key_hint: z.unknown().optional().transform((v) => (isDisplayedKeyHint(v) ? v : null)),
+  partial_key_hint: z
+    .unknown()
+    .optional()
+    .transform((v) => (isDisplayedKeyHint(v) ? v : null)),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 

@@ -33,7 +33,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { InventoryPage, PollContext, PollerModule } from '../../source-kit/poller.ts';
 import { PollAuthError, PollHttpError } from '../../source-kit/poll/fetch.ts';
-import { lastItemCursor, parseListPage as parseVendorListPage, sdkTransport, walkListing, type SdkCall } from '../../source-kit/poll/page-walker.ts';
+import {
+  lastItemCursor,
+  parseListPage as parseVendorListPage,
+  sdkTransport,
+  walkListing,
+  type SdkCall,
+} from '../../source-kit/poll/page-walker.ts';
 import { formatIssues, ListPageSchema, WorkspaceSchema, type ListPage } from './payloads.ts';
 import { mapInventoryItem, type Listing } from './map.ts';
 
@@ -50,7 +56,7 @@ export type CursorStyle = 'after_id' | 'page';
 
 /** The cursor of the page after this one, or null when this is the last page. Pure. */
 export function nextCursor(page: ListPage, style: CursorStyle): string | null {
-  if (style === 'page') return page.has_more === false ? null : page.next_page ?? null;
+  if (style === 'page') return page.has_more === false ? null : (page.next_page ?? null);
   if (page.has_more !== true) return null;
   return lastItemCursor(page);
 }
@@ -131,18 +137,30 @@ export async function* inventoryPages(ctx: PollContext): AsyncGenerator<Inventor
   yield* listing(api, 'invites', null, 'after_id', (c) => org.invites.list(q(c)));
   yield* listing(api, 'api_keys', null, 'after_id', (c) => org.apiKeys.list(q(c)));
   const live: string[] = [];
-  yield* listing(api, 'workspaces', null, 'after_id', (c) => org.workspaces.list({ ...q(c), include_archived: true }), (items) => {
-    for (const item of items) {
-      const w = WorkspaceSchema.safeParse(item);
-      if (w.success && !w.data.archived_at) live.push(w.data.id);
-    }
-  });
+  yield* listing(
+    api,
+    'workspaces',
+    null,
+    'after_id',
+    (c) => org.workspaces.list({ ...q(c), include_archived: true }),
+    (items) => {
+      for (const item of items) {
+        const w = WorkspaceSchema.safeParse(item);
+        if (w.success && !w.data.archived_at) live.push(w.data.id);
+      }
+    },
+  );
   // Members of archived workspaces are not listed: the API may refuse them, and they grant nothing.
   for (const workspaceId of live) {
     yield* listing(api, 'workspace_members', workspaceId, 'after_id', (c) => org.workspaces.members.list(workspaceId, q(c)));
   }
-  yield* optional(ctx, 'service_accounts', listing(api, 'service_accounts', null, 'page', (c) =>
-    org.serviceAccounts.list({ limit: PAGE_LIMIT, include_archived: true, ...(c ? { page: c } : {}) })));
+  yield* optional(
+    ctx,
+    'service_accounts',
+    listing(api, 'service_accounts', null, 'page', (c) =>
+      org.serviceAccounts.list({ limit: PAGE_LIMIT, include_archived: true, ...(c ? { page: c } : {}) }),
+    ),
+  );
 }
 
 export const anthropicPoller: PollerModule = {

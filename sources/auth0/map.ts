@@ -9,7 +9,17 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft } from '../../source-kit/map-helpers.ts';
+import {
+  attrs as attributes,
+  emailOf,
+  nonBlank,
+  pathOnly,
+  record,
+  strictIsoToMs,
+  type AttrValue,
+  type MapResult,
+  type SubjectDraft,
+} from '../../source-kit/map-helpers.ts';
 import { ApiRequestSchema, ApiResponseSchema, Auth0LogSchema, formatIssues, type Auth0Log } from './payloads.ts';
 
 export type { MapResult };
@@ -94,7 +104,13 @@ function logUser(log: Auth0Log): { subject: SubjectDraft; from: string | null } 
 }
 
 function userActor(log: Auth0Log): Actor {
-  return { ...emptyActor('human'), id: nonBlank(log.user_id), email: emailOf(log.user_name), ip: nonBlank(log.ip), user_agent: nonBlank(log.user_agent) };
+  return {
+    ...emptyActor('human'),
+    id: nonBlank(log.user_id),
+    email: emailOf(log.user_name),
+    ip: nonBlank(log.ip),
+    user_agent: nonBlank(log.user_agent),
+  };
 }
 
 function clientAttrs(log: Auth0Log): Record<string, AttrValue> {
@@ -220,7 +236,13 @@ function clientCredentials(result: 'used' | 'failed'): Mapper {
         action: result,
         outcome: result === 'used' ? 'success' : 'failure',
         subject: { kind: 'service_account', id: clientId, name: nonBlank(c.log.client_name) },
-        actor: { ...emptyActor('oauth_client'), id: clientId, ip: nonBlank(c.log.ip), user_agent: nonBlank(c.log.user_agent), credential_id: credId },
+        actor: {
+          ...emptyActor('oauth_client'),
+          id: clientId,
+          ip: nonBlank(c.log.ip),
+          user_agent: nonBlank(c.log.user_agent),
+          credential_id: credId,
+        },
         credential: {
           id: credId,
           kind: 'oauth_secret',
@@ -302,25 +324,53 @@ interface ApiOp {
   attributes: Record<string, AttrValue>;
 }
 
-function classifyApi(method: string, path: string, body: Record<string, unknown> | null, response: Record<string, unknown> | null, logId: string): ApiOp {
+function classifyApi(
+  method: string,
+  path: string,
+  body: Record<string, unknown> | null,
+  response: Record<string, unknown> | null,
+  logId: string,
+): ApiOp {
   const user = (id: string): SubjectDraft => ({ kind: 'human', id: decode(id) });
   let m: RegExpExecArray | null;
   if ((m = /^\/api\/v2\/users\/([^/]+)$/.exec(path))) {
-    if (method === 'DELETE') return { category: 'account', action: 'deleted', subjects: [user(m[1]!)], ocsf: [OCSF.ACCOUNT_CHANGE, 6], attributes: {} };
+    if (method === 'DELETE')
+      return { category: 'account', action: 'deleted', subjects: [user(m[1]!)], ocsf: [OCSF.ACCOUNT_CHANGE, 6], attributes: {} };
     if (method === 'PATCH' || method === 'PUT') {
       const fields = body ? Object.keys(body).sort() : [];
       const blocked = body ? truthy(body.blocked) : null;
       const attributes = { changed_fields: fields.join(',') || null, account_change: fields.includes('password') ? 'password' : null };
-      if (blocked === true) return { category: 'account', action: 'suspended', subjects: [user(m[1]!)], ocsf: [OCSF.ACCOUNT_CHANGE, 5], attributes: { ...attributes, block_kind: 'admin' } };
-      if (blocked === false) return { category: 'account', action: 'reactivated', subjects: [user(m[1]!)], ocsf: [OCSF.ACCOUNT_CHANGE, 2], attributes: { ...attributes, block_kind: 'admin' } };
+      if (blocked === true)
+        return {
+          category: 'account',
+          action: 'suspended',
+          subjects: [user(m[1]!)],
+          ocsf: [OCSF.ACCOUNT_CHANGE, 5],
+          attributes: { ...attributes, block_kind: 'admin' },
+        };
+      if (blocked === false)
+        return {
+          category: 'account',
+          action: 'reactivated',
+          subjects: [user(m[1]!)],
+          ocsf: [OCSF.ACCOUNT_CHANGE, 2],
+          attributes: { ...attributes, block_kind: 'admin' },
+        };
       return { category: 'account', action: 'updated', subjects: [user(m[1]!)], ocsf: [OCSF.ACCOUNT_CHANGE, 99], attributes };
     }
   }
   if (/^\/api\/v2\/users\/?$/.test(path) && method === 'POST') {
     const id = nonBlank(response?.user_id);
     const email = emailOf(body?.email) ?? emailOf(response?.email);
-    const subject: SubjectDraft = id !== null ? { kind: 'human', id, email } : email !== null ? { kind: 'human', id: email, email } : { kind: 'other', id: logId };
-    return { category: 'account', action: 'created', subjects: [subject], ocsf: [OCSF.ACCOUNT_CHANGE, 1], attributes: { subject_from: id !== null ? null : email !== null ? 'email' : 'log_id' } };
+    const subject: SubjectDraft =
+      id !== null ? { kind: 'human', id, email } : email !== null ? { kind: 'human', id: email, email } : { kind: 'other', id: logId };
+    return {
+      category: 'account',
+      action: 'created',
+      subjects: [subject],
+      ocsf: [OCSF.ACCOUNT_CHANGE, 1],
+      attributes: { subject_from: id !== null ? null : email !== null ? 'email' : 'log_id' },
+    };
   }
   if ((m = /^\/api\/v2\/users\/([^/]+)\/(roles|permissions)$/.exec(path)) && (method === 'POST' || method === 'DELETE')) {
     const granted = m[2] === 'roles' ? stringList(body?.roles) : permissionNames(body?.permissions);
@@ -359,13 +409,23 @@ function classifyApi(method: string, path: string, body: Record<string, unknown>
     return {
       category: 'account',
       action: 'created',
-      subjects: [id !== null ? { kind: 'service_account', id, name: nonBlank(response?.name) ?? nonBlank(body?.name) } : { kind: 'other', id: logId }],
+      subjects: [
+        id !== null
+          ? { kind: 'service_account', id, name: nonBlank(response?.name) ?? nonBlank(body?.name) }
+          : { kind: 'other', id: logId },
+      ],
       ocsf: [OCSF.ACCOUNT_CHANGE, 1],
       attributes: { subject_from: id !== null ? null : 'log_id', app_type: nonBlank(body?.app_type) },
     };
   }
   if ((m = /^\/api\/v2\/clients\/([^/]+)$/.exec(path)) && method === 'DELETE') {
-    return { category: 'account', action: 'deleted', subjects: [{ kind: 'service_account', id: decode(m[1]!) }], ocsf: [OCSF.ACCOUNT_CHANGE, 6], attributes: {} };
+    return {
+      category: 'account',
+      action: 'deleted',
+      subjects: [{ kind: 'service_account', id: decode(m[1]!) }],
+      ocsf: [OCSF.ACCOUNT_CHANGE, 6],
+      attributes: {},
+    };
   }
   if ((m = /^\/api\/v2\/clients\/([^/]+)\/rotate-secret$/.exec(path)) && method === 'POST') {
     const clientId = decode(m[1]!);
@@ -374,12 +434,26 @@ function classifyApi(method: string, path: string, body: Record<string, unknown>
       category: 'credential',
       action: 'updated',
       subjects: [{ kind: 'api_key', id: credId }],
-      credential: { id: credId, kind: 'oauth_secret', owner_id: clientId, owner_kind: 'oauth_client', scopes: [], created_at: null, last_used_at: null },
+      credential: {
+        id: credId,
+        kind: 'oauth_secret',
+        owner_id: clientId,
+        owner_kind: 'oauth_client',
+        scopes: [],
+        created_at: null,
+        last_used_at: null,
+      },
       ocsf: [OCSF.ENTITY_MANAGEMENT, 3],
       attributes: { credential_kind: 'oauth_secret', rotation: 'true' },
     };
   }
-  return { category: 'other', action: 'other', subjects: [{ kind: 'other', id: logId }], ocsf: [null, null], attributes: { subject_from: 'log_id' } };
+  return {
+    category: 'other',
+    action: 'other',
+    subjects: [{ kind: 'other', id: logId }],
+    ocsf: [null, null],
+    attributes: { subject_from: 'log_id' },
+  };
 }
 
 const managementApi: Mapper = (c) => {
@@ -474,7 +548,13 @@ const scim: Mapper = (c) => {
     status_code: typeof record(details?.response)?.statusCode === 'number' ? (record(details?.response)!.statusCode as number) : null,
     connection_id: connectionId,
   };
-  const ops: Array<{ category: Category; action: Action; subject: SubjectDraft; ocsf: readonly [number | null, number | null]; attributes: Record<string, AttrValue> }> = [];
+  const ops: Array<{
+    category: Category;
+    action: Action;
+    subject: SubjectDraft;
+    ocsf: readonly [number | null, number | null];
+    attributes: Record<string, AttrValue>;
+  }> = [];
   const users = /\/Users(?:\/([^/]+))?\/?$/.exec(path);
   const groups = /\/Groups(?:\/([^/]+))?\/?$/.exec(path);
   if (users) {
@@ -494,22 +574,54 @@ const scim: Mapper = (c) => {
     } else if (id !== null && (method === 'PATCH' || method === 'PUT')) {
       const active = method === 'PATCH' ? patchActive(body) : truthy(body?.active);
       const action: Action = active === false ? 'suspended' : active === true && method === 'PATCH' ? 'reactivated' : 'updated';
-      ops.push({ category: 'account', action, subject: { kind: 'human', id }, ocsf: [OCSF.ACCOUNT_CHANGE, action === 'suspended' ? 5 : action === 'reactivated' ? 2 : 99], attributes: { active: active === null ? null : active } });
+      ops.push({
+        category: 'account',
+        action,
+        subject: { kind: 'human', id },
+        ocsf: [OCSF.ACCOUNT_CHANGE, action === 'suspended' ? 5 : action === 'reactivated' ? 2 : 99],
+        attributes: { active: active === null ? null : active },
+      });
     }
   } else if (groups) {
     const id = groups[1] ? decode(groups[1]) : null;
     if (id !== null && method === 'PATCH') {
       const { added, removed } = memberChanges(body);
-      for (const m of added) ops.push({ category: 'membership', action: 'added', subject: { kind: 'human', id: m }, ocsf: [OCSF.GROUP_MANAGEMENT, 3], attributes: { group_id: id } });
-      for (const m of removed) ops.push({ category: 'membership', action: 'removed', subject: { kind: 'human', id: m }, ocsf: [OCSF.GROUP_MANAGEMENT, 4], attributes: { group_id: id } });
+      for (const m of added)
+        ops.push({
+          category: 'membership',
+          action: 'added',
+          subject: { kind: 'human', id: m },
+          ocsf: [OCSF.GROUP_MANAGEMENT, 3],
+          attributes: { group_id: id },
+        });
+      for (const m of removed)
+        ops.push({
+          category: 'membership',
+          action: 'removed',
+          subject: { kind: 'human', id: m },
+          ocsf: [OCSF.GROUP_MANAGEMENT, 4],
+          attributes: { group_id: id },
+        });
     }
     if (ops.length === 0 && method !== 'GET') {
       const action: Action = method === 'POST' ? 'created' : method === 'DELETE' ? 'deleted' : 'updated';
-      ops.push({ category: 'other', action, subject: { kind: 'group', id: id ?? nonBlank(body?.displayName) ?? c.logId, name: nonBlank(body?.displayName) }, ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : 99], attributes: {} });
+      ops.push({
+        category: 'other',
+        action,
+        subject: { kind: 'group', id: id ?? nonBlank(body?.displayName) ?? c.logId, name: nonBlank(body?.displayName) },
+        ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : 99],
+        attributes: {},
+      });
     }
   }
   if (ops.length === 0) {
-    ops.push({ category: 'other', action: 'other', subject: { kind: 'connection', id: connectionId ?? c.logId }, ocsf: [null, null], attributes: { subject_from: connectionId !== null ? 'connection' : 'log_id' } });
+    ops.push({
+      category: 'other',
+      action: 'other',
+      subject: { kind: 'connection', id: connectionId ?? c.logId },
+      ocsf: [null, null],
+      attributes: { subject_from: connectionId !== null ? 'connection' : 'log_id' },
+    });
   }
   return ops.map((op) => ({
     category: op.category,
@@ -530,14 +642,23 @@ const scim: Mapper = (c) => {
 const unknownCode: Mapper = (c) => {
   const user = logUser(c.log);
   const clientId = nonBlank(c.log.client_id);
-  const subject: SubjectDraft = user?.subject ?? (clientId !== null ? { kind: 'service_account', id: clientId, name: nonBlank(c.log.client_name) } : { kind: 'other', id: c.logId });
+  const subject: SubjectDraft =
+    user?.subject ??
+    (clientId !== null ? { kind: 'service_account', id: clientId, name: nonBlank(c.log.client_name) } : { kind: 'other', id: c.logId });
   return [
     {
       category: 'other',
       action: 'other',
       outcome: null,
       subject,
-      actor: user ? userActor(c.log) : { ...emptyActor(clientId !== null ? 'oauth_client' : 'unknown'), id: clientId, ip: nonBlank(c.log.ip), user_agent: nonBlank(c.log.user_agent) },
+      actor: user
+        ? userActor(c.log)
+        : {
+            ...emptyActor(clientId !== null ? 'oauth_client' : 'unknown'),
+            id: clientId,
+            ip: nonBlank(c.log.ip),
+            user_agent: nonBlank(c.log.user_agent),
+          },
       ocsf: [null, null],
       attributes: { ...clientAttrs(c.log), subject_from: user ? user.from : clientId !== null ? 'client_id' : 'log_id' },
     },
@@ -580,7 +701,8 @@ export function mapAuth0Log(raw: unknown, ctx: Auth0MapContext = {}): MapResult 
   if (!parsed.success) return { ok: false, reason: formatIssues(parsed.error, 'data') };
   const log = parsed.data;
   const logId = nonBlank(ctx.logId) ?? nonBlank(log.log_id);
-  if (logId === null) return { ok: false, reason: `${log.type}: log_id: expected the log's id (in the record or in data.log_id), received none` };
+  if (logId === null)
+    return { ok: false, reason: `${log.type}: log_id: expected the log's id (in the record or in data.log_id), received none` };
   let occurredAt: number;
   let occurredFrom: string | null = null;
   if (log.date === null || log.date === undefined) {
@@ -591,7 +713,11 @@ export function mapAuth0Log(raw: unknown, ctx: Auth0MapContext = {}): MapResult 
     occurredFrom = 'received_at';
   } else {
     const ms = isoToMs(log.date);
-    if (ms === null) return { ok: false, reason: `${log.type}: data.date: expected ISO 8601 timestamp, received ${JSON.stringify(log.date.slice(0, 64))}` };
+    if (ms === null)
+      return {
+        ok: false,
+        reason: `${log.type}: data.date: expected ISO 8601 timestamp, received ${JSON.stringify(log.date.slice(0, 64))}`,
+      };
     occurredAt = ms;
   }
   const c: Ctx = { log, logId, occurredAt };

@@ -18,12 +18,12 @@ export type BodyItem = { where: string; ok: true; value: unknown } | { where: st
 
 export type ParsedBody = { ok: true; format: Auth0Format; items: BodyItem[] } | { ok: false; error: string };
 
-
 /** Splits a delivery into its records by content format; an error only when nothing in it is JSON. */
 export function parseAuth0Body(body: Buffer): ParsedBody {
   let text = body.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim().length === 0) return { ok: false, error: 'body is empty: expected Auth0 log records (JSONARRAY, JSONLINES or JSONOBJECT)' };
+  if (text.trim().length === 0)
+    return { ok: false, error: 'body is empty: expected Auth0 log records (JSONARRAY, JSONLINES or JSONOBJECT)' };
   let whole: unknown;
   let wholeError: string | null = null;
   try {
@@ -32,9 +32,14 @@ export function parseAuth0Body(body: Buffer): ParsedBody {
     wholeError = e instanceof Error ? e.message : String(e);
   }
   if (wholeError === null) {
-    if (Array.isArray(whole)) return { ok: true, format: 'JSONARRAY', items: whole.map((value, i) => ({ where: `[${i}]`, ok: true, value })) };
-    if (typeof whole === 'object' && whole !== null) return { ok: true, format: 'JSONOBJECT', items: [{ where: '(body)', ok: true, value: whole }] };
-    return { ok: false, error: `body: expected a JSON array, a JSON object or JSON lines of Auth0 log records, received ${describeValue(whole)}` };
+    if (Array.isArray(whole))
+      return { ok: true, format: 'JSONARRAY', items: whole.map((value, i) => ({ where: `[${i}]`, ok: true, value })) };
+    if (typeof whole === 'object' && whole !== null)
+      return { ok: true, format: 'JSONOBJECT', items: [{ where: '(body)', ok: true, value: whole }] };
+    return {
+      ok: false,
+      error: `body: expected a JSON array, a JSON object or JSON lines of Auth0 log records, received ${describeValue(whole)}`,
+    };
   }
   const items: BodyItem[] = [];
   let parsedAny = false;

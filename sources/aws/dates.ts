@@ -9,11 +9,23 @@
 // defined and local-time based).
 
 const MONTHS: Readonly<Record<string, number>> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
 };
 
 // `Mar 1, 2025 10:00:00 AM` — also tolerates `Sept`, a missing comma, and any Unicode space.
-const JAVA_DATE = /^([A-Za-z]{3,4})\.?[\s\u00a0\u202f]+(\d{1,2}),?[\s\u00a0\u202f]+(\d{4})[\s\u00a0\u202f]+(\d{1,2}):(\d{2}):(\d{2})[\s\u00a0\u202f]*([AaPp])\.?[Mm]\.?$/;
+const JAVA_DATE =
+  /^([A-Za-z]{3,4})\.?[\s\u00a0\u202f]+(\d{1,2}),?[\s\u00a0\u202f]+(\d{4})[\s\u00a0\u202f]+(\d{1,2}):(\d{2}):(\d{2})[\s\u00a0\u202f]*([AaPp])\.?[Mm]\.?$/;
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 

@@ -9,7 +9,16 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf as emailLike, nonBlank, pathOnly, record, type AttrValue, type MapResult, type SubjectDraft } from '../../source-kit/map-helpers.ts';
+import {
+  attrs as attributes,
+  emailOf as emailLike,
+  nonBlank,
+  pathOnly,
+  record,
+  type AttrValue,
+  type MapResult,
+  type SubjectDraft,
+} from '../../source-kit/map-helpers.ts';
 import { parseCloudTrailDate, parseIsoDate } from './dates.ts';
 import { CloudTrailRecordSchema, formatIssues, type CloudTrailRecord } from './payloads.ts';
 
@@ -19,7 +28,6 @@ export interface AwsMapContext {
   /** The EventBridge event's `account`, used when the record lacks recipientAccountId. */
   account?: string | null;
 }
-
 
 const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, GROUP_MANAGEMENT: 3006 } as const;
 const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -180,7 +188,15 @@ function userAccount(action: 'created' | 'deleted'): Mapper {
 }
 
 function accessKeyCredential(keyId: string, owner: string | null, createdAt: number | null): Credential {
-  return { id: keyId, kind: 'access_key', owner_id: owner, owner_kind: owner !== null ? 'iam_user' : null, scopes: [], created_at: createdAt, last_used_at: null };
+  return {
+    id: keyId,
+    kind: 'access_key',
+    owner_id: owner,
+    owner_kind: owner !== null ? 'iam_user' : null,
+    scopes: [],
+    created_at: createdAt,
+    last_used_at: null,
+  };
 }
 
 const createAccessKey: Mapper = (rec, failed) => {
@@ -190,7 +206,15 @@ const createAccessKey: Mapper = (rec, failed) => {
   if (keyId === null && !failed) return 'responseElements.accessKey.accessKeyId: expected the new access key id, received none';
   if (keyId === null) {
     const { subject, from } = orEvent(rec, owner !== null ? iamUser(owner) : null);
-    return [{ category: 'credential', action: 'created', subject, ocsf: [OCSF.ENTITY_MANAGEMENT, 1], attributes: { credential_kind: 'access_key', subject_from: from } }];
+    return [
+      {
+        category: 'credential',
+        action: 'created',
+        subject,
+        ocsf: [OCSF.ENTITY_MANAGEMENT, 1],
+        attributes: { credential_kind: 'access_key', subject_from: from },
+      },
+    ];
   }
   const rawCreate = nonBlank(key?.createDate);
   const createdAt = parseCloudTrailDate(rawCreate);
@@ -226,7 +250,15 @@ function keyOperation(op: 'update' | 'delete'): Mapper {
     if (keyId === null) {
       if (!failed) return 'requestParameters.accessKeyId: expected the access key id, received none';
       const { subject, from } = orEvent(rec, owner !== null ? iamUser(owner) : null);
-      return [{ category: 'credential', action, subject, ocsf: [OCSF.ENTITY_MANAGEMENT, activity], attributes: { credential_kind: 'access_key', key_status: status, subject_from: from } }];
+      return [
+        {
+          category: 'credential',
+          action,
+          subject,
+          ocsf: [OCSF.ENTITY_MANAGEMENT, activity],
+          attributes: { credential_kind: 'access_key', key_status: status, subject_from: from },
+        },
+      ];
     }
     return [
       {
@@ -242,7 +274,15 @@ function keyOperation(op: 'update' | 'delete'): Mapper {
 }
 
 function loginProfileCredential(user: string, createdAt: number | null, lastUsedAt: number | null): Credential {
-  return { id: `${user}:login_profile`, kind: 'console_password', owner_id: user, owner_kind: 'iam_user', scopes: [], created_at: createdAt, last_used_at: lastUsedAt };
+  return {
+    id: `${user}:login_profile`,
+    kind: 'console_password',
+    owner_id: user,
+    owner_kind: 'iam_user',
+    scopes: [],
+    created_at: createdAt,
+    last_used_at: lastUsedAt,
+  };
 }
 
 function loginProfile(action: 'created' | 'deleted'): Mapper {
@@ -257,7 +297,8 @@ function loginProfile(action: 'created' | 'deleted'): Mapper {
         category: 'credential',
         action,
         subject,
-        credential: user !== null ? loginProfileCredential(user, action === 'created' ? parseCloudTrailDate(profile?.createDate) : null, null) : null,
+        credential:
+          user !== null ? loginProfileCredential(user, action === 'created' ? parseCloudTrailDate(profile?.createDate) : null, null) : null,
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
         attributes: {
           credential_kind: 'console_password',
@@ -305,7 +346,8 @@ function groupMembership(action: 'added' | 'removed'): Mapper {
 
 const consoleLogin: Mapper = (rec) => {
   const result = nonBlank(rec.responseElements?.ConsoleLogin);
-  const failed = result !== null ? result.toLowerCase() !== 'success' : nonBlank(rec.errorCode) !== null || nonBlank(rec.errorMessage) !== null;
+  const failed =
+    result !== null ? result.toLowerCase() !== 'success' : nonBlank(rec.errorCode) !== null || nonBlank(rec.errorMessage) !== null;
   const ui = rec.userIdentity;
   const type = nonBlank(ui?.type);
   const arn = nonBlank(ui?.arn);
@@ -375,8 +417,10 @@ const unknownEvent: Mapper = (rec) => {
 
 function mapperFor(rec: CloudTrailRecord): { mapper: Mapper; known: boolean } {
   const source = nonBlank(rec.eventSource)?.toLowerCase() ?? null;
-  if (rec.eventName === 'ConsoleLogin' && (source === null || source === 'signin.amazonaws.com')) return { mapper: consoleLogin, known: true };
-  if ((source === null || source === 'iam.amazonaws.com') && Object.hasOwn(IAM_MAPPERS, rec.eventName)) return { mapper: IAM_MAPPERS[rec.eventName]!, known: true };
+  if (rec.eventName === 'ConsoleLogin' && (source === null || source === 'signin.amazonaws.com'))
+    return { mapper: consoleLogin, known: true };
+  if ((source === null || source === 'iam.amazonaws.com') && Object.hasOwn(IAM_MAPPERS, rec.eventName))
+    return { mapper: IAM_MAPPERS[rec.eventName]!, known: true };
   return { mapper: unknownEvent, known: false };
 }
 
@@ -387,7 +431,10 @@ export function mapCloudTrailRecord(raw: unknown, ctx: AwsMapContext = {}): MapR
   const rec = parsed.data;
   const occurredAt = parseIsoDate(rec.eventTime);
   if (occurredAt === null) {
-    return { ok: false, reason: `${rec.eventName}: eventTime: expected ISO 8601 timestamp, received ${JSON.stringify(rec.eventTime.slice(0, 64))}` };
+    return {
+      ok: false,
+      reason: `${rec.eventName}: eventTime: expected ISO 8601 timestamp, received ${JSON.stringify(rec.eventTime.slice(0, 64))}`,
+    };
   }
   const errorCode = nonBlank(rec.errorCode);
   const failed = errorCode !== null;

@@ -73,22 +73,33 @@ export type DeliveryShape =
 /** Which of the two accepted shapes a parsed body is, or why it is neither. */
 export function deliveryShapeOf(body: unknown): DeliveryShape {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { kind: 'invalid', error: `body: expected a JSON object (a CloudTrail log file {"Records":[…]} or an EventBridge event), received ${describeValue(body)}` };
+    return {
+      kind: 'invalid',
+      error: `body: expected a JSON object (a CloudTrail log file {"Records":[…]} or an EventBridge event), received ${describeValue(body)}`,
+    };
   }
   const b = body as Record<string, unknown>;
   if ('Records' in b) {
     const file = LogFileSchema.safeParse(b);
-    return file.success ? { kind: 'logfile', records: file.data.Records } : { kind: 'invalid', error: `CloudTrail log file: ${formatIssues(file.error)}` };
+    return file.success
+      ? { kind: 'logfile', records: file.data.Records }
+      : { kind: 'invalid', error: `CloudTrail log file: ${formatIssues(file.error)}` };
   }
   if ('detail-type' in b || 'detail' in b) {
     const ev = EventBridgeSchema.safeParse(b);
     if (!ev.success) return { kind: 'invalid', error: `EventBridge event: ${formatIssues(ev.error)}` };
     if (!isCloudTrailDetailType(ev.data['detail-type'])) {
-      return { kind: 'invalid', error: `detail-type: expected a CloudTrail detail-type ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"), received ${JSON.stringify(ev.data['detail-type'].slice(0, 100))}` };
+      return {
+        kind: 'invalid',
+        error: `detail-type: expected a CloudTrail detail-type ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"), received ${JSON.stringify(ev.data['detail-type'].slice(0, 100))}`,
+      };
     }
     return { kind: 'eventbridge', record: ev.data.detail, account: ev.data.account ?? null };
   }
-  return { kind: 'invalid', error: 'body: expected "Records" (a CloudTrail log file) or "detail-type" and "detail" (an EventBridge event), found neither' };
+  return {
+    kind: 'invalid',
+    error: 'body: expected "Records" (a CloudTrail log file) or "detail-type" and "detail" (an EventBridge event), found neither',
+  };
 }
 
 export { describeValue, formatIssues };

@@ -24,7 +24,11 @@ export function normalizeGithub(input: NormalizeInput): NormalizeOutcome {
       const a = StoredAlertSchema.safeParse(item);
       if (!a.success) return rejected.push({ reason: `[${i}]: ${formatIssues(a.error)}`, item });
       const repo = a.data.repository?.full_name;
-      if (!repo) return rejected.push({ reason: `[${i}]: repository.full_name missing (the organisation listing names each alert's repository)`, item });
+      if (!repo)
+        return rejected.push({
+          reason: `[${i}]: repository.full_name missing (the organisation listing names each alert's repository)`,
+          item,
+        });
       const r = mapSecretScanningAlert(a.data, repo, null);
       if (r.ok) events.push(...r.events);
       else rejected.push({ reason: r.reason, item });

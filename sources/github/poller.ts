@@ -42,10 +42,15 @@ export interface AlertFetchContext {
 /** Fetches one alert and returns it without its secret. Throws (without the token or the secret) on any failure. */
 export async function fetchRepoAlert(ctx: AlertFetchContext, repoFullName: string, number: number): Promise<StoredAlert> {
   if (!ctx.apiKey) throw new Error('the GitHub connection has no api_key_env: the alert (and its secret) cannot be fetched');
-  if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(repoFullName)) throw new Error(`repository "${repoFullName.slice(0, 200)}" is not owner/name`);
+  if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(repoFullName))
+    throw new Error(`repository "${repoFullName.slice(0, 200)}" is not owner/name`);
   const url = `${trimBase(ctx.baseUrl ?? DEFAULT_BASE_URL)}/repos/${repoFullName}/secret-scanning/alerts/${number}`;
   // Bounded: the delivery waits on this call, and GitHub gives a webhook 10 s before it gives up.
-  const res = await ctx.fetch(url, { method: 'GET', headers: githubHeaders(ctx.apiKey), signal: AbortSignal.timeout(FETCH_ALERT_TIMEOUT_MS) });
+  const res = await ctx.fetch(url, {
+    method: 'GET',
+    headers: githubHeaders(ctx.apiKey),
+    signal: AbortSignal.timeout(FETCH_ALERT_TIMEOUT_MS),
+  });
   if (!res.ok) throw new Error(`GET /repos/${repoFullName}/secret-scanning/alerts/${number}: HTTP ${res.status}`);
   let json: unknown;
   try {
@@ -71,7 +76,8 @@ export function firstAlertsUrl(baseUrl: string, org: string): string {
 /** Every page of the organisation's alerts; see the file comment for the checkpoint. */
 export async function* alertPages(ctx: PollContext): AsyncGenerator<PolledPage> {
   const org = ctx.connection.organization;
-  if (!org) throw new Error(`GitHub connection "${ctx.connection.id}" has no organization: set the organisation login whose alerts are polled`);
+  if (!org)
+    throw new Error(`GitHub connection "${ctx.connection.id}" has no organization: set the organisation login whose alerts are polled`);
   const stored = AlertsCheckpointSchema.safeParse(ctx.checkpoint);
   const since = stored.success ? stored.data.last_updated_at : null;
   let newest = since;
@@ -91,7 +97,8 @@ export async function* alertPages(ctx: PollContext): AsyncGenerator<PolledPage> 
     if (next !== null) {
       const resolved: URL = new URL(next, url);
       // The token goes with every request: never follow a link off the API's origin.
-      if (resolved.origin !== origin) throw new PageError(`Link rel="next" leaves ${origin} (${resolved.origin}): not followed`, Buffer.alloc(0));
+      if (resolved.origin !== origin)
+        throw new PageError(`Link rel="next" leaves ${origin} (${resolved.origin}): not followed`, Buffer.alloc(0));
       nextUrl = resolved.toString();
     }
     yield {

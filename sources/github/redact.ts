@@ -36,6 +36,9 @@ export function redactAlertsPage(body: Buffer): StoredAlert[] {
   try {
     return json.map((item, i) => storedAlertOf(parseRestAlert(item, `[${i}]`)));
   } catch (err) {
-    throw new PageError(`secret scanning alerts: ${(err as Error).message}`, Buffer.from(JSON.stringify(json.map((a: unknown) => (typeof a === 'object' && a !== null ? { ...a, secret: undefined } : a)))));
+    throw new PageError(
+      `secret scanning alerts: ${(err as Error).message}`,
+      Buffer.from(JSON.stringify(json.map((a: unknown) => (typeof a === 'object' && a !== null ? { ...a, secret: undefined } : a)))),
+    );
   }
 }

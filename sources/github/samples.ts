@@ -13,16 +13,31 @@ const REPOSITORY = { id: 1, name: 'app', full_name: 'acme/app', private: true, h
 
 function alert(number: number, secretType: string, at: string) {
   return {
-    number, created_at: at, updated_at: at, url: `https://api.github.com/repos/acme/app/secret-scanning/alerts/${number}`,
-    html_url: `https://github.com/acme/app/security/secret-scanning/${number}`, resolution: null, resolved_at: null, resolved_by: null,
-    secret_type: secretType, validity: 'active', publicly_leaked: false, multi_repo: false,
+    number,
+    created_at: at,
+    updated_at: at,
+    url: `https://api.github.com/repos/acme/app/secret-scanning/alerts/${number}`,
+    html_url: `https://github.com/acme/app/security/secret-scanning/${number}`,
+    resolution: null,
+    resolved_at: null,
+    resolved_by: null,
+    secret_type: secretType,
+    validity: 'active',
+    publicly_leaked: false,
+    multi_repo: false,
   };
 }
 
 export const webhookSamples: SampleDeliveries = {
   events(nowMs) {
     const at = new Date(nowMs - 600_000).toISOString();
-    const body = { action: 'created', alert: alert(42, 'openai_api_key', at), repository: REPOSITORY, organization: { login: 'acme' }, sender: { login: 'github', type: 'Organization' } };
+    const body = {
+      action: 'created',
+      alert: alert(42, 'openai_api_key', at),
+      repository: REPOSITORY,
+      organization: { login: 'acme' },
+      sender: { login: 'github', type: 'Organization' },
+    };
     return [{ description: 'secret_scanning_alert created (an OpenAI key pushed to acme/app)', body: JSON.stringify(body) }];
   },
   sign(body, secret) {
@@ -37,5 +52,12 @@ export function pageSamples(nowMs: number): { description: string; transport: 'p
     { ...alert(43, 'aws_access_key_id', at), state: 'open', secret: `AKIA${'SAMPLE'}${'0'.repeat(10)}`, repository: REPOSITORY },
   ];
   const stored = redactAlertsPage(Buffer.from(JSON.stringify(rest)));
-  return [{ description: 'organisation alerts page: an OpenAI key and an AWS key id exposed', transport: 'poll', contentType: ALERTS_CONTENT_TYPE, body: JSON.stringify(stored) }];
+  return [
+    {
+      description: 'organisation alerts page: an OpenAI key and an AWS key id exposed',
+      transport: 'poll',
+      contentType: ALERTS_CONTENT_TYPE,
+      body: JSON.stringify(stored),
+    },
+  ];
 }

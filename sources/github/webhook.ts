@@ -37,7 +37,14 @@ export function verifyGithubSignature(input: WebhookVerifyInput): WebhookVerdict
     return { ok: false, status: 401, error: 'X-Hub-Signature-256: signature mismatch' };
   }
   const delivery = headerValue(headers, 'x-github-delivery');
-  return { ok: true, verification: { scheme: GITHUB_SIGNATURE_SCHEME, verified: true, detail: typeof delivery === 'string' ? `delivery=${delivery.slice(0, 64)}` : null } };
+  return {
+    ok: true,
+    verification: {
+      scheme: GITHUB_SIGNATURE_SCHEME,
+      verified: true,
+      detail: typeof delivery === 'string' ? `delivery=${delivery.slice(0, 64)}` : null,
+    },
+  };
 }
 
 /** The 400 check: a JSON object with an action, an alert with a number, and a repository with a full_name. */
@@ -45,10 +52,13 @@ export function checkGithubBody(rawBody: Buffer): string | null {
   const parsed = parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const b = parsed.value as Record<string, unknown> | null;
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) return `body: expected a JSON object (a secret_scanning_alert delivery), received ${describeValue(b)}`;
-  if (typeof b.action !== 'string' || b.action.length === 0) return `action: expected non-empty string, received ${describeValue(b.action)}`;
+  if (typeof b !== 'object' || b === null || Array.isArray(b))
+    return `body: expected a JSON object (a secret_scanning_alert delivery), received ${describeValue(b)}`;
+  if (typeof b.action !== 'string' || b.action.length === 0)
+    return `action: expected non-empty string, received ${describeValue(b.action)}`;
   const alert = b.alert as Record<string, unknown> | null | undefined;
-  if (typeof alert !== 'object' || alert === null || typeof alert.number !== 'number') return 'alert.number: expected the alert number (only secret_scanning_alert deliveries are accepted)';
+  if (typeof alert !== 'object' || alert === null || typeof alert.number !== 'number')
+    return 'alert.number: expected the alert number (only secret_scanning_alert deliveries are accepted)';
   const repo = b.repository as Record<string, unknown> | null | undefined;
   if (typeof repo !== 'object' || repo === null || typeof repo.full_name !== 'string') return 'repository.full_name: expected owner/name';
   return null;

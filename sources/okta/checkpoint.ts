@@ -42,7 +42,8 @@ const WINDOW = { retentionMs: RETENTION_MS, marginMs: RETENTION_MARGIN_MS };
 export const retentionFloor = (nowMs: number): number => sharedRetentionFloor(nowMs, WINDOW);
 
 /** Clamps a start (ms) into the retention window; says so when it moved. */
-export const clampToRetention = (startMs: number, nowMs: number): { startMs: number; clamped: boolean } => sharedClampToRetention(startMs, nowMs, WINDOW);
+export const clampToRetention = (startMs: number, nowMs: number): { startMs: number; clamped: boolean } =>
+  sharedClampToRetention(startMs, nowMs, WINDOW);
 
 export function initialSystemLogCheckpoint(sinceMs: number | null, nowMs: number): SystemLogCheckpoint {
   const { startMs } = clampToRetention(sinceMs ?? 0, nowMs);
@@ -50,12 +51,18 @@ export function initialSystemLogCheckpoint(sinceMs: number | null, nowMs: number
 }
 
 /** The stored checkpoint, or a fresh one from `since` when there is none (or it is unreadable). */
-export function resumeSystemLogCheckpoint(stored: unknown, sinceMs: number | null, nowMs: number): { checkpoint: SystemLogCheckpoint; problem: string | null } {
+export function resumeSystemLogCheckpoint(
+  stored: unknown,
+  sinceMs: number | null,
+  nowMs: number,
+): { checkpoint: SystemLogCheckpoint; problem: string | null } {
   if (stored === null || stored === undefined) {
     const clamped = sinceMs !== null && clampToRetention(sinceMs, nowMs).clamped;
     return {
       checkpoint: initialSystemLogCheckpoint(sinceMs, nowMs),
-      problem: clamped ? `start ${new Date(sinceMs).toISOString()} is beyond Okta's 90-day System Log retention; starting at the oldest events Okta keeps` : null,
+      problem: clamped
+        ? `start ${new Date(sinceMs).toISOString()} is beyond Okta's 90-day System Log retention; starting at the oldest events Okta keeps`
+        : null,
     };
   }
   const parsed = SystemLogCheckpointSchema.safeParse(stored);
@@ -87,7 +94,11 @@ function laterIso(a: string | null, b: string | null): string | null {
  * The checkpoint after a page was acknowledged: the cursor becomes the page's next link (unchanged
  * when Okta sent none), high_published the latest `published` seen, last_uuid the page's last event.
  */
-export function advanceSystemLogCheckpoint(cp: SystemLogCheckpoint, items: readonly LogEventKey[], nextLink: string | null): SystemLogCheckpoint {
+export function advanceSystemLogCheckpoint(
+  cp: SystemLogCheckpoint,
+  items: readonly LogEventKey[],
+  nextLink: string | null,
+): SystemLogCheckpoint {
   let high = cp.high_published;
   for (const e of items) high = laterIso(high, e.published);
   const last = items[items.length - 1];
@@ -122,5 +133,7 @@ export function describeSystemLogCheckpoint(checkpoint: unknown): string {
   if (!cp.next) return `since ${cp.since} (no page yet)`;
   const after = afterOf(cp.next);
   const where = after !== null ? `next after=${after}` : 'next link stored';
-  return cp.last_uuid ? `${where} (last event ${cp.last_uuid}${cp.high_published ? `, latest published ${cp.high_published}` : ''})` : `${where} (no event yet)`;
+  return cp.last_uuid
+    ? `${where} (last event ${cp.last_uuid}${cp.high_published ? `, latest published ${cp.high_published}` : ''})`
+    : `${where} (no event yet)`;
 }

@@ -10,7 +10,18 @@ import {
   type Credential,
   type MappedEvent,
 } from '../../core/events/identity-event.ts';
-import { attrs as attributes, emailOf, nonBlank, pathOnly, record, strictIsoToMs, type AttrValue, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
+import {
+  attrs as attributes,
+  emailOf,
+  nonBlank,
+  pathOnly,
+  record,
+  strictIsoToMs,
+  type AttrValue,
+  type MapResult,
+  type SubjectDraft,
+  type SubjectKind,
+} from '../../source-kit/map-helpers.ts';
 import { formatIssues, LogEventSchema, targets, type LogEvent, type LogTarget } from './payloads.ts';
 
 export type { MapResult };
@@ -21,7 +32,6 @@ export interface OktaMapContext {
   /** The hook delivery's `eventId`, kept as attributes.delivery_id. */
   deliveryId?: string | null;
 }
-
 
 const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, USER_ACCESS: 3005, GROUP_MANAGEMENT: 3006 } as const;
 
@@ -104,7 +114,8 @@ function userFromActor(ev: LogEvent): { subject: SubjectDraft; from: string | nu
   const email = emailOf(a.alternateId);
   if (id !== null) return { subject: { kind: 'human', id, email, name: nonBlank(a.displayName) }, from: null };
   const alt = email ?? nonBlank(a.alternateId)?.trim() ?? null;
-  if (alt !== null && alt.toLowerCase() !== 'unknown') return { subject: { kind: 'human', id: alt, email, name: null }, from: 'alternate_id' };
+  if (alt !== null && alt.toLowerCase() !== 'unknown')
+    return { subject: { kind: 'human', id: alt, email, name: null }, from: 'alternate_id' };
   return null;
 }
 
@@ -304,7 +315,11 @@ function apiToken(action: 'created' | 'revoked'): Mapper {
           last_used_at: null,
         },
         ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : 4],
-        attributes: { credential_kind: 'idp_api_token', token_name: nonBlank(token.displayName), owner_from: creator !== null ? 'actor' : null },
+        attributes: {
+          credential_kind: 'idp_api_token',
+          token_name: nonBlank(token.displayName),
+          owner_from: creator !== null ? 'actor' : null,
+        },
       },
     ];
   };
@@ -433,7 +448,10 @@ export function mapOktaLogEvent(raw: unknown, ctx: OktaMapContext = {}): MapResu
   const ev = parsed.data;
   const occurredAt = isoToMs(ev.published);
   if (occurredAt === null) {
-    return { ok: false, reason: `${ev.eventType}: published: expected ISO 8601 timestamp, received ${JSON.stringify(ev.published.slice(0, 64))}` };
+    return {
+      ok: false,
+      reason: `${ev.eventType}: published: expected ISO 8601 timestamp, received ${JSON.stringify(ev.published.slice(0, 64))}`,
+    };
   }
   const ts = targets(ev);
   const drafts = (mapperFor(ev.eventType) ?? unknownEvent)(ev, ts);

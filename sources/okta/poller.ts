@@ -67,7 +67,10 @@ export function orgFromContentType(contentType: string | null | undefined): stri
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     if (part.slice(0, eq).trim().toLowerCase() !== ORG_PARAM) continue;
-    const value = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     return oktaOrgHost(value);
   }
   return null;
@@ -99,7 +102,10 @@ export { parseLinkHeader, nextLinkOf, type LinkValue } from '../../source-kit/li
 
 /** The org URL without trailing slashes or a trailing `/api/v1`. Throws when there is none. */
 export function orgBaseUrl(baseUrl: string, connectionId = '?'): string {
-  const base = baseUrl.trim().replace(/\/+$/, '').replace(/\/api\/v1$/i, '');
+  const base = baseUrl
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v1$/i, '');
   if (!base) {
     throw new Error(`connection "${connectionId}": base_url is required for the Okta System Log: the org URL, e.g. https://acme.okta.com`);
   }
@@ -119,7 +125,11 @@ export function isSystemLogUrl(url: string, base: string): boolean {
   try {
     const u = new URL(url);
     const b = new URL(base);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === b.origin && u.pathname.replace(/\/+$/, '') === `${b.pathname.replace(/\/+$/, '')}${SYSTEM_LOG_PATH}`;
+    return (
+      (u.protocol === 'https:' || u.protocol === 'http:') &&
+      u.origin === b.origin &&
+      u.pathname.replace(/\/+$/, '') === `${b.pathname.replace(/\/+$/, '')}${SYSTEM_LOG_PATH}`
+    );
   } catch {
     return false;
   }
@@ -135,7 +145,10 @@ export function checkNextLink(link: string, requestUrl: string, base: string, bo
   }
   if (!isSystemLogUrl(resolved, base)) {
     const u = new URL(resolved);
-    throw new PageError(`Link rel="next" points at ${u.origin}${u.pathname}, not at ${base}${SYSTEM_LOG_PATH}: not followed (the token would go with it)`, body);
+    throw new PageError(
+      `Link rel="next" points at ${u.origin}${u.pathname}, not at ${base}${SYSTEM_LOG_PATH}: not followed (the token would go with it)`,
+      body,
+    );
   }
   return resolved;
 }
@@ -186,7 +199,10 @@ export async function* systemLogPages(ctx: PollContext, limit = PAGE_LIMIT): Asy
   let cp = start;
   if (cp.next && !isSystemLogUrl(cp.next, base)) {
     const restarted = restartWithoutCursor(cp, ctx.now());
-    ctx.log.warn({ base, since: restarted.since }, "the stored System Log next link is not on the connection's org URL (base_url changed?); restarting from the latest published time delivered");
+    ctx.log.warn(
+      { base, since: restarted.since },
+      "the stored System Log next link is not on the connection's org URL (base_url changed?); restarting from the latest published time delivered",
+    );
     cp = restarted;
   }
   const contentType = systemLogContentType(oktaOrgHost(base));
@@ -201,7 +217,10 @@ export async function* systemLogPages(ctx: PollContext, limit = PAGE_LIMIT): Asy
     } catch (err) {
       if (cp.next && !cursorReset && err instanceof PollHttpError && err.status !== null && CURSOR_REFUSED.has(err.status)) {
         const restarted = restartWithoutCursor(cp, ctx.now());
-        ctx.log.warn({ since: restarted.since, error: err.message }, 'Okta refused the stored System Log next link; restarting from the latest published time delivered');
+        ctx.log.warn(
+          { since: restarted.since, error: err.message },
+          'Okta refused the stored System Log next link; restarting from the latest published time delivered',
+        );
         cp = restarted;
         cursorReset = true;
         continue;
@@ -218,10 +237,16 @@ export async function* systemLogPages(ctx: PollContext, limit = PAGE_LIMIT): Asy
       return;
     }
     if (next === null) {
-      throw new PageError(`system log: a page of ${items.length} event${items.length === 1 ? '' : 's'} has no Link rel="next" (Okta always sends one when polling)`, body);
+      throw new PageError(
+        `system log: a page of ${items.length} event${items.length === 1 ? '' : 's'} has no Link rel="next" (Okta always sends one when polling)`,
+        body,
+      );
     }
     if (sameUrl(next, url)) {
-      throw new PageError(`system log: Link rel="next" is the URL just fetched although the page held ${items.length} event${items.length === 1 ? '' : 's'}: the cursor did not move`, body);
+      throw new PageError(
+        `system log: Link rel="next" is the URL just fetched although the page held ${items.length} event${items.length === 1 ? '' : 's'}: the cursor did not move`,
+        body,
+      );
     }
     cp = advanceSystemLogCheckpoint(cp, eventKeys(items), next);
     yield { body, contentType, checkpoint: cp, items: items.length };
@@ -230,7 +255,8 @@ export async function* systemLogPages(ctx: PollContext, limit = PAGE_LIMIT): Asy
 
 export function createOktaSystemLogPoller(opts: { limit?: number } = {}): PollerModule {
   const limit = opts.limit ?? PAGE_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error(`Okta System Log poller: limit must be an integer from 1 to 1000, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new Error(`Okta System Log poller: limit must be an integer from 1 to 1000, got ${limit}`);
   return {
     // Every Okta org has its own URL: base_url is required (orgBaseUrl says so when it is missing).
     defaultBaseUrl: '',

@@ -26,7 +26,12 @@ function logEvent(eventType: string, published: string, fields: Record<string, u
     version: '0',
     severity: 'INFO',
     displayMessage: DISPLAY[eventType] ?? eventType,
-    client: { ipAddress: '198.51.100.20', userAgent: { rawUserAgent: 'Mozilla/5.0 (Macintosh)', os: 'Mac OS X', browser: 'CHROME' }, zone: 'null', device: 'Computer' },
+    client: {
+      ipAddress: '198.51.100.20',
+      userAgent: { rawUserAgent: 'Mozilla/5.0 (Macintosh)', os: 'Mac OS X', browser: 'CHROME' },
+      zone: 'null',
+      device: 'Computer',
+    },
     outcome: { result: 'SUCCESS', reason: null },
     transaction: { type: 'WEB', id: `W${randomBytes(8).toString('hex')}` },
     debugContext: { debugData: { requestId: `R${randomBytes(8).toString('hex')}` } },
@@ -67,7 +72,11 @@ export const webhookSamples: SampleDeliveries = {
             logEvent('user.session.start', at(60), {
               actor: user,
               target: null,
-              authenticationContext: { authenticationProvider: 'OKTA_AUTHENTICATION_PROVIDER', credentialType: 'PASSWORD', externalSessionId: `102${tag}` },
+              authenticationContext: {
+                authenticationProvider: 'OKTA_AUTHENTICATION_PROVIDER',
+                credentialType: 'PASSWORD',
+                externalSessionId: `102${tag}`,
+              },
             }),
           ],
           at(60),
@@ -100,5 +109,12 @@ export const webhookSamples: SampleDeliveries = {
  */
 export function pageSamples(nowMs: number): { description: string; transport: 'poll'; contentType: string; body: string }[] {
   const events = webhookSamples.events(nowMs).flatMap((d) => (JSON.parse(d.body) as { data: { events: unknown[] } }).data.events);
-  return [{ description: 'System Log page: the sample deliveries\' LogEvents', transport: 'poll', contentType: systemLogContentType(new URL(ORG).host), body: JSON.stringify(events) }];
+  return [
+    {
+      description: "System Log page: the sample deliveries' LogEvents",
+      transport: 'poll',
+      contentType: systemLogContentType(new URL(ORG).host),
+      body: JSON.stringify(events),
+    },
+  ];
 }

@@ -46,7 +46,10 @@ export function oktaHandshake(input: HandshakeInput): { status: number; body: un
     return { status: 400, body: errorBody(400, 'bad_request', 'X-Okta-Verification-Challenge header is empty') };
   }
   if (challenge.length > MAX_CHALLENGE_LENGTH) {
-    return { status: 400, body: errorBody(400, 'bad_request', `X-Okta-Verification-Challenge header is longer than ${MAX_CHALLENGE_LENGTH} characters`) };
+    return {
+      status: 400,
+      body: errorBody(400, 'bad_request', `X-Okta-Verification-Challenge header is longer than ${MAX_CHALLENGE_LENGTH} characters`),
+    };
   }
   return { status: 200, body: { verification: challenge } };
 }

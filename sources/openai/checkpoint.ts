@@ -34,7 +34,10 @@ export function resumeCheckpoint(stored: unknown, sinceMs: number | null): { che
   if (stored === null || stored === undefined) return { checkpoint: initialCheckpoint(sinceMs), problem: null };
   const parsed = AuditCheckpointSchema.safeParse(stored);
   if (parsed.success) return { checkpoint: parsed.data, problem: null };
-  return { checkpoint: initialCheckpoint(sinceMs), problem: `stored checkpoint unreadable (${parsed.error.issues[0]?.message ?? 'invalid'}); starting from since` };
+  return {
+    checkpoint: initialCheckpoint(sinceMs),
+    problem: `stored checkpoint unreadable (${parsed.error.issues[0]?.message ?? 'invalid'}); starting from since`,
+  };
 }
 
 export interface PageItemKey {
@@ -52,7 +55,12 @@ export function alreadySeen(cp: AuditCheckpoint, items: readonly PageItemKey[]):
  * The checkpoint after a page was delivered. `nextCursor` is the `after` value for the next page
  * (null when there is none); the walk ends when `hasMore` is false or there is no cursor.
  */
-export function advanceCheckpoint(cp: AuditCheckpoint, items: readonly PageItemKey[], nextCursor: string | null, hasMore: boolean): AuditCheckpoint {
+export function advanceCheckpoint(
+  cp: AuditCheckpoint,
+  items: readonly PageItemKey[],
+  nextCursor: string | null,
+  hasMore: boolean,
+): AuditCheckpoint {
   let high = cp.high;
   let highIds = new Set(cp.high_ids);
   for (const e of items) {

@@ -39,7 +39,11 @@ export function normalizeOpenai(input: NormalizeInput): NormalizeOutcome {
   const page = ListPageSchema.safeParse(body);
   if ((LISTINGS as readonly string[]).includes(listing ?? '')) {
     if (!page.success) throw new Error(`OpenAI ${listing} page is invalid: ${formatIssues(page.error)}`);
-    return mapListingItems(page.data.data, { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt }, mapInventoryItem);
+    return mapListingItems(
+      page.data.data,
+      { listing: listing as Listing, scope, rawId: input.rawId, receivedAt: input.receivedAt },
+      mapInventoryItem,
+    );
   }
   if (page.success) {
     page.data.data.forEach((item, i) => mapAuditItem(item, `data[${i}]`, events, rejected));

@@ -13,7 +13,12 @@ import {
 } from '../../core/events/identity-event.ts';
 import { attrs, nonEmpty, type MapResult, type SubjectDraft, type SubjectKind } from '../../source-kit/map-helpers.ts';
 import type { InventoryObject } from '../../source-kit/poller.ts';
-import { inventoryEvent, type InventoryEventDraft, type InventoryMapContext as SharedInventoryMapContext, type InventoryMapResult } from '../../source-kit/inventory-map.ts';
+import {
+  inventoryEvent,
+  type InventoryEventDraft,
+  type InventoryMapContext as SharedInventoryMapContext,
+  type InventoryMapResult,
+} from '../../source-kit/inventory-map.ts';
 import {
   AdminApiKeySchema,
   ApiKeyCreatedPayload,
@@ -40,9 +45,17 @@ import {
 
 export type { MapResult };
 
-const OCSF = { ACCOUNT_CHANGE: 3001, AUTHENTICATION: 3002, ENTITY_MANAGEMENT: 3004, USER_ACCESS: 3005, GROUP_MANAGEMENT: 3006, USER_INVENTORY: 5003 } as const;
+const OCSF = {
+  ACCOUNT_CHANGE: 3001,
+  AUTHENTICATION: 3002,
+  ENTITY_MANAGEMENT: 3004,
+  USER_ACCESS: 3005,
+  GROUP_MANAGEMENT: 3006,
+  USER_INVENTORY: 5003,
+} as const;
 
-const secToMs = (s: number | null | undefined): number | null => (typeof s === 'number' && Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : null);
+const secToMs = (s: number | null | undefined): number | null =>
+  typeof s === 'number' && Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : null;
 const isoOf = (s: number | null | undefined): string | null => {
   const ms = secToMs(s);
   return ms === null ? null : new Date(ms).toISOString();
@@ -72,7 +85,10 @@ export function mapActor(actor: AuditLogEvent['actor']): { actor: Actor | null; 
       return { actor: { ...emptyActor('service_account'), id: saId, credential_id: nonEmpty(k?.id) }, via: 'api_key' };
     }
     if (k?.type === 'user' || userId) {
-      return { actor: { ...emptyActor('human'), id: userId, email: normalizeEmail(k?.user?.email), credential_id: nonEmpty(k?.id) }, via: 'api_key' };
+      return {
+        actor: { ...emptyActor('human'), id: userId, email: normalizeEmail(k?.user?.email), credential_id: nonEmpty(k?.id) },
+        via: 'api_key',
+      };
     }
     return { actor: { ...emptyActor('api_key'), id: nonEmpty(k?.id), credential_id: nonEmpty(k?.id) }, via: 'api_key' };
   }
@@ -99,7 +115,20 @@ function parsePayload<S extends z.ZodType>(schema: S, ev: AuditLogEvent): { ok: 
 
 function lastWordAction(type: string): Action {
   const word = type.split('.').pop() ?? '';
-  const aliases: Record<string, Action> = { added: 'added', removed: 'removed', archived: 'deactivated', sent: 'invited', accepted: 'activated', upserted: 'updated', revoked: 'revoked', enabled: 'activated', disabled: 'deactivated', activated: 'activated', deactivated: 'deactivated', registered: 'created' };
+  const aliases: Record<string, Action> = {
+    added: 'added',
+    removed: 'removed',
+    archived: 'deactivated',
+    sent: 'invited',
+    accepted: 'activated',
+    upserted: 'updated',
+    revoked: 'revoked',
+    enabled: 'activated',
+    disabled: 'deactivated',
+    activated: 'activated',
+    deactivated: 'deactivated',
+    registered: 'created',
+  };
   if (aliases[word]) return aliases[word]!;
   return (ACTIONS as readonly string[]).includes(word) ? (word as Action) : 'other';
 }
@@ -113,26 +142,45 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
   const t = ev.type;
   const one = (d: Draft) => ({ ok: true as const, drafts: [d] });
   const idOr = (id: string | null | undefined) => nonEmpty(id) ?? ev.id;
-  const crud3 = (a: Action) => (a === 'created' ? 1 : a === 'deleted' || a === 'revoked' ? 4 : a === 'activated' ? 10 : a === 'deactivated' ? 11 : 3);
+  const crud3 = (a: Action) =>
+    a === 'created' ? 1 : a === 'deleted' || a === 'revoked' ? 4 : a === 'activated' ? 10 : a === 'deactivated' ? 11 : 3;
 
   switch (t) {
     case 'api_key.created': {
       const p = parsePayload(ApiKeyCreatedPayload, ev);
       if (!p.ok) return p;
       const id = idOr(p.value.id);
-      return one({ category: 'credential', action: 'created', subject: { kind: 'api_key', id }, credential: credential(id, 'api_key', p.value.data?.scopes ?? []), ocsf: [OCSF.ENTITY_MANAGEMENT, 1] });
+      return one({
+        category: 'credential',
+        action: 'created',
+        subject: { kind: 'api_key', id },
+        credential: credential(id, 'api_key', p.value.data?.scopes ?? []),
+        ocsf: [OCSF.ENTITY_MANAGEMENT, 1],
+      });
     }
     case 'api_key.updated': {
       const p = parsePayload(ApiKeyUpdatedPayload, ev);
       if (!p.ok) return p;
       const id = idOr(p.value.id);
-      return one({ category: 'credential', action: 'updated', subject: { kind: 'api_key', id }, credential: credential(id, 'api_key', p.value.changes_requested?.scopes ?? []), ocsf: [OCSF.ENTITY_MANAGEMENT, 3] });
+      return one({
+        category: 'credential',
+        action: 'updated',
+        subject: { kind: 'api_key', id },
+        credential: credential(id, 'api_key', p.value.changes_requested?.scopes ?? []),
+        ocsf: [OCSF.ENTITY_MANAGEMENT, 3],
+      });
     }
     case 'api_key.deleted': {
       const p = parsePayload(IdPayload, ev);
       if (!p.ok) return p;
       const id = idOr(p.value.id);
-      return one({ category: 'credential', action: 'revoked', subject: { kind: 'api_key', id }, credential: credential(id, 'api_key'), ocsf: [OCSF.ENTITY_MANAGEMENT, 4] });
+      return one({
+        category: 'credential',
+        action: 'revoked',
+        subject: { kind: 'api_key', id },
+        credential: credential(id, 'api_key'),
+        ocsf: [OCSF.ENTITY_MANAGEMENT, 4],
+      });
     }
     case 'user.added':
     case 'user.updated':
@@ -146,20 +194,38 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const verb = t.split('.')[1]!;
       const role = nonEmpty(p.value.data?.role) ?? nonEmpty(p.value.changes_requested?.role);
       const subject = { kind, id: idOr(p.value.id), email: normalizeEmail(p.value.data?.email) };
-      if (verb === 'updated') return one({ category: 'role', action: 'updated', subject, ocsf: [OCSF.USER_ACCESS, 1], attributes: attrs({ role }) });
+      if (verb === 'updated')
+        return one({ category: 'role', action: 'updated', subject, ocsf: [OCSF.USER_ACCESS, 1], attributes: attrs({ role }) });
       const action: Action = verb === 'deleted' ? 'deleted' : 'created';
-      return one({ category: 'account', action, subject, ocsf: [OCSF.ACCOUNT_CHANGE, action === 'created' ? 1 : 6], attributes: attrs({ role }) });
+      return one({
+        category: 'account',
+        action,
+        subject,
+        ocsf: [OCSF.ACCOUNT_CHANGE, action === 'created' ? 1 : 6],
+        attributes: attrs({ role }),
+      });
     }
     case 'invite.sent': {
       const p = parsePayload(InviteSentPayload, ev);
       if (!p.ok) return p;
-      return one({ category: 'account', action: 'invited', subject: { kind: 'invite', id: idOr(p.value.id), email: normalizeEmail(p.value.data?.email) }, ocsf: [null, null], attributes: attrs({ role: p.value.data?.role }) });
+      return one({
+        category: 'account',
+        action: 'invited',
+        subject: { kind: 'invite', id: idOr(p.value.id), email: normalizeEmail(p.value.data?.email) },
+        ocsf: [null, null],
+        attributes: attrs({ role: p.value.data?.role }),
+      });
     }
     case 'invite.accepted':
     case 'invite.deleted': {
       const p = parsePayload(IdPayload, ev);
       if (!p.ok) return p;
-      return one({ category: 'account', action: t === 'invite.accepted' ? 'activated' : 'revoked', subject: { kind: 'invite', id: idOr(p.value.id) }, ocsf: [null, null] });
+      return one({
+        category: 'account',
+        action: t === 'invite.accepted' ? 'activated' : 'revoked',
+        subject: { kind: 'invite', id: idOr(p.value.id) },
+        ocsf: [null, null],
+      });
     }
     case 'login.succeeded':
     case 'login.failed':
@@ -188,7 +254,13 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const action = lastWordAction(t);
       const id = idOr(p.value.id);
       const name = nonEmpty(p.value.data?.title) ?? nonEmpty(p.value.data?.name) ?? nonEmpty(p.value.changes_requested?.title);
-      return one({ category: 'other', action, subject: { kind: 'project', id, name }, tenant: id, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
+      return one({
+        category: 'other',
+        action,
+        subject: { kind: 'project', id, name },
+        tenant: id,
+        ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
+      });
     }
     case 'role.created':
     case 'role.updated':
@@ -198,7 +270,9 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const action = lastWordAction(t);
       const ch = p.value.changes_requested;
       return one({
-        category: 'role', action, subject: { kind: 'role', id: idOr(p.value.id), name: nonEmpty(p.value.role_name) ?? nonEmpty(ch?.role_name) },
+        category: 'role',
+        action,
+        subject: { kind: 'role', id: idOr(p.value.id), name: nonEmpty(p.value.role_name) ?? nonEmpty(ch?.role_name) },
         ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
         attributes: attrs({
           permissions: p.value.permissions?.join(','),
@@ -218,13 +292,20 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const kind: SubjectKind = principalType === 'group' ? 'group' : principalType === 'service_account' ? 'service_account' : 'human';
       const resourceIsProject = nonEmpty(p.value.resource_type)?.includes('project') ?? false;
       return one({
-        category: 'membership', action: added ? 'added' : 'removed',
+        category: 'membership',
+        action: added ? 'added' : 'removed',
         subject: { kind, id: idOr(p.value.principal_id) },
         tenant: resourceIsProject ? nonEmpty(p.value.resource_id) : undefined,
         ocsf: [OCSF.USER_ACCESS, added ? 1 : 2],
         // A role assignment grants the principal's account a scope (a project, the organisation):
         // it is never an account of its own (docs/IDENTITY-MODEL.md).
-        attributes: attrs({ access: 'scope', role_id: p.value.id, principal_type: principalType, resource_id: p.value.resource_id, resource_type: p.value.resource_type }),
+        attributes: attrs({
+          access: 'scope',
+          role_id: p.value.id,
+          principal_type: principalType,
+          resource_id: p.value.resource_id,
+          resource_type: p.value.resource_type,
+        }),
       });
     }
     case 'role.bound_to_resource':
@@ -233,7 +314,9 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const added = t === 'role.bound_to_resource';
       return one({
-        category: 'role', action: added ? 'added' : 'removed', subject: { kind: 'role', id: idOr(p.value.role_id ?? p.value.id) },
+        category: 'role',
+        action: added ? 'added' : 'removed',
+        subject: { kind: 'role', id: idOr(p.value.role_id ?? p.value.id) },
         ocsf: [OCSF.USER_ACCESS, added ? 1 : 2],
         attributes: attrs({ resource_id: p.value.resource_id, resource_type: p.value.resource_type, workspace_id: p.value.workspace_id }),
       });
@@ -245,7 +328,13 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const action = lastWordAction(t);
       return one({
-        category: 'other', action, subject: { kind: 'group', id: idOr(p.value.id), name: nonEmpty(p.value.data?.group_name) ?? nonEmpty(p.value.changes_requested?.group_name) },
+        category: 'other',
+        action,
+        subject: {
+          kind: 'group',
+          id: idOr(p.value.id),
+          name: nonEmpty(p.value.data?.group_name) ?? nonEmpty(p.value.changes_requested?.group_name),
+        },
         ocsf: [OCSF.GROUP_MANAGEMENT, action === 'created' ? 6 : action === 'deleted' ? 5 : 99],
       });
     }
@@ -254,7 +343,12 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const p = parsePayload(IdPayload, ev);
       if (!p.ok) return p;
       const on = t === 'scim.enabled';
-      return one({ category: 'connection', action: on ? 'activated' : 'deactivated', subject: { kind: 'connection', id: idOr(p.value.id), name: 'scim' }, ocsf: [OCSF.ENTITY_MANAGEMENT, on ? 10 : 11] });
+      return one({
+        category: 'connection',
+        action: on ? 'activated' : 'deactivated',
+        subject: { kind: 'connection', id: idOr(p.value.id), name: 'scim' },
+        ocsf: [OCSF.ENTITY_MANAGEMENT, on ? 10 : 11],
+      });
     }
     case 'certificate.created':
     case 'certificate.updated':
@@ -263,7 +357,13 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       if (!p.ok) return p;
       const action: Action = t === 'certificate.deleted' ? 'revoked' : lastWordAction(t);
       const id = idOr(p.value.id);
-      return one({ category: 'credential', action, subject: { kind: 'other', id, name: nonEmpty(p.value.name) }, credential: credential(id, 'certificate'), ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
+      return one({
+        category: 'credential',
+        action,
+        subject: { kind: 'other', id, name: nonEmpty(p.value.name) },
+        credential: credential(id, 'certificate'),
+        ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
+      });
     }
     case 'certificates.activated':
     case 'certificates.deactivated':
@@ -277,10 +377,27 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const drafts: Draft[] = list.map((c) => {
         const id = nonEmpty(c.id) ?? ev.id;
         return isCert
-          ? { category: 'credential', action, subject: { kind: 'other', id, name: nonEmpty(c.name) }, credential: credential(id, 'certificate'), ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] }
-          : { category: 'other', action, subject: { kind: 'other', id, name: nonEmpty(c.name) }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] };
+          ? {
+              category: 'credential',
+              action,
+              subject: { kind: 'other', id, name: nonEmpty(c.name) },
+              credential: credential(id, 'certificate'),
+              ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
+            }
+          : {
+              category: 'other',
+              action,
+              subject: { kind: 'other', id, name: nonEmpty(c.name) },
+              ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
+            };
       });
-      if (drafts.length === 0) drafts.push({ category: isCert ? 'credential' : 'other', action, subject: { kind: 'other', id: ev.id }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
+      if (drafts.length === 0)
+        drafts.push({
+          category: isCert ? 'credential' : 'other',
+          action,
+          subject: { kind: 'other', id: ev.id },
+          ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
+        });
       return { ok: true, drafts };
     }
     case 'ip_allowlist.created':
@@ -289,7 +406,12 @@ function draftsFor(ev: AuditLogEvent, actor: Actor | null): { ok: true; drafts: 
       const p = parsePayload(NamedPayload, ev);
       if (!p.ok) return p;
       const action = lastWordAction(t);
-      return one({ category: 'other', action, subject: { kind: 'other', id: idOr(p.value.id), name: nonEmpty(p.value.name) }, ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)] });
+      return one({
+        category: 'other',
+        action,
+        subject: { kind: 'other', id: idOr(p.value.id), name: nonEmpty(p.value.name) },
+        ocsf: [OCSF.ENTITY_MANAGEMENT, crud3(action)],
+      });
     }
     default: {
       // tenant.* (no payload schema), config types and unknown future types: kept with their type string.
@@ -313,7 +435,7 @@ export function mapAuditEvent(ev: AuditLogEvent): MapResult {
     ok: true,
     events: r.drafts.map((d, i) => ({
       event_id: i === 0 ? ev.id : `${ev.id}#${i + 1}`,
-      tenant_id: d.tenant === undefined ? project : d.tenant ?? project,
+      tenant_id: d.tenant === undefined ? project : (d.tenant ?? project),
       category: d.category,
       action: d.action,
       outcome: d.outcome ?? null,
@@ -355,13 +477,28 @@ export type { InventoryMapResult };
 /** Event ids of observations: `oai_inv_` + a hash of the page and the object (source-kit/inventory-map.ts). */
 const EVENT_ID_PREFIX = 'oai_inv_';
 
-function ownerOf(owner: z.infer<typeof ProjectApiKeySchema>['owner']): { id: string | null; kind: string | null; email: string | null; role: string | null } {
+function ownerOf(owner: z.infer<typeof ProjectApiKeySchema>['owner']): {
+  id: string | null;
+  kind: string | null;
+  email: string | null;
+  role: string | null;
+} {
   if (!owner) return { id: null, kind: null, email: null, role: null };
   const type = nonEmpty(owner.type);
   if (type === 'service_account' || owner.service_account) {
-    return { id: nonEmpty(owner.service_account?.id) ?? nonEmpty(owner.id), kind: 'service_account', email: null, role: nonEmpty(owner.service_account?.role) ?? nonEmpty(owner.role) };
+    return {
+      id: nonEmpty(owner.service_account?.id) ?? nonEmpty(owner.id),
+      kind: 'service_account',
+      email: null,
+      role: nonEmpty(owner.service_account?.role) ?? nonEmpty(owner.role),
+    };
   }
-  return { id: nonEmpty(owner.user?.id) ?? nonEmpty(owner.id), kind: type === 'user' || owner.user ? 'human' : type, email: normalizeEmail(owner.user?.email), role: nonEmpty(owner.user?.role) ?? nonEmpty(owner.role) };
+  return {
+    id: nonEmpty(owner.user?.id) ?? nonEmpty(owner.id),
+    kind: type === 'user' || owner.user ? 'human' : type,
+    email: normalizeEmail(owner.user?.email),
+    role: nonEmpty(owner.user?.role) ?? nonEmpty(owner.role),
+  };
 }
 
 /** One inventory item → an `inventory/observed` event and its diff identity. */
@@ -384,9 +521,14 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
           subject: { kind: subjectKind, id: u.id, email, name: nonEmpty(u.name) },
           ocsf: OCSF.USER_INVENTORY,
           attributes: {
-            role: u.role, added_at: isoOf(u.added_at), is_scim_managed: u.is_scim_managed ?? undefined,
-            is_service_account: u.is_service_account ?? undefined, api_key_last_used_at: isoOf(u.api_key_last_used_at),
-            enabled: u.user?.enabled ?? undefined, banned: u.user?.banned ?? undefined, banned_at: isoOf(u.user?.banned_at),
+            role: u.role,
+            added_at: isoOf(u.added_at),
+            is_scim_managed: u.is_scim_managed ?? undefined,
+            is_service_account: u.is_service_account ?? undefined,
+            api_key_last_used_at: isoOf(u.api_key_last_used_at),
+            enabled: u.user?.enabled ?? undefined,
+            banned: u.user?.banned ?? undefined,
+            banned_at: isoOf(u.user?.banned_at),
           },
         }),
         { kind, scope: null, id: u.id, subject_kind: subjectKind, email, name: nonEmpty(u.name) },
@@ -399,7 +541,11 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const email = normalizeEmail(u.email);
       return found(
         // A project user is the org user's grant to the project, not a second account.
-        observed(u.id, { subject: { kind: 'human', id: u.id, email, name: nonEmpty(u.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { access: 'scope', role: u.role, added_at: isoOf(u.added_at) } }),
+        observed(u.id, {
+          subject: { kind: 'human', id: u.id, email, name: nonEmpty(u.name) },
+          ocsf: OCSF.USER_INVENTORY,
+          attributes: { access: 'scope', role: u.role, added_at: isoOf(u.added_at) },
+        }),
         { kind, scope: ctx.scope, id: u.id, subject_kind: 'human', email, name: nonEmpty(u.name), access: 'scope' },
       );
     }
@@ -408,7 +554,11 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       if (!r.success) return fail(r.error);
       const sa = r.data;
       return found(
-        observed(sa.id, { subject: { kind: 'service_account', id: sa.id, name: nonEmpty(sa.name) }, ocsf: OCSF.USER_INVENTORY, attributes: { role: sa.role, created_at: isoOf(sa.created_at) } }),
+        observed(sa.id, {
+          subject: { kind: 'service_account', id: sa.id, name: nonEmpty(sa.name) },
+          ocsf: OCSF.USER_INVENTORY,
+          attributes: { role: sa.role, created_at: isoOf(sa.created_at) },
+        }),
         { kind, scope: ctx.scope, id: sa.id, subject_kind: 'service_account', name: nonEmpty(sa.name) },
       );
     }
@@ -418,7 +568,9 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       const p = r.data;
       return found(
         observed(p.id, {
-          tenant: p.id, subject: { kind: 'project', id: p.id, name: nonEmpty(p.name) }, ocsf: null,
+          tenant: p.id,
+          subject: { kind: 'project', id: p.id, name: nonEmpty(p.name) },
+          ocsf: null,
           attributes: { status: p.status, created_at: isoOf(p.created_at), archived_at: isoOf(p.archived_at) },
         }),
         { kind, scope: null, id: p.id, subject_kind: 'project', name: nonEmpty(p.name) },
@@ -436,9 +588,20 @@ export function mapInventoryItem(item: unknown, ctx: InventoryMapContext): Inven
       return found(
         observed(k.id, {
           subject: { kind: subjectKind, id: k.id, name: nonEmpty(k.name) },
-          credential: credential(k.id, credKind, [], { owner_id: owner.id, owner_kind: owner.kind, created_at: secToMs(k.created_at), last_used_at: secToMs(k.last_used_at) }),
+          credential: credential(k.id, credKind, [], {
+            owner_id: owner.id,
+            owner_kind: owner.kind,
+            created_at: secToMs(k.created_at),
+            last_used_at: secToMs(k.last_used_at),
+          }),
           ocsf: null,
-          attributes: { owner_project_access: k.owner_project_access, owner_email: owner.email, owner_role: owner.role, expires_at: isoOf(k.expires_at), key_hint: k.redacted_value },
+          attributes: {
+            owner_project_access: k.owner_project_access,
+            owner_email: owner.email,
+            owner_role: owner.role,
+            expires_at: isoOf(k.expires_at),
+            key_hint: k.redacted_value,
+          },
         }),
         { kind, scope: ctx.scope, id: k.id, subject_kind: subjectKind, name: nonEmpty(k.name), credential_kind: credKind },
       );

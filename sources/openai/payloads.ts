@@ -14,24 +14,30 @@ const optUnix = unixSeconds.nullish();
 
 export const SessionActorSchema = z.object({
   type: z.literal('session'),
-  session: z.object({
-    user: z.object({ id: optStr, email: optStr }).nullish(),
-    ip_address: optStr,
-    user_agent: optStr,
-    ja3: optStr,
-    ja4: optStr,
-    ip_address_details: z.object({ country: optStr, region_code: optStr, city: optStr, asn: z.union([z.string(), z.number()]).nullish() }).nullish(),
-  }).nullish(),
+  session: z
+    .object({
+      user: z.object({ id: optStr, email: optStr }).nullish(),
+      ip_address: optStr,
+      user_agent: optStr,
+      ja3: optStr,
+      ja4: optStr,
+      ip_address_details: z
+        .object({ country: optStr, region_code: optStr, city: optStr, asn: z.union([z.string(), z.number()]).nullish() })
+        .nullish(),
+    })
+    .nullish(),
 });
 
 export const ApiKeyActorSchema = z.object({
   type: z.literal('api_key'),
-  api_key: z.object({
-    id: optStr,
-    type: z.string().nullish(),
-    user: z.object({ id: optStr, email: optStr }).nullish(),
-    service_account: z.object({ id: optStr }).nullish(),
-  }).nullish(),
+  api_key: z
+    .object({
+      id: optStr,
+      type: z.string().nullish(),
+      user: z.object({ id: optStr, email: optStr }).nullish(),
+      service_account: z.object({ id: optStr }).nullish(),
+    })
+    .nullish(),
 });
 
 export const AuditActorSchema = z.union([SessionActorSchema, ApiKeyActorSchema, z.object({ type: z.string() })]);
@@ -62,7 +68,10 @@ export const AuditItemKeySchema = z.object({ id: str.min(1), effective_at: unixS
 // payloads under ev[ev.type]
 export const IdPayload = z.object({ id: optStr });
 export const ApiKeyCreatedPayload = z.object({ id: optStr, data: z.object({ scopes: z.array(z.string()).nullish() }).nullish() });
-export const ApiKeyUpdatedPayload = z.object({ id: optStr, changes_requested: z.object({ scopes: z.array(z.string()).nullish() }).nullish() });
+export const ApiKeyUpdatedPayload = z.object({
+  id: optStr,
+  changes_requested: z.object({ scopes: z.array(z.string()).nullish() }).nullish(),
+});
 export const RolePayload = z.object({
   id: optStr,
   data: z.object({ role: optStr, email: optStr }).nullish(),
@@ -81,16 +90,31 @@ export const RoleDefinitionPayload = z.object({
   permissions: z.array(z.string()).nullish(),
   resource_id: optStr,
   resource_type: optStr,
-  changes_requested: z.object({
-    role_name: optStr,
-    permissions_added: z.array(z.string()).nullish(),
-    permissions_removed: z.array(z.string()).nullish(),
-    resource_id: optStr,
-    resource_type: optStr,
-  }).nullish(),
+  changes_requested: z
+    .object({
+      role_name: optStr,
+      permissions_added: z.array(z.string()).nullish(),
+      permissions_removed: z.array(z.string()).nullish(),
+      resource_id: optStr,
+      resource_type: optStr,
+    })
+    .nullish(),
 });
-export const RoleAssignmentPayload = z.object({ id: optStr, principal_id: optStr, principal_type: optStr, resource_id: optStr, resource_type: optStr });
-export const RoleBindingPayload = z.object({ id: optStr, role_id: optStr, resource_id: optStr, resource_type: optStr, workspace_id: optStr, enabled: z.boolean().nullish() });
+export const RoleAssignmentPayload = z.object({
+  id: optStr,
+  principal_id: optStr,
+  principal_type: optStr,
+  resource_id: optStr,
+  resource_type: optStr,
+});
+export const RoleBindingPayload = z.object({
+  id: optStr,
+  role_id: optStr,
+  resource_id: optStr,
+  resource_type: optStr,
+  workspace_id: optStr,
+  enabled: z.boolean().nullish(),
+});
 export const GroupPayload = z.object({
   id: optStr,
   data: z.object({ group_name: optStr }).nullish(),

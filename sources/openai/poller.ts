@@ -71,11 +71,13 @@ export async function* auditLogPages(ctx: PollContext): AsyncGenerator<PolledPag
   for (;;) {
     let body: Buffer;
     try {
-      body = await api.bytes(api.client.admin.organization.auditLogs.list({
-        limit: PAGE_LIMIT,
-        effective_at: { gte: cp.watermark },
-        ...(cp.after ? { after: cp.after } : {}),
-      }));
+      body = await api.bytes(
+        api.client.admin.organization.auditLogs.list({
+          limit: PAGE_LIMIT,
+          effective_at: { gte: cp.watermark },
+          ...(cp.after ? { after: cp.after } : {}),
+        }),
+      );
     } catch (err) {
       // A cursor the API no longer accepts: restart the walk from the watermark (re-delivered
       // events collapse downstream), once per cycle.
@@ -138,12 +140,18 @@ export async function* inventoryPages(ctx: PollContext): AsyncGenerator<Inventor
   yield* listing(api, 'users', null, (q) => org.users.list(q));
   yield* listing(api, 'admin_api_keys', null, (q) => org.adminAPIKeys.list(q));
   const active: string[] = [];
-  yield* listing(api, 'projects', null, (q) => org.projects.list({ ...q, include_archived: true }), (items) => {
-    for (const item of items) {
-      const p = ProjectSchema.safeParse(item);
-      if (p.success && p.data.status !== 'archived' && !p.data.archived_at) active.push(p.data.id);
-    }
-  });
+  yield* listing(
+    api,
+    'projects',
+    null,
+    (q) => org.projects.list({ ...q, include_archived: true }),
+    (items) => {
+      for (const item of items) {
+        const p = ProjectSchema.safeParse(item);
+        if (p.success && p.data.status !== 'archived' && !p.data.archived_at) active.push(p.data.id);
+      }
+    },
+  );
   for (const projectId of active) {
     yield* listing(api, 'project_users', projectId, (q) => org.projects.users.list(projectId, q));
     yield* listing(api, 'project_service_accounts', projectId, (q) => org.projects.serviceAccounts.list(projectId, q));

@@ -52,4 +52,10 @@ export const scim: SourceModule = {
 export { signScimCopy, verifyScimCopySignature, SCIM_SIGNATURE_SCHEME } from './webhook.ts';
 export { suppliesPassword, isPasswordAttribute } from './password.ts';
 export { mapOperationRecord, mapScimCopy, scimEventIdBase, subjectEmail, scimBool } from './map.ts';
-export { SCIM_RECORD_KIND, ScimOperationRecordSchema, type ScimOperationRecord, type MemberSummary, type PreviousSummary } from './payloads.ts';
+export {
+  SCIM_RECORD_KIND,
+  ScimOperationRecordSchema,
+  type ScimOperationRecord,
+  type MemberSummary,
+  type PreviousSummary,
+} from './payloads.ts';

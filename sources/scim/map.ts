@@ -33,7 +33,14 @@ function sha256(...parts: string[]): string {
 }
 
 /** The stable id of the facts of one SCIM operation (see the module header). */
-export function scimEventIdBase(connection: string, method: string, path: string, resourceId: string, request: unknown, version: number): string {
+export function scimEventIdBase(
+  connection: string,
+  method: string,
+  path: string,
+  resourceId: string,
+  request: unknown,
+  version: number,
+): string {
   const bodyHash = sha256(JSON.stringify(request ?? null));
   return 'scim_' + sha256(connection, method.toUpperCase(), path, resourceId, bodyHash, String(version)).slice(0, 40);
 }
@@ -101,10 +108,19 @@ interface Draft {
   attributes: Record<string, AttrValue>;
 }
 
-function userSubject(id: string, resource: Obj | null, fallback?: { email: string | null; name: string | null }): { subject: Subject; emailFrom: string | null } {
+function userSubject(
+  id: string,
+  resource: Obj | null,
+  fallback?: { email: string | null; name: string | null },
+): { subject: Subject; emailFrom: string | null } {
   const e = subjectEmail(resource);
   return {
-    subject: { kind: 'human', id, email: e.email ?? normalizeEmail(fallback?.email ?? null), name: userName(resource) ?? fallback?.name ?? null },
+    subject: {
+      kind: 'human',
+      id,
+      email: e.email ?? normalizeEmail(fallback?.email ?? null),
+      name: userName(resource) ?? fallback?.name ?? null,
+    },
     emailFrom: e.from ?? (fallback?.email ? 'previous_state' : null),
   };
 }
@@ -179,9 +195,13 @@ export function mapOperationRecord(r: ScimOperationRecord): MappedEvent[] {
 
   if (r.resource_type === 'User') {
     const prev = r.previous;
-    const { subject, emailFrom } = userSubject(r.resource_id, result, prev ? { email: prev.email, name: prev.display_name ?? prev.user_name } : undefined);
+    const { subject, emailFrom } = userSubject(
+      r.resource_id,
+      result,
+      prev ? { email: prev.email, name: prev.display_name ?? prev.user_name } : undefined,
+    );
     if (!result && prev) subject.name ??= prev.user_name;
-    const active = result ? scimBool(get(result, 'active')) : prev?.active ?? null;
+    const active = result ? scimBool(get(result, 'active')) : (prev?.active ?? null);
     let action: Action;
     if (r.method === 'POST') action = 'created';
     else if (r.method === 'DELETE') action = 'deleted';
@@ -253,11 +273,14 @@ interface PatchOp {
 function patchOps(request: Obj | null): PatchOp[] {
   const ops = get(request, 'Operations');
   if (!Array.isArray(ops)) return [];
-  return ops.map(asObj).filter((o): o is Obj => o !== null).map((o) => ({
-    op: String(get(o, 'op') ?? '').toLowerCase(),
-    path: nonBlank(get(o, 'path'))?.trim() ?? null,
-    value: get(o, 'value'),
-  }));
+  return ops
+    .map(asObj)
+    .filter((o): o is Obj => o !== null)
+    .map((o) => ({
+      op: String(get(o, 'op') ?? '').toLowerCase(),
+      path: nonBlank(get(o, 'path'))?.trim() ?? null,
+      value: get(o, 'value'),
+    }));
 }
 
 /** The attribute name a PATCH path points at, without a schema URN prefix, lower-cased. */
@@ -316,7 +339,11 @@ const MEMBER_FILTER = /^members\s*\[\s*value\s+eq\s+"((?:[^"\\]|\\.)*)"\s*\]$/i;
 export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: number }): MapResult {
   if (copy.method === 'GET' || copy.status < 200 || copy.status > 299) return { ok: true, events: [] };
   const m = COPY_PATH.exec(copy.path);
-  if (!m) return { ok: false, reason: `path: expected a SCIM resource path ending in /Users[/<id>] or /Groups[/<id>], got "${copy.path.slice(0, 200)}"` };
+  if (!m)
+    return {
+      ok: false,
+      reason: `path: expected a SCIM resource path ending in /Users[/<id>] or /Groups[/<id>], got "${copy.path.slice(0, 200)}"`,
+    };
   const type: 'User' | 'Group' = m[1]!.toLowerCase() === 'users' ? 'User' : 'Group';
   const response = copy.response;
   const request = copy.request;
@@ -400,7 +427,13 @@ export function mapScimCopy(copy: ScimCopy, ctx: { rawId: string; receivedAt: nu
         if (op.op === 'add' && !filtered) copyMembers(op.value).forEach((mem) => drafts.push(memberDraft('added', mem, group)));
         else if (op.op === 'remove' && filtered) {
           const memberId = jsonString(filtered[1]!);
-          drafts.push(memberDraft('removed', { id: memberId, type: null, user_name: null, email: null, external_id: null, display: null, known: false }, group));
+          drafts.push(
+            memberDraft(
+              'removed',
+              { id: memberId, type: null, user_name: null, email: null, external_id: null, display: null, known: false },
+              group,
+            ),
+          );
         } else if (op.op === 'remove' && op.value !== undefined && op.value !== null) {
           copyMembers(op.value).forEach((mem) => drafts.push(memberDraft('removed', mem, group)));
         } else replaced = true;

@@ -12,7 +12,8 @@ export function isPasswordAttribute(name: string): boolean {
 }
 
 /** A password member, or the `value` of an object whose `path` names the password attribute (a PATCH operation). */
-const isPasswordMember: SecretMember = (k, obj) => isPasswordAttribute(k) || (k.toLowerCase() === 'value' && typeof obj.path === 'string' && isPasswordAttribute(obj.path));
+const isPasswordMember: SecretMember = (k, obj) =>
+  isPasswordAttribute(k) || (k.toLowerCase() === 'value' && typeof obj.path === 'string' && isPasswordAttribute(obj.path));
 
 /** Whether `input` carries a password anywhere (a member, or a PATCH operation's value). */
 export function suppliesPassword(input: unknown): boolean {

@@ -90,14 +90,31 @@ export const ScimCopySchema = z.looseObject({
   status: z.number({ error: 'expected the HTTP status the product answered (a number)' }).int().min(100).max(599),
   request: jsonObject.nullish().transform((v) => v ?? null),
   response: jsonObject.nullish().transform((v) => v ?? null),
-  tenant: z.string().min(1).nullish().transform((v) => v ?? null),
-  occurred_at: z.union([z.string().min(1), z.number().int().nonnegative()]).nullish().transform((v) => v ?? null),
+  tenant: z
+    .string()
+    .min(1)
+    .nullish()
+    .transform((v) => v ?? null),
+  occurred_at: z
+    .union([z.string().min(1), z.number().int().nonnegative()])
+    .nullish()
+    .transform((v) => v ?? null),
 });
 export type ScimCopy = z.infer<typeof ScimCopySchema>;
 
 export function formatIssues(error: z.ZodError): string {
   return error.issues
-    .map((i) => `${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : 'body'}: ${i.message}`)
+    .map(
+      (i) =>
+        `${
+          i.path.length
+            ? i.path
+                .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+                .join('.')
+                .replace(/\.\[/g, '[')
+            : 'body'
+        }: ${i.message}`,
+    )
     .join('; ');
 }
 

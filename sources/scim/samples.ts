@@ -15,7 +15,10 @@ export const webhookSamples: SampleDeliveries = {
     const at = (minutesAgo: number) => new Date(nowMs - minutesAgo * 60_000).toISOString();
     const user = (active: boolean, version: number) => ({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      id: userId, externalId: `00u${tag}`, userName: email, active,
+      id: userId,
+      externalId: `00u${tag}`,
+      userName: email,
+      active,
       name: { givenName: 'Grace', familyName: 'Hopper' },
       emails: [{ value: email, type: 'work', primary: true }],
       meta: { resourceType: 'User', version: `W/"${version}"` },
@@ -25,7 +28,10 @@ export const webhookSamples: SampleDeliveries = {
       {
         description: 'POST /Users (user provisioned; the IdP-sent password is redacted before storage)',
         body: copy({
-          method: 'POST', path: '/scim/v2/Users', status: 201, occurred_at: at(30),
+          method: 'POST',
+          path: '/scim/v2/Users',
+          status: 201,
+          occurred_at: at(30),
           request: { ...user(true, 1), id: undefined, meta: undefined, password: `Sample-${tag}-not-stored` },
           response: user(true, 1),
         }),
@@ -33,16 +39,28 @@ export const webhookSamples: SampleDeliveries = {
       {
         description: 'PATCH /Groups (user added to a group)',
         body: copy({
-          method: 'PATCH', path: `/scim/v2/Groups/${groupId}`, status: 204, occurred_at: at(20),
-          request: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: userId, display: email }] }] },
+          method: 'PATCH',
+          path: `/scim/v2/Groups/${groupId}`,
+          status: 204,
+          occurred_at: at(20),
+          request: {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'add', path: 'members', value: [{ value: userId, display: email }] }],
+          },
           response: null,
         }),
       },
       {
         description: 'PATCH /Users active=false (Okta-style deprovisioning)',
         body: copy({
-          method: 'PATCH', path: `/scim/v2/Users/${userId}`, status: 200, occurred_at: at(1),
-          request: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] },
+          method: 'PATCH',
+          path: `/scim/v2/Users/${userId}`,
+          status: 200,
+          occurred_at: at(1),
+          request: {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'replace', value: { active: false } }],
+          },
           response: user(false, 2),
         }),
       },

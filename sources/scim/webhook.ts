@@ -42,9 +42,11 @@ function parse(value: string): { t: string; ms: number; sigs: string[] } | strin
 /** Verifies a SCIM-copy delivery over its raw bytes. Never throws. */
 export function verifyScimCopySignature(input: WebhookVerifyInput): WebhookVerdict {
   const { headers, rawBody, secret, nowMs, toleranceMs } = input;
-  if (typeof secret !== 'string' || secret.length === 0) return { ok: false, status: 401, error: 'no signing secret configured for this connection' };
+  if (typeof secret !== 'string' || secret.length === 0)
+    return { ok: false, status: 401, error: 'no signing secret configured for this connection' };
   const raw = headerValue(headers, SCIM_SIGNATURE_HEADER);
-  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { ok: false, status: 401, error: 'X-Planewatch-Signature header missing' };
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0))
+    return { ok: false, status: 401, error: 'X-Planewatch-Signature header missing' };
   if (Array.isArray(raw) && raw.length > 1) return { ok: false, status: 401, error: 'X-Planewatch-Signature header sent more than once' };
   const value = (Array.isArray(raw) ? raw[0] : raw) ?? '';
   const parsed = parse(value);

@@ -32,7 +32,8 @@ const WINDOW = { retentionMs: RETENTION_MS, marginMs: RETENTION_MARGIN_MS };
 export const retentionFloor = (nowMs: number): number => sharedRetentionFloor(nowMs, WINDOW);
 
 /** Clamps a start (ms) into the retention window; says so when it moved. */
-export const clampToRetention = (startMs: number, nowMs: number): { startMs: number; clamped: boolean } => sharedClampToRetention(startMs, nowMs, WINDOW);
+export const clampToRetention = (startMs: number, nowMs: number): { startMs: number; clamped: boolean } =>
+  sharedClampToRetention(startMs, nowMs, WINDOW);
 
 export function initialEventsCheckpoint(sinceMs: number | null, nowMs: number): EventsCheckpoint {
   const { startMs } = clampToRetention(sinceMs ?? 0, nowMs);
@@ -40,12 +41,18 @@ export function initialEventsCheckpoint(sinceMs: number | null, nowMs: number): 
 }
 
 /** The stored checkpoint, or a fresh one from `since` when there is none (or it is unreadable). */
-export function resumeEventsCheckpoint(stored: unknown, sinceMs: number | null, nowMs: number): { checkpoint: EventsCheckpoint; problem: string | null } {
+export function resumeEventsCheckpoint(
+  stored: unknown,
+  sinceMs: number | null,
+  nowMs: number,
+): { checkpoint: EventsCheckpoint; problem: string | null } {
   if (stored === null || stored === undefined) {
     const clamped = sinceMs !== null && clampToRetention(sinceMs, nowMs).clamped;
     return {
       checkpoint: initialEventsCheckpoint(sinceMs, nowMs),
-      problem: clamped ? `start ${new Date(sinceMs).toISOString()} is beyond WorkOS's 30-day event retention; starting at the oldest events WorkOS keeps` : null,
+      problem: clamped
+        ? `start ${new Date(sinceMs).toISOString()} is beyond WorkOS's 30-day event retention; starting at the oldest events WorkOS keeps`
+        : null,
     };
   }
   const parsed = EventsCheckpointSchema.safeParse(stored);

@@ -38,7 +38,6 @@ export interface MapContext {
   receivedAt?: number;
 }
 
-
 const OCSF = {
   ACCOUNT_CHANGE: 3001,
   AUTHENTICATION: 3002,
@@ -116,10 +115,13 @@ function contextActor(context: Record<string, unknown> | null | undefined): { ac
   const source = nonEmpty(parsed.data.source);
   if (actorId === null && source === null) return { actor: null, source: null };
   const kind =
-    source === 'api' ? 'api_key'
-    : source === 'system' ? 'system'
-    : source === 'dashboard' || source === 'admin_portal' ? 'human'
-    : (source ?? 'unknown');
+    source === 'api'
+      ? 'api_key'
+      : source === 'system'
+        ? 'system'
+        : source === 'dashboard' || source === 'admin_portal'
+          ? 'human'
+          : (source ?? 'unknown');
   return { actor: { ...emptyActor(kind), id: actorId }, source };
 }
 
@@ -474,9 +476,8 @@ function session(kind: 'created' | 'revoked'): Mapper {
     const impersonator = normalizeEmail(s.impersonator?.email);
     const ip = nonEmpty(s.ip_address);
     const ua = nonEmpty(s.user_agent);
-    const actor: Actor =
-      s.impersonator ?
-        { ...emptyActor('human'), email: impersonator, ip, user_agent: ua }
+    const actor: Actor = s.impersonator
+      ? { ...emptyActor('human'), email: impersonator, ip, user_agent: ua }
       : { ...emptyActor('human'), id: s.user_id, ip, user_agent: ua };
     return [
       {
@@ -580,7 +581,7 @@ function invitation(action: Action): Mapper {
       },
     };
     // Without a context actor, the inviter is who invited (for created / resent).
-    if (inviter !== null && (action === 'invited') && !contextActor(env.context).actor) {
+    if (inviter !== null && action === 'invited' && !contextActor(env.context).actor) {
       draft.actor = { ...emptyActor('human'), id: inviter };
     }
     return [draft];
@@ -597,8 +598,7 @@ function apiKey(action: Action): Mapper {
     const k = p.value;
     const ownerType = nonEmpty(k.owner?.type);
     const ownerId = nonEmpty(k.owner?.id);
-    const tenant =
-      ownerType === 'organization' ? ownerId : (nonEmpty(k.owner?.organization_id) ?? nonEmpty(k.organization_id));
+    const tenant = ownerType === 'organization' ? ownerId : (nonEmpty(k.owner?.organization_id) ?? nonEmpty(k.organization_id));
     return [
       {
         category: 'credential',
@@ -614,10 +614,7 @@ function apiKey(action: Action): Mapper {
           last_used_at: isoToMs(k.last_used_at),
         },
         tenant: tenant ?? nonEmpty(k.organization_id),
-        ocsf: [
-          OCSF.ENTITY_MANAGEMENT,
-          action === 'created' ? 1 : action === 'updated' ? 3 : action === 'revoked' ? 4 : OTHER_ACTIVITY,
-        ],
+        ocsf: [OCSF.ENTITY_MANAGEMENT, action === 'created' ? 1 : action === 'updated' ? 3 : action === 'revoked' ? 4 : OTHER_ACTIVITY],
         attributes: {
           credential_kind: 'app_api_key',
           owner_type: ownerType,

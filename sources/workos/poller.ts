@@ -120,7 +120,10 @@ export async function* eventPages(ctx: PollContext, types: readonly string[] = W
     } catch (err) {
       if (cp.after && !cursorReset && err instanceof PollHttpError && err.status !== null && CURSOR_REFUSED.has(err.status)) {
         const restarted = restartWithoutCursor(cp, ctx.now());
-        ctx.log.warn({ cursor: cp.after, range_start: restarted.range_start, error: err.message }, 'WorkOS refused the events cursor; restarting from the last delivered event time');
+        ctx.log.warn(
+          { cursor: cp.after, range_start: restarted.range_start, error: err.message },
+          'WorkOS refused the events cursor; restarting from the last delivered event time',
+        );
         cp = restarted;
         cursorReset = true;
         continue;
@@ -133,12 +136,14 @@ export async function* eventPages(ctx: PollContext, types: readonly string[] = W
     if (page.data.length > 0 && keys.length === 0) {
       // No item carries an id: fall back on the API's own cursor, or the page cannot be passed.
       const after = page.list_metadata?.after;
-      if (!after) throw new PageError('events: no event in the page has an id and list_metadata.after is empty: the cursor cannot move', body);
+      if (!after)
+        throw new PageError('events: no event in the page has an id and list_metadata.after is empty: the cursor cannot move', body);
       next = { ...cp, after };
     }
     yield { body, contentType: EVENTS_CONTENT_TYPE, checkpoint: next, items: page.data.length, publish: page.data.length > 0 };
     if (page.data.length === 0 || !page.list_metadata?.after) return;
-    if (next.after === cp.after) throw new PageError(`events: list_metadata.after is set but the cursor did not move (${String(next.after)})`, body);
+    if (next.after === cp.after)
+      throw new PageError(`events: list_metadata.after is set but the cursor did not move (${String(next.after)})`, body);
     cp = next;
   }
 }

@@ -25,7 +25,9 @@ export const DetectionMetaSchema = z.strictObject({
   title: z.string().min(1),
   severity: z.enum(SEVERITIES, { error: () => `expected one of ${SEVERITIES.join(', ')}` }),
   planes: z.array(z.enum(PLANES, { error: () => 'expected "platform" or "application"' })).min(1),
-  kind: z.enum(['state', 'incident'], { error: () => 'expected "state" (resolves when the condition clears) or "incident" (stays open until acknowledged)' }),
+  kind: z.enum(['state', 'incident'], {
+    error: () => 'expected "state" (resolves when the condition clears) or "incident" (stays open until acknowledged)',
+  }),
   description: z.string().min(1),
   remediation: z.string().min(1),
   mappings: z
@@ -43,7 +45,9 @@ export const DetectionMetaSchema = z.strictObject({
    * clock) runs only for the people the batch may have changed; the SQL must restrict itself to
    * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM {{scope}})).
    */
-  scope: z.enum(['all', 'person'], { error: () => 'expected "all" (default) or "person" (see docs/DETECTIONS.md "Person-scoped detections")' }).default('all'),
+  scope: z
+    .enum(['all', 'person'], { error: () => 'expected "all" (default) or "person" (see docs/DETECTIONS.md "Person-scoped detections")' })
+    .default('all'),
   enabled: z.boolean().default(true),
 });
 export type DetectionMeta = z.infer<typeof DetectionMetaSchema>;
@@ -60,15 +64,31 @@ export interface Detection extends DetectionMeta {
 
 /** Columns every detection query returns (see docs/DETECTIONS.md "Writing a detection"). */
 export const DETECTION_COLUMNS = [
-  'subject_kind', 'subject_id', 'subject_email', 'plane', 'tenant', 'source', 'key', 'severity', 'event_ids', 'raw_ids', 'detail',
+  'subject_kind',
+  'subject_id',
+  'subject_email',
+  'plane',
+  'tenant',
+  'source',
+  'key',
+  'severity',
+  'event_ids',
+  'raw_ids',
+  'detail',
 ] as const;
 
 export const DetectionRowSchema = z.object({
   subject_kind: z.string().min(1),
   subject_id: z.string().min(1),
-  subject_email: z.string().nullable().transform((v) => v ?? ''),
+  subject_email: z
+    .string()
+    .nullable()
+    .transform((v) => v ?? ''),
   plane: z.string(),
-  tenant: z.string().nullable().transform((v) => v ?? ''),
+  tenant: z
+    .string()
+    .nullable()
+    .transform((v) => v ?? ''),
   source: z.string(),
   /** Distinguishes several findings of one detection about one subject (e.g. an incident's period); '' when one per subject. */
   key: z.string(),
@@ -95,12 +115,24 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 export function asDetectionRow(r: Record<string, unknown>): DetectionRow | null {
   const detail = r.detail;
   if (
-    typeof r.subject_kind !== 'string' || r.subject_kind.length === 0 || typeof r.subject_id !== 'string' || r.subject_id.length === 0
-    || (typeof r.subject_email !== 'string' && r.subject_email !== null) || typeof r.plane !== 'string'
-    || (typeof r.tenant !== 'string' && r.tenant !== null) || typeof r.source !== 'string' || typeof r.key !== 'string'
-    || typeof r.severity !== 'string' || !SEVERITY_SET.has(r.severity) || !isStringArray(r.event_ids) || !isStringArray(r.raw_ids)
-    || typeof detail !== 'object' || detail === null || Array.isArray(detail)
-  ) return null;
+    typeof r.subject_kind !== 'string' ||
+    r.subject_kind.length === 0 ||
+    typeof r.subject_id !== 'string' ||
+    r.subject_id.length === 0 ||
+    (typeof r.subject_email !== 'string' && r.subject_email !== null) ||
+    typeof r.plane !== 'string' ||
+    (typeof r.tenant !== 'string' && r.tenant !== null) ||
+    typeof r.source !== 'string' ||
+    typeof r.key !== 'string' ||
+    typeof r.severity !== 'string' ||
+    !SEVERITY_SET.has(r.severity) ||
+    !isStringArray(r.event_ids) ||
+    !isStringArray(r.raw_ids) ||
+    typeof detail !== 'object' ||
+    detail === null ||
+    Array.isArray(detail)
+  )
+    return null;
   let n = 0;
   for (const k in r) if (Object.hasOwn(r, k)) n++;
   if (n !== ROW_KEYS) return null;
@@ -115,7 +147,8 @@ export function asDetectionRow(r: Record<string, unknown>): DetectionRow | null 
 export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Detection {
   const metaFile = path.join(dir, 'detection.yaml');
   const sqlFile = path.join(dir, 'detection.sql');
-  if (!existsSync(metaFile)) throw new ConfigError([`missing detection.yaml (expected metadata: id, title, severity, planes, kind, ...)`], dir);
+  if (!existsSync(metaFile))
+    throw new ConfigError([`missing detection.yaml (expected metadata: id, title, severity, planes, kind, ...)`], dir);
   if (!existsSync(sqlFile)) throw new ConfigError([`missing detection.sql`], dir);
   let doc: unknown;
   try {
@@ -128,12 +161,26 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
   const template = readFileSync(sqlFile, 'utf8').trim().replace(/;\s*$/, '');
   if (template.length === 0) throw new ConfigError(['detection.sql is empty'], sqlFile);
   if (/;\s*\S/.test(stripSqlComments(template))) throw new ConfigError(['detection.sql must hold exactly one SELECT statement'], sqlFile);
-  if (!/^\s*(WITH|SELECT)\b/i.test(stripSqlComments(template))) throw new ConfigError(['detection.sql must be a query (WITH ... / SELECT ...)'], sqlFile);
+  if (!/^\s*(WITH|SELECT)\b/i.test(stripSqlComments(template)))
+    throw new ConfigError(['detection.sql must be a query (WITH ... / SELECT ...)'], sqlFile);
   if (parsed.data.scope === 'person' && !/\{scoped\s*:\s*UInt8\s*\}/.test(stripSqlComments(template))) {
-    throw new ConfigError(['scope: "person" needs detection.sql to restrict itself to the people in pw_eval_scope when {scoped:UInt8} = 1 (e.g. AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM {{scope}})))'], sqlFile);
+    throw new ConfigError(
+      [
+        'scope: "person" needs detection.sql to restrict itself to the people in pw_eval_scope when {scoped:UInt8} = 1 (e.g. AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM {{scope}})))',
+      ],
+      sqlFile,
+    );
   }
   const unknown = unknownRelations(template);
-  if (unknown.length) throw new ConfigError([`detection.sql reads unknown read model(s) ${unknown.map((n) => `{{${n}}}`).join(', ')}; known: ${Object.keys(RELATIONS).map((n) => `{{${n}}}`).join(', ')}`], sqlFile);
+  if (unknown.length)
+    throw new ConfigError(
+      [
+        `detection.sql reads unknown read model(s) ${unknown.map((n) => `{{${n}}}`).join(', ')}; known: ${Object.keys(RELATIONS)
+          .map((n) => `{{${n}}}`)
+          .join(', ')}`,
+      ],
+      sqlFile,
+    );
   const folder = path.basename(dir);
   if (folder !== parsed.data.id && folder.toUpperCase() !== parsed.data.id) {
     throw new ConfigError([`id: "${parsed.data.id}" does not match its folder name "${folder}"`], metaFile);
@@ -142,7 +189,10 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
 }
 
 function stripSqlComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  return sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/'(?:[^'\\]|\\.)*'/g, "''");
 }
 
 function detectionFolders(root: string): string[] {

@@ -71,7 +71,9 @@ export const PARAM_TYPES: Readonly<Record<string, string>> = {
   now: "DateTime64(3, 'UTC')",
   now_ms: 'Int64',
   ...Object.fromEntries(
-    PLANES.flatMap((plane) => ['sla', 'grace', 'stale', 'predeparture', 'exposure_sla'].map((k) => [`${k}_${plane}_ms`, 'UInt64'] as const)),
+    PLANES.flatMap((plane) =>
+      ['sla', 'grace', 'stale', 'predeparture', 'exposure_sla'].map((k) => [`${k}_${plane}_ms`, 'UInt64'] as const),
+    ),
   ),
   link_refs: 'Array(String)',
   link_emails: 'Array(String)',

@@ -4,7 +4,8 @@
 // the detector's tables, the live view the snapshot table is built from (migrations/views/).
 // Both are bound by name here, so no SQL is rewritten by pattern.
 
-const LINK_ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
+const LINK_ARGS =
+  'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
 
 export interface Relation {
   /** The evaluation snapshot table. */
@@ -32,7 +33,11 @@ export function unknownRelations(template: string): string[] {
 }
 
 export class RelationError extends Error {
-  constructor(readonly detection: string, readonly problems: readonly string[], target: 'snapshot' | 'live') {
+  constructor(
+    readonly detection: string,
+    readonly problems: readonly string[],
+    target: 'snapshot' | 'live',
+  ) {
     super(`${detection} cannot read ${target === 'live' ? 'live data' : 'the snapshot'}: ${problems.join('; ')}`);
     this.name = 'RelationError';
   }

@@ -7,8 +7,15 @@ import { PLANES } from '../../core/events/identity-event.ts';
 
 export const FindingsQuery = z.object({
   /** 'open' includes 'reopened' (both are open); 'all' = every status. */
-  status: z.enum(['open', 'reopened', 'resolved', 'acknowledged', 'all'], { error: () => 'expected open, reopened, resolved, acknowledged or all' }).default('open'),
-  detection: z.string().regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-ORPHANED-ACCOUNT').optional(),
+  status: z
+    .enum(['open', 'reopened', 'resolved', 'acknowledged', 'all'], {
+      error: () => 'expected open, reopened, resolved, acknowledged or all',
+    })
+    .default('open'),
+  detection: z
+    .string()
+    .regex(/^[A-Z0-9-]+$/, 'expected a detection id like PW-ORPHANED-ACCOUNT')
+    .optional(),
   plane: z.enum(PLANES, { error: () => 'expected "platform" or "application"' }).optional(),
 });
 export type FindingsQuery = z.infer<typeof FindingsQuery>;
@@ -39,7 +46,11 @@ export interface FindingJson {
  * Severity, time and tenant filters over a findings list. `scope` is the caller's principal: one
  * limited to a tenant sees only that tenant's application-plane findings; null sees everything.
  */
-export function filterFindings(rows: FindingJson[], q: { severity?: string; since?: number; tenant?: string }, scope: { tenant: string | null } | null): FindingJson[] {
+export function filterFindings(
+  rows: FindingJson[],
+  q: { severity?: string; since?: number; tenant?: string },
+  scope: { tenant: string | null } | null,
+): FindingJson[] {
   return rows
     .filter((f) => q.severity === undefined || f.severity === q.severity)
     .filter((f) => q.since === undefined || Date.parse(f.last_seen) >= q.since)

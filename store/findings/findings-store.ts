@@ -13,23 +13,57 @@ const FINDING_COLUMNS = `fingerprint, detection, kind, severity, status, resolut
   acknowledged_by, reopen_count, evidence_event_ids, evidence_raw_ids, detail, version, evaluation_id, transition`;
 
 interface FindingRow {
-  fingerprint: string; detection: string; kind: string; severity: string; status: string; resolution: string; plane: string; tenant: string;
-  source: string; subject_kind: string; subject_id: string; subject_email: string; first_seen: string; last_seen: string; opened_at: string;
-  resolved_at: string | null; acknowledged_at: string | null; acknowledged_by: string; reopen_count: number | string;
-  evidence_event_ids: string[]; evidence_raw_ids: string[]; detail: Record<string, string>; version: string | number; evaluation_id: string;
+  fingerprint: string;
+  detection: string;
+  kind: string;
+  severity: string;
+  status: string;
+  resolution: string;
+  plane: string;
+  tenant: string;
+  source: string;
+  subject_kind: string;
+  subject_id: string;
+  subject_email: string;
+  first_seen: string;
+  last_seen: string;
+  opened_at: string;
+  resolved_at: string | null;
+  acknowledged_at: string | null;
+  acknowledged_by: string;
+  reopen_count: number | string;
+  evidence_event_ids: string[];
+  evidence_raw_ids: string[];
+  detail: Record<string, string>;
+  version: string | number;
+  evaluation_id: string;
   transition: string;
 }
 
 function rowToState(r: FindingRow): FindingState {
   return {
-    fingerprint: r.fingerprint, detection: r.detection, kind: r.kind as FindingState['kind'], severity: r.severity as FindingState['severity'],
-    status: r.status as FindingState['status'], resolution: r.resolution as FindingState['resolution'], plane: r.plane, tenant: r.tenant,
-    source: r.source, subject_kind: r.subject_kind, subject_id: r.subject_id, subject_email: r.subject_email,
-    first_seen: fromDateTime64(r.first_seen), last_seen: fromDateTime64(r.last_seen), opened_at: fromDateTime64(r.opened_at),
+    fingerprint: r.fingerprint,
+    detection: r.detection,
+    kind: r.kind as FindingState['kind'],
+    severity: r.severity as FindingState['severity'],
+    status: r.status as FindingState['status'],
+    resolution: r.resolution as FindingState['resolution'],
+    plane: r.plane,
+    tenant: r.tenant,
+    source: r.source,
+    subject_kind: r.subject_kind,
+    subject_id: r.subject_id,
+    subject_email: r.subject_email,
+    first_seen: fromDateTime64(r.first_seen),
+    last_seen: fromDateTime64(r.last_seen),
+    opened_at: fromDateTime64(r.opened_at),
     resolved_at: r.resolved_at === null ? null : fromDateTime64(r.resolved_at),
     acknowledged_at: r.acknowledged_at === null ? null : fromDateTime64(r.acknowledged_at),
-    acknowledged_by: r.acknowledged_by, reopen_count: Number(r.reopen_count), evidence_event_ids: r.evidence_event_ids,
-    evidence_raw_ids: r.evidence_raw_ids, detail: r.detail,
+    acknowledged_by: r.acknowledged_by,
+    reopen_count: Number(r.reopen_count),
+    evidence_event_ids: r.evidence_event_ids,
+    evidence_raw_ids: r.evidence_raw_ids,
+    detail: r.detail,
   };
 }
 
@@ -71,9 +105,15 @@ export async function readCurrentFindings(client: ClickHouseClient, filter: Find
   if (filter.plane !== undefined) where.push('plane = {plane:String}');
   const rs = await client.query({
     query: `SELECT * FROM ${latestCommitted(FINDING_COLUMNS, where)} ${filter.unresolved ? "WHERE status != 'resolved'" : ''}`,
-    query_params: Object.fromEntries(Object.entries({
-      fingerprint: filter.fingerprint, fingerprints: filter.fingerprints, detection: filter.detection, detection_contains: filter.detectionContains, plane: filter.plane,
-    }).filter(([, v]) => v !== undefined)),
+    query_params: Object.fromEntries(
+      Object.entries({
+        fingerprint: filter.fingerprint,
+        fingerprints: filter.fingerprints,
+        detection: filter.detection,
+        detection_contains: filter.detectionContains,
+        plane: filter.plane,
+      }).filter(([, v]) => v !== undefined),
+    ),
     format: 'JSONEachRow',
   });
   const out = new Map<string, FindingState>();
@@ -86,7 +126,10 @@ export async function readCurrentFindings(client: ClickHouseClient, filter: Find
  * full, and the fingerprints of the resolved ones (read in full only when they match again, to be
  * reopened), so memory grows with the open findings, not with every finding ever made.
  */
-export interface CurrentFindings { open: Map<string, FindingState>; resolved: Set<string> }
+export interface CurrentFindings {
+  open: Map<string, FindingState>;
+  resolved: Set<string>;
+}
 
 export async function readDiffState(client: ClickHouseClient): Promise<CurrentFindings> {
   const rs = await client.query({
@@ -111,12 +154,31 @@ function findingToRow(c: FindingChange, evaluationId: string, version: number): 
   const f = c.finding;
   const ts = (ms: number | null) => (ms === null ? null : toDateTime64(ms));
   return {
-    fingerprint: f.fingerprint, version, evaluation_id: evaluationId, detection: f.detection, kind: f.kind, severity: f.severity,
-    status: f.status, transition: c.transition, resolution: f.resolution, plane: f.plane, tenant: f.tenant, source: f.source,
-    subject_kind: f.subject_kind, subject_id: f.subject_id, subject_email: f.subject_email, first_seen: ts(f.first_seen),
-    last_seen: ts(f.last_seen), opened_at: ts(f.opened_at), resolved_at: ts(f.resolved_at), acknowledged_at: ts(f.acknowledged_at),
-    acknowledged_by: f.acknowledged_by, reopen_count: f.reopen_count, evidence_event_ids: f.evidence_event_ids,
-    evidence_raw_ids: f.evidence_raw_ids, detail: f.detail,
+    fingerprint: f.fingerprint,
+    version,
+    evaluation_id: evaluationId,
+    detection: f.detection,
+    kind: f.kind,
+    severity: f.severity,
+    status: f.status,
+    transition: c.transition,
+    resolution: f.resolution,
+    plane: f.plane,
+    tenant: f.tenant,
+    source: f.source,
+    subject_kind: f.subject_kind,
+    subject_id: f.subject_id,
+    subject_email: f.subject_email,
+    first_seen: ts(f.first_seen),
+    last_seen: ts(f.last_seen),
+    opened_at: ts(f.opened_at),
+    resolved_at: ts(f.resolved_at),
+    acknowledged_at: ts(f.acknowledged_at),
+    acknowledged_by: f.acknowledged_by,
+    reopen_count: f.reopen_count,
+    evidence_event_ids: f.evidence_event_ids,
+    evidence_raw_ids: f.evidence_raw_ids,
+    detail: f.detail,
   };
 }
 
@@ -152,11 +214,21 @@ export async function commit(
   await client.insert({
     table: 'pw_evaluations',
     format: 'JSONEachRow',
-    values: [{
-      evaluation_id: evaluationId, version, kind, evaluated_now: toDateTime64(meta.now), started_at: toDateTime64(meta.started),
-      finished_at: toDateTime64(meta.finished), detections: meta.detections, matches: meta.matches, transitions: changes.length,
-      published: changes.length ? 0 : 1, errors: meta.errors,
-    }],
+    values: [
+      {
+        evaluation_id: evaluationId,
+        version,
+        kind,
+        evaluated_now: toDateTime64(meta.now),
+        started_at: toDateTime64(meta.started),
+        finished_at: toDateTime64(meta.finished),
+        detections: meta.detections,
+        matches: meta.matches,
+        transitions: changes.length,
+        published: changes.length ? 0 : 1,
+        errors: meta.errors,
+      },
+    ],
   });
 }
 
@@ -190,7 +262,13 @@ export async function unpublishedEvaluations(client: ClickHouseClient): Promise<
       query_params: { id: evaluation_id },
       format: 'JSONEachRow',
     });
-    out.push({ evaluationId: evaluation_id, changes: (await fr.json<FindingRow>()).map((r) => ({ transition: r.transition as FindingChange['transition'], finding: rowToState(r) })) });
+    out.push({
+      evaluationId: evaluation_id,
+      changes: (await fr.json<FindingRow>()).map((r) => ({
+        transition: r.transition as FindingChange['transition'],
+        finding: rowToState(r),
+      })),
+    });
   }
   return out;
 }

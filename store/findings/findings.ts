@@ -59,8 +59,12 @@ export async function listFindings(client: ClickHouseClient, q: FindingsQuery): 
   ]);
   return [...current.values()]
     .filter((f) => q.status === 'all' || f.status === q.status || (q.status === 'open' && f.status === 'reopened'))
-    .sort((a, b) =>
-      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
-      a.detection.localeCompare(b.detection) || a.subject_id.localeCompare(b.subject_id) || a.fingerprint.localeCompare(b.fingerprint))
+    .sort(
+      (a, b) =>
+        SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+        a.detection.localeCompare(b.detection) ||
+        a.subject_id.localeCompare(b.subject_id) ||
+        a.fingerprint.localeCompare(b.fingerprint),
+    )
     .map((f) => findingJson(f, latest));
 }

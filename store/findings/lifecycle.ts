@@ -56,7 +56,10 @@ export interface Match {
  * Stable identity of a finding: detection + where + who (+ the row's key for several findings
  * about one subject). Never includes evidence or anything time-varying.
  */
-export function fingerprintOf(detectionId: string, row: Pick<DetectionRow, 'plane' | 'tenant' | 'source' | 'subject_kind' | 'subject_id' | 'key'>): string {
+export function fingerprintOf(
+  detectionId: string,
+  row: Pick<DetectionRow, 'plane' | 'tenant' | 'source' | 'subject_kind' | 'subject_id' | 'key'>,
+): string {
   const parts = [detectionId, row.plane, row.source, row.tenant, row.subject_kind, row.subject_id, row.key];
   return createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 32);
 }
@@ -84,7 +87,10 @@ export function mergeMatches(matches: readonly Match[]): Match[] {
       out.push(group[0]!);
       continue;
     }
-    const ordered = group.map((m) => ({ key: JSON.stringify(m.row), m })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.m);
+    const ordered = group
+      .map((m) => ({ key: JSON.stringify(m.row), m }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((x) => x.m);
     const first = ordered[0]!;
     const r = { ...first.row, event_ids: [...first.row.event_ids], raw_ids: [...first.row.raw_ids] };
     for (const m of ordered.slice(1)) {
@@ -123,10 +129,27 @@ export function diffFindings(
       out.push({
         transition: 'opened',
         finding: {
-          fingerprint: m.fingerprint, detection: m.detection.id, kind: m.detection.kind, severity, status: 'open', resolution: '',
-          plane: row.plane, tenant: row.tenant, source: row.source, subject_kind: row.subject_kind, subject_id: row.subject_id,
-          subject_email: row.subject_email, first_seen: now, last_seen: now, opened_at: now, resolved_at: null,
-          acknowledged_at: null, acknowledged_by: '', reopen_count: 0, ...evidence, detail: { ...row.detail },
+          fingerprint: m.fingerprint,
+          detection: m.detection.id,
+          kind: m.detection.kind,
+          severity,
+          status: 'open',
+          resolution: '',
+          plane: row.plane,
+          tenant: row.tenant,
+          source: row.source,
+          subject_kind: row.subject_kind,
+          subject_id: row.subject_id,
+          subject_email: row.subject_email,
+          first_seen: now,
+          last_seen: now,
+          opened_at: now,
+          resolved_at: null,
+          acknowledged_at: null,
+          acknowledged_by: '',
+          reopen_count: 0,
+          ...evidence,
+          detail: { ...row.detail },
         },
       });
       continue;
@@ -135,8 +158,17 @@ export function diffFindings(
       out.push({
         transition: 'reopened',
         finding: {
-          ...cur, severity, status: 'reopened', resolution: '', subject_email: row.subject_email, last_seen: now, opened_at: now,
-          resolved_at: null, reopen_count: cur.reopen_count + 1, ...evidence, detail: { ...row.detail },
+          ...cur,
+          severity,
+          status: 'reopened',
+          resolution: '',
+          subject_email: row.subject_email,
+          last_seen: now,
+          opened_at: now,
+          resolved_at: null,
+          reopen_count: cur.reopen_count + 1,
+          ...evidence,
+          detail: { ...row.detail },
         },
       });
       continue;
@@ -147,19 +179,26 @@ export function diffFindings(
       !sameArray(cur.evidence_event_ids, evidence.evidence_event_ids) ||
       !sameArray(cur.evidence_raw_ids, evidence.evidence_raw_ids);
     if (material) {
-      out.push({ transition: 'updated', finding: { ...cur, severity, subject_email: row.subject_email, last_seen: now, ...evidence, detail: { ...row.detail } } });
+      out.push({
+        transition: 'updated',
+        finding: { ...cur, severity, subject_email: row.subject_email, last_seen: now, ...evidence, detail: { ...row.detail } },
+      });
     }
   }
   for (const cur of current.values()) {
-    if (seen.has(cur.fingerprint) || unchanged.has(cur.fingerprint) || !ranDetections.has(cur.detection) || cur.status === 'resolved') continue;
+    if (seen.has(cur.fingerprint) || unchanged.has(cur.fingerprint) || !ranDetections.has(cur.detection) || cur.status === 'resolved')
+      continue;
     if (cur.kind === 'incident' && cur.status === 'acknowledged') continue;
     const scope = scopes.get(cur.detection);
     if (scope && !scope.has(cur.subject_email)) continue;
     out.push({
       transition: 'resolved',
       finding: {
-        ...cur, status: 'resolved', resolution: cur.kind === 'incident' ? 'retracted' : 'cleared',
-        last_seen: previousNow ?? cur.last_seen, resolved_at: now,
+        ...cur,
+        status: 'resolved',
+        resolution: cur.kind === 'incident' ? 'retracted' : 'cleared',
+        last_seen: previousNow ?? cur.last_seen,
+        resolved_at: now,
       },
     });
   }

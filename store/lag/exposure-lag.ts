@@ -63,22 +63,41 @@ export interface ExposureLag {
 }
 
 function params(map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}) {
-  return { ...detectionParams(map, q.now, defaultPlaneOf), from_ms: q.from, to_ms: q.to, ...(scope.tenant ? { tenant: scope.tenant } : {}) };
+  return {
+    ...detectionParams(map, q.now, defaultPlaneOf),
+    from_ms: q.from,
+    to_ms: q.to,
+    ...(scope.tenant ? { tenant: scope.tenant } : {}),
+  };
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export async function exposureLag(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}): Promise<ExposureLag> {
+export async function exposureLag(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  q: LagQuery,
+  defaultPlaneOf: DefaultPlaneOf,
+  scope: ExposureScope = {},
+): Promise<ExposureLag> {
   const p = params(map, q, defaultPlaneOf, scope);
   const rs = await client.query({ query: exposureLagStatsSql(scope), query_params: p, format: 'JSONEachRow' });
   const statistics = (await rs.json<Record<string, unknown>>()).map((r) => ({
-    plane: String(r.plane), source: r.by_source === null ? null : String(r.by_source),
-    count: Number(r.count), removed: Number(r.removed), pending: Number(r.pending), overdue: Number(r.overdue), breaches: Number(r.breaches),
-    p50_ms: num(r.p50_ms), p90_ms: num(r.p90_ms), max_ms: num(r.max_ms),
+    plane: String(r.plane),
+    source: r.by_source === null ? null : String(r.by_source),
+    count: Number(r.count),
+    removed: Number(r.removed),
+    pending: Number(r.pending),
+    overdue: Number(r.overdue),
+    breaches: Number(r.breaches),
+    p50_ms: num(r.p50_ms),
+    p90_ms: num(r.p90_ms),
+    max_ms: num(r.max_ms),
   }));
   const um = await client.query({
     query: `SELECT countIf(match = 'none') AS none, countIf(match = 'ambiguous') AS ambiguous FROM pw_exposures WHERE ${where(scope.tenant)}`,
-    query_params: p, format: 'JSONEachRow',
+    query_params: p,
+    format: 'JSONEachRow',
   });
   const u = (await um.json<Record<string, unknown>>())[0] ?? {};
   return {
@@ -108,12 +127,36 @@ export interface ExposureRow {
   exposed_event_id: string;
 }
 
-export const EXPOSURE_EXPORT_COLUMNS = ['alert_id', 'secret_type', 'repository', 'match', 'plane', 'source', 'credential_kind', 'credential_id', 'exposed_at', 'revoked_at', 'lag_ms', 'sla_ms', 'within_sla', 'alert_state', 'resolution', 'exposed_event_id'];
+export const EXPOSURE_EXPORT_COLUMNS = [
+  'alert_id',
+  'secret_type',
+  'repository',
+  'match',
+  'plane',
+  'source',
+  'credential_kind',
+  'credential_id',
+  'exposed_at',
+  'revoked_at',
+  'lag_ms',
+  'sla_ms',
+  'within_sla',
+  'alert_state',
+  'resolution',
+  'exposed_event_id',
+];
 
-export async function exposureRows(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}): Promise<ExposureRow[]> {
+export async function exposureRows(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  q: LagQuery,
+  defaultPlaneOf: DefaultPlaneOf,
+  scope: ExposureScope = {},
+): Promise<ExposureRow[]> {
   const rs = await client.query({
     query: `SELECT *, ${SLA} AS sla_ms FROM pw_exposures WHERE ${where(scope.tenant)} ORDER BY exposed_ms, alert_id`,
-    query_params: params(map, q, defaultPlaneOf, scope), format: 'JSONEachRow',
+    query_params: params(map, q, defaultPlaneOf, scope),
+    format: 'JSONEachRow',
   });
   return (await rs.json<Record<string, unknown>>()).map((r) => {
     const exposed = Number(r.exposed_ms);
@@ -124,11 +167,22 @@ export async function exposureRows(client: ClickHouseClient, map: BoundaryMap, q
     const sla = Number(r.sla_ms);
     const overdue = r.match === 'one' && revoked === null && q.now - exposed > sla;
     return {
-      alert_id: String(r.alert_id), secret_type: String(r.secret_type), repository: String(r.repository), match: String(r.match),
-      plane: String(r.plane), source: String(r.source), credential_kind: String(r.credential_kind), credential_id: String(r.credential_id),
-      exposed_at: new Date(exposed).toISOString(), revoked_at: revoked === null ? null : new Date(revoked).toISOString(), lag_ms: lag, sla_ms: sla,
+      alert_id: String(r.alert_id),
+      secret_type: String(r.secret_type),
+      repository: String(r.repository),
+      match: String(r.match),
+      plane: String(r.plane),
+      source: String(r.source),
+      credential_kind: String(r.credential_kind),
+      credential_id: String(r.credential_id),
+      exposed_at: new Date(exposed).toISOString(),
+      revoked_at: revoked === null ? null : new Date(revoked).toISOString(),
+      lag_ms: lag,
+      sla_ms: sla,
       within_sla: r.match !== 'one' ? null : lag !== null ? lag <= sla : !overdue,
-      alert_state: Number(r.alert_open) === 1 ? 'open' : 'resolved', resolution: String(r.resolution), exposed_event_id: String(r.exposed_event_id),
+      alert_state: Number(r.alert_open) === 1 ? 'open' : 'resolved',
+      resolution: String(r.resolution),
+      exposed_event_id: String(r.exposed_event_id),
     };
   });
 }
@@ -142,10 +196,22 @@ export interface ExposureLagTimes {
 }
 
 /** The items of the exposure lag statistics (pw_exposure_lag_items) in the window, with their times. */
-export async function exposureLagTimes(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf, scope: ExposureScope = {}): Promise<ExposureLagTimes[]> {
+export async function exposureLagTimes(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  q: LagQuery,
+  defaultPlaneOf: DefaultPlaneOf,
+  scope: ExposureScope = {},
+): Promise<ExposureLagTimes[]> {
   const rs = await client.query({
     query: `SELECT plane, source, exposed_ms, removed_ms FROM pw_exposure_lag_items WHERE ${where(scope.tenant)} ORDER BY plane, exposed_ms, alert_id`,
-    query_params: params(map, q, defaultPlaneOf, scope), format: 'JSONEachRow',
+    query_params: params(map, q, defaultPlaneOf, scope),
+    format: 'JSONEachRow',
   });
-  return (await rs.json<Record<string, unknown>>()).map((r) => ({ plane: String(r.plane), source: String(r.source), exposed_ms: Number(r.exposed_ms), removed_ms: Number(r.removed_ms) }));
+  return (await rs.json<Record<string, unknown>>()).map((r) => ({
+    plane: String(r.plane),
+    source: String(r.source),
+    exposed_ms: Number(r.exposed_ms),
+    removed_ms: Number(r.removed_ms),
+  }));
 }

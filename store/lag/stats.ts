@@ -20,7 +20,8 @@ import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { normalizeEmail } from '../../core/events/identity-event.ts';
 import { detectionParams, type DefaultPlaneOf, type DetectionParams } from '../detections/params.ts';
 
-const PEOPLE_ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
+const PEOPLE_ARGS =
+  'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
 const SLA = "if(plane = 'platform', {sla_platform_ms:UInt64}, {sla_application_ms:UInt64})";
 
 /**
@@ -78,12 +79,25 @@ function params(map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf): 
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export async function lagStatistics(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf): Promise<LagStat[]> {
+export async function lagStatistics(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  q: LagQuery,
+  defaultPlaneOf: DefaultPlaneOf,
+): Promise<LagStat[]> {
   const rs = await client.query({ query: lagStatsSql(), query_params: params(map, q, defaultPlaneOf), format: 'JSONEachRow' });
   return (await rs.json<Record<string, unknown>>()).map((r) => ({
-    plane: String(r.plane), source: r.by_source === null ? null : String(r.by_source),
-    count: Number(r.count), removed: Number(r.removed), pending: Number(r.pending), overdue: Number(r.overdue), breaches: Number(r.breaches),
-    p50_ms: num(r.p50_ms), p90_ms: num(r.p90_ms), p99_ms: num(r.p99_ms), max_ms: num(r.max_ms),
+    plane: String(r.plane),
+    source: r.by_source === null ? null : String(r.by_source),
+    count: Number(r.count),
+    removed: Number(r.removed),
+    pending: Number(r.pending),
+    overdue: Number(r.overdue),
+    breaches: Number(r.breaches),
+    p50_ms: num(r.p50_ms),
+    p90_ms: num(r.p90_ms),
+    p99_ms: num(r.p99_ms),
+    max_ms: num(r.max_ms),
   }));
 }
 
@@ -149,13 +163,30 @@ export interface TimelineEntry {
   raw_id: string;
 }
 
-export async function personTimeline(client: ClickHouseClient, map: BoundaryMap, email: string, now: number, defaultPlaneOf: DefaultPlaneOf): Promise<TimelineEntry[]> {
+export async function personTimeline(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  email: string,
+  now: number,
+  defaultPlaneOf: DefaultPlaneOf,
+): Promise<TimelineEntry[]> {
   const person = normalizeEmail(email);
   if (person === null) throw new Error('timeline: expected an email address');
-  const rs = await client.query({ query: timelineSql(), query_params: { ...detectionParams(map, now, defaultPlaneOf), person }, format: 'JSONEachRow' });
+  const rs = await client.query({
+    query: timelineSql(),
+    query_params: { ...detectionParams(map, now, defaultPlaneOf), person },
+    format: 'JSONEachRow',
+  });
   return (await rs.json<Record<string, unknown>>()).map((r) => ({
-    at: new Date(Number(r.at_ms)).toISOString(), plane: String(r.plane), source: String(r.source), tenant: r.tenant ? String(r.tenant) : null,
-    entity: String(r.entity), subject_kind: r.subject_kind ? String(r.subject_kind) : null, subject_id: String(r.subject_id), what: String(r.what),
-    event_id: String(r.event_id), raw_id: String(r.raw_id),
+    at: new Date(Number(r.at_ms)).toISOString(),
+    plane: String(r.plane),
+    source: String(r.source),
+    tenant: r.tenant ? String(r.tenant) : null,
+    entity: String(r.entity),
+    subject_kind: r.subject_kind ? String(r.subject_kind) : null,
+    subject_id: String(r.subject_id),
+    what: String(r.what),
+    event_id: String(r.event_id),
+    raw_id: String(r.raw_id),
   }));
 }

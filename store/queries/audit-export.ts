@@ -8,7 +8,21 @@ import { detectionParams, type DefaultPlaneOf } from '../detections/params.ts';
 import { lagItemsSql, type LagQuery } from '../lag/stats.ts';
 
 /** The columns of the leavers CSV, in order: the API and the CLI export the same file. */
-export const LEAVER_EXPORT_COLUMNS = ['person', 'deprovisioned_at', 'plane', 'items', 'removed', 'pending', 'lag_ms', 'last_removed_at', 'sla_ms', 'breaches', 'overdue', 'within_sla', 'signal_event_id'];
+export const LEAVER_EXPORT_COLUMNS = [
+  'person',
+  'deprovisioned_at',
+  'plane',
+  'items',
+  'removed',
+  'pending',
+  'lag_ms',
+  'last_removed_at',
+  'sla_ms',
+  'breaches',
+  'overdue',
+  'within_sla',
+  'signal_event_id',
+];
 
 export interface LeaverRow {
   person: string;
@@ -42,7 +56,12 @@ export function leaversSql(): string {
     ORDER BY person_signal_ms, person, plane`;
 }
 
-export async function leavers(client: ClickHouseClient, map: BoundaryMap, q: LagQuery, defaultPlaneOf: DefaultPlaneOf): Promise<LeaverRow[]> {
+export async function leavers(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  q: LagQuery,
+  defaultPlaneOf: DefaultPlaneOf,
+): Promise<LeaverRow[]> {
   const rs = await client.query({
     query: leaversSql(),
     query_params: { ...detectionParams(map, q.now, defaultPlaneOf), from_ms: q.from, to_ms: q.to },
@@ -56,9 +75,19 @@ export async function leavers(client: ClickHouseClient, map: BoundaryMap, q: Lag
     const breaches = Number(r.breaches);
     const overdue = Number(r.overdue);
     return {
-      person: String(r.person), deprovisioned_at: new Date(signal).toISOString(), plane: String(r.plane), items: Number(r.items), removed, pending,
-      lag_ms: pending === 0 && last !== null ? last - signal : null, last_removed_at: last === null ? null : new Date(last).toISOString(),
-      sla_ms: Number(r.sla_ms), breaches, overdue, within_sla: breaches === 0 && overdue === 0, signal_event_id: String(r.person_signal_event_id),
+      person: String(r.person),
+      deprovisioned_at: new Date(signal).toISOString(),
+      plane: String(r.plane),
+      items: Number(r.items),
+      removed,
+      pending,
+      lag_ms: pending === 0 && last !== null ? last - signal : null,
+      last_removed_at: last === null ? null : new Date(last).toISOString(),
+      sla_ms: Number(r.sla_ms),
+      breaches,
+      overdue,
+      within_sla: breaches === 0 && overdue === 0,
+      signal_event_id: String(r.person_signal_event_id),
     };
   });
 }

@@ -112,7 +112,8 @@ export function buildBoundaries(map: BoundaryMap, defaultPlaneOf: (vendor: strin
       const rules = c.plane_rules.filter((r) => r.plane === plane);
       const seen = obs.tenants.filter((t) => t.plane === plane && t.connection_id === c.id).sort(compareTenant);
       if (base !== plane && rules.length === 0 && seen.length === 0) continue;
-      const routing: Routing = base === plane ? (c.plane ? 'connection' : 'vendor_default') : rules.length ? 'plane_rules' : 'observed_only';
+      const routing: Routing =
+        base === plane ? (c.plane ? 'connection' : 'vendor_default') : rules.length ? 'plane_rules' : 'observed_only';
       const lastEvent = seen.length ? Math.max(...seen.map((t) => t.last_event_at)) : null;
       connections.push({
         connection_id: c.id,
@@ -156,12 +157,21 @@ export function buildBoundaries(map: BoundaryMap, defaultPlaneOf: (vendor: strin
 export async function boundaryObservations(client: ClickHouseClient): Promise<BoundaryObservations> {
   const q = async <T>(query: string): Promise<T[]> => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
   const [tenants, deliveries] = await Promise.all([
-    q<{ plane: string; connection_id: string; tenant_id: string | null; events: string; last_event_at: string; authoritative_for: string[] }>(`
+    q<{
+      plane: string;
+      connection_id: string;
+      tenant_id: string | null;
+      events: string;
+      last_event_at: string;
+      authoritative_for: string[];
+    }>(`
       SELECT plane, connection_id, tenant_id, count() AS events, toString(max(occurred_at)) AS last_event_at,
              arraySort(groupUniqArray(authoritative_for)) AS authoritative_for
       FROM identity_events FINAL
       GROUP BY plane, connection_id, tenant_id`),
-    q<{ connection_id: string; t: string }>('SELECT connection_id, toString(max(received_at)) AS t FROM raw_envelopes GROUP BY connection_id'),
+    q<{ connection_id: string; t: string }>(
+      'SELECT connection_id, toString(max(received_at)) AS t FROM raw_envelopes GROUP BY connection_id',
+    ),
   ]);
   return {
     tenants: tenants.map((r) => ({
@@ -176,6 +186,10 @@ export async function boundaryObservations(client: ClickHouseClient): Promise<Bo
   };
 }
 
-export async function boundaries(client: ClickHouseClient, map: BoundaryMap, defaultPlaneOf: (vendor: string) => Plane): Promise<PlaneBoundary[]> {
+export async function boundaries(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  defaultPlaneOf: (vendor: string) => Plane,
+): Promise<PlaneBoundary[]> {
   return buildBoundaries(map, defaultPlaneOf, await boundaryObservations(client));
 }

@@ -9,7 +9,10 @@ import { readCurrentFindings } from '../findings/findings-store.ts';
 export const CredentialsQuery = z.object({
   which: z.enum(['all', 'stale', 'orphaned'], { error: () => 'expected all, stale or orphaned' }).default('all'),
   plane: z.enum(PLANES, { error: () => 'expected "platform" or "application"' }).optional(),
-  source: z.string().regex(/^[a-z0-9_-]+$/, 'expected a source id like openai').optional(),
+  source: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/, 'expected a source id like openai')
+    .optional(),
   tenant: z.string().min(1).max(256).optional(),
   status: z.enum(['active', 'revoked'], { error: () => 'expected active or revoked' }).optional(),
 });
@@ -66,10 +69,22 @@ export async function listCredentials(client: ClickHouseClient, q: CredentialsQu
     const ds = byCred.get(`${String(r.source)}|${String(r.credential_id)}`) ?? [];
     const s = (v: unknown) => (v === null || v === undefined || v === '' ? null : String(v));
     return {
-      plane: String(r.plane), source: String(r.source), tenant: s(r.tenant), credential_id: String(r.credential_id), kind: String(r.kind), name: s(r.name),
-      status: String(r.status), owner_kind: s(r.owner_kind), owner_id: s(r.owner_id), owner_email: s(r.owner_email),
-      created_at: isoOrNull(r.created_ms), last_used_at: isoOrNull(r.last_used_ms), removed_at: isoOrNull(r.removed_ms),
-      stale: ds.includes('PW-STALE-CREDENTIAL'), orphaned: ds.includes('PW-ORPHANED-CREDENTIAL'), findings: ds,
+      plane: String(r.plane),
+      source: String(r.source),
+      tenant: s(r.tenant),
+      credential_id: String(r.credential_id),
+      kind: String(r.kind),
+      name: s(r.name),
+      status: String(r.status),
+      owner_kind: s(r.owner_kind),
+      owner_id: s(r.owner_id),
+      owner_email: s(r.owner_email),
+      created_at: isoOrNull(r.created_ms),
+      last_used_at: isoOrNull(r.last_used_ms),
+      removed_at: isoOrNull(r.removed_ms),
+      stale: ds.includes('PW-STALE-CREDENTIAL'),
+      orphaned: ds.includes('PW-ORPHANED-CREDENTIAL'),
+      findings: ds,
     };
   });
   return rows.filter((r) => q.which === 'all' || (q.which === 'stale' ? r.stale : r.orphaned));

@@ -4,9 +4,15 @@ import { z } from 'zod';
 
 export const RecentEventsQuery = z.object({
   last: z.coerce.number().int().min(1).max(10_000).default(10),
-  source: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  source: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/)
+    .optional(),
   plane: z.enum(['platform', 'application']).optional(),
-  connection: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  connection: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/)
+    .optional(),
 });
 export type RecentEventsQuery = z.infer<typeof RecentEventsQuery>;
 

@@ -7,13 +7,32 @@ import { findingJson, latestEvaluationTime, type FindingJson } from '../findings
 export const FINGERPRINT = /^[0-9a-f]{32}$/;
 
 export interface EvidenceEvent {
-  event_id: string; occurred_at: string; source: string; connection_id: string; plane: string; tenant_id: string | null;
-  category: string; action: string; subject_kind: string; subject_id: string; subject_email: string | null; actor_id: string | null;
-  vendor_type: string; raw_id: string;
+  event_id: string;
+  occurred_at: string;
+  source: string;
+  connection_id: string;
+  plane: string;
+  tenant_id: string | null;
+  category: string;
+  action: string;
+  subject_kind: string;
+  subject_id: string;
+  subject_email: string | null;
+  actor_id: string | null;
+  vendor_type: string;
+  raw_id: string;
 }
 export interface EvidenceRaw {
-  id: string; source: string; connection_id: string; received_at: string; transport: string; content_type: string | null;
-  verification_scheme: string; verified: boolean; body: string; body_encoding: string;
+  id: string;
+  source: string;
+  connection_id: string;
+  received_at: string;
+  transport: string;
+  content_type: string | null;
+  verification_scheme: string;
+  verified: boolean;
+  body: string;
+  body_encoding: string;
 }
 export interface Evidence {
   finding: FindingJson;
@@ -42,6 +61,9 @@ export async function findingEvidence(client: ClickHouseClient, fingerprint: str
     query_params: { ids: rawIds },
     format: 'JSONEachRow',
   });
-  const raws = (await raw.json<Record<string, unknown>>()).map((r) => ({ ...(r as unknown as EvidenceRaw), verified: Number(r.verified) === 1 }));
+  const raws = (await raw.json<Record<string, unknown>>()).map((r) => ({
+    ...(r as unknown as EvidenceRaw),
+    verified: Number(r.verified) === 1,
+  }));
   return { finding, events, raw_deliveries: raws };
 }

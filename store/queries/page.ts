@@ -3,7 +3,12 @@
 import { z } from 'zod';
 
 export const PageQuery = z.object({
-  limit: z.coerce.number({ error: () => 'expected an integer 1..1000' }).int('expected an integer 1..1000').min(1, 'expected an integer 1..1000').max(1000, 'expected an integer 1..1000').default(100),
+  limit: z.coerce
+    .number({ error: () => 'expected an integer 1..1000' })
+    .int('expected an integer 1..1000')
+    .min(1, 'expected an integer 1..1000')
+    .max(1000, 'expected an integer 1..1000')
+    .default(100),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected a cursor returned as next_cursor')

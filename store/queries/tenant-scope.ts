@@ -10,7 +10,12 @@ export interface TenantEvidence {
 }
 
 /** Of `eventIds` and `rawIds`, those that belong to `tenant` alone (see the header). */
-export async function tenantEvidence(client: ClickHouseClient, tenant: string, eventIds: readonly string[], rawIds: readonly string[]): Promise<TenantEvidence> {
+export async function tenantEvidence(
+  client: ClickHouseClient,
+  tenant: string,
+  eventIds: readonly string[],
+  rawIds: readonly string[],
+): Promise<TenantEvidence> {
   const events = new Set<string>();
   const raws = new Set<string>();
   if (eventIds.length > 0) {
@@ -36,5 +41,9 @@ export async function tenantEvidence(client: ClickHouseClient, tenant: string, e
 
 /** `{event_ids, raw_ids}` kept to the tenant's evidence. */
 export function keepTenantIds<T extends { event_ids: string[]; raw_ids: string[] }>(x: T, allowed: TenantEvidence): T {
-  return { ...x, event_ids: x.event_ids.filter((id) => allowed.eventIds.has(id)), raw_ids: x.raw_ids.filter((id) => allowed.rawIds.has(id)) };
+  return {
+    ...x,
+    event_ids: x.event_ids.filter((id) => allowed.eventIds.has(id)),
+    raw_ids: x.raw_ids.filter((id) => allowed.rawIds.has(id)),
+  };
 }

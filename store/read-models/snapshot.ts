@@ -71,8 +71,13 @@ function isMemoryLimit(err: unknown): boolean {
  * and from the start again one step down whenever it exceeded the memory bound: an INSERT …
  * SELECT that fails midway may have written some blocks, which the step's own clearing removes.
  */
-async function buildStep(table: string, settings: ClickHouseSettings | undefined, buildSettings: ClickHouseSettings,
-  fallbacks: string[], step: (s: ClickHouseSettings | undefined) => Promise<void>): Promise<void> {
+async function buildStep(
+  table: string,
+  settings: ClickHouseSettings | undefined,
+  buildSettings: ClickHouseSettings,
+  fallbacks: string[],
+  step: (s: ClickHouseSettings | undefined) => Promise<void>,
+): Promise<void> {
   const ladder = [{ ...settings, ...buildSettings }, ...BUILD_LADDER.map((l) => ({ ...settings, ...l }))];
   for (let level = buildLevel.get(table) ?? 0; ; level++) {
     try {
@@ -85,7 +90,6 @@ async function buildStep(table: string, settings: ClickHouseSettings | undefined
     }
   }
 }
-
 
 export interface SnapshotInfo {
   mode: 'full' | 'incremental';
@@ -112,10 +116,15 @@ export interface SnapshotInfo {
  * (the stale thresholds and the credentials view), so a full build caused by a link or directory change keeps the gaps.
  */
 export function snapshotHash(params: DetectionParams): string {
-  const h = (keys: string[], views: ViewFile[]) => createHash('sha256')
-    .update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k]), ...views.map((v) => viewStatement(v).checksum)])).digest('hex').slice(0, 32);
-  return `${h(['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'], Object.values(VIEWS))}`
-    + `:${h(['stale_platform_ms', 'stale_application_ms'], [VIEWS.pw_credentials])}`;
+  const h = (keys: string[], views: ViewFile[]) =>
+    createHash('sha256')
+      .update(JSON.stringify([SNAPSHOT_FORMAT, ...keys.map((k) => params[k]), ...views.map((v) => viewStatement(v).checksum)]))
+      .digest('hex')
+      .slice(0, 32);
+  return (
+    `${h(['link_refs', 'link_emails', 'directory_sources', 'stale_platform_ms', 'stale_application_ms'], Object.values(VIEWS))}` +
+    `:${h(['stale_platform_ms', 'stale_application_ms'], [VIEWS.pw_credentials])}`
+  );
 }
 
 type Filter = { subjects: string; credentials: string; credentialEntities: string };
@@ -190,33 +199,50 @@ LEFT JOIN (
 GROUP BY plane, source, credential_id, kind, tenant, observed_from_ms`;
 
 /** The read-model views (migrations/views/): the snapshot tables are built from their queries. */
-const VIEWS = Object.fromEntries(['pw_accounts', 'pw_credentials', 'pw_person_accounts', 'pw_people'].map((name) => {
-  const view = readViews().get(name);
-  if (!view) throw new Error(`read-model view ${name} is missing from migrations/views/`);
-  return [name, view];
-})) as Record<'pw_accounts' | 'pw_credentials' | 'pw_person_accounts' | 'pw_people', ViewFile>;
+const VIEWS = Object.fromEntries(
+  ['pw_accounts', 'pw_credentials', 'pw_person_accounts', 'pw_people'].map((name) => {
+    const view = readViews().get(name);
+    if (!view) throw new Error(`read-model view ${name} is missing from migrations/views/`);
+    return [name, view];
+  }),
+) as Record<'pw_accounts' | 'pw_credentials' | 'pw_person_accounts' | 'pw_people', ViewFile>;
 
 /** pw_people over the person-accounts snapshot. */
 const PEOPLE_SQL = viewQuery(VIEWS.pw_people, { person_accounts: 'pw_eval_person_accounts' });
 
 interface Table {
-  name: string; key: 'subjects' | 'credentials'; keyCols: string;
+  name: string;
+  key: 'subjects' | 'credentials';
+  keyCols: string;
   /** A scratch table the build reads, emptied and filled (INSERT … SELECT) before it. */
   prepare?: { scratch: string; insert: (f: Filter) => string };
   build: (f: Filter) => string;
 }
 const TABLES: readonly Table[] = [
-  { name: 'pw_eval_accounts', key: 'subjects', keyCols: '(source, subject_id)', build: (f) => `SELECT * FROM pw_accounts WHERE ${f.subjects}` },
+  {
+    name: 'pw_eval_accounts',
+    key: 'subjects',
+    keyCols: '(source, subject_id)',
+    build: (f) => `SELECT * FROM pw_accounts WHERE ${f.subjects}`,
+  },
   // The person-accounts view over the accounts snapshot just built; the key filter is pushed down
   // through its window (partitioned by the key) into the snapshot read.
   {
-    name: 'pw_eval_person_accounts', key: 'subjects', keyCols: '(source, subject_id)',
+    name: 'pw_eval_person_accounts',
+    key: 'subjects',
+    keyCols: '(source, subject_id)',
     build: (f) => `SELECT * FROM (${viewQuery(VIEWS.pw_person_accounts, { accounts: 'pw_eval_accounts' })}) WHERE ${f.subjects}`,
   },
   { name: 'pw_eval_credentials', key: 'credentials', keyCols: '(source, credential_id)', build: credentialsSql },
   {
-    name: 'pw_eval_credential_gaps', key: 'credentials', keyCols: '(source, credential_id)',
-    prepare: { scratch: 'pw_snapshot_gap_points', insert: (f) => `INSERT INTO pw_snapshot_gap_points (plane, source, credential_id, kind, tenant, gaps, observed_from_ms) ${gapPointsSql(f)}` },
+    name: 'pw_eval_credential_gaps',
+    key: 'credentials',
+    keyCols: '(source, credential_id)',
+    prepare: {
+      scratch: 'pw_snapshot_gap_points',
+      insert: (f) =>
+        `INSERT INTO pw_snapshot_gap_points (plane, source, credential_id, kind, tenant, gaps, observed_from_ms) ${gapPointsSql(f)}`,
+    },
     build: () => GAPS_FROM_POINTS_SQL,
   },
 ];
@@ -237,7 +263,12 @@ WHERE person != '' AND (
         SELECT source, owner_id FROM pw_eval_credentials
         WHERE (source, credential_id) IN (SELECT source, key FROM pw_snapshot_touched WHERE kind = 'credential')))`;
 
-async function rows<T>(client: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}, settings?: ClickHouseSettings): Promise<T[]> {
+async function rows<T>(
+  client: ClickHouseClient,
+  query: string,
+  query_params: Record<string, unknown> = {},
+  settings?: ClickHouseSettings,
+): Promise<T[]> {
   const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: settings });
   return rs.json<T>();
 }
@@ -246,7 +277,11 @@ const columnCache = new Map<string, string>();
 async function columnsOf(client: ClickHouseClient, table: string): Promise<string> {
   let cols = columnCache.get(table);
   if (cols === undefined) {
-    const r = await rows<{ name: string }>(client, `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position`, { t: table });
+    const r = await rows<{ name: string }>(
+      client,
+      `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position`,
+      { t: table },
+    );
     cols = r.map((c) => `\`${c.name}\``).join(', ');
     columnCache.set(table, cols);
   }
@@ -254,8 +289,14 @@ async function columnsOf(client: ClickHouseClient, table: string): Promise<strin
 }
 
 /** Empties a table's scratch table and fills it for this build (with the build step's settings). */
-async function prepare(client: ClickHouseClient, t: Table, f: Filter, q: Record<string, unknown>, settings: ClickHouseSettings | undefined,
-  stepSettings: ClickHouseSettings | undefined): Promise<void> {
+async function prepare(
+  client: ClickHouseClient,
+  t: Table,
+  f: Filter,
+  q: Record<string, unknown>,
+  settings: ClickHouseSettings | undefined,
+  stepSettings: ClickHouseSettings | undefined,
+): Promise<void> {
   if (!t.prepare) return;
   await client.command({ query: `TRUNCATE TABLE ${t.prepare.scratch}`, clickhouse_settings: settings });
   await client.command({ query: t.prepare.insert(f), query_params: q, clickhouse_settings: stepSettings });
@@ -284,13 +325,19 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   const buildSettings = opts.buildSettings ?? BUILD_SETTINGS;
   const fallbacks: string[] = [];
   const hash = snapshotHash(params);
-  const [clock] = await rows<{ now: string; now_ms: string }>(client, `SELECT toString(now64(6, 'UTC')) AS now, toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms`);
+  const [clock] = await rows<{ now: string; now_ms: string }>(
+    client,
+    `SELECT toString(now64(6, 'UTC')) AS now, toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms`,
+  );
   const start = clock!.now;
   const startMs = Number(clock!.now_ms);
-  const [last] = await rows<{ n: string; h: string; w_ms: string; v: number | string }>(client, `
+  const [last] = await rows<{ n: string; h: string; w_ms: string; v: number | string }>(
+    client,
+    `
     SELECT count() AS n, argMax(params_hash, built_at) AS h, toUnixTimestamp64Milli(argMax(watermark, built_at)) AS w_ms,
            argMax(valid, built_at) AS v
-    FROM pw_eval_snapshots`);
+    FROM pw_eval_snapshots`,
+  );
   let reason = '';
   if (opts.mode === 'full') reason = 'requested';
   else if (!last || Number(last.n) === 0) reason = 'first snapshot';
@@ -302,8 +349,10 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   // is known unchanged: the previous build completed, the stale thresholds are the same, and the
   // touched-keys log covers the time since (so never on a requested, first, interrupted, too-old
   // or threshold-changed build). A credential's gaps depend only on its own state rows.
-  const keepGaps = (reason === '' || reason === 'links, directory sources or stale thresholds changed')
-    && last !== undefined && last.h.split(':')[1] === hash.split(':')[1];
+  const keepGaps =
+    (reason === '' || reason === 'links, directory sources or stale thresholds changed') &&
+    last !== undefined &&
+    last.h.split(':')[1] === hash.split(':')[1];
 
   const q = { ...params, since: '' as string };
   let touched = 0;
@@ -314,12 +363,18 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     await client.command({ query: 'TRUNCATE TABLE pw_snapshot_touched', clickhouse_settings: settings });
     await client.command({
       query: `INSERT INTO pw_snapshot_touched (kind, source, key) SELECT DISTINCT kind, source, key FROM pw_touched WHERE touched_at >= {since:DateTime64(6, 'UTC')}`,
-      query_params: q, clickhouse_settings: settings,
+      query_params: q,
+      clickhouse_settings: settings,
     });
-    const [c] = await rows<{ subjects: string; credentials: string; total: string }>(client, `
+    const [c] = await rows<{ subjects: string; credentials: string; total: string }>(
+      client,
+      `
       SELECT countIf(kind = 'subject') AS subjects, countIf(kind = 'credential') AS credentials,
              (SELECT count() FROM pw_eval_accounts) + (SELECT count() FROM pw_eval_credentials) AS total
-      FROM pw_snapshot_touched`, q, settings);
+      FROM pw_snapshot_touched`,
+      q,
+      settings,
+    );
     touched = Number(c!.subjects) + Number(c!.credentials);
     if (!reason && opts.mode !== 'incremental' && touched > FULL_ABOVE_SHARE * Math.max(1, Number(c!.total))) reason = 'most keys touched';
   }
@@ -344,14 +399,22 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
         await buildStep(t.name, settings, buildSettings, fallbacks, async (s) => {
           await client.command({ query: `DELETE FROM ${t.name} WHERE ${dirty[t.key]}`, query_params: q, clickhouse_settings: settings });
           await prepare(client, t, dirty, q, settings, s);
-          await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`, query_params: q, clickhouse_settings: s });
+          await client.command({
+            query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(dirty)})`,
+            query_params: q,
+            clickhouse_settings: s,
+          });
         });
       }
     } else {
       await buildStep(t.name, settings, buildSettings, fallbacks, async (s) => {
         await client.command({ query: `TRUNCATE TABLE ${t.name}`, clickhouse_settings: settings });
         await prepare(client, t, filter, q, settings, s);
-        await client.command({ query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`, query_params: q, clickhouse_settings: s });
+        await client.command({
+          query: `INSERT INTO ${t.name} (${cols}) SELECT ${cols} FROM (${t.build(filter)})`,
+          query_params: q,
+          clickhouse_settings: s,
+        });
       });
     }
     tables[t.name] = performance.now() - tt;
@@ -362,7 +425,11 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     const cols = await columnsOf(client, 'pw_eval_people');
     await buildStep('pw_eval_people', settings, buildSettings, fallbacks, async (s) => {
       await client.command({ query: 'TRUNCATE TABLE pw_eval_people', clickhouse_settings: settings });
-      await client.command({ query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`, query_params: q, clickhouse_settings: s });
+      await client.command({
+        query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`,
+        query_params: q,
+        clickhouse_settings: s,
+      });
     });
     tables.pw_eval_people = performance.now() - tt;
   }
@@ -372,7 +439,14 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     query_params: { hash, start, mode: incremental ? 'incremental' : 'full', touched },
   });
   return {
-    mode: incremental ? 'incremental' : 'full', touched, reason, gapsKept: !incremental && gapsIncremental, spilled: fallbacks, ms: performance.now() - t0, tables,
-    watermarkMs: startMs, previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
+    mode: incremental ? 'incremental' : 'full',
+    touched,
+    reason,
+    gapsKept: !incremental && gapsIncremental,
+    spilled: fallbacks,
+    ms: performance.now() - t0,
+    tables,
+    watermarkMs: startMs,
+    previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
   };
 }

@@ -30,12 +30,18 @@ export async function rebuildDetectionState(client: ClickHouseClient, reason: st
   // Several views may fill one table (subjects and acting accounts): empty each table once, first.
   for (const target of new Set(STATE_VIEWS.map((v) => v.target))) await client.command({ query: `TRUNCATE TABLE ${target}` });
   for (const { view, target, source } of STATE_VIEWS) {
-    const select = await scalar(client, `SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {v:String}`, { v: view });
+    const select = await scalar(client, `SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {v:String}`, {
+      v: view,
+    });
     if (!select) throw new Error(`materialized view ${view} not found: apply the migrations first`);
     // The view reads `FROM <source>`; a rebuild reads the collapsed table (one row per key).
     const fromFinal = select.replace(new RegExp(`FROM\\s+(\`?\\w+\`?\\.)?\`?${source}\`?(?![\\w.])`), `FROM ${source} FINAL`);
     // A view may fill only some of the table's columns (the others take their empty defaults).
-    const cols = await scalar(client, `SELECT arrayStringConcat(groupArray(concat('\`', name, '\`')), ', ') FROM (SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {v:String} ORDER BY position)`, { v: view });
+    const cols = await scalar(
+      client,
+      `SELECT arrayStringConcat(groupArray(concat('\`', name, '\`')), ', ') FROM (SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {v:String} ORDER BY position)`,
+      { v: view },
+    );
     await client.command({ query: `INSERT INTO ${target} (${cols}) ${fromFinal}` });
   }
   // The evaluation snapshot was derived from the old state: the next evaluation rebuilds it in full.
@@ -56,6 +62,10 @@ export async function ensureDetectionState(client: ClickHouseClient, now: number
     await rebuildDetectionState(client, 'initial build: events predate the detection state', now);
     return true;
   }
-  await client.insert({ table: 'pw_state_builds', format: 'JSONEachRow', values: [{ built_at: toDateTime64(now), reason: 'live from the start' }] });
+  await client.insert({
+    table: 'pw_state_builds',
+    format: 'JSONEachRow',
+    values: [{ built_at: toDateTime64(now), reason: 'live from the start' }],
+  });
   return false;
 }

@@ -4,14 +4,116 @@ import { PLANES, type Plane } from '../../core/events/identity-event.ts';
 import { CONTROL_META, type ControlId, type ControlStatus } from './controls.ts';
 import type { Control, Figure, ListedItem, Section, SourceCoverage } from './types.ts';
 
-export interface AccountRow { plane: string; tenant: string; source: string; subject_id: string; person: string; link: string; managed: number; event_id: string; raw_id: string }
-export interface DirectoryRow { plane: string; tenant: string; source: string; connection_id: string; subject_id: string; kind: string; name: string; last_action: string; state: string; event_id: string; raw_id: string; disabled: number }
-export interface DirectoryEventsRow { plane: string; tenant: string; connection_id: string; source: string; events: number; last_ms: number; last_event_id: string; last_raw_id: string }
-export interface SignInRow { plane: string; tenant: string; source: string; subject_id: string; email: string; sign_ins: number; sso: number; password: number; other: number; unknown: number; mfa: number; mfa_reported: number; managed: number; event_id: string; raw_id: string }
-export interface LagItemRow { plane: string; source: string; item: string; subject_kind: string; subject_id: string; tenant: string; person: string; signal_ms: number; signal_event_id: string; removed_ms: number; removed_event_id: string }
-export interface CredentialRow { plane: string; tenant: string; source: string; credential_id: string; kind: string; owner_id: string; owner_kind: string; created_ms: number; last_used_ms: number; ref_ms: number; unobservable: number; event_id: string; raw_id: string }
-export interface ExposureItemRow { plane: string; tenant: string; source: string; alert_id: string; secret_type: string; repository: string; match: string; credential_kind: string; credential_id: string; exposed_ms: number; exposed_event_id: string; exposed_raw_id: string; removed_ms: number; removed_event_id: string; in_lag: number }
-export interface DetectionHit { detection: string; fingerprint: string; plane: string; tenant: string; source: string; subject_kind: string; subject_id: string; subject_email: string; event_ids: string[]; raw_ids: string[]; detail: Record<string, string> }
+export interface AccountRow {
+  plane: string;
+  tenant: string;
+  source: string;
+  subject_id: string;
+  person: string;
+  link: string;
+  managed: number;
+  event_id: string;
+  raw_id: string;
+}
+export interface DirectoryRow {
+  plane: string;
+  tenant: string;
+  source: string;
+  connection_id: string;
+  subject_id: string;
+  kind: string;
+  name: string;
+  last_action: string;
+  state: string;
+  event_id: string;
+  raw_id: string;
+  disabled: number;
+}
+export interface DirectoryEventsRow {
+  plane: string;
+  tenant: string;
+  connection_id: string;
+  source: string;
+  events: number;
+  last_ms: number;
+  last_event_id: string;
+  last_raw_id: string;
+}
+export interface SignInRow {
+  plane: string;
+  tenant: string;
+  source: string;
+  subject_id: string;
+  email: string;
+  sign_ins: number;
+  sso: number;
+  password: number;
+  other: number;
+  unknown: number;
+  mfa: number;
+  mfa_reported: number;
+  managed: number;
+  event_id: string;
+  raw_id: string;
+}
+export interface LagItemRow {
+  plane: string;
+  source: string;
+  item: string;
+  subject_kind: string;
+  subject_id: string;
+  tenant: string;
+  person: string;
+  signal_ms: number;
+  signal_event_id: string;
+  removed_ms: number;
+  removed_event_id: string;
+}
+export interface CredentialRow {
+  plane: string;
+  tenant: string;
+  source: string;
+  credential_id: string;
+  kind: string;
+  owner_id: string;
+  owner_kind: string;
+  created_ms: number;
+  last_used_ms: number;
+  ref_ms: number;
+  unobservable: number;
+  event_id: string;
+  raw_id: string;
+}
+export interface ExposureItemRow {
+  plane: string;
+  tenant: string;
+  source: string;
+  alert_id: string;
+  secret_type: string;
+  repository: string;
+  match: string;
+  credential_kind: string;
+  credential_id: string;
+  exposed_ms: number;
+  exposed_event_id: string;
+  exposed_raw_id: string;
+  removed_ms: number;
+  removed_event_id: string;
+  in_lag: number;
+}
+export interface DetectionHit {
+  detection: string;
+  fingerprint: string;
+  plane: string;
+  tenant: string;
+  source: string;
+  subject_kind: string;
+  subject_id: string;
+  subject_email: string;
+  event_ids: string[];
+  raw_ids: string[];
+  detail: Record<string, string>;
+}
 
 export interface ReportInputs {
   planes: Plane[];
@@ -61,10 +163,23 @@ function fig(name: string, label: string, value: Figure['value'], unit: Figure['
   return { name, label, value, unit, queries };
 }
 
-function control(id: ControlId, status: ControlStatus, reason: string, figures: Figure[], items: ListedItem[], extra: { fingerprints?: string[]; event_ids?: string[]; raw_ids?: string[] } = {}): Control {
+function control(
+  id: ControlId,
+  status: ControlStatus,
+  reason: string,
+  figures: Figure[],
+  items: ListedItem[],
+  extra: { fingerprints?: string[]; event_ids?: string[]; raw_ids?: string[] } = {},
+): Control {
   const m = CONTROL_META[id];
   return {
-    id, title: m.title, question: m.question, status, reason, figures, items,
+    id,
+    title: m.title,
+    question: m.question,
+    status,
+    reason,
+    figures,
+    items,
     evidence: {
       fingerprints: uniq([...items.map((i) => i.fingerprint ?? ''), ...(extra.fingerprints ?? [])]),
       event_ids: uniq([...items.flatMap((i) => i.event_ids), ...(extra.event_ids ?? [])]),
@@ -74,17 +189,32 @@ function control(id: ControlId, status: ControlStatus, reason: string, figures: 
   };
 }
 
-interface Scope { plane: Plane; tenant: string | null }
+interface Scope {
+  plane: Plane;
+  tenant: string | null;
+}
 const inScope = (s: Scope) => (r: { plane: string; tenant: string }) => r.plane === s.plane && (s.tenant === null || r.tenant === s.tenant);
 const tenantOf = (t: string) => (t === '' ? null : t);
 
 function hitItem(kind: string, h: DetectionHit): ListedItem {
   return {
-    kind, plane: h.plane as Plane, tenant: tenantOf(h.tenant), source: h.source, id: h.subject_id, email: h.subject_email || null,
-    detail: { ...h.detail, detection: h.detection, subject_kind: h.subject_kind }, fingerprint: h.fingerprint, event_ids: h.event_ids.filter(Boolean), raw_ids: h.raw_ids.filter(Boolean),
+    kind,
+    plane: h.plane as Plane,
+    tenant: tenantOf(h.tenant),
+    source: h.source,
+    id: h.subject_id,
+    email: h.subject_email || null,
+    detail: { ...h.detail, detection: h.detection, subject_kind: h.subject_kind },
+    fingerprint: h.fingerprint,
+    event_ids: h.event_ids.filter(Boolean),
+    raw_ids: h.raw_ids.filter(Boolean),
   };
 }
-const byItem = (a: ListedItem, b: ListedItem) => a.kind.localeCompare(b.kind) || a.source.localeCompare(b.source) || (a.tenant ?? '').localeCompare(b.tenant ?? '') || a.id.localeCompare(b.id);
+const byItem = (a: ListedItem, b: ListedItem) =>
+  a.kind.localeCompare(b.kind) ||
+  a.source.localeCompare(b.source) ||
+  (a.tenant ?? '').localeCompare(b.tenant ?? '') ||
+  a.id.localeCompare(b.id);
 
 /** Sources feeding the plane (a connection whose base plane or a plane rule is this plane). */
 function planeSources(inp: ReportInputs, plane: Plane): SourceCoverage[] {
@@ -101,38 +231,67 @@ function provisioning(inp: ReportInputs, s: Scope): Control {
   const accounts = inp.accounts.filter(inScope(s));
   const unmanaged = accounts.filter((a) => a.managed !== 1);
   const managedShare = ratio(accounts.length - unmanaged.length, accounts.length);
-  const hitsFor = (det: string) => new Map(inp.hits.filter((h) => h.detection === det).map((h) => [`${h.plane}|${h.tenant}|${h.source}|${h.subject_id}`, h]));
+  const hitsFor = (det: string) =>
+    new Map(inp.hits.filter((h) => h.detection === det).map((h) => [`${h.plane}|${h.tenant}|${h.source}|${h.subject_id}`, h]));
   const unmanagedHits = hitsFor('PW-UNMANAGED-ACCOUNT');
   const disabledHits = hitsFor('PW-PROVISIONING-DISABLED');
   const items: ListedItem[] = [
     ...unmanaged.map((a): ListedItem => {
       const h = unmanagedHits.get(`${a.plane}|${a.tenant}|${a.source}|${a.subject_id}`);
       return {
-        kind: 'unmanaged_account', plane: s.plane, tenant: tenantOf(a.tenant), source: a.source, id: a.subject_id, email: a.person || null,
+        kind: 'unmanaged_account',
+        plane: s.plane,
+        tenant: tenantOf(a.tenant),
+        source: a.source,
+        id: a.subject_id,
+        email: a.person || null,
         detail: { link: a.link, reason: a.person === '' ? 'no email or link' : 'no directory account with this email' },
-        fingerprint: h?.fingerprint ?? null, event_ids: [a.event_id].filter(Boolean), raw_ids: [a.raw_id].filter(Boolean),
+        fingerprint: h?.fingerprint ?? null,
+        event_ids: [a.event_id].filter(Boolean),
+        raw_ids: [a.raw_id].filter(Boolean),
       };
     }),
     ...disabled.map((d): ListedItem => ({
-      kind: 'provisioning_disabled', plane: s.plane, tenant: tenantOf(d.tenant), source: d.source, id: d.subject_id, email: null,
+      kind: 'provisioning_disabled',
+      plane: s.plane,
+      tenant: tenantOf(d.tenant),
+      source: d.source,
+      id: d.subject_id,
+      email: null,
       detail: { name: d.name, last_action: d.last_action, state: d.state, connection_id: d.connection_id },
       fingerprint: disabledHits.get(`${d.plane}|${d.tenant}|${d.source}|${d.subject_id}`)?.fingerprint ?? null,
-      event_ids: [d.event_id].filter(Boolean), raw_ids: [d.raw_id].filter(Boolean),
+      event_ids: [d.event_id].filter(Boolean),
+      raw_ids: [d.raw_id].filter(Boolean),
     })),
     ...silent.map((c): ListedItem => {
       const src = inp.sources.find((x) => x.connection_id === c);
       return {
-        kind: 'directory_source_silent', plane: s.plane, tenant: s.tenant, source: src?.source ?? '', id: c, email: null,
+        kind: 'directory_source_silent',
+        plane: s.plane,
+        tenant: s.tenant,
+        source: src?.source ?? '',
+        id: c,
+        email: null,
         detail: { last_delivery_at: src?.last_delivery_at ?? 'never', silent_after_ms: String(src?.silent_after_ms ?? '') },
         fingerprint: inp.hits.find((h) => h.detection === 'PW-SOURCE-SILENT' && h.subject_id === c)?.fingerprint ?? null,
-        event_ids: [], raw_ids: src?.last_raw_id ? [src.last_raw_id] : [],
+        event_ids: [],
+        raw_ids: src?.last_raw_id ? [src.last_raw_id] : [],
       };
     }),
   ].sort(byItem);
   const figures = [
-    fig('directory_events', 'authoritative directory events in the period', events.reduce((n, e) => n + Number(e.events), 0), 'count', ['directory_events']),
+    fig(
+      'directory_events',
+      'authoritative directory events in the period',
+      events.reduce((n, e) => n + Number(e.events), 0),
+      'count',
+      ['directory_events'],
+    ),
     fig('directory_connections', 'directory connections that delivered in the period', conns.length, 'count', ['directory_events']),
-    fig('directory_connections_delivering', 'of which still delivering at the end of the period', delivering.length, 'count', ['directory_events', 'deliveries']),
+    fig('directory_connections_delivering', 'of which still delivering at the end of the period', delivering.length, 'count', [
+      'directory_events',
+      'deliveries',
+    ]),
     fig('provisioning_disabled', 'directories / SCIM connections with provisioning disabled', disabled.length, 'count', ['directories']),
     fig('active_accounts', 'active human accounts outside the directories', accounts.length, 'count', ['accounts']),
     fig('managed_accounts', 'of which linked to an authoritative directory', accounts.length - unmanaged.length, 'count', ['accounts']),
@@ -171,17 +330,50 @@ function authentication(inp: ReportInputs, s: Scope): Control {
   const unmanaged = rows.filter((r) => r.managed !== 1);
   const unmanagedSignIns = unmanaged.reduce((n, r) => n + Number(r.sign_ins), 0);
   const accounts = inp.accounts.filter(inScope(s)).length;
-  const items: ListedItem[] = unmanaged.map((r): ListedItem => ({
-    kind: 'unmanaged_sign_in', plane: s.plane, tenant: tenantOf(r.tenant), source: r.source, id: r.subject_id, email: r.email || null,
-    detail: { sign_ins: String(r.sign_ins), sso: String(r.sso), password: String(r.password), other: String(r.other), unknown: String(r.unknown) },
-    fingerprint: null, event_ids: [r.event_id].filter(Boolean), raw_ids: [r.raw_id].filter(Boolean),
-  })).sort(byItem);
+  const items: ListedItem[] = unmanaged
+    .map((r): ListedItem => ({
+      kind: 'unmanaged_sign_in',
+      plane: s.plane,
+      tenant: tenantOf(r.tenant),
+      source: r.source,
+      id: r.subject_id,
+      email: r.email || null,
+      detail: {
+        sign_ins: String(r.sign_ins),
+        sso: String(r.sso),
+        password: String(r.password),
+        other: String(r.other),
+        unknown: String(r.unknown),
+      },
+      fingerprint: null,
+      event_ids: [r.event_id].filter(Boolean),
+      raw_ids: [r.raw_id].filter(Boolean),
+    }))
+    .sort(byItem);
   const figures = [
     fig('sign_ins', 'successful sign-ins in the period', total, 'count', ['sign_ins']),
     fig('sso', 'through SSO', sso, 'count', ['sign_ins']),
-    fig('password', 'with a password', sum((r) => r.password), 'count', ['sign_ins']),
-    fig('other_method', 'with another method (magic link, social, passkey, ...)', sum((r) => r.other), 'count', ['sign_ins']),
-    fig('unknown_method', 'method not reported by the source', sum((r) => r.unknown), 'count', ['sign_ins']),
+    fig(
+      'password',
+      'with a password',
+      sum((r) => r.password),
+      'count',
+      ['sign_ins'],
+    ),
+    fig(
+      'other_method',
+      'with another method (magic link, social, passkey, ...)',
+      sum((r) => r.other),
+      'count',
+      ['sign_ins'],
+    ),
+    fig(
+      'unknown_method',
+      'method not reported by the source',
+      sum((r) => r.unknown),
+      'count',
+      ['sign_ins'],
+    ),
     fig('sso_share', 'share of sign-ins through SSO', ratio(sso, total), 'ratio', ['sign_ins']),
     fig('mfa_share', 'share with MFA (sources that report MFA)', ratio(mfa, mfaBase), 'ratio', ['sign_ins']),
     fig('unmanaged_sign_ins', 'sign-ins by accounts that are not directory-managed', unmanagedSignIns, 'count', ['sign_ins']),
@@ -216,20 +408,50 @@ function deprovisioning(inp: ReportInputs, s: Scope, provisioningStatus: Control
   const overdue = pending.filter((i) => inp.asOf - Number(i.signal_ms) > sla);
   const breaches = removed.filter((i) => Number(i.removed_ms) - Number(i.signal_ms) > sla);
   const leavers = uniq(items.map((i) => i.person));
-  const aad = inp.hits.filter((h) => h.detection === 'PW-ACTIVITY-AFTER-DEPROVISION' && inScope(s)(h))
-    .filter((h) => { const at = Date.parse((h.detail.activity_at ?? '').replace(' ', 'T') + 'Z'); return at >= inp.from && at < inp.end; });
-  const overdueHits = new Map(inp.hits.filter((h) => h.detection === 'PW-DEPROV-OVERDUE').map((h) => [`${h.plane}|${h.tenant}|${h.source}|${h.subject_id}`, h]));
+  const aad = inp.hits
+    .filter((h) => h.detection === 'PW-ACTIVITY-AFTER-DEPROVISION' && inScope(s)(h))
+    .filter((h) => {
+      const at = Date.parse((h.detail.activity_at ?? '').replace(' ', 'T') + 'Z');
+      return at >= inp.from && at < inp.end;
+    });
+  const overdueHits = new Map(
+    inp.hits.filter((h) => h.detection === 'PW-DEPROV-OVERDUE').map((h) => [`${h.plane}|${h.tenant}|${h.source}|${h.subject_id}`, h]),
+  );
   const listed: ListedItem[] = [
     ...pending.map((i): ListedItem => ({
-      kind: inp.asOf - Number(i.signal_ms) > sla ? 'overdue_removal' : 'pending_removal', plane: s.plane, tenant: tenantOf(i.tenant), source: i.source, id: i.subject_id, email: i.person || null,
-      detail: { item: i.item, subject_kind: i.subject_kind, signal_at: iso(Number(i.signal_ms)), pending_ms: String(inp.asOf - Number(i.signal_ms)) },
+      kind: inp.asOf - Number(i.signal_ms) > sla ? 'overdue_removal' : 'pending_removal',
+      plane: s.plane,
+      tenant: tenantOf(i.tenant),
+      source: i.source,
+      id: i.subject_id,
+      email: i.person || null,
+      detail: {
+        item: i.item,
+        subject_kind: i.subject_kind,
+        signal_at: iso(Number(i.signal_ms)),
+        pending_ms: String(inp.asOf - Number(i.signal_ms)),
+      },
       fingerprint: overdueHits.get(`${i.plane}|${i.tenant}|${i.source}|${i.subject_id}`)?.fingerprint ?? null,
-      event_ids: [i.signal_event_id].filter(Boolean), raw_ids: [],
+      event_ids: [i.signal_event_id].filter(Boolean),
+      raw_ids: [],
     })),
     ...breaches.map((i): ListedItem => ({
-      kind: 'late_removal', plane: s.plane, tenant: tenantOf(i.tenant), source: i.source, id: i.subject_id, email: i.person || null,
-      detail: { item: i.item, subject_kind: i.subject_kind, signal_at: iso(Number(i.signal_ms)), removed_at: iso(Number(i.removed_ms)), lag_ms: String(Number(i.removed_ms) - Number(i.signal_ms)) },
-      fingerprint: null, event_ids: [i.signal_event_id, i.removed_event_id].filter(Boolean), raw_ids: [],
+      kind: 'late_removal',
+      plane: s.plane,
+      tenant: tenantOf(i.tenant),
+      source: i.source,
+      id: i.subject_id,
+      email: i.person || null,
+      detail: {
+        item: i.item,
+        subject_kind: i.subject_kind,
+        signal_at: iso(Number(i.signal_ms)),
+        removed_at: iso(Number(i.removed_ms)),
+        lag_ms: String(Number(i.removed_ms) - Number(i.signal_ms)),
+      },
+      fingerprint: null,
+      event_ids: [i.signal_event_id, i.removed_event_id].filter(Boolean),
+      raw_ids: [],
     })),
     ...aad.map((h) => hitItem('activity_after_deprovision', h)),
   ].sort(byItem);
@@ -246,8 +468,10 @@ function deprovisioning(inp: ReportInputs, s: Scope, provisioningStatus: Control
     fig('lag_p50_ms', 'lag p50', quantileExact(lags, 0.5), 'ms', q),
     fig('lag_p90_ms', 'lag p90', quantileExact(lags, 0.9), 'ms', q),
     fig('lag_max_ms', 'lag max', lags.length ? Math.max(...lags) : null, 'ms', q),
-    fig('sla_ms', 'the plane\'s deprovisioning SLA', sla, 'ms', []),
-    fig('activity_after_deprovision', 'activity after deprovision in the period', aad.length, 'count', ['detection:PW-ACTIVITY-AFTER-DEPROVISION']),
+    fig('sla_ms', "the plane's deprovisioning SLA", sla, 'ms', []),
+    fig('activity_after_deprovision', 'activity after deprovision in the period', aad.length, 'count', [
+      'detection:PW-ACTIVITY-AFTER-DEPROVISION',
+    ]),
   ];
   const dirFig = provisioningStatus.figures.find((f) => f.name === 'directory_connections')!;
   const dirLive = provisioningStatus.figures.find((f) => f.name === 'directory_connections_delivering')!;
@@ -269,7 +493,9 @@ function deprovisioning(inp: ReportInputs, s: Scope, provisioningStatus: Control
     status = 'proven';
     reason = `all ${items.length} accounts/credentials of ${leavers.length} leaver(s) removed within the ${formatMs(sla)} SLA; no activity after deprovision`;
   }
-  return control('deprovisioning', status, reason, figures, listed, { event_ids: items.flatMap((i) => [i.signal_event_id, i.removed_event_id]) });
+  return control('deprovisioning', status, reason, figures, listed, {
+    event_ids: items.flatMap((i) => [i.signal_event_id, i.removed_event_id]),
+  });
 }
 
 function credentials(inp: ReportInputs, s: Scope): Control {
@@ -280,18 +506,36 @@ function credentials(inp: ReportInputs, s: Scope): Control {
   const orphaned = mine('PW-ORPHANED-CREDENTIAL');
   const byKind = new Map<string, number>();
   for (const c of creds) byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);
-  const observable = creds.filter((c) => c.unobservable !== 1).sort((a, b) => Number(a.ref_ms) - Number(b.ref_ms) || a.credential_id.localeCompare(b.credential_id));
+  const observable = creds
+    .filter((c) => c.unobservable !== 1)
+    .sort((a, b) => Number(a.ref_ms) - Number(b.ref_ms) || a.credential_id.localeCompare(b.credential_id));
   const oldest = observable[0];
-  const items = [...stale.map((h) => hitItem('stale_credential', h)), ...orphaned.map((h) => hitItem('orphaned_credential', h))].sort(byItem);
+  const items = [...stale.map((h) => hitItem('stale_credential', h)), ...orphaned.map((h) => hitItem('orphaned_credential', h))].sort(
+    byItem,
+  );
   const figures = [
     fig('active_credentials', 'active credentials', creds.length, 'count', ['credentials']),
-    ...[...byKind.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => fig(`kind:${k}`, `of kind ${k}`, n, 'count', ['credentials'])),
-    fig('living_owner', 'with a known living owner', creds.length - orphaned.length, 'count', ['credentials', 'detection:PW-ORPHANED-CREDENTIAL']),
-    fig('living_owner_share', 'share with a known living owner', ratio(creds.length - orphaned.length, creds.length), 'ratio', ['credentials', 'detection:PW-ORPHANED-CREDENTIAL']),
-    fig('stale', 'stale (unused longer than the plane\'s threshold)', stale.length, 'count', ['detection:PW-STALE-CREDENTIAL']),
+    ...[...byKind.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => fig(`kind:${k}`, `of kind ${k}`, n, 'count', ['credentials'])),
+    fig('living_owner', 'with a known living owner', creds.length - orphaned.length, 'count', [
+      'credentials',
+      'detection:PW-ORPHANED-CREDENTIAL',
+    ]),
+    fig('living_owner_share', 'share with a known living owner', ratio(creds.length - orphaned.length, creds.length), 'ratio', [
+      'credentials',
+      'detection:PW-ORPHANED-CREDENTIAL',
+    ]),
+    fig('stale', "stale (unused longer than the plane's threshold)", stale.length, 'count', ['detection:PW-STALE-CREDENTIAL']),
     fig('orphaned', 'orphaned (owner removed, deprovisioned or unknown)', orphaned.length, 'count', ['detection:PW-ORPHANED-CREDENTIAL']),
     fig('oldest_unused', 'oldest unused credential', oldest ? `${oldest.source}:${oldest.credential_id}` : null, 'text', ['credentials']),
-    fig('oldest_unused_since', oldest && Number(oldest.last_used_ms) > 0 ? 'its last use' : 'never used; created / first seen', oldest ? iso(Number(oldest.ref_ms)) : null, 'time', ['credentials']),
+    fig(
+      'oldest_unused_since',
+      oldest && Number(oldest.last_used_ms) > 0 ? 'its last use' : 'never used; created / first seen',
+      oldest ? iso(Number(oldest.ref_ms)) : null,
+      'time',
+      ['credentials'],
+    ),
   ];
   let status: ControlStatus;
   let reason: string;
@@ -310,8 +554,14 @@ function credentials(inp: ReportInputs, s: Scope): Control {
   }
   const exposure = exposureLag(inp, s);
   if (!exposure) return control('credentials', status, reason, figures, items);
-  return control('credentials', worse(status, exposure.status), status === 'not_applicable' && exposure.status !== 'not_applicable' ? exposure.reason : `${reason}; ${exposure.reason}`,
-    [...figures, ...exposure.figures], [...items, ...exposure.items].sort(byItem), { event_ids: exposure.eventIds, raw_ids: exposure.rawIds });
+  return control(
+    'credentials',
+    worse(status, exposure.status),
+    status === 'not_applicable' && exposure.status !== 'not_applicable' ? exposure.reason : `${reason}; ${exposure.reason}`,
+    [...figures, ...exposure.figures],
+    [...items, ...exposure.items].sort(byItem),
+    { event_ids: exposure.eventIds, raw_ids: exposure.rawIds },
+  );
 }
 
 const STATUS_ORDER: readonly ControlStatus[] = ['not_applicable', 'proven', 'partly', 'not_proven'];
@@ -325,7 +575,10 @@ export const NOT_MATCHED = 'not matched: planewatch does not know which credenti
  * matched no credential or several are listed and keep the control from being proven, never
  * counted in the lag. null when no secret scanning source is configured.
  */
-function exposureLag(inp: ReportInputs, s: Scope): { status: ControlStatus; reason: string; figures: Figure[]; items: ListedItem[]; eventIds: string[]; rawIds: string[] } | null {
+function exposureLag(
+  inp: ReportInputs,
+  s: Scope,
+): { status: ControlStatus; reason: string; figures: Figure[]; items: ListedItem[]; eventIds: string[]; rawIds: string[] } | null {
   const sla = inp.thresholds[s.plane].exposure_sla_ms;
   if (!inp.exposures || sla === undefined) return null;
   const mine = inp.exposures.filter(inScope(s));
@@ -336,15 +589,37 @@ function exposureLag(inp: ReportInputs, s: Scope): { status: ControlStatus; reas
   const breaches = removed.filter((x) => Number(x.removed_ms) - Number(x.exposed_ms) > sla);
   const pending = items.filter((x) => Number(x.removed_ms) === 0);
   const overdue = pending.filter((x) => inp.asOf - Number(x.exposed_ms) > sla);
-  const base = (x: ExposureItemRow) => ({ alert: x.alert_id, secret_type: x.secret_type, repository: x.repository, match: x.match, exposed_at: iso(Number(x.exposed_ms)) });
+  const base = (x: ExposureItemRow) => ({
+    alert: x.alert_id,
+    secret_type: x.secret_type,
+    repository: x.repository,
+    match: x.match,
+    exposed_at: iso(Number(x.exposed_ms)),
+  });
   const listed = (kind: string, x: ExposureItemRow, detail: Record<string, string>): ListedItem => ({
-    kind, plane: s.plane, tenant: tenantOf(x.tenant), source: x.source, id: x.match === 'one' ? x.credential_id : x.alert_id, email: null,
-    detail: { ...base(x), ...(x.match === 'one' ? { credential_kind: x.credential_kind } : {}), ...detail }, fingerprint: null,
-    event_ids: [x.exposed_event_id, x.match === 'one' ? x.removed_event_id : ''].filter(Boolean), raw_ids: [x.exposed_raw_id].filter(Boolean),
+    kind,
+    plane: s.plane,
+    tenant: tenantOf(x.tenant),
+    source: x.source,
+    id: x.match === 'one' ? x.credential_id : x.alert_id,
+    email: null,
+    detail: { ...base(x), ...(x.match === 'one' ? { credential_kind: x.credential_kind } : {}), ...detail },
+    fingerprint: null,
+    event_ids: [x.exposed_event_id, x.match === 'one' ? x.removed_event_id : ''].filter(Boolean),
+    raw_ids: [x.exposed_raw_id].filter(Boolean),
   });
   const listedItems = [
-    ...pending.map((x) => listed(inp.asOf - Number(x.exposed_ms) > sla ? 'exposure_overdue' : 'exposure_pending', x, { active_for_ms: String(inp.asOf - Number(x.exposed_ms)) })),
-    ...breaches.map((x) => listed('exposure_late_revocation', x, { revoked_at: iso(Number(x.removed_ms)), lag_ms: String(Number(x.removed_ms) - Number(x.exposed_ms)) })),
+    ...pending.map((x) =>
+      listed(inp.asOf - Number(x.exposed_ms) > sla ? 'exposure_overdue' : 'exposure_pending', x, {
+        active_for_ms: String(inp.asOf - Number(x.exposed_ms)),
+      }),
+    ),
+    ...breaches.map((x) =>
+      listed('exposure_late_revocation', x, {
+        revoked_at: iso(Number(x.removed_ms)),
+        lag_ms: String(Number(x.removed_ms) - Number(x.exposed_ms)),
+      }),
+    ),
     ...unmatched.map((x) => listed('exposure_unmatched', x, { note: NOT_MATCHED })),
   ];
   const q = ['exposures'];
@@ -358,7 +633,7 @@ function exposureLag(inp: ReportInputs, s: Scope): { status: ControlStatus; reas
     fig('exposure_lag_p50_ms', 'exposure lag p50', quantileExact(lags, 0.5), 'ms', q),
     fig('exposure_lag_p90_ms', 'exposure lag p90', quantileExact(lags, 0.9), 'ms', q),
     fig('exposure_lag_max_ms', 'exposure lag max', lags.length ? Math.max(...lags) : null, 'ms', q),
-    fig('exposure_sla_ms', 'the plane\'s exposure SLA', sla, 'ms', []),
+    fig('exposure_sla_ms', "the plane's exposure SLA", sla, 'ms', []),
     fig('exposures_unmatched', 'exposures matching no known credential, or several', unmatched.length, 'count', q),
   ];
   let status: ControlStatus;
@@ -380,8 +655,12 @@ function exposureLag(inp: ReportInputs, s: Scope): { status: ControlStatus; reas
     reason = `all ${items.length} exposed credential(s) revoked within the ${formatMs(sla)} exposure SLA`;
   }
   return {
-    status, reason, figures, items: listedItems,
-    eventIds: mine.flatMap((x) => [x.exposed_event_id, x.match === 'one' ? x.removed_event_id : '']), rawIds: mine.map((x) => x.exposed_raw_id),
+    status,
+    reason,
+    figures,
+    items: listedItems,
+    eventIds: mine.flatMap((x) => [x.exposed_event_id, x.match === 'one' ? x.removed_event_id : '']),
+    rawIds: mine.map((x) => x.exposed_raw_id),
   };
 }
 
@@ -392,23 +671,48 @@ function auditTrail(inp: ReportInputs, s: Scope): Control {
   const withGaps = srcs.filter((x) => x.gaps.length > 0);
   const dlq = srcs.reduce((n, x) => n + x.dead_letters, 0);
   const silentHits = new Map(inp.hits.filter((h) => h.detection === 'PW-SOURCE-SILENT').map((h) => [h.subject_id, h]));
-  const items: ListedItem[] = srcs.filter((x) => x.gaps.length > 0 || x.dead_letters > 0 || x.deliveries === 0).map((x): ListedItem => ({
-    kind: x.silent_at_end || x.deliveries === 0 ? 'silent_source' : 'source_gap', plane: s.plane, tenant: null, source: x.source, id: x.connection_id, email: null,
-    detail: {
-      last_delivery_at: x.last_delivery_at ?? 'never', gaps: String(x.gaps.length), longest_gap_ms: String(x.longest_gap_ms ?? 0),
-      silent_after_ms: String(x.silent_after_ms), dead_letters: String(x.dead_letters),
-    },
-    fingerprint: silentHits.get(x.connection_id)?.fingerprint ?? null, event_ids: [], raw_ids: x.last_raw_id ? [x.last_raw_id] : [],
-  })).sort(byItem);
+  const items: ListedItem[] = srcs
+    .filter((x) => x.gaps.length > 0 || x.dead_letters > 0 || x.deliveries === 0)
+    .map((x): ListedItem => ({
+      kind: x.silent_at_end || x.deliveries === 0 ? 'silent_source' : 'source_gap',
+      plane: s.plane,
+      tenant: null,
+      source: x.source,
+      id: x.connection_id,
+      email: null,
+      detail: {
+        last_delivery_at: x.last_delivery_at ?? 'never',
+        gaps: String(x.gaps.length),
+        longest_gap_ms: String(x.longest_gap_ms ?? 0),
+        silent_after_ms: String(x.silent_after_ms),
+        dead_letters: String(x.dead_letters),
+      },
+      fingerprint: silentHits.get(x.connection_id)?.fingerprint ?? null,
+      event_ids: [],
+      raw_ids: x.last_raw_id ? [x.last_raw_id] : [],
+    }))
+    .sort(byItem);
   const q = ['deliveries', 'dead_letters'];
   const figures = [
     fig('expected_sources', 'sources expected for the plane (enabled connections)', srcs.length, 'count', []),
     fig('sources_delivering', 'delivered in the period', srcs.length - never.length, 'count', q),
     fig('sources_silent_at_end', 'silent at the end of the period', silent.length, 'count', q),
     fig('sources_with_gaps', 'with gaps longer than their expected interval', withGaps.length, 'count', q),
-    fig('gaps', 'gaps longer than the expected interval', srcs.reduce((n, x) => n + x.gaps.length, 0), 'count', q),
+    fig(
+      'gaps',
+      'gaps longer than the expected interval',
+      srcs.reduce((n, x) => n + x.gaps.length, 0),
+      'count',
+      q,
+    ),
     fig('dead_letters', 'rejected deliveries (DLQ)', dlq, 'count', ['dead_letters']),
-    fig('coverage', 'lowest coverage of a source (share of the period without a gap)', srcs.length ? Math.min(...srcs.map((x) => x.coverage)) : null, 'ratio', q),
+    fig(
+      'coverage',
+      'lowest coverage of a source (share of the period without a gap)',
+      srcs.length ? Math.min(...srcs.map((x) => x.coverage)) : null,
+      'ratio',
+      q,
+    ),
   ];
   let status: ControlStatus;
   let reason: string;
@@ -448,10 +752,24 @@ function separation(inp: ReportInputs, s: Scope): Control {
   const items = all.map((h) => hitItem(CROSSING_KINDS[h.detection]!, h)).sort(byItem);
   const count = (d: string) => all.filter((h) => h.detection === d).length;
   const figures = [
-    fig('crossings', 'boundary crossings open in the period', all.length, 'count', ['detection:PW-CUSTOMER-IN-PLATFORM', 'detection:PW-PLATFORM-IN-TENANT', 'detection:PW-NHI-HUMAN-ACTION', 'crossing_findings']),
-    fig('customer_on_platform', 'customer identities holding platform access', count('PW-CUSTOMER-IN-PLATFORM'), 'count', ['detection:PW-CUSTOMER-IN-PLATFORM', 'crossing_findings']),
-    fig('platform_identity_in_tenant', 'platform identities inside customer tenants', count('PW-PLATFORM-IN-TENANT'), 'count', ['detection:PW-PLATFORM-IN-TENANT', 'crossing_findings']),
-    fig('nhi_human_action', 'non-human credentials doing human actions', count('PW-NHI-HUMAN-ACTION'), 'count', ['detection:PW-NHI-HUMAN-ACTION', 'crossing_findings']),
+    fig('crossings', 'boundary crossings open in the period', all.length, 'count', [
+      'detection:PW-CUSTOMER-IN-PLATFORM',
+      'detection:PW-PLATFORM-IN-TENANT',
+      'detection:PW-NHI-HUMAN-ACTION',
+      'crossing_findings',
+    ]),
+    fig('customer_on_platform', 'customer identities holding platform access', count('PW-CUSTOMER-IN-PLATFORM'), 'count', [
+      'detection:PW-CUSTOMER-IN-PLATFORM',
+      'crossing_findings',
+    ]),
+    fig('platform_identity_in_tenant', 'platform identities inside customer tenants', count('PW-PLATFORM-IN-TENANT'), 'count', [
+      'detection:PW-PLATFORM-IN-TENANT',
+      'crossing_findings',
+    ]),
+    fig('nhi_human_action', 'non-human credentials doing human actions', count('PW-NHI-HUMAN-ACTION'), 'count', [
+      'detection:PW-NHI-HUMAN-ACTION',
+      'crossing_findings',
+    ]),
   ];
   const status: ControlStatus = all.length === 0 ? 'proven' : 'not_proven';
   const reason = all.length === 0 ? 'no boundary crossing was open in the period' : `${all.length} boundary crossing(s) open in the period`;
@@ -460,7 +778,11 @@ function separation(inp: ReportInputs, s: Scope): Control {
 
 function section(inp: ReportInputs, s: Scope): Section {
   const prov = provisioning(inp, s);
-  return { plane: s.plane, tenant: s.tenant, controls: [prov, authentication(inp, s), deprovisioning(inp, s, prov), credentials(inp, s), auditTrail(inp, s), separation(inp, s)] };
+  return {
+    plane: s.plane,
+    tenant: s.tenant,
+    controls: [prov, authentication(inp, s), deprovisioning(inp, s, prov), credentials(inp, s), auditTrail(inp, s), separation(inp, s)],
+  };
 }
 
 /**
@@ -473,8 +795,16 @@ export function buildSections(inp: ReportInputs): Section[] {
   const out: Section[] = [];
   for (const plane of PLANES.filter((p) => inp.planes.includes(p))) out.push(section(inp, { plane, tenant: null }));
   if (inp.planes.includes('application')) {
-    const app = <T extends { plane: string; tenant: string }>(rows: T[]) => rows.filter((r) => r.plane === 'application').map((r) => r.tenant);
-    const tenants = uniq([...app(inp.accounts), ...app(inp.signIns), ...app(inp.lagItems), ...app(inp.credentials), ...app(inp.directoryEvents), ...app(inp.exposures ?? [])]);
+    const app = <T extends { plane: string; tenant: string }>(rows: T[]) =>
+      rows.filter((r) => r.plane === 'application').map((r) => r.tenant);
+    const tenants = uniq([
+      ...app(inp.accounts),
+      ...app(inp.signIns),
+      ...app(inp.lagItems),
+      ...app(inp.credentials),
+      ...app(inp.directoryEvents),
+      ...app(inp.exposures ?? []),
+    ]);
     for (const t of tenants) out.push(section(inp, { plane: 'application', tenant: t }));
   }
   return out;

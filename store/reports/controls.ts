@@ -29,12 +29,15 @@ export const CONTROLS: readonly ControlMeta[] = [
   {
     id: 'provisioning',
     title: 'Provisioning',
-    question: 'Is an authoritative directory connected and delivering, and are the plane\'s active accounts linked to it?',
+    question: "Is an authoritative directory connected and delivering, and are the plane's active accounts linked to it?",
     frameworks: [
       soc2('CC6.2', 'Registration and authorization of new users'),
       csf('PR.AA-01', 'Identities and credentials for authorized users, services and hardware are managed'),
       csf('PR.AA-02', 'Identities are proofed and bound to credentials based on the context of interactions'),
-      zt('Tenet 6', 'Dynamic authentication and authorization strictly enforced at each resource (policy information points: the directory)'),
+      zt(
+        'Tenet 6',
+        'Dynamic authentication and authorization strictly enforced at each resource (policy information points: the directory)',
+      ),
     ],
   },
   {
@@ -83,7 +86,8 @@ export const CONTROLS: readonly ControlMeta[] = [
   {
     id: 'separation',
     title: 'Separation',
-    question: 'Did any identity cross the boundary of the plane (customers on the platform, platform identities in tenants, non-human credentials doing human actions)?',
+    question:
+      'Did any identity cross the boundary of the plane (customers on the platform, platform identities in tenants, non-human credentials doing human actions)?',
     frameworks: [
       soc2('CC6.3', 'Access is authorized according to roles and segregation of duties'),
       csf('PR.AA-05', 'Access permissions are managed incorporating least privilege and separation of duties'),
@@ -96,4 +100,7 @@ export const CONTROLS: readonly ControlMeta[] = [
   },
 ];
 
-export const CONTROL_META: Readonly<Record<ControlId, ControlMeta>> = Object.fromEntries(CONTROLS.map((c) => [c.id, c])) as Record<ControlId, ControlMeta>;
+export const CONTROL_META: Readonly<Record<ControlId, ControlMeta>> = Object.fromEntries(CONTROLS.map((c) => [c.id, c])) as Record<
+  ControlId,
+  ControlMeta
+>;

@@ -16,8 +16,16 @@ import { bindRelations, RelationError } from '../detections/relations.ts';
 
 /** pw_* relations that are current whenever they are read (views, or tables kept by materialized views). */
 export const LIVE_RELATIONS: readonly string[] = [
-  'pw_accounts', 'pw_person_accounts', 'pw_people', 'pw_credentials', // views (migrations/views/)
-  'pw_subject_state', 'pw_credential_state', 'pw_activity_days', 'pw_nhi_actions', 'pw_source_deliveries', 'pw_credential_use', // kept on insert
+  'pw_accounts',
+  'pw_person_accounts',
+  'pw_people',
+  'pw_credentials', // views (migrations/views/)
+  'pw_subject_state',
+  'pw_credential_state',
+  'pw_activity_days',
+  'pw_nhi_actions',
+  'pw_source_deliveries',
+  'pw_credential_use', // kept on insert
   'pw_connection_registry', // first time each connection was seen configured (only ever grows)
 ];
 
@@ -28,8 +36,10 @@ function relationsRead(sql: string): string[] {
 }
 
 function reportError(detectionId: string, problems: readonly string[]): Error {
-  return new Error(`boundary report: ${detectionId} cannot run at the report's as-of time: ${problems.join('; ')}. `
-    + 'Give the read model a live view in store/detections/relations.ts, add a live table to LIVE_RELATIONS (store/reports/detection-views.ts), or stop using this detection in the report');
+  return new Error(
+    `boundary report: ${detectionId} cannot run at the report's as-of time: ${problems.join('; ')}. ` +
+      'Give the read model a live view in store/detections/relations.ts, add a live table to LIVE_RELATIONS (store/reports/detection-views.ts), or stop using this detection in the report',
+  );
 }
 
 /**
@@ -38,9 +48,10 @@ function reportError(detectionId: string, problems: readonly string[]): Error {
  * directly that is not known to be live.
  */
 export function overLiveViews(detectionId: string, template: string): string {
-  const direct = relationsRead(template).filter((name) => !LIVE_RELATIONS.includes(name))
+  const direct = relationsRead(template)
+    .filter((name) => !LIVE_RELATIONS.includes(name))
     .map((name) => `${name} is not known to be live data (known: ${LIVE_RELATIONS.join(', ')})`);
-  let sql = template;
+  let sql: string;
   try {
     sql = bindRelations(detectionId, template, 'live');
   } catch (err) {

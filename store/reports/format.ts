@@ -13,9 +13,12 @@ export const STATUS_LABEL: Readonly<Record<ControlStatus, string>> = {
 export function figureText(f: Figure): string {
   if (f.value === null) return 'n/a';
   switch (f.unit) {
-    case 'ratio': return `${(Number(f.value) * 100).toFixed(1)}%`;
-    case 'ms': return formatMs(Number(f.value));
-    default: return String(f.value);
+    case 'ratio':
+      return `${(Number(f.value) * 100).toFixed(1)}%`;
+    case 'ms':
+      return formatMs(Number(f.value));
+    default:
+      return String(f.value);
   }
 }
 

@@ -12,7 +12,8 @@ export interface Period {
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const EXPECTED = 'expected 2026-Q3 (quarter), 2026-07 (month), 2026 (year) or 2026-07-01..2026-10-01 (ISO dates, from inclusive, to exclusive)';
+const EXPECTED =
+  'expected 2026-Q3 (quarter), 2026-07 (month), 2026 (year) or 2026-07-01..2026-10-01 (ISO dates, from inclusive, to exclusive)';
 
 function isoMs(s: string): number {
   return ISO.test(s) ? Date.parse(s) : NaN;

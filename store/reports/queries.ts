@@ -9,9 +9,11 @@
 //                                           the report covers the data of these connections only
 import { lagItemsSql } from '../lag/stats.ts';
 
-const PEOPLE_ARGS = 'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
+const PEOPLE_ARGS =
+  'link_refs = {link_refs:Array(String)}, link_emails = {link_emails:Array(String)}, directory_sources = {directory_sources:Array(String)}';
 
-export type QueryId = 'accounts' | 'directories' | 'directory_events' | 'sign_ins' | 'lag_items' | 'credentials' | 'exposures' | 'deliveries' | 'dead_letters';
+export type QueryId =
+  'accounts' | 'directories' | 'directory_events' | 'sign_ins' | 'lag_items' | 'credentials' | 'exposures' | 'deliveries' | 'dead_letters';
 
 /**
  * Active human accounts outside authoritative directories, each with `managed` = its person has
@@ -181,13 +183,26 @@ GROUP BY connection_id, source
 ORDER BY connection_id, source`;
 
 export const REPORT_QUERIES: Readonly<Record<QueryId, { sql: string; describes: string }>> = {
-  accounts: { sql: ACCOUNTS_SQL, describes: 'active human accounts outside authoritative directories and whether each is directory-managed' },
+  accounts: {
+    sql: ACCOUNTS_SQL,
+    describes: 'active human accounts outside authoritative directories and whether each is directory-managed',
+  },
   directories: { sql: DIRECTORIES_SQL, describes: 'provisioning subjects (directories, SCIM) and whether provisioning is disabled' },
   directory_events: { sql: DIRECTORY_EVENTS_SQL, describes: 'authoritative directory events in the period' },
   sign_ins: { sql: SIGN_INS_SQL, describes: 'successful sign-ins in the period by method, MFA and directory management' },
-  lag_items: { sql: LAG_ITEMS_SQL, describes: 'accounts and credentials of people deprovisioned in the period, with removal times (store/lag/stats.ts)' },
+  lag_items: {
+    sql: LAG_ITEMS_SQL,
+    describes: 'accounts and credentials of people deprovisioned in the period, with removal times (store/lag/stats.ts)',
+  },
   credentials: { sql: CREDENTIALS_SQL, describes: 'active credentials with last use' },
-  exposures: { sql: EXPOSURES_SQL, describes: 'credential exposures (secret scanning alerts) found in the period, the credential each matched and its revocation (pw_exposures, pw_exposure_lag_items)' },
-  deliveries: { sql: DELIVERIES_SQL, describes: 'deliveries per configured connection in the period and gaps longer than its silence threshold' },
+  exposures: {
+    sql: EXPOSURES_SQL,
+    describes:
+      'credential exposures (secret scanning alerts) found in the period, the credential each matched and its revocation (pw_exposures, pw_exposure_lag_items)',
+  },
+  deliveries: {
+    sql: DELIVERIES_SQL,
+    describes: 'deliveries per configured connection in the period and gaps longer than its silence threshold',
+  },
   dead_letters: { sql: DEAD_LETTERS_SQL, describes: 'rejected deliveries (dead letters) in the period' },
 };

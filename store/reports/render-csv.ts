@@ -11,7 +11,8 @@ export function renderCsv(r: BoundaryReport): string {
     for (const c of s.controls) {
       const base = { period: r.period.label, plane: s.plane, tenant: s.tenant ?? '', control: c.id, status: c.status };
       rows.push({ ...base, figure: 'status', label: c.reason, value: c.status, unit: 'text', queries: '' });
-      for (const f of c.figures) rows.push({ ...base, figure: f.name, label: f.label, value: f.value, unit: f.unit, queries: f.queries.join(' ') });
+      for (const f of c.figures)
+        rows.push({ ...base, figure: f.name, label: f.label, value: f.value, unit: f.unit, queries: f.queries.join(' ') });
     }
   }
   return toCsv(rows, CSV_COLUMNS);

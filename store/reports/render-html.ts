@@ -46,10 +46,14 @@ pre { white-space: pre-wrap; word-break: break-word; background: #f9fafb; border
 
 function figureRow(f: Figure, r: BoundaryReport): string {
   const qs = f.queries.map((id) => r.queries.find((q) => q.id === id)).filter((q) => q !== undefined);
-  const line = (hint: string) => `<span class="label">${e(f.label)}</span><span class="value">${e(figureText(f))}</span><span class="q">${hint}</span>`;
+  const line = (hint: string) =>
+    `<span class="label">${e(f.label)}</span><span class="value">${e(figureText(f))}</span><span class="q">${hint}</span>`;
   if (!qs.length) return `<div class="figure" data-figure="${e(f.name)}"><div class="row">${line('boundary map')}</div></div>`;
-  return `<details class="figure" data-figure="${e(f.name)}"><summary class="row">${line('query ▸')}</summary>${
-    qs.map((q) => `<div class="mono">query <a href="#${anchor(q.id)}">${e(q.id)}</a> (parameters in the appendix)</div><pre>${e(q.sql)}</pre>`).join('')}</details>`;
+  return `<details class="figure" data-figure="${e(f.name)}"><summary class="row">${line('query ▸')}</summary>${qs
+    .map(
+      (q) => `<div class="mono">query <a href="#${anchor(q.id)}">${e(q.id)}</a> (parameters in the appendix)</div><pre>${e(q.sql)}</pre>`,
+    )
+    .join('')}</details>`;
 }
 
 function controlBlock(c: Control, r: BoundaryReport): string {
@@ -66,18 +70,39 @@ ${items}
 }
 
 function sectionsGrid(sections: Section[], r: BoundaryReport): string {
-  const cols = sections.map((s) => `<div class="plane" data-plane="${e(s.plane)}" data-tenant="${e(s.tenant ?? '')}"><h2>${e(sectionTitle(s))}</h2>${CONTROLS.map((m) => s.controls.find((c) => c.id === m.id)).filter((c) => c !== undefined).map((c) => controlBlock(c, r)).join('\n')}</div>`);
+  const cols = sections.map(
+    (s) =>
+      `<div class="plane" data-plane="${e(s.plane)}" data-tenant="${e(s.tenant ?? '')}"><h2>${e(sectionTitle(s))}</h2>${CONTROLS.map((m) =>
+        s.controls.find((c) => c.id === m.id),
+      )
+        .filter((c) => c !== undefined)
+        .map((c) => controlBlock(c, r))
+        .join('\n')}</div>`,
+  );
   return `<div class="grid" style="--cols: ${Math.max(1, sections.length)}">${cols.join('\n')}</div>`;
 }
 
 export function renderHtml(r: BoundaryReport): string {
   const planeWide = r.sections.filter((s) => s.tenant === null);
   const tenants = r.sections.filter((s) => s.tenant !== null);
-  const sources = `<table><thead><tr><th>connection</th><th>source</th><th>transport</th><th>planes</th><th>deliveries in period</th><th>last delivery</th><th>expected interval</th><th>gaps longer</th><th>longest gap</th><th>coverage</th><th>silent at end</th><th>rejected (DLQ)</th></tr></thead><tbody>${
-    r.sources.map((s) => `<tr><td class="mono">${e(s.connection_id)}</td><td>${e(s.source)}</td><td>${e(s.transport)}</td><td>${e(s.planes.join(', '))}</td><td>${s.deliveries}</td><td class="mono">${e(s.last_delivery_at ?? 'never')}</td><td>${e(figureText({ name: '', label: '', value: s.silent_after_ms, unit: 'ms', queries: [] }))}</td><td>${s.gaps.length}</td><td>${e(figureText({ name: '', label: '', value: s.longest_gap_ms, unit: 'ms', queries: [] }))}</td><td>${(s.coverage * 100).toFixed(1)}%</td><td>${s.silent_at_end ? 'yes' : 'no'}</td><td>${s.dead_letters}</td></tr>`).join('')
-  }</tbody></table>`;
-  const thresholds = Object.entries(r.thresholds).map(([p, t]) => `${e(p)}: deprovisioning SLA ${e(figureText({ name: '', label: '', value: t.deprovision_sla_ms, unit: 'ms', queries: [] }))}, grace ${e(figureText({ name: '', label: '', value: t.grace_ms, unit: 'ms', queries: [] }))}, stale after ${e(figureText({ name: '', label: '', value: t.stale_after_ms, unit: 'ms', queries: [] }))}`).join('; ');
-  const appendix = r.queries.map((q) => `<details id="${anchor(q.id)}"><summary class="mono">${e(q.id)}</summary><div>${e(q.describes)}</div><pre>${e(q.sql)}</pre><pre>${e(JSON.stringify(q.params, null, 2))}</pre></details>`).join('\n');
+  const sources = `<table><thead><tr><th>connection</th><th>source</th><th>transport</th><th>planes</th><th>deliveries in period</th><th>last delivery</th><th>expected interval</th><th>gaps longer</th><th>longest gap</th><th>coverage</th><th>silent at end</th><th>rejected (DLQ)</th></tr></thead><tbody>${r.sources
+    .map(
+      (s) =>
+        `<tr><td class="mono">${e(s.connection_id)}</td><td>${e(s.source)}</td><td>${e(s.transport)}</td><td>${e(s.planes.join(', '))}</td><td>${s.deliveries}</td><td class="mono">${e(s.last_delivery_at ?? 'never')}</td><td>${e(figureText({ name: '', label: '', value: s.silent_after_ms, unit: 'ms', queries: [] }))}</td><td>${s.gaps.length}</td><td>${e(figureText({ name: '', label: '', value: s.longest_gap_ms, unit: 'ms', queries: [] }))}</td><td>${(s.coverage * 100).toFixed(1)}%</td><td>${s.silent_at_end ? 'yes' : 'no'}</td><td>${s.dead_letters}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+  const thresholds = Object.entries(r.thresholds)
+    .map(
+      ([p, t]) =>
+        `${e(p)}: deprovisioning SLA ${e(figureText({ name: '', label: '', value: t.deprovision_sla_ms, unit: 'ms', queries: [] }))}, grace ${e(figureText({ name: '', label: '', value: t.grace_ms, unit: 'ms', queries: [] }))}, stale after ${e(figureText({ name: '', label: '', value: t.stale_after_ms, unit: 'ms', queries: [] }))}`,
+    )
+    .join('; ');
+  const appendix = r.queries
+    .map(
+      (q) =>
+        `<details id="${anchor(q.id)}"><summary class="mono">${e(q.id)}</summary><div>${e(q.describes)}</div><pre>${e(q.sql)}</pre><pre>${e(JSON.stringify(q.params, null, 2))}</pre></details>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>planewatch boundary report ${e(r.period.label)}</title>

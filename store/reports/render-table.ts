@@ -68,11 +68,23 @@ export function renderTable(r: BoundaryReport): string {
   lines.push('Data sources:');
   const cols = ['CONNECTION', 'SOURCE', 'TRANSPORT', 'PLANES', 'DELIVERIES', 'LAST DELIVERY', 'GAPS', 'COVERAGE', 'SILENT AT END', 'DLQ'];
   const rows = r.sources.map((s) => [
-    s.connection_id, s.source, s.transport, s.planes.join(','), String(s.deliveries), s.last_delivery_at ?? 'never', String(s.gaps.length),
-    `${(s.coverage * 100).toFixed(1)}%`, s.silent_at_end ? 'yes' : 'no', String(s.dead_letters),
+    s.connection_id,
+    s.source,
+    s.transport,
+    s.planes.join(','),
+    String(s.deliveries),
+    s.last_delivery_at ?? 'never',
+    String(s.gaps.length),
+    `${(s.coverage * 100).toFixed(1)}%`,
+    s.silent_at_end ? 'yes' : 'no',
+    String(s.dead_letters),
   ]);
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i]!.length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   lines.push(line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line));
   lines.push('');
   lines.push(`${r.queries.length} queries behind these figures: see --format json (queries[]) or --format html.`);

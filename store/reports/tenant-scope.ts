@@ -11,9 +11,23 @@ import type { BoundaryReport, Control, ListedItem } from './types.ts';
 
 /** Query parameters that hold nothing of another tenant or of the platform plane: times and the application plane's thresholds. */
 const TENANT_SAFE_PARAMS = new Set([
-  'now', 'now_ms', 'scoped', 'from', 'to', 'end', 'from_ms', 'to_ms', 'end_ms',
-  'sla_application_ms', 'grace_application_ms', 'stale_application_ms', 'predeparture_application_ms', 'exposure_sla_application_ms',
-  'directory_sources', 'nhi_planes', 'unobservable_kinds',
+  'now',
+  'now_ms',
+  'scoped',
+  'from',
+  'to',
+  'end',
+  'from_ms',
+  'to_ms',
+  'end_ms',
+  'sla_application_ms',
+  'grace_application_ms',
+  'stale_application_ms',
+  'predeparture_application_ms',
+  'exposure_sla_application_ms',
+  'directory_sources',
+  'nhi_planes',
+  'unobservable_kinds',
 ]);
 export const WITHHELD = '(withheld: spans every tenant)';
 
@@ -31,7 +45,9 @@ function scopeItem(i: ListedItem, allowed: TenantEvidence): ListedItem {
 }
 
 function scopeControl(c: Control, tenant: string, allowed: TenantEvidence): Control {
-  const items = c.items.filter((i) => i.plane === 'application' && (i.tenant === null || i.tenant === tenant)).map((i) => scopeItem(i, allowed));
+  const items = c.items
+    .filter((i) => i.plane === 'application' && (i.tenant === null || i.tenant === tenant))
+    .map((i) => scopeItem(i, allowed));
   return { ...c, items, evidence: { ...keepTenantIds(c.evidence, allowed), fingerprints: c.evidence.fingerprints } };
 }
 
@@ -41,7 +57,12 @@ export function scopeReportToTenant(r: BoundaryReport, tenant: string, allowed: 
     scope: { planes: ['application'], tenant },
     thresholds: { application: r.thresholds.application } as BoundaryReport['thresholds'],
     sources: r.sources.filter((s) => s.planes.includes('application')).map((s) => ({ ...s, planes: ['application'], last_raw_id: null })),
-    sections: r.sections.filter((s) => s.plane === 'application' && s.tenant === tenant).map((s) => ({ ...s, controls: s.controls.map((c) => scopeControl(c, tenant, allowed)) })),
-    queries: r.queries.map((q) => ({ ...q, params: Object.fromEntries(Object.entries(q.params).map(([k, v]) => [k, TENANT_SAFE_PARAMS.has(k) ? v : WITHHELD])) })),
+    sections: r.sections
+      .filter((s) => s.plane === 'application' && s.tenant === tenant)
+      .map((s) => ({ ...s, controls: s.controls.map((c) => scopeControl(c, tenant, allowed)) })),
+    queries: r.queries.map((q) => ({
+      ...q,
+      params: Object.fromEntries(Object.entries(q.params).map(([k, v]) => [k, TENANT_SAFE_PARAMS.has(k) ? v : WITHHELD])),
+    })),
   };
 }

@@ -15,7 +15,14 @@ import { rawEnvelopePublisher } from '../../services/collector/publish.ts';
 import { verifyWebhook } from '../../services/alerter/signature.ts';
 import { listFindings } from '../../store/findings/findings.ts';
 import { acknowledgeFinding } from '../../store/findings/findings-store.ts';
-import { envelope, openaiAuditEvent, openaiAuditPage, openaiInventory, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../demo/company/vendor-shapes.ts';
+import {
+  envelope,
+  openaiAuditEvent,
+  openaiAuditPage,
+  openaiInventory,
+  OPENAI_AUDIT_CONTENT_TYPE,
+  workos,
+} from '../../demo/company/vendor-shapes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,10 +31,22 @@ const WF_DIR = 'directory_01ACMEWF';
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 const SECRET = `whsec_${randomUUID()}`;
 const L = Math.floor((Date.now() - 2 * DAY) / 1000) * 1000; // the deprovisioning, at a whole second
-const person = { id: `directory_user_${RUN}`, directoryId: WF_DIR, orgId: WF_ORG, email: `leaver.${RUN}@acme.example`, first: 'Leaver', last: 'Acme', createdAt: L - 30 * DAY };
+const person = {
+  id: `directory_user_${RUN}`,
+  directoryId: WF_DIR,
+  orgId: WF_ORG,
+  email: `leaver.${RUN}@acme.example`,
+  first: 'Leaver',
+  last: 'Acme',
+  createdAt: L - 30 * DAY,
+};
 const OAI_USER = `user-${RUN}`;
 
-interface Hit { body: string; json: any; signature: string }
+interface Hit {
+  body: string;
+  json: any;
+  signature: string;
+}
 const hits: Hit[] = [];
 const pdHits: { event_action: string; dedup_key: string; routing_key: string }[] = [];
 let server: http.Server;
@@ -93,7 +112,9 @@ afterAll(async () => {
 });
 
 async function eventsFor(ids: string[]): Promise<number> {
-  const [r] = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE subject_id IN {ids:Array(String)}', { ids });
+  const [r] = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE subject_id IN {ids:Array(String)}', {
+    ids,
+  });
   return Number(r!.n);
 }
 
@@ -102,15 +123,30 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     const publish = rawEnvelopePublisher(t.rt.producer);
     const hook = (body: string, at: number) => envelope('workos', 'workos-main', 'webhook', 'application/json', body, at + 5000);
     await publish(hook(workos.dsyncUserCreated(`evt_c_${RUN}`, person), person.createdAt));
-    await publish(envelope('openai', 'openai-main', 'inventory', openaiInventory.contentType('users', null),
-      openaiInventory.usersPage([{ id: OAI_USER, email: person.email, name: 'leaver', addedAt: L - 20 * DAY }]), L - 3 * DAY));
+    await publish(
+      envelope(
+        'openai',
+        'openai-main',
+        'inventory',
+        openaiInventory.contentType('users', null),
+        openaiInventory.usersPage([{ id: OAI_USER, email: person.email, name: 'leaver', addedAt: L - 20 * DAY }]),
+        L - 3 * DAY,
+      ),
+    );
     await publish(hook(workos.dsyncUserSuspended(`evt_s_${RUN}`, person, L), L));
-    await t.waitStored(async () => (await eventsFor([person.id, OAI_USER])) === 3, 'the directory user (2 events) and the OpenAI user in ClickHouse', 90_000);
+    await t.waitStored(
+      async () => (await eventsFor([person.id, OAI_USER])) === 3,
+      'the directory user (2 events) and the OpenAI user in ClickHouse',
+      90_000,
+    );
 
     // Within the SLA: nothing for the webhook (PW-ORPHANED-ACCOUNT opens, but is not routed there).
     // (The detector also evaluates on its own after new events, with the same clock: assert on the findings, not on one evaluation's changes.)
     const findingsOf = async (status: 'open' | 'resolved') =>
-      (await listFindings(t.rt.clickhouse, { status })).filter((f) => f.subject.id === OAI_USER).map((f) => f.detection).sort();
+      (await listFindings(t.rt.clickhouse, { status }))
+        .filter((f) => f.subject.id === OAI_USER)
+        .map((f) => f.detection)
+        .sort();
     await t.pipeline.detector!.evaluateNow();
     expect(await findingsOf('open')).toEqual(['PW-ORPHANED-ACCOUNT']);
 
@@ -118,7 +154,9 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     clock = L + 25 * HOUR;
     await t.pipeline.detector!.evaluateNow();
     expect(await findingsOf('open')).toEqual(['PW-DEPROV-OVERDUE', 'PW-ORPHANED-ACCOUNT']);
-    const fp = (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-DEPROV-OVERDUE' })).find((f) => f.subject.id === OAI_USER)!.fingerprint;
+    const fp = (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-DEPROV-OVERDUE' })).find(
+      (f) => f.subject.id === OAI_USER,
+    )!.fingerprint;
     await waitFor(async () => mine().length === 1, 'the overdue alert at the webhook', 60_000);
     // Later evaluations see the same open finding: no new transition, so no new alert.
     clock = L + 26 * HOUR;
@@ -142,12 +180,32 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     await t.pipeline.detector!.evaluateNow();
     await waitFor(async () => mine().length === 3 && pdMine().length === 3, 'the acknowledgement at the webhook and PagerDuty', 60_000);
     expect(pdMine()[2]).toEqual({ routing_key: `R${RUN}`, event_action: 'acknowledge', dedup_key: fp });
-    expect(mine()[2]!.json).toMatchObject({ kind: 'acknowledge', transition: 'acknowledged', finding: { fingerprint: fp, status: 'acknowledged', acknowledged_by: 'alice', acknowledged_at: new Date(clock).toISOString() } });
+    expect(mine()[2]!.json).toMatchObject({
+      kind: 'acknowledge',
+      transition: 'acknowledged',
+      finding: { fingerprint: fp, status: 'acknowledged', acknowledged_by: 'alice', acknowledged_at: new Date(clock).toISOString() },
+    });
 
     // The platform removal arrives (OpenAI audit log: user.deleted by an admin).
     const removedAt = L + 25 * HOUR + 30 * 60_000;
-    await publish(envelope('openai', 'openai-main', 'poll', OPENAI_AUDIT_CONTENT_TYPE,
-      openaiAuditPage([openaiAuditEvent(`audit_log-${RUN}`, 'user.deleted', removedAt, { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' }, { id: OAI_USER })]), removedAt + 60_000));
+    await publish(
+      envelope(
+        'openai',
+        'openai-main',
+        'poll',
+        OPENAI_AUDIT_CONTENT_TYPE,
+        openaiAuditPage([
+          openaiAuditEvent(
+            `audit_log-${RUN}`,
+            'user.deleted',
+            removedAt,
+            { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' },
+            { id: OAI_USER },
+          ),
+        ]),
+        removedAt + 60_000,
+      ),
+    );
     await t.waitStored(async () => (await eventsFor([person.id, OAI_USER])) === 4, 'the removal in ClickHouse', 90_000);
     clock = L + 50 * HOUR;
     await t.pipeline.detector!.evaluateNow();
@@ -160,22 +218,46 @@ describe('deprovisioning lag → one overdue alert, one resolve', () => {
     // Recorded as delivered once each, on each channel.
     const rows = await waitFor(async () => {
       const r = await t.query<{ kind: string; channel: string; state: string; attempts: number }>(
-        'SELECT kind, channel, state, attempts FROM pw_alert_notifications FINAL WHERE fingerprint = {fp:String} ORDER BY kind, channel', { fp });
+        'SELECT kind, channel, state, attempts FROM pw_alert_notifications FINAL WHERE fingerprint = {fp:String} ORDER BY kind, channel',
+        { fp },
+      );
       return r.length === 8 ? r : undefined;
     }, 'the eight notifications recorded');
-    expect(rows).toEqual(['acknowledge', 'escalate', 'open', 'resolve'].flatMap((kind) => [
-      { kind, channel: 'pagerduty', state: 'delivered', attempts: 1 },
-      { kind, channel: 'security-hook', state: 'delivered', attempts: 1 },
-    ]));
+    expect(rows).toEqual(
+      ['acknowledge', 'escalate', 'open', 'resolve'].flatMap((kind) => [
+        { kind, channel: 'pagerduty', state: 'delivered', attempts: 1 },
+        { kind, channel: 'security-hook', state: 'delivered', attempts: 1 },
+      ]),
+    );
 
     const [open, escalate, , resolve] = mine();
-    expect(escalate!.json).toMatchObject({ kind: 'escalate', transition: 'escalated', summary: `PW-DEPROV-OVERDUE escalated (2x SLA): Deprovisioning overdue — ${person.email} (human ${OAI_USER}) on platform / openai` });
-    for (const h of [open!, escalate!, resolve!]) expect(verifyWebhook(SECRET, h.body, h.signature, Math.floor(Date.now() / 1000))).toMatchObject({ ok: true });
+    expect(escalate!.json).toMatchObject({
+      kind: 'escalate',
+      transition: 'escalated',
+      summary: `PW-DEPROV-OVERDUE escalated (2x SLA): Deprovisioning overdue — ${person.email} (human ${OAI_USER}) on platform / openai`,
+    });
+    for (const h of [open!, escalate!, resolve!])
+      expect(verifyWebhook(SECRET, h.body, h.signature, Math.floor(Date.now() / 1000))).toMatchObject({ ok: true });
     expect(open!.json).toMatchObject({
-      schema: 'planewatch.alert.v1', kind: 'open', transition: 'opened', title: 'Deprovisioning overdue',
-      finding: { detection: 'PW-DEPROV-OVERDUE', fingerprint: fp, status: 'open', severity: 'high', plane: 'platform', source: 'openai', subject: { kind: 'human', id: OAI_USER, email: person.email } },
+      schema: 'planewatch.alert.v1',
+      kind: 'open',
+      transition: 'opened',
+      title: 'Deprovisioning overdue',
+      finding: {
+        detection: 'PW-DEPROV-OVERDUE',
+        fingerprint: fp,
+        status: 'open',
+        severity: 'high',
+        plane: 'platform',
+        source: 'openai',
+        subject: { kind: 'human', id: OAI_USER, email: person.email },
+      },
     });
     expect(open!.json.finding.detail.signal_at).toBe(new Date(L).toISOString().replace('T', ' ').replace('Z', ''));
-    expect(resolve!.json).toMatchObject({ kind: 'resolve', transition: 'resolved', finding: { fingerprint: fp, status: 'resolved', resolution: 'cleared' } });
+    expect(resolve!.json).toMatchObject({
+      kind: 'resolve',
+      transition: 'resolved',
+      finding: { fingerprint: fp, status: 'resolved', resolution: 'cleared' },
+    });
   }, 300_000);
 });

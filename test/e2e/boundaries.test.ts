@@ -55,10 +55,22 @@ let startedAt: number;
 function directoryUser(n: number, org: string, state: 'active' | 'inactive') {
   const id = `directory_user_${run}_${n}`;
   return {
-    object: 'directory_user', id, idp_id: `idp-${n}`, directory_id: `directory_${run}_${org === WF ? 'WF' : 'CUST'}`, organization_id: org,
-    first_name: 'Ada', last_name: `N${n}`, emails: [{ primary: true, type: 'work', value: `ada.${n}.${run}@example.com` }],
-    email: `ada.${n}.${run}@example.com`, username: `ada-${n}`, state, custom_attributes: {}, raw_attributes: {}, role: { slug: 'member' },
-    created_at: '2026-11-01T10:00:00.000Z', updated_at: '2026-11-01T10:00:00.000Z',
+    object: 'directory_user',
+    id,
+    idp_id: `idp-${n}`,
+    directory_id: `directory_${run}_${org === WF ? 'WF' : 'CUST'}`,
+    organization_id: org,
+    first_name: 'Ada',
+    last_name: `N${n}`,
+    emails: [{ primary: true, type: 'work', value: `ada.${n}.${run}@example.com` }],
+    email: `ada.${n}.${run}@example.com`,
+    username: `ada-${n}`,
+    state,
+    custom_attributes: {},
+    raw_attributes: {},
+    role: { slug: 'member' },
+    created_at: '2026-11-01T10:00:00.000Z',
+    updated_at: '2026-11-01T10:00:00.000Z',
   };
 }
 
@@ -66,14 +78,20 @@ async function deliver(n: number, event: string, org: string, state: 'active' | 
   const id = `event_${run}_${n}`;
   const body = JSON.stringify({ object: 'event', id, event, data: directoryUser(n, org, state), created_at: createdAt });
   const res = await fetch(`${t.pipeline.url}/webhooks/workos/${WORKOS}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, SECRET, Date.now()) }, body,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, SECRET, Date.now()) },
+    body,
   });
   expect(res.status).toBe(202);
   return id;
 }
 
 beforeAll(async () => {
-  t = await startTestPipeline({ configYaml: CONFIG, env: { TEST_WORKOS_SECRET: SECRET, TEST_OKTA_SECRET: 'okta-' + run }, ackTimeoutMs: 15_000 });
+  t = await startTestPipeline({
+    configYaml: CONFIG,
+    env: { TEST_WORKOS_SECRET: SECRET, TEST_OKTA_SECRET: 'okta-' + run },
+    ackTimeoutMs: 15_000,
+  });
   startedAt = Date.now();
   const ids = [
     await deliver(1, 'dsync.user.created', CUST_A, 'active', '2026-11-20T09:00:00.000Z'),
@@ -83,12 +101,16 @@ beforeAll(async () => {
     await deliver(5, 'dsync.user.updated', WF, 'inactive', '2026-11-23T09:00:00.000Z'),
   ];
   await t.waitStored(async () => {
-    const rows = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE has({ids:Array(String)}, event_id)', { ids });
+    const rows = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE has({ids:Array(String)}, event_id)', {
+      ids,
+    });
     return Number(rows[0]!.n) === ids.length ? true : undefined;
   }, 'the five WorkOS events in identity_events');
   // The raw envelopes (behind last_delivery_at) reach their table through their own topic: wait for them too.
   await t.waitStored(async () => {
-    const rows = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes FINAL WHERE connection_id = {c:String}', { c: WORKOS });
+    const rows = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes FINAL WHERE connection_id = {c:String}', {
+      c: WORKOS,
+    });
     return Number(rows[0]!.n) === ids.length ? true : undefined;
   }, 'the five WorkOS deliveries in raw_envelopes');
 });
@@ -101,39 +123,96 @@ const exec = promisify(execFile);
 const cli = (args: string[], env: Record<string, string> = {}) =>
   exec(process.execPath, [path.join(REPO, 'bin/planewatch.js'), 'boundaries', ...args], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', PLANEWATCH_DATA_DIR: t.dataDir, PLANEWATCH_CONFIG: path.join(t.dataDir, 'planewatch.yaml'), PLANEWATCH_LOG_LEVEL: 'silent', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PLANEWATCH_DATA_DIR: t.dataDir,
+      PLANEWATCH_CONFIG: path.join(t.dataDir, 'planewatch.yaml'),
+      PLANEWATCH_LOG_LEVEL: 'silent',
+      ...env,
+    },
   });
 
 function expected(lastDelivery: string) {
   return [
     {
-      plane: 'platform', owner: 'it-security@acme.example', deprovision_sla: '12h', grace: '1h', stale_after: '90d', pre_departure_window: '7d', silent_after: '1d', silent_poll_factor: 3,
+      plane: 'platform',
+      owner: 'it-security@acme.example',
+      deprovision_sla: '12h',
+      grace: '1h',
+      stale_after: '90d',
+      pre_departure_window: '7d',
+      silent_after: '1d',
+      silent_poll_factor: 3,
       connections: [
         {
-          connection_id: WORKOS, vendor: 'workos', transport: 'webhook', enabled: true, routing: 'plane_rules', authoritative_for: null,
+          connection_id: WORKOS,
+          vendor: 'workos',
+          transport: 'webhook',
+          enabled: true,
+          routing: 'plane_rules',
+          authoritative_for: null,
           plane_rules: [
             { organization_id: WF, directory_id: null, authoritative_for: 'employees' },
             { organization_id: null, directory_id: `directory_${run}_PARTNER`, authoritative_for: 'contractors' },
           ],
-          poll_interval: null, last_delivery_at: lastDelivery, last_event_at: '2026-11-23T09:00:00.000Z', events: 2,
+          poll_interval: null,
+          last_delivery_at: lastDelivery,
+          last_event_at: '2026-11-23T09:00:00.000Z',
+          events: 2,
           tenants: [{ tenant_id: WF, events: 2, last_event_at: '2026-11-23T09:00:00.000Z', authoritative_for: ['employees'] }],
         },
         {
-          connection_id: OKTA, vendor: 'okta', transport: 'webhook', enabled: true, routing: 'vendor_default', authoritative_for: 'employees', plane_rules: [],
-          poll_interval: null, last_delivery_at: null, last_event_at: null, events: 0, tenants: [],
+          connection_id: OKTA,
+          vendor: 'okta',
+          transport: 'webhook',
+          enabled: true,
+          routing: 'vendor_default',
+          authoritative_for: 'employees',
+          plane_rules: [],
+          poll_interval: null,
+          last_delivery_at: null,
+          last_event_at: null,
+          events: 0,
+          tenants: [],
         },
         {
-          connection_id: OPENAI, vendor: 'openai', transport: 'poll', enabled: false, routing: 'vendor_default', authoritative_for: null, plane_rules: [],
-          poll_interval: '15m', last_delivery_at: null, last_event_at: null, events: 0, tenants: [],
+          connection_id: OPENAI,
+          vendor: 'openai',
+          transport: 'poll',
+          enabled: false,
+          routing: 'vendor_default',
+          authoritative_for: null,
+          plane_rules: [],
+          poll_interval: '15m',
+          last_delivery_at: null,
+          last_event_at: null,
+          events: 0,
+          tenants: [],
         },
       ],
     },
     {
-      plane: 'application', owner: 'product-security@acme.example', deprovision_sla: '1d', grace: '30m', stale_after: '30d', pre_departure_window: '7d', silent_after: '1d', silent_poll_factor: 3,
+      plane: 'application',
+      owner: 'product-security@acme.example',
+      deprovision_sla: '1d',
+      grace: '30m',
+      stale_after: '30d',
+      pre_departure_window: '7d',
+      silent_after: '1d',
+      silent_poll_factor: 3,
       connections: [
         {
-          connection_id: WORKOS, vendor: 'workos', transport: 'webhook', enabled: true, routing: 'connection', authoritative_for: 'customers', plane_rules: [],
-          poll_interval: null, last_delivery_at: lastDelivery, last_event_at: '2026-11-22T09:00:00.000Z', events: 3,
+          connection_id: WORKOS,
+          vendor: 'workos',
+          transport: 'webhook',
+          enabled: true,
+          routing: 'connection',
+          authoritative_for: 'customers',
+          plane_rules: [],
+          poll_interval: null,
+          last_delivery_at: lastDelivery,
+          last_event_at: '2026-11-22T09:00:00.000Z',
+          events: 3,
           tenants: [
             { tenant_id: CUST_A, events: 2, last_event_at: '2026-11-21T09:00:00.000Z', authoritative_for: ['customers'] },
             { tenant_id: CUST_B, events: 1, last_event_at: '2026-11-22T09:00:00.000Z', authoritative_for: ['customers'] },
@@ -177,16 +256,71 @@ describe('planewatch boundaries', () => {
     ]);
 
     const table = (await cli([])).stdout.split('\n').map((l) => l.trimEnd());
-    expect(table[0]).toBe('platform plane — owner it-security@acme.example; deprovision SLA 12h, grace 1h, stale after 90d, pre-departure window 7d, silent after 1d (polled: 3 poll intervals)');
-    expect(table[1]!.split(/\s{2,}/).filter(Boolean)).toEqual(['CONNECTION', 'VENDOR', 'TRANSPORT', 'ROUTING', 'AUTHORITATIVE_FOR', 'PLANE_RULES', 'LAST_DELIVERY', 'LAST_EVENT', 'EVENTS', 'SEEN']);
-    expect(table[3]!.split(/\s{2,}/).filter(Boolean)).toEqual([
-      WORKOS, 'workos', 'webhook', 'plane_rules', '-', `organization ${WF} → employees; directory directory_${run}_PARTNER → contractors`, lastDelivery, '2026-11-23T09:00:00.000Z', '2', `${WF} (2)`,
+    expect(table[0]).toBe(
+      'platform plane — owner it-security@acme.example; deprovision SLA 12h, grace 1h, stale after 90d, pre-departure window 7d, silent after 1d (polled: 3 poll intervals)',
+    );
+    expect(table[1]!.split(/\s{2,}/).filter(Boolean)).toEqual([
+      'CONNECTION',
+      'VENDOR',
+      'TRANSPORT',
+      'ROUTING',
+      'AUTHORITATIVE_FOR',
+      'PLANE_RULES',
+      'LAST_DELIVERY',
+      'LAST_EVENT',
+      'EVENTS',
+      'SEEN',
     ]);
-    expect(table[4]!.split(/\s{2,}/).filter(Boolean)).toEqual([OKTA, 'okta', 'webhook', 'vendor_default', 'employees', '-', '-', '-', '0', '-']);
-    expect(table[5]!.split(/\s{2,}/).filter(Boolean)).toEqual([OPENAI, 'openai', 'poll every 15m (disabled)', 'vendor_default', '-', '-', '-', '-', '0', '-']);
-    expect(table[7]).toBe('application plane — owner product-security@acme.example; deprovision SLA 1d, grace 30m, stale after 30d, pre-departure window 7d, silent after 1d (polled: 3 poll intervals)');
+    expect(table[3]!.split(/\s{2,}/).filter(Boolean)).toEqual([
+      WORKOS,
+      'workos',
+      'webhook',
+      'plane_rules',
+      '-',
+      `organization ${WF} → employees; directory directory_${run}_PARTNER → contractors`,
+      lastDelivery,
+      '2026-11-23T09:00:00.000Z',
+      '2',
+      `${WF} (2)`,
+    ]);
+    expect(table[4]!.split(/\s{2,}/).filter(Boolean)).toEqual([
+      OKTA,
+      'okta',
+      'webhook',
+      'vendor_default',
+      'employees',
+      '-',
+      '-',
+      '-',
+      '0',
+      '-',
+    ]);
+    expect(table[5]!.split(/\s{2,}/).filter(Boolean)).toEqual([
+      OPENAI,
+      'openai',
+      'poll every 15m (disabled)',
+      'vendor_default',
+      '-',
+      '-',
+      '-',
+      '-',
+      '0',
+      '-',
+    ]);
+    expect(table[7]).toBe(
+      'application plane — owner product-security@acme.example; deprovision SLA 1d, grace 30m, stale after 30d, pre-departure window 7d, silent after 1d (polled: 3 poll intervals)',
+    );
     expect(table[10]!.split(/\s{2,}/).filter(Boolean)).toEqual([
-      WORKOS, 'workos', 'webhook', 'connection', 'customers', '-', lastDelivery, '2026-11-22T09:00:00.000Z', '3', `${CUST_A} (2), ${CUST_B} (1)`,
+      WORKOS,
+      'workos',
+      'webhook',
+      'connection',
+      'customers',
+      '-',
+      lastDelivery,
+      '2026-11-22T09:00:00.000Z',
+      '3',
+      `${CUST_A} (2), ${CUST_B} (1)`,
     ]);
   });
 

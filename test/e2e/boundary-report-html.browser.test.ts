@@ -32,7 +32,9 @@ beforeAll(async () => {
   const map = parseBoundaryMap(sc.configYaml, 'scenario.yaml');
   await deliver(ch.client, normalizeAll(sc.envelopes, map));
   const report = await buildBoundaryReport(ch.client, map, (v) => SOURCES[v]!.defaultPlane, {
-    period: parseReportPeriod('2026-Q3'), now: NOW, wallClock: () => Date.UTC(2026, 8, 20, 12, 5, 0),
+    period: parseReportPeriod('2026-Q3'),
+    now: NOW,
+    wallClock: () => Date.UTC(2026, 8, 20, 12, 5, 0),
   });
   file = path.join(dir, 'boundary-report.html');
   writeFileSync(file, renderHtml(report));
@@ -60,7 +62,9 @@ describe('boundary report HTML in headless Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Boundary report 2026-Q3');
     await expect(page.locator('p.meta').first().textContent()).resolves.toContain('generated 2026-09-20T12:05:00.000Z');
     const status = (plane: string, tenant: string, control: string) =>
-      page.locator(`.plane[data-plane="${plane}"][data-tenant="${tenant}"] .control[data-control="${control}"]`).getAttribute('data-status');
+      page
+        .locator(`.plane[data-plane="${plane}"][data-tenant="${tenant}"] .control[data-control="${control}"]`)
+        .getAttribute('data-status');
     expect(await status('platform', '', 'provisioning')).toBe('not_proven');
     expect(await status('application', '', 'provisioning')).toBe('proven');
     expect(await status('platform', '', 'deprovisioning')).toBe('not_proven');
@@ -68,7 +72,9 @@ describe('boundary report HTML in headless Chromium', () => {
     expect(await status('application', sc.ids.org, 'deprovisioning')).toBe('proven');
 
     // Side by side: the two plane columns share a row.
-    const [p, a] = await Promise.all(['platform', 'application'].map((pl) => page.locator(`.grid .plane[data-plane="${pl}"][data-tenant=""]`).boundingBox()));
+    const [p, a] = await Promise.all(
+      ['platform', 'application'].map((pl) => page.locator(`.grid .plane[data-plane="${pl}"][data-tenant=""]`).boundingBox()),
+    );
     expect(p!.y).toBe(a!.y);
     expect(a!.x).toBeGreaterThan(p!.x + p!.width - 1);
 
@@ -80,7 +86,9 @@ describe('boundary report HTML in headless Chromium', () => {
     ]);
 
     // A figure's query opens in place.
-    const overdue = page.locator('.plane[data-plane="platform"][data-tenant=""] .control[data-control="deprovisioning"] .figure[data-figure="overdue"]');
+    const overdue = page.locator(
+      '.plane[data-plane="platform"][data-tenant=""] .control[data-control="deprovisioning"] .figure[data-figure="overdue"]',
+    );
     expect(await overdue.locator('.label').textContent()).toBe('pending longer than the SLA');
     expect(await overdue.locator('.value').textContent()).toBe('2');
     const pre = overdue.locator('pre');

@@ -34,8 +34,18 @@ afterAll(async () => {
 
 function body(i: number): string {
   return JSON.stringify({
-    object: 'event', id: `event_${run}_${i}`, event: 'dsync.user.created', created_at: new Date().toISOString(),
-    data: { object: 'directory_user', id: `directory_user_${run}_${i}`, directory_id: 'directory_1', organization_id: 'org_1', emails: [{ primary: true, value: `u${i}@x.example` }], state: 'active' },
+    object: 'event',
+    id: `event_${run}_${i}`,
+    event: 'dsync.user.created',
+    created_at: new Date().toISOString(),
+    data: {
+      object: 'directory_user',
+      id: `directory_user_${run}_${i}`,
+      directory_id: 'directory_1',
+      organization_id: 'org_1',
+      emails: [{ primary: true, value: `u${i}@x.example` }],
+      state: 'active',
+    },
   });
 }
 
@@ -91,13 +101,18 @@ describe('broker restart during ingest', () => {
     }
 
     const ids = Array.from({ length: N }, (_, i) => `event_${run}_${i}`);
-    const rows = await waitFor(async () => {
-      const r = await t.query<{ event_id: string; n: string }>(
-        'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id',
-        { ids },
-      );
-      return r.length === N ? r : undefined;
-    }, `all ${N} events in ClickHouse`, 150_000, 500);
+    const rows = await waitFor(
+      async () => {
+        const r = await t.query<{ event_id: string; n: string }>(
+          'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id',
+          { ids },
+        );
+        return r.length === N ? r : undefined;
+      },
+      `all ${N} events in ClickHouse`,
+      150_000,
+      500,
+    );
     expect(rows.every((r) => r.n === '1')).toBe(true);
     expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids));
   }, 330_000);

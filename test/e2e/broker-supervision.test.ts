@@ -29,8 +29,18 @@ const run = randomUUID().slice(0, 8);
 
 function body(i: number): string {
   return JSON.stringify({
-    object: 'event', id: `event_${run}_${i}`, event: 'dsync.user.created', created_at: new Date().toISOString(),
-    data: { object: 'directory_user', id: `directory_user_${run}_${i}`, directory_id: 'directory_1', organization_id: 'org_1', emails: [{ primary: true, value: `u${i}@x.example` }], state: 'active' },
+    object: 'event',
+    id: `event_${run}_${i}`,
+    event: 'dsync.user.created',
+    created_at: new Date().toISOString(),
+    data: {
+      object: 'directory_user',
+      id: `directory_user_${run}_${i}`,
+      directory_id: 'directory_1',
+      organization_id: 'org_1',
+      emails: [{ primary: true, value: `u${i}@x.example` }],
+      state: 'active',
+    },
   });
 }
 
@@ -38,7 +48,10 @@ async function deliver(url: string, i: number): Promise<number> {
   const b = body(i);
   try {
     const res = await fetch(`${url}/webhooks/workos/wk`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) }, body: b, signal: AbortSignal.timeout(20_000),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) },
+      body: b,
+      signal: AbortSignal.timeout(20_000),
     });
     await res.arrayBuffer();
     return res.status;
@@ -59,15 +72,28 @@ describe('a broker planewatch started itself', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pw-supervise-'));
     writeFileSync(path.join(dataDir, 'planewatch.yaml'), CONFIG);
     rt = await bootstrap({
-      service: 'test', knownVendors: KNOWN_VENDORS, startBroker: true,
+      service: 'test',
+      knownVendors: KNOWN_VENDORS,
+      startBroker: true,
       processEnv: {
-        PATH: process.env.PATH, PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn', PLANEWATCH_DATA_DIR: dataDir,
-        PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'), PLANEWATCH_HTTP_PORT: '0', KAFKA_PORT: '0', TEST_SECRET: SECRET,
-        PLANEWATCH_BROKER_RESTART_ATTEMPTS: '2', PLANEWATCH_BROKER_RESTART_BACKOFF_MS: '1000',
+        PATH: process.env.PATH,
+        PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn',
+        PLANEWATCH_DATA_DIR: dataDir,
+        PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'),
+        PLANEWATCH_HTTP_PORT: '0',
+        KAFKA_PORT: '0',
+        TEST_SECRET: SECRET,
+        PLANEWATCH_BROKER_RESTART_ATTEMPTS: '2',
+        PLANEWATCH_BROKER_RESTART_BACKOFF_MS: '1000',
       },
     });
     broker = rt.localBroker!;
-    pipeline = await startPipeline(rt, SOURCES, { apiToken: randomBytes(16).toString('hex'), groupSuffix: path.basename(dataDir), ackTimeoutMs: 2000, detector: false });
+    pipeline = await startPipeline(rt, SOURCES, {
+      apiToken: randomBytes(16).toString('hex'),
+      groupSuffix: path.basename(dataDir),
+      ackTimeoutMs: 2000,
+      detector: false,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -76,14 +102,21 @@ describe('a broker planewatch started itself', () => {
   }, 120_000);
 
   async function stored(ids: string[]): Promise<{ event_id: string; n: string }[]> {
-    return waitFor(async () => {
-      const rs = await rt.clickhouse.query({
-        query: 'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id ORDER BY event_id',
-        query_params: { ids }, format: 'JSONEachRow',
-      });
-      const r = await rs.json<{ event_id: string; n: string }>();
-      return r.length === ids.length ? r : undefined;
-    }, `${ids.length} events in ClickHouse`, 150_000, 500);
+    return waitFor(
+      async () => {
+        const rs = await rt.clickhouse.query({
+          query:
+            'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id ORDER BY event_id',
+          query_params: { ids },
+          format: 'JSONEachRow',
+        });
+        const r = await rs.json<{ event_id: string; n: string }>();
+        return r.length === ids.length ? r : undefined;
+      },
+      `${ids.length} events in ClickHouse`,
+      150_000,
+      500,
+    );
   }
 
   it('is restarted after kill -9, counted, ready again, and nothing acknowledged is lost', async () => {
@@ -91,28 +124,49 @@ describe('a broker planewatch started itself', () => {
     expect(await deliver(pipeline.url, 0)).toBe(202);
     const before = broker.pid!;
     process.kill(before, 'SIGKILL');
-    await waitFor(async () => (await metrics(pipeline.url)).includes('planewatch_kafka_broker_restarts_total{outcome="ready"} 1'), 'one successful restart', 120_000, 250);
+    await waitFor(
+      async () => (await metrics(pipeline.url)).includes('planewatch_kafka_broker_restarts_total{outcome="ready"} 1'),
+      'one successful restart',
+      120_000,
+      250,
+    );
     expect(broker.pid).toBeDefined();
     expect(broker.pid).not.toBe(before);
     // The vendor retries until it is acknowledged.
-    expect(await waitFor(async () => ((await deliver(pipeline.url, 1)) === 202 ? true : undefined), 'delivery after the restart', 120_000, 500)).toBe(true);
-    expect(await stored([`event_${run}_0`, `event_${run}_1`])).toEqual([{ event_id: `event_${run}_0`, n: '1' }, { event_id: `event_${run}_1`, n: '1' }]);
+    expect(
+      await waitFor(async () => ((await deliver(pipeline.url, 1)) === 202 ? true : undefined), 'delivery after the restart', 120_000, 500),
+    ).toBe(true);
+    expect(await stored([`event_${run}_0`, `event_${run}_1`])).toEqual([
+      { event_id: `event_${run}_0`, n: '1' },
+      { event_id: `event_${run}_1`, n: '1' },
+    ]);
     expect(await waitFor(async () => ((await status(pipeline.url, '/readyz')) === 200 ? true : undefined), 'readiness', 60_000)).toBe(true);
     expect(await status(pipeline.url, '/healthz')).toBe(200);
     expect(await metrics(pipeline.url)).not.toContain('planewatch_kafka_broker_restarts_total{outcome="failed"}');
   }, 330_000);
 
   it('fails liveness when it cannot come back after its restart attempts', async () => {
-    const exited = new Promise<void>((resolve) => { const off = broker.onExit(() => { off(); resolve(); }); });
+    const exited = new Promise<void>((resolve) => {
+      const off = broker.onExit(() => {
+        off();
+        resolve();
+      });
+    });
     process.kill(broker.pid!, 'SIGKILL');
     await exited;
     // Someone else takes the broker's port before the first attempt (1 s backoff): every attempt fails to bind.
     const squatter = net.createServer((c) => c.destroy());
-    await new Promise<void>((resolve, reject) => { squatter.once('error', reject); squatter.listen(broker.port, '127.0.0.1', () => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject);
+      squatter.listen(broker.port, '127.0.0.1', () => resolve());
+    });
     try {
       await waitFor(async () => ((await status(pipeline.url, '/healthz')) === 503 ? true : undefined), '/healthz 503', 120_000, 250);
       const res = await fetch(`${pipeline.url}/healthz`);
-      expect(await res.json()).toEqual({ status: 'failed', detail: `the local kafka broker did not come back after 2 restart attempts (see ${broker.logFile})` });
+      expect(await res.json()).toEqual({
+        status: 'failed',
+        detail: `the local kafka broker did not come back after 2 restart attempts (see ${broker.logFile})`,
+      });
       expect(await metrics(pipeline.url)).toContain('planewatch_kafka_broker_restarts_total{outcome="failed"} 2');
       expect(await status(pipeline.url, '/readyz')).toBe(503);
     } finally {

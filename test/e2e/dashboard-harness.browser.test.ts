@@ -14,7 +14,9 @@ let base: string;
 beforeAll(async () => {
   server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><title>harness</title><h1 id="h">static</h1><script>document.getElementById("h").textContent = "rendered by script " + (6 * 7);</script>');
+    res.end(
+      '<!doctype html><title>harness</title><h1 id="h">static</h1><script>document.getElementById("h").textContent = "rendered by script " + (6 * 7);</script>',
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -53,7 +53,9 @@ api:
   expect(result.errors).toEqual([]);
   // The page must show what the detector found; the detector must have found the ground truth.
   const open = await listFindings(t.rt.clickhouse, { status: 'open' });
-  expect(open.map((f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`).sort()).toEqual([...sc.truth(result.now)].sort());
+  expect(open.map((f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`).sort()).toEqual(
+    [...sc.truth(result.now)].sort(),
+  );
 
   browser = await launchBrowser();
 }, 240_000);
@@ -75,7 +77,10 @@ async function openPage(): Promise<{ page: Page; requests: string[]; errors: str
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   // Chromium logs every non-2xx fetch as a console error; the page handles those (the tests assert how).
-  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of \d{3}\b/.test(m.text())) errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of \d{3}\b/.test(m.text()))
+      errors.push(m.text());
+  });
   return { page, requests, errors };
 }
 
@@ -88,15 +93,20 @@ async function signIn(page: Page, token: string): Promise<void> {
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
 const severityCounts = (page: Page, plane: string) =>
-  page.$$eval(`#${plane}-findings .sev-tile`, (tiles) => Object.fromEntries(tiles.map((t) => [t.getAttribute('data-severity'), Number(t.querySelector('.n')?.textContent)])));
-const attrs = (page: Page, selector: string, name: string) => page.$$eval(selector, (els, n) => els.map((e) => e.getAttribute(n)).sort(), name);
+  page.$$eval(`#${plane}-findings .sev-tile`, (tiles) =>
+    Object.fromEntries(tiles.map((t) => [t.getAttribute('data-severity'), Number(t.querySelector('.n')?.textContent)])),
+  );
+const attrs = (page: Page, selector: string, name: string) =>
+  page.$$eval(selector, (els, n) => els.map((e) => e.getAttribute(n)).sort(), name);
 
 describe('dashboard page in headless Chromium', () => {
   it('serves the page and its assets without a token, with a strict CSP, and no data', async () => {
     const res = await fetch(`${base}/dashboard`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await res.text();
     expect(html).toContain('<section id="boundary-report"');
@@ -147,8 +157,14 @@ describe('dashboard page in headless Chromium', () => {
     expect(await severityCounts(page, 'application')).toEqual({ critical: 1, high: 3, medium: 2, low: 1, info: 0 });
 
     // Overdue removals: ken (scenario archetype D) and his key, G's key; R2's Globex membership on the application plane.
-    expect(await attrs(page, '#platform-overdue tbody tr', 'data-subject')).toEqual(['key_JHQ5HA4AHS', 'key_R7JZB52JE2', 'user-0Y7VR18TP7']);
-    expect(await text(page, '#platform-overdue tr[data-subject="user-0Y7VR18TP7"] td:first-child')).toBe('ken.gbz3e@acme.example (user-0Y7VR18TP7)');
+    expect(await attrs(page, '#platform-overdue tbody tr', 'data-subject')).toEqual([
+      'key_JHQ5HA4AHS',
+      'key_R7JZB52JE2',
+      'user-0Y7VR18TP7',
+    ]);
+    expect(await text(page, '#platform-overdue tr[data-subject="user-0Y7VR18TP7"] td:first-child')).toBe(
+      'ken.gbz3e@acme.example (user-0Y7VR18TP7)',
+    );
     expect(await attrs(page, '#application-overdue tbody tr', 'data-subject')).toEqual(['user_Z9QB726WD3']);
 
     // Stale and orphaned credentials; empty states on the application plane.
@@ -167,15 +183,23 @@ describe('dashboard page in headless Chromium', () => {
     expect(await text(page, '#application-crossings')).toContain('user_9952Z5GFEX');
 
     // Source health per plane (workos-main feeds both planes through its plane rule).
-    const states = (plane: string) => page.$$eval(`#${plane}-sources tbody tr`, (rows) => rows.map((r) => `${r.getAttribute('data-connection')}:${r.querySelector('.badge')?.textContent}`).sort());
+    const states = (plane: string) =>
+      page.$$eval(`#${plane}-sources tbody tr`, (rows) =>
+        rows.map((r) => `${r.getAttribute('data-connection')}:${r.querySelector('.badge')?.textContent}`).sort(),
+      );
     expect(await states('platform')).toEqual(['openai-main:disabled', 'workos-main:ok']);
     expect(await states('application')).toEqual(['workos-eu:silent', 'workos-main:ok']);
 
     // Lag distribution: the chart's data, its summary, and a canvas with pixels drawn.
-    const datasets = (plane: string) => page.evaluate((id) => {
-      const c = (globalThis as unknown as { Chart: { getChart(e: Element): { data: { labels: string[]; datasets: { label: string; data: number[] }[] } } } }).Chart.getChart(document.getElementById(id)!);
-      return { labels: c.data.labels, sets: Object.fromEntries(c.data.datasets.map((d) => [d.label, d.data])) };
-    }, `${plane}-lag-chart`);
+    const datasets = (plane: string) =>
+      page.evaluate((id) => {
+        const c = (
+          globalThis as unknown as {
+            Chart: { getChart(e: Element): { data: { labels: string[]; datasets: { label: string; data: number[] }[] } } };
+          }
+        ).Chart.getChart(document.getElementById(id)!);
+        return { labels: c.data.labels, sets: Object.fromEntries(c.data.datasets.map((d) => [d.label, d.data])) };
+      }, `${plane}-lag-chart`);
     expect(await datasets('platform')).toEqual({
       labels: ['≤ 6h', '6h–12h', '12h–18h', '18h–24h', '24h–36h', '36h–48h', '48h–4d', '> 4d'],
       sets: {
@@ -195,9 +219,11 @@ describe('dashboard page in headless Chromium', () => {
       },
     });
     expect(await text(page, '#platform-lag-summary')).toBe(
-      'SLA 24h · 12 items of people deprovisioned in the last 90 days · removed 6 (1 after the SLA) · pending 6 (3 overdue) · p50 12.6h · p90 6.4d · max 6.4d');
+      'SLA 24h · 12 items of people deprovisioned in the last 90 days · removed 6 (1 after the SLA) · pending 6 (3 overdue) · p50 12.6h · p90 6.4d · max 6.4d',
+    );
     expect(await text(page, '#application-lag-summary')).toBe(
-      'SLA 3d · 3 items of people deprovisioned in the last 90 days · removed 2 (0 after the SLA) · pending 1 (1 overdue) · p50 10h · p90 10h · max 10h');
+      'SLA 3d · 3 items of people deprovisioned in the last 90 days · removed 2 (0 after the SLA) · pending 1 (1 overdue) · p50 10h · p90 10h · max 10h',
+    );
     for (const plane of ['platform', 'application']) {
       const drawn = await page.evaluate((id) => {
         const c = document.getElementById(id) as HTMLCanvasElement;
@@ -213,18 +239,43 @@ describe('dashboard page in headless Chromium', () => {
 
     // The boundary report section: rendered when its endpoint answers, else says why (no fake data).
     const quarter = `${new Date().getUTCFullYear()}-Q${Math.floor(new Date().getUTCMonth() / 3) + 1}`;
-    const report = await fetch(`${base}/api/v1/reports/boundaries?period=${quarter}`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    const report = await fetch(`${base}/api/v1/reports/boundaries?period=${quarter}`, {
+      headers: { authorization: `Bearer ${t.apiToken}` },
+    });
     expect(await text(page, '#boundary-report-period')).toBe(`— ${quarter}`);
     expect(await page.locator('#boundary-report-body').getAttribute('data-status')).toBe(String(report.status));
     if (report.status === 200) {
       // The report's content is the report builder's (store/reports/); the page must show it as given.
-      const rep = ((await report.json()) as { data: { sources: { connection_id: string }[]; sections: { plane: string; tenant: string | null; controls: { id: string; status: string }[] }[] } }).data;
-      expect(await attrs(page, '#boundary-report-body tr[data-control]', 'data-control')).toEqual(
-        ['audit_trail', 'authentication', 'credentials', 'deprovisioning', 'provisioning', 'separation']);
-      const shown = await page.$$eval('#boundary-report-body tr[data-control] .badge', (bs) => bs.map((b) => `${b.closest('tr')!.getAttribute('data-control')}|${b.getAttribute('data-section')}|${b.textContent}`).sort());
-      expect(shown).toEqual(rep.sections.flatMap((sec) => sec.controls.map((c) => `${c.id}|${sec.plane}${sec.tenant ? ` · ${sec.tenant}` : ''}|${c.status.replace('_', ' ')}`)).sort());
+      const rep = (
+        (await report.json()) as {
+          data: {
+            sources: { connection_id: string }[];
+            sections: { plane: string; tenant: string | null; controls: { id: string; status: string }[] }[];
+          };
+        }
+      ).data;
+      expect(await attrs(page, '#boundary-report-body tr[data-control]', 'data-control')).toEqual([
+        'audit_trail',
+        'authentication',
+        'credentials',
+        'deprovisioning',
+        'provisioning',
+        'separation',
+      ]);
+      const shown = await page.$$eval('#boundary-report-body tr[data-control] .badge', (bs) =>
+        bs.map((b) => `${b.closest('tr')!.getAttribute('data-control')}|${b.getAttribute('data-section')}|${b.textContent}`).sort(),
+      );
+      expect(shown).toEqual(
+        rep.sections
+          .flatMap((sec) =>
+            sec.controls.map((c) => `${c.id}|${sec.plane}${sec.tenant ? ` · ${sec.tenant}` : ''}|${c.status.replace('_', ' ')}`),
+          )
+          .sort(),
+      );
       expect(shown.length).toBeGreaterThanOrEqual(12);
-      expect(await attrs(page, '#boundary-report-body tr[data-connection]', 'data-connection')).toEqual(rep.sources.map((x) => x.connection_id).sort());
+      expect(await attrs(page, '#boundary-report-body tr[data-connection]', 'data-connection')).toEqual(
+        rep.sources.map((x) => x.connection_id).sort(),
+      );
     } else {
       expect(await text(page, '#boundary-report-body')).toMatch(new RegExp(`^boundary report unavailable \\(HTTP ${report.status}\\b`));
     }
@@ -241,9 +292,11 @@ describe('dashboard page in headless Chromium', () => {
     expect(await text(page, '#platform-findings .empty')).toBe('No open findings');
     expect(await severityCounts(page, 'application')).toEqual({ critical: 0, high: 1, medium: 0, low: 0, info: 0 });
     expect(await text(page, '#platform-lag .body')).toBe(
-      'Lag distribution unavailable (HTTP 403: token "initech-portal" is limited to tenant org_01INITECH; /api/v1/lag spans every tenant)');
+      'Lag distribution unavailable (HTTP 403: token "initech-portal" is limited to tenant org_01INITECH; /api/v1/lag spans every tenant)',
+    );
     expect(await text(page, '#application-sources .body')).toBe(
-      'Source health unavailable (HTTP 403: token "initech-portal" is limited to tenant org_01INITECH; /api/v1/status spans every tenant)');
+      'Source health unavailable (HTTP 403: token "initech-portal" is limited to tenant org_01INITECH; /api/v1/status spans every tenant)',
+    );
     expect(await page.locator('canvas').count()).toBe(0);
     expect(await text(page, 'body')).not.toContain(sc.named.overdue!.email);
     await saveScreenshot(page, 'dashboard-tenant-token');

@@ -30,10 +30,17 @@ afterAll(async () => {
 
 describe('dashboard after planewatch demo', () => {
   it('shows an open finding of every detection, the lag charts of both planes and the boundary report', async () => {
-    await waitFor(async () => {
-      const open = new Set((JSON.parse(await demo.cli(['findings', '--format', 'json'])) as { detection: string }[]).map((f) => f.detection));
-      return DETECTION_FOLDERS.every((d) => open.has(d)) ? true : undefined;
-    }, 'an open finding of every detection', 120_000, 1000);
+    await waitFor(
+      async () => {
+        const open = new Set(
+          (JSON.parse(await demo.cli(['findings', '--format', 'json'])) as { detection: string }[]).map((f) => f.detection),
+        );
+        return DETECTION_FOLDERS.every((d) => open.has(d)) ? true : undefined;
+      },
+      'an open finding of every detection',
+      120_000,
+      1000,
+    );
 
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
@@ -47,15 +54,20 @@ describe('dashboard after planewatch demo', () => {
     // Open the findings list of each plane and read the detection column.
     for (const plane of ['platform', 'application']) await page.locator(`#${plane}-findings details summary`).click();
     const shown = await page.$$eval('#platform-findings tbody tr, #application-findings tbody tr', (rows) =>
-      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).map((cells) => cells[1] ?? ''));
+      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).map((cells) => cells[1] ?? ''),
+    );
     expect([...new Set(shown)].sort()).toEqual(DETECTION_FOLDERS);
 
     for (const plane of ['platform', 'application']) {
       expect(await page.locator(`#${plane}-lag-chart`).count(), `${plane} lag chart`).toBe(1);
-      expect(await page.locator(`#${plane}-lag-summary`).textContent(), `${plane} lag summary`).toMatch(/^SLA \S+ · \d+ items of people deprovisioned/);
+      expect(await page.locator(`#${plane}-lag-summary`).textContent(), `${plane} lag summary`).toMatch(
+        /^SLA \S+ · \d+ items of people deprovisioned/,
+      );
     }
     // A polled inventory that completed its cycles is `ok`, not `waiting` for a delivery it never gets.
-    const anthropicState = await page.$$eval('#platform-sources tbody tr[data-connection="anthropic-main"] .badge', (bs) => bs.map((b) => b.textContent));
+    const anthropicState = await page.$$eval('#platform-sources tbody tr[data-connection="anthropic-main"] .badge', (bs) =>
+      bs.map((b) => b.textContent),
+    );
     expect(anthropicState).toEqual(['ok']);
     const reportBadges = await page.$$eval('#boundary-report-body tr[data-control] .badge', (bs) => bs.map((b) => b.textContent));
     expect(reportBadges).toContain('proven');

@@ -42,18 +42,46 @@ const TENANT_TOKEN = `tenant-${randomBytes(16).toString('hex')}`;
 const ORG = '/v1/organizations';
 const NOT_MATCHED = 'not matched — planewatch does not know which credential';
 
-const page = (data: { id: string }[]) => ({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
-const key = (id: string, hint: string, workspace: string, status = 'active') => ({
-  type: 'api_key', id, name: id.slice(-2), status, created_at: '2026-01-05T10:00:00Z', expires_at: null, partial_key_hint: hint,
-  created_by: { type: 'user', id: `user_${run}` }, principal: { type: 'user_actor', user_id: `user_${run}` }, scope: { type: 'workspace', workspace_id: workspace },
+const page = (data: { id: string }[]) => ({
+  data,
+  has_more: false,
+  first_id: data[0]?.id ?? null,
+  last_id: data[data.length - 1]?.id ?? null,
 });
-const corpKeys = (aStatus: string) => [key(KA, 'sk-ant-api03-PLA...Qx7Z', W_CORP, aStatus), key(KD1, 'sk-ant-api03-Dup...dUp0', W_CORP), key(KD2, 'sk-ant-api03-Dup...dUp0', W_CORP)];
+const key = (id: string, hint: string, workspace: string, status = 'active') => ({
+  type: 'api_key',
+  id,
+  name: id.slice(-2),
+  status,
+  created_at: '2026-01-05T10:00:00Z',
+  expires_at: null,
+  partial_key_hint: hint,
+  created_by: { type: 'user', id: `user_${run}` },
+  principal: { type: 'user_actor', user_id: `user_${run}` },
+  scope: { type: 'workspace', workspace_id: workspace },
+});
+const corpKeys = (aStatus: string) => [
+  key(KA, 'sk-ant-api03-PLA...Qx7Z', W_CORP, aStatus),
+  key(KD1, 'sk-ant-api03-Dup...dUp0', W_CORP),
+  key(KD2, 'sk-ant-api03-Dup...dUp0', W_CORP),
+];
 const alert = (n: number, hoursAgo: number, secret: string) => ({
-  number: n, created_at: at(hoursAgo), updated_at: at(hoursAgo),
-  url: `https://api.github.com/repos/acme/app/secret-scanning/alerts/${n}`, html_url: `https://github.com/acme/app/security/secret-scanning/${n}`,
+  number: n,
+  created_at: at(hoursAgo),
+  updated_at: at(hoursAgo),
+  url: `https://api.github.com/repos/acme/app/secret-scanning/alerts/${n}`,
+  html_url: `https://github.com/acme/app/security/secret-scanning/${n}`,
   locations_url: `https://api.github.com/repos/acme/app/secret-scanning/alerts/${n}/locations`,
-  state: 'open', resolution: null, resolved_at: null, resolved_by: null, secret_type: 'anthropic_api_key', secret_type_display_name: 'Anthropic API Key',
-  secret, validity: 'unknown', publicly_leaked: false, multi_repo: false,
+  state: 'open',
+  resolution: null,
+  resolved_at: null,
+  resolved_by: null,
+  secret_type: 'anthropic_api_key',
+  secret_type_display_name: 'Anthropic API Key',
+  secret,
+  validity: 'unknown',
+  publicly_leaked: false,
+  multi_repo: false,
   repository: { id: 1296269, name: 'app', full_name: 'acme/app', private: true, owner: { login: 'acme' } },
 });
 
@@ -65,10 +93,25 @@ const contexts: BrowserContext[] = [];
 
 function anthropicOrg(prefix: string, workspace: string, keys: unknown[]) {
   const p = `${prefix}${ORG}`;
-  api.route({ path: `${p}/users` }, [json(page([{ type: 'user', id: `user_${run}`, email: `dev.${run}@acme.example`, name: 'Dev', role: 'developer', added_at: '2026-01-01T00:00:00Z' } as { id: string }]))]);
+  api.route({ path: `${p}/users` }, [
+    json(
+      page([
+        {
+          type: 'user',
+          id: `user_${run}`,
+          email: `dev.${run}@acme.example`,
+          name: 'Dev',
+          role: 'developer',
+          added_at: '2026-01-01T00:00:00Z',
+        } as { id: string },
+      ]),
+    ),
+  ]);
   api.route({ path: `${p}/invites` }, [json(page([]))]);
   api.route({ path: `${p}/api_keys` }, [json(page(keys as { id: string }[]))]);
-  api.route({ path: `${p}/workspaces` }, [json(page([{ type: 'workspace', id: workspace, name: 'W', created_at: '2026-01-01T00:00:00Z', archived_at: null } as { id: string }]))]);
+  api.route({ path: `${p}/workspaces` }, [
+    json(page([{ type: 'workspace', id: workspace, name: 'W', created_at: '2026-01-01T00:00:00Z', archived_at: null } as { id: string }])),
+  ]);
   api.route({ path: `${p}/workspaces/${workspace}/members` }, [json(page([]))]);
   api.route({ path: `${p}/service_accounts` }, [json({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }, 404)]);
 }
@@ -82,7 +125,9 @@ beforeAll(async () => {
   api = await startVendorApiServer();
   anthropicOrg('/corp', W_CORP, corpKeys('active'));
   anthropicOrg('/app', W_T, [key(KT, 'sk-ant-api03-Ten...tEn0', W_T)]);
-  api.route({ path: '/orgs/acme/secret-scanning/alerts' }, [json([alert(1, 30, LEAKED.a), alert(2, 5, LEAKED.dup), alert(3, 4, LEAKED.none), alert(4, 2, LEAKED.tenant)])]);
+  api.route({ path: '/orgs/acme/secret-scanning/alerts' }, [
+    json([alert(1, 30, LEAKED.a), alert(2, 5, LEAKED.dup), alert(3, 4, LEAKED.none), alert(4, 2, LEAKED.tenant)]),
+  ]);
 
   process.env.TEST_EXPO_ANTHROPIC_KEY = `sk-ant-admin01-${randomUUID()}`;
   process.env.TEST_EXPO_GITHUB_TOKEN = `ghp_test_${run}`;
@@ -138,7 +183,10 @@ async function signIn(token: string): Promise<{ page: Page; errors: string[] }> 
   const p = await context.newPage();
   const errors: string[] = [];
   p.on('pageerror', (e) => errors.push(String(e)));
-  p.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of \d{3}\b/.test(m.text())) errors.push(m.text()); });
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of \d{3}\b/.test(m.text()))
+      errors.push(m.text());
+  });
   await p.goto(`${base}/dashboard`);
   await p.locator('#token-input').fill(token);
   await p.locator('#sign-in-form button[type=submit]').click();
@@ -146,45 +194,105 @@ async function signIn(token: string): Promise<{ page: Page; errors: string[] }> 
   return { page: p, errors };
 }
 const text = async (p: Page, selector: string) => ((await p.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
-const rows = (p: Page, plane: string) => p.$$eval(`#${plane}-exposures tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').replace(/\s+/g, ' ').trim())));
+const rows = (p: Page, plane: string) =>
+  p.$$eval(`#${plane}-exposures tbody tr`, (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').replace(/\s+/g, ' ').trim())),
+  );
 
 describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the dashboard', () => {
   it('matches each alert to the key whose hint it shows: one, ambiguous, none; the secrets are nowhere, the hints are kept', async () => {
-    await t.waitStored(async () => (await count('SELECT count() AS n FROM pw_exposures')) === 4
-      && (await count("SELECT count() AS n FROM pw_exposures WHERE match = 'one'")) === 2, 'four exposures, two matched', 120_000);
-    const exposures = await t.query<Record<string, string>>('SELECT alert_id, match, plane, source, credential_id, credential_kind, tenant FROM pw_exposures ORDER BY alert_id');
+    await t.waitStored(
+      async () =>
+        (await count('SELECT count() AS n FROM pw_exposures')) === 4 &&
+        (await count("SELECT count() AS n FROM pw_exposures WHERE match = 'one'")) === 2,
+      'four exposures, two matched',
+      120_000,
+    );
+    const exposures = await t.query<Record<string, string>>(
+      'SELECT alert_id, match, plane, source, credential_id, credential_kind, tenant FROM pw_exposures ORDER BY alert_id',
+    );
     expect(exposures).toEqual([
-      { alert_id: 'github-alert:acme/app#1', match: 'one', plane: 'platform', source: 'anthropic', credential_id: KA, credential_kind: 'api_key', tenant: W_CORP },
-      { alert_id: 'github-alert:acme/app#2', match: 'ambiguous', plane: 'platform', source: 'github', credential_id: '', credential_kind: '', tenant: '' },
-      { alert_id: 'github-alert:acme/app#3', match: 'none', plane: 'platform', source: 'github', credential_id: '', credential_kind: '', tenant: '' },
-      { alert_id: 'github-alert:acme/app#4', match: 'one', plane: 'application', source: 'anthropic', credential_id: KT, credential_kind: 'api_key', tenant: W_T },
+      {
+        alert_id: 'github-alert:acme/app#1',
+        match: 'one',
+        plane: 'platform',
+        source: 'anthropic',
+        credential_id: KA,
+        credential_kind: 'api_key',
+        tenant: W_CORP,
+      },
+      {
+        alert_id: 'github-alert:acme/app#2',
+        match: 'ambiguous',
+        plane: 'platform',
+        source: 'github',
+        credential_id: '',
+        credential_kind: '',
+        tenant: '',
+      },
+      {
+        alert_id: 'github-alert:acme/app#3',
+        match: 'none',
+        plane: 'platform',
+        source: 'github',
+        credential_id: '',
+        credential_kind: '',
+        tenant: '',
+      },
+      {
+        alert_id: 'github-alert:acme/app#4',
+        match: 'one',
+        plane: 'application',
+        source: 'anthropic',
+        credential_id: KT,
+        credential_kind: 'api_key',
+        tenant: W_T,
+      },
     ]);
     for (const secret of Object.values(LEAKED)) {
       expect(await count('SELECT count() AS n FROM raw_envelopes WHERE position(body, {s:String}) > 0', { s: secret })).toBe(0);
-      expect(await count('SELECT count() AS n FROM identity_events WHERE arrayExists(v -> position(v, {s:String}) > 0, mapValues(attributes))', { s: secret })).toBe(0);
+      expect(
+        await count('SELECT count() AS n FROM identity_events WHERE arrayExists(v -> position(v, {s:String}) > 0, mapValues(attributes))', {
+          s: secret,
+        }),
+      ).toBe(0);
       expect(await count('SELECT count() AS n FROM dead_letters WHERE position(payload, {s:String}) > 0', { s: secret })).toBe(0);
     }
-    const alertAttrs = await t.query<{ head: string; tail: string }>("SELECT attributes['key_head'] AS head, attributes['key_tail'] AS tail FROM identity_events FINAL WHERE subject_id = 'github-alert:acme/app#1'");
+    const alertAttrs = await t.query<{ head: string; tail: string }>(
+      "SELECT attributes['key_head'] AS head, attributes['key_tail'] AS tail FROM identity_events FINAL WHERE subject_id = 'github-alert:acme/app#1'",
+    );
     expect(alertAttrs).toEqual([{ head: 'sk-ant-api03-PLA', tail: 'Qx7Z' }]);
-    expect(await count("SELECT count() AS n FROM raw_envelopes WHERE connection_id = 'anthropic-corp' AND position(body, '\"partial_key_hint\":\"sk-ant-api03-PLA...Qx7Z\"') > 0")).toBeGreaterThan(0);
+    expect(
+      await count(
+        'SELECT count() AS n FROM raw_envelopes WHERE connection_id = \'anthropic-corp\' AND position(body, \'"partial_key_hint":"sk-ant-api03-PLA...Qx7Z"\') > 0',
+      ),
+    ).toBeGreaterThan(0);
   }, 180_000);
 
   it('opens PW-EXPOSED-CREDENTIAL-ACTIVE on the matched keys and on the unmatched alerts; revoking the platform key resolves its finding', async () => {
     await t.pipeline.detector!.evaluateNow();
-    const open = async () => (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-EXPOSED-CREDENTIAL-ACTIVE' }))
-      .map((f) => [f.subject.kind, f.subject.id, f.plane, f.source, f.tenant ?? '', f.detail.match]).sort();
-    expect(await open()).toEqual([
-      ['api_key', KA, 'platform', 'anthropic', W_CORP, 'one'],
-      ['api_key', KT, 'application', 'anthropic', W_T, 'one'],
-      ['other', 'github-alert:acme/app#2', 'platform', 'github', '', 'ambiguous'],
-      ['other', 'github-alert:acme/app#3', 'platform', 'github', '', 'none'],
-    ].sort());
+    const open = async () =>
+      (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-EXPOSED-CREDENTIAL-ACTIVE' }))
+        .map((f) => [f.subject.kind, f.subject.id, f.plane, f.source, f.tenant ?? '', f.detail.match])
+        .sort();
+    expect(await open()).toEqual(
+      [
+        ['api_key', KA, 'platform', 'anthropic', W_CORP, 'one'],
+        ['api_key', KT, 'application', 'anthropic', W_T, 'one'],
+        ['other', 'github-alert:acme/app#2', 'platform', 'github', '', 'ambiguous'],
+        ['other', 'github-alert:acme/app#3', 'platform', 'github', '', 'none'],
+      ].sort(),
+    );
 
     // The platform key is archived at Anthropic: the next complete inventory lists it so.
     api.route({ path: `/corp${ORG}/api_keys` }, [json(page(corpKeys('archived')))]);
     const cycle = await t.pipeline.poller!.runCycle('anthropic-corp', 'inventory');
     expect([cycle.ok, cycle.complete]).toEqual([true, true]);
-    await t.waitStored(async () => (await count("SELECT count() AS n FROM pw_exposures WHERE credential_status != 'active' AND match = 'one'")) === 1, 'the revocation seen by pw_exposures', 90_000);
+    await t.waitStored(
+      async () => (await count("SELECT count() AS n FROM pw_exposures WHERE credential_status != 'active' AND match = 'one'")) === 1,
+      'the revocation seen by pw_exposures',
+      90_000,
+    );
     await t.pipeline.detector!.evaluateNow();
     expect((await open()).map((r) => r[1])).toEqual([KT, 'github-alert:acme/app#2', 'github-alert:acme/app#3'].sort());
   }, 180_000);
@@ -194,9 +302,14 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     // Platform: alert #1's key revoked just over 30 h after it was found → one breach.
     const platform = await text(p, '#platform-exposure-summary');
     // Just over 30 h: the revocation is dated at the inventory that lists the key archived, minutes after the test started.
-    expect(platform).toMatch(/^SLA 24h · 1 exposed credentials found in the last 90 days · revoked 1 \(1 after the SLA\) · still active 0 \(0 overdue\) · p50 30(\.\d)?h · p90 30(\.\d)?h · max 30(\.\d)?h$/);
-    expect(await p.$$eval('#platform-exposure-lag tbody tr[data-source]', (trs) => trs.map((tr) => [tr.getAttribute('data-source'), ...[...tr.querySelectorAll('td')].slice(1, 6).map((td) => td.textContent)])))
-      .toEqual([['anthropic', '1', '1', '1', '0', '0']]);
+    expect(platform).toMatch(
+      /^SLA 24h · 1 exposed credentials found in the last 90 days · revoked 1 \(1 after the SLA\) · still active 0 \(0 overdue\) · p50 30(\.\d)?h · p90 30(\.\d)?h · max 30(\.\d)?h$/,
+    );
+    expect(
+      await p.$$eval('#platform-exposure-lag tbody tr[data-source]', (trs) =>
+        trs.map((tr) => [tr.getAttribute('data-source'), ...[...tr.querySelectorAll('td')].slice(1, 6).map((td) => td.textContent)]),
+      ),
+    ).toEqual([['anthropic', '1', '1', '1', '0', '0']]);
     const drawn = await p.$eval('#platform-exposure-chart', (c) => {
       const canvas = c as HTMLCanvasElement;
       const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -206,47 +319,125 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
     });
     expect(drawn).toBeGreaterThan(1000);
     expect(await rows(p, 'platform')).toEqual([
-      ['acme/app (github-alert:acme/app#1)', 'anthropic_api_key', `anthropic api_key ${KA}`, expect.stringMatching(/ UTC$/), expect.stringMatching(/ UTC \(30(\.\d)?h\)$/), 'breach', 'open'],
-      ['acme/app (github-alert:acme/app#2)', 'anthropic_api_key', `ambiguous: ${NOT_MATCHED}`, expect.stringMatching(/ UTC$/), '—', 'unknown', 'open'],
+      [
+        'acme/app (github-alert:acme/app#1)',
+        'anthropic_api_key',
+        `anthropic api_key ${KA}`,
+        expect.stringMatching(/ UTC$/),
+        expect.stringMatching(/ UTC \(30(\.\d)?h\)$/),
+        'breach',
+        'open',
+      ],
+      [
+        'acme/app (github-alert:acme/app#2)',
+        'anthropic_api_key',
+        `ambiguous: ${NOT_MATCHED}`,
+        expect.stringMatching(/ UTC$/),
+        '—',
+        'unknown',
+        'open',
+      ],
       ['acme/app (github-alert:acme/app#3)', 'anthropic_api_key', NOT_MATCHED, expect.stringMatching(/ UTC$/), '—', 'unknown', 'open'],
     ]);
     // Application: the tenant's key found 2 h ago, still active, within the SLA.
-    expect(await text(p, '#application-exposure-summary')).toBe('SLA 24h · 1 exposed credentials found in the last 90 days · revoked 0 (0 after the SLA) · still active 1 (0 overdue) · p50 — · p90 — · max —');
+    expect(await text(p, '#application-exposure-summary')).toBe(
+      'SLA 24h · 1 exposed credentials found in the last 90 days · revoked 0 (0 after the SLA) · still active 1 (0 overdue) · p50 — · p90 — · max —',
+    );
     expect(await rows(p, 'application')).toEqual([
-      ['acme/app (github-alert:acme/app#4)', 'anthropic_api_key', `anthropic api_key ${KT}`, expect.stringMatching(/ UTC$/), 'still active', 'within', 'open'],
+      [
+        'acme/app (github-alert:acme/app#4)',
+        'anthropic_api_key',
+        `anthropic api_key ${KT}`,
+        expect.stringMatching(/ UTC$/),
+        'still active',
+        'within',
+        'open',
+      ],
     ]);
     await saveScreenshot(p, 'dashboard-exposures');
     expect(errors).toEqual([]);
   }, 180_000);
 
-  it('the boundary report\'s credentials control measures the exposure lag against the SLA: the breach makes the platform not proven', async () => {
+  it("the boundary report's credentials control measures the exposure lag against the SLA: the breach makes the platform not proven", async () => {
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    const res = await fetch(`${base}/api/v1/reports/boundaries?period=${day(NOW - 3 * 24 * HOUR)}..${day(NOW + 2 * 24 * HOUR)}`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    const res = await fetch(`${base}/api/v1/reports/boundaries?period=${day(NOW - 3 * 24 * HOUR)}..${day(NOW + 2 * 24 * HOUR)}`, {
+      headers: { authorization: `Bearer ${t.apiToken}` },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data?: unknown };
-    const report = (body.data ?? body) as { thresholds: Record<string, { exposure_sla_ms?: number }>; sections: { plane: string; tenant: string | null; controls: { id: string; status: string; reason: string; figures: { name: string; value: unknown }[]; items: { kind: string; id: string; event_ids: string[] }[] }[] }[] };
+    const report = (body.data ?? body) as {
+      thresholds: Record<string, { exposure_sla_ms?: number }>;
+      sections: {
+        plane: string;
+        tenant: string | null;
+        controls: {
+          id: string;
+          status: string;
+          reason: string;
+          figures: { name: string; value: unknown }[];
+          items: { kind: string; id: string; event_ids: string[] }[];
+        }[];
+      }[];
+    };
     expect(report.thresholds.platform!.exposure_sla_ms).toBe(24 * HOUR);
-    const creds = (plane: string, tenant: string | null) => report.sections.find((x) => x.plane === plane && x.tenant === tenant)!.controls.find((c) => c.id === 'credentials')!;
-    const figures = (c: ReturnType<typeof creds>) => Object.fromEntries(c.figures.filter((f) => f.name.startsWith('exposure')).map((f) => [f.name, f.value]));
+    const creds = (plane: string, tenant: string | null) =>
+      report.sections.find((x) => x.plane === plane && x.tenant === tenant)!.controls.find((c) => c.id === 'credentials')!;
+    const figures = (c: ReturnType<typeof creds>) =>
+      Object.fromEntries(c.figures.filter((f) => f.name.startsWith('exposure')).map((f) => [f.name, f.value]));
     const platform = creds('platform', null);
     expect(platform.status).toBe('not_proven');
     expect(platform.reason).toContain('exposure SLA 24.0h not met: 0 exposed credential(s) still active past it, 1 revoked after it');
-    expect(figures(platform)).toMatchObject({ exposures: 1, exposures_revoked: 1, exposures_revoked_within_sla: 0, exposure_breaches: 1, exposures_active: 0, exposures_overdue: 0, exposure_sla_ms: 24 * HOUR, exposures_unmatched: 2 });
+    expect(figures(platform)).toMatchObject({
+      exposures: 1,
+      exposures_revoked: 1,
+      exposures_revoked_within_sla: 0,
+      exposure_breaches: 1,
+      exposures_active: 0,
+      exposures_overdue: 0,
+      exposure_sla_ms: 24 * HOUR,
+      exposures_unmatched: 2,
+    });
     expect(platform.items.filter((i) => i.kind.startsWith('exposure')).map((i) => [i.kind, i.id, i.event_ids[0]])).toEqual([
       ['exposure_late_revocation', KA, 'github:secret-scanning:acme/app#1:exposed'],
       ['exposure_unmatched', 'github-alert:acme/app#2', 'github:secret-scanning:acme/app#2:exposed'],
       ['exposure_unmatched', 'github-alert:acme/app#3', 'github:secret-scanning:acme/app#3:exposed'],
     ]);
-    expect(figures(creds('application', W_T))).toMatchObject({ exposures: 1, exposures_revoked: 0, exposures_active: 1, exposures_overdue: 0, exposures_unmatched: 0 });
+    expect(figures(creds('application', W_T))).toMatchObject({
+      exposures: 1,
+      exposures_revoked: 0,
+      exposures_active: 1,
+      exposures_overdue: 0,
+      exposures_unmatched: 0,
+    });
   }, 180_000);
 
-  it('a tenant-scoped token sees only its tenant\'s exposures: no platform plane, no unmatched alerts', async () => {
-    const res = await fetch(`${base}/api/v1/lag/exposures?from=${new Date(NOW - 90 * 24 * HOUR).toISOString()}&to=${new Date(Date.now() + HOUR).toISOString()}`, { headers: { authorization: `Bearer ${TENANT_TOKEN}` } });
+  it("a tenant-scoped token sees only its tenant's exposures: no platform plane, no unmatched alerts", async () => {
+    const res = await fetch(
+      `${base}/api/v1/lag/exposures?from=${new Date(NOW - 90 * 24 * HOUR).toISOString()}&to=${new Date(Date.now() + HOUR).toISOString()}`,
+      { headers: { authorization: `Bearer ${TENANT_TOKEN}` } },
+    );
     expect(res.status).toBe(200);
-    const data = ((await res.json()) as { data: { tenant: string; planes: { plane: string; items: number; pending: number }[]; unmatched: unknown; exposures: { alert_id: string }[]; statistics: { plane: string; source: string | null; count: number }[] } }).data;
-    expect([data.tenant, data.planes.map((x) => [x.plane, x.items, x.pending]), data.unmatched, data.exposures.map((x) => x.alert_id)])
-      .toEqual([W_T, [['application', 1, 1]], { none: 0, ambiguous: 0 }, ['github-alert:acme/app#4']]);
-    expect(data.statistics.map((s) => [s.plane, s.source, s.count])).toEqual([['application', null, 1], ['application', 'anthropic', 1]]);
+    const data = (
+      (await res.json()) as {
+        data: {
+          tenant: string;
+          planes: { plane: string; items: number; pending: number }[];
+          unmatched: unknown;
+          exposures: { alert_id: string }[];
+          statistics: { plane: string; source: string | null; count: number }[];
+        };
+      }
+    ).data;
+    expect([
+      data.tenant,
+      data.planes.map((x) => [x.plane, x.items, x.pending]),
+      data.unmatched,
+      data.exposures.map((x) => x.alert_id),
+    ]).toEqual([W_T, [['application', 1, 1]], { none: 0, ambiguous: 0 }, ['github-alert:acme/app#4']]);
+    expect(data.statistics.map((s) => [s.plane, s.source, s.count])).toEqual([
+      ['application', null, 1],
+      ['application', 'anthropic', 1],
+    ]);
 
     const { page: p, errors } = await signIn(TENANT_TOKEN);
     expect(await text(p, '#platform-exposure-lag .body')).toBe(`Not shown to a token limited to tenant ${W_T}`);

@@ -31,15 +31,24 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pw-nthread-'));
   writeFileSync(path.join(dataDir, 'planewatch.yaml'), CONFIG);
   rt = await bootstrap({
-    service: 'test', knownVendors: KNOWN_VENDORS,
+    service: 'test',
+    knownVendors: KNOWN_VENDORS,
     processEnv: {
-      PATH: process.env.PATH, PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn', PLANEWATCH_DATA_DIR: dataDir,
-      PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'), PLANEWATCH_HTTP_PORT: '0', KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-      TEST_WORKOS_SECRET: SECRET, PLANEWATCH_NORMALIZER_THREAD: 'worker',
+      PATH: process.env.PATH,
+      PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn',
+      PLANEWATCH_DATA_DIR: dataDir,
+      PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'),
+      PLANEWATCH_HTTP_PORT: '0',
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      TEST_WORKOS_SECRET: SECRET,
+      PLANEWATCH_NORMALIZER_THREAD: 'worker',
     },
   });
   pipeline = await startPipeline(rt, SOURCES, {
-    apiToken: randomBytes(16).toString('hex'), groupSuffix: path.basename(dataDir), ackTimeoutMs: 15_000, detector: false,
+    apiToken: randomBytes(16).toString('hex'),
+    groupSuffix: path.basename(dataDir),
+    ackTimeoutMs: 15_000,
+    detector: false,
     onFatal: (err) => fatals.push(err.message),
   });
 });
@@ -59,20 +68,41 @@ describe('normalizer on a worker thread', () => {
     const before = await (await fetch(`${pipeline.url}/metrics`)).text();
     const eventId = `event_${run}_thread`;
     const body = JSON.stringify({
-      object: 'event', id: eventId, event: 'dsync.user.deleted', created_at: '2026-11-29T10:00:00.000Z',
+      object: 'event',
+      id: eventId,
+      event: 'dsync.user.deleted',
+      created_at: '2026-11-29T10:00:00.000Z',
       data: {
-        object: 'directory_user', id: `u${run}`, idp_id: `idp-${run}`, directory_id: 'directory_01TEST', organization_id: 'org_CUSTOMER',
-        first_name: 'Ada', last_name: 'Lovelace', emails: [{ primary: true, type: 'work', value: `ada.${run}@customer.example` }],
-        email: `ada.${run}@customer.example`, username: `ada-${run}`, state: 'inactive', custom_attributes: {}, raw_attributes: {}, role: { slug: 'member' },
-        created_at: '2026-11-01T10:00:00.000Z', updated_at: '2026-11-29T10:00:00.000Z',
+        object: 'directory_user',
+        id: `u${run}`,
+        idp_id: `idp-${run}`,
+        directory_id: 'directory_01TEST',
+        organization_id: 'org_CUSTOMER',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        emails: [{ primary: true, type: 'work', value: `ada.${run}@customer.example` }],
+        email: `ada.${run}@customer.example`,
+        username: `ada-${run}`,
+        state: 'inactive',
+        custom_attributes: {},
+        raw_attributes: {},
+        role: { slug: 'member' },
+        created_at: '2026-11-01T10:00:00.000Z',
+        updated_at: '2026-11-29T10:00:00.000Z',
       },
     });
     const res = await fetch(`${pipeline.url}/webhooks/workos/workos-main`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, SECRET, Date.now()) }, body,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, SECRET, Date.now()) },
+      body,
     });
     expect(res.status).toBe(202);
     const rows = await waitFor(async () => {
-      const rs = await rt.clickhouse.query({ query: 'SELECT plane, action, subject_id FROM identity_events FINAL WHERE event_id = {id:String}', query_params: { id: eventId }, format: 'JSONEachRow' });
+      const rs = await rt.clickhouse.query({
+        query: 'SELECT plane, action, subject_id FROM identity_events FINAL WHERE event_id = {id:String}',
+        query_params: { id: eventId },
+        format: 'JSONEachRow',
+      });
       const r = await rs.json<{ plane: string; action: string; subject_id: string }>();
       return r.length ? r : undefined;
     }, 'the event in identity_events');
@@ -90,7 +120,9 @@ describe('normalizer on a worker thread', () => {
     await pipeline.normalizerThread!.worker.terminate();
     const ready = await waitFor(async () => {
       const r = await fetch(`${pipeline.url}/readyz`);
-      return r.status === 503 ? ((await r.json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }) : undefined;
+      return r.status === 503
+        ? ((await r.json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> })
+        : undefined;
     }, 'readiness to fail');
     expect(ready.ready).toBe(false);
     expect(ready.checks.normalizer).toEqual({ ok: false, detail: 'normalizer worker thread exited with code 1' });

@@ -45,13 +45,16 @@ function processesMentioning(text: string): { pid: number; cmdline: string }[] {
 
 /** Every process below `pid` (children, their children, ...). */
 function descendantsOf(pid: number): number[] {
-  const children = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
-    try {
-      return parentOf(p) === pid;
-    } catch {
-      return false;
-    }
-  });
+  const children = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((p) => {
+      try {
+        return parentOf(p) === pid;
+      } catch {
+        return false;
+      }
+    });
   return children.flatMap((c) => [c, ...descendantsOf(c)]);
 }
 
@@ -82,14 +85,23 @@ describe('npm start', () => {
     started.push(npm.pid!);
     npm.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     npm.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    const npmExit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })));
+    const npmExit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      npm.once('exit', (code, signal) => resolve({ code, signal })),
+    );
 
     // Up: the run file names the planewatch process, and the banner is out.
     const runFile = path.join(dataDir, 'run', 'server.json');
-    const run = await waitFor(async () => {
-      if (npm.exitCode !== null) throw new Error(`npm start exited during start-up:\n${out.slice(-4000)}`);
-      return existsSync(runFile) && out.includes('planewatch is running') ? (JSON.parse(readFileSync(runFile, 'utf8')) as { pid: number }) : undefined;
-    }, 'npm start to be up', 180_000, 250).catch((err: unknown) => {
+    const run = await waitFor(
+      async () => {
+        if (npm.exitCode !== null) throw new Error(`npm start exited during start-up:\n${out.slice(-4000)}`);
+        return existsSync(runFile) && out.includes('planewatch is running')
+          ? (JSON.parse(readFileSync(runFile, 'utf8')) as { pid: number })
+          : undefined;
+      },
+      'npm start to be up',
+      180_000,
+      250,
+    ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}\n--- output ---\n${out.slice(-4000)}`);
     });
     started.push(run.pid);
@@ -110,7 +122,11 @@ describe('npm start', () => {
     });
     expect(processesMentioning(dataDir)).toEqual([]);
     // It stopped itself on the signal (graceful shutdown ran to its end), and the run file is gone.
-    const stopped = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; signal?: string }).find((r) => r.msg === 'stopped');
+    const stopped = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; signal?: string })
+      .find((r) => r.msg === 'stopped');
     expect(stopped?.signal).toBe('SIGTERM');
     expect(existsSync(runFile)).toBe(false);
   }, 300_000); // a bound for start-up (a build, a broker, ClickHouse) and shutdown on a busy machine, not a measurement

@@ -30,11 +30,20 @@ let t: TestPipeline;
 
 const id = (n: number) => `audit_log-${run}-bf${n}`;
 const ev = (n: number, at: number) => ({
-  id: id(n), type: 'api_key.deleted', effective_at: at, project: { id: 'proj_h', name: 'Hist' },
+  id: id(n),
+  type: 'api_key.deleted',
+  effective_at: at,
+  project: { id: 'proj_h', name: 'Hist' },
   actor: { type: 'session', session: { user: { id: 'user-h', email: 'h@acme.example' }, ip_address: '198.51.100.1' } },
   'api_key.deleted': { id: `key_${run}_${n}` },
 });
-const list = (data: { id: string }[], hasMore: boolean) => ({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore });
+const list = (data: { id: string }[], hasMore: boolean) => ({
+  object: 'list',
+  data,
+  first_id: data[0]?.id ?? null,
+  last_id: data[data.length - 1]?.id ?? null,
+  has_more: hasMore,
+});
 const T0 = SINCE / 1000 + 86_400;
 
 async function counts(ids: string[]): Promise<Record<string, number>> {
@@ -48,9 +57,14 @@ async function counts(ids: string[]): Promise<Record<string, number>> {
 beforeAll(async () => {
   api = await startVendorApiServer();
   api.route({ path: AUDIT, query: { 'effective_at[gte]': S, after: null } }, [json(list([ev(1, T0), ev(2, T0 + 1)], true))]);
-  api.route({ path: AUDIT, query: { 'effective_at[gte]': S, after: id(2) } }, [serverError(503), json(list([ev(3, T0 + 2), ev(4, T0 + 3)], true))]);
+  api.route({ path: AUDIT, query: { 'effective_at[gte]': S, after: id(2) } }, [
+    serverError(503),
+    json(list([ev(3, T0 + 2), ev(4, T0 + 3)], true)),
+  ]);
   api.route({ path: AUDIT, query: { 'effective_at[gte]': S, after: id(4) } }, [json(list([ev(5, T0 + 4)], false))]);
-  api.route({ path: AUDIT, query: { 'effective_at[gte]': S2, after: null } }, [json(list([ev(11, T0 - 86_400 * 10), ev(12, T0 - 86_400 * 9)], true))]);
+  api.route({ path: AUDIT, query: { 'effective_at[gte]': S2, after: null } }, [
+    json(list([ev(11, T0 - 86_400 * 10), ev(12, T0 - 86_400 * 9)], true)),
+  ]);
   api.route({ path: AUDIT, query: { 'effective_at[gte]': S2, after: id(12) } }, [json(list([ev(13, T0 - 86_400 * 8)], false))]);
   process.env.TEST_OPENAI_HIST_KEY = KEY;
   t = await startTestPipeline({
@@ -80,23 +94,45 @@ describe('backfill', () => {
     const log = pino({ level: 'silent' });
     const abort = new AbortController();
     const interrupted = await runBackfill({
-      connection, source: SOURCES.openai!, sinceMs: SINCE, dataDir: t.dataDir, publishers, log, signal: abort.signal,
-      onProgress: (p) => { if (p.pages === 1) abort.abort(new Error('interrupted')); },
+      connection,
+      source: SOURCES.openai!,
+      sinceMs: SINCE,
+      dataDir: t.dataDir,
+      publishers,
+      log,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.pages === 1) abort.abort(new Error('interrupted'));
+      },
     }).catch((e: unknown) => e);
     expect((interrupted as Error).message).toBe('interrupted');
     const file = JSON.parse(readFileSync(backfillFilePath(t.dataDir, CONN), 'utf8')) as { done: boolean; pages: number; summary: string };
-    expect([file.done, file.pages, file.summary]).toEqual([false, 1, `effective_at >= 2026-09-01T00:00:00Z (0 ids seen at that second), walk in progress after ${id(2)}`]);
+    expect([file.done, file.pages, file.summary]).toEqual([
+      false,
+      1,
+      `effective_at >= 2026-09-01T00:00:00Z (0 ids seen at that second), walk in progress after ${id(2)}`,
+    ]);
 
-    const resumed = await runBackfill({ connection, source: SOURCES.openai!, sinceMs: SINCE, dataDir: t.dataDir, publishers, log, fetch: { policy: { baseDelayMs: 10 } } });
+    const resumed = await runBackfill({
+      connection,
+      source: SOURCES.openai!,
+      sinceMs: SINCE,
+      dataDir: t.dataDir,
+      publishers,
+      log,
+      fetch: { policy: { baseDelayMs: 10 } },
+    });
     expect([resumed.resumed, resumed.pages, resumed.items]).toEqual([true, 2, 3]);
     expect(api.requestsTo(AUDIT, { 'effective_at[gte]': S, after: null })).toHaveLength(1); // page 1 not fetched again
     expect(api.requestsTo(AUDIT, { 'effective_at[gte]': S, after: id(2) }).map((r) => r.status)).toEqual([503, 200]);
 
     const expected = { [id(1)]: 1, [id(2)]: 1, [id(3)]: 1, [id(4)]: 1, [id(5)]: 1 };
-    expect(await waitFor(async () => {
-      const c = await counts(Object.keys(expected));
-      return Object.keys(c).length === 5 ? c : undefined;
-    }, 'five backfilled events')).toEqual(expected);
+    expect(
+      await waitFor(async () => {
+        const c = await counts(Object.keys(expected));
+        return Object.keys(c).length === 5 ? c : undefined;
+      }, 'five backfilled events'),
+    ).toEqual(expected);
 
     // A finished backfill run again starts over; the re-delivered events collapse.
     const before = (await t.query<{ now: string }>("SELECT toString(now64(3, 'UTC')) AS now"))[0]!.now;
@@ -112,19 +148,40 @@ describe('backfill', () => {
     }, 'the re-run pages in raw_envelopes');
     await new Promise((r) => setTimeout(r, 1000));
     expect(await counts(Object.keys(expected))).toEqual(expected);
-    const row = await t.query<Record<string, string>>('SELECT category, action, subject_kind, subject_id, tenant_id, actor_ip FROM identity_events FINAL WHERE event_id = {e:String}', { e: id(3) });
-    expect(row).toEqual([{ category: 'credential', action: 'revoked', subject_kind: 'api_key', subject_id: `key_${run}_3`, tenant_id: 'proj_h', actor_ip: '198.51.100.1' }]);
+    const row = await t.query<Record<string, string>>(
+      'SELECT category, action, subject_kind, subject_id, tenant_id, actor_ip FROM identity_events FINAL WHERE event_id = {e:String}',
+      { e: id(3) },
+    );
+    expect(row).toEqual([
+      {
+        category: 'credential',
+        action: 'revoked',
+        subject_kind: 'api_key',
+        subject_id: `key_${run}_3`,
+        tenant_id: 'proj_h',
+        actor_ip: '198.51.100.1',
+      },
+    ]);
   });
 
   it('`planewatch backfill openai --since <date>` publishes through Kafka with a progress line per page on stderr', async () => {
     const exec = promisify(execFile);
-    const { stdout, stderr } = await exec(process.execPath, [path.join(REPO, 'bin/planewatch.js'), 'backfill', 'openai', '--since', SINCE_CLI], {
-      cwd: REPO,
-      env: {
-        PATH: process.env.PATH ?? '', PLANEWATCH_DATA_DIR: t.dataDir, PLANEWATCH_CONFIG: path.join(t.dataDir, 'planewatch.yaml'), PLANEWATCH_LOG_LEVEL: 'silent',
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', PLANEWATCH_TOPIC_PREFIX: process.env.PLANEWATCH_TOPIC_PREFIX ?? '', TEST_OPENAI_HIST_KEY: KEY,
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      [path.join(REPO, 'bin/planewatch.js'), 'backfill', 'openai', '--since', SINCE_CLI],
+      {
+        cwd: REPO,
+        env: {
+          PATH: process.env.PATH ?? '',
+          PLANEWATCH_DATA_DIR: t.dataDir,
+          PLANEWATCH_CONFIG: path.join(t.dataDir, 'planewatch.yaml'),
+          PLANEWATCH_LOG_LEVEL: 'silent',
+          KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
+          PLANEWATCH_TOPIC_PREFIX: process.env.PLANEWATCH_TOPIC_PREFIX ?? '',
+          TEST_OPENAI_HIST_KEY: KEY,
+        },
       },
-    });
+    );
     expect(stdout).toBe(`${CONN}: 2 pages, 3 items published\n`);
     const lines = stderr.trim().split('\n');
     expect(lines[0]).toBe(`backfill ${CONN} (openai) since 2026-08-01T00:00:00.000Z`);
@@ -133,9 +190,11 @@ describe('backfill', () => {
       `${CONN} ▰▰▱▱▱▱▱▱▱▱ 2 pages · 3 items · R items/s · effective_at >= ${new Date((T0 - 86_400 * 8) * 1000).toISOString().replace('.000Z', 'Z')} (1 id seen at that second)`,
     ]);
     expect(existsSync(backfillFilePath(t.dataDir, CONN))).toBe(true);
-    expect(await waitFor(async () => {
-      const c = await counts([id(11), id(12), id(13)]);
-      return Object.keys(c).length === 3 ? c : undefined;
-    }, 'three CLI-backfilled events')).toEqual({ [id(11)]: 1, [id(12)]: 1, [id(13)]: 1 });
+    expect(
+      await waitFor(async () => {
+        const c = await counts([id(11), id(12), id(13)]);
+        return Object.keys(c).length === 3 ? c : undefined;
+      }, 'three CLI-backfilled events'),
+    ).toEqual({ [id(11)]: 1, [id(12)]: 1, [id(13)]: 1 });
   });
 });

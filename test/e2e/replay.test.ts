@@ -72,12 +72,23 @@ async function start(mapYaml: string, detector: boolean): Promise<void> {
     service: 'test',
     knownVendors: KNOWN_VENDORS,
     processEnv: {
-      PATH: process.env.PATH, PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn', PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_CONFIG: configPath,
-      PLANEWATCH_HTTP_PORT: '0', KAFKA_BROKERS: process.env.KAFKA_BROKERS!, TEST_WORKOS_SECRET: SECRET, TEST_WORKOS_OLD_SECRET: OLD_SECRET,
+      PATH: process.env.PATH,
+      PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn',
+      PLANEWATCH_DATA_DIR: dataDir,
+      PLANEWATCH_CONFIG: configPath,
+      PLANEWATCH_HTTP_PORT: '0',
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      TEST_WORKOS_SECRET: SECRET,
+      TEST_WORKOS_OLD_SECRET: OLD_SECRET,
     },
   });
   // The same consumer groups across restarts (as a real restart): nothing is re-normalized by itself.
-  pipeline = await startPipeline(rt, SOURCES, { apiToken, groupSuffix: path.basename(dataDir), ackTimeoutMs: 15_000, detector: detector ? {} : false });
+  pipeline = await startPipeline(rt, SOURCES, {
+    apiToken,
+    groupSuffix: path.basename(dataDir),
+    ackTimeoutMs: 15_000,
+    detector: detector ? {} : false,
+  });
 }
 
 async function stop(): Promise<void> {
@@ -94,19 +105,47 @@ async function query<T = Record<string, unknown>>(sql: string, params: Record<st
 
 function directoryUser(id: string, org: string, state: 'active' | 'inactive') {
   return {
-    object: 'directory_user', id, idp_id: `idp-${id}`, directory_id: `directory_${run}`, organization_id: org,
-    first_name: 'Ada', last_name: 'Lovelace', emails: [{ primary: true, type: 'work', value: `${id}@example.com` }],
-    email: `${id}@example.com`, username: id, state, custom_attributes: {}, raw_attributes: {}, role: { slug: 'member' },
-    created_at: '2026-11-01T10:00:00.000Z', updated_at: '2026-11-29T10:00:00.000Z',
+    object: 'directory_user',
+    id,
+    idp_id: `idp-${id}`,
+    directory_id: `directory_${run}`,
+    organization_id: org,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    emails: [{ primary: true, type: 'work', value: `${id}@example.com` }],
+    email: `${id}@example.com`,
+    username: id,
+    state,
+    custom_attributes: {},
+    raw_attributes: {},
+    role: { slug: 'member' },
+    created_at: '2026-11-01T10:00:00.000Z',
+    updated_at: '2026-11-29T10:00:00.000Z',
   };
 }
 
 const bodies: Record<string, string> = {};
-async function deliver(name: string, connection: string, secret: string, event: string, user: string, org: string, at: string): Promise<void> {
-  const body = JSON.stringify({ object: 'event', id: `evt_${run}_${name}`, event, data: directoryUser(user, org, event.endsWith('deleted') ? 'inactive' : 'active'), created_at: at });
+async function deliver(
+  name: string,
+  connection: string,
+  secret: string,
+  event: string,
+  user: string,
+  org: string,
+  at: string,
+): Promise<void> {
+  const body = JSON.stringify({
+    object: 'event',
+    id: `evt_${run}_${name}`,
+    event,
+    data: directoryUser(user, org, event.endsWith('deleted') ? 'inactive' : 'active'),
+    created_at: at,
+  });
   bodies[name] = body;
   const res = await fetch(`${pipeline!.url}/webhooks/workos/${connection}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, secret, Date.now()) }, body,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, secret, Date.now()) },
+    body,
   });
   expect(res.status).toBe(202);
 }
@@ -114,10 +153,15 @@ const rawId = (name: string, connection = RP) => rawEnvelopeId('workos', connect
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.resolve('bin/planewatch.js'), ...args], {
-      env: { PATH: process.env.PATH, PLANEWATCH_CONFIG: configPath, PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent' },
-      timeout: 180_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [path.resolve('bin/planewatch.js'), ...args],
+      {
+        env: { PATH: process.env.PATH, PLANEWATCH_CONFIG: configPath, PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent' },
+        timeout: 180_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 async function replayJson(...args: string[]): Promise<Record<string, unknown>> {
@@ -128,14 +172,25 @@ async function replayJson(...args: string[]): Promise<Record<string, unknown>> {
 }
 
 const users = [`ua1_${run}`, `ua2_${run}`, `ub1_${run}`, `uo1_${run}`];
-const events = () => query<Record<string, string>>(
-  `SELECT event_id, plane, authoritative_for, action, subject_id, connection_id FROM identity_events FINAL WHERE subject_id IN {u:Array(String)} ORDER BY event_id`, { u: users });
-const accounts = () => query<Record<string, string>>(
-  `SELECT plane, subject_id, status, authoritative_for FROM pw_accounts WHERE subject_id IN {u:Array(String)} ORDER BY subject_id, plane`, { u: users });
-const counts = async () => (await query<Record<string, string>>(
-  `SELECT (SELECT count() FROM identity_events FINAL WHERE subject_id IN {u:Array(String)}) AS events_final,
+const events = () =>
+  query<Record<string, string>>(
+    `SELECT event_id, plane, authoritative_for, action, subject_id, connection_id FROM identity_events FINAL WHERE subject_id IN {u:Array(String)} ORDER BY event_id`,
+    { u: users },
+  );
+const accounts = () =>
+  query<Record<string, string>>(
+    `SELECT plane, subject_id, status, authoritative_for FROM pw_accounts WHERE subject_id IN {u:Array(String)} ORDER BY subject_id, plane`,
+    { u: users },
+  );
+const counts = async () =>
+  (
+    await query<Record<string, string>>(
+      `SELECT (SELECT count() FROM identity_events FINAL WHERE subject_id IN {u:Array(String)}) AS events_final,
           (SELECT count() FROM raw_envelopes FINAL WHERE connection_id IN {c:Array(String)}) AS raw_final,
-          (SELECT count() FROM raw_envelopes WHERE connection_id IN {c:Array(String)}) AS raw_rows`, { u: users, c: [RP, OLD] }))[0];
+          (SELECT count() FROM raw_envelopes WHERE connection_id IN {c:Array(String)}) AS raw_rows`,
+      { u: users, c: [RP, OLD] },
+    )
+  )[0];
 
 let T = '';
 
@@ -165,11 +220,46 @@ afterAll(async () => {
 describe('planewatch replay', () => {
   it('before: everything stored under map v1, and a restart re-normalizes nothing by itself', async () => {
     expect(await events()).toEqual([
-      { event_id: `evt_${run}_a1`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `ua1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_a2`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `ua2_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_a3`, plane: 'application', authoritative_for: 'customers', action: 'deleted', subject_id: `ua1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_b1`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `ub1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_o1`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `uo1_${run}`, connection_id: OLD },
+      {
+        event_id: `evt_${run}_a1`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `ua1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_a2`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `ua2_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_a3`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'deleted',
+        subject_id: `ua1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_b1`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `ub1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_o1`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `uo1_${run}`,
+        connection_id: OLD,
+      },
     ]);
     expect(await accounts()).toEqual([
       { plane: 'application', subject_id: `ua1_${run}`, status: 'deleted', authoritative_for: 'customers' },
@@ -188,9 +278,18 @@ describe('planewatch replay', () => {
     expect(await dry('--source', 'workos', '--connection', RP)).toBe(4);
     expect(await dry('--source', 'okta', '--connection', RP)).toBe(0);
     const all = await replayJson('--all', '--dry-run');
-    expect((all.by_connection as { connection_id: string; envelopes: number }[]).filter((b) => b.connection_id === RP || b.connection_id === OLD)).toEqual([
+    expect(
+      (all.by_connection as { connection_id: string; envelopes: number }[]).filter(
+        (b) => b.connection_id === RP || b.connection_id === OLD,
+      ),
+    ).toEqual([
       { source: 'workos', connection_id: OLD, envelopes: 1, bytes: Buffer.byteLength(bodies.o1!) },
-      { source: 'workos', connection_id: RP, envelopes: 4, bytes: ['a1', 'a2', 'a3', 'b1'].reduce((a, n) => a + Buffer.byteLength(bodies[n]!), 0) },
+      {
+        source: 'workos',
+        connection_id: RP,
+        envelopes: 4,
+        bytes: ['a1', 'a2', 'a3', 'b1'].reduce((a, n) => a + Buffer.byteLength(bodies[n]!), 0),
+      },
     ]);
     expect((await events()).map((e) => e.plane)).toEqual(['application', 'application', 'application', 'application', 'application']);
     // usage errors exit 2
@@ -202,30 +301,83 @@ describe('planewatch replay', () => {
   });
 
   it('the admin endpoint wants the local token and a valid request', async () => {
-    const post = (headers: Record<string, string>, body: string) => fetch(`${pipeline!.url}/admin/replay`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${pipeline!.url}/admin/replay`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const dryAll = JSON.stringify({ filter: { all: true }, spec: 'x', dry_run: true });
     const none = await post({}, dryAll);
     expect([none.status, none.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
     expect((await post({ authorization: 'Bearer wrong' }, dryAll)).status).toBe(401);
     const bad = await post({ authorization: `Bearer ${apiToken}` }, JSON.stringify({ filter: {}, spec: 'x' }));
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: { status: 400, code: 'bad_request', message: 'filter.all: expected all=true or at least one of source, connection, since, until' } });
+    expect(await bad.json()).toEqual({
+      error: {
+        status: 400,
+        code: 'bad_request',
+        message: 'filter.all: expected all=true or at least one of source, connection, since, until',
+      },
+    });
     expect((await fetch(`${pipeline!.url}/admin/replay`, { headers: { authorization: `Bearer ${apiToken}` } })).status).toBe(405);
   });
 
   it('a time-range replay re-maps exactly the selected envelopes with the new plane rule', async () => {
     const r = await replayJson('--connection', RP, '--until', T);
     expect(r).toMatchObject({
-      dry_run: false, resumed: false, matched: 3, envelopes_replayed: 3, events_written: 3, events_changed: 2, events_new: 0, events_unchanged: 1,
-      events_removed: 0, dead_lettered: 0, waves: 1, state_rebuilt: true, evaluated: true,
+      dry_run: false,
+      resumed: false,
+      matched: 3,
+      envelopes_replayed: 3,
+      events_written: 3,
+      events_changed: 2,
+      events_new: 0,
+      events_unchanged: 1,
+      events_removed: 0,
+      dead_lettered: 0,
+      waves: 1,
+      state_rebuilt: true,
+      evaluated: true,
     });
     expect(await events()).toEqual([
-      { event_id: `evt_${run}_a1`, plane: 'platform', authoritative_for: 'employees', action: 'created', subject_id: `ua1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_a2`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `ua2_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_a3`, plane: 'platform', authoritative_for: 'employees', action: 'deleted', subject_id: `ua1_${run}`, connection_id: RP },
+      {
+        event_id: `evt_${run}_a1`,
+        plane: 'platform',
+        authoritative_for: 'employees',
+        action: 'created',
+        subject_id: `ua1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_a2`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `ua2_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_a3`,
+        plane: 'platform',
+        authoritative_for: 'employees',
+        action: 'deleted',
+        subject_id: `ua1_${run}`,
+        connection_id: RP,
+      },
       // received after T: not selected, still the old mapping
-      { event_id: `evt_${run}_b1`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `ub1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_o1`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `uo1_${run}`, connection_id: OLD },
+      {
+        event_id: `evt_${run}_b1`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `ub1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_o1`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `uo1_${run}`,
+        connection_id: OLD,
+      },
     ]);
     expect(await counts()).toEqual({ events_final: '5', raw_final: '5', raw_rows: '5' });
     // The rebuilt state knows ua1 only on the platform plane (no stale application account).
@@ -256,18 +408,33 @@ describe('planewatch replay', () => {
     expect((await events()).map((e) => e.event_id)).toEqual([`evt_${run}_a1`, `evt_${run}_a2`, `evt_${run}_a3`, `evt_${run}_b1`]);
     const dead = await waitFor(async () => {
       const rows = await query<{ stage: string; reason: string; source: string; connection_id: string; raw_id: string; payload: string }>(
-        'SELECT stage, reason, source, connection_id, raw_id, payload FROM dead_letters FINAL WHERE raw_id = {r:String} ORDER BY stage', { r: rawId('o1', OLD) });
+        'SELECT stage, reason, source, connection_id, raw_id, payload FROM dead_letters FINAL WHERE raw_id = {r:String} ORDER BY stage',
+        { r: rawId('o1', OLD) },
+      );
       return rows.length === 2 ? rows : undefined;
     }, 'the dead letters of the removed connection');
     expect(dead.map(({ payload: _p, ...rest }) => rest)).toEqual([
-      { stage: 'normalizer', reason: `connection "${OLD}" is not in the boundary map`, source: 'workos', connection_id: OLD, raw_id: rawId('o1', OLD) },
       {
-        stage: 'replay', source: 'workos', connection_id: OLD, raw_id: rawId('o1', OLD),
+        stage: 'normalizer',
+        reason: `connection "${OLD}" is not in the boundary map`,
+        source: 'workos',
+        connection_id: OLD,
+        raw_id: rawId('o1', OLD),
+      },
+      {
+        stage: 'replay',
+        source: 'workos',
+        connection_id: OLD,
+        raw_id: rawId('o1', OLD),
         reason: `replay: the current mapping no longer produces event evt_${run}_o1 from raw envelope ${rawId('o1', OLD)}; the stored event was removed from identity_events (payload: its last stored row)`,
       },
     ]);
     expect(JSON.parse(Buffer.from(dead[1]!.payload, 'base64').toString('utf8'))).toMatchObject({
-      event_id: `evt_${run}_o1`, plane: 'application', action: 'created', subject_id: `uo1_${run}`, connection_id: OLD,
+      event_id: `evt_${run}_o1`,
+      plane: 'application',
+      action: 'created',
+      subject_id: `uo1_${run}`,
+      connection_id: OLD,
     });
     expect(await counts()).toEqual({ events_final: '4', raw_final: '5', raw_rows: '5' });
     expect((await accounts()).map((a) => a.subject_id)).toEqual([`ua1_${run}`, `ua2_${run}`, `ub1_${run}`]);
@@ -275,12 +442,49 @@ describe('planewatch replay', () => {
 
   it('the rest of the connection, then the whole connection again: the second replay changes nothing', async () => {
     const first = await replayJson('--connection', RP);
-    expect(first).toMatchObject({ matched: 4, envelopes_replayed: 4, events_written: 4, events_changed: 1, events_new: 0, events_unchanged: 3, events_removed: 0, dead_lettered: 0 });
+    expect(first).toMatchObject({
+      matched: 4,
+      envelopes_replayed: 4,
+      events_written: 4,
+      events_changed: 1,
+      events_new: 0,
+      events_unchanged: 3,
+      events_removed: 0,
+      dead_lettered: 0,
+    });
     const expected = [
-      { event_id: `evt_${run}_a1`, plane: 'platform', authoritative_for: 'employees', action: 'created', subject_id: `ua1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_a2`, plane: 'application', authoritative_for: 'customers', action: 'created', subject_id: `ua2_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_a3`, plane: 'platform', authoritative_for: 'employees', action: 'deleted', subject_id: `ua1_${run}`, connection_id: RP },
-      { event_id: `evt_${run}_b1`, plane: 'platform', authoritative_for: 'employees', action: 'created', subject_id: `ub1_${run}`, connection_id: RP },
+      {
+        event_id: `evt_${run}_a1`,
+        plane: 'platform',
+        authoritative_for: 'employees',
+        action: 'created',
+        subject_id: `ua1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_a2`,
+        plane: 'application',
+        authoritative_for: 'customers',
+        action: 'created',
+        subject_id: `ua2_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_a3`,
+        plane: 'platform',
+        authoritative_for: 'employees',
+        action: 'deleted',
+        subject_id: `ua1_${run}`,
+        connection_id: RP,
+      },
+      {
+        event_id: `evt_${run}_b1`,
+        plane: 'platform',
+        authoritative_for: 'employees',
+        action: 'created',
+        subject_id: `ub1_${run}`,
+        connection_id: RP,
+      },
     ];
     const expectedAccounts = [
       { plane: 'platform', subject_id: `ua1_${run}`, status: 'deleted', authoritative_for: 'employees' },
@@ -291,7 +495,16 @@ describe('planewatch replay', () => {
     expect(await accounts()).toEqual(expectedAccounts);
 
     const again = await replayJson('--connection', RP);
-    expect(again).toMatchObject({ matched: 4, envelopes_replayed: 4, events_written: 4, events_changed: 0, events_new: 0, events_unchanged: 4, events_removed: 0, dead_lettered: 0 });
+    expect(again).toMatchObject({
+      matched: 4,
+      envelopes_replayed: 4,
+      events_written: 4,
+      events_changed: 0,
+      events_new: 0,
+      events_unchanged: 4,
+      events_removed: 0,
+      dead_lettered: 0,
+    });
     expect(await events()).toEqual(expected);
     expect(await accounts()).toEqual(expectedAccounts);
     expect(await counts()).toEqual({ events_final: '4', raw_final: '5', raw_rows: '5' });
@@ -300,18 +513,41 @@ describe('planewatch replay', () => {
   it('interrupted after two waves, the same replay resumes after the last completed wave', async () => {
     const file = path.join(dataDir, 'resume-test', 'checkpoint.json');
     const deps = {
-      clickhouse: rt!.clickhouse, kafka: rt!.kafka, producer: rt!.producer, log: rt!.log, checkpointFile: file,
+      clickhouse: rt!.clickhouse,
+      kafka: rt!.kafka,
+      producer: rt!.producer,
+      log: rt!.log,
+      checkpointFile: file,
       groups: { normalizer: `planewatch-normalizer-${path.basename(dataDir)}`, sink: `planewatch-sink-${path.basename(dataDir)}` },
     };
     const req = { filter: { all: false, source: null, connection: RP, since: null, until: null }, spec: 'resume-test', batchSize: 1 };
     const abort = new AbortController();
-    await expect(runReplay(deps, req, { signal: abort.signal, onProgress: (p) => { if (p.totals.waves === 2) abort.abort(new Error('stop here')); } })).rejects.toThrow('stop here');
+    await expect(
+      runReplay(deps, req, {
+        signal: abort.signal,
+        onProgress: (p) => {
+          if (p.totals.waves === 2) abort.abort(new Error('stop here'));
+        },
+      }),
+    ).rejects.toThrow('stop here');
     expect(readReplayCheckpoint(file)).toMatchObject({
-      phase: 'replaying', matched: 4, totals: { envelopes_replayed: 2, waves: 2, events_unchanged: 2 },
+      phase: 'replaying',
+      matched: 4,
+      totals: { envelopes_replayed: 2, waves: 2, events_unchanged: 2 },
       cursor: { source: 'workos', connection_id: RP, id: [rawId('a1'), rawId('a2'), rawId('a3'), rawId('b1')].sort()[1] },
     });
     const resumed = await runReplay(deps, req);
-    expect(resumed).toMatchObject({ resumed: true, matched: 4, envelopes_replayed: 4, waves: 4, events_written: 4, events_changed: 0, events_unchanged: 4, state_rebuilt: true, evaluated: false });
+    expect(resumed).toMatchObject({
+      resumed: true,
+      matched: 4,
+      envelopes_replayed: 4,
+      waves: 4,
+      events_written: 4,
+      events_changed: 0,
+      events_unchanged: 4,
+      state_rebuilt: true,
+      evaluated: false,
+    });
     expect(readReplayCheckpoint(file)).toMatchObject({ phase: 'done' });
     expect(await counts()).toEqual({ events_final: '4', raw_final: '5', raw_rows: '5' });
   });

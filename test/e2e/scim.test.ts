@@ -49,7 +49,11 @@ let t: TestPipeline;
 let base: string;
 
 beforeAll(async () => {
-  t = await startTestPipeline({ configYaml: CONFIG, env: { TEST_SCIM_TOKEN: TOKEN, TEST_SCIM_COPY_SECRET: COPY_SECRET }, ackTimeoutMs: 15_000 });
+  t = await startTestPipeline({
+    configYaml: CONFIG,
+    env: { TEST_SCIM_TOKEN: TOKEN, TEST_SCIM_COPY_SECRET: COPY_SECRET },
+    ackTimeoutMs: 15_000,
+  });
   base = `${t.pipeline.url}/scim/v2/${CONN}`;
 });
 afterAll(async () => {
@@ -118,7 +122,13 @@ describe('SCIM service provider, driven like Okta', () => {
       displayName: 'Ada Lovelace',
       locale: 'en-US',
       active: true,
-      meta: { resourceType: 'User', created: created.body.meta.created, lastModified: created.body.meta.created, version: 'W/"1"', location: `${base}/Users/${id}` },
+      meta: {
+        resourceType: 'User',
+        created: created.body.meta.created,
+        lastModified: created.body.meta.created,
+        version: 'W/"1"',
+        location: `${base}/Users/${id}`,
+      },
     });
     expect(Number.isNaN(Date.parse(created.body.meta.created))).toBe(false);
 
@@ -134,7 +144,12 @@ describe('SCIM service provider, driven like Okta', () => {
   it('refuses a second user with the same userName (any case): 409 uniqueness', async () => {
     const dup = await scim('POST', '/Users', { ...okta.create(), userName: okta.userName.toUpperCase() });
     expect(dup.status).toBe(409);
-    expect(dup.body).toEqual({ schemas: [ERROR], status: '409', scimType: 'uniqueness', detail: `userName "${okta.userName.toUpperCase()}" is already used by another User` });
+    expect(dup.body).toEqual({
+      schemas: [ERROR],
+      status: '409',
+      scimType: 'uniqueness',
+      detail: `userName "${okta.userName.toUpperCase()}" is already used by another User`,
+    });
   });
 
   it('deactivates (PATCH without path), reactivates, changes the password (dropped), replaces everything (PUT)', async () => {
@@ -146,13 +161,27 @@ describe('SCIM service provider, driven like Okta', () => {
     const pw = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { password: PASSWORD } }] });
     expect([pw.status, pw.body.meta.version, 'password' in pw.body]).toEqual([200, 'W/"3"', false]);
     const put = await scim('PUT', `/Users/${id}`, { ...okta.create(), id, title: 'Countess of Lovelace' });
-    expect([put.status, put.body.title, put.body.meta.version, 'password' in put.body]).toEqual([200, 'Countess of Lovelace', 'W/"4"', false]);
+    expect([put.status, put.body.title, put.body.meta.version, 'password' in put.body]).toEqual([
+      200,
+      'Countess of Lovelace',
+      'W/"4"',
+      false,
+    ]);
   });
 
   it('honours If-Match: 412 on a stale version, applied on the current one', async () => {
-    const stale = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, { 'if-match': 'W/"1"' });
+    const stale = await scim(
+      'PATCH',
+      `/Users/${id}`,
+      { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }] },
+      { 'if-match': 'W/"1"' },
+    );
     expect(stale.status).toBe(412);
-    expect(stale.body).toEqual({ schemas: [ERROR], status: '412', detail: `User "${id}" has changed: its version is W/"4", If-Match asked for W/"1"` });
+    expect(stale.body).toEqual({
+      schemas: [ERROR],
+      status: '412',
+      detail: `User "${id}" has changed: its version is W/"4", If-Match asked for W/"1"`,
+    });
     const notModified = await fetch(`${base}/Users/${id}`, { headers: { authorization: `Bearer ${TOKEN}`, 'if-none-match': 'W/"4"' } });
     expect(notModified.status).toBe(304);
   });
@@ -202,10 +231,16 @@ describe('SCIM service provider, driven like Entra ID', () => {
     const byName = await scim('GET', `/Users?filter=${q(`UserName Eq "${entra.userName}"`)}`);
     expect(byName.body.totalResults).toBe(1);
 
-    const off = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    const off = await scim('PATCH', `/Users/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+    });
     expect([off.status, off.body.active]).toEqual([200, false]);
     // Entra repeats itself: the same PATCH again is a no-op (same version, no second event).
-    const again = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    const again = await scim('PATCH', `/Users/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+    });
     expect([again.status, again.body.meta.version]).toEqual([200, 'W/"2"']);
   });
 
@@ -233,48 +268,87 @@ describe('Groups and membership', () => {
 
   it('provisions two members, one of them deactivated by PUT (Okta AIW apps PUT everything)', async () => {
     for (const name of ['member-c', 'member-d']) {
-      const r = await scim('POST', '/Users', { schemas: [USER], userName: `${name}.${run}@acme.example`, emails: [{ value: `${name}.${run}@acme.example`, primary: true }], active: true });
+      const r = await scim('POST', '/Users', {
+        schemas: [USER],
+        userName: `${name}.${run}@acme.example`,
+        emails: [{ value: `${name}.${run}@acme.example`, primary: true }],
+        active: true,
+      });
       expect(r.status).toBe(201);
       ids[name] = r.body.id;
       alias.set(r.body.id, name);
     }
-    const put = await scim('PUT', `/Users/${ids['member-c']}`, { schemas: [USER], userName: `member-c.${run}@acme.example`, emails: [{ value: `member-c.${run}@acme.example`, primary: true }], active: false });
+    const put = await scim('PUT', `/Users/${ids['member-c']}`, {
+      schemas: [USER],
+      userName: `member-c.${run}@acme.example`,
+      emails: [{ value: `member-c.${run}@acme.example`, primary: true }],
+      active: false,
+    });
     expect([put.status, put.body.active]).toEqual([200, false]);
   });
 
   it('Okta group push: create with a member, add one, remove one by filter', async () => {
-    const g = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `Engineering ${run}`, members: [{ value: ids['member-c'], display: `member-c.${run}@acme.example` }] });
+    const g = await scim('POST', '/Groups', {
+      schemas: [GROUP],
+      displayName: `Engineering ${run}`,
+      members: [{ value: ids['member-c'], display: `member-c.${run}@acme.example` }],
+    });
     expect(g.status).toBe(201);
     ids.okta = g.body.id;
     alias.set(g.body.id, 'okta-group');
     expect(g.headers.get('location')).toBe(`${base}/Groups/${g.body.id}`);
     expect(g.body.members).toEqual([{ value: ids['member-c'], display: `member-c.${run}@acme.example` }]);
-    const add = await scim('PATCH', `/Groups/${ids.okta}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: ids['member-d'], display: `member-d.${run}@acme.example` }] }] });
+    const add = await scim('PATCH', `/Groups/${ids.okta}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: ids['member-d'], display: `member-d.${run}@acme.example` }] }],
+    });
     expect(add.body.members.map((m: { value: string }) => m.value)).toEqual([ids['member-c'], ids['member-d']]);
-    const remove = await scim('PATCH', `/Groups/${ids.okta}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${ids['member-c']}"]` }] });
+    const remove = await scim('PATCH', `/Groups/${ids.okta}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'remove', path: `members[value eq "${ids['member-c']}"]` }],
+    });
     expect(remove.body.members.map((m: { value: string }) => m.value)).toEqual([ids['member-d']]);
   });
 
   it('Entra: create, find by displayName without members, Add / Remove members with value lists, rename, delete', async () => {
-    const g = await scim('POST', '/Groups', { schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'], externalId: `ext-${run}`, displayName: `Sales ${run}`, meta: { resourceType: 'Group' } });
+    const g = await scim('POST', '/Groups', {
+      schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+      externalId: `ext-${run}`,
+      displayName: `Sales ${run}`,
+      meta: { resourceType: 'Group' },
+    });
     expect(g.status).toBe(201);
     ids.entra = g.body.id;
     alias.set(g.body.id, 'entra-group');
-    const add = await scim('PATCH', `/Groups/${ids.entra}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: ids['member-d'] }] }] });
+    const add = await scim('PATCH', `/Groups/${ids.entra}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Add', path: 'members', value: [{ value: ids['member-d'] }] }],
+    });
     expect(add.status).toBe(200);
     const found = await scim('GET', `/Groups?filter=${q(`displayName eq "sales ${run}"`)}&excludedAttributes=members`);
-    expect(found.body.Resources).toEqual([{ schemas: [GROUP], id: ids.entra, externalId: `ext-${run}`, displayName: `Sales ${run}`, meta: found.body.Resources[0].meta }]);
+    expect(found.body.Resources).toEqual([
+      { schemas: [GROUP], id: ids.entra, externalId: `ext-${run}`, displayName: `Sales ${run}`, meta: found.body.Resources[0].meta },
+    ]);
     const byMember = await scim('GET', `/Groups?filter=${q(`members[value eq "${ids['member-d']}"]`)}&attributes=displayName`);
-    expect(byMember.body.Resources.map((r: { displayName: string }) => r.displayName).sort()).toEqual([`Engineering ${run}`, `Sales ${run}`]);
+    expect(byMember.body.Resources.map((r: { displayName: string }) => r.displayName).sort()).toEqual([
+      `Engineering ${run}`,
+      `Sales ${run}`,
+    ]);
     // The user's read-only `groups` reflects both memberships.
     const d = await scim('GET', `/Users/${ids['member-d']}`);
     expect(d.body.groups.map((x: { value: string; display: string; type: string }) => [x.value, x.display, x.type])).toEqual([
       [ids.okta, `Engineering ${run}`, 'direct'],
       [ids.entra, `Sales ${run}`, 'direct'],
     ]);
-    const remove = await scim('PATCH', `/Groups/${ids.entra}`, { schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: [{ value: ids['member-d'] }] }] });
+    const remove = await scim('PATCH', `/Groups/${ids.entra}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Remove', path: 'members', value: [{ value: ids['member-d'] }] }],
+    });
     expect([remove.status, 'members' in remove.body]).toEqual([200, false]);
-    const rename = await scim('PATCH', `/Groups/${ids.entra}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'displayName', value: `Sales EMEA ${run}` }] });
+    const rename = await scim('PATCH', `/Groups/${ids.entra}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'displayName', value: `Sales EMEA ${run}` }],
+    });
     expect(rename.body.displayName).toBe(`Sales EMEA ${run}`);
     expect((await scim('DELETE', `/Groups/${ids.entra}`)).status).toBe(204);
     expect((await scim('GET', `/Groups/${ids.entra}`)).status).toBe(404);
@@ -297,7 +371,14 @@ describe('paging, discovery and error bodies', () => {
     const p2 = await scim('GET', '/Users?startIndex=3&count=2');
     const p3 = await scim('GET', '/Users?startIndex=5&count=2');
     const p4 = await scim('GET', '/Users?startIndex=7&count=2');
-    expect([p1, p2, p3, p4].map((p) => [p.body.totalResults, p.body.itemsPerPage, p.body.startIndex, p.body.Resources.map((r: { id: string }) => alias.get(r.id))])).toEqual([
+    expect(
+      [p1, p2, p3, p4].map((p) => [
+        p.body.totalResults,
+        p.body.itemsPerPage,
+        p.body.startIndex,
+        p.body.Resources.map((r: { id: string }) => alias.get(r.id)),
+      ]),
+    ).toEqual([
       [5, 2, 1, ['entra-user', 'member-c']],
       [5, 2, 3, ['member-d', 'page-1']],
       [5, 1, 5, ['page-2']],
@@ -305,20 +386,36 @@ describe('paging, discovery and error bodies', () => {
     ]);
     const countOnly = await scim('GET', '/Users?count=0');
     expect(countOnly.body).toEqual({ schemas: [LIST], totalResults: 5, itemsPerPage: 0, startIndex: 1, Resources: [] });
-    const search = await scim('POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `userName eq "page-2.${run}@acme.example"`, attributes: ['userName'] });
+    const search = await scim('POST', '/Users/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: `userName eq "page-2.${run}@acme.example"`,
+      attributes: ['userName'],
+    });
     expect(search.body.Resources.map((r: { userName: string }) => Object.keys(r).sort())).toEqual([['id', 'schemas', 'userName']]);
   });
 
   it('serves ServiceProviderConfig, ResourceTypes and Schemas', async () => {
     const spc = await scim('GET', '/ServiceProviderConfig');
     expect(spc.status).toBe(200);
-    expect([spc.body.patch, spc.body.filter, spc.body.etag, spc.body.bulk.supported, spc.body.authenticationSchemes[0].type]).toEqual([{ supported: true }, { supported: true, maxResults: 200 }, { supported: true }, false, 'oauthbearertoken']);
+    expect([spc.body.patch, spc.body.filter, spc.body.etag, spc.body.bulk.supported, spc.body.authenticationSchemes[0].type]).toEqual([
+      { supported: true },
+      { supported: true, maxResults: 200 },
+      { supported: true },
+      false,
+      'oauthbearertoken',
+    ]);
     const rts = await scim('GET', '/ResourceTypes');
-    expect(rts.body.Resources.map((r: { id: string; endpoint: string; schema: string }) => [r.id, r.endpoint, r.schema])).toEqual([['User', '/Users', USER], ['Group', '/Groups', GROUP]]);
+    expect(rts.body.Resources.map((r: { id: string; endpoint: string; schema: string }) => [r.id, r.endpoint, r.schema])).toEqual([
+      ['User', '/Users', USER],
+      ['Group', '/Groups', GROUP],
+    ]);
     const schemas = await scim('GET', '/Schemas');
     expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toEqual([USER, GROUP, ENT]);
     const userSchema = await scim('GET', `/Schemas/${USER}`);
-    expect(userSchema.body.attributes.find((a: { name: string }) => a.name === 'password')).toMatchObject({ mutability: 'writeOnly', returned: 'never' });
+    expect(userSchema.body.attributes.find((a: { name: string }) => a.name === 'password')).toMatchObject({
+      mutability: 'writeOnly',
+      returned: 'never',
+    });
   });
 
   it('answers SCIM error bodies with the right status and scimType', async () => {
@@ -330,14 +427,28 @@ describe('paging, discovery and error bodies', () => {
       [scim('GET', '/Users?count=ten'), 400, 'invalidValue', /^count: expected an integer/],
       [scim('POST', '/Users', { schemas: [USER], active: true }), 400, 'invalidValue', /^userName: required/],
       [scim('POST', '/Users', '{"userName": '), 400, 'invalidSyntax', /^body: not valid JSON$/],
-      [scim('PATCH', `/Users/${[...alias].find(([, v]) => v === 'page-1')![0]}`, { schemas: [PATCH_OP], Operations: [{ op: 'merge', path: 'title', value: 'x' }] }), 400, 'invalidSyntax', /^Operations\[0\]\.op: expected "add", "replace" or "remove"/],
+      [
+        scim('PATCH', `/Users/${[...alias].find(([, v]) => v === 'page-1')![0]}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'merge', path: 'title', value: 'x' }],
+        }),
+        400,
+        'invalidSyntax',
+        /^Operations\[0\]\.op: expected "add", "replace" or "remove"/,
+      ],
       [scim('POST', '/Users', { userName: 'x'.repeat(1_100_000) }), 413, undefined, /^request body exceeds 1048576 bytes$/],
       [scim('DELETE', '/Users'), 405, undefined, /^DELETE is not supported on \/Users; use GET, POST$/],
       [scim('GET', '/Bulk'), 405, undefined, /^GET is not supported on \/Bulk; use POST$/],
     ];
     for (const [pending, status, scimType, detail] of cases) {
       const a = await pending;
-      expect([a.status, a.headers.get('content-type'), a.body.schemas, a.body.status, a.body.scimType], JSON.stringify(a.body)).toEqual([status, 'application/scim+json', [ERROR], String(status), scimType]);
+      expect([a.status, a.headers.get('content-type'), a.body.schemas, a.body.status, a.body.scimType], JSON.stringify(a.body)).toEqual([
+        status,
+        'application/scim+json',
+        [ERROR],
+        String(status),
+        scimType,
+      ]);
       expect(a.body.detail).toMatch(detail);
     }
   });
@@ -345,14 +456,29 @@ describe('paging, discovery and error bodies', () => {
   it('refuses a missing or wrong bearer token (401) and an unknown connection (404)', async () => {
     const none = await fetch(`${base}/Users`);
     expect([none.status, none.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="planewatch-scim"']);
-    expect(await none.json()).toEqual({ schemas: [ERROR], status: '401', detail: 'authentication required: Authorization: Bearer <token>' });
+    expect(await none.json()).toEqual({
+      schemas: [ERROR],
+      status: '401',
+      detail: 'authentication required: Authorization: Bearer <token>',
+    });
     const wrong = await fetch(`${base}/Users`, { headers: { authorization: `Bearer ${TOKEN}x` } });
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ schemas: [ERROR], status: '401', detail: 'the bearer token is not valid for this SCIM connection' });
-    const wrongWrite = await fetch(`${base}/Users`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: JSON.stringify({ userName: `intruder.${run}` }) });
+    expect(await wrong.json()).toEqual({
+      schemas: [ERROR],
+      status: '401',
+      detail: 'the bearer token is not valid for this SCIM connection',
+    });
+    const wrongWrite = await fetch(`${base}/Users`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+      body: JSON.stringify({ userName: `intruder.${run}` }),
+    });
     expect(wrongWrite.status).toBe(401);
     const unknown = await fetch(`${t.pipeline.url}/scim/v2/not-a-connection/Users`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect([unknown.status, ((await unknown.json()) as { detail: string }).detail]).toEqual([404, 'no SCIM connection "not-a-connection" (vendor scim, transport scim) in the boundary map']);
+    expect([unknown.status, ((await unknown.json()) as { detail: string }).detail]).toEqual([
+      404,
+      'no SCIM connection "not-a-connection" (vendor scim, transport scim) in the boundary map',
+    ]);
     // The copy connection is a webhook connection, not a SCIM endpoint.
     const copyAsScim = await fetch(`${t.pipeline.url}/scim/v2/${COPY_CONN}/Users`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(copyAsScim.status).toBe(404);
@@ -363,7 +489,10 @@ describe('paging, discovery and error bodies', () => {
 // --- the SCIM-copy webhook ------------------------------------------------------------------------
 
 const copyUser = {
-  schemas: [USER], id: `copy-u-${run}`, userName: `grace.${run}@customer.example`, active: true,
+  schemas: [USER],
+  id: `copy-u-${run}`,
+  userName: `grace.${run}@customer.example`,
+  active: true,
   emails: [{ value: `Grace.${run}@Customer.example`, type: 'work', primary: true }],
   meta: { resourceType: 'User', version: 'W/"1"' },
 };
@@ -378,23 +507,57 @@ function deliverCopy(body: string, opts: { secret?: string; signature?: string |
 describe('SCIM-copy webhook', () => {
   it('stores a signed copy with its password removed before anything is written', async () => {
     const { id: _id, meta: _meta, ...requestUser } = copyUser;
-    const body = JSON.stringify({ method: 'POST', path: '/scim/v2/Users', status: 201, tenant: 'customer-42', request: { ...requestUser, password: PASSWORD }, response: copyUser });
+    const body = JSON.stringify({
+      method: 'POST',
+      path: '/scim/v2/Users',
+      status: 201,
+      tenant: 'customer-42',
+      request: { ...requestUser, password: PASSWORD },
+      response: copyUser,
+    });
     const res = await deliverCopy(body);
     expect(res.status).toBe(202);
-    const redacted = JSON.stringify({ method: 'POST', path: '/scim/v2/Users', status: 201, tenant: 'customer-42', request: requestUser, response: copyUser });
+    const redacted = JSON.stringify({
+      method: 'POST',
+      path: '/scim/v2/Users',
+      status: 201,
+      tenant: 'customer-42',
+      request: requestUser,
+      response: copyUser,
+    });
     const rawId = rawEnvelopeId('scim', COPY_CONN, Buffer.from(redacted));
     expect(((await res.json()) as { id: string }).id).toBe(rawId);
     const raw = await waitFor(async () => {
-      const r = await t.query<{ body: string; transport: string; verified: number; verification_scheme: string }>('SELECT body, transport, verified, verification_scheme FROM raw_envelopes FINAL WHERE id = {id:String}', { id: rawId });
+      const r = await t.query<{ body: string; transport: string; verified: number; verification_scheme: string }>(
+        'SELECT body, transport, verified, verification_scheme FROM raw_envelopes FINAL WHERE id = {id:String}',
+        { id: rawId },
+      );
       return r.length ? r : undefined;
     }, 'the copy in raw_envelopes');
     expect(raw).toEqual([{ body: redacted, transport: 'webhook', verified: 1, verification_scheme: 'planewatch-hmac-sha256' }]);
   });
 
   it('maps an Okta-style deactivation copy and a membership copy', async () => {
-    const off = JSON.stringify({ method: 'PATCH', path: `/scim/v2/Users/copy-u-${run}`, status: 200, tenant: 'customer-42', request: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }, response: { ...copyUser, active: false, meta: { resourceType: 'User', version: 'W/"2"' } } });
+    const off = JSON.stringify({
+      method: 'PATCH',
+      path: `/scim/v2/Users/copy-u-${run}`,
+      status: 200,
+      tenant: 'customer-42',
+      request: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] },
+      response: { ...copyUser, active: false, meta: { resourceType: 'User', version: 'W/"2"' } },
+    });
     expect((await deliverCopy(off)).status).toBe(202);
-    const member = JSON.stringify({ method: 'PATCH', path: `/scim/v2/Groups/copy-g-${run}`, status: 204, tenant: 'customer-42', request: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: `copy-u-${run}`, display: `grace.${run}@customer.example` }] }] }, response: null });
+    const member = JSON.stringify({
+      method: 'PATCH',
+      path: `/scim/v2/Groups/copy-g-${run}`,
+      status: 204,
+      tenant: 'customer-42',
+      request: {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: `copy-u-${run}`, display: `grace.${run}@customer.example` }] }],
+      },
+      response: null,
+    });
     expect((await deliverCopy(member)).status).toBe(202);
   });
 
@@ -402,12 +565,20 @@ describe('SCIM-copy webhook', () => {
     const body = JSON.stringify({ method: 'DELETE', path: `/Users/copy-u-${run}`, status: 204 });
     const wrong = await deliverCopy(body, { secret: 'not-the-secret' });
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ error: { status: 401, code: 'unauthorized', message: 'X-Planewatch-Signature: signature mismatch' } });
+    expect(await wrong.json()).toEqual({
+      error: { status: 401, code: 'unauthorized', message: 'X-Planewatch-Signature: signature mismatch' },
+    });
     expect((await deliverCopy(body, { signature: null })).status).toBe(401);
-    const malformed = await deliverCopy(JSON.stringify({ method: 'DELETE', path: `/Users/copy-u-${run}`, status: 'gone', request: { password: PASSWORD } }));
+    const malformed = await deliverCopy(
+      JSON.stringify({ method: 'DELETE', path: `/Users/copy-u-${run}`, status: 'gone', request: { password: PASSWORD } }),
+    );
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: { status: 400, code: 'malformed', message: 'status: expected the HTTP status the product answered (a number)' } });
-    const [n] = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes WHERE id = {id:String}', { id: rawEnvelopeId('scim', COPY_CONN, Buffer.from(body)) });
+    expect(await malformed.json()).toEqual({
+      error: { status: 400, code: 'malformed', message: 'status: expected the HTTP status the product answered (a number)' },
+    });
+    const [n] = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes WHERE id = {id:String}', {
+      id: rawEnvelopeId('scim', COPY_CONN, Buffer.from(body)),
+    });
     expect(n!.n).toBe('0');
   });
 });
@@ -442,7 +613,13 @@ async function eventsOf(connection: string, expected: number): Promise<EventRow[
 describe('identity events in ClickHouse', () => {
   it('holds one event per change of the service provider, with the deprovisioning facts', async () => {
     const rows = await eventsOf(CONN, 22);
-    const seen = rows.map((r) => [alias.get(r.subject_id) ?? r.subject_id, r.category, r.action, r.vendor_type, r.group_id ? alias.get(r.group_id) : '']);
+    const seen = rows.map((r) => [
+      alias.get(r.subject_id) ?? r.subject_id,
+      r.category,
+      r.action,
+      r.vendor_type,
+      r.group_id ? alias.get(r.group_id) : '',
+    ]);
     expect(seen).toEqual([
       ['okta-user', 'account', 'created', 'POST /Users', ''],
       ['okta-user', 'account', 'suspended', 'PATCH /Users', ''],
@@ -467,13 +644,17 @@ describe('identity events in ClickHouse', () => {
       ['page-1', 'account', 'created', 'POST /Users', ''],
       ['page-2', 'account', 'created', 'POST /Users', ''],
     ]);
-    const suspended = rows.filter((r) => r.action === 'suspended').map((r) => [alias.get(r.subject_id), r.subject_email, r.plane, r.tenant_id, r.authoritative_for]);
+    const suspended = rows
+      .filter((r) => r.action === 'suspended')
+      .map((r) => [alias.get(r.subject_id), r.subject_email, r.plane, r.tenant_id, r.authoritative_for]);
     expect(suspended).toEqual([
       ['okta-user', `ada.${run}@okta.example`, 'application', CONN, 'customers'],
       ['entra-user', `test_user_${run}@testuser.example`, 'application', CONN, 'customers'],
       ['member-c', `member-c.${run}@acme.example`, 'application', CONN, 'customers'],
     ]);
-    const memberships = rows.filter((r) => r.category === 'membership').map((r) => [alias.get(r.subject_id), r.subject_kind, r.subject_email, r.action]);
+    const memberships = rows
+      .filter((r) => r.category === 'membership')
+      .map((r) => [alias.get(r.subject_id), r.subject_kind, r.subject_email, r.action]);
     expect(memberships).toEqual([
       ['member-c', 'human', `member-c.${run}@acme.example`, 'added'],
       ['member-d', 'human', `member-d.${run}@acme.example`, 'added'],
@@ -497,18 +678,33 @@ describe('identity events in ClickHouse', () => {
 
 describe('the password the clients sent', () => {
   it('is in no ClickHouse table', async () => {
-    const tables = await t.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree%' ORDER BY name");
-    expect(tables.map((x) => x.name)).toEqual(expect.arrayContaining(['dead_letters', 'identity_events', 'raw_envelopes', 'scim_resources']));
+    const tables = await t.query<{ name: string }>(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree%' ORDER BY name",
+    );
+    expect(tables.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['dead_letters', 'identity_events', 'raw_envelopes', 'scim_resources']),
+    );
     for (const { name } of tables) {
-      const [hit] = await t.query<{ n: string }>(`SELECT count() AS n FROM ${name} WHERE position(formatRow('JSONEachRow', *), {pw:String}) > 0`, { pw: PASSWORD });
+      const [hit] = await t.query<{ n: string }>(
+        `SELECT count() AS n FROM ${name} WHERE position(formatRow('JSONEachRow', *), {pw:String}) > 0`,
+        { pw: PASSWORD },
+      );
       expect([name, hit!.n]).toEqual([name, '0']);
     }
     // dead-letter payloads and non-UTF-8 raw bodies are base64: look inside them too.
-    const [dead] = await t.query<{ n: string }>("SELECT count() AS n FROM dead_letters WHERE position(tryBase64Decode(payload), {pw:String}) > 0", { pw: PASSWORD });
-    const [raw] = await t.query<{ n: string }>("SELECT count() AS n FROM raw_envelopes WHERE body_encoding != 'utf8' AND position(tryBase64Decode(body), {pw:String}) > 0", { pw: PASSWORD });
+    const [dead] = await t.query<{ n: string }>(
+      'SELECT count() AS n FROM dead_letters WHERE position(tryBase64Decode(payload), {pw:String}) > 0',
+      { pw: PASSWORD },
+    );
+    const [raw] = await t.query<{ n: string }>(
+      "SELECT count() AS n FROM raw_envelopes WHERE body_encoding != 'utf8' AND position(tryBase64Decode(body), {pw:String}) > 0",
+      { pw: PASSWORD },
+    );
     expect([dead!.n, raw!.n]).toEqual(['0', '0']);
     // …while the resources it came with are there.
-    const [stored] = await t.query<{ n: string }>('SELECT count() AS n FROM scim_resources FINAL WHERE connection_id = {c:String}', { c: CONN });
+    const [stored] = await t.query<{ n: string }>('SELECT count() AS n FROM scim_resources FINAL WHERE connection_id = {c:String}', {
+      c: CONN,
+    });
     expect(stored!.n).toBe('8');
   });
 
@@ -536,7 +732,8 @@ describe('the password the clients sent', () => {
         eachMessage: async ({ topic, partition, message }) => {
           scanned++;
           if (message.value?.includes(needle) || message.key?.includes(needle)) hits.push(`${topic}/${partition}@${message.offset}`);
-          if (message.headers?.['pw-connection']?.toString() === CONN || message.headers?.['pw-connection']?.toString() === COPY_CONN) ours++;
+          if (message.headers?.['pw-connection']?.toString() === CONN || message.headers?.['pw-connection']?.toString() === COPY_CONN)
+            ours++;
           const key = `${topic}/${partition}`;
           if (Number(message.offset) + 1 >= (highs.get(key) ?? 0)) pending.delete(key);
           if (pending.size === 0) resolve();
@@ -559,27 +756,48 @@ describe('a deleted user leaves its groups', () => {
   it('RFC 7644 §3.6: DELETE /Users/{id} removes the user from its group; identity_events holds the membership removal, the group state no longer lists it', async () => {
     const email = `leaver.${run}@acme.example`;
     const u = await scim('POST', '/Users', { schemas: [USER], userName: email, emails: [{ value: email, primary: true }] });
-    const g = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `Leavers ${run}`, members: [{ value: u.body.id, display: email }] });
+    const g = await scim('POST', '/Groups', {
+      schemas: [GROUP],
+      displayName: `Leavers ${run}`,
+      members: [{ value: u.body.id, display: email }],
+    });
     expect([u.status, g.status]).toEqual([201, 201]);
     expect((await scim('DELETE', `/Users/${u.body.id}`)).status).toBe(204);
     expect((await scim('GET', `/Groups/${g.body.id}`)).body.members).toBeUndefined();
 
     const rows = await waitFor(async () => {
-      const r = await t.query<{ category: string; action: string; subject_email: string; group_id: string; implied_by: string; vendor_type: string }>(
+      const r = await t.query<{
+        category: string;
+        action: string;
+        subject_email: string;
+        group_id: string;
+        implied_by: string;
+        vendor_type: string;
+      }>(
         `SELECT category, action, subject_email, attributes['group_id'] AS group_id, attributes['implied_by'] AS implied_by, vendor_type
          FROM identity_events FINAL WHERE connection_id = {c:String} AND subject_id = {s:String} ORDER BY category, action`,
         { c: CONN, s: u.body.id },
       );
       return r.length >= 4 ? r : undefined;
-    }, 'the leaver\'s events in identity_events');
+    }, "the leaver's events in identity_events");
     // Ordered by category and action (two changes may share a millisecond).
     expect(rows).toEqual([
       { category: 'account', action: 'created', subject_email: email, group_id: '', implied_by: '', vendor_type: 'POST /Users' },
       { category: 'account', action: 'deleted', subject_email: email, group_id: '', implied_by: '', vendor_type: 'DELETE /Users' },
       { category: 'membership', action: 'added', subject_email: email, group_id: g.body.id, implied_by: '', vendor_type: 'POST /Groups' },
-      { category: 'membership', action: 'removed', subject_email: email, group_id: g.body.id, implied_by: `DELETE /Users/${u.body.id}`, vendor_type: 'PATCH /Groups' },
+      {
+        category: 'membership',
+        action: 'removed',
+        subject_email: email,
+        group_id: g.body.id,
+        implied_by: `DELETE /Users/${u.body.id}`,
+        vendor_type: 'PATCH /Groups',
+      },
     ]);
-    const [state] = await t.query<{ members: string[] }>('SELECT member_ids AS members FROM scim_resources FINAL WHERE connection_id = {c:String} AND id = {id:String}', { c: CONN, id: g.body.id });
+    const [state] = await t.query<{ members: string[] }>(
+      'SELECT member_ids AS members FROM scim_resources FINAL WHERE connection_id = {c:String} AND id = {id:String}',
+      { c: CONN, id: g.body.id },
+    );
     expect(state!.members).toEqual([]);
   });
 });

@@ -33,10 +33,22 @@ afterAll(async () => {
 
 function directoryUser(id: string, org: string, state: 'active' | 'inactive') {
   return {
-    object: 'directory_user', id, idp_id: `idp-${id}`, directory_id: 'directory_01TEST', organization_id: org,
-    first_name: 'Ada', last_name: 'Lovelace', emails: [{ primary: true, type: 'work', value: `Ada.${id}@Customer.example` }],
-    email: `Ada.${id}@Customer.example`, username: `ada-${id}`, state, custom_attributes: {}, raw_attributes: {}, role: { slug: 'member' },
-    created_at: '2026-11-01T10:00:00.000Z', updated_at: '2026-11-29T10:00:00.000Z',
+    object: 'directory_user',
+    id,
+    idp_id: `idp-${id}`,
+    directory_id: 'directory_01TEST',
+    organization_id: org,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    emails: [{ primary: true, type: 'work', value: `Ada.${id}@Customer.example` }],
+    email: `Ada.${id}@Customer.example`,
+    username: `ada-${id}`,
+    state,
+    custom_attributes: {},
+    raw_attributes: {},
+    role: { slug: 'member' },
+    created_at: '2026-11-01T10:00:00.000Z',
+    updated_at: '2026-11-29T10:00:00.000Z',
   };
 }
 
@@ -60,18 +72,38 @@ async function eventRow(eventId: string) {
 describe('signed WorkOS webhook to ClickHouse', () => {
   it('stores a directory user deletion on the application plane', async () => {
     const eventId = `event_${run}_del`;
-    const body = JSON.stringify({ object: 'event', id: eventId, event: 'dsync.user.deleted', data: directoryUser(`u${run}1`, 'org_CUSTOMER', 'inactive'), created_at: '2026-11-29T10:00:00.000Z' });
+    const body = JSON.stringify({
+      object: 'event',
+      id: eventId,
+      event: 'dsync.user.deleted',
+      data: directoryUser(`u${run}1`, 'org_CUSTOMER', 'inactive'),
+      created_at: '2026-11-29T10:00:00.000Z',
+    });
     const res = await deliver(body);
     expect(res.status).toBe(202);
     const rows = await eventRow(eventId);
-    expect(rows).toEqual([{
-      plane: 'application', source: 'workos', connection_id: 'workos-main', tenant_id: 'org_CUSTOMER', category: 'account', action: 'deleted',
-      subject_kind: 'human', subject_id: `u${run}1`, subject_email: `ada.u${run}1@customer.example`, vendor_type: 'dsync.user.deleted',
-      authoritative_for: 'customers', raw_id: rawEnvelopeId('workos', 'workos-main', Buffer.from(body)),
-    }]);
+    expect(rows).toEqual([
+      {
+        plane: 'application',
+        source: 'workos',
+        connection_id: 'workos-main',
+        tenant_id: 'org_CUSTOMER',
+        category: 'account',
+        action: 'deleted',
+        subject_kind: 'human',
+        subject_id: `u${run}1`,
+        subject_email: `ada.u${run}1@customer.example`,
+        vendor_type: 'dsync.user.deleted',
+        authoritative_for: 'customers',
+        raw_id: rawEnvelopeId('workos', 'workos-main', Buffer.from(body)),
+      },
+    ]);
     // The raw delivery is kept byte for byte as evidence.
     const raw = await waitFor(async () => {
-      const r = await t.query<{ body: string; verified: number; verification_scheme: string }>('SELECT body, verified, verification_scheme FROM raw_envelopes FINAL WHERE id = {id:String}', { id: rows[0]!.raw_id });
+      const r = await t.query<{ body: string; verified: number; verification_scheme: string }>(
+        'SELECT body, verified, verification_scheme FROM raw_envelopes FINAL WHERE id = {id:String}',
+        { id: rows[0]!.raw_id },
+      );
       return r.length ? r : undefined;
     }, 'raw envelope');
     expect(raw).toEqual([{ body, verified: 1, verification_scheme: 'workos-hmac-sha256' }]);
@@ -79,18 +111,38 @@ describe('signed WorkOS webhook to ClickHouse', () => {
 
   it('puts the workforce organisation on the platform plane (boundary-map plane rule)', async () => {
     const eventId = `event_${run}_wf`;
-    const body = JSON.stringify({ object: 'event', id: eventId, event: 'dsync.user.updated', data: directoryUser(`u${run}2`, 'org_WORKFORCE', 'inactive'), created_at: '2026-11-29T11:00:00.000Z' });
+    const body = JSON.stringify({
+      object: 'event',
+      id: eventId,
+      event: 'dsync.user.updated',
+      data: directoryUser(`u${run}2`, 'org_WORKFORCE', 'inactive'),
+      created_at: '2026-11-29T11:00:00.000Z',
+    });
     expect((await deliver(body)).status).toBe(202);
     const rows = await eventRow(eventId);
-    expect(rows[0]).toMatchObject({ plane: 'platform', tenant_id: 'org_WORKFORCE', category: 'account', action: 'suspended', authoritative_for: 'employees' });
+    expect(rows[0]).toMatchObject({
+      plane: 'platform',
+      tenant_id: 'org_WORKFORCE',
+      category: 'account',
+      action: 'suspended',
+      authoritative_for: 'employees',
+    });
   });
 
   it('answers 401 to a bad signature, 400 to a malformed body, 413 to a huge one, 404 to an unknown connection; none is stored', async () => {
     const badId = `event_${run}_bad`;
-    const body = JSON.stringify({ object: 'event', id: badId, event: 'dsync.user.deleted', data: directoryUser(`u${run}3`, 'org_CUSTOMER', 'inactive'), created_at: '2026-11-29T10:00:00.000Z' });
+    const body = JSON.stringify({
+      object: 'event',
+      id: badId,
+      event: 'dsync.user.deleted',
+      data: directoryUser(`u${run}3`, 'org_CUSTOMER', 'inactive'),
+      created_at: '2026-11-29T10:00:00.000Z',
+    });
     const wrongSecret = await deliver(body, { secret: 'not-the-secret' });
     expect(wrongSecret.status).toBe(401);
-    expect(await wrongSecret.json()).toEqual({ error: { status: 401, code: 'unauthorized', message: 'WorkOS-Signature: signature mismatch' } });
+    expect(await wrongSecret.json()).toEqual({
+      error: { status: 401, code: 'unauthorized', message: 'WorkOS-Signature: signature mismatch' },
+    });
     expect((await deliver(body, { signature: null })).status).toBe(401);
     expect((await deliver(body, { ts: Date.now() - 10 * 60_000 })).status).toBe(401);
 
@@ -103,11 +155,19 @@ describe('signed WorkOS webhook to ClickHouse', () => {
 
     const unknown = await deliver(body, { path: '/webhooks/workos/nope' });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ error: { status: 404, code: 'unknown_connection', message: 'no webhook connection "nope" for vendor "workos" in the boundary map' } });
+    expect(await unknown.json()).toEqual({
+      error: { status: 404, code: 'unknown_connection', message: 'no webhook connection "nope" for vendor "workos" in the boundary map' },
+    });
 
     // A valid delivery sent afterwards is stored; the rejected one never is.
     const markerId = `event_${run}_marker`;
-    const marker = JSON.stringify({ object: 'event', id: markerId, event: 'dsync.user.created', data: directoryUser(`u${run}4`, 'org_CUSTOMER', 'active'), created_at: '2026-11-29T10:00:00.000Z' });
+    const marker = JSON.stringify({
+      object: 'event',
+      id: markerId,
+      event: 'dsync.user.created',
+      data: directoryUser(`u${run}4`, 'org_CUSTOMER', 'active'),
+      created_at: '2026-11-29T10:00:00.000Z',
+    });
     expect((await deliver(marker)).status).toBe(202);
     await eventRow(markerId);
     // Give the pipeline the same time again for anything stray, then check every table.
@@ -123,12 +183,20 @@ describe('signed WorkOS webhook to ClickHouse', () => {
   });
 
   it('sends a valid but unmappable payload to the DLQ with the reason, and keeps going', async () => {
-    const badData = JSON.stringify({ object: 'event', id: `event_${run}_unmappable`, event: 'dsync.user.created', data: { object: 'directory_user', id: 12345 }, created_at: '2026-11-29T10:00:00.000Z' });
+    const badData = JSON.stringify({
+      object: 'event',
+      id: `event_${run}_unmappable`,
+      event: 'dsync.user.created',
+      data: { object: 'directory_user', id: 12345 },
+      created_at: '2026-11-29T10:00:00.000Z',
+    });
     expect((await deliver(badData)).status).toBe(202);
     const rawId = rawEnvelopeId('workos', 'workos-main', Buffer.from(badData));
     const dead = await waitFor(async () => {
       const r = await t.query<{ stage: string; reason: string; source: string; origin_topic: string }>(
-        'SELECT stage, reason, source, origin_topic FROM dead_letters FINAL WHERE raw_id = {raw:String}', { raw: rawId });
+        'SELECT stage, reason, source, origin_topic FROM dead_letters FINAL WHERE raw_id = {raw:String}',
+        { raw: rawId },
+      );
       return r.length ? r : undefined;
     }, 'dead letter');
     expect(dead).toHaveLength(1);
@@ -141,7 +209,13 @@ describe('signed WorkOS webhook to ClickHouse', () => {
 
   it('keeps unknown event types instead of dropping them', async () => {
     const eventId = `event_${run}_future`;
-    const body = JSON.stringify({ object: 'event', id: eventId, event: 'vault.secret.rotated', data: { id: 'secret_01', organization_id: 'org_CUSTOMER' }, created_at: '2026-11-29T10:00:00.000Z' });
+    const body = JSON.stringify({
+      object: 'event',
+      id: eventId,
+      event: 'vault.secret.rotated',
+      data: { id: 'secret_01', organization_id: 'org_CUSTOMER' },
+      created_at: '2026-11-29T10:00:00.000Z',
+    });
     expect((await deliver(body)).status).toBe(202);
     const rows = await eventRow(eventId);
     expect(rows[0]).toMatchObject({ category: 'other', action: 'other', vendor_type: 'vault.secret.rotated' });
@@ -149,18 +223,28 @@ describe('signed WorkOS webhook to ClickHouse', () => {
 
   it('stores a redelivered webhook once', async () => {
     const eventId = `event_${run}_dup`;
-    const body = JSON.stringify({ object: 'event', id: eventId, event: 'dsync.user.created', data: directoryUser(`u${run}5`, 'org_CUSTOMER', 'active'), created_at: '2026-11-29T10:00:00.000Z' });
+    const body = JSON.stringify({
+      object: 'event',
+      id: eventId,
+      event: 'dsync.user.created',
+      data: directoryUser(`u${run}5`, 'org_CUSTOMER', 'active'),
+      created_at: '2026-11-29T10:00:00.000Z',
+    });
     for (let i = 0; i < 3; i++) expect((await deliver(body)).status).toBe(202);
     await eventRow(eventId);
     await new Promise((r) => setTimeout(r, 1500));
-    const [c] = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE event_id = {id:String}', { id: eventId });
+    const [c] = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events FINAL WHERE event_id = {id:String}', {
+      id: eventId,
+    });
     expect(c!.n).toBe('1');
   });
 
   it('serves recent events through the local API with a bearer token', async () => {
     const unauth = await fetch(`${t.pipeline.url}/api/v1/events?last=5`);
     expect(unauth.status).toBe(401);
-    const res = await fetch(`${t.pipeline.url}/api/v1/events?last=500&source=workos`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    const res = await fetch(`${t.pipeline.url}/api/v1/events?last=500&source=workos`, {
+      headers: { authorization: `Bearer ${t.apiToken}` },
+    });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: { event_id: string }[] };
     expect(data.map((e) => e.event_id)).toContain(`event_${run}_del`);

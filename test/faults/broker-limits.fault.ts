@@ -28,7 +28,11 @@ let broker: LocalBroker;
 let t: FaultPipeline;
 
 beforeAll(async () => {
-  broker = await startLocalBroker({ dataDir: mkdtempSync(path.join(tmpdir(), 'pw-fault-limits-')), heapMb: 384, overrides: { 'message.max.bytes': 1_048_588 } });
+  broker = await startLocalBroker({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'pw-fault-limits-')),
+    heapMb: 384,
+    overrides: { 'message.max.bytes': 1_048_588 },
+  });
   t = await startFaultPipeline({
     configYaml: `
 connections:
@@ -50,13 +54,28 @@ afterAll(async () => {
 
 function body(i: number, padding: number): string {
   return JSON.stringify({
-    object: 'event', id: `event_lim_${run}_${i}`, event: 'dsync.user.created', created_at: new Date().toISOString(),
-    data: { object: 'directory_user', id: `directory_user_lim_${run}`, directory_id: 'directory_1', organization_id: 'org_1', emails: [{ primary: true, value: `u${i}@x.example` }], state: 'active', first_name: "x".repeat(padding) },
+    object: 'event',
+    id: `event_lim_${run}_${i}`,
+    event: 'dsync.user.created',
+    created_at: new Date().toISOString(),
+    data: {
+      object: 'directory_user',
+      id: `directory_user_lim_${run}`,
+      directory_id: 'directory_1',
+      organization_id: 'org_1',
+      emails: [{ primary: true, value: `u${i}@x.example` }],
+      state: 'active',
+      first_name: 'x'.repeat(padding),
+    },
   });
 }
 
 async function deliver(b: string): Promise<number> {
-  const res = await fetch(`${t.pipeline.url}/webhooks/workos/wk`, { method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) }, body: b });
+  const res = await fetch(`${t.pipeline.url}/webhooks/workos/wk`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) },
+    body: b,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -74,10 +93,17 @@ describe('a broker with a small message.max.bytes', () => {
     expect(await deliver(tooBig)).toBe(413);
     expect(await deliver(body(24, 1000))).toBe(202);
     const ids = Array.from({ length: 25 }, (_, i) => `event_lim_${run}_${i}`);
-    const rows = await waitFor(async () => {
-      const r = await t.query<{ event_id: string; n: string }>('SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id', { ids });
-      return r.length === 25 ? r : undefined;
-    }, 'the 25 accepted events', 90_000);
+    const rows = await waitFor(
+      async () => {
+        const r = await t.query<{ event_id: string; n: string }>(
+          'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id',
+          { ids },
+        );
+        return r.length === 25 ? r : undefined;
+      },
+      'the 25 accepted events',
+      90_000,
+    );
     expect(rows.every((r) => r.n === '1')).toBe(true);
   }, 180_000);
 });
@@ -88,8 +114,12 @@ describe('the batching producer on that broker', () => {
     await ensureTopics(t.rt.kafka, [{ topic, numPartitions: 1 }]);
     const batching = new BatchingProducer(t.rt.producer, { maxInFlight: 1 });
     // 24 sends of 200 KB queued at once: the first goes alone, the other 23 (4.6 MB) wait for it.
-    const results = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => batching.send(topic, [{ key: String(i), value: Buffer.alloc(200_000, 0x61 + (i % 26)) }])));
-    expect(results.map((r) => (r.status === 'fulfilled' ? 'acked' : String((r.reason as Error).message)))).toEqual(Array.from({ length: 24 }, () => 'acked'));
+    const results = await Promise.allSettled(
+      Array.from({ length: 24 }, (_, i) => batching.send(topic, [{ key: String(i), value: Buffer.alloc(200_000, 0x61 + (i % 26)) }])),
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'acked' : String((r.reason as Error).message)))).toEqual(
+      Array.from({ length: 24 }, () => 'acked'),
+    );
     const admin = t.rt.kafka.admin();
     await admin.connect();
     const [p0] = await admin.fetchTopicOffsets(topic);
@@ -104,20 +134,35 @@ describe('graceful stop with deliveries waiting for the broker', () => {
     // Five deliveries now wait for a Kafka acknowledgement that cannot come yet.
     const inFlight = Array.from({ length: 5 }, (_, i) => {
       const b = body(100 + i, 100);
-      return fetch(`${t.pipeline.url}/webhooks/workos/wk`, { method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) }, body: b })
-        .then(async (res) => { await res.arrayBuffer(); return res.status; }, (err: unknown) => `cut off: ${String((err as { cause?: Error }).cause?.message ?? err)}`);
+      return fetch(`${t.pipeline.url}/webhooks/workos/wk`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) },
+        body: b,
+      }).then(
+        async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        },
+        (err: unknown) => `cut off: ${String((err as { cause?: Error }).cause?.message ?? err)}`,
+      );
     });
     await new Promise((r) => setTimeout(r, 1000));
     const stopping = t.pipeline.stop();
     pipelineStopped = true;
     // New connections are refused while the old ones drain.
-    const late = await fetch(`${t.pipeline.url}/healthz`).then((r) => r.status, () => 'refused');
+    const late = await fetch(`${t.pipeline.url}/healthz`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     expect(late).toBe('refused');
     await new Promise((r) => setTimeout(r, 1000));
     await broker.restart();
     const answers = await Promise.all(inFlight);
     await stopping;
     // Acknowledged late (202) or timed out waiting (503 + Retry-After): an answer either way.
-    expect(answers.every((a) => a === 202 || a === 503), JSON.stringify(answers)).toBe(true);
+    expect(
+      answers.every((a) => a === 202 || a === 503),
+      JSON.stringify(answers),
+    ).toBe(true);
   }, 180_000);
 });

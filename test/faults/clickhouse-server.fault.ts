@@ -53,14 +53,17 @@ afterAll(async () => {
 });
 
 function workosEvent(id: string): string {
-  const ev = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'workos', 'dsync.user.created.json'), 'utf8')) as { data: Record<string, unknown> } & Record<string, unknown>;
+  const ev = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'workos', 'dsync.user.created.json'), 'utf8')) as {
+    data: Record<string, unknown>;
+  } & Record<string, unknown>;
   return JSON.stringify({ ...ev, id, data: { ...ev.data, id: `directory_user_${id}` } });
 }
 
 async function deliver(id: string): Promise<number> {
   const body = workosEvent(id);
   const res = await fetch(`${t.pipeline.url}/webhooks/workos/${WK}`, {
-    method: 'POST', body,
+    method: 'POST',
+    body,
     headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(body, SECRET, Date.now()) },
   });
   await res.arrayBuffer();
@@ -70,13 +73,18 @@ async function deliver(id: string): Promise<number> {
 /** Counts per event id, read from the store directly (works while the "server" is down). */
 async function stored(ids: string[]): Promise<{ event_id: string; n: string }[]> {
   const rs = await bridge.client.query({
-    query: 'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id ORDER BY event_id',
-    query_params: { ids }, format: 'JSONEachRow',
+    query:
+      'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id ORDER BY event_id',
+    query_params: { ids },
+    format: 'JSONEachRow',
   });
   return rs.json();
 }
 
-interface Ready { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }
+interface Ready {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
 
 describe('the stand-in ClickHouse server (test/helpers/clickhouse-http-bridge.ts)', () => {
   it('speaks what @clickhouse/client sends: parameters of each type, settings, inserts with a dedup token, errors, ping', async () => {
@@ -84,18 +92,45 @@ describe('the stand-in ClickHouse server (test/helpers/clickhouse-http-bridge.ts
     try {
       expect(ch.mode).toBe('server');
       const table = `bridge_probe_${run.replace(/-/g, '')}`;
-      await ch.client.command({ query: `CREATE TABLE ${table} (s String, n UInt64, d DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY s SETTINGS non_replicated_deduplication_window = 100` });
-      const rows = [{ s: "it's a \\ back\tslash", n: '18446744073709551615', d: '2026-01-02 03:04:05.678' }, { s: 'plain', n: '2', d: '2026-01-02 03:04:05.000' }];
-      await ch.client.insert({ table, format: 'JSONEachRow', values: rows, clickhouse_settings: { insert_deduplication_token: `tok-${run}` } });
-      await ch.client.insert({ table, format: 'JSONEachRow', values: [{ s: 'dropped', n: '3', d: '2026-01-02 03:04:05.000' }], clickhouse_settings: { insert_deduplication_token: `tok-${run}` } });
+      await ch.client.command({
+        query: `CREATE TABLE ${table} (s String, n UInt64, d DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY s SETTINGS non_replicated_deduplication_window = 100`,
+      });
+      const rows = [
+        { s: "it's a \\ back\tslash", n: '18446744073709551615', d: '2026-01-02 03:04:05.678' },
+        { s: 'plain', n: '2', d: '2026-01-02 03:04:05.000' },
+      ];
+      await ch.client.insert({
+        table,
+        format: 'JSONEachRow',
+        values: rows,
+        clickhouse_settings: { insert_deduplication_token: `tok-${run}` },
+      });
+      await ch.client.insert({
+        table,
+        format: 'JSONEachRow',
+        values: [{ s: 'dropped', n: '3', d: '2026-01-02 03:04:05.000' }],
+        clickhouse_settings: { insert_deduplication_token: `tok-${run}` },
+      });
       const q = await ch.client.query({
         query: `SELECT s, n, toString(d) AS ds FROM ${table} WHERE s IN {ss:Array(String)} AND n IN {ns:Array(UInt64)} AND d >= {since:DateTime64(3, 'UTC')} AND {nothing:Nullable(String)} IS NULL ORDER BY s`,
-        query_params: { ss: [rows[0]!.s, 'plain', 'dropped'], ns: [18446744073709551615n, 2, 3], since: '2026-01-01 00:00:00.000', nothing: null }, format: 'JSONEachRow',
+        query_params: {
+          ss: [rows[0]!.s, 'plain', 'dropped'],
+          ns: [18446744073709551615n, 2, 3],
+          since: '2026-01-01 00:00:00.000',
+          nothing: null,
+        },
+        format: 'JSONEachRow',
       });
-      expect(await q.json()).toEqual([{ s: rows[0]!.s, n: '18446744073709551615', ds: '2026-01-02 03:04:05.678' }, { s: 'plain', n: '2', ds: '2026-01-02 03:04:05.000' }]);
+      expect(await q.json()).toEqual([
+        { s: rows[0]!.s, n: '18446744073709551615', ds: '2026-01-02 03:04:05.678' },
+        { s: 'plain', n: '2', ds: '2026-01-02 03:04:05.000' },
+      ]);
       const one = await ch.client.query({ query: 'SELECT {s:String} AS s', query_params: { s: "O'Brien\n" }, format: 'JSON' });
       expect(((await one.json()) as { data: unknown[] }).data).toEqual([{ s: "O'Brien\n" }]);
-      const err = await ch.client.query({ query: `SELECT no_such_column FROM ${table}`, format: 'JSONEachRow' }).then(() => null, (e: unknown) => e);
+      const err = await ch.client.query({ query: `SELECT no_such_column FROM ${table}`, format: 'JSONEachRow' }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ClickHouseError);
       expect((err as ClickHouseError).code).toBe('47');
       expect((err as ClickHouseError).type).toBe('UNKNOWN_IDENTIFIER');
@@ -123,11 +158,16 @@ describe('ClickHouse server unavailable (CLICKHOUSE_URL)', () => {
     const statementsAtStop = bridge.statements;
     for (const id of ids.slice(10, 25)) expect(await deliver(id)).toBe(202);
 
-    const ready = await waitFor(async () => {
-      const res = await fetch(`${t.pipeline.url}/readyz`);
-      const body = (await res.json()) as Ready;
-      return res.status === 503 && body.checks.sink?.ok === false ? body : undefined;
-    }, '/readyz to report the outage', 60_000, 300);
+    const ready = await waitFor(
+      async () => {
+        const res = await fetch(`${t.pipeline.url}/readyz`);
+        const body = (await res.json()) as Ready;
+        return res.status === 503 && body.checks.sink?.ok === false ? body : undefined;
+      },
+      '/readyz to report the outage',
+      60_000,
+      300,
+    );
     expect(ready.ready).toBe(false);
     expect(ready.checks.kafka!.ok).toBe(true);
     expect(ready.checks.clickhouse!.ok).toBe(false);
@@ -138,7 +178,12 @@ describe('ClickHouse server unavailable (CLICKHOUSE_URL)', () => {
     const held = await consumerPositions(t.rt.kafka, group, TOPICS.events);
     const failuresAtHold = metricSum(await metrics(), 'planewatch_sink_insert_failures_total');
     for (const id of ids.slice(25)) expect(await deliver(id)).toBe(202);
-    await waitFor(async () => (metricSum(await metrics(), 'planewatch_sink_insert_failures_total') >= failuresAtHold + 2 ? true : undefined), 'two more failed inserts', 60_000, 300);
+    await waitFor(
+      async () => (metricSum(await metrics(), 'planewatch_sink_insert_failures_total') >= failuresAtHold + 2 ? true : undefined),
+      'two more failed inserts',
+      60_000,
+      300,
+    );
     const stillHeld = await consumerPositions(t.rt.kafka, group, TOPICS.events);
     expect(stillHeld.map((p) => p.committed)).toEqual(held.map((p) => p.committed));
     expect(stillHeld.some((p) => p.high > p.committed)).toBe(true);
@@ -147,18 +192,32 @@ describe('ClickHouse server unavailable (CLICKHOUSE_URL)', () => {
 
     // The server is back: all 40 exactly once, positions move on, readiness recovers.
     await bridge.start();
-    const rows = await waitFor(async () => {
-      const r = await stored(ids);
-      return r.length === 40 ? r : undefined;
-    }, 'all 40 events after the outage', 120_000, 500);
+    const rows = await waitFor(
+      async () => {
+        const r = await stored(ids);
+        return r.length === 40 ? r : undefined;
+      },
+      'all 40 events after the outage',
+      120_000,
+      500,
+    );
     expect(rows.map((r) => r.n)).toEqual(Array.from({ length: 40 }, () => '1'));
-    await waitFor(async () => ((await fetch(`${t.pipeline.url}/readyz`)).status === 200 ? true : undefined), '/readyz to recover', 60_000, 500);
+    await waitFor(
+      async () => ((await fetch(`${t.pipeline.url}/readyz`)).status === 200 ? true : undefined),
+      '/readyz to recover',
+      60_000,
+      500,
+    );
     const moved = await consumerPositions(t.rt.kafka, group, TOPICS.events);
     expect(moved.some((p, i) => p.committed > stillHeld[i]!.committed)).toBe(true);
     // Raw envelopes too: one per accepted delivery.
-    const [raw] = await (await bridge.client.query({
-      query: "SELECT count() AS n, uniqExact(id) AS u FROM raw_envelopes FINAL WHERE connection_id = {c:String}", query_params: { c: WK }, format: 'JSONEachRow',
-    })).json<{ n: string; u: string }>();
+    const [raw] = await (
+      await bridge.client.query({
+        query: 'SELECT count() AS n, uniqExact(id) AS u FROM raw_envelopes FINAL WHERE connection_id = {c:String}',
+        query_params: { c: WK },
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string; u: string }>();
     expect(raw).toEqual({ n: '40', u: '40' });
   }, 240_000);
 
@@ -170,13 +229,23 @@ describe('ClickHouse server unavailable (CLICKHOUSE_URL)', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pw-chsrv-down-'));
     const err = await bootstrap({
-      service: 'fault-test', knownVendors: KNOWN_VENDORS, needKafka: false,
-      processEnv: { PATH: process.env.PATH, PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'fatal', CLICKHOUSE_URL: `http://planewatch:pw-db-password@127.0.0.1:${port}/` },
-    }).then(() => null, (e: unknown) => e as Error);
+      service: 'fault-test',
+      knownVendors: KNOWN_VENDORS,
+      needKafka: false,
+      processEnv: {
+        PATH: process.env.PATH,
+        PLANEWATCH_DATA_DIR: dataDir,
+        PLANEWATCH_LOG_LEVEL: 'fatal',
+        CLICKHOUSE_URL: `http://planewatch:pw-db-password@127.0.0.1:${port}/`,
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     expect(err).not.toBeNull();
     expect(err!.message).toBe(
       `ClickHouse server at http://127.0.0.1:${port}/ (CLICKHOUSE_URL) is unreachable: connect ECONNREFUSED 127.0.0.1:${port}. ` +
-      'Start it or correct CLICKHOUSE_URL (unset it to use embedded chDB).',
+        'Start it or correct CLICKHOUSE_URL (unset it to use embedded chDB).',
     );
     expect(err!.message).not.toContain('pw-db-password');
   }, 60_000);

@@ -32,16 +32,31 @@ beforeAll(async () => {
   mounted = true;
   const dataDir = path.join(mountPoint, 'data');
   fs.mkdirSync(dataDir);
-  fs.writeFileSync(path.join(dataDir, 'planewatch.yaml'), 'connections:\n  - { id: wk, vendor: workos, transport: webhook, secret_env: TEST_SECRET }\n');
+  fs.writeFileSync(
+    path.join(dataDir, 'planewatch.yaml'),
+    'connections:\n  - { id: wk, vendor: workos, transport: webhook, secret_env: TEST_SECRET }\n',
+  );
   rt = await bootstrap({
-    service: 'fault-test', knownVendors: KNOWN_VENDORS, startBroker: true,
+    service: 'fault-test',
+    knownVendors: KNOWN_VENDORS,
+    startBroker: true,
     processEnv: {
-      PATH: process.env.PATH, PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn', PLANEWATCH_DATA_DIR: dataDir,
+      PATH: process.env.PATH,
+      PLANEWATCH_LOG_LEVEL: process.env.PLANEWATCH_LOG_LEVEL ?? 'warn',
+      PLANEWATCH_DATA_DIR: dataDir,
       // The supervisor's defaults (5 attempts): it must wait for space, not give up while the disk is full.
-      PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'), PLANEWATCH_HTTP_PORT: '0', KAFKA_PORT: '0', TEST_SECRET: SECRET,
+      PLANEWATCH_CONFIG: path.join(dataDir, 'planewatch.yaml'),
+      PLANEWATCH_HTTP_PORT: '0',
+      KAFKA_PORT: '0',
+      TEST_SECRET: SECRET,
     },
   });
-  pipeline = await startPipeline(rt, SOURCES, { apiToken: randomBytes(16).toString('hex'), groupSuffix: `disk${run}`, ackTimeoutMs: 2000, detector: false });
+  pipeline = await startPipeline(rt, SOURCES, {
+    apiToken: randomBytes(16).toString('hex'),
+    groupSuffix: `disk${run}`,
+    ackTimeoutMs: 2000,
+    detector: false,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -54,8 +69,18 @@ afterAll(async () => {
 
 function body(i: number): string {
   return JSON.stringify({
-    object: 'event', id: `event_${run}_${i}`, event: 'dsync.user.created', created_at: new Date().toISOString(),
-    data: { object: 'directory_user', id: `directory_user_${run}_${i}`, directory_id: 'directory_1', organization_id: 'org_1', emails: [{ primary: true, value: `u${i}@x.example` }], state: 'active' },
+    object: 'event',
+    id: `event_${run}_${i}`,
+    event: 'dsync.user.created',
+    created_at: new Date().toISOString(),
+    data: {
+      object: 'directory_user',
+      id: `directory_user_${run}_${i}`,
+      directory_id: 'directory_1',
+      organization_id: 'org_1',
+      emails: [{ primary: true, value: `u${i}@x.example` }],
+      state: 'active',
+    },
   });
 }
 
@@ -63,7 +88,10 @@ async function deliver(i: number): Promise<number> {
   const b = body(i);
   try {
     const res = await fetch(`${pipeline!.url}/webhooks/workos/wk`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) }, body: b, signal: AbortSignal.timeout(20_000),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(b, SECRET, Date.now()) },
+      body: b,
+      signal: AbortSignal.timeout(20_000),
     });
     await res.arrayBuffer();
     return res.status;
@@ -97,7 +125,8 @@ function fillDisk(): number {
 async function storedRows(ids: string[]): Promise<{ event_id: string; n: string }[]> {
   const rs = await rt!.clickhouse.query({
     query: 'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id',
-    query_params: { ids }, format: 'JSONEachRow',
+    query_params: { ids },
+    format: 'JSONEachRow',
   });
   return rs.json<{ event_id: string; n: string }>();
 }
@@ -120,7 +149,10 @@ async function findInTopic(topic: string, ids: string[]): Promise<Map<string, st
         const value = message.value?.toString('latin1') ?? '';
         for (const id of ids) if (value.includes(id)) found.set(id, [...(found.get(id) ?? []), `${partition}@${message.offset}`]);
         if (Number(message.offset) + 1 >= (pending.get(partition) ?? 0)) pending.delete(partition);
-        if (pending.size === 0) { clearTimeout(timer); resolve(); }
+        if (pending.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
       },
     });
   });
@@ -131,7 +163,11 @@ async function findInTopic(topic: string, ids: string[]): Promise<Map<string, st
 /** Broker log lines that tell what its restarts did to the logs (the file lost what it wrote while the disk was full). */
 function brokerLogMarks(): Record<string, number> {
   let log = '';
-  try { log = fs.readFileSync(rt!.localBroker!.logFile, 'utf8'); } catch { /* none */ }
+  try {
+    log = fs.readFileSync(rt!.localBroker!.logFile, 'utf8');
+  } catch {
+    /* none */
+  }
   const count = (re: RegExp) => (log.match(re) ?? []).length;
   return {
     broker_starts: count(/=== planewatch: starting kafka/g),
@@ -152,16 +188,26 @@ describe('the data directory disk full', () => {
     // While full: keep delivering until a 503 has been seen, and a few more after it.
     let i = BEFORE;
     let refusedAt = -1;
-    await waitFor(async () => {
-      const s = await deliver(i);
-      status.set(i, s);
-      if (s !== 202 && refusedAt < 0) refusedAt = i;
-      i++;
-      return refusedAt >= 0 && i >= refusedAt + 10 ? true : undefined;
-    }, 'deliveries refused while the disk is full', 240_000, 100);
+    await waitFor(
+      async () => {
+        const s = await deliver(i);
+        status.set(i, s);
+        if (s !== 202 && refusedAt < 0) refusedAt = i;
+        i++;
+        return refusedAt >= 0 && i >= refusedAt + 10 ? true : undefined;
+      },
+      'deliveries refused while the disk is full',
+      240_000,
+      100,
+    );
     // What an operator's probes see meanwhile: not ready (Kafka down, inserts failing), still live.
     const probe = async (p: string) => (await fetch(`${pipeline!.url}${p}`, { signal: AbortSignal.timeout(20_000) })).status;
-    const readyzWhileFull = await waitFor(async () => ((await probe('/readyz')) === 503 ? 503 : undefined), '/readyz 503 while the disk is full', 60_000, 500);
+    const readyzWhileFull = await waitFor(
+      async () => ((await probe('/readyz')) === 503 ? 503 : undefined),
+      '/readyz 503 while the disk is full',
+      60_000,
+      500,
+    );
     const healthzWhileFull = await probe('/healthz');
     const duringFull = [...status.entries()].filter(([k]) => k >= BEFORE).map(([, s]) => s);
     expect(duringFull.every((s) => s === 202 || s === 503 || s === 0)).toBe(true);
@@ -172,16 +218,22 @@ describe('the data directory disk full', () => {
     const first = new Map(status);
     const ackedBeforeRetry = [...status.values()].filter((s) => s === 202).length;
     for (const [k, s] of status) {
-      if (s !== 202) expect(await waitFor(async () => ((await deliver(k)) === 202 ? true : undefined), `retry of ${k}`, 300_000, 1000)).toBe(true);
+      if (s !== 202)
+        expect(await waitFor(async () => ((await deliver(k)) === 202 ? true : undefined), `retry of ${k}`, 300_000, 1000)).toBe(true);
     }
     const ids = Array.from({ length: N }, (_, k) => `event_${run}_${k}`);
-    let rows: { event_id: string; n: string }[] = [];
+    let rows: { event_id: string; n: string }[];
     let waitError: unknown;
     try {
-      rows = await waitFor(async () => {
-        const r = await storedRows(ids);
-        return r.length === N ? r : undefined;
-      }, `all ${N} events stored`, 300_000, 1000);
+      rows = await waitFor(
+        async () => {
+          const r = await storedRows(ids);
+          return r.length === N ? r : undefined;
+        },
+        `all ${N} events stored`,
+        300_000,
+        1000,
+      );
     } catch (err) {
       waitError = err;
       rows = await storedRows(ids);
@@ -189,9 +241,18 @@ describe('the data directory disk full', () => {
     const stored = new Set(rows.map((r) => r.event_id));
     const missing = ids.filter((id) => !stored.has(id));
     const figures = {
-      sent: N, acknowledged_before_space_returned: ackedBeforeRetry, refused_while_full: duringFull.filter((s) => s !== 202).length,
-      acknowledged_after_retries: N, stored: stored.size, lost: missing.length, duplicated: rows.filter((r) => r.n !== '1').length, filler_bytes: filled,
-      readyz_while_full: readyzWhileFull, healthz_while_full: healthzWhileFull, ...brokerLogMarks(), live: rt!.liveness().ok,
+      sent: N,
+      acknowledged_before_space_returned: ackedBeforeRetry,
+      refused_while_full: duringFull.filter((s) => s !== 202).length,
+      acknowledged_after_retries: N,
+      stored: stored.size,
+      lost: missing.length,
+      duplicated: rows.filter((r) => r.n !== '1').length,
+      filler_bytes: filled,
+      readyz_while_full: readyzWhileFull,
+      healthz_while_full: healthzWhileFull,
+      ...brokerLogMarks(),
+      live: rt!.liveness().ok,
     };
     console.log(`FAULT FIGURES disk full: ${JSON.stringify(figures)}`);
     if (missing.length > 0) {
@@ -199,7 +260,9 @@ describe('the data directory disk full', () => {
       const [raw, events, dlq] = await Promise.all([TOPICS.raw, TOPICS.events, TOPICS.dlq].map((t) => findInTopic(t, missing)));
       for (const id of missing) {
         const k = Number(id.split('_').at(-1));
-        console.log(`MISSING ${id}: first answer ${first.get(k)}, raw ${raw!.get(id)?.join(' ') ?? '-'}, events ${events!.get(id)?.join(' ') ?? '-'}, dlq ${dlq!.get(id)?.join(' ') ?? '-'}`);
+        console.log(
+          `MISSING ${id}: first answer ${first.get(k)}, raw ${raw!.get(id)?.join(' ') ?? '-'}, events ${events!.get(id)?.join(' ') ?? '-'}, dlq ${dlq!.get(id)?.join(' ') ?? '-'}`,
+        );
       }
     }
     expect(waitError).toBeUndefined();

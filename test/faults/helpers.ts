@@ -34,10 +34,12 @@ export function faultyClickHouse(client: ClickHouseClient, state: FaultState): C
       if (typeof v !== 'function') return v;
       const fn = v as (...a: unknown[]) => unknown;
       if (prop === 'insert' || prop === 'query' || prop === 'command' || prop === 'exec') {
-        return (...args: unknown[]) => (state.clickhouseDown ? Promise.reject(new Error(INJECTED_CLICKHOUSE_ERROR)) : fn.apply(target, args));
+        return (...args: unknown[]) =>
+          state.clickhouseDown ? Promise.reject(new Error(INJECTED_CLICKHOUSE_ERROR)) : fn.apply(target, args);
       }
       if (prop === 'ping') {
-        return (...args: unknown[]) => (state.clickhouseDown ? Promise.resolve({ success: false, error: new Error(INJECTED_CLICKHOUSE_ERROR) }) : fn.apply(target, args));
+        return (...args: unknown[]) =>
+          state.clickhouseDown ? Promise.resolve({ success: false, error: new Error(INJECTED_CLICKHOUSE_ERROR) }) : fn.apply(target, args);
       }
       return fn.bind(target);
     },
@@ -55,7 +57,12 @@ export interface FaultPipeline {
   stop(): Promise<void>;
 }
 
-export async function startFaultPipeline(opts: { configYaml: string; env?: Record<string, string>; pipeline?: PipelineOptions; brokers?: string }): Promise<FaultPipeline> {
+export async function startFaultPipeline(opts: {
+  configYaml: string;
+  env?: Record<string, string>;
+  pipeline?: PipelineOptions;
+  brokers?: string;
+}): Promise<FaultPipeline> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pw-fault-'));
   const configPath = path.join(dataDir, 'planewatch.yaml');
   writeFileSync(configPath, opts.configYaml);
@@ -75,10 +82,18 @@ export async function startFaultPipeline(opts: { configYaml: string; env?: Recor
   const apiToken = randomBytes(16).toString('hex');
   const groupSuffix = path.basename(dataDir);
   const pipeline = await startPipeline({ ...rt, clickhouse: faultyClickHouse(rt.clickhouse, faults) }, SOURCES, {
-    apiToken, groupSuffix, pollerEnv: { ...process.env, ...opts.env }, ...opts.pipeline,
+    apiToken,
+    groupSuffix,
+    pollerEnv: { ...process.env, ...opts.env },
+    ...opts.pipeline,
   });
   return {
-    rt, pipeline, dataDir, apiToken, groupSuffix, faults,
+    rt,
+    pipeline,
+    dataDir,
+    apiToken,
+    groupSuffix,
+    faults,
     async query<T>(sql: string, params: Record<string, unknown> = {}) {
       const rs = await rt.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
       return rs.json<T>();
@@ -110,7 +125,13 @@ export function childDataDir(configYaml: string): { dataDir: string; configPath:
 }
 
 /** Starts services/all-in-one/main.ts and resolves once it listens and has written its run info. */
-export async function spawnAllInOne(opts: { dataDir: string; configPath: string; brokers: string; env?: Record<string, string>; logLevel?: string }): Promise<ChildPipeline> {
+export async function spawnAllInOne(opts: {
+  dataDir: string;
+  configPath: string;
+  brokers: string;
+  env?: Record<string, string>;
+  logLevel?: string;
+}): Promise<ChildPipeline> {
   const runFile = path.join(opts.dataDir, 'run', 'server.json');
   let out = '';
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services/all-in-one/main.ts')], {
@@ -128,18 +149,31 @@ export async function spawnAllInOne(opts: { dataDir: string; configPath: string;
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout!.on('data', (d: Buffer) => { out += d.toString('utf8'); });
-  proc.stderr!.on('data', (d: Buffer) => { out += d.toString('utf8'); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+  });
+  proc.stderr!.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let dead = false;
-  void exited.then(() => { dead = true; });
-  const info = await waitFor(async () => {
-    if (dead) throw new Error(`all-in-one exited during start-up:\n${out.slice(-4000)}`);
-    if (!existsSync(runFile)) return undefined;
-    const run = JSON.parse(readFileSync(runFile, 'utf8')) as { pid: number; url: string };
-    if (run.pid !== proc.pid) return undefined;
-    return run;
-  }, 'the all-in-one child to start', 120_000, 200).catch((err: unknown) => {
+  void exited.then(() => {
+    dead = true;
+  });
+  const info = await waitFor(
+    async () => {
+      if (dead) throw new Error(`all-in-one exited during start-up:\n${out.slice(-4000)}`);
+      if (!existsSync(runFile)) return undefined;
+      const run = JSON.parse(readFileSync(runFile, 'utf8')) as { pid: number; url: string };
+      if (run.pid !== proc.pid) return undefined;
+      return run;
+    },
+    'the all-in-one child to start',
+    120_000,
+    200,
+  ).catch((err: unknown) => {
     proc.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- child output ---\n${out.slice(-4000)}`);
   });
@@ -149,14 +183,22 @@ export async function spawnAllInOne(opts: { dataDir: string; configPath: string;
 
 // --- consumer positions -----------------------------------------------------------------------------
 
-export async function consumerPositions(kafka: Kafka, groupId: string, topic: string): Promise<{ partition: number; committed: number; high: number }[]> {
+export async function consumerPositions(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<{ partition: number; committed: number; high: number }[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const marks = await admin.fetchTopicOffsets(topic);
     return marks
-      .map((m) => ({ partition: m.partition, high: Number(m.high), committed: Number(committed?.partitions.find((p) => p.partition === m.partition)?.offset ?? -1) }))
+      .map((m) => ({
+        partition: m.partition,
+        high: Number(m.high),
+        committed: Number(committed?.partitions.find((p) => p.partition === m.partition)?.offset ?? -1),
+      }))
       .sort((a, b) => a.partition - b.partition);
   } finally {
     await admin.disconnect();

@@ -52,8 +52,18 @@ async function start(dataDir: string, configPath: string): Promise<ChildPipeline
 
 function body(tag: string, i: number): string {
   return JSON.stringify({
-    object: 'event', id: `event_${tag}_${run}_${i}`, event: 'dsync.user.created', created_at: new Date().toISOString(),
-    data: { object: 'directory_user', id: `directory_user_${tag}_${run}_${i}`, directory_id: 'directory_1', organization_id: 'org_1', emails: [{ primary: true, value: `u${i}@x.example` }], state: 'active' },
+    object: 'event',
+    id: `event_${tag}_${run}_${i}`,
+    event: 'dsync.user.created',
+    created_at: new Date().toISOString(),
+    data: {
+      object: 'directory_user',
+      id: `directory_user_${tag}_${run}_${i}`,
+      directory_id: 'directory_1',
+      organization_id: 'org_1',
+      emails: [{ primary: true, value: `u${i}@x.example` }],
+      state: 'active',
+    },
   });
 }
 
@@ -77,7 +87,10 @@ async function deliver(c: ChildPipeline, tag: string, i: number): Promise<number
 async function storedIds(c: ChildPipeline, tag: string): Promise<string[]> {
   const res = await fetch(`${c.url}/api/v1/events?connection=wk&last=10000`, { headers: { authorization: `Bearer ${c.token}` } });
   const rows = ((await res.json()) as { data: { event_id: string }[] }).data;
-  return rows.map((r) => r.event_id).filter((id) => id.startsWith(`event_${tag}_${run}_`)).sort();
+  return rows
+    .map((r) => r.event_id)
+    .filter((id) => id.startsWith(`event_${tag}_${run}_`))
+    .sort();
 }
 
 const expectedIds = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `event_${tag}_${run}_${i}`).sort();
@@ -123,11 +136,19 @@ describe('all-in-one process killed mid-ingest (SIGKILL)', () => {
     const restartedAt = Date.now();
     c = await start(dataDir, configPath);
     const retried = [...status].filter(([, s]) => s !== 202).map(([i]) => i);
-    process.stdout.write(`SIGKILL: phase B answered ${answered.filter((s) => s === 202).length}×202, ${answered.filter((s) => s === 0).length}× connection failure before the kill took effect; restart ready in ${Date.now() - restartedAt} ms; ${retried.length} retried\n`);
-    for (const i of retried) expect(await waitFor(async () => ((await deliver(c, 'b', i)) === 202 ? true : undefined), `retry of ${i}`, 60_000, 500)).toBe(true);
+    process.stdout.write(
+      `SIGKILL: phase B answered ${answered.filter((s) => s === 202).length}×202, ${answered.filter((s) => s === 0).length}× connection failure before the kill took effect; restart ready in ${Date.now() - restartedAt} ms; ${retried.length} retried\n`,
+    );
+    for (const i of retried)
+      expect(await waitFor(async () => ((await deliver(c, 'b', i)) === 202 ? true : undefined), `retry of ${i}`, 60_000, 500)).toBe(true);
 
     // Everything exactly once (the API reads FINAL; one row per id).
-    await waitFor(async () => ((await storedIds(c, 'b')).length === B ? true : undefined), 'phase B stored after the restart', 120_000, 500);
+    await waitFor(
+      async () => ((await storedIds(c, 'b')).length === B ? true : undefined),
+      'phase B stored after the restart',
+      120_000,
+      500,
+    );
     expect(await storedIds(c, 'a')).toEqual(expectedIds('a', A));
     expect(await storedIds(c, 'b')).toEqual(expectedIds('b', B));
 
@@ -137,7 +158,9 @@ describe('all-in-one process killed mid-ingest (SIGKILL)', () => {
     const normalized = metricValue(metrics, 'planewatch_normalized_events_total', { source: 'workos', plane: 'application' }) ?? 0;
     expect(normalized).toBeGreaterThan(0);
     expect(normalized).toBeLessThanOrEqual(B + retried.length);
-    process.stdout.write(`SIGKILL: the second life normalized ${normalized} events (phase B ${B} + ${retried.length} retried at most; phase A's ${A} not again)\n`);
+    process.stdout.write(
+      `SIGKILL: the second life normalized ${normalized} events (phase B ${B} + ${retried.length} retried at most; phase A's ${A} not again)\n`,
+    );
 
     // Graceful stop, then the store itself: tables check out and hold exactly the rows.
     c.proc.kill('SIGTERM');
@@ -147,14 +170,19 @@ describe('all-in-one process killed mid-ingest (SIGKILL)', () => {
       for (const table of ['identity_events', 'raw_envelopes', 'dead_letters']) {
         const rs = await ch.client.query({ query: `CHECK TABLE ${table}`, format: 'JSONEachRow' });
         const rows = await rs.json<{ result?: number; is_passed?: number }>();
-        expect(rows.every((r) => (r.result ?? r.is_passed) === 1), `CHECK TABLE ${table}: ${JSON.stringify(rows)}`).toBe(true);
+        expect(
+          rows.every((r) => (r.result ?? r.is_passed) === 1),
+          `CHECK TABLE ${table}: ${JSON.stringify(rows)}`,
+        ).toBe(true);
       }
-      const counts = await (await ch.client.query({
-        query: `SELECT countIf(event_id LIKE {a:String}) AS a, countIf(event_id LIKE {b:String}) AS b, uniqExact(event_id) AS u, count() AS n
+      const counts = await (
+        await ch.client.query({
+          query: `SELECT countIf(event_id LIKE {a:String}) AS a, countIf(event_id LIKE {b:String}) AS b, uniqExact(event_id) AS u, count() AS n
                 FROM identity_events FINAL WHERE event_id LIKE {all:String}`,
-        query_params: { a: `event_a_${run}_%`, b: `event_b_${run}_%`, all: `event_%_${run}_%` },
-        format: 'JSONEachRow',
-      })).json<{ a: string; b: string; u: string; n: string }>();
+          query_params: { a: `event_a_${run}_%`, b: `event_b_${run}_%`, all: `event_%_${run}_%` },
+          format: 'JSONEachRow',
+        })
+      ).json<{ a: string; b: string; u: string; n: string }>();
       expect(counts).toEqual([{ a: '100', b: '100', u: '200', n: '200' }]);
     } finally {
       await ch.close();
@@ -190,7 +218,9 @@ describe('all-in-one process stopped with SIGTERM', () => {
     expect(c.output()).toContain('"msg":"stopped"');
 
     const answered = [...status.values()];
-    process.stdout.write(`SIGTERM: exited 0 after ${stoppedInMs} ms; ${answered.filter((s) => s === 202).length}×202, ${answered.filter((s) => s === 503).length}×503, ${answered.filter((s) => s === 0).length}× refused connection\n`);
+    process.stdout.write(
+      `SIGTERM: exited 0 after ${stoppedInMs} ms; ${answered.filter((s) => s === 202).length}×202, ${answered.filter((s) => s === 503).length}×503, ${answered.filter((s) => s === 0).length}× refused connection\n`,
+    );
     // Before SIGTERM every delivery was accepted; after it, requests on open connections got 503
     // + Retry-After and new connections were refused (0) — never a 2xx for something not stored.
     expect(answered.filter((s) => s === 202).length).toBeGreaterThanOrEqual(40);
@@ -206,17 +236,29 @@ describe('all-in-one process stopped with SIGTERM', () => {
     // Restart: the vendor retries what was not accepted; everything accepted is there once, and
     // once settled nothing is left uncommitted.
     c = await start(dataDir, configPath);
-    for (const [i, s] of status) if (s !== 202) expect(await waitFor(async () => ((await deliver(c, 't', i)) === 202 ? true : undefined), `retry of ${i}`, 60_000, 500)).toBe(true);
-    await waitFor(async () => ((await storedIds(c, 't')).length === N ? true : undefined), 'all deliveries stored after the restart', 120_000, 500);
+    for (const [i, s] of status)
+      if (s !== 202)
+        expect(await waitFor(async () => ((await deliver(c, 't', i)) === 202 ? true : undefined), `retry of ${i}`, 60_000, 500)).toBe(true);
+    await waitFor(
+      async () => ((await storedIds(c, 't')).length === N ? true : undefined),
+      'all deliveries stored after the restart',
+      120_000,
+      500,
+    );
     expect(await storedIds(c, 't')).toEqual(expectedIds('t', N));
-    await waitFor(async () => {
-      const positions = [
-        ...(await consumerPositions(kafka, CONSUMER_GROUPS.normalizer, TOPICS.raw)),
-        ...(await consumerPositions(kafka, CONSUMER_GROUPS.sink, TOPICS.events)),
-        ...(await consumerPositions(kafka, CONSUMER_GROUPS.sink, TOPICS.raw)),
-      ];
-      return positions.every((p) => p.committed === p.high || (p.high === 0 && p.committed === -1)) ? true : undefined;
-    }, 'every group committed to the end of its topics', 60_000, 500);
+    await waitFor(
+      async () => {
+        const positions = [
+          ...(await consumerPositions(kafka, CONSUMER_GROUPS.normalizer, TOPICS.raw)),
+          ...(await consumerPositions(kafka, CONSUMER_GROUPS.sink, TOPICS.events)),
+          ...(await consumerPositions(kafka, CONSUMER_GROUPS.sink, TOPICS.raw)),
+        ];
+        return positions.every((p) => p.committed === p.high || (p.high === 0 && p.committed === -1)) ? true : undefined;
+      },
+      'every group committed to the end of its topics',
+      60_000,
+      500,
+    );
     c.proc.kill('SIGTERM');
     expect((await c.exited).code).toBe(0);
   }, 420_000);

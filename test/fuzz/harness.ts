@@ -39,8 +39,16 @@ export function pathsOf(v: unknown, cap = 400): PathStep[][] {
   const queue: { v: unknown; p: PathStep[] }[] = [{ v, p: [] }];
   while (queue.length && out.length < cap) {
     const { v: cur, p } = queue.shift()!;
-    if (Array.isArray(cur)) cur.forEach((x, i) => { out.push([...p, i]); queue.push({ v: x, p: [...p, i] }); });
-    else if (cur !== null && typeof cur === 'object') for (const [k, x] of Object.entries(cur)) { out.push([...p, k]); queue.push({ v: x, p: [...p, k] }); }
+    if (Array.isArray(cur))
+      cur.forEach((x, i) => {
+        out.push([...p, i]);
+        queue.push({ v: x, p: [...p, i] });
+      });
+    else if (cur !== null && typeof cur === 'object')
+      for (const [k, x] of Object.entries(cur)) {
+        out.push([...p, k]);
+        queue.push({ v: x, p: [...p, k] });
+      }
   }
   return out;
 }
@@ -78,9 +86,32 @@ export function deepNestText(depth: number, kind: 'array' | 'object'): string {
 }
 
 const STRANGE_STRINGS = [
-  '', ' ', '\u0000', '\ud800', '\udfff', '\u202e', '\ufeff', 'null', 'undefined', '0', '-1', '1e309', 'NaN',
-  '2025-13-45T99:99:99Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '<script>', "'; DROP TABLE identity_events; --",
-  '{{x}}', '${x}', '../../etc/passwd', 'a'.repeat(300), '😀'.repeat(50), 'user@', '@x', 'UPPER@ACME.EXAMPLE',
+  '',
+  ' ',
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\ufeff',
+  'null',
+  'undefined',
+  '0',
+  '-1',
+  '1e309',
+  'NaN',
+  '2025-13-45T99:99:99Z',
+  '1970-01-01T00:00:00Z',
+  '9999-12-31T23:59:59.999Z',
+  '<script>',
+  "'; DROP TABLE identity_events; --",
+  '{{x}}',
+  '${x}',
+  '../../etc/passwd',
+  'a'.repeat(300),
+  '😀'.repeat(50),
+  'user@',
+  '@x',
+  'UPPER@ACME.EXAMPLE',
 ];
 
 export type Mutation =
@@ -99,11 +130,29 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: jsonValue }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('strange' as const), at: fc.nat(), pick: fc.nat() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('number' as const), at: fc.nat(), value: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 2 ** 53, -(2 ** 63), 1e308, 5e-324)) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('number' as const),
+      at: fc.nat(),
+      value: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, 2 ** 53, -(2 ** 63), 1e308, 5e-324)),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wrap' as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('hugeString' as const), at: fc.nat(), size: fc.integer({ min: 10_000, max: 400_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('hugeString' as const), at: fc.nat(), size: fc.integer({ min: 10_000, max: 400_000 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('hugeArray' as const), at: fc.nat(), size: fc.integer({ min: 100, max: 4000 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('nest' as const), at: fc.nat(), depth: fc.integer({ min: 50, max: 20_000 }), shape: fc.constantFrom('array' as const, 'object' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('nest' as const),
+      at: fc.nat(),
+      depth: fc.integer({ min: 50, max: 20_000 }),
+      shape: fc.constantFrom('array' as const, 'object' as const),
+    }),
+  },
 );
 
 /** A hugeArray mutation stops growing at about this many bytes of JSON. */
@@ -115,21 +164,39 @@ export function applyMutations(seed: unknown, mutations: Mutation[]): unknown {
     const paths = pathsOf(root);
     const p = paths[m.at % paths.length]!;
     switch (m.kind) {
-      case 'set': root = setAt(root, p, m.value); break;
-      case 'delete': if (p.length) root = setAt(root, p, undefined); break;
-      case 'strange': root = setAt(root, p, STRANGE_STRINGS[m.pick % STRANGE_STRINGS.length]); break;
-      case 'number': root = setAt(root, p, m.value); break;
-      case 'wrap': root = setAt(root, p, [getAt(root, p)]); break;
-      case 'hugeString': root = setAt(root, p, 'x'.repeat(m.size)); break;
+      case 'set':
+        root = setAt(root, p, m.value);
+        break;
+      case 'delete':
+        if (p.length) root = setAt(root, p, undefined);
+        break;
+      case 'strange':
+        root = setAt(root, p, STRANGE_STRINGS[m.pick % STRANGE_STRINGS.length]);
+        break;
+      case 'number':
+        root = setAt(root, p, m.value);
+        break;
+      case 'wrap':
+        root = setAt(root, p, [getAt(root, p)]);
+        break;
+      case 'hugeString':
+        root = setAt(root, p, 'x'.repeat(m.size));
+        break;
       case 'hugeArray': {
         const cur = getAt(root, p);
         const el = Array.isArray(cur) && cur.length ? cur[0] : cur;
         // Bounded so the whole body stays around the collector's limit (a few MB at most), not gigabytes.
         const count = Math.max(1, Math.min(m.size, Math.floor(MAX_HUGE_ARRAY_BYTES / Math.max(1, stringifyLoose(el).length))));
-        root = setAt(root, p, Array.from({ length: count }, () => el)); // shared references: JSON has no identity
+        root = setAt(
+          root,
+          p,
+          Array.from({ length: count }, () => el),
+        ); // shared references: JSON has no identity
         break;
       }
-      case 'nest': root = setAt(root, p, deepNest(m.depth, m.shape)); break;
+      case 'nest':
+        root = setAt(root, p, deepNest(m.depth, m.shape));
+        break;
     }
   }
   return root;
@@ -161,7 +228,16 @@ export const byteFaultArb: fc.Arbitrary<ByteFault> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('invalidUtf8' as const),
       at: fc.nat(),
-      bytes: fc.constantFrom([0xff], [0xfe, 0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc3], [0xe2, 0x82], [0x80]),
+      bytes: fc.constantFrom(
+        [0xff],
+        [0xfe, 0xff],
+        [0xc0, 0x80],
+        [0xed, 0xa0, 0x80],
+        [0xf4, 0x90, 0x80, 0x80],
+        [0xc3],
+        [0xe2, 0x82],
+        [0x80],
+      ),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'bom' as const }) },
@@ -170,13 +246,16 @@ export const byteFaultArb: fc.Arbitrary<ByteFault> = fc.oneof(
 
 export function applyByteFault(body: Buffer, f: ByteFault): Buffer {
   switch (f.kind) {
-    case 'none': return body;
-    case 'truncate': return body.subarray(0, body.length ? f.at % body.length : 0);
+    case 'none':
+      return body;
+    case 'truncate':
+      return body.subarray(0, body.length ? f.at % body.length : 0);
     case 'invalidUtf8': {
       const at = body.length ? f.at % body.length : 0;
       return Buffer.concat([body.subarray(0, at), Buffer.from(f.bytes), body.subarray(at)]);
     }
-    case 'bom': return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]);
+    case 'bom':
+      return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]);
     case 'flip': {
       if (body.length === 0) return body;
       const out = Buffer.from(body);
@@ -198,10 +277,32 @@ export type BodyCase =
 /** Bodies for one vendor: mostly mutated real payloads (`seeds`), some random, some pathological. */
 export function bodyCaseArb(seedCount: number): fc.Arbitrary<BodyCase> {
   return fc.oneof(
-    { weight: 14, arbitrary: fc.record({ kind: fc.constant('mutated' as const), seed: fc.nat({ max: seedCount - 1 }), mutations: fc.array(mutationArb, { minLength: 0, maxLength: 4 }), fault: byteFaultArb }) },
+    {
+      weight: 14,
+      arbitrary: fc.record({
+        kind: fc.constant('mutated' as const),
+        seed: fc.nat({ max: seedCount - 1 }),
+        mutations: fc.array(mutationArb, { minLength: 0, maxLength: 4 }),
+        fault: byteFaultArb,
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 2048 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('json' as const), value: fc.jsonValue({ maxDepth: 5 }) as fc.Arbitrary<Json>, fault: byteFaultArb }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('deep' as const), depth: fc.integer({ min: 1000, max: 200_000 }), shape: fc.constantFrom('array' as const, 'object' as const) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('json' as const),
+        value: fc.jsonValue({ maxDepth: 5 }) as fc.Arbitrary<Json>,
+        fault: byteFaultArb,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('deep' as const),
+        depth: fc.integer({ min: 1000, max: 200_000 }),
+        shape: fc.constantFrom('array' as const, 'object' as const),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('oversized' as const), extra: fc.integer({ min: 1, max: 64 * 1024 }) }) },
   );
 }
@@ -215,25 +316,36 @@ export function bodyBytes(c: BodyCase, seeds: readonly unknown[], limit: number)
       const text = typeof seed === 'string' && c.mutations.length ? mutateText(seed, c.mutations) : value;
       return applyByteFault(Buffer.from(text, 'utf8'), c.fault);
     }
-    case 'bytes': return Buffer.from(c.bytes);
-    case 'json': return applyByteFault(Buffer.from(stringifyLoose(c.value), 'utf8'), c.fault);
-    case 'deep': return Buffer.from(deepNestText(c.depth, c.shape), 'utf8');
-    case 'oversized': return Buffer.from(`{"id":"evt","data":"${'x'.repeat(limit + c.extra)}"}`, 'utf8');
+    case 'bytes':
+      return Buffer.from(c.bytes);
+    case 'json':
+      return applyByteFault(Buffer.from(stringifyLoose(c.value), 'utf8'), c.fault);
+    case 'deep':
+      return Buffer.from(deepNestText(c.depth, c.shape), 'utf8');
+    case 'oversized':
+      return Buffer.from(`{"id":"evt","data":"${'x'.repeat(limit + c.extra)}"}`, 'utf8');
   }
 }
 
 /** Seeds that are text (JSONLINES bodies): mutate each line that parses, keep the others. */
 function mutateText(text: string, mutations: Mutation[]): string {
   const lines = text.split('\n');
-  return lines.map((line, i) => {
-    if (line.trim() === '') return line;
-    try {
-      const v = JSON.parse(line) as unknown;
-      return stringifyLoose(applyMutations(v, mutations.filter((_, j) => j % lines.length === i % Math.max(1, mutations.length))));
-    } catch {
-      return line;
-    }
-  }).join('\n');
+  return lines
+    .map((line, i) => {
+      if (line.trim() === '') return line;
+      try {
+        const v = JSON.parse(line) as unknown;
+        return stringifyLoose(
+          applyMutations(
+            v,
+            mutations.filter((_, j) => j % lines.length === i % Math.max(1, mutations.length)),
+          ),
+        );
+      } catch {
+        return line;
+      }
+    })
+    .join('\n');
 }
 
 // --- tally and memory ------------------------------------------------------------------------------
@@ -259,7 +371,10 @@ export class Tally {
   print(title: string): void {
     const lines = [`fuzz ${title} (FUZZ_RUNS=${FUZZ_RUNS}, FUZZ_SEED=${FUZZ_SEED}):`];
     for (const [source, t] of this.perSource) {
-      const outcomes = [...t.outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`).join(' ');
+      const outcomes = [...t.outcomes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ');
       lines.push(`  ${source.padEnd(22)} ${String(t.cases).padStart(6)} cases   slowest ${t.slowestMs.toFixed(0)} ms   ${outcomes}`);
     }
     process.stdout.write(lines.join('\n') + '\n');

@@ -62,19 +62,35 @@ function seedsFor(vendor: string): unknown[] {
     case 'okta': {
       const delivery = parse(samples[0]!) as Record<string, unknown>;
       const fixtures = fixtureFiles('okta');
-      return [...samples.map(parse), ...fixtures.map((ev, i) => ({ ...delivery, eventId: `fz-${i}`, data: { events: [ev, fixtures[(i + 7) % fixtures.length]] } }))];
+      return [
+        ...samples.map(parse),
+        ...fixtures.map((ev, i) => ({ ...delivery, eventId: `fz-${i}`, data: { events: [ev, fixtures[(i + 7) % fixtures.length]] } })),
+      ];
     }
     case 'auth0': {
       const fixtures = fixtureFiles('auth0');
       // JSONARRAY bodies (parsed seeds) and JSONLINES bodies (text seeds, mutated line by line).
-      return [...fixtures.map((r, i) => [r, fixtures[(i + 3) % fixtures.length]]), ...samples.map((s) => (s.includes('\n') ? s : parse(s)))];
+      return [
+        ...fixtures.map((r, i) => [r, fixtures[(i + 3) % fixtures.length]]),
+        ...samples.map((s) => (s.includes('\n') ? s : parse(s))),
+      ];
     }
     case 'aws': {
       const fixtures = fixtureFiles('aws');
       return [
         ...samples.map(parse),
         ...fixtures.map((r, i) => ({ Records: [r, fixtures[(i + 5) % fixtures.length]] })),
-        ...fixtures.map((r) => ({ version: '0', id: 'eb-1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', account: '111122223333', time: '2025-03-01T10:00:00Z', region: 'us-east-1', resources: [], detail: r })),
+        ...fixtures.map((r) => ({
+          version: '0',
+          id: 'eb-1',
+          'detail-type': 'AWS API Call via CloudTrail',
+          source: 'aws.iam',
+          account: '111122223333',
+          time: '2025-03-01T10:00:00Z',
+          region: 'us-east-1',
+          resources: [],
+          detail: r,
+        })),
       ];
     }
     case 'scim':
@@ -97,7 +113,15 @@ function authHeaders(vendor: string, body: Buffer, auth: Auth): Record<string, s
 }
 
 const logLines: string[] = [];
-const log = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
+const log = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk));
+      cb();
+    },
+  }),
+);
 const captured = new Map<string, RawEnvelope>();
 const tally = new Tally();
 let server: http.Server;
@@ -113,7 +137,9 @@ beforeAll(async () => {
     map,
     secrets: new Map(VENDORS.map((v) => [`fz-${v}`, SECRETS[v]!])),
     sources: SOURCES,
-    publish: async (env) => { captured.set(env.id, env); },
+    publish: async (env) => {
+      captured.set(env.id, env);
+    },
     readiness: async () => ({ ready: true, checks: {} }),
     log,
     maxBodyBytes: LIMIT,
@@ -127,7 +153,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   tally.print('webhook sources (collector → normalizer)');
-  await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+  await new Promise<void>((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });
   await ch?.close();
 });
 
@@ -140,7 +169,11 @@ async function post(vendor: string, body: Buffer, headers: Record<string, string
   });
   const text = await res.text();
   let json: unknown;
-  try { json = JSON.parse(text); } catch { json = text; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
   return { status: res.status, json };
 }
 
@@ -165,7 +198,12 @@ async function flushInserts(): Promise<void> {
     const parts = batch.filter((p) => p.table === table);
     if (parts.length === 0) continue;
     try {
-      await insertRows(ch.client, table, parts.flatMap((p) => p.rows), `fuzz-${++inserts}`);
+      await insertRows(
+        ch.client,
+        table,
+        parts.flatMap((p) => p.rows),
+        `fuzz-${++inserts}`,
+      );
     } catch {
       for (const p of parts) {
         try {
@@ -183,8 +221,18 @@ async function normalizeCaptured(env: RawEnvelope): Promise<string> {
   const out = normalizeMessages([{ value: encoded, offset: '0' }], TOPICS.raw, 0, map, SOURCES, Date.now());
   const label = `${env.source} ${env.id} (${env.body.length} bytes: ${env.body.subarray(0, 120).toString('utf8')}…)`;
   await sinkStores(TOPICS.raw, 'raw_envelopes', [encoded], label);
-  await sinkStores(TOPICS.events, 'identity_events', out.events.map((m) => m.value as Buffer), label);
-  await sinkStores(TOPICS.dlq, 'dead_letters', out.dlq.map((m) => m.value as Buffer), label);
+  await sinkStores(
+    TOPICS.events,
+    'identity_events',
+    out.events.map((m) => m.value as Buffer),
+    label,
+  );
+  await sinkStores(
+    TOPICS.dlq,
+    'dead_letters',
+    out.dlq.map((m) => m.value as Buffer),
+    label,
+  );
   if (pending.length >= FLUSH_EVERY) await flushInserts();
   for (const m of out.events) {
     const ev = identityEventCodec.decode(m.value as Buffer);
@@ -200,52 +248,65 @@ async function normalizeCaptured(env: RawEnvelope): Promise<string> {
 
 describe.each(VENDORS)('fuzz webhook %s', (vendor) => {
   const seeds = seedsFor(vendor);
-  it(`answers 202/400/401/413 and normalizes every accepted delivery (${FUZZ_RUNS} cases)`, async () => {
-    const caseArb = fc.record({
-      body: bodyCaseArb(seeds.length),
-      auth: fc.constantFrom<Auth>(...((vendor === 'workos' || vendor === 'scim') ? ['valid', 'valid', 'valid', 'valid', 'missing', 'wrong', 'stale'] as Auth[] : ['valid', 'valid', 'valid', 'valid', 'missing', 'wrong'] as Auth[])),
-    });
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ({ body: bc, auth }: { body: BodyCase; auth: Auth }) => {
-        const body = bodyBytes(bc, seeds, LIMIT);
-        const t0 = performance.now(); // the system's time only, not the generator's
-        let answer: { status: number; json: unknown };
-        try {
-          answer = await post(vendor, body, authHeaders(vendor, body, auth));
-        } catch (err) {
-          // Above the limit the collector answers 413 without reading the rest and closes the
-          // connection: a client still uploading may see the reset before the answer.
-          if (body.length > LIMIT && /ECONNRESET|EPIPE|other side closed|fetch failed/.test(`${(err as Error).message} ${String((err as { cause?: Error }).cause?.message)}`)) {
-            tally.record(vendor, '413(reset)', performance.now() - t0);
-            return;
+  it(
+    `answers 202/400/401/413 and normalizes every accepted delivery (${FUZZ_RUNS} cases)`,
+    async () => {
+      const caseArb = fc.record({
+        body: bodyCaseArb(seeds.length),
+        auth: fc.constantFrom<Auth>(
+          ...(vendor === 'workos' || vendor === 'scim'
+            ? (['valid', 'valid', 'valid', 'valid', 'missing', 'wrong', 'stale'] as Auth[])
+            : (['valid', 'valid', 'valid', 'valid', 'missing', 'wrong'] as Auth[])),
+        ),
+      });
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ({ body: bc, auth }: { body: BodyCase; auth: Auth }) => {
+          const body = bodyBytes(bc, seeds, LIMIT);
+          const t0 = performance.now(); // the system's time only, not the generator's
+          let answer: { status: number; json: unknown };
+          try {
+            answer = await post(vendor, body, authHeaders(vendor, body, auth));
+          } catch (err) {
+            // Above the limit the collector answers 413 without reading the rest and closes the
+            // connection: a client still uploading may see the reset before the answer.
+            if (
+              body.length > LIMIT &&
+              /ECONNRESET|EPIPE|other side closed|fetch failed/.test(
+                `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message)}`,
+              )
+            ) {
+              tally.record(vendor, '413(reset)', performance.now() - t0);
+              return;
+            }
+            throw err;
           }
-          throw err;
-        }
-        const { status, json } = answer;
-        if (body.length > LIMIT) expect(status).toBe(413);
-        else if (auth !== 'valid') expect(status).toBe(401);
-        else expect([202, 400]).toContain(status);
-        let outcome = String(status);
-        if (status === 202) {
-          const id = (json as { id: string }).id;
-          const env = captured.get(id);
-          expect(env, 'the accepted delivery was published').toBeDefined();
-          captured.delete(id);
-          outcome += ':' + (await normalizeCaptured(env!));
-        } else {
-          const err = (json as { error?: { status?: number; code?: string; message?: string } }).error;
-          expect(err?.status).toBe(status);
-          expect(typeof err?.message).toBe('string');
-        }
-        const ms = performance.now() - t0;
-        expect(ms).toBeLessThan(CASE_BOUND_MS);
-        tally.record(vendor, outcome, ms);
-      }),
-      { numRuns: FUZZ_RUNS, seed: FUZZ_SEED + VENDORS.indexOf(vendor), endOnFailure: true },
-    );
-    await flushInserts();
-    expect(tally.cases(vendor)).toBeGreaterThanOrEqual(FUZZ_RUNS);
-  }, Math.max(120_000, FUZZ_RUNS * 200));
+          const { status, json } = answer;
+          if (body.length > LIMIT) expect(status).toBe(413);
+          else if (auth !== 'valid') expect(status).toBe(401);
+          else expect([202, 400]).toContain(status);
+          let outcome = String(status);
+          if (status === 202) {
+            const id = (json as { id: string }).id;
+            const env = captured.get(id);
+            expect(env, 'the accepted delivery was published').toBeDefined();
+            captured.delete(id);
+            outcome += ':' + (await normalizeCaptured(env!));
+          } else {
+            const err = (json as { error?: { status?: number; code?: string; message?: string } }).error;
+            expect(err?.status).toBe(status);
+            expect(typeof err?.message).toBe('string');
+          }
+          const ms = performance.now() - t0;
+          expect(ms).toBeLessThan(CASE_BOUND_MS);
+          tally.record(vendor, outcome, ms);
+        }),
+        { numRuns: FUZZ_RUNS, seed: FUZZ_SEED + VENDORS.indexOf(vendor), endOnFailure: true },
+      );
+      await flushInserts();
+      expect(tally.cases(vendor)).toBeGreaterThanOrEqual(FUZZ_RUNS);
+    },
+    Math.max(120_000, FUZZ_RUNS * 200),
+  );
 });
 
 describe('fuzz webhooks: over the whole run', () => {

@@ -47,9 +47,26 @@ export interface ClickHouseHttpBridge {
 
 /** Not settings: the client's own parameters and HTTP-interface switches. */
 const NOT_SETTINGS = new Set([
-  'query', 'query_id', 'database', 'default_format', 'session_id', 'session_timeout', 'session_check', 'role', 'user', 'password', 'quota_key',
-  'compress', 'decompress', 'enable_http_compression', 'http_zlib_compression_level', 'wait_end_of_query', 'send_progress_in_http_headers',
-  'http_headers_progress_interval_ms', 'buffer_size', 'http_response_buffer_size',
+  'query',
+  'query_id',
+  'database',
+  'default_format',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'role',
+  'user',
+  'password',
+  'quota_key',
+  'compress',
+  'decompress',
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'wait_end_of_query',
+  'send_progress_in_http_headers',
+  'http_headers_progress_interval_ms',
+  'buffer_size',
+  'http_response_buffer_size',
 ]);
 
 /** Reverses the client's escaping of a top-level value (ClickHouse "escaped" text: \t \n \r \' \\ \0 \b \f). */
@@ -61,7 +78,9 @@ export function unescapeParam(text: string): string {
 /** Parses a ClickHouse literal as the client writes array elements: 'str', numbers, NULL, TRUE/FALSE, [..], (..). */
 export function parseLiteral(text: string): unknown {
   let i = 0;
-  const ws = () => { while (i < text.length && /\s/.test(text[i]!)) i++; };
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
   const value = (): unknown => {
     ws();
     const c = text[i];
@@ -70,12 +89,21 @@ export function parseLiteral(text: string): unknown {
       i++;
       const out: unknown[] = [];
       ws();
-      if (text[i] === close) { i++; return out; }
+      if (text[i] === close) {
+        i++;
+        return out;
+      }
       for (;;) {
         out.push(value());
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === close) { i++; return out; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return out;
+        }
         throw new Error(`bad literal at ${i}: ${text}`);
       }
     }
@@ -83,7 +111,10 @@ export function parseLiteral(text: string): unknown {
       i++;
       let s = '';
       while (i < text.length && text[i] !== "'") {
-        if (text[i] === '\\') { s += text.slice(i, i + 2); i += 2; } else s += text[i++];
+        if (text[i] === '\\') {
+          s += text.slice(i, i + 2);
+          i += 2;
+        } else s += text[i++];
       }
       i++;
       return unescapeParam(s);
@@ -128,7 +159,10 @@ export async function startClickHouseHttpBridge(opts: { dataDir?: string } = {})
     for await (const c of req) chunks.push(c as Buffer);
     let body = Buffer.concat(chunks);
     if (String(req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') body = gunzipSync(body);
-    if ((req.method === 'GET' || req.method === 'HEAD') && (url.pathname === '/ping' || (url.pathname === '/' && !url.searchParams.has('query')))) {
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      (url.pathname === '/ping' || (url.pathname === '/' && !url.searchParams.has('query')))
+    ) {
       res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
       return;
     }
@@ -158,7 +192,15 @@ export async function startClickHouseHttpBridge(opts: { dataDir?: string } = {})
       res.writeHead(200, {
         'content-type': 'text/plain; charset=UTF-8',
         'x-clickhouse-query-id': queryId,
-        'x-clickhouse-summary': JSON.stringify({ read_rows: '0', read_bytes: '0', written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: '0' }),
+        'x-clickhouse-summary': JSON.stringify({
+          read_rows: '0',
+          read_bytes: '0',
+          written_rows: '0',
+          written_bytes: '0',
+          total_rows_to_read: '0',
+          result_rows: '0',
+          result_bytes: '0',
+        }),
       });
       res.end(Buffer.concat(out));
     } catch (err) {
@@ -166,7 +208,11 @@ export async function startClickHouseHttpBridge(opts: { dataDir?: string } = {})
       const code = typeof e.code === 'string' && /^\d+$/.test(e.code) ? e.code : '1001';
       const type = e.type ?? 'STD_EXCEPTION';
       const message = e.message.replace(/^Code: \d+\. DB::Exception: /, '').replace(/ \([A-Z0-9_]+\)\s*$/, '');
-      res.writeHead(statusOf(code), { 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-exception-code': code, 'x-clickhouse-query-id': queryId });
+      res.writeHead(statusOf(code), {
+        'content-type': 'text/plain; charset=UTF-8',
+        'x-clickhouse-exception-code': code,
+        'x-clickhouse-query-id': queryId,
+      });
       res.end(`Code: ${code}. DB::Exception: ${message} (${type}) (version 26.7.1.1 (chdb bridge))\n`);
     }
   }
@@ -180,28 +226,34 @@ export async function startClickHouseHttpBridge(opts: { dataDir?: string } = {})
   server.keepAliveTimeout = 10_000;
   let port = 0;
   let running = false;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      port = (server.address() as AddressInfo).port;
-      running = true;
-      resolve();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        running = true;
+        resolve();
+      });
     });
-  });
-  const unlisten = () => new Promise<void>((resolve) => {
-    if (!running) return resolve();
-    running = false;
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  const unlisten = () =>
+    new Promise<void>((resolve) => {
+      if (!running) return resolve();
+      running = false;
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   await listen();
 
   return {
     url: `http://127.0.0.1:${port}`,
     client: ch.client,
-    get statements() { return statements; },
-    get running() { return running; },
+    get statements() {
+      return statements;
+    },
+    get running() {
+      return running;
+    },
     stop: unlisten,
     start: listen,
     async close() {

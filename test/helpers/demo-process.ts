@@ -13,7 +13,9 @@ const run = promisify(execFile);
 const BIN = path.join(REPO_ROOT, 'bin', 'planewatch.js');
 
 /** Every detection shipped in detections/ (the demo must show each). */
-export const DETECTION_FOLDERS = readdirSync(path.join(REPO_ROOT, 'detections')).filter((d) => d.startsWith('PW-')).sort();
+export const DETECTION_FOLDERS = readdirSync(path.join(REPO_ROOT, 'detections'))
+  .filter((d) => d.startsWith('PW-'))
+  .sort();
 
 export interface DemoProcess {
   dataDir: string;
@@ -70,19 +72,32 @@ export async function startDemo(): Promise<DemoProcess & { child: ChildProcess }
   child.stderr!.on('data', (d: Buffer) => (out += d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const runFile = path.join(dataDir, 'run', 'server.json');
-  const info = await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`planewatch demo exited during start-up:\n${out.slice(-4000)}`);
-    return existsSync(runFile) && out.includes('planewatch demo is running') ? (JSON.parse(readFileSync(runFile, 'utf8')) as { url: string }) : undefined;
-  }, 'planewatch demo to be up', 240_000, 250).catch((err: unknown) => {
+  const info = await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`planewatch demo exited during start-up:\n${out.slice(-4000)}`);
+      return existsSync(runFile) && out.includes('planewatch demo is running')
+        ? (JSON.parse(readFileSync(runFile, 'utf8')) as { url: string })
+        : undefined;
+    },
+    'planewatch demo to be up',
+    240_000,
+    250,
+  ).catch((err: unknown) => {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- output ---\n${out.slice(-4000)}`);
   });
   const upAfterMs = Date.now() - spawnedAt;
   const token = readFileSync(path.join(dataDir, 'run', 'api-token'), 'utf8').trim();
   const demo = {
-    child, dataDir, url: info.url, token, upAfterMs, spawnedAt,
+    child,
+    dataDir,
+    url: info.url,
+    token,
+    upAfterMs,
+    spawnedAt,
     output: () => out,
-    cli: async (args: string[]) => (await run(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 })).stdout,
+    cli: async (args: string[]) =>
+      (await run(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 })).stdout,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;

@@ -14,7 +14,9 @@ import type { NormalizeInput, NormalizeOutcome, RejectedItem } from '../../sourc
 /** The JSON fixtures of one vendor (test/fixtures/<vendor>/*.json). */
 export function vendorFixtures(vendor: string) {
   const dir = fileURLToPath(new URL(`../fixtures/${vendor}/`, import.meta.url));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const read = (file: string): string => readFileSync(dir + file, 'utf8');
   return {
     /** The fixture file names (`<name>.json`), sorted. */

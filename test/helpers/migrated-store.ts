@@ -28,7 +28,11 @@ export function migratedStore(tmpPrefix: string): MigratedStore {
     return ch;
   };
   return {
-    get ch() { return open(); },
-    get client() { return open().client; },
+    get ch() {
+      return open();
+    },
+    get client() {
+      return open().client;
+    },
   };
 }

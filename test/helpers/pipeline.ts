@@ -57,7 +57,12 @@ export async function startTestPipeline(opts: TestPipelineOptions): Promise<Test
   });
   const apiToken = randomBytes(16).toString('hex');
   // Unique consumer groups: several test files share the broker, each with its own ClickHouse.
-  const pipeline = await startPipeline(rt, SOURCES, { apiToken, groupSuffix: path.basename(dataDir), ackTimeoutMs: opts.ackTimeoutMs, detector: opts.detector ?? false });
+  const pipeline = await startPipeline(rt, SOURCES, {
+    apiToken,
+    groupSuffix: path.basename(dataDir),
+    ackTimeoutMs: opts.ackTimeoutMs,
+    detector: opts.detector ?? false,
+  });
   return {
     rt,
     pipeline,
@@ -68,10 +73,14 @@ export async function startTestPipeline(opts: TestPipelineOptions): Promise<Test
       return rs.json<T>();
     },
     waitStored(fn, what, timeoutMs) {
-      return waitFor(async () => {
-        const v = await fn();
-        return v !== undefined && v !== false && v !== null && pipeline.sink.health.insertsInFlight === 0 ? v : undefined;
-      }, `${what} (and the sink's inserts finished)`, timeoutMs);
+      return waitFor(
+        async () => {
+          const v = await fn();
+          return v !== undefined && v !== false && v !== null && pipeline.sink.health.insertsInFlight === 0 ? v : undefined;
+        },
+        `${what} (and the sink's inserts finished)`,
+        timeoutMs,
+      );
     },
     async stop() {
       await pipeline.stop();

@@ -34,7 +34,10 @@ export interface ScimProvider {
 
 /** Mapped identity events of envelopes (what the normalizer derives from them). */
 export function eventsOf(envelopes: readonly RawEnvelope[]): MappedEvent[] {
-  return envelopes.flatMap((e) => scim.normalize({ body: e.body, contentType: e.content_type, transport: e.transport, receivedAt: e.received_at, rawId: e.id }).events);
+  return envelopes.flatMap(
+    (e) =>
+      scim.normalize({ body: e.body, contentType: e.content_type, transport: e.transport, receivedAt: e.received_at, rawId: e.id }).events,
+  );
 }
 
 /**
@@ -43,7 +46,11 @@ export function eventsOf(envelopes: readonly RawEnvelope[]): MappedEvent[] {
  */
 export function scimProviders(tmpPrefix: string, connection: string, token: string) {
   const store = migratedStore(tmpPrefix);
-  const map = validateBoundaryMap({ connections: [{ id: connection, vendor: 'scim', transport: 'scim', secret_env: 'SCIM_TOKEN' }] }, 'test', ['scim']);
+  const map = validateBoundaryMap(
+    { connections: [{ id: connection, vendor: 'scim', transport: 'scim', secret_env: 'SCIM_TOKEN' }] },
+    'test',
+    ['scim'],
+  );
   const servers: http.Server[] = [];
   let producer: Producer | undefined;
 
@@ -54,7 +61,11 @@ export function scimProviders(tmpPrefix: string, connection: string, token: stri
     await producer.connect();
   });
   afterAll(async () => {
-    for (const s of servers) await new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); });
+    for (const s of servers)
+      await new Promise<void>((r) => {
+        s.close(() => r());
+        s.closeAllConnections();
+      });
     await producer?.disconnect();
   });
 

@@ -37,9 +37,20 @@ beforeAll(async () => {
   await migrate(ch.client);
   sc = buildScenario(20261129, { scale: 1 });
   await deliver(ch.client, normalizeAll(sc.envelopes, sc.map));
-  await evaluate(ch.client, { cache: cacheOf(ch.client), detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
+  await evaluate(ch.client, {
+    cache: cacheOf(ch.client),
+    detections: loadDetections(),
+    map: sc.map,
+    now: sc.now,
+    defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane,
+  });
   const handler = createApiHandler({
-    clickhouse: ch.client, token: LOCAL, log: pino({ level: 'silent' }), map: sc.map, sources: SOURCES, clock: () => sc.now,
+    clickhouse: ch.client,
+    token: LOCAL,
+    log: pino({ level: 'silent' }),
+    map: sc.map,
+    sources: SOURCES,
+    clock: () => sc.now,
     tokens: [
       { name: 'auditor', token: AUDITOR, scopes: ['findings', 'lag', 'export'], tenant: null },
       { name: 'globex', token: GLOBEX, scopes: ['findings', 'credentials', 'people', 'evidence'], tenant: 'org_01GLOBEX' },
@@ -55,11 +66,19 @@ afterAll(async () => {
   await ch?.close();
 });
 
-async function get(p: string, token: string | null = LOCAL, method = 'GET'): Promise<{ status: number; body: any; text: string; type: string | null }> {
+async function get(
+  p: string,
+  token: string | null = LOCAL,
+  method = 'GET',
+): Promise<{ status: number; body: any; text: string; type: string | null }> {
   const res = await fetch(base + p, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
   let body: unknown = null;
-  try { body = JSON.parse(text); } catch { /* csv */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* csv */
+  }
   return { status: res.status, body, text, type: res.headers.get('content-type') };
 }
 
@@ -71,8 +90,18 @@ describe('OpenAPI document', () => {
     await expect(SwaggerParser.validate(structuredClone(r.body))).resolves.toBeTruthy();
     const paths = Object.keys(r.body.paths).sort();
     expect(paths).toEqual([
-      '/api/v1/boundaries', '/api/v1/credentials', '/api/v1/events', '/api/v1/evidence/{fingerprint}', '/api/v1/export', '/api/v1/findings',
-      '/api/v1/lag', '/api/v1/lag/distribution', '/api/v1/lag/exposures', '/api/v1/openapi.json', '/api/v1/people/{email}', '/api/v1/reports/boundaries',
+      '/api/v1/boundaries',
+      '/api/v1/credentials',
+      '/api/v1/events',
+      '/api/v1/evidence/{fingerprint}',
+      '/api/v1/export',
+      '/api/v1/findings',
+      '/api/v1/lag',
+      '/api/v1/lag/distribution',
+      '/api/v1/lag/exposures',
+      '/api/v1/openapi.json',
+      '/api/v1/people/{email}',
+      '/api/v1/reports/boundaries',
       '/api/v1/status',
     ]);
     for (const e of ENDPOINT_SCOPES) {
@@ -134,17 +163,27 @@ describe('findings', () => {
     const all = await get('/api/v1/findings?limit=1000');
     expect(all.body.next_cursor).toBeNull();
     expect(all.body.data.map((f: any) => f.fingerprint)).toEqual(seen);
-    expect(all.body.data[0]).toMatchObject({ severity: 'critical', detection: 'PW-ACTIVITY-AFTER-DEPROVISION', subject: { kind: 'project_key', id: 'key_JHQ5HA4AHS', email: 'vint.wmqz9@acme.example' } });
+    expect(all.body.data[0]).toMatchObject({
+      severity: 'critical',
+      detection: 'PW-ACTIVITY-AFTER-DEPROVISION',
+      subject: { kind: 'project_key', id: 'key_JHQ5HA4AHS', email: 'vint.wmqz9@acme.example' },
+    });
   });
 
   it('filters by severity, detection, plane, tenant and since', async () => {
     const crit = await get('/api/v1/findings?severity=critical');
-    expect(crit.body.data.map((f: any) => f.fingerprint).sort()).toEqual(['04781646f6d42473506b206ab4482ee0', '39baf9d7067b963aeb80eb125df89b08', 'f3a58685b845e7ceb74daa7f0b13fa85']);
+    expect(crit.body.data.map((f: any) => f.fingerprint).sort()).toEqual([
+      '04781646f6d42473506b206ab4482ee0',
+      '39baf9d7067b963aeb80eb125df89b08',
+      'f3a58685b845e7ceb74daa7f0b13fa85',
+    ]);
     const overdueApp = await get('/api/v1/findings?detection=PW-DEPROV-OVERDUE&plane=application');
     // One unit of access for the customer leaver still in Globex: the membership (her AuthKit user
     // is a login account that grants nothing by itself, docs/IDENTITY-MODEL.md).
     expect(overdueApp.body.data.map((f: any) => f.fingerprint).sort()).toEqual(['becc837907302934eb476dd7dbb9d088']);
-    expect((await get('/api/v1/findings?tenant=org_01INITECH')).body.data.map((f: any) => f.detection)).toEqual(['PW-PROVISIONING-DISABLED']);
+    expect((await get('/api/v1/findings?tenant=org_01INITECH')).body.data.map((f: any) => f.detection)).toEqual([
+      'PW-PROVISIONING-DISABLED',
+    ]);
     expect((await get('/api/v1/findings?since=2026-07-20T12:00:00Z')).body.total).toBe(24);
     expect((await get('/api/v1/findings?since=2026-07-20T12:00:01Z')).body.total).toBe(0);
   });
@@ -167,7 +206,9 @@ describe('findings', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.message).toBe('limit: expected an integer 1..1000');
     expect((await get('/api/v1/findings?cursor=%21%21')).body.error.message).toBe('cursor: expected a cursor returned as next_cursor');
-    expect((await get('/api/v1/findings?severity=urgent')).body.error.message).toBe('severity: expected one of critical, high, medium, low, info');
+    expect((await get('/api/v1/findings?severity=urgent')).body.error.message).toBe(
+      'severity: expected one of critical, high, medium, low, info',
+    );
   });
 });
 
@@ -212,13 +253,64 @@ describe('lag, people, credentials, evidence, export', () => {
     expect(r.body.data.sla_ms).toEqual({ platform: 86_400_000, application: 259_200_000 });
     expect(r.body.data.statistics).toEqual([
       // One unit per customer leaver (the Globex membership): R1 removed after 10 h, R3 after 3 h, R2 pending.
-      { plane: 'application', source: null, count: 3, removed: 2, pending: 1, overdue: 1, breaches: 0, p50_ms: 36000000, p90_ms: 36000000, p99_ms: 36000000, max_ms: 36000000 },
-      { plane: 'application', source: 'workos', count: 3, removed: 2, pending: 1, overdue: 1, breaches: 0, p50_ms: 36000000, p90_ms: 36000000, p99_ms: 36000000, max_ms: 36000000 },
-      { plane: 'platform', source: null, count: 12, removed: 6, pending: 6, overdue: 3, breaches: 1, p50_ms: 45480000, p90_ms: 556320000, p99_ms: 556320000, max_ms: 556320000 },
-      { plane: 'platform', source: 'openai', count: 12, removed: 6, pending: 6, overdue: 3, breaches: 1, p50_ms: 45480000, p90_ms: 556320000, p99_ms: 556320000, max_ms: 556320000 },
+      {
+        plane: 'application',
+        source: null,
+        count: 3,
+        removed: 2,
+        pending: 1,
+        overdue: 1,
+        breaches: 0,
+        p50_ms: 36000000,
+        p90_ms: 36000000,
+        p99_ms: 36000000,
+        max_ms: 36000000,
+      },
+      {
+        plane: 'application',
+        source: 'workos',
+        count: 3,
+        removed: 2,
+        pending: 1,
+        overdue: 1,
+        breaches: 0,
+        p50_ms: 36000000,
+        p90_ms: 36000000,
+        p99_ms: 36000000,
+        max_ms: 36000000,
+      },
+      {
+        plane: 'platform',
+        source: null,
+        count: 12,
+        removed: 6,
+        pending: 6,
+        overdue: 3,
+        breaches: 1,
+        p50_ms: 45480000,
+        p90_ms: 556320000,
+        p99_ms: 556320000,
+        max_ms: 556320000,
+      },
+      {
+        plane: 'platform',
+        source: 'openai',
+        count: 12,
+        removed: 6,
+        pending: 6,
+        overdue: 3,
+        breaches: 1,
+        p50_ms: 45480000,
+        p90_ms: 556320000,
+        p99_ms: 556320000,
+        max_ms: 556320000,
+      },
     ]);
     expect(r.body.data.overdue.map((f: any) => f.fingerprint).sort()).toEqual([
-      '01eb643f7cb5cee4450f9abcc3effe71', '8f2d2dbddc2ffeef90ab1b3e9ba56d30', 'becc837907302934eb476dd7dbb9d088', 'c0d0205af1c5d99cdb4a606d95d44199',
+      '01eb643f7cb5cee4450f9abcc3effe71',
+      '8f2d2dbddc2ffeef90ab1b3e9ba56d30',
+      'becc837907302934eb476dd7dbb9d088',
+      'c0d0205af1c5d99cdb4a606d95d44199',
     ]);
   });
 
@@ -275,7 +367,19 @@ describe('lag, people, credentials, evidence, export', () => {
     const r = await get('/api/v1/export?from=2026-06-20&to=2026-07-01', AUDITOR);
     expect(r.status).toBe(200);
     expect(r.body.data.period).toEqual({ from: '2026-06-20T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' });
-    expect(r.body.data.leavers.map((l: any) => [l.person, l.plane, l.items, l.removed, l.pending, l.lag_ms, l.breaches, l.overdue, l.within_sla])).toEqual([
+    expect(
+      r.body.data.leavers.map((l: any) => [
+        l.person,
+        l.plane,
+        l.items,
+        l.removed,
+        l.pending,
+        l.lag_ms,
+        l.breaches,
+        l.overdue,
+        l.within_sla,
+      ]),
+    ).toEqual([
       ['vint.2cj1s@acme.example', 'platform', 2, 2, 0, 556320000, 1, 0, false],
       ['ada.y6mpp@acme.example', 'platform', 1, 1, 0, 21600000, 0, 0, true],
       ['donald.atkvw@acme.example', 'platform', 2, 2, 0, 60300000, 0, 0, true],

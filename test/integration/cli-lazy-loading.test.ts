@@ -23,19 +23,30 @@ let seq = 0;
 function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; loaded: string[] }> {
   const loads = path.join(tmp, `loads-${++seq}.txt`);
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', RECORDER, BIN, ...args], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH, HOME: tmp, PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent', PLANEWATCH_RECORD_LOADS: loads },
-      timeout: 60_000,
-    }, (err, stdout, stderr) => {
-      let loaded: string[] = [];
-      try {
-        loaded = [...new Set(readFileSync(loads, 'utf8').split('\n').filter(Boolean))];
-      } catch {
-        // nothing recorded
-      }
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr, loaded });
-    });
+    execFile(
+      process.execPath,
+      ['--import', RECORDER, BIN, ...args],
+      {
+        cwd: tmp,
+        env: {
+          PATH: process.env.PATH,
+          HOME: tmp,
+          PLANEWATCH_DATA_DIR: dataDir,
+          PLANEWATCH_LOG_LEVEL: 'silent',
+          PLANEWATCH_RECORD_LOADS: loads,
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        let loaded: string[] = [];
+        try {
+          loaded = [...new Set(readFileSync(loads, 'utf8').split('\n').filter(Boolean))];
+        } catch {
+          // nothing recorded
+        }
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr, loaded });
+      },
+    );
   });
 }
 
@@ -62,13 +73,17 @@ describe('planewatch loads only what the command uses', () => {
     expect(r.loaded.filter((u) => CHDB.test(u) || CLICKHOUSE_CLIENT.test(u))).toEqual([]);
   });
 
-  it('findings answered by the running process\'s API loads neither chDB, the ClickHouse client, Kafka, the vendor modules nor the detection engine', async () => {
+  it("findings answered by the running process's API loads neither chDB, the ClickHouse client, Kafka, the vendor modules nor the detection engine", async () => {
     const r = await cli(runningDir, 'findings', '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as { fingerprint: string }[]).map((f) => f.fingerprint)).toEqual([0, 1, 2].map((i) => stubFinding(i).fingerprint));
+    expect((JSON.parse(r.stdout) as { fingerprint: string }[]).map((f) => f.fingerprint)).toEqual(
+      [0, 1, 2].map((i) => stubFinding(i).fingerprint),
+    );
     expect(r.loaded.some((u) => u.endsWith('/dist/cli/commands/findings.js'))).toBe(true);
     expect(r.loaded.filter((u) => CHDB.test(u) || CLICKHOUSE_CLIENT.test(u) || /\/node_modules\/kafkajs\//.test(u))).toEqual([]);
-    expect(r.loaded.filter((u) => /\/sources\/registry\.js$|\/core\/detections\/engine\.js$|\/cli\/commands\/(?!findings|query-common)/.test(u))).toEqual([]);
+    expect(
+      r.loaded.filter((u) => /\/sources\/registry\.js$|\/core\/detections\/engine\.js$|\/cli\/commands\/(?!findings|query-common)/.test(u)),
+    ).toEqual([]);
   });
 
   it('findings with no process running opens the store itself, and only then loads chDB', async () => {

@@ -37,13 +37,32 @@ beforeAll(async () => {
   await migrate(ch.client);
   sc = buildScenario(20261129, { scale: 1 });
   await deliver(ch.client, normalizeAll(sc.envelopes, sc.map));
-  await evaluate(ch.client, { cache: cacheOf(ch.client), detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
-  server = createServer(createApiHandler({ clickhouse: ch.client, token: TOKEN, log: pino({ level: 'silent' }), map: sc.map, sources: SOURCES, clock: () => sc.now }));
+  await evaluate(ch.client, {
+    cache: cacheOf(ch.client),
+    detections: loadDetections(),
+    map: sc.map,
+    now: sc.now,
+    defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane,
+  });
+  server = createServer(
+    createApiHandler({
+      clickhouse: ch.client,
+      token: TOKEN,
+      log: pino({ level: 'silent' }),
+      map: sc.map,
+      sources: SOURCES,
+      clock: () => sc.now,
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   dataDir = mkdtempSync(path.join(tmpdir(), 'pw-cli-'));
   configPath = path.join(dataDir, 'planewatch.yaml');
   writeFileSync(configPath, sc.configYaml);
-  writeRunInfo(dataDir, { pid: process.pid, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, startedAt: new Date().toISOString() }, TOKEN);
+  writeRunInfo(
+    dataDir,
+    { pid: process.pid, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, startedAt: new Date().toISOString() },
+    TOKEN,
+  );
 }, 120_000);
 afterAll(async () => {
   await new Promise((r) => server?.close(r));
@@ -52,10 +71,15 @@ afterAll(async () => {
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.resolve('bin/planewatch.js'), ...args], {
-      env: { PATH: process.env.PATH, PLANEWATCH_CONFIG: configPath, PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent' },
-      timeout: 60_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [path.resolve('bin/planewatch.js'), ...args],
+      {
+        env: { PATH: process.env.PATH, PLANEWATCH_CONFIG: configPath, PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent' },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -65,11 +89,22 @@ describe('planewatch findings', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toHaveLength(24);
     const crit = await cli('findings', '--severity', 'critical', '--format', 'csv');
-    expect(crit.stdout.split('\n')[0]).toBe('severity,detection,status,plane,tenant,subject_kind,subject_id,subject_email,first_seen,last_seen,fingerprint,event_ids,raw_ids');
-    expect(crit.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[10]).sort()).toEqual(['04781646f6d42473506b206ab4482ee0', '39baf9d7067b963aeb80eb125df89b08', 'f3a58685b845e7ceb74daa7f0b13fa85']);
+    expect(crit.stdout.split('\n')[0]).toBe(
+      'severity,detection,status,plane,tenant,subject_kind,subject_id,subject_email,first_seen,last_seen,fingerprint,event_ids,raw_ids',
+    );
+    expect(
+      crit.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[10])
+        .sort(),
+    ).toEqual(['04781646f6d42473506b206ab4482ee0', '39baf9d7067b963aeb80eb125df89b08', 'f3a58685b845e7ceb74daa7f0b13fa85']);
     const table = await cli('findings', '--tenant', 'org_01INITECH');
     expect(table.stdout.split('\n')[0]).toMatch(/^SEVERITY +DETECTION +STATUS +PLANE +TENANT/);
-    expect(table.stdout.split('\n')[2]).toMatch(/^high +PW-PROVISIONING-DISABLED +open +application +org_01INITECH +directory +directory_01INITECH/);
+    expect(table.stdout.split('\n')[2]).toMatch(
+      /^high +PW-PROVISIONING-DISABLED +open +application +org_01INITECH +directory +directory_01INITECH/,
+    );
     expect((await cli('findings', '--fail-on', 'critical', '--format', 'json')).code).toBe(3);
     expect((await cli('findings', '--fail-on', 'info', '--tenant', 'no-such-tenant')).code).toBe(0);
     const bad = await cli('findings', '--since', 'yesterday');
@@ -84,7 +119,17 @@ describe('planewatch lag', () => {
     const args = ['lag', '--from', '2026-01-01T12:00:00Z', '--to', '2026-07-20T12:00:00Z', '--now', '2026-07-20T12:00:00Z'];
     const json = JSON.parse((await cli(...args, '--format', 'json')).stdout);
     expect(json.statistics.find((s: any) => s.plane === 'platform' && s.source === null)).toEqual({
-      plane: 'platform', source: null, count: 12, removed: 6, pending: 6, overdue: 3, breaches: 1, p50_ms: 45480000, p90_ms: 556320000, p99_ms: 556320000, max_ms: 556320000,
+      plane: 'platform',
+      source: null,
+      count: 12,
+      removed: 6,
+      pending: 6,
+      overdue: 3,
+      breaches: 1,
+      p50_ms: 45480000,
+      p90_ms: 556320000,
+      p99_ms: 556320000,
+      max_ms: 556320000,
     });
     expect(json.overdue).toHaveLength(4);
     const csv = (await cli(...args, '--format', 'csv')).stdout.trim().split('\n');
@@ -109,7 +154,9 @@ describe('planewatch person', () => {
     expect(json.map((e: any) => e.what)).toEqual(['created', 'created', 'created', 'deprovision_signal']);
     const csv = (await cli('person', 'ken.gbz3e@acme.example', '--format', 'csv')).stdout.trim().split('\n');
     expect(csv[0]).toBe('at,plane,source,tenant,entity,subject_kind,subject_id,what,event_id,raw_id');
-    expect(csv[4]).toBe('2026-07-08T10:53:30.000Z,platform,workos,org_01ACMEWORKFORCE,account,human,directory_user_D4B5VMZKVT,deprovision_signal,evt_wf_20261129_00012,raw_9debda35ed8facbb8197460a5a788f07');
+    expect(csv[4]).toBe(
+      '2026-07-08T10:53:30.000Z,platform,workos,org_01ACMEWORKFORCE,account,human,directory_user_D4B5VMZKVT,deprovision_signal,evt_wf_20261129_00012,raw_9debda35ed8facbb8197460a5a788f07',
+    );
     const table = (await cli('person', 'ken.gbz3e@acme.example')).stdout.split('\n');
     expect(table[0]).toMatch(/^AT +PLANE +SOURCE +TENANT +ENTITY/);
     expect(table).toHaveLength(7);
@@ -139,7 +186,9 @@ describe('planewatch evidence', () => {
   it('table, json and csv; unknown fingerprint exits 1; malformed exits 2', async () => {
     const fp = '01eb643f7cb5cee4450f9abcc3effe71';
     const table = (await cli('evidence', fp)).stdout;
-    expect(table.split('\n')[0]).toBe('HIGH PW-DEPROV-OVERDUE (open) on platform / proj_MAIN: project_key key_JHQ5HA4AHS <vint.wmqz9@acme.example>');
+    expect(table.split('\n')[0]).toBe(
+      'HIGH PW-DEPROV-OVERDUE (open) on platform / proj_MAIN: project_key key_JHQ5HA4AHS <vint.wmqz9@acme.example>',
+    );
     expect(table).toContain('raw_5b5461a492e3c9c67df85bfb2684a244');
     const json = JSON.parse((await cli('evidence', fp, '--format', 'json')).stdout);
     expect(json.events.map((e: any) => e.event_id)).toEqual(['evt_wf_20261129_00020', 'oai_inv_7d47104b4d0c2bc40ea0c7b6d4e0e3af']);
@@ -168,7 +217,19 @@ describe('planewatch export', () => {
       '',
     ]);
     const out = path.join(dataDir, 'q3.json');
-    const j = await cli('export', '--from', '2026-07-01', '--to', '2026-08-01', '--now', '2026-07-20T12:00:00Z', '--format', 'json', '--out', out);
+    const j = await cli(
+      'export',
+      '--from',
+      '2026-07-01',
+      '--to',
+      '2026-08-01',
+      '--now',
+      '2026-07-20T12:00:00Z',
+      '--format',
+      'json',
+      '--out',
+      out,
+    );
     expect(j.stderr).toBe(`wrote 6 rows to ${out}\n`);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc.period).toEqual({ from: '2026-07-01T00:00:00.000Z', to: '2026-08-01T00:00:00.000Z' });

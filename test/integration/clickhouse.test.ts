@@ -7,14 +7,7 @@ import { join } from 'node:path';
 import { ClickHouseError } from '@clickhouse/client';
 import { createClickHouse, embeddedStatus, fromEnv, separateConnection, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate, MIGRATIONS_DIR, MigrationError, readMigrations } from '../../core/clickhouse/migrate.ts';
-import {
-  decodeBody,
-  deadLetterToRow,
-  identityEventToRow,
-  insertRows,
-  rawEnvelopeToRow,
-  toDateTime64,
-} from '../../core/clickhouse/rows.ts';
+import { decodeBody, deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow, toDateTime64 } from '../../core/clickhouse/rows.ts';
 import type { IdentityEvent } from '../../core/events/identity-event.ts';
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import type { DeadLetter } from '../../core/events/dead-letter.ts';
@@ -121,7 +114,7 @@ describe('createClickHouse (embedded chDB)', () => {
     expect(text).toBe('{"x":7}\n');
   });
 
-  it('engine errors are the client\'s ClickHouseError with code and type', async () => {
+  it("engine errors are the client's ClickHouseError with code and type", async () => {
     const err = await ch.client.query({ query: 'SELECT * FROM no_such_table' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '60', type: 'UNKNOWN_TABLE' });
     // chdb throws @clickhouse/client-common's class, a different copy from the one
@@ -132,7 +125,7 @@ describe('createClickHouse (embedded chDB)', () => {
 
   it('timestamps in query_params: pass strings, a Date loses its milliseconds over chDB', async () => {
     const ms = Date.UTC(2024, 0, 1, 0, 0, 0, 5);
-    const r = await rows('SELECT {s:DateTime64(3, \'UTC\')} AS s, {d:DateTime64(3, \'UTC\')} AS d', {
+    const r = await rows("SELECT {s:DateTime64(3, 'UTC')} AS s, {d:DateTime64(3, 'UTC')} AS d", {
       s: toDateTime64(ms),
       d: new Date(ms),
     });
@@ -145,11 +138,20 @@ describe('createClickHouse (embedded chDB)', () => {
     });
     const calls = Array.from({ length: 30 }, (_, i) =>
       i % 3 === 0
-        ? ch.client.insert({ table: 'probe_concurrent', format: 'JSONEachRow', values: [{ k: `tok${i}` }], clickhouse_settings: { insert_deduplication_token: 'same' } })
+        ? ch.client.insert({
+            table: 'probe_concurrent',
+            format: 'JSONEachRow',
+            values: [{ k: `tok${i}` }],
+            clickhouse_settings: { insert_deduplication_token: 'same' },
+          })
         : i % 3 === 1
           ? ch.client.insert({ table: 'probe_concurrent', format: 'JSONEachRow', values: [{ k: `plain${i}` }] })
           : ch.client
-              .query({ query: "SELECT toString(getSetting('max_block_size')) AS b", format: 'JSONEachRow', clickhouse_settings: { max_block_size: String(1000 + i) } })
+              .query({
+                query: "SELECT toString(getSetting('max_block_size')) AS b",
+                format: 'JSONEachRow',
+                clickhouse_settings: { max_block_size: String(1000 + i) },
+              })
               .then((rs) => rs.json<{ b: string }>())
               .then((r) => expect(r).toEqual([{ b: String(1000 + i) }])),
     );
@@ -164,7 +166,12 @@ describe('createClickHouse (embedded chDB)', () => {
     await ch.client.command({
       query: 'CREATE TABLE probe_sticky (k String) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100',
     });
-    await ch.client.insert({ table: 'probe_sticky', format: 'JSONEachRow', values: [{ k: 'a' }], clickhouse_settings: { insert_deduplication_token: 'tok' } });
+    await ch.client.insert({
+      table: 'probe_sticky',
+      format: 'JSONEachRow',
+      values: [{ k: 'a' }],
+      clickhouse_settings: { insert_deduplication_token: 'tok' },
+    });
     // Without the reset this insert would silently reuse 'tok' and be dropped as a duplicate.
     await ch.client.insert({ table: 'probe_sticky', format: 'JSONEachRow', values: [{ k: 'b' }] });
     expect(await rows('SELECT k FROM probe_sticky ORDER BY k')).toEqual([{ k: 'a' }, { k: 'b' }]);
@@ -217,14 +224,24 @@ describe('createClickHouse (embedded chDB)', () => {
     const order: string[] = [];
     const slow = ch.client.query({ query: 'SELECT sleep(2) AS s', format: 'JSONEachRow' }).then(() => order.push('slow query'));
     await new Promise((r) => setTimeout(r, 200));
-    await own.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'a' }], clickhouse_settings: { insert_deduplication_token: 'sep' } });
+    await own.insert({
+      table: 'probe_separate',
+      format: 'JSONEachRow',
+      values: [{ k: 'a' }],
+      clickhouse_settings: { insert_deduplication_token: 'sep' },
+    });
     order.push('insert on the separate connection');
     await slow;
     expect(order).toEqual(['insert on the separate connection', 'slow query']);
     // Settings are per connection: the token set on the separate one never reaches the shared one.
     await ch.client.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'b' }] });
     await own.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'c' }] });
-    await own.insert({ table: 'probe_separate', format: 'JSONEachRow', values: [{ k: 'dup' }], clickhouse_settings: { insert_deduplication_token: 'sep' } });
+    await own.insert({
+      table: 'probe_separate',
+      format: 'JSONEachRow',
+      values: [{ k: 'dup' }],
+      clickhouse_settings: { insert_deduplication_token: 'sep' },
+    });
     expect(await rows('SELECT k FROM probe_separate ORDER BY k')).toEqual([{ k: 'a' }, { k: 'b' }, { k: 'c' }]);
     // Wrappers (not made by createClickHouse) have no separate connection.
     expect(separateConnection(new Proxy(ch.client, {}))).toBeNull();
@@ -378,9 +395,9 @@ describe('identity_events', () => {
     // same partition too
     await new Promise((r) => setTimeout(r, 5));
     await insertRows(ch.client, 'identity_events', [identityEventToRow({ ...after, plane: 'application' })], 'replay-3');
-    expect(
-      await rows("SELECT plane FROM identity_events FINAL WHERE source = 'workos' AND event_id = 'evt_replay'"),
-    ).toEqual([{ plane: 'application' }]);
+    expect(await rows("SELECT plane FROM identity_events FINAL WHERE source = 'workos' AND event_id = 'evt_replay'")).toEqual([
+      { plane: 'application' },
+    ]);
     // same event id from another source is another event
     await insertRows(ch.client, 'identity_events', [identityEventToRow({ ...after, source: 'okta' })], 'replay-4');
     expect(await rows("SELECT count() AS n FROM identity_events FINAL WHERE event_id = 'evt_replay'")).toEqual([{ n: '2' }]);
@@ -447,7 +464,17 @@ describe('raw_envelopes and dead_letters', () => {
       payload: Buffer.from([1, 2, 3, 250]),
       failed_at: Date.UTC(2024, 4, 6, 7, 8, 11, 5),
     };
-    const bare: DeadLetter = { ...dl, id: 'dlq_2', stage: 'sink', source: null, connection_id: null, raw_id: null, origin_topic: null, origin_partition: null, origin_offset: null };
+    const bare: DeadLetter = {
+      ...dl,
+      id: 'dlq_2',
+      stage: 'sink',
+      source: null,
+      connection_id: null,
+      raw_id: null,
+      origin_topic: null,
+      origin_partition: null,
+      origin_offset: null,
+    };
     await insertRows(ch.client, 'dead_letters', [deadLetterToRow(dl), deadLetterToRow(bare)], 'dlq-1');
     const got = await rows<Record<string, unknown> & { payload: string }>(
       'SELECT * EXCEPT ingested_at FROM dead_letters FINAL ORDER BY id',

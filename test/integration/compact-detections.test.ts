@@ -19,10 +19,20 @@ const SQL = `SELECT 'human' AS subject_kind, id AS subject_id, email AS subject_
        k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids, map('id', id) AS detail
 FROM t_compact_rows -- a trailing comment, as detection.sql files may end`;
 const DETECTION: Detection = {
-  id: 'PW-TEST-COMPACT', title: 'Compact test', severity: 'medium', planes: ['platform'], kind: 'state',
-  description: 'rows of t_compact_rows', remediation: 'none',
-  mappings: { owasp_nhi: [], nist_csf: [], mitre_attack: [], soc2: [] }, scope: 'all', enabled: true, dir: '', origin: 'custom',
-  sql: SQL, template: SQL,
+  id: 'PW-TEST-COMPACT',
+  title: 'Compact test',
+  severity: 'medium',
+  planes: ['platform'],
+  kind: 'state',
+  description: 'rows of t_compact_rows',
+  remediation: 'none',
+  mappings: { owasp_nhi: [], nist_csf: [], mitre_attack: [], soc2: [] },
+  scope: 'all',
+  enabled: true,
+  dir: '',
+  origin: 'custom',
+  sql: SQL,
+  template: SQL,
 };
 const MAP = validateBoundaryMap({}, 'test');
 const T0 = Date.parse('2027-03-01T00:00:00Z');
@@ -39,7 +49,14 @@ beforeAll(async () => {
     query: `CREATE TABLE t_compact_rows (id String, email String, tenant Nullable(String), k String, sev String, ev Array(String))
             ENGINE = MergeTree ORDER BY (id, k)`,
   });
-  const rows = ids.map((id) => ({ id, email: `${id}@acme.example`, tenant: id === 'u00005' ? null : 't1', k: '', sev: '', ev: [`e-${id}`] }));
+  const rows = ids.map((id) => ({
+    id,
+    email: `${id}@acme.example`,
+    tenant: id === 'u00005' ? null : 't1',
+    k: '',
+    sev: '',
+    ev: [`e-${id}`],
+  }));
   rows.push({ id: 'ü-ß-日本', email: 'jörg@acme.example', tenant: 'tenant-é', k: 'κ', sev: 'high', ev: ['e-2', 'e-1'] });
   await store.client.insert({ table: 't_compact_rows', values: rows, format: 'JSONEachRow' });
   const target = store.client;
@@ -57,9 +74,11 @@ beforeAll(async () => {
 
 const run = (c: ClickHouseClient, minutes: number) =>
   evaluate(c, { cache: cacheOf(c), detections: [DETECTION], map: MAP, now: T0 + minutes * 60_000, defaultPlaneOf: () => 'platform' });
-const transitions = (r: EvaluationResult) => r.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.evidence_event_ids, c.finding.subject_email]);
+const transitions = (r: EvaluationResult) =>
+  r.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.evidence_event_ids, c.finding.subject_email]);
 const compactRuns = () => sent.filter((s) => /SHA256/.test(s.query) && / AS fp,/.test(s.query)).length;
-const fp = (id: string) => fingerprintOf(DETECTION.id, { plane: 'platform', source: 'openai', tenant: 't1', subject_kind: 'human', subject_id: id, key: '' });
+const fp = (id: string) =>
+  fingerprintOf(DETECTION.id, { plane: 'platform', source: 'openai', tenant: 't1', subject_kind: 'human', subject_id: id, key: '' });
 const fetched = () => sent.filter((s) => 'pw_fingerprints' in s.params).map((s) => [...(s.params.pw_fingerprints as string[])].sort());
 
 describe('compact re-runs of a detection with many open findings', () => {
@@ -68,11 +87,21 @@ describe('compact re-runs of a detection with many open findings', () => {
     expect(first.changes.length).toBe(N + 1);
     expect(compactRuns()).toBe(0); // the first run in a process reads every row (and validates them)
 
-    await store.client.command({ query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-x', 'e-a'] WHERE id = 'u00001'`, clickhouse_settings: { mutations_sync: '1' } });
-    await store.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00002'`, clickhouse_settings: { mutations_sync: '1' } });
-    await store.client.command({ query: `ALTER TABLE t_compact_rows UPDATE email = 'new@acme.example' WHERE id = 'u00004'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({
+      query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-x', 'e-a'] WHERE id = 'u00001'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
+    await store.client.command({
+      query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00002'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
+    await store.client.command({
+      query: `ALTER TABLE t_compact_rows UPDATE email = 'new@acme.example' WHERE id = 'u00004'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
     await store.client.insert({
-      table: 't_compact_rows', format: 'JSONEachRow',
+      table: 't_compact_rows',
+      format: 'JSONEachRow',
       values: [
         { id: 'u00003', email: 'u00003@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-z'] }, // a second row on u00003's fingerprint
         { id: 'u99999', email: 'u99999@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-new'] },
@@ -100,17 +129,26 @@ describe('compact re-runs of a detection with many open findings', () => {
     expect(fetched()).toEqual([[fp('u00003')]]);
 
     // A resolved finding matching again is reopened.
-    await store.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00002', email: 'u00002@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-back'] }] });
+    await store.client.insert({
+      table: 't_compact_rows',
+      format: 'JSONEachRow',
+      values: [{ id: 'u00002', email: 'u00002@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-back'] }],
+    });
     const fourth = await run(client, 3);
     expect(transitions(fourth)).toEqual([['u00002', 'reopened', ['e-back'], 'u00002@acme.example']]);
 
     // Most rows changed: the detection is read in full once more (no fingerprint list), every change made.
-    await store.client.command({ query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-all'] WHERE id LIKE 'u0%'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({
+      query: `ALTER TABLE t_compact_rows UPDATE ev = ['e-all'] WHERE id LIKE 'u0%'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
     sent.length = 0;
     const fifth = await run(client, 4);
     expect([compactRuns(), fetched().length]).toEqual([1, 0]);
     expect(fifth.changes.length).toBe(N);
-    expect(new Set(fifth.changes.map((c) => `${c.transition} ${c.finding.evidence_event_ids.join(',')}`))).toEqual(new Set(['updated e-all']));
+    expect(new Set(fifth.changes.map((c) => `${c.transition} ${c.finding.evidence_event_ids.join(',')}`))).toEqual(
+      new Set(['updated e-all']),
+    );
 
     // A full run on a connection of its own (no previous run in memory) finds nothing left to change.
     const other = separateConnection(store.client)!;
@@ -123,14 +161,22 @@ describe('compact re-runs of a detection with many open findings', () => {
 
     // A resolved finding is kept in memory by fingerprint only; matching again — here in a fresh
     // process's first evaluation (a connection of its own) — it is reopened with its history.
-    await store.client.command({ query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00010'`, clickhouse_settings: { mutations_sync: '1' } });
+    await store.client.command({
+      query: `ALTER TABLE t_compact_rows DELETE WHERE id = 'u00010'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
     expect(transitions(await run(client, 5))).toEqual([['u00010', 'resolved', ['e-all'], 'u00010@acme.example']]);
-    await store.client.insert({ table: 't_compact_rows', format: 'JSONEachRow', values: [{ id: 'u00010', email: 'u00010@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-again'] }] });
+    await store.client.insert({
+      table: 't_compact_rows',
+      format: 'JSONEachRow',
+      values: [{ id: 'u00010', email: 'u00010@acme.example', tenant: 't1', k: '', sev: '', ev: ['e-again'] }],
+    });
     const fresh = separateConnection(store.client)!;
     try {
       const back = await run(fresh, 6);
-      expect(back.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.reopen_count, new Date(c.finding.first_seen).toISOString()]))
-        .toEqual([['u00010', 'reopened', 1, '2027-03-01T00:00:00.000Z']]);
+      expect(
+        back.changes.map((c) => [c.finding.subject_id, c.transition, c.finding.reopen_count, new Date(c.finding.first_seen).toISOString()]),
+      ).toEqual([['u00010', 'reopened', 1, '2027-03-01T00:00:00.000Z']]);
     } finally {
       await fresh.close();
     }

@@ -9,12 +9,31 @@ import { parse } from 'yaml';
 
 const root = path.resolve('.');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; volumes?: string[]; depends_on?: Record<string, unknown>; environment?: Record<string, unknown> }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      volumes?: string[];
+      depends_on?: Record<string, unknown>;
+      environment?: Record<string, unknown>;
+    }
+  >;
 };
 
 describe('docker-compose.yml', () => {
   it('has the services of the stack, each with an image or a build', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'collector', 'detector', 'grafana', 'kafka', 'normalizer', 'poller', 'sink']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'clickhouse',
+      'collector',
+      'detector',
+      'grafana',
+      'kafka',
+      'normalizer',
+      'poller',
+      'sink',
+    ]);
     expect(compose.services.kafka!.image).toBe('apache/kafka:4.1.1');
     expect(compose.services.clickhouse!.image).toBe('clickhouse/clickhouse-server:25.8');
     expect(compose.services.grafana!.image).toBe('grafana/grafana:12.2.0');
@@ -53,13 +72,17 @@ describe('docker-compose.yml', () => {
       './dashboards/provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro',
       './dashboards:/var/lib/grafana/dashboards:ro',
     ]);
-    const ds = parse(readFileSync(path.join(root, 'dashboards/provisioning/datasources/clickhouse.yaml'), 'utf8')) as { datasources: { uid: string; type: string; jsonData: { host: string; defaultDatabase: string; username: string } }[] };
+    const ds = parse(readFileSync(path.join(root, 'dashboards/provisioning/datasources/clickhouse.yaml'), 'utf8')) as {
+      datasources: { uid: string; type: string; jsonData: { host: string; defaultDatabase: string; username: string } }[];
+    };
     expect(ds.datasources).toHaveLength(1);
     const d = ds.datasources[0]!;
     expect([d.uid, d.type, d.jsonData.host]).toEqual(['planewatch-clickhouse', 'grafana-clickhouse-datasource', 'clickhouse']);
     const ch = compose.services.clickhouse!.environment!;
     expect([d.jsonData.defaultDatabase, d.jsonData.username]).toEqual([ch.CLICKHOUSE_DB, ch.CLICKHOUSE_USER]);
-    const prov = parse(readFileSync(path.join(root, 'dashboards/provisioning/dashboards/planewatch.yaml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const prov = parse(readFileSync(path.join(root, 'dashboards/provisioning/dashboards/planewatch.yaml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
     expect(prov.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
     const dashboards = readdirSync(path.join(root, 'dashboards')).filter((f) => f.endsWith('.json'));
     expect(dashboards.length).toBeGreaterThan(0);
@@ -74,7 +97,9 @@ describe('docker-compose.yml', () => {
 const sourceOf = (compiled: string) => compiled.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
 describe('Dockerfile', () => {
-  const lines = readFileSync(path.join(root, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  const lines = readFileSync(path.join(root, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
   it('starts FROM a Node 20 image, copies files that exist and runs an entry point that exists', () => {
     for (const from of lines.filter((l) => l.startsWith('FROM '))) expect(from).toMatch(/^FROM node:20[-\w.]*( AS \w+)?$/);
     for (const l of lines.filter((x) => x.startsWith('COPY ') && !x.startsWith('COPY --from='))) {
@@ -101,7 +126,9 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore keeps the host build, dependencies and data out of the context', () => {
-    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.cache']));
   });
 });

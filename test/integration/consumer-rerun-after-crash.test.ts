@@ -39,9 +39,15 @@ describe('a consumer crashed by an error kafkajs does not retry', () => {
     consumer.on(consumer.events.CRASH, (e) => crashes.push(e.payload.restart));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await runAndRerunAfterCrash(consumer, {
-      eachMessage: async ({ message }) => { seen.push(message.value!.toString()); },
-    }, { log: pino({ level: 'silent' }), stopping: () => stopping, delayMs: 100 });
+    await runAndRerunAfterCrash(
+      consumer,
+      {
+        eachMessage: async ({ message }) => {
+          seen.push(message.value!.toString());
+        },
+      },
+      { log: pino({ level: 'silent' }), stopping: () => stopping, delayMs: 100 },
+    );
     await waitFor(async () => seen.includes('before'), 'the first message');
 
     let failed = false;

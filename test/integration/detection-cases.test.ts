@@ -18,8 +18,17 @@ import { migratedStore } from '../helpers/migrated-store.ts';
 
 interface CaseEvent {
   /** received: when planewatch received it (default: at; later for a backfill or a first listing). */
-  id: string; at: string; received?: string; source?: string; connection?: string; plane?: string; tenant?: string; authoritative_for?: string;
-  category: string; action: string; outcome?: string;
+  id: string;
+  at: string;
+  received?: string;
+  source?: string;
+  connection?: string;
+  plane?: string;
+  tenant?: string;
+  authoritative_for?: string;
+  category: string;
+  action: string;
+  outcome?: string;
   subject: { kind: string; id: string; email?: string; name?: string };
   actor?: { kind: string; id?: string; email?: string; credential_id?: string };
   credential?: { id: string; kind: string; owner_id?: string; owner_kind?: string; created_at?: string; last_used_at?: string };
@@ -44,22 +53,52 @@ const ms = (iso: string) => {
 function toEvent(e: CaseEvent) {
   const source = e.source ?? 'workos';
   return IdentityEventSchema.parse({
-    event_id: e.id, source, connection_id: e.connection ?? `${source}-main`, plane: e.plane ?? 'platform', tenant_id: e.tenant ?? null,
-    authoritative_for: e.authoritative_for ?? null, category: e.category, action: e.action, outcome: e.outcome ?? null,
+    event_id: e.id,
+    source,
+    connection_id: e.connection ?? `${source}-main`,
+    plane: e.plane ?? 'platform',
+    tenant_id: e.tenant ?? null,
+    authoritative_for: e.authoritative_for ?? null,
+    category: e.category,
+    action: e.action,
+    outcome: e.outcome ?? null,
     subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: e.subject.name ?? null },
-    actor: e.actor ? { kind: e.actor.kind, id: e.actor.id ?? null, email: e.actor.email ?? null, ip: null, user_agent: null, credential_id: e.actor.credential_id ?? null } : null,
-    credential: e.credential ? {
-      id: e.credential.id, kind: e.credential.kind, owner_id: e.credential.owner_id ?? null, owner_kind: e.credential.owner_kind ?? null, scopes: [],
-      created_at: e.credential.created_at ? ms(e.credential.created_at) : null, last_used_at: e.credential.last_used_at ? ms(e.credential.last_used_at) : null,
-    } : null,
-    occurred_at: ms(e.at), received_at: ms(e.received ?? e.at), raw_id: `raw-${e.id}`, vendor_type: e.vendor_type ?? `${e.category}.${e.action}`,
-    ocsf_class_uid: null, ocsf_activity_id: null, attributes: e.attributes ?? {},
+    actor: e.actor
+      ? {
+          kind: e.actor.kind,
+          id: e.actor.id ?? null,
+          email: e.actor.email ?? null,
+          ip: null,
+          user_agent: null,
+          credential_id: e.actor.credential_id ?? null,
+        }
+      : null,
+    credential: e.credential
+      ? {
+          id: e.credential.id,
+          kind: e.credential.kind,
+          owner_id: e.credential.owner_id ?? null,
+          owner_kind: e.credential.owner_kind ?? null,
+          scopes: [],
+          created_at: e.credential.created_at ? ms(e.credential.created_at) : null,
+          last_used_at: e.credential.last_used_at ? ms(e.credential.last_used_at) : null,
+        }
+      : null,
+    occurred_at: ms(e.at),
+    received_at: ms(e.received ?? e.at),
+    raw_id: `raw-${e.id}`,
+    vendor_type: e.vendor_type ?? `${e.category}.${e.action}`,
+    ocsf_class_uid: null,
+    ocsf_activity_id: null,
+    attributes: e.attributes ?? {},
   });
 }
 
 type Sortable = { subject_kind: string; subject_id: string; tenant: string; key?: string };
 const byRow = (a: Sortable, b: Sortable) =>
-  `${a.subject_kind}|${a.subject_id}|${a.tenant}|${a.key ?? ''}`.localeCompare(`${b.subject_kind}|${b.subject_id}|${b.tenant}|${b.key ?? ''}`);
+  `${a.subject_kind}|${a.subject_id}|${a.tenant}|${a.key ?? ''}`.localeCompare(
+    `${b.subject_kind}|${b.subject_id}|${b.tenant}|${b.key ?? ''}`,
+  );
 
 const store = migratedStore('pw-cases-');
 
@@ -68,16 +107,35 @@ const detections = loadDetections();
 describe('every built-in detection has cases', () => {
   it('ships the 16 detections of the issues, each with a cases.yaml holding a positive and a negative case', () => {
     expect(detections.map((d) => d.id).sort()).toEqual([
-      'PW-ACTIVITY-AFTER-DEPROVISION', 'PW-AMBIGUOUS-IDENTITY', 'PW-CUSTOMER-IN-PLATFORM', 'PW-DEPROV-OVERDUE', 'PW-EXPOSED-CREDENTIAL-ACTIVE', 'PW-EXPOSED-CREDENTIAL-USED', 'PW-NHI-HUMAN-ACTION',
-      'PW-ORPHANED-ACCOUNT', 'PW-ORPHANED-CREDENTIAL', 'PW-PLATFORM-IN-TENANT', 'PW-PRE-DEPARTURE-KEY', 'PW-PROVISIONING-DISABLED',
-      'PW-SOURCE-SILENT', 'PW-STALE-CREDENTIAL', 'PW-STALE-CREDENTIAL-REUSED', 'PW-UNMANAGED-ACCOUNT',
+      'PW-ACTIVITY-AFTER-DEPROVISION',
+      'PW-AMBIGUOUS-IDENTITY',
+      'PW-CUSTOMER-IN-PLATFORM',
+      'PW-DEPROV-OVERDUE',
+      'PW-EXPOSED-CREDENTIAL-ACTIVE',
+      'PW-EXPOSED-CREDENTIAL-USED',
+      'PW-NHI-HUMAN-ACTION',
+      'PW-ORPHANED-ACCOUNT',
+      'PW-ORPHANED-CREDENTIAL',
+      'PW-PLATFORM-IN-TENANT',
+      'PW-PRE-DEPARTURE-KEY',
+      'PW-PROVISIONING-DISABLED',
+      'PW-SOURCE-SILENT',
+      'PW-STALE-CREDENTIAL',
+      'PW-STALE-CREDENTIAL-REUSED',
+      'PW-UNMANAGED-ACCOUNT',
     ]);
     for (const d of detections) {
       const file = path.join(d.dir, 'cases.yaml');
       expect(existsSync(file), `${d.id}/cases.yaml`).toBe(true);
       const cases = YAML.parse(readFileSync(file, 'utf8')) as Case[];
-      expect(cases.some((c) => c.expect.length > 0), `${d.id}: a case that fires`).toBe(true);
-      expect(cases.some((c) => c.expect.length === 0), `${d.id}: a case that does not fire`).toBe(true);
+      expect(
+        cases.some((c) => c.expect.length > 0),
+        `${d.id}: a case that fires`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.expect.length === 0),
+        `${d.id}: a case that does not fire`,
+      ).toBe(true);
     }
   });
 });
@@ -92,10 +150,19 @@ for (const d of detections) {
         await resetStore(store.client);
         const events = (c.events ?? []).map(toEvent);
         await insertRows(store.client, 'identity_events', events.map(identityEventToRow), `case-${randomUUID()}`);
-        const deliveries = (c.deliveries ?? []).map((dl, i) => rawEnvelopeToRow({
-          id: `raw-delivery-${i}`, source: dl.source, connection_id: dl.connection, received_at: ms(dl.at), transport: 'webhook', content_type: 'application/json',
-          headers: {}, body: Buffer.from('{}'), verification: { scheme: 'none', verified: true, detail: null },
-        }));
+        const deliveries = (c.deliveries ?? []).map((dl, i) =>
+          rawEnvelopeToRow({
+            id: `raw-delivery-${i}`,
+            source: dl.source,
+            connection_id: dl.connection,
+            received_at: ms(dl.at),
+            transport: 'webhook',
+            content_type: 'application/json',
+            headers: {},
+            body: Buffer.from('{}'),
+            verification: { scheme: 'none', verified: true, detail: null },
+          }),
+        );
         await insertRows(store.client, 'raw_envelopes', deliveries, `case-raw-${randomUUID()}`);
         const map = validateBoundaryMap(c.config ?? {}, `${d.id}/cases.yaml`);
         const params = detectionParams(map, ms(c.now), (vendor) => (vendor === 'openai' ? 'platform' : 'application'));
@@ -103,16 +170,23 @@ for (const d of detections) {
         const rows = await runDetection(store.client, d, params);
         const got = rows
           .map((r) => {
-            const want = c.expect.find((x) => x.subject_id === r.subject_id && x.subject_kind === r.subject_kind && (x.tenant ?? '') === r.tenant && (x.key === undefined || x.key === r.key));
+            const want = c.expect.find(
+              (x) =>
+                x.subject_id === r.subject_id &&
+                x.subject_kind === r.subject_kind &&
+                (x.tenant ?? '') === r.tenant &&
+                (x.key === undefined || x.key === r.key),
+            );
             return {
-              subject_kind: r.subject_kind, subject_id: r.subject_id, tenant: r.tenant,
-              ...(want?.severity !== undefined ? { severity: r.severity } : {}), ...(want?.key !== undefined ? { key: r.key } : {}),
+              subject_kind: r.subject_kind,
+              subject_id: r.subject_id,
+              tenant: r.tenant,
+              ...(want?.severity !== undefined ? { severity: r.severity } : {}),
+              ...(want?.key !== undefined ? { key: r.key } : {}),
             };
           })
           .sort(byRow);
-        const expected = c.expect
-          .map((x) => ({ ...x, tenant: x.tenant ?? '' }))
-          .sort(byRow);
+        const expected = c.expect.map((x) => ({ ...x, tenant: x.tenant ?? '' })).sort(byRow);
         expect(got).toEqual(expected);
       });
     }

@@ -31,14 +31,25 @@ const count = async (table: string) => {
   const rs = await ch.client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
   return Number((await rs.json<{ n: string }>())[0]!.n);
 };
-const SNAPSHOT_TABLES = ['pw_eval_snapshots', 'pw_eval_accounts', 'pw_eval_person_accounts', 'pw_eval_people', 'pw_eval_credentials', 'pw_eval_credential_gaps'];
+const SNAPSHOT_TABLES = [
+  'pw_eval_snapshots',
+  'pw_eval_accounts',
+  'pw_eval_person_accounts',
+  'pw_eval_people',
+  'pw_eval_credentials',
+  'pw_eval_credential_gaps',
+];
 
 beforeAll(async () => {
   ch = createClickHouse({ dataDir: path.join(mkdtempSync(path.join(tmpdir(), 'pw-report-agree-')), 'clickhouse') });
   await migrate(ch.client);
   map = parseBoundaryMap(sc.configYaml, 'scenario.yaml');
   await deliver(ch.client, normalizeAll(sc.envelopes, map));
-  report = await buildBoundaryReport(ch.client, map, defaultPlaneOf, { period: parseReportPeriod('2026-Q3'), now: NOW, wallClock: () => NOW });
+  report = await buildBoundaryReport(ch.client, map, defaultPlaneOf, {
+    period: parseReportPeriod('2026-Q3'),
+    now: NOW,
+    wallClock: () => NOW,
+  });
 }, 120_000);
 afterAll(async () => {
   await ch?.close();
@@ -50,7 +61,10 @@ async function reportRows(): Promise<Record<string, string[]>> {
   for (const id of REPORT_DETECTIONS) {
     const trace = report.queries.find((q) => q.id === `detection:${id}`)!;
     const rs = await ch.client.query({ query: trace.sql, query_params: trace.params, format: 'JSONEachRow' });
-    out[id] = (await rs.json<Record<string, unknown>>()).map((r) => DetectionRowSchema.parse(r)).map((r) => `${fingerprintOf(id, r)} ${r.subject_id}`).sort();
+    out[id] = (await rs.json<Record<string, unknown>>())
+      .map((r) => DetectionRowSchema.parse(r))
+      .map((r) => `${fingerprintOf(id, r)} ${r.subject_id}`)
+      .sort();
   }
   return out;
 }
@@ -58,7 +72,9 @@ async function reportRows(): Promise<Record<string, string[]>> {
 describe('report detection queries vs the detector', () => {
   it('run on the live views: built with the snapshot tables empty, and leaves them so', async () => {
     expect(await Promise.all(SNAPSHOT_TABLES.map(count))).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(report.queries.filter((q) => q.id.startsWith('detection:') && /\bpw_eval_/.test(q.sql.replace(/--[^\n]*/g, ''))).map((q) => q.id)).toEqual([]);
+    expect(
+      report.queries.filter((q) => q.id.startsWith('detection:') && /\bpw_eval_/.test(q.sql.replace(/--[^\n]*/g, ''))).map((q) => q.id),
+    ).toEqual([]);
   });
 
   it('find what the scenario was built to show, and exactly the findings the detector opens at the same time', async () => {
@@ -83,7 +99,15 @@ describe('report detection queries vs the detector', () => {
     expect(result.errors).toEqual([]);
     expect(await count('pw_eval_accounts')).toBeGreaterThan(0);
     const open = await listFindings(ch.client, { status: 'open' });
-    const detector = Object.fromEntries(REPORT_DETECTIONS.map((id) => [id, open.filter((f) => f.detection === id).map((f) => `${f.fingerprint} ${f.subject.id}`).sort()]));
+    const detector = Object.fromEntries(
+      REPORT_DETECTIONS.map((id) => [
+        id,
+        open
+          .filter((f) => f.detection === id)
+          .map((f) => `${f.fingerprint} ${f.subject.id}`)
+          .sort(),
+      ]),
+    );
     expect(live).toEqual(detector);
   });
 });

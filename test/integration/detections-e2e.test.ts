@@ -53,17 +53,26 @@ describe('scenario through Kafka, normalizer, sink and the detector', () => {
     expect(got).toEqual([...sc.truth(result.now)].sort());
 
     const fingerprints = new Set(open.map((f) => f.fingerprint));
-    const mine = await waitFor(async () => {
-      const seen = new Set(received.filter((m) => fingerprints.has(m.key) && ['opened', 'reopened'].includes(m.value.transition)).map((m) => m.key));
-      return seen.size === fingerprints.size ? received.filter((m) => fingerprints.has(m.key)) : undefined;
-    }, 'an alert for every open finding', 60_000);
+    const mine = await waitFor(
+      async () => {
+        const seen = new Set(
+          received.filter((m) => fingerprints.has(m.key) && ['opened', 'reopened'].includes(m.value.transition)).map((m) => m.key),
+        );
+        return seen.size === fingerprints.size ? received.filter((m) => fingerprints.has(m.key)) : undefined;
+      },
+      'an alert for every open finding',
+      60_000,
+    );
     for (const m of mine) {
       expect(m.value.schema).toBe('planewatch.finding-transition.v1');
       expect(m.value.finding.fingerprint).toBe(m.key);
     }
     const overdue = open.find((f) => f.detection === 'PW-DEPROV-OVERDUE' && f.subject.id === sc.named.overdue!.openaiUserId)!;
     expect(mine.find((m) => m.key === overdue.fingerprint)?.value.finding).toMatchObject({
-      detection: 'PW-DEPROV-OVERDUE', severity: 'high', plane: 'platform', subject: { kind: 'human', id: sc.named.overdue!.openaiUserId, email: sc.named.overdue!.email },
+      detection: 'PW-DEPROV-OVERDUE',
+      severity: 'high',
+      plane: 'platform',
+      subject: { kind: 'human', id: sc.named.overdue!.openaiUserId, email: sc.named.overdue!.email },
     });
   }, 240_000);
 });

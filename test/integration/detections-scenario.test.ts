@@ -17,7 +17,16 @@ import { lagStatistics, personTimeline } from '../../store/lag/stats.ts';
 import { rebuildDetectionState } from '../../store/read-models/state.ts';
 import { TOUCHED_OVERLAP_MS } from '../../store/read-models/snapshot.ts';
 import { SOURCES } from '../../sources/registry.ts';
-import { buildScenario, DAY, HOUR, MIN, THRESHOLDS, type LagItem, type Scenario, type TruthKey } from '../../demo/company/seeded-company.ts';
+import {
+  buildScenario,
+  DAY,
+  HOUR,
+  MIN,
+  THRESHOLDS,
+  type LagItem,
+  type Scenario,
+  type TruthKey,
+} from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll, resetStore, type Normalized } from '../helpers/scenario/load.ts';
 import { envelope, openaiAuditEvent, openaiAuditPage, OPENAI_AUDIT_CONTENT_TYPE, workos } from '../../demo/company/vendor-shapes.ts';
 import { rng } from '../../demo/company/random.ts';
@@ -40,7 +49,8 @@ afterAll(async () => {
 });
 
 const keyOf = (f: FindingJson): TruthKey => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`;
-const run = (at: number, map = sc.map): Promise<EvaluationResult> => evaluate(ch.client, { cache: cacheOf(ch.client), detections, map, now: at, defaultPlaneOf });
+const run = (at: number, map = sc.map): Promise<EvaluationResult> =>
+  evaluate(ch.client, { cache: cacheOf(ch.client), detections, map, now: at, defaultPlaneOf });
 async function openKeys(): Promise<TruthKey[]> {
   return (await listFindings(ch.client, { status: 'open' })).map(keyOf).sort();
 }
@@ -54,7 +64,12 @@ describe('seeded scenario: findings equal the ground truth', () => {
     // (GitHub), which this WorkOS + OpenAI organisation does not have; their cases and
     // test/e2e/github-secret-scanning.test.ts cover them.
     const exposure = ['PW-EXPOSED-CREDENTIAL-ACTIVE', 'PW-EXPOSED-CREDENTIAL-USED'];
-    expect([...detectionsExpected].sort()).toEqual(detections.map((d) => d.id).filter((id) => !exposure.includes(id)).sort());
+    expect([...detectionsExpected].sort()).toEqual(
+      detections
+        .map((d) => d.id)
+        .filter((id) => !exposure.includes(id))
+        .sort(),
+    );
     expect(items.length).toBe(sc.envelopes.length);
     const rows = items.flatMap((i) => i.rows);
     expect(new Set(rows.map((r) => r.plane))).toEqual(new Set(['platform', 'application']));
@@ -103,22 +118,43 @@ describe('seeded scenario: findings equal the ground truth', () => {
     const shuffled = rng(23).shuffle(items);
     const cut = Math.floor(shuffled.length * 0.9);
     await deliver(ch.client, shuffled.slice(0, cut));
-    expect((await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf })).snapshot.mode).toBe('full');
+    expect(
+      (await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf })).snapshot.mode,
+    ).toBe('full');
     await deliver(ch.client, shuffled.slice(cut));
-    const inc = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'incremental' });
+    const inc = await evaluate(ch.client, {
+      cache: cacheOf(ch.client),
+      detections,
+      map: sc.map,
+      now: sc.now,
+      defaultPlaneOf,
+      snapshot: 'incremental',
+    });
     expect(inc.snapshot.mode).toBe('incremental');
     expect(inc.errors).toEqual([]);
     // The person-scoped detection ran for the people the batch touched only.
     expect(inc.scoped).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now)));
     // A full rebuild at the same clock finds nothing to change: every finding, its evidence and severity equal.
-    const full = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(ch.client, {
+      cache: cacheOf(ch.client),
+      detections,
+      map: sc.map,
+      now: sc.now,
+      defaultPlaneOf,
+      snapshot: 'full',
+    });
     expect(full.snapshot.mode).toBe('full');
     expect(full.changes).toEqual([]);
     expect(full.matches).toBe(inc.matches);
     // And the snapshot holds exactly what the 0005 views compute (both directions).
     for (const c of await compareSnapshotWithViews(ch.client, sc.map, sc.now, defaultPlaneOf)) {
-      expect({ table: c.table, n: c.n, only_snapshot: c.only_snapshot, only_view: c.only_view }).toEqual({ table: c.table, n: c.n_view, only_snapshot: '0', only_view: '0' });
+      expect({ table: c.table, n: c.n, only_snapshot: c.only_snapshot, only_view: c.only_view }).toEqual({
+        table: c.table,
+        n: c.n_view,
+        only_snapshot: '0',
+        only_view: '0',
+      });
       expect(Number(c.n)).toBeGreaterThan(0);
     }
   });
@@ -141,13 +177,27 @@ describe('seeded scenario: findings equal the ground truth', () => {
     expect(idle.snapshot.mode).toBe('incremental');
     expect(idle.snapshot.touched).toBe(0);
     expect(idle.reused).toEqual([
-      'PW-ACTIVITY-AFTER-DEPROVISION', 'PW-AMBIGUOUS-IDENTITY', 'PW-CUSTOMER-IN-PLATFORM', 'PW-NHI-HUMAN-ACTION', 'PW-PLATFORM-IN-TENANT',
-      'PW-PRE-DEPARTURE-KEY', 'PW-PROVISIONING-DISABLED', 'PW-STALE-CREDENTIAL-REUSED', 'PW-UNMANAGED-ACCOUNT',
+      'PW-ACTIVITY-AFTER-DEPROVISION',
+      'PW-AMBIGUOUS-IDENTITY',
+      'PW-CUSTOMER-IN-PLATFORM',
+      'PW-NHI-HUMAN-ACTION',
+      'PW-PLATFORM-IN-TENANT',
+      'PW-PRE-DEPARTURE-KEY',
+      'PW-PROVISIONING-DISABLED',
+      'PW-STALE-CREDENTIAL-REUSED',
+      'PW-UNMANAGED-ACCOUNT',
     ]);
     expect(idle.scoped).toEqual([]);
     expect(idle.matches).toBe(first.matches);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now + MIN)));
-    const full = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now + MIN, defaultPlaneOf, snapshot: 'full' });
+    const full = await evaluate(ch.client, {
+      cache: cacheOf(ch.client),
+      detections,
+      map: sc.map,
+      now: sc.now + MIN,
+      defaultPlaneOf,
+      snapshot: 'full',
+    });
     expect(full.reused).toEqual([]);
     expect(full.changes).toEqual([]);
     expect(full.matches).toBe(idle.matches);
@@ -164,20 +214,28 @@ describe('time-based firing with an injectable clock', () => {
     await deliver(ch.client, items);
     const F = sc.named.F!;
     const first = await run(sc.now);
-    expect(first.changes.filter((c) => c.finding.subject_id === F.openaiUserId).map((c) => `${c.transition} ${c.finding.detection}`)).toEqual([
-      'opened PW-ORPHANED-ACCOUNT',
-    ]);
+    expect(
+      first.changes.filter((c) => c.finding.subject_id === F.openaiUserId).map((c) => `${c.transition} ${c.finding.detection}`),
+    ).toEqual(['opened PW-ORPHANED-ACCOUNT']);
     // 23 h after F's signal; the platform SLA is 24 h. Two hours later, nothing new delivered:
     const later = await run(sc.now + 2 * HOUR);
-    expect(later.changes.filter((c) => c.finding.subject_id === F.openaiUserId).map((c) => `${c.transition} ${c.finding.detection}`)).toEqual([
-      'opened PW-DEPROV-OVERDUE',
-    ]);
+    expect(
+      later.changes.filter((c) => c.finding.subject_id === F.openaiUserId).map((c) => `${c.transition} ${c.finding.detection}`),
+    ).toEqual(['opened PW-DEPROV-OVERDUE']);
     expect(await openKeys()).toEqual(sorted(sc.truth(sc.now + 2 * HOUR)));
-    const [overdue] = await listFindings(ch.client, { status: 'open', detection: 'PW-DEPROV-OVERDUE' }).then((fs) => fs.filter((f) => f.subject.id === F.openaiUserId));
+    const [overdue] = await listFindings(ch.client, { status: 'open', detection: 'PW-DEPROV-OVERDUE' }).then((fs) =>
+      fs.filter((f) => f.subject.id === F.openaiUserId),
+    );
     expect(overdue).toMatchObject({
-      detection: 'PW-DEPROV-OVERDUE', status: 'open', severity: 'high', kind: 'state', plane: 'platform', source: 'openai',
+      detection: 'PW-DEPROV-OVERDUE',
+      status: 'open',
+      severity: 'high',
+      kind: 'state',
+      plane: 'platform',
+      source: 'openai',
       subject: { kind: 'human', id: F.openaiUserId, email: F.email },
-      first_seen: new Date(sc.now + 2 * HOUR).toISOString(), last_seen: new Date(sc.now + 2 * HOUR).toISOString(),
+      first_seen: new Date(sc.now + 2 * HOUR).toISOString(),
+      last_seen: new Date(sc.now + 2 * HOUR).toISOString(),
     });
     expect(overdue!.fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(overdue!.detail.signal_at).toBe(new Date(F.leftAt!).toISOString().replace('T', ' ').replace('Z', ''));
@@ -190,9 +248,30 @@ describe('time-based firing with an injectable clock', () => {
     const F = sc.named.F!;
     const at = sc.now + 3 * HOUR;
     // F's platform account is finally deleted (OpenAI audit), and workos-eu delivers again.
-    const removal = envelope('openai', 'openai-main', 'poll', OPENAI_AUDIT_CONTENT_TYPE,
-      openaiAuditPage([openaiAuditEvent('audit_log-late-removal', 'user.deleted', at - 30 * MIN, { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' }, { id: F.openaiUserId })]), at - 29 * MIN);
-    const eu = envelope('workos', 'workos-eu', 'webhook', 'application/json', workos.sessionCreated('evt_eu_again', 'session_again', 'user_someone', 'org_01UMBRELLA', at - 10 * MIN), at - 10 * MIN);
+    const removal = envelope(
+      'openai',
+      'openai-main',
+      'poll',
+      OPENAI_AUDIT_CONTENT_TYPE,
+      openaiAuditPage([
+        openaiAuditEvent(
+          'audit_log-late-removal',
+          'user.deleted',
+          at - 30 * MIN,
+          { type: 'session', userId: 'user-ITADMIN', email: 'it.admin@acme.example' },
+          { id: F.openaiUserId },
+        ),
+      ]),
+      at - 29 * MIN,
+    );
+    const eu = envelope(
+      'workos',
+      'workos-eu',
+      'webhook',
+      'application/json',
+      workos.sessionCreated('evt_eu_again', 'session_again', 'user_someone', 'org_01UMBRELLA', at - 10 * MIN),
+      at - 10 * MIN,
+    );
     await deliver(ch.client, normalizeAll([removal, eu], sc.map));
     const result = await run(at);
     const mine = result.changes.filter((c) => c.finding.subject_id === F.openaiUserId || c.finding.subject_id === 'workos-eu');
@@ -214,8 +293,14 @@ describe('time-based firing with an injectable clock', () => {
     const ack = await acknowledgeFinding(ch.client, nhi!.fingerprint, 'secops@acme.example', sc.now + 30 * HOUR);
     expect(ack?.finding.status).toBe('acknowledged');
     await run(sc.now + 31 * HOUR);
-    const [after] = (await listFindings(ch.client, { status: 'all', detection: 'PW-NHI-HUMAN-ACTION' })).filter((f) => f.fingerprint === nhi!.fingerprint);
-    expect(after).toMatchObject({ status: 'acknowledged', acknowledged_by: 'secops@acme.example', acknowledged_at: new Date(sc.now + 30 * HOUR).toISOString() });
+    const [after] = (await listFindings(ch.client, { status: 'all', detection: 'PW-NHI-HUMAN-ACTION' })).filter(
+      (f) => f.fingerprint === nhi!.fingerprint,
+    );
+    expect(after).toMatchObject({
+      status: 'acknowledged',
+      acknowledged_by: 'secops@acme.example',
+      acknowledged_at: new Date(sc.now + 30 * HOUR).toISOString(),
+    });
   });
 });
 
@@ -226,7 +311,10 @@ function quantile(sortedValues: number[], q: number): number | null {
 }
 function expectedStats(lagItems: LagItem[], plane: 'platform' | 'application', now: number) {
   const mine = lagItems.filter((i) => i.plane === plane);
-  const lags = mine.filter((i) => i.removedAt !== null).map((i) => i.removedAt! - i.signal).sort((a, b) => a - b);
+  const lags = mine
+    .filter((i) => i.removedAt !== null)
+    .map((i) => i.removedAt! - i.signal)
+    .sort((a, b) => a - b);
   const sla = THRESHOLDS[plane].sla;
   return {
     count: mine.length,
@@ -234,7 +322,10 @@ function expectedStats(lagItems: LagItem[], plane: 'platform' | 'application', n
     pending: mine.length - lags.length,
     overdue: mine.filter((i) => i.removedAt === null && now - i.signal > sla).length,
     breaches: lags.filter((l) => l > sla).length,
-    p50_ms: quantile(lags, 0.5), p90_ms: quantile(lags, 0.9), p99_ms: quantile(lags, 0.99), max_ms: lags.length ? lags[lags.length - 1]! : null,
+    p50_ms: quantile(lags, 0.5),
+    p90_ms: quantile(lags, 0.9),
+    p99_ms: quantile(lags, 0.99),
+    max_ms: lags.length ? lags[lags.length - 1]! : null,
   };
 }
 
@@ -254,8 +345,32 @@ describe('deprovisioning lag statistics and the person timeline', () => {
     // A window holding only the last day's signals: E1, E2 and F (all pending on the platform).
     const lastDay = await lagStatistics(ch.client, sc.map, { from: sc.now - DAY, to: sc.now + 1, now: sc.now }, defaultPlaneOf);
     expect(lastDay).toEqual([
-      { plane: 'platform', source: null, count: 3, removed: 0, pending: 3, overdue: 0, breaches: 0, p50_ms: null, p90_ms: null, p99_ms: null, max_ms: null },
-      { plane: 'platform', source: 'openai', count: 3, removed: 0, pending: 3, overdue: 0, breaches: 0, p50_ms: null, p90_ms: null, p99_ms: null, max_ms: null },
+      {
+        plane: 'platform',
+        source: null,
+        count: 3,
+        removed: 0,
+        pending: 3,
+        overdue: 0,
+        breaches: 0,
+        p50_ms: null,
+        p90_ms: null,
+        p99_ms: null,
+        max_ms: null,
+      },
+      {
+        plane: 'platform',
+        source: 'openai',
+        count: 3,
+        removed: 0,
+        pending: 3,
+        overdue: 0,
+        breaches: 0,
+        p50_ms: null,
+        p90_ms: null,
+        p99_ms: null,
+        max_ms: null,
+      },
     ]);
   });
 
@@ -265,6 +380,13 @@ describe('deprovisioning lag statistics and the person timeline', () => {
     const after = tl.filter((e) => Date.parse(e.at) >= G.leftAt!).map((e) => [e.at, e.plane, e.source, e.entity, e.subject_id, e.what]);
     expect(after[0]).toEqual([new Date(G.leftAt!).toISOString(), 'platform', 'workos', 'account', G.directoryUserId, 'deprovision_signal']);
     expect(after[1]).toEqual([new Date(G.leftAt! + 2 * HOUR).toISOString(), 'platform', 'openai', 'account', G.openaiUserId, 'removal']);
-    expect(after).toContainEqual([new Date(G.leftAt! + 5 * DAY).toISOString(), 'platform', 'openai', 'credential', G.keyId, 'activity_after_deprovision']);
+    expect(after).toContainEqual([
+      new Date(G.leftAt! + 5 * DAY).toISOString(),
+      'platform',
+      'openai',
+      'credential',
+      G.keyId,
+      'activity_after_deprovision',
+    ]);
   });
 });

@@ -42,14 +42,29 @@ afterAll(async () => {
 
 function observed(i: number) {
   const id = `user-${RUN}-${i}`;
-  return identityEventToRow(IdentityEventSchema.parse({
-    event_id: `inv-${RUN}-${i}-${'e'.repeat(3000)}`, source: 'openai', connection_id: 'openai-main', plane: 'platform', tenant_id: null,
-    authoritative_for: null, category: 'inventory', action: 'observed', outcome: null,
-    subject: { kind: 'human', id, email: `contractor.${RUN}.${i}@freelance.example`, name: `Contractor ${i}` },
-    actor: null, credential: null,
-    occurred_at: NOW - 3_600_000, received_at: NOW - 3_600_000, raw_id: `raw-${RUN}-${Math.floor(i / 100)}`, vendor_type: 'inventory.users',
-    ocsf_class_uid: null, ocsf_activity_id: null, attributes: {},
-  }));
+  return identityEventToRow(
+    IdentityEventSchema.parse({
+      event_id: `inv-${RUN}-${i}-${'e'.repeat(3000)}`,
+      source: 'openai',
+      connection_id: 'openai-main',
+      plane: 'platform',
+      tenant_id: null,
+      authoritative_for: null,
+      category: 'inventory',
+      action: 'observed',
+      outcome: null,
+      subject: { kind: 'human', id, email: `contractor.${RUN}.${i}@freelance.example`, name: `Contractor ${i}` },
+      actor: null,
+      credential: null,
+      occurred_at: NOW - 3_600_000,
+      received_at: NOW - 3_600_000,
+      raw_id: `raw-${RUN}-${Math.floor(i / 100)}`,
+      vendor_type: 'inventory.users',
+      ocsf_class_uid: null,
+      ocsf_activity_id: null,
+      attributes: {},
+    }),
+  );
 }
 
 describe('an evaluation opening thousands of findings', () => {
@@ -62,8 +77,9 @@ describe('an evaluation opening thousands of findings', () => {
     // opening must reach the topic.
     const result = await t.pipeline.detector!.evaluateNow();
     expect(result.errors).toEqual([]);
-    const open = (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-UNMANAGED-ACCOUNT' }))
-      .filter((f) => f.subject.id.startsWith(`user-${RUN}-`));
+    const open = (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-UNMANAGED-ACCOUNT' })).filter((f) =>
+      f.subject.id.startsWith(`user-${RUN}-`),
+    );
     expect(open.length).toBe(N);
 
     const opened = new Set<string>();
@@ -73,7 +89,10 @@ describe('an evaluation opening thousands of findings', () => {
     await consumer.subscribe({ topics: [TOPICS.alerts], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const v = JSON.parse(message.value!.toString('utf8')) as { transition: string; finding: { fingerprint: string; subject: { id: string } } };
+        const v = JSON.parse(message.value!.toString('utf8')) as {
+          transition: string;
+          finding: { fingerprint: string; subject: { id: string } };
+        };
         if (v.transition !== 'opened' || !v.finding.subject.id.startsWith(`user-${RUN}-`)) return;
         opened.add(v.finding.fingerprint);
         bytes += message.value!.length;

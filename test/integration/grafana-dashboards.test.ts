@@ -15,19 +15,39 @@ import { SOURCES } from '../../sources/registry.ts';
 import { buildScenario, DAY, type Scenario } from '../../demo/company/seeded-company.ts';
 import { deliver, normalizeAll } from '../helpers/scenario/load.ts';
 
-interface Panel { id: number; title: string; type: string; datasource: { type: string; uid: string }; targets: { refId: string; rawSql: string; datasource: { type: string } }[] }
-interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: { name: string; query: string }[] } }
+interface Panel {
+  id: number;
+  title: string;
+  type: string;
+  datasource: { type: string; uid: string };
+  targets: { refId: string; rawSql: string; datasource: { type: string } }[];
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: { name: string; query: string }[] };
+}
 
 const DIR = path.resolve('dashboards');
-const dashboards: [string, Dashboard][] = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => [f, JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as Dashboard]);
+const dashboards: [string, Dashboard][] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => [f, JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as Dashboard]);
 
 /** The grafana-clickhouse-datasource macros, expanded as the plugin expands them. */
 export function expandMacros(sql: string, from: number, to: number, intervalS: number, vars: Record<string, string>): string {
   const s = (ms: number) => Math.floor(ms / 1000);
   let out = sql
-    .replace(/\$__timeFilter_ms\(([^)]+)\)/g, (_, c: string) => `${c} >= fromUnixTimestamp64Milli(${from}) AND ${c} <= fromUnixTimestamp64Milli(${to})`)
+    .replace(
+      /\$__timeFilter_ms\(([^)]+)\)/g,
+      (_, c: string) => `${c} >= fromUnixTimestamp64Milli(${from}) AND ${c} <= fromUnixTimestamp64Milli(${to})`,
+    )
     .replace(/\$__timeFilter\(([^)]+)\)/g, (_, c: string) => `${c} >= toDateTime(${s(from)}) AND ${c} <= toDateTime(${s(to)})`)
-    .replace(/\$__timeInterval_ms\(([^)]+)\)/g, (_, c: string) => `toStartOfInterval(toDateTime64(${c}, 3), INTERVAL ${intervalS * 1000} millisecond)`)
+    .replace(
+      /\$__timeInterval_ms\(([^)]+)\)/g,
+      (_, c: string) => `toStartOfInterval(toDateTime64(${c}, 3), INTERVAL ${intervalS * 1000} millisecond)`,
+    )
     .replace(/\$__timeInterval\(([^)]+)\)/g, (_, c: string) => `toStartOfInterval(toDateTime(${c}), INTERVAL ${intervalS} second)`)
     .replace(/\$__fromTime_ms\b/g, `fromUnixTimestamp64Milli(${from})`)
     .replace(/\$__toTime_ms\b/g, `fromUnixTimestamp64Milli(${to})`)
@@ -45,7 +65,13 @@ beforeAll(async () => {
   await migrate(ch.client);
   sc = buildScenario(20261129, { scale: 1 });
   await deliver(ch.client, normalizeAll(sc.envelopes, sc.map));
-  await evaluate(ch.client, { cache: cacheOf(ch.client), detections: loadDetections(), map: sc.map, now: sc.now, defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane });
+  await evaluate(ch.client, {
+    cache: cacheOf(ch.client),
+    detections: loadDetections(),
+    map: sc.map,
+    now: sc.now,
+    defaultPlaneOf: (v) => SOURCES[v]!.defaultPlane,
+  });
 }, 120_000);
 afterAll(async () => {
   await ch?.close();
@@ -98,7 +124,12 @@ describe('Grafana dashboards', () => {
   });
 
   it('deprovisioning lag against the SLA, for the dashboard time range', async () => {
-    const rows = await runPanel(overview(), 'Deprovisioning lag vs SLA (removals after a deprovision signal in the time range)', Date.parse('2026-01-01T12:00:00Z'), sc.now);
+    const rows = await runPanel(
+      overview(),
+      'Deprovisioning lag vs SLA (removals after a deprovision signal in the time range)',
+      Date.parse('2026-01-01T12:00:00Z'),
+      sc.now,
+    );
     // the same figures as the lag statistics (API /api/v1/lag): application 2 units removed within the
     // SLA (a customer leaver's unit is her tenant membership), 1 pending; platform 6 removed (1 after
     // the 24 h SLA), 6 pending
@@ -116,28 +147,64 @@ describe('Grafana dashboards', () => {
     const o = overview();
     const range = [sc.now - 200 * DAY, sc.now] as const;
     expect((await runPanel(o, 'Overdue removals', ...range)).map((r) => r.fingerprint)).toEqual([
-      '01eb643f7cb5cee4450f9abcc3effe71', '8f2d2dbddc2ffeef90ab1b3e9ba56d30', 'c0d0205af1c5d99cdb4a606d95d44199', 'becc837907302934eb476dd7dbb9d088',
+      '01eb643f7cb5cee4450f9abcc3effe71',
+      '8f2d2dbddc2ffeef90ab1b3e9ba56d30',
+      'c0d0205af1c5d99cdb4a606d95d44199',
+      'becc837907302934eb476dd7dbb9d088',
     ]);
-    expect((await runPanel(o, 'Stale and orphaned credentials', ...range)).map((r) => `${r.detection} ${r.credential_id} ${r.owner_id} ${r.last_used}`)).toEqual([
+    expect(
+      (await runPanel(o, 'Stale and orphaned credentials', ...range)).map(
+        (r) => `${r.detection} ${r.credential_id} ${r.owner_id} ${r.last_used}`,
+      ),
+    ).toEqual([
       'PW-ORPHANED-CREDENTIAL key_JHQ5HA4AHS user-AMNBS0CZNK 2026-07-05 10:55:45.000',
       'PW-ORPHANED-CREDENTIAL key_R7JZB52JE2 user-0Y7VR18TP7 2026-07-03 10:53:30.000',
       'PW-STALE-CREDENTIAL key_KAQQD7R1X3 user-8C9FX9WK73 null',
       'PW-STALE-CREDENTIAL key_N5ZSRX1XDD user-8C9FX9WK73 2026-03-22 12:00:00.000',
       'PW-STALE-CREDENTIAL-REUSED key_VN2J85M03C user-8C9FX9WK73 2026-07-19 12:00:00.000',
     ]);
-    expect((await runPanel(o, 'Boundary crossings', ...range)).map((r) => `${r.detection} ${r.subject_id}`)).toEqual(['PW-CUSTOMER-IN-PLATFORM user-AKWZ6CYD58', 'PW-PLATFORM-IN-TENANT user_9952Z5GFEX']);
+    expect((await runPanel(o, 'Boundary crossings', ...range)).map((r) => `${r.detection} ${r.subject_id}`)).toEqual([
+      'PW-CUSTOMER-IN-PLATFORM user-AKWZ6CYD58',
+      'PW-PLATFORM-IN-TENANT user_9952Z5GFEX',
+    ]);
     expect(await runPanel(o, 'Source health', ...range)).toEqual([
-      { source: 'openai', connection_id: 'openai-main', last_delivery: '2026-07-20 11:55:00.002', minutes_since_last: '5', deliveries_in_range: '61', dead_letters_in_range: '0' },
-      { source: 'workos', connection_id: 'workos-eu', last_delivery: '2026-07-17 12:00:09.000', minutes_since_last: '4320', deliveries_in_range: '1', dead_letters_in_range: '0' },
-      { source: 'workos', connection_id: 'workos-main', last_delivery: '2026-07-20 11:30:23.000', minutes_since_last: '30', deliveries_in_range: '44', dead_letters_in_range: '0' },
+      {
+        source: 'openai',
+        connection_id: 'openai-main',
+        last_delivery: '2026-07-20 11:55:00.002',
+        minutes_since_last: '5',
+        deliveries_in_range: '61',
+        dead_letters_in_range: '0',
+      },
+      {
+        source: 'workos',
+        connection_id: 'workos-eu',
+        last_delivery: '2026-07-17 12:00:09.000',
+        minutes_since_last: '4320',
+        deliveries_in_range: '1',
+        dead_letters_in_range: '0',
+      },
+      {
+        source: 'workos',
+        connection_id: 'workos-main',
+        last_delivery: '2026-07-20 11:30:23.000',
+        minutes_since_last: '30',
+        deliveries_in_range: '44',
+        dead_letters_in_range: '0',
+      },
     ]);
     // No GitHub source in the scenario: every plane still has its row, with nothing exposed.
-    expect(await runPanel(o, 'Credential exposures (GitHub secret scanning found in the time range): revocation vs exposure SLA', ...range)).toEqual([
+    expect(
+      await runPanel(o, 'Credential exposures (GitHub secret scanning found in the time range): revocation vs exposure SLA', ...range),
+    ).toEqual([
       { plane: 'application', exposures: '0', revoked: '0', still_active: '0', unmatched: '0', revoked_after_sla: '0', p50_hours: null },
       { plane: 'platform', exposures: '0', revoked: '0', still_active: '0', unmatched: '0', revoked_after_sla: '0', p50_hours: null },
     ]);
     // cross-check against the scenario: distinct deliveries (identical inventory pages share a raw id) received in the range
-    const inRange = (conn: string) => new Set(sc.envelopes.filter((e) => e.connection_id === conn && e.received_at >= range[0] && e.received_at <= range[1]).map((e) => e.id)).size;
+    const inRange = (conn: string) =>
+      new Set(
+        sc.envelopes.filter((e) => e.connection_id === conn && e.received_at >= range[0] && e.received_at <= range[1]).map((e) => e.id),
+      ).size;
     expect([inRange('openai-main'), inRange('workos-eu'), inRange('workos-main')]).toEqual([61, 1, 44]);
   });
 });

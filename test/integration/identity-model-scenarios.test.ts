@@ -92,36 +92,71 @@ async function compareWithTruth(co: Company): Promise<{ missing: string[]; extra
   const open = new Set((await openFindings()).map(keyOf));
   const truth = new Map(co.cases.map((c) => [caseKey(c), c.reason]));
   return {
-    missing: [...truth.keys()].filter((k) => !open.has(k)).sort().map((k) => `${k}  ← ${truth.get(k)}`),
+    missing: [...truth.keys()]
+      .filter((k) => !open.has(k))
+      .sort()
+      .map((k) => `${k}  ← ${truth.get(k)}`),
     extra: [...open].filter((k) => !truth.has(k)).sort(),
   };
 }
 
 async function lagPerPlane(co: Company) {
   const stats = await lagStatistics(ch.client, co.map, { from: 0, to: co.now + 1, now: co.now }, defaultPlaneOf);
-  return Object.fromEntries(PLANES.map((plane) => {
-    const row = stats.find((s) => s.plane === plane && s.source === null);
-    const bySource = Object.fromEntries(stats.filter((s) => s.plane === plane && s.source !== null).map((s) => [s.source!, s.count]));
-    return [plane, { count: row?.count ?? 0, removed: row?.removed ?? 0, pending: row?.pending ?? 0, overdue: row?.overdue ?? 0, breaches: row?.breaches ?? 0, bySource }];
-  }));
+  return Object.fromEntries(
+    PLANES.map((plane) => {
+      const row = stats.find((s) => s.plane === plane && s.source === null);
+      const bySource = Object.fromEntries(stats.filter((s) => s.plane === plane && s.source !== null).map((s) => [s.source!, s.count]));
+      return [
+        plane,
+        {
+          count: row?.count ?? 0,
+          removed: row?.removed ?? 0,
+          pending: row?.pending ?? 0,
+          overdue: row?.overdue ?? 0,
+          breaches: row?.breaches ?? 0,
+          bySource,
+        },
+      ];
+    }),
+  );
 }
 
 const expectedLag = (co: Company) =>
-  Object.fromEntries(PLANES.map((p) => {
-    const l = co.lag[p];
-    return [p, { count: l.count, removed: l.removed, pending: l.pending, overdue: l.overdue, breaches: l.breaches, bySource: l.bySource }];
-  }));
+  Object.fromEntries(
+    PLANES.map((p) => {
+      const l = co.lag[p];
+      return [
+        p,
+        { count: l.count, removed: l.removed, pending: l.pending, overdue: l.overdue, breaches: l.breaches, bySource: l.bySource },
+      ];
+    }),
+  );
 
-interface LagItemRow { plane: string; source: string; item: string; subject_kind: string; subject_id: string; tenant: string | null; removed_ms: string }
+interface LagItemRow {
+  plane: string;
+  source: string;
+  item: string;
+  subject_kind: string;
+  subject_id: string;
+  tenant: string | null;
+  removed_ms: string;
+}
 async function lagItems(co: Company): Promise<LagItemRow[]> {
   const rs = await ch.client.query({
-    query: lagItemsSql(), query_params: { ...detectionParams(co.map, co.now, defaultPlaneOf), from_ms: 0, to_ms: co.now + 1 }, format: 'JSONEachRow',
+    query: lagItemsSql(),
+    query_params: { ...detectionParams(co.map, co.now, defaultPlaneOf), from_ms: 0, to_ms: co.now + 1 },
+    format: 'JSONEachRow',
   });
   return rs.json<LagItemRow>();
 }
 
 /** `a, b` / `["a","b"]` / `[a, b]` → sorted list. */
-const scopeList = (v: unknown): string[] => String(v ?? '').replace(/[[\]"' ]/g, '').split(',').filter(Boolean).sort();
+const scopeList = (v: unknown): string[] =>
+  String(v ?? '')
+    .replace(/[[\]"' ]/g, '')
+    .split(',')
+    .filter(Boolean)
+    .sort();
 
 for (const build of [buildAcme, buildUmbrella]) {
   const co = build();
@@ -136,7 +171,10 @@ for (const build of [buildAcme, buildUmbrella]) {
         const l = co.lag[p];
         expect(l.removed + l.pending, `${p}: removed + pending`).toBe(l.count);
         expect(l.items.length, `${p}: listed items`).toBe(l.count);
-        expect(Object.values(l.bySource).reduce((a, b) => a + b, 0), `${p}: items per source`).toBe(l.count);
+        expect(
+          Object.values(l.bySource).reduce((a, b) => a + b, 0),
+          `${p}: items per source`,
+        ).toBe(l.count);
         expect(l.items.filter((i) => i.removed).length, `${p}: removed items`).toBe(l.removed);
         expect(new Set(l.items.map(lagUnitKey)).size, `${p}: distinct items`).toBe(l.count);
         expect(l.overdue).toBeLessThanOrEqual(l.pending);
@@ -165,7 +203,9 @@ for (const build of [buildAcme, buildUmbrella]) {
     it('delivered in order: the open findings are exactly the ground truth (precision and recall 100 %)', async () => {
       await resetStore(ch.client);
       await deliver(ch.client, items);
-      const [dead] = await ch.client.query({ query: 'SELECT count() AS n FROM dead_letters', format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>());
+      const [dead] = await ch.client
+        .query({ query: 'SELECT count() AS n FROM dead_letters', format: 'JSONEachRow' })
+        .then((r) => r.json<{ n: string }>());
       expect(dead!.n).toBe('0');
       await evaluateAt(co);
       expect(await compareWithTruth(co)).toEqual({ missing: [], extra: [] });
@@ -177,8 +217,15 @@ for (const build of [buildAcme, buildUmbrella]) {
 
     it('lag items are exactly the hand-listed units, removed or pending', async () => {
       const rows = await lagItems(co);
-      const got = Object.fromEntries(PLANES.map((p) => [p, rows.filter((r) => r.plane === p)
-        .map((r) => lagUnitKey({ source: r.source, id: r.subject_id, tenant: r.tenant ?? '', removed: Number(r.removed_ms) > 0 })).sort()]));
+      const got = Object.fromEntries(
+        PLANES.map((p) => [
+          p,
+          rows
+            .filter((r) => r.plane === p)
+            .map((r) => lagUnitKey({ source: r.source, id: r.subject_id, tenant: r.tenant ?? '', removed: Number(r.removed_ms) > 0 }))
+            .sort(),
+        ]),
+      );
       const want = Object.fromEntries(PLANES.map((p) => [p, co.lag[p].items.map(lagUnitKey).sort()]));
       expect(got).toEqual(want);
     });
@@ -189,11 +236,22 @@ for (const build of [buildAcme, buildUmbrella]) {
       const unit = (source: string | null, id: string, tenant: string | null) => `${source ?? ''}|${id}|${tenant ?? ''}`;
       const covered = new Set(open.filter((f) => LAG_DETECTIONS.has(f.detection)).map((f) => unit(f.source, f.subject.id, f.tenant)));
       const pending = rows.filter((r) => Number(r.removed_ms) === 0);
-      expect(pending.map((r) => unit(r.source, r.subject_id, r.tenant)).filter((u) => !covered.has(u)).sort(), 'pending removals without an open finding').toEqual([]);
+      expect(
+        pending
+          .map((r) => unit(r.source, r.subject_id, r.tenant))
+          .filter((u) => !covered.has(u))
+          .sort(),
+        'pending removals without an open finding',
+      ).toEqual([]);
       const pendingUnits = new Set(pending.map((r) => unit(r.source, r.subject_id, r.tenant)));
       const accountFindings = open.filter((f) => f.detection === 'PW-DEPROV-OVERDUE' || f.detection === 'PW-ORPHANED-ACCOUNT');
-      expect(accountFindings.map((f) => `${f.detection} ${unit(f.source, f.subject.id, f.tenant)}`).filter((s) => !pendingUnits.has(s.split(' ')[1]!)).sort(),
-        'overdue / orphaned findings that lag does not count as pending').toEqual([]);
+      expect(
+        accountFindings
+          .map((f) => `${f.detection} ${unit(f.source, f.subject.id, f.tenant)}`)
+          .filter((s) => !pendingUnits.has(s.split(' ')[1]!))
+          .sort(),
+        'overdue / orphaned findings that lag does not count as pending',
+      ).toEqual([]);
       // And the ground truth itself is consistent in the same way: one pending lag item per overdue unit.
       const truthOverdue = co.cases.filter((c) => c.detection === 'PW-DEPROV-OVERDUE').length;
       expect(truthOverdue).toBe(co.lag.platform.overdue + co.lag.application.overdue);

@@ -68,7 +68,9 @@ describe('shared test broker (global setup)', () => {
         const results = await producer.send({
           topic,
           acks: -1,
-          messages: [0, 1, 2].flatMap((partition) => [0, 1, 2].map((i) => ({ partition, key: `k${partition}`, value: `${batch}-p${partition}-${i}` }))),
+          messages: [0, 1, 2].flatMap((partition) =>
+            [0, 1, 2].map((i) => ({ partition, key: `k${partition}`, value: `${batch}-p${partition}-${i}` })),
+          ),
         });
         expect(results.map((r) => r.errorCode)).toEqual(results.map(() => 0));
       };
@@ -80,9 +82,7 @@ describe('shared test broker (global setup)', () => {
       consumers.push(first.consumer);
       await waitFor(async () => first.seen.length >= 9, 'first consumer to see 9 messages');
       await first.consumer.disconnect();
-      expect(first.seen.map((s) => s.value).sort()).toEqual(
-        [0, 1, 2].flatMap((p) => [0, 1, 2].map((i) => `a-p${p}-${i}`)).sort(),
-      );
+      expect(first.seen.map((s) => s.value).sort()).toEqual([0, 1, 2].flatMap((p) => [0, 1, 2].map((i) => `a-p${p}-${i}`)).sort());
 
       const committed = async () => {
         const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });

@@ -44,8 +44,14 @@ describe('Kafka round trip', () => {
     const topic = `it-raw-${run}`;
     await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
     const envelope: RawEnvelope = {
-      id: `raw_${run}`, source: 'workos', connection_id: 'wk', received_at: 1_764_410_000_123, transport: 'webhook',
-      content_type: 'application/json', headers: { 'user-agent': 'WorkOS' }, body: Buffer.concat([Buffer.from('{"a":1}'), Buffer.from([0xff, 0x00])]),
+      id: `raw_${run}`,
+      source: 'workos',
+      connection_id: 'wk',
+      received_at: 1_764_410_000_123,
+      transport: 'webhook',
+      content_type: 'application/json',
+      headers: { 'user-agent': 'WorkOS' },
+      body: Buffer.concat([Buffer.from('{"a":1}'), Buffer.from([0xff, 0x00])]),
       verification: { scheme: 'workos-hmac-sha256', verified: true, detail: 't=1' },
     };
     await producer.send({ topic, acks: -1, messages: [{ key: envelope.id, value: rawEnvelopeCodec.encode(envelope) }] });
@@ -63,10 +69,25 @@ describe('Kafka round trip', () => {
 describe('sink idempotence', () => {
   it('stores a batch delivered twice as one row per event', async () => {
     const events: IdentityEvent[] = Array.from({ length: 5 }, (_, i) => ({
-      event_id: `event_${run}_${i}`, source: 'workos', connection_id: 'wk', plane: 'application', tenant_id: 'org_1', authoritative_for: null,
-      category: 'account', action: 'created', outcome: null, subject: { kind: 'human', id: `u${i}`, email: `u${i}@x.example`, name: null },
-      actor: null, credential: null, occurred_at: 1_764_410_000_000 + i, received_at: 1_764_410_001_000, raw_id: `raw_${run}`,
-      vendor_type: 'dsync.user.created', ocsf_class_uid: 3001, ocsf_activity_id: 1, attributes: {},
+      event_id: `event_${run}_${i}`,
+      source: 'workos',
+      connection_id: 'wk',
+      plane: 'application',
+      tenant_id: 'org_1',
+      authoritative_for: null,
+      category: 'account',
+      action: 'created',
+      outcome: null,
+      subject: { kind: 'human', id: `u${i}`, email: `u${i}@x.example`, name: null },
+      actor: null,
+      credential: null,
+      occurred_at: 1_764_410_000_000 + i,
+      received_at: 1_764_410_001_000,
+      raw_id: `raw_${run}`,
+      vendor_type: 'dsync.user.created',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 1,
+      attributes: {},
     }));
     const messages = events.map((e) => ({ key: e.event_id, value: identityEventCodec.encode(e) }));
     await producer.send({ topic: TOPICS.events, acks: -1, messages });
@@ -74,24 +95,42 @@ describe('sink idempotence', () => {
     const ids = events.map((e) => e.event_id);
     // Wait until the sink has consumed both copies (its committed offsets passed them), then count.
     await waitFor(async () => {
-      const [r] = await (await ch.client.query({ query: 'SELECT count() AS n FROM identity_events WHERE event_id IN {ids:Array(String)}', query_params: { ids }, format: 'JSONEachRow' })).json<{ n: string }>();
+      const [r] = await (
+        await ch.client.query({
+          query: 'SELECT count() AS n FROM identity_events WHERE event_id IN {ids:Array(String)}',
+          query_params: { ids },
+          format: 'JSONEachRow',
+        })
+      ).json<{ n: string }>();
       return Number(r!.n) >= 5 ? true : undefined;
     }, 'first copy stored');
     const admin = kafka.admin();
     await admin.connect();
-    await waitFor(async () => {
-      const offsets = await admin.fetchOffsets({ groupId: `it-sink-${run}`, topics: [TOPICS.events] });
-      const end = await admin.fetchTopicOffsets(TOPICS.events);
-      const committed = new Map(offsets[0]!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
-      // A partition the sink never committed on (-1) is caught up only if it is empty.
-      return end.every((p) => { const c = committed.get(p.partition) ?? -1n; return (c < 0n ? 0n : c) >= BigInt(p.offset); }) ? true : undefined;
-    }, 'sink caught up with the events topic', 30_000);
+    await waitFor(
+      async () => {
+        const offsets = await admin.fetchOffsets({ groupId: `it-sink-${run}`, topics: [TOPICS.events] });
+        const end = await admin.fetchTopicOffsets(TOPICS.events);
+        const committed = new Map(offsets[0]!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+        // A partition the sink never committed on (-1) is caught up only if it is empty.
+        return end.every((p) => {
+          const c = committed.get(p.partition) ?? -1n;
+          return (c < 0n ? 0n : c) >= BigInt(p.offset);
+        })
+          ? true
+          : undefined;
+      },
+      'sink caught up with the events topic',
+      30_000,
+    );
     await admin.disconnect();
-    const rows = await (await ch.client.query({
-      query: 'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id ORDER BY event_id',
-      query_params: { ids },
-      format: 'JSONEachRow',
-    })).json<{ event_id: string; n: string }>();
+    const rows = await (
+      await ch.client.query({
+        query:
+          'SELECT event_id, count() AS n FROM identity_events FINAL WHERE event_id IN {ids:Array(String)} GROUP BY event_id ORDER BY event_id',
+        query_params: { ids },
+        format: 'JSONEachRow',
+      })
+    ).json<{ event_id: string; n: string }>();
     expect(rows).toEqual(ids.map((event_id) => ({ event_id, n: '1' })));
   });
 });

@@ -45,7 +45,11 @@ describe('ClickHousePollerStore', () => {
     ];
     await store.saveSnapshot('openai-main', { snapshotId: 'snap_1', completedAt: 1_800_000_000_123, objects });
     await store.saveSnapshot('openai-main', { snapshotId: 'snap_2', completedAt: 1_800_000_000_456, objects: objects.slice(1) });
-    expect(await store.loadSnapshot('openai-main')).toEqual({ snapshotId: 'snap_2', completedAt: 1_800_000_000_456, objects: objects.slice(1) });
+    expect(await store.loadSnapshot('openai-main')).toEqual({
+      snapshotId: 'snap_2',
+      completedAt: 1_800_000_000_456,
+      objects: objects.slice(1),
+    });
     expect(await store.loadSnapshot('nobody')).toBeNull();
   });
 
@@ -53,8 +57,16 @@ describe('ClickHousePollerStore', () => {
     const store = new ClickHousePollerStore(ch.client, () => 1_800_000_000_000);
     const s = {
       ...emptyStatus('openai-main', 'pages' as const, 'openai'),
-      last_attempt_at: 1_800_000_000_001, last_success_at: null, checkpoint_summary: 'effective_at >= …', last_error: 'authentication failed (HTTP 401): nope',
-      last_error_kind: 'auth' as const, last_error_at: 1_800_000_000_002, consecutive_failures: 3, pages_total: 12, items_total: 1200, dlq_total: 1,
+      last_attempt_at: 1_800_000_000_001,
+      last_success_at: null,
+      checkpoint_summary: 'effective_at >= …',
+      last_error: 'authentication failed (HTTP 401): nope',
+      last_error_kind: 'auth' as const,
+      last_error_at: 1_800_000_000_002,
+      consecutive_failures: 3,
+      pages_total: 12,
+      items_total: 1200,
+      dlq_total: 1,
     };
     await store.saveStatus(s);
     expect(await store.loadStatus('openai-main', 'pages')).toEqual(s);

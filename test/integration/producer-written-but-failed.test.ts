@@ -38,7 +38,9 @@ describe('a produce request written by the broker but answered with an error', (
       }
       return answer;
     };
-    await expect(producer.send({ topic, acks: -1, messages: [{ key: 'a', value: 'first, answered with an error' }] })).rejects.toThrow(/unexpected error/);
+    await expect(producer.send({ topic, acks: -1, messages: [{ key: 'a', value: 'first, answered with an error' }] })).rejects.toThrow(
+      /unexpected error/,
+    );
     KafkaBroker.prototype.produce = realProduce;
     await producer.send({ topic, acks: -1, messages: [{ key: 'b', value: 'second, acknowledged' }] });
     await producer.disconnect();
@@ -56,7 +58,10 @@ describe('a produce request written by the broker but answered with an error', (
       void consumer.run({
         eachMessage: async ({ message }) => {
           values.push(message.value!.toString());
-          if (Number(message.offset) + 1 >= Number(end!.high)) { clearTimeout(timer); resolve(); }
+          if (Number(message.offset) + 1 >= Number(end!.high)) {
+            clearTimeout(timer);
+            resolve();
+          }
         },
       });
     });

@@ -12,14 +12,27 @@ import { migratedStore } from '../helpers/migrated-store.ts';
 const store = migratedStore('pw-views-');
 
 const viewSql = async (name: string) => {
-  const rs = await store.client.query({ query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}', query_params: { n: name }, format: 'JSONEachRow' });
+  const rs = await store.client.query({
+    query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
+    query_params: { n: name },
+    format: 'JSONEachRow',
+  });
   return (await rs.json<{ as_select: string }>())[0]?.as_select ?? null;
 };
 
 describe('read-model views applied by migration', () => {
   it('a fresh store has every view of migrations/views/ recorded; migrating again applies nothing', async () => {
     const rs = await store.client.query({ query: 'SELECT name FROM schema_views FINAL ORDER BY name', format: 'JSONEachRow' });
-    expect((await rs.json<{ name: string }>()).map((r) => r.name)).toEqual(['pw_accounts', 'pw_credential_hints', 'pw_credentials', 'pw_exposure_lag_items', 'pw_exposures', 'pw_lag_items', 'pw_people', 'pw_person_accounts']);
+    expect((await rs.json<{ name: string }>()).map((r) => r.name)).toEqual([
+      'pw_accounts',
+      'pw_credential_hints',
+      'pw_credentials',
+      'pw_exposure_lag_items',
+      'pw_exposures',
+      'pw_lag_items',
+      'pw_people',
+      'pw_person_accounts',
+    ]);
     expect(await applyViews(store.client, path.join(MIGRATIONS_DIR, 'views'))).toEqual([]);
     expect(await migrate(store.client)).toEqual([]);
   });

@@ -55,7 +55,14 @@ describe('issue #17 point 1: a deleted user leaves its groups', () => {
 
     // The groups change first (a failure leaves the user in place for the client's retry), in
     // displayName order (Eng, Ops); then the user is deleted.
-    const events = eventsOf(p.published.slice(before)).map((e) => [e.category, e.action, e.subject.id, e.subject.email, e.attributes.group_id ?? null, e.attributes.implied_by ?? null]);
+    const events = eventsOf(p.published.slice(before)).map((e) => [
+      e.category,
+      e.action,
+      e.subject.id,
+      e.subject.email,
+      e.attributes.group_id ?? null,
+      e.attributes.implied_by ?? null,
+    ]);
     expect(events).toEqual([
       ['membership', 'removed', gone.id, gone.userName, g1, `DELETE /Users/${gone.id}`],
       ['membership', 'removed', gone.id, gone.userName, g2, `DELETE /Users/${gone.id}`],
@@ -81,23 +88,44 @@ describe('issue #17 point 2: duplicate group names', () => {
     const rename = await p.call('PATCH', `/Groups/${b.body.id}`, patch({ op: 'replace', path: 'displayName', value: `Sales ${run}` }));
     expect(rename.status).toBe(200);
     const schema = await p.call('GET', `/Schemas/${GROUP}`);
-    expect(schema.body.attributes.find((x: { name: string }) => x.name === 'displayName')).toMatchObject({ required: true, uniqueness: 'none' });
+    expect(schema.body.attributes.find((x: { name: string }) => x.name === 'displayName')).toMatchObject({
+      required: true,
+      uniqueness: 'none',
+    });
   });
 
   it('RFC 7643 §4.1: userName keeps uniqueness "server" (409 uniqueness, any case)', async () => {
     const u = await newUser();
     const dup = await p.call('POST', '/Users', { schemas: [USER], userName: u.userName.toUpperCase() });
-    expect(dup.body).toEqual({ schemas: [ERROR], status: '409', scimType: 'uniqueness', detail: `userName "${u.userName.toUpperCase()}" is already used by another User` });
+    expect(dup.body).toEqual({
+      schemas: [ERROR],
+      status: '409',
+      scimType: 'uniqueness',
+      detail: `userName "${u.userName.toUpperCase()}" is already used by another User`,
+    });
   });
 });
 
 describe('issue #17 point 3: undeclared schemas and attributes', () => {
   it('RFC 7643 §3: a User carrying an undeclared extension URN is refused (400 invalidValue) and not created', async () => {
     const userName = `custom.${run}@acme.example`;
-    const withContainer = await p.call('POST', '/Users', { schemas: [USER, 'urn:example:custom:2.0:User'], userName, 'urn:example:custom:2.0:User': { tier: 'gold' } });
-    expect(withContainer.body).toEqual({ schemas: [ERROR], status: '400', scimType: 'invalidValue', detail: `schemas: "urn:example:custom:2.0:User" is not a schema of the User resource type; expected ${USER} or ${ENT}` });
+    const withContainer = await p.call('POST', '/Users', {
+      schemas: [USER, 'urn:example:custom:2.0:User'],
+      userName,
+      'urn:example:custom:2.0:User': { tier: 'gold' },
+    });
+    expect(withContainer.body).toEqual({
+      schemas: [ERROR],
+      status: '400',
+      scimType: 'invalidValue',
+      detail: `schemas: "urn:example:custom:2.0:User" is not a schema of the User resource type; expected ${USER} or ${ENT}`,
+    });
     const containerOnly = await p.call('POST', '/Users', { schemas: [USER], userName, 'urn:example:custom:2.0:User': { tier: 'gold' } });
-    expect([containerOnly.status, containerOnly.body.scimType, containerOnly.body.detail]).toEqual([400, 'invalidValue', `urn:example:custom:2.0:User: "urn:example:custom:2.0:User" is not a schema of the User resource type; expected ${USER} or ${ENT}`]);
+    expect([containerOnly.status, containerOnly.body.scimType, containerOnly.body.detail]).toEqual([
+      400,
+      'invalidValue',
+      `urn:example:custom:2.0:User: "urn:example:custom:2.0:User" is not a schema of the User resource type; expected ${USER} or ${ENT}`,
+    ]);
     const found = await p.call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
     expect(found.body.totalResults).toBe(0);
   });
@@ -106,7 +134,9 @@ describe('issue #17 point 3: undeclared schemas and attributes', () => {
     const u = await newUser();
     const r = await p.call('PATCH', `/Users/${u.id}`, patch({ op: 'add', path: `${GROUP}:displayName`, value: 'x' }));
     expect(r.body).toEqual({
-      schemas: [ERROR], status: '400', scimType: 'invalidPath',
+      schemas: [ERROR],
+      status: '400',
+      scimType: 'invalidPath',
       detail: `Operations[0].path: "${GROUP}:displayName" names the schema "${GROUP}", which is not a schema of the User resource type; expected ${USER} or ${ENT}`,
     });
     expect((await p.call('GET', `/Users/${u.id}`)).body.schemas).toEqual([USER]);
@@ -115,9 +145,18 @@ describe('issue #17 point 3: undeclared schemas and attributes', () => {
   it('RFC 7644 §3.5.2: a misspelled extension attribute path (employeNumber) is refused (400 invalidPath) and nothing is stored', async () => {
     const u = await newUser();
     const r = await p.call('PATCH', `/Users/${u.id}`, patch({ op: 'add', path: `${ENT}:employeNumber`, value: '42' }));
-    expect(r.body).toEqual({ schemas: [ERROR], status: '400', scimType: 'invalidPath', detail: `Operations[0].path: "employeNumber" (in "${ENT}:employeNumber") is not an attribute of the EnterpriseUser schema (${ENT})` });
+    expect(r.body).toEqual({
+      schemas: [ERROR],
+      status: '400',
+      scimType: 'invalidPath',
+      detail: `Operations[0].path: "employeNumber" (in "${ENT}:employeNumber") is not an attribute of the EnterpriseUser schema (${ENT})`,
+    });
     const body = await p.call('PUT', `/Users/${u.id}`, { schemas: [USER, ENT], userName: u.userName, [ENT]: { employeNumber: '42' } });
-    expect([body.status, body.body.scimType, body.body.detail]).toEqual([400, 'invalidValue', `${ENT}.employeNumber: "employeNumber" is not an attribute of the EnterpriseUser schema (${ENT})`]);
+    expect([body.status, body.body.scimType, body.body.detail]).toEqual([
+      400,
+      'invalidValue',
+      `${ENT}.employeNumber: "employeNumber" is not an attribute of the EnterpriseUser schema (${ENT})`,
+    ]);
     const now = await p.call('GET', `/Users/${u.id}`);
     expect([now.body.meta.version, ENT in now.body]).toEqual(['W/"1"', false]);
   });
@@ -130,7 +169,9 @@ describe('issue #17 point 4: the PatchOp message schema', () => {
     for (const schemas of [undefined, [], [USER], [PATCH_OP, USER], 'urn:ietf:params:scim:api:messages:2.0:PatchOp']) {
       const r = await p.call('PATCH', `/Users/${u.id}`, { ...(schemas === undefined ? {} : { schemas }), Operations: ops });
       expect([r.status, r.body.scimType], JSON.stringify(schemas)).toEqual([400, 'invalidSyntax']);
-      expect(r.body.detail).toMatch(/^schemas: a PATCH body must be a PatchOp message, expected \["urn:ietf:params:scim:api:messages:2\.0:PatchOp"\], got /);
+      expect(r.body.detail).toMatch(
+        /^schemas: a PATCH body must be a PatchOp message, expected \["urn:ietf:params:scim:api:messages:2\.0:PatchOp"\], got /,
+      );
     }
     const still = await p.call('GET', `/Users/${u.id}`);
     expect([still.body.active, still.body.meta.version]).toEqual([true, 'W/"1"']);
@@ -142,11 +183,24 @@ describe('issue #17 point 5: declared types', () => {
   it('RFC 7643 §2.3.1 / §2.3.2: PATCH userType=true or userName=10 is refused (400 invalidValue), nothing stored', async () => {
     const u = await newUser();
     const a = await p.call('PATCH', `/Users/${u.id}`, patch({ op: 'replace', path: 'userType', value: true }));
-    expect(a.body).toEqual({ schemas: [ERROR], status: '400', scimType: 'invalidValue', detail: 'Operations[0].value: "userType" is of type string, expected a JSON string, got boolean true' });
+    expect(a.body).toEqual({
+      schemas: [ERROR],
+      status: '400',
+      scimType: 'invalidValue',
+      detail: 'Operations[0].value: "userType" is of type string, expected a JSON string, got boolean true',
+    });
     const b = await p.call('PATCH', `/Users/${u.id}`, patch({ op: 'replace', value: { userName: 10 } }));
-    expect(b.body).toEqual({ schemas: [ERROR], status: '400', scimType: 'invalidValue', detail: 'Operations[0].value.userName: "userName" is of type string, expected a JSON string, got number 10' });
+    expect(b.body).toEqual({
+      schemas: [ERROR],
+      status: '400',
+      scimType: 'invalidValue',
+      detail: 'Operations[0].value.userName: "userName" is of type string, expected a JSON string, got number 10',
+    });
     const c = await p.call('POST', '/Users', { schemas: [USER], userName: `typed.${run}`, active: 1 });
-    expect([c.status, c.body.detail]).toEqual([400, 'active: "active" is of type boolean, expected true or false (or the strings "True" / "False"), got number 1']);
+    expect([c.status, c.body.detail]).toEqual([
+      400,
+      'active: "active" is of type boolean, expected true or false (or the strings "True" / "False"), got number 1',
+    ]);
     expect((await p.call('GET', `/Users/${u.id}`)).body.meta.version).toBe('W/"1"');
   });
 
@@ -169,7 +223,8 @@ describe('issue #17 point 6: member display', () => {
 
     const renamed = await p.call('PATCH', `/Users/${u.id}`, patch({ op: 'replace', path: 'displayName', value: 'Ada King' }));
     expect(renamed.status).toBe(200);
-    const display = async (g: string) => ((await p.call('GET', `/Groups/${g}`)).body.members as { display?: string }[]).map((m) => m.display);
+    const display = async (g: string) =>
+      ((await p.call('GET', `/Groups/${g}`)).body.members as { display?: string }[]).map((m) => m.display);
     expect(await display(byName)).toEqual(['Ada King']);
     expect(await display(byLogin)).toEqual([u.userName]); // the userName did not change
     expect(await display(bare)).toEqual([undefined]);
@@ -198,10 +253,13 @@ describe('issue #18 point 6: meta.location and forwarded headers', () => {
     const proxied = await start({ trustedProxies: ['127.0.0.1'] });
     const u = await newUser();
     const path = `/scim/v2/${CONN}/Users/${u.id}`;
-    const loc = async (headers: Record<string, string>) => (await proxied.call('GET', `/Users/${u.id}`, undefined, headers)).body.meta.location;
+    const loc = async (headers: Record<string, string>) =>
+      (await proxied.call('GET', `/Users/${u.id}`, undefined, headers)).body.meta.location;
     const own = new URL(proxied.base).host;
     expect(await loc({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'scim.acme.example' })).toBe(`https://scim.acme.example${path}`);
-    expect(await loc({ 'x-forwarded-proto': 'HTTPS, http', 'x-forwarded-host': 'scim.acme.example:8443, inner' })).toBe(`https://scim.acme.example:8443${path}`);
+    expect(await loc({ 'x-forwarded-proto': 'HTTPS, http', 'x-forwarded-host': 'scim.acme.example:8443, inner' })).toBe(
+      `https://scim.acme.example:8443${path}`,
+    );
     expect(await loc(forwarded)).toBe(`http://evil.example${path}`);
     expect(await loc({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example/x?y' })).toBe(`https://${own}${path}`);
     expect(await loc({ 'x-forwarded-host': 'a b' })).toBe(`http://${own}${path}`);
@@ -211,7 +269,11 @@ describe('issue #18 point 6: meta.location and forwarded headers', () => {
 
   it('PLANEWATCH_TRUSTED_PROXIES: default none; IP addresses and CIDR ranges; anything else refused at start-up', () => {
     expect(EnvSchema.parse({}).PLANEWATCH_TRUSTED_PROXIES).toEqual([]);
-    expect(EnvSchema.parse({ PLANEWATCH_TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/16,::1' }).PLANEWATCH_TRUSTED_PROXIES).toEqual(['10.0.0.5', '192.168.0.0/16', '::1']);
+    expect(EnvSchema.parse({ PLANEWATCH_TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/16,::1' }).PLANEWATCH_TRUSTED_PROXIES).toEqual([
+      '10.0.0.5',
+      '192.168.0.0/16',
+      '::1',
+    ]);
     for (const bad of ['*', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/1']) {
       expect(EnvSchema.safeParse({ PLANEWATCH_TRUSTED_PROXIES: bad }).success, bad).toBe(false);
     }

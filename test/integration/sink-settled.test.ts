@@ -24,7 +24,9 @@ connections:
   });
   await t.rt.clickhouse.command({ query: 'CREATE TABLE slow_probe (event_id String) ENGINE = MergeTree ORDER BY event_id' });
   // 1.5 s per row: far longer than the poll interval below.
-  await t.rt.clickhouse.command({ query: 'CREATE MATERIALIZED VIEW slow_probe_mv TO slow_probe AS SELECT event_id FROM identity_events WHERE sleepEachRow(1.5) = 0' });
+  await t.rt.clickhouse.command({
+    query: 'CREATE MATERIALIZED VIEW slow_probe_mv TO slow_probe AS SELECT event_id FROM identity_events WHERE sleepEachRow(1.5) = 0',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -34,12 +36,24 @@ afterAll(async () => {
 describe('sink inserts in flight', () => {
   it('rows show before their materialized views ran; waitStored waits for the views', async () => {
     const at = Date.now() - 60_000;
-    const person = { id: `directory_user_${RUN}`, directoryId: 'directory_01X', orgId: 'org_01X', email: `p.${RUN}@x.example`, first: 'P', last: 'X', createdAt: at };
-    await rawEnvelopePublisher(t.rt.producer)(envelope('workos', 'workos-main', 'webhook', 'application/json', workos.dsyncUserCreated(`evt_${RUN}`, person), at));
+    const person = {
+      id: `directory_user_${RUN}`,
+      directoryId: 'directory_01X',
+      orgId: 'org_01X',
+      email: `p.${RUN}@x.example`,
+      first: 'P',
+      last: 'X',
+      createdAt: at,
+    };
+    await rawEnvelopePublisher(t.rt.producer)(
+      envelope('workos', 'workos-main', 'webhook', 'application/json', workos.dsyncUserCreated(`evt_${RUN}`, person), at),
+    );
 
     const counts = async () => {
       const [c] = await t.query<{ ev: string; probe: string }>(
-        'SELECT (SELECT count() FROM identity_events WHERE subject_id = {s:String}) AS ev, (SELECT count() FROM slow_probe) AS probe', { s: person.id });
+        'SELECT (SELECT count() FROM identity_events WHERE subject_id = {s:String}) AS ev, (SELECT count() FROM slow_probe) AS probe',
+        { s: person.id },
+      );
       return { ev: Number(c!.ev), probe: Number(c!.probe), inFlight: t.pipeline.sink.health.insertsInFlight };
     };
     // The in-between state exists: the event is queryable, its view row is not, the insert is still running.

@@ -15,7 +15,7 @@ import { detectionParams } from '../../store/detections/params.ts';
 import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
-const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
+const plane = (vendor: string) => (vendor === 'workos' ? ('application' as const) : ('platform' as const));
 
 const use = credentialUseRow;
 
@@ -32,7 +32,7 @@ async function gaps(): Promise<Record<string, Gap[]>> {
 }
 
 describe('credential use gaps from activity days split over several rows', () => {
-  it('run from the previous day\'s last use to the reuse day\'s first use, before and after the parts merge', async () => {
+  it("run from the previous day's last use to the reuse day's first use, before and after the parts merge", async () => {
     const params = detectionParams(validateBoundaryMap({}, 'test'), Date.parse('2027-02-01T00:00:00Z'), plane);
     // Background merges would combine the parts at a time of their choosing: held until the end.
     await store.client.command({ query: 'SYSTEM STOP MERGES pw_activity_days' });
@@ -45,7 +45,10 @@ describe('credential use gaps from activity days split over several rows', () =>
       [use('a-jan-mid', 'key_a', '2026-01-01T12:00:00Z')],
       [use('a-jun-mid', 'key_a', '2026-06-01T15:00:00Z')],
       [use('a-jun-next', 'key_a', '2026-06-02T10:00:00Z')],
-      [use('a-jun-early', 'key_a', '2026-06-01T09:00:00Z', { plane: 'application' }), use('a-jun-late', 'key_a', '2026-06-01T18:00:00Z', { plane: 'application' })],
+      [
+        use('a-jun-early', 'key_a', '2026-06-01T09:00:00Z', { plane: 'application' }),
+        use('a-jun-late', 'key_a', '2026-06-01T18:00:00Z', { plane: 'application' }),
+      ],
       // key_c: its creation on 2026-01-01 reported as it happened, first used on 2026-05-01 (two
       // rows): planewatch watched it from its creation, so the gap runs from the creation.
       [use('c-created', 'key_c', '2026-01-01T00:00:00Z', { action: 'created', createdAt: '2026-01-01T00:00:00Z' })],
@@ -58,13 +61,19 @@ describe('credential use gaps from activity days split over several rows', () =>
       [use('d-1', 'key_d', '2026-01-01T12:00:00Z', { createdAt: '2026-01-01T06:00:00Z' })],
       [use('d-2', 'key_d', '2026-01-31T12:00:00Z')],
       [use('d-3', 'key_d', '2026-03-02T12:00:00Z')],
-    ]) await insertRows(store.client, 'identity_events', batch, `gap-days-${randomUUID()}`);
+    ])
+      await insertRows(store.client, 'identity_events', batch, `gap-days-${randomUUID()}`);
 
     const expected: Record<string, Gap[]> = {
       key_a: [['2026-01-01 22:00:00.000', '2026-06-01 09:00:00.000', 'a-jun-early', 'raw-a-jun-early', 0]],
       key_c: [['2026-01-01 00:00:00.000', '2026-05-01 07:00:00.000', 'c-may-early', 'raw-c-may-early', 1]],
     };
-    const [rows] = await (await store.client.query({ query: `SELECT count() AS n FROM pw_activity_days WHERE entity = 'credential' AND entity_id = 'key_a'`, format: 'JSONEachRow' })).json<{ n: string }>();
+    const [rows] = await (
+      await store.client.query({
+        query: `SELECT count() AS n FROM pw_activity_days WHERE entity = 'credential' AND entity_id = 'key_a'`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string }>();
     expect(Number(rows!.n)).toBe(5); // 3 days in 5 rows
     await refreshSnapshot(store.client, params, { mode: 'full' });
     expect(await gaps()).toEqual(expected);

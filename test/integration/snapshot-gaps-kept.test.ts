@@ -12,7 +12,7 @@ import { refreshSnapshot, TOUCHED_OVERLAP_MS } from '../../store/read-models/sna
 import { resetStore } from '../helpers/scenario/load.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
-const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
+const plane = (vendor: string) => (vendor === 'workos' ? ('application' as const) : ('platform' as const));
 
 const use = credentialUseRow;
 
@@ -24,17 +24,27 @@ async function gaps(): Promise<Array<[string, Array<[string, string, string, str
             WHERE source = 'openai' ORDER BY credential_id`,
     format: 'JSONEachRow',
   });
-  return (await rs.json<{ credential_id: string; g: Array<[string, string, string, string, number]> }>()).map((r) => [r.credential_id, r.g]);
+  return (await rs.json<{ credential_id: string; g: Array<[string, string, string, string, number]> }>()).map((r) => [
+    r.credential_id,
+    r.g,
+  ]);
 }
 
 describe('credential gaps across full snapshot builds', () => {
   it('recomputes the gaps of a credential whose use changed and keeps the untouched ones', async () => {
     await resetStore(store.client);
     const params = detectionParams(validateBoundaryMap({}, 'test'), Date.parse('2027-02-01T00:00:00Z'), plane);
-    await insertRows(store.client, 'identity_events', [
-      use('a1', 'key_a', '2026-01-01T10:00:00Z'), use('a2', 'key_a', '2026-07-01T10:00:00Z'),
-      use('b1', 'key_b', '2026-01-02T10:00:00Z'), use('b2', 'key_b', '2026-08-01T10:00:00Z'),
-    ], `gaps-${randomUUID()}`);
+    await insertRows(
+      store.client,
+      'identity_events',
+      [
+        use('a1', 'key_a', '2026-01-01T10:00:00Z'),
+        use('a2', 'key_a', '2026-07-01T10:00:00Z'),
+        use('b1', 'key_b', '2026-01-02T10:00:00Z'),
+        use('b2', 'key_b', '2026-08-01T10:00:00Z'),
+      ],
+      `gaps-${randomUUID()}`,
+    );
     // Let these inserts fall out of the touched-keys overlap before the first build's start.
     await new Promise((r) => setTimeout(r, TOUCHED_OVERLAP_MS + 1000));
     const first = await refreshSnapshot(store.client, params);
@@ -49,15 +59,32 @@ describe('credential gaps across full snapshot builds', () => {
     await insertRows(store.client, 'identity_events', [use('a3', 'key_a', '2027-01-15T10:00:00Z')], `gaps-${randomUUID()}`);
     // A link change forces a full build of the other tables; the gaps' inputs are unchanged.
     const second = await refreshSnapshot(store.client, { ...params, link_refs: ['openai-main:user-x'], link_emails: ['x@acme.example'] });
-    expect([second.mode, second.reason, second.gapsKept, second.touched]).toEqual(['full', 'links, directory sources or stale thresholds changed', true, 2]);
+    expect([second.mode, second.reason, second.gapsKept, second.touched]).toEqual([
+      'full',
+      'links, directory sources or stale thresholds changed',
+      true,
+      2,
+    ]);
     expect(await gaps()).toEqual([
-      ['key_a', [['1767261600000', '1782900000000', 'a2', 'raw-a2', 0], ['1782900000000', '1800007200000', 'a3', 'raw-a3', 0]]],
+      [
+        'key_a',
+        [
+          ['1767261600000', '1782900000000', 'a2', 'raw-a2', 0],
+          ['1782900000000', '1800007200000', 'a3', 'raw-a3', 0],
+        ],
+      ],
     ]);
     // A requested full build recomputes every credential's gaps.
     const forced = await refreshSnapshot(store.client, params, { mode: 'full' });
     expect([forced.mode, forced.reason, forced.gapsKept]).toEqual(['full', 'requested', false]);
     expect(await gaps()).toEqual([
-      ['key_a', [['1767261600000', '1782900000000', 'a2', 'raw-a2', 0], ['1782900000000', '1800007200000', 'a3', 'raw-a3', 0]]],
+      [
+        'key_a',
+        [
+          ['1767261600000', '1782900000000', 'a2', 'raw-a2', 0],
+          ['1782900000000', '1800007200000', 'a3', 'raw-a3', 0],
+        ],
+      ],
       ['key_b', [['1767348000000', '1785578400000', 'b2', 'raw-b2', 0]]],
     ]);
   });

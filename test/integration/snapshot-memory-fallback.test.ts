@@ -42,7 +42,12 @@ afterAll(async () => {
 
 async function snapshotEqualsViews(): Promise<void> {
   for (const c of await compareSnapshotWithViews(ch.client, sc.map, sc.now, defaultPlaneOf)) {
-    expect({ table: c.table, n: c.n, only_snapshot: c.only_snapshot, only_view: c.only_view }).toEqual({ table: c.table, n: c.n_view, only_snapshot: '0', only_view: '0' });
+    expect({ table: c.table, n: c.n, only_snapshot: c.only_snapshot, only_view: c.only_view }).toEqual({
+      table: c.table,
+      n: c.n_view,
+      only_snapshot: '0',
+      only_view: '0',
+    });
     expect(Number(c.n)).toBeGreaterThan(0);
   }
 }
@@ -56,7 +61,9 @@ describe('snapshot build over the memory bound', () => {
     const params = detectionParams(sc.map, sc.now, defaultPlaneOf);
 
     const first = await refreshSnapshot(ch.client, params, {
-      mode: 'full', settings: EVALUATION_SETTINGS, buildSettings: { ...BUILD_SETTINGS, max_memory_usage: '65536', max_untracked_memory: '1' },
+      mode: 'full',
+      settings: EVALUATION_SETTINGS,
+      buildSettings: { ...BUILD_SETTINGS, max_memory_usage: '65536', max_untracked_memory: '1' },
     });
     expect([...first.spilled].sort()).toEqual(ALL_TABLES);
     await snapshotEqualsViews();
@@ -72,7 +79,9 @@ describe('snapshot build over the memory bound', () => {
     const detections = loadDetections();
     const r = await evaluate(ch.client, { cache: cacheOf(ch.client), detections, map: sc.map, now: sc.now, defaultPlaneOf });
     expect(r.errors).toEqual([]);
-    const open = (await listFindings(ch.client, { status: 'open' })).map((f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`);
+    const open = (await listFindings(ch.client, { status: 'open' })).map(
+      (f) => `${f.detection}|${f.subject.kind}|${f.subject.id}|${f.tenant ?? ''}`,
+    );
     expect(open.sort()).toEqual([...sc.truth(sc.now)].sort());
   }, 120_000);
 });

@@ -17,27 +17,54 @@ import { personTimeline } from '../../store/lag/stats.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
-const plane = (vendor: string) => (vendor === 'workos' ? 'application' as const : 'platform' as const);
+const plane = (vendor: string) => (vendor === 'workos' ? ('application' as const) : ('platform' as const));
 
 function ev(e: {
-  id: string; at: string; source: string; connection: string; category: string; action: string; tenant?: string; authoritative_for?: string;
+  id: string;
+  at: string;
+  source: string;
+  connection: string;
+  category: string;
+  action: string;
+  tenant?: string;
+  authoritative_for?: string;
   subject: { kind: string; id: string; email?: string };
   credential?: { id: string; kind: string; owner_id: string; created_at?: string; last_used_at?: string };
   attributes?: Record<string, string>;
 }) {
-  return identityEventToRow(IdentityEventSchema.parse({
-    event_id: e.id, source: e.source, connection_id: e.connection, plane: 'platform', tenant_id: e.tenant ?? null,
-    authoritative_for: e.authoritative_for ?? null, category: e.category, action: e.action, outcome: null,
-    subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: null },
-    actor: null,
-    credential: e.credential ? {
-      id: e.credential.id, kind: e.credential.kind, owner_id: e.credential.owner_id, owner_kind: 'human', scopes: [],
-      created_at: e.credential.created_at ? Date.parse(e.credential.created_at) : null,
-      last_used_at: e.credential.last_used_at ? Date.parse(e.credential.last_used_at) : null,
-    } : null,
-    occurred_at: Date.parse(e.at), received_at: Date.parse(e.at), raw_id: `raw-${e.id}`, vendor_type: `${e.category}.${e.action}`,
-    ocsf_class_uid: null, ocsf_activity_id: null, attributes: e.attributes ?? {},
-  }));
+  return identityEventToRow(
+    IdentityEventSchema.parse({
+      event_id: e.id,
+      source: e.source,
+      connection_id: e.connection,
+      plane: 'platform',
+      tenant_id: e.tenant ?? null,
+      authoritative_for: e.authoritative_for ?? null,
+      category: e.category,
+      action: e.action,
+      outcome: null,
+      subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: null },
+      actor: null,
+      credential: e.credential
+        ? {
+            id: e.credential.id,
+            kind: e.credential.kind,
+            owner_id: e.credential.owner_id,
+            owner_kind: 'human',
+            scopes: [],
+            created_at: e.credential.created_at ? Date.parse(e.credential.created_at) : null,
+            last_used_at: e.credential.last_used_at ? Date.parse(e.credential.last_used_at) : null,
+          }
+        : null,
+      occurred_at: Date.parse(e.at),
+      received_at: Date.parse(e.at),
+      raw_id: `raw-${e.id}`,
+      vendor_type: `${e.category}.${e.action}`,
+      ocsf_class_uid: null,
+      ocsf_activity_id: null,
+      attributes: e.attributes ?? {},
+    }),
+  );
 }
 
 const store = migratedStore('pw-timeline-');
@@ -45,16 +72,57 @@ const store = migratedStore('pw-timeline-');
 describe('person timeline', () => {
   it('lists an account and a key seen only in inventory listings, at their creation time', async () => {
     await resetStore(store.client);
-    await insertRows(store.client, 'identity_events', [
-      ev({ id: 'd1', at: '2026-01-05T09:00:00Z', source: 'workos', connection: 'workos-main', category: 'account', action: 'created', tenant: 'org_wf',
-        authoritative_for: 'employees', subject: { kind: 'human', id: 'du_1', email: 'Ann@acme.example' }, attributes: { directory_id: 'dir_1' } }),
-      ev({ id: 'd2', at: '2026-03-01T12:00:00Z', source: 'workos', connection: 'workos-main', category: 'account', action: 'suspended', tenant: 'org_wf',
-        authoritative_for: 'employees', subject: { kind: 'human', id: 'du_1', email: 'ann@acme.example' }, attributes: { directory_id: 'dir_1' } }),
-      ev({ id: 'u1', at: '2026-02-01T00:00:00Z', source: 'openai', connection: 'openai-main', category: 'inventory', action: 'observed',
-        subject: { kind: 'human', id: 'user-ann', email: 'ann@acme.example' } }),
-      ev({ id: 'k1', at: '2026-02-01T00:00:00Z', source: 'openai', connection: 'openai-main', category: 'inventory', action: 'observed', tenant: 'proj_1',
-        subject: { kind: 'api_key', id: 'key_ann' }, credential: { id: 'key_ann', kind: 'project_key', owner_id: 'user-ann', created_at: '2026-01-20T08:00:00Z' } }),
-    ], `tl-${randomUUID()}`);
+    await insertRows(
+      store.client,
+      'identity_events',
+      [
+        ev({
+          id: 'd1',
+          at: '2026-01-05T09:00:00Z',
+          source: 'workos',
+          connection: 'workos-main',
+          category: 'account',
+          action: 'created',
+          tenant: 'org_wf',
+          authoritative_for: 'employees',
+          subject: { kind: 'human', id: 'du_1', email: 'Ann@acme.example' },
+          attributes: { directory_id: 'dir_1' },
+        }),
+        ev({
+          id: 'd2',
+          at: '2026-03-01T12:00:00Z',
+          source: 'workos',
+          connection: 'workos-main',
+          category: 'account',
+          action: 'suspended',
+          tenant: 'org_wf',
+          authoritative_for: 'employees',
+          subject: { kind: 'human', id: 'du_1', email: 'ann@acme.example' },
+          attributes: { directory_id: 'dir_1' },
+        }),
+        ev({
+          id: 'u1',
+          at: '2026-02-01T00:00:00Z',
+          source: 'openai',
+          connection: 'openai-main',
+          category: 'inventory',
+          action: 'observed',
+          subject: { kind: 'human', id: 'user-ann', email: 'ann@acme.example' },
+        }),
+        ev({
+          id: 'k1',
+          at: '2026-02-01T00:00:00Z',
+          source: 'openai',
+          connection: 'openai-main',
+          category: 'inventory',
+          action: 'observed',
+          tenant: 'proj_1',
+          subject: { kind: 'api_key', id: 'key_ann' },
+          credential: { id: 'key_ann', kind: 'project_key', owner_id: 'user-ann', created_at: '2026-01-20T08:00:00Z' },
+        }),
+      ],
+      `tl-${randomUUID()}`,
+    );
     const map = validateBoundaryMap({}, 'test');
     const tl = await personTimeline(store.client, map, 'ann@acme.example', Date.parse('2026-03-02T00:00:00Z'), plane);
     expect(tl.map((e) => [e.at, e.source, e.entity, e.subject_id, e.what, e.event_id])).toEqual([
@@ -69,17 +137,44 @@ describe('person timeline', () => {
 describe('PW-STALE-CREDENTIAL and sources that report no last use', () => {
   const stale = loadDetections().find((d) => d.id === 'PW-STALE-CREDENTIAL')!;
   const events = () => [
-    ev({ id: 'a1', at: '2026-05-30T00:00:00Z', source: 'anthropic', connection: 'anthropic-main', category: 'inventory', action: 'observed',
-      subject: { kind: 'api_key', id: 'apikey_old' }, credential: { id: 'apikey_old', kind: 'api_key', owner_id: 'user_1', created_at: '2026-01-01T00:00:00Z' } }),
-    ev({ id: 'a2', at: '2026-05-30T00:00:00Z', source: 'anthropic', connection: 'anthropic-main', category: 'inventory', action: 'observed',
-      subject: { kind: 'api_key', id: 'apikey_young' }, credential: { id: 'apikey_young', kind: 'api_key', owner_id: 'user_1', created_at: '2026-04-01T00:00:00Z' } }),
+    ev({
+      id: 'a1',
+      at: '2026-05-30T00:00:00Z',
+      source: 'anthropic',
+      connection: 'anthropic-main',
+      category: 'inventory',
+      action: 'observed',
+      subject: { kind: 'api_key', id: 'apikey_old' },
+      credential: { id: 'apikey_old', kind: 'api_key', owner_id: 'user_1', created_at: '2026-01-01T00:00:00Z' },
+    }),
+    ev({
+      id: 'a2',
+      at: '2026-05-30T00:00:00Z',
+      source: 'anthropic',
+      connection: 'anthropic-main',
+      category: 'inventory',
+      action: 'observed',
+      subject: { kind: 'api_key', id: 'apikey_young' },
+      credential: { id: 'apikey_young', kind: 'api_key', owner_id: 'user_1', created_at: '2026-04-01T00:00:00Z' },
+    }),
   ];
   const run = async (lastUse: 'reported' | 'not_reported') => {
     await resetStore(store.client);
     await insertRows(store.client, 'identity_events', events(), `stale-${randomUUID()}`);
-    const map = validateBoundaryMap({
-      connections: [{ id: 'anthropic-main', vendor: 'anthropic', transport: 'inventory', api_key_env: 'ANTHROPIC_ADMIN_KEY', credential_last_use: lastUse }],
-    }, 'test');
+    const map = validateBoundaryMap(
+      {
+        connections: [
+          {
+            id: 'anthropic-main',
+            vendor: 'anthropic',
+            transport: 'inventory',
+            api_key_env: 'ANTHROPIC_ADMIN_KEY',
+            credential_last_use: lastUse,
+          },
+        ],
+      },
+      'test',
+    );
     const params = detectionParams(map, Date.parse('2026-06-01T00:00:00Z'), plane);
     await refreshSnapshot(store.client, params);
     return (await runDetection(store.client, stale, params)).map((r) => [r.subject_id, r.detail.last_used_at, r.detail.basis]);
@@ -94,8 +189,13 @@ describe('PW-STALE-CREDENTIAL and sources that report no last use', () => {
   });
 
   it('rejects an unknown value, naming the field', () => {
-    expect(() => validateBoundaryMap({
-      connections: [{ id: 'a', vendor: 'anthropic', transport: 'inventory', api_key_env: 'K', credential_last_use: 'sometimes' }],
-    }, 'test')).toThrow(/credential_last_use.*expected "reported" or "not_reported"/s);
+    expect(() =>
+      validateBoundaryMap(
+        {
+          connections: [{ id: 'a', vendor: 'anthropic', transport: 'inventory', api_key_env: 'K', credential_last_use: 'sometimes' }],
+        },
+        'test',
+      ),
+    ).toThrow(/credential_last_use.*expected "reported" or "not_reported"/s);
   });
 });

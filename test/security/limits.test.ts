@@ -23,7 +23,10 @@ describe('token bucket', () => {
 
   it('rounds Retry-After up to whole seconds for slow buckets, and keeps one bucket per key', () => {
     let now = 0;
-    const limiter = new RateLimiter((key) => (key === 'slow' ? { per_second: 0.1, burst: 1 } : { per_second: 100, burst: 1 }), () => now);
+    const limiter = new RateLimiter(
+      (key) => (key === 'slow' ? { per_second: 0.1, burst: 1 } : { per_second: 100, burst: 1 }),
+      () => now,
+    );
     expect(limiter.take('slow')).toEqual({ ok: true });
     expect(limiter.take('slow')).toEqual({ ok: false, retryAfterSeconds: 10 });
     expect(limiter.take('fast')).toEqual({ ok: true });
@@ -49,8 +52,17 @@ describe('JSON nesting guard', () => {
 
 describe('dead-letter bounds', () => {
   const dl = (payload: Buffer, reason = 'r'): DeadLetter => ({
-    id: 'dlq_1', stage: 'normalizer', reason, source: 'workos', connection_id: 'c', raw_id: 'raw_1',
-    origin_topic: 't', origin_partition: 0, origin_offset: '1', payload, failed_at: 1,
+    id: 'dlq_1',
+    stage: 'normalizer',
+    reason,
+    source: 'workos',
+    connection_id: 'c',
+    raw_id: 'raw_1',
+    origin_topic: 't',
+    origin_partition: 0,
+    origin_offset: '1',
+    payload,
+    failed_at: 1,
   });
   it('keeps a small dead letter as it is', () => {
     const small = dl(Buffer.from('abc'));
@@ -67,8 +79,29 @@ describe('dead-letter bounds', () => {
 
 describe('AWS key material', () => {
   it('removes secret access keys, session tokens and passwords at any depth, and keeps other bodies byte for byte', () => {
-    const body = Buffer.from(JSON.stringify({ Records: [{ eventName: 'AssumeRole', responseElements: { credentials: { accessKeyId: 'ASIA1', SessionToken: 'tok', expiration: 'x' }, accessKey: { secretAccessKey: 'sk', accessKeyId: 'AKIA1' } }, requestParameters: { password: 'pw' } }] }));
-    expect(JSON.parse(redactSecrets(body).toString())).toEqual({ Records: [{ eventName: 'AssumeRole', responseElements: { credentials: { accessKeyId: 'ASIA1', expiration: 'x' }, accessKey: { accessKeyId: 'AKIA1' } }, requestParameters: {} }] });
+    const body = Buffer.from(
+      JSON.stringify({
+        Records: [
+          {
+            eventName: 'AssumeRole',
+            responseElements: {
+              credentials: { accessKeyId: 'ASIA1', SessionToken: 'tok', expiration: 'x' },
+              accessKey: { secretAccessKey: 'sk', accessKeyId: 'AKIA1' },
+            },
+            requestParameters: { password: 'pw' },
+          },
+        ],
+      }),
+    );
+    expect(JSON.parse(redactSecrets(body).toString())).toEqual({
+      Records: [
+        {
+          eventName: 'AssumeRole',
+          responseElements: { credentials: { accessKeyId: 'ASIA1', expiration: 'x' }, accessKey: { accessKeyId: 'AKIA1' } },
+          requestParameters: {},
+        },
+      ],
+    });
     const clean = Buffer.from('{ "Records": [ {"eventName":"CreateUser"} ] }');
     expect(redactSecrets(clean)).toBe(clean);
     const notJson = Buffer.from('{"Records":');
@@ -78,8 +111,25 @@ describe('AWS key material', () => {
 
 describe('consumer lag', () => {
   it('is the high watermark minus the committed offset, from the low watermark when nothing was committed', () => {
-    expect(lagRows('t', [{ partition: 0, high: '100', low: '0' }, { partition: 1, high: '50', low: '20' }, { partition: 2, high: '7', low: '0' }], [{ partition: 0, offset: '90' }, { partition: 1, offset: '-1' }, { partition: 2, offset: '7' }]))
-      .toEqual([{ topic: 't', partition: 0, lag: 10 }, { topic: 't', partition: 1, lag: 30 }, { topic: 't', partition: 2, lag: 0 }]);
+    expect(
+      lagRows(
+        't',
+        [
+          { partition: 0, high: '100', low: '0' },
+          { partition: 1, high: '50', low: '20' },
+          { partition: 2, high: '7', low: '0' },
+        ],
+        [
+          { partition: 0, offset: '90' },
+          { partition: 1, offset: '-1' },
+          { partition: 2, offset: '7' },
+        ],
+      ),
+    ).toEqual([
+      { topic: 't', partition: 0, lag: 10 },
+      { topic: 't', partition: 1, lag: 30 },
+      { topic: 't', partition: 2, lag: 0 },
+    ]);
   });
 });
 
@@ -87,10 +137,13 @@ describe('bounded produce requests', () => {
   it('cuts a batch into consecutive requests of at most maxBytes, keeps order, and sends a single larger message alone', async () => {
     const { boundedRequests } = await import('../../core/kafka/send-bounded.ts');
     const m = (key: string, bytes: number) => ({ key, value: Buffer.alloc(bytes) });
-    const requests = boundedRequests([
-      { topic: 'events', messages: [m('a', 400), m('b', 400), m('c', 400)] },
-      { topic: 'dlq', messages: [m('d', 2000), m('e', 10)] },
-    ], 1000);
+    const requests = boundedRequests(
+      [
+        { topic: 'events', messages: [m('a', 400), m('b', 400), m('c', 400)] },
+        { topic: 'dlq', messages: [m('d', 2000), m('e', 10)] },
+      ],
+      1000,
+    );
     expect(requests.map((r) => r.map((tm) => `${tm.topic}:${tm.messages.map((x) => x.key).join('')}`))).toEqual([
       ['events:ab'],
       ['events:c'],

@@ -37,10 +37,21 @@ connections:
   });
   ops = await startOpsServer({ host: '127.0.0.1', port: 0, readiness: async () => ({ ready: true, checks: {} }), log: t.rt.log });
   // A second collector on the same real producer, whose log lines this test reads.
-  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as never); cb(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as never);
+      cb();
+    },
+  });
   const handler = createCollectorHandler({
-    map: t.rt.config.map, secrets: t.rt.secrets, sources: SOURCES, publish: rawEnvelopePublisher(t.rt.producer),
-    readiness: async () => ({ ready: true, checks: {} }), log: pino({ level: 'trace' }, sink), maxBodyBytes: 1 << 20, ackTimeoutMs: 5000,
+    map: t.rt.config.map,
+    secrets: t.rt.secrets,
+    sources: SOURCES,
+    publish: rawEnvelopePublisher(t.rt.producer),
+    readiness: async () => ({ ready: true, checks: {} }),
+    log: pino({ level: 'trace' }, sink),
+    maxBodyBytes: 1 << 20,
+    ackTimeoutMs: 5000,
   });
   collector = http.createServer(handler);
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
@@ -70,7 +81,13 @@ function hangUpMidBody(hostPort: string, p: string, headers: Record<string, stri
   const [host, port] = hostPort.split(':') as [string, string];
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port: Number(port) }, () => {
-      const head = [`POST ${p} HTTP/1.1`, `host: ${hostPort}`, 'content-type: application/json', 'content-length: 5000', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      const head = [
+        `POST ${p} HTTP/1.1`,
+        `host: ${hostPort}`,
+        'content-type: application/json',
+        'content-length: 5000',
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      ];
       socket.write(`${head.join('\r\n')}\r\n\r\n{"object":"event","id":"partial`, () => {
         socket.destroy();
         resolve();

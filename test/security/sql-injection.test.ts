@@ -33,7 +33,7 @@ const INJECTIONS = [
   "\\' OR 1=1 --",
   '1 OR 1=1',
   "x'; SELECT sleep(3); --",
-  "%27%20OR%201%3D1",
+  '%27%20OR%201%3D1',
   'x" OR "1"="1',
 ];
 
@@ -42,7 +42,9 @@ let storeFingerprint = '';
 
 /** What an injection could damage: the core tables and this test's rows in them (detector state tables come and go by design). */
 async function storeState(): Promise<string> {
-  const tables = await t.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('identity_events', 'raw_envelopes', 'dead_letters', 'scim_resources', 'poller_status') ORDER BY name");
+  const tables = await t.query<{ name: string }>(
+    "SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('identity_events', 'raw_envelopes', 'dead_letters', 'scim_resources', 'poller_status') ORDER BY name",
+  );
   const events = await t.query<{ n: string }>('SELECT count() AS n FROM identity_events WHERE connection_id = {c:String}', { c: WK });
   const raw = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes WHERE connection_id = {c:String}', { c: WK });
   const scim = await t.query<{ n: string }>('SELECT count() AS n FROM scim_resources WHERE connection_id = {c:String}', { c: SP });
@@ -59,17 +61,27 @@ connections:
     env: { SQLI_SECRET: SECRET, SQLI_TOKEN: TOKEN },
   });
   for (const e of SOURCES.workos!.samples!.events(Date.now())) {
-    const res = await fetch(`${t.pipeline.url}/webhooks/workos/${WK}`, { method: 'POST', headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(e.body, SECRET, Date.now()) }, body: e.body });
+    const res = await fetch(`${t.pipeline.url}/webhooks/workos/${WK}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'workos-signature': signWorkosPayload(e.body, SECRET, Date.now()) },
+      body: e.body,
+    });
     expect(res.status).toBe(202);
   }
   for (const name of ['ada', 'grace']) {
-    const res = await fetch(`${t.pipeline.url}/scim/v2/${SP}/Users`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: `${name}@acme.example`, active: true }) });
+    const res = await fetch(`${t.pipeline.url}/scim/v2/${SP}/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ userName: `${name}@acme.example`, active: true }),
+    });
     expect(res.status).toBe(201);
   }
   const samples = SOURCES.workos!.samples!.events(Date.now()).length;
   await waitFor(async () => {
     const raw = await t.query<{ n: string }>('SELECT count() AS n FROM raw_envelopes WHERE connection_id = {c:String}', { c: WK });
-    const ev = await t.query<{ n: string }>('SELECT uniqExact(raw_id) AS n FROM identity_events WHERE connection_id = {c:String}', { c: WK });
+    const ev = await t.query<{ n: string }>('SELECT uniqExact(raw_id) AS n FROM identity_events WHERE connection_id = {c:String}', {
+      c: WK,
+    });
     return Number(raw[0]!.n) === samples && Number(ev[0]!.n) === samples ? true : undefined;
   }, 'the sample deliveries stored and normalized');
   storeFingerprint = await storeState();
@@ -107,14 +119,18 @@ describe('SQL injection through user-supplied filters', () => {
     }
     expect(attempts).toBeGreaterThan(INJECTIONS.length * 5);
     // A filter that would match everything if spliced matches nothing when bound.
-    const bySource = await fetch(`${t.pipeline.url}/api/v1/events?source=${encodeURIComponent("workos' OR '1'='1")}`, { headers: { authorization: `Bearer ${t.apiToken}` } });
+    const bySource = await fetch(`${t.pipeline.url}/api/v1/events?source=${encodeURIComponent("workos' OR '1'='1")}`, {
+      headers: { authorization: `Bearer ${t.apiToken}` },
+    });
     expect(bySource.status).toBe(400);
     expect(await storeState()).toBe(storeFingerprint);
   });
 
   it('SCIM: filters with injections inside and around string literals match literally or are refused as invalid filters', async () => {
     const list = async (filter: string) => {
-      const res = await fetch(`${t.pipeline.url}/scim/v2/${SP}/Users?filter=${encodeURIComponent(filter)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const res = await fetch(`${t.pipeline.url}/scim/v2/${SP}/Users?filter=${encodeURIComponent(filter)}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       return { status: res.status, body: (await res.json()) as { totalResults?: number; scimType?: string } };
     };
     expect((await list('userName eq "ada@acme.example"')).body.totalResults).toBe(1);
@@ -127,8 +143,14 @@ describe('SQL injection through user-supplied filters', () => {
       expect([inj, asAttribute.status]).toEqual([inj, 400]);
     }
     const search = await fetch(`${t.pipeline.url}/scim/v2/${SP}/Users/.search`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: "userName eq \"x' OR 1=1 --\"", startIndex: 1, count: 10 }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+        filter: 'userName eq "x\' OR 1=1 --"',
+        startIndex: 1,
+        count: 10,
+      }),
     });
     expect(((await search.json()) as { totalResults: number }).totalResults).toBe(0);
     expect(await storeState()).toBe(storeFingerprint);
@@ -139,7 +161,8 @@ describe('SQL injection through user-supplied filters', () => {
     const cli = async (...args: string[]) => {
       try {
         const r = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'bin/planewatch.js'), ...args], {
-          cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent' },
+          cwd: REPO_ROOT,
+          env: { PATH: process.env.PATH ?? '', PLANEWATCH_DATA_DIR: dataDir, PLANEWATCH_LOG_LEVEL: 'silent' },
         });
         return { code: 0, stderr: r.stderr };
       } catch (err) {

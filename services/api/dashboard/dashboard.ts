@@ -50,7 +50,8 @@ const ASSETS: Readonly<Record<string, Asset>> = {
  * submission (the token form is handled by script and its input has no name, so even a page whose
  * script failed cannot put the token into a URL).
  */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const SECURITY_HEADERS = {
   'content-security-policy': DASHBOARD_CSP,
@@ -69,7 +70,8 @@ export function isDashboardPath(pathname: string): boolean {
 
 /** Serves the page or an asset; unknown paths under /dashboard/ get 404, methods other than GET/HEAD 405. */
 export function serveDashboard(method: string, pathname: string, res: ServerResponse): void {
-  if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', 'the dashboard is read-only', { allow: 'GET, HEAD' });
+  if (method !== 'GET' && method !== 'HEAD')
+    return sendError(res, 405, 'method_not_allowed', 'the dashboard is read-only', { allow: 'GET, HEAD' });
   const asset = Object.hasOwn(ASSETS, pathname) ? ASSETS[pathname] : undefined;
   if (!asset) return sendError(res, 404, 'not_found', `no such dashboard asset: ${pathname}`);
   let body = cache.get(pathname);
@@ -94,26 +96,44 @@ export interface DashboardApiDeps {
  * tenant-scoped token gets its tenant's application-plane exposures only. Returns false for any
  * other path.
  */
-export function routeDashboardApi(deps: DashboardApiDeps, principal: Principal, url: URL, res: ServerResponse, onError: (err: unknown) => void): boolean {
-  if (url.pathname === EXPOSURE_LAG_PATH) return routeExposureLag(deps, principal, url, res, onError), true;
+export function routeDashboardApi(
+  deps: DashboardApiDeps,
+  principal: Principal,
+  url: URL,
+  res: ServerResponse,
+  onError: (err: unknown) => void,
+): boolean {
+  if (url.pathname === EXPOSURE_LAG_PATH) return (routeExposureLag(deps, principal, url, res, onError), true);
   if (url.pathname !== LAG_DISTRIBUTION_PATH) return false;
   const denied = authorize(principal, '/api/v1/lag');
-  if (denied) return sendError(res, 403, 'forbidden', denied), true;
+  if (denied) return (sendError(res, 403, 'forbidden', denied), true);
   const q = PeriodQuery.safeParse(Object.fromEntries(url.searchParams));
-  if (!q.success) return sendError(res, 400, 'bad_request', q.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')), true;
+  if (!q.success)
+    return (sendError(res, 400, 'bad_request', q.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')), true);
   const now = q.data.now ?? (deps.clock ?? Date.now)();
   void lagItemTimes(deps.clickhouse, deps.map, { from: q.data.from, to: q.data.to, now }, deps.defaultPlaneOf)
     .then((items) => {
       const sla = { platform: deps.map.planes.platform.deprovision_sla, application: deps.map.planes.application.deprovision_sla };
       sendJson(res, 200, {
-        data: { now: new Date(now).toISOString(), from: new Date(q.data.from).toISOString(), to: new Date(q.data.to).toISOString(), planes: lagDistribution(items, sla, now) },
+        data: {
+          now: new Date(now).toISOString(),
+          from: new Date(q.data.from).toISOString(),
+          to: new Date(q.data.to).toISOString(),
+          planes: lagDistribution(items, sla, now),
+        },
       });
     })
     .catch(onError);
   return true;
 }
 
-function routeExposureLag(deps: DashboardApiDeps, principal: Principal, url: URL, res: ServerResponse, onError: (err: unknown) => void): void {
+function routeExposureLag(
+  deps: DashboardApiDeps,
+  principal: Principal,
+  url: URL,
+  res: ServerResponse,
+  onError: (err: unknown) => void,
+): void {
   if (!principal.scopes.has('lag')) return sendError(res, 403, 'forbidden', `token "${principal.name}" lacks the "lag" scope`);
   const q = PeriodQuery.safeParse(Object.fromEntries(url.searchParams));
   if (!q.success) return sendError(res, 400, 'bad_request', q.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; '));

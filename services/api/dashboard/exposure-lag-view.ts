@@ -39,10 +39,17 @@ export async function exposureLagView(
     exposureRows(deps.clickhouse, deps.map, q, deps.defaultPlaneOf, scope),
   ]);
   const items = times.map((t) => ({ plane: t.plane as Plane, signal_ms: t.exposed_ms, removed_ms: t.removed_ms }));
-  const planes = lagDistribution(items, { platform: lag.sla_ms.platform, application: lag.sla_ms.application }, q.now)
-    .filter((p) => tenant === null || p.plane === 'application');
+  const planes = lagDistribution(items, { platform: lag.sla_ms.platform, application: lag.sla_ms.application }, q.now).filter(
+    (p) => tenant === null || p.plane === 'application',
+  );
   return {
-    now: new Date(q.now).toISOString(), from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), tenant,
-    planes, statistics: lag.statistics, unmatched: lag.unmatched, exposures,
+    now: new Date(q.now).toISOString(),
+    from: new Date(q.from).toISOString(),
+    to: new Date(q.to).toISOString(),
+    tenant,
+    planes,
+    statistics: lag.statistics,
+    unmatched: lag.unmatched,
+    exposures,
   };
 }

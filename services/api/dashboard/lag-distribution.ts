@@ -53,12 +53,20 @@ export interface PlaneLagDistribution {
 }
 
 /** Pure: items → one distribution per plane (both planes, even when empty). */
-export function lagDistribution(items: readonly LagItemTimes[], slaMs: Readonly<Record<Plane, number>>, now: number): PlaneLagDistribution[] {
+export function lagDistribution(
+  items: readonly LagItemTimes[],
+  slaMs: Readonly<Record<Plane, number>>,
+  now: number,
+): PlaneLagDistribution[] {
   return PLANES.map((plane) => {
     const sla = slaMs[plane];
     const edges = SLA_FRACTIONS.map((f) => Math.round(f * sla));
     const buckets: LagBucket[] = [...edges, null].map((to, i) => ({
-      from_ms: i === 0 ? 0 : edges[i - 1]!, to_ms: to, beyond_sla: i >= SLA_FRACTIONS.indexOf(1) + 1, removed: 0, pending: 0,
+      from_ms: i === 0 ? 0 : edges[i - 1]!,
+      to_ms: to,
+      beyond_sla: i >= SLA_FRACTIONS.indexOf(1) + 1,
+      removed: 0,
+      pending: 0,
     }));
     const out: PlaneLagDistribution = { plane, sla_ms: sla, items: 0, removed: 0, pending: 0, breaches: 0, overdue: 0, buckets };
     for (const it of items) {
@@ -83,11 +91,20 @@ export function lagDistribution(items: readonly LagItemTimes[], slaMs: Readonly<
 }
 
 /** The lag items of people deprovisioned in [from, to), evaluated at `now`. */
-export async function lagItemTimes(client: ClickHouseClient, map: BoundaryMap, q: { from: number; to: number; now: number }, defaultPlaneOf: DefaultPlaneOf): Promise<LagItemTimes[]> {
+export async function lagItemTimes(
+  client: ClickHouseClient,
+  map: BoundaryMap,
+  q: { from: number; to: number; now: number },
+  defaultPlaneOf: DefaultPlaneOf,
+): Promise<LagItemTimes[]> {
   const rs = await client.query({
     query: `SELECT plane, signal_ms, removed_ms FROM (${lagItemsSql()}) ORDER BY plane, signal_ms`,
     query_params: { ...detectionParams(map, q.now, defaultPlaneOf), from_ms: q.from, to_ms: q.to },
     format: 'JSONEachRow',
   });
-  return (await rs.json<Record<string, unknown>>()).map((r) => ({ plane: String(r.plane) as Plane, signal_ms: Number(r.signal_ms), removed_ms: Number(r.removed_ms) }));
+  return (await rs.json<Record<string, unknown>>()).map((r) => ({
+    plane: String(r.plane) as Plane,
+    signal_ms: Number(r.signal_ms),
+    removed_ms: Number(r.removed_ms),
+  }));
 }

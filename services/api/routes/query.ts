@@ -56,7 +56,14 @@ function badRequest(res: ServerResponse, err: z.ZodError): void {
 }
 
 /** Handles the request when it is one of these endpoints; returns false otherwise. */
-export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): boolean {
+export function routeQuery(
+  deps: QueryDeps,
+  principal: Principal,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onError: (err: unknown) => void,
+): boolean {
   const params = Object.fromEntries(url.searchParams);
   const path = url.pathname;
   const clock = deps.clock ?? Date.now;
@@ -65,34 +72,53 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
 
   if (path === '/api/v1/findings') {
     const q = FindingsApiQuery.safeParse(params);
-    if (!q.success) return badRequest(res, q.error), true;
+    if (!q.success) return (badRequest(res, q.error), true);
     run(async () => {
       const rows = filterFindings(await listFindings(deps.clickhouse, q.data), q.data, principal);
       const page = paginate(rows, q.data);
       if (!principal.tenant) return sendJson(res, 200, page);
       // A tenant token sees only its own tenant's evidence ids (a crossing's evidence may name platform events).
-      const allowed = await tenantEvidence(deps.clickhouse, principal.tenant, page.data.flatMap((f) => f.evidence.event_ids), page.data.flatMap((f) => f.evidence.raw_ids));
+      const allowed = await tenantEvidence(
+        deps.clickhouse,
+        principal.tenant,
+        page.data.flatMap((f) => f.evidence.event_ids),
+        page.data.flatMap((f) => f.evidence.raw_ids),
+      );
       sendJson(res, 200, { ...page, data: page.data.map((f) => ({ ...f, evidence: keepTenantIds(f.evidence, allowed) })) });
     });
     return true;
   }
   if (path === '/api/v1/lag') {
     const q = PeriodQuery.safeParse(params);
-    if (!q.success) return badRequest(res, q.error), true;
+    if (!q.success) return (badRequest(res, q.error), true);
     run(async () => {
       const now = q.data.now ?? clock();
       const stats = await lagStatistics(deps.clickhouse, deps.map, { from: q.data.from, to: q.data.to, now }, deps.defaultPlaneOf);
       const overdue = await listFindings(deps.clickhouse, { status: 'open', detection: 'PW-DEPROV-OVERDUE' });
       const exposure = await exposureLag(deps.clickhouse, deps.map, { from: q.data.from, to: q.data.to, now }, deps.defaultPlaneOf);
-      sendJson(res, 200, { data: { now: new Date(now).toISOString(), sla_ms: { platform: deps.map.planes.platform.deprovision_sla, application: deps.map.planes.application.deprovision_sla }, statistics: stats, overdue, exposure } });
+      sendJson(res, 200, {
+        data: {
+          now: new Date(now).toISOString(),
+          sla_ms: { platform: deps.map.planes.platform.deprovision_sla, application: deps.map.planes.application.deprovision_sla },
+          statistics: stats,
+          overdue,
+          exposure,
+        },
+      });
     });
     return true;
   }
   if (path.startsWith('/api/v1/people/')) {
-    const email = z.string().regex(/^[^@\s]{1,256}@[^@\s]{1,256}$/, 'expected an email address').safeParse(decodeURIComponent(path.slice('/api/v1/people/'.length)));
-    if (!email.success) return badRequest(res, email.error), true;
-    const q = PageQuery.extend({ now: isoTime('now').optional(), plane: z.enum(PLANES, { error: () => 'expected "platform" or "application"' }).optional() }).safeParse(params);
-    if (!q.success) return badRequest(res, q.error), true;
+    const email = z
+      .string()
+      .regex(/^[^@\s]{1,256}@[^@\s]{1,256}$/, 'expected an email address')
+      .safeParse(decodeURIComponent(path.slice('/api/v1/people/'.length)));
+    if (!email.success) return (badRequest(res, email.error), true);
+    const q = PageQuery.extend({
+      now: isoTime('now').optional(),
+      plane: z.enum(PLANES, { error: () => 'expected "platform" or "application"' }).optional(),
+    }).safeParse(params);
+    if (!q.success) return (badRequest(res, q.error), true);
     run(async () => {
       const rows = (await personTimeline(deps.clickhouse, deps.map, email.data, q.data.now ?? clock(), deps.defaultPlaneOf))
         .filter((e) => q.data.plane === undefined || e.plane === q.data.plane)
@@ -103,8 +129,11 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
   }
   if (path === '/api/v1/credentials') {
     const q = CredentialsQuery.extend(PageQuery.shape).safeParse(params);
-    if (!q.success) return badRequest(res, q.error), true;
-    if (principal.tenant && ((q.data.plane ?? 'application') !== 'application' || (q.data.tenant ?? principal.tenant) !== principal.tenant)) {
+    if (!q.success) return (badRequest(res, q.error), true);
+    if (
+      principal.tenant &&
+      ((q.data.plane ?? 'application') !== 'application' || (q.data.tenant ?? principal.tenant) !== principal.tenant)
+    ) {
       sendError(res, 403, 'forbidden', `token "${principal.name}" is limited to tenant ${principal.tenant} on the application plane`);
       return true;
     }
@@ -114,7 +143,8 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
   }
   if (path.startsWith('/api/v1/evidence/')) {
     const fp = path.slice('/api/v1/evidence/'.length);
-    if (!FINGERPRINT.test(fp)) return sendError(res, 400, 'bad_request', 'fingerprint: expected a 32-character hex finding fingerprint'), true;
+    if (!FINGERPRINT.test(fp))
+      return (sendError(res, 400, 'bad_request', 'fingerprint: expected a 32-character hex finding fingerprint'), true);
     run(async () => {
       const ev = await findingEvidence(deps.clickhouse, fp);
       if (!ev || (principal.tenant && (ev.finding.plane !== 'application' || ev.finding.tenant !== principal.tenant))) {
@@ -122,35 +152,50 @@ export function routeQuery(deps: QueryDeps, principal: Principal, url: URL, req:
       }
       if (!principal.tenant) return sendJson(res, 200, { data: ev });
       // Only the tenant's own events, and only deliveries that carry nothing but them.
-      const allowed = await tenantEvidence(deps.clickhouse, principal.tenant, ev.finding.evidence.event_ids, [...ev.finding.evidence.raw_ids, ...ev.raw_deliveries.map((r) => r.id)]);
-      sendJson(res, 200, { data: {
-        finding: { ...ev.finding, evidence: keepTenantIds(ev.finding.evidence, allowed) },
-        events: ev.events.filter((e) => allowed.eventIds.has(e.event_id)),
-        raw_deliveries: ev.raw_deliveries.filter((r) => allowed.rawIds.has(r.id)),
-      } });
+      const allowed = await tenantEvidence(deps.clickhouse, principal.tenant, ev.finding.evidence.event_ids, [
+        ...ev.finding.evidence.raw_ids,
+        ...ev.raw_deliveries.map((r) => r.id),
+      ]);
+      sendJson(res, 200, {
+        data: {
+          finding: { ...ev.finding, evidence: keepTenantIds(ev.finding.evidence, allowed) },
+          events: ev.events.filter((e) => allowed.eventIds.has(e.event_id)),
+          raw_deliveries: ev.raw_deliveries.filter((r) => allowed.rawIds.has(r.id)),
+        },
+      });
     });
     return true;
   }
   if (path === '/api/v1/export') {
-    const q = PeriodQuery.and(z.object({
-      format: z.enum(['json', 'csv'], { error: () => 'expected json or csv' }).default('json'),
-      section: z.enum(['leavers', 'exposures'], { error: () => 'expected leavers or exposures' }).default('leavers'),
-    })).safeParse(params);
-    if (!q.success) return badRequest(res, q.error), true;
+    const q = PeriodQuery.and(
+      z.object({
+        format: z.enum(['json', 'csv'], { error: () => 'expected json or csv' }).default('json'),
+        section: z.enum(['leavers', 'exposures'], { error: () => 'expected leavers or exposures' }).default('leavers'),
+      }),
+    ).safeParse(params);
+    if (!q.success) return (badRequest(res, q.error), true);
     run(async () => {
       const now = q.data.now ?? clock();
       const period = { from: q.data.from, to: q.data.to, now };
       const rows = await leavers(deps.clickhouse, deps.map, period, deps.defaultPlaneOf);
       const exposures = await exposureRows(deps.clickhouse, deps.map, period, deps.defaultPlaneOf);
       if (q.data.format === 'csv') {
-        const text = q.data.section === 'exposures'
-          ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
-          : toCsv(rows as unknown as Record<string, unknown>[], LEAVER_EXPORT_COLUMNS);
+        const text =
+          q.data.section === 'exposures'
+            ? toCsv(exposures as unknown as Record<string, unknown>[], EXPOSURE_EXPORT_COLUMNS)
+            : toCsv(rows as unknown as Record<string, unknown>[], LEAVER_EXPORT_COLUMNS);
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
       }
-      sendJson(res, 200, { data: { period: { from: new Date(q.data.from).toISOString(), to: new Date(q.data.to).toISOString() }, now: new Date(now).toISOString(), leavers: rows, exposures } });
+      sendJson(res, 200, {
+        data: {
+          period: { from: new Date(q.data.from).toISOString(), to: new Date(q.data.to).toISOString() },
+          now: new Date(now).toISOString(),
+          leavers: rows,
+          exposures,
+        },
+      });
     });
     return true;
   }

@@ -31,21 +31,31 @@ const ApiReportQuery = z.object({
   period: z.string({ error: () => 'period: required, e.g. 2026-Q3, 2026-07, 2026 or 2026-07-01..2026-10-01' }),
   plane: z.string().optional(),
   tenant: z.string().optional(),
-  now: z.string().refine((s) => ISO.test(s) && !Number.isNaN(Date.parse(s)), 'now: expected an ISO 8601 date or time').optional(),
+  now: z
+    .string()
+    .refine((s) => ISO.test(s) && !Number.isNaN(Date.parse(s)), 'now: expected an ISO 8601 date or time')
+    .optional(),
   format: z.enum(['json', 'html'], { error: () => 'format: expected json or html' }).default('json'),
 });
 
-const message = (err: z.ZodError) => err.issues.map((i) => (/^\w+: /.test(i.message) ? i.message : `${formatPath(i.path)}: ${i.message}`)).join('; ');
+const message = (err: z.ZodError) =>
+  err.issues.map((i) => (/^\w+: /.test(i.message) ? i.message : `${formatPath(i.path)}: ${i.message}`)).join('; ');
 
 /** Handles the request when it is the report endpoint; returns false otherwise. */
-export function routeReport(deps: ReportDeps, principal: Principal, url: URL, res: ServerResponse, onError: (err: unknown) => void): boolean {
+export function routeReport(
+  deps: ReportDeps,
+  principal: Principal,
+  url: URL,
+  res: ServerResponse,
+  onError: (err: unknown) => void,
+): boolean {
   if (url.pathname !== REPORT_PATH) return false;
   if (!principal.scopes.has(REPORT_SCOPE)) {
     sendError(res, 403, 'forbidden', `token "${principal.name}" lacks the "${REPORT_SCOPE}" scope`);
     return true;
   }
   const raw = ApiReportQuery.safeParse(Object.fromEntries(url.searchParams));
-  if (!raw.success) return sendError(res, 400, 'bad_request', message(raw.error)), true;
+  if (!raw.success) return (sendError(res, 400, 'bad_request', message(raw.error)), true);
   const clock = deps.clock ?? Date.now;
   const now = raw.data.now !== undefined ? Date.parse(raw.data.now) : clock();
   if (principal.tenant !== null) {
@@ -55,9 +65,12 @@ export function routeReport(deps: ReportDeps, principal: Principal, url: URL, re
     }
   }
   const req = ReportRequest.safeParse({
-    period: raw.data.period, plane: raw.data.plane, tenant: principal.tenant ?? raw.data.tenant, now,
+    period: raw.data.period,
+    plane: raw.data.plane,
+    tenant: principal.tenant ?? raw.data.tenant,
+    now,
   });
-  if (!req.success) return sendError(res, 400, 'bad_request', message(req.error)), true;
+  if (!req.success) return (sendError(res, 400, 'bad_request', message(req.error)), true);
   const q = req.data;
   const tenant = principal.tenant;
   void buildBoundaryReport(deps.clickhouse, deps.map, deps.defaultPlaneOf, { period: q.period, plane: q.plane, tenant: q.tenant, now })

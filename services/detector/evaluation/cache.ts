@@ -4,7 +4,11 @@
 import type { CurrentFindings } from '../../../store/findings/findings-store.ts';
 
 /** A reusable detection's last clean run: its key, match count and, if person-scoped, the count per person. */
-export interface DetectionRun { key: string; matches: number; byPerson?: Map<string, number> }
+export interface DetectionRun {
+  key: string;
+  matches: number;
+  byPerson?: Map<string, number>;
+}
 
 /** The last evaluation this detector committed. */
 export interface LastRun {
@@ -28,7 +32,9 @@ export class EvaluationCache {
   /** Open findings per detection as the last evaluation left them (which detections run compactly). */
   openPerDetection(): Map<string, number> {
     const open = new Map<string, number>();
-    if (this.last) for (const f of this.last.findings.open.values()) if (f.status !== 'resolved') open.set(f.detection, (open.get(f.detection) ?? 0) + 1);
+    if (this.last)
+      for (const f of this.last.findings.open.values())
+        if (f.status !== 'resolved') open.set(f.detection, (open.get(f.detection) ?? 0) + 1);
     return open;
   }
 }

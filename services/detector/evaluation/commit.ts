@@ -12,7 +12,11 @@ import type { RunOutput } from './run.ts';
 export function matchCounts(out: RunOutput, merged: Merged): Map<string, number> {
   const counts = new Map<string, number>();
   for (const m of out.matches) counts.set(m.detection.id, (counts.get(m.detection.id) ?? 0) + 1);
-  for (const [id, perPerson] of out.byPerson) counts.set(id, [...perPerson.values()].reduce((n, c) => n + c, 0));
+  for (const [id, perPerson] of out.byPerson)
+    counts.set(
+      id,
+      [...perPerson.values()].reduce((n, c) => n + c, 0),
+    );
   for (const [id, n] of merged.compactCounts) counts.set(id, n);
   return counts;
 }
@@ -54,12 +58,28 @@ export interface CommitInput {
 }
 
 /** Commits and updates the cache; returns the total matches recorded. */
-export async function commitStage(client: ClickHouseClient, cache: EvaluationCache, out: RunOutput, counts: ReadonlyMap<string, number>, c: CommitInput): Promise<number> {
+export async function commitStage(
+  client: ClickHouseClient,
+  cache: EvaluationCache,
+  out: RunOutput,
+  counts: ReadonlyMap<string, number>,
+  c: CommitInput,
+): Promise<number> {
   const total = [...out.ran].reduce((n, id) => n + (counts.get(id) ?? 0), 0) + [...out.reused.values()].reduce((n, r) => n + r.matches, 0);
   await commit(client, 'evaluation', c.evaluationId, c.version, c.changes, {
-    now: c.now, started: c.started, finished: c.finished(), detections: out.ran.size + out.reused.size, matches: total, errors: out.errors.map((e) => e.message),
+    now: c.now,
+    started: c.started,
+    finished: c.finished(),
+    detections: out.ran.size + out.reused.size,
+    matches: total,
+    errors: out.errors.map((e) => e.message),
   });
   applyChanges(c.findings, c.changes);
-  cache.last = { evaluationId: c.evaluationId, snapshotMs: c.snapshotMs, findings: c.findings, detections: detectionRuns(out, counts, c.keys) };
+  cache.last = {
+    evaluationId: c.evaluationId,
+    snapshotMs: c.snapshotMs,
+    findings: c.findings,
+    detections: detectionRuns(out, counts, c.keys),
+  };
   return total;
 }

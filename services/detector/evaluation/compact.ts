@@ -72,9 +72,14 @@ export function unchangedRows(
   const changed: string[] = [];
   for (const [fp, r] of once) {
     const cur = current.get(fp);
-    const same = r !== null && cur !== undefined && cur.status !== 'resolved'
-      && cur.severity === (r.severity || detectionSeverity) && cur.subject_email === r.subject_email
-      && sameSorted(cur.evidence_event_ids, r.event_ids) && sameSorted(cur.evidence_raw_ids, r.raw_ids);
+    const same =
+      r !== null &&
+      cur !== undefined &&
+      cur.status !== 'resolved' &&
+      cur.severity === (r.severity || detectionSeverity) &&
+      cur.subject_email === r.subject_email &&
+      sameSorted(cur.evidence_event_ids, r.event_ids) &&
+      sameSorted(cur.evidence_raw_ids, r.raw_ids);
     if (same) unchanged.add(fp);
     else changed.push(fp);
   }

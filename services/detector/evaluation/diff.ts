@@ -22,7 +22,13 @@ export async function currentFindings(client: ClickHouseClient, cache: Evaluatio
 }
 
 /** The transitions; resolved findings matched again are read in full first (to be reopened). */
-export async function diffStage(client: ClickHouseClient, out: RunOutput, merged: Merged, base: Base, now: number): Promise<FindingChange[]> {
+export async function diffStage(
+  client: ClickHouseClient,
+  out: RunOutput,
+  merged: Merged,
+  base: Base,
+  now: number,
+): Promise<FindingChange[]> {
   const current = base.findings.open;
   const again = [...new Set(out.matches.filter((m) => base.findings.resolved.has(m.fingerprint)).map((m) => m.fingerprint))];
   if (again.length) for (const [fp, f] of await readCurrentFindings(client, { fingerprints: again })) current.set(fp, f);

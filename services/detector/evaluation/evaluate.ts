@@ -78,7 +78,14 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   const evaluationId = `eval-${toDateTime64(started).replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
   const cache = opts.cache ?? new EvaluationCache();
   const settings = opts.settings ?? EVALUATION_SETTINGS;
-  const ctx: RunContext = { client, params: detectionParams(opts.map, opts.now, opts.defaultPlaneOf), settings, cache, timings: {}, log: opts.log };
+  const ctx: RunContext = {
+    client,
+    params: detectionParams(opts.map, opts.now, opts.defaultPlaneOf),
+    settings,
+    cache,
+    timings: {},
+    log: opts.log,
+  };
   await registerConnections(client, opts.map, opts.now);
   const before = await lastEvaluation(client);
   const snapshot = await refreshSnapshot(client, ctx.params, { mode: opts.snapshot ?? 'auto', settings });
@@ -96,8 +103,41 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   out.matches.length = 0;
   const version = base.version + 1;
   const matches = await commitStage(client, cache, out, counts, {
-    evaluationId, version, now: opts.now, started, finished: wall, snapshotMs: snapshot.watermarkMs, changes, findings: base.findings, keys: plan.keys,
+    evaluationId,
+    version,
+    now: opts.now,
+    started,
+    finished: wall,
+    snapshotMs: snapshot.watermarkMs,
+    changes,
+    findings: base.findings,
+    keys: plan.keys,
   });
-  opts.log?.info({ evaluationId, now: toDateTime64(opts.now), matches, transitions: changes.length, errors: out.errors.length, snapshot: snapshot.mode, touched: snapshot.touched, reused: out.reused.size, scoped: out.scopes.size, ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}) }, 'detections evaluated');
-  return { evaluationId, version, now: opts.now, matches, reused: [...out.reused.keys()], scoped: [...out.scopes.keys()], changes, errors: out.errors, snapshot, timings: ctx.timings };
+  opts.log?.info(
+    {
+      evaluationId,
+      now: toDateTime64(opts.now),
+      matches,
+      transitions: changes.length,
+      errors: out.errors.length,
+      snapshot: snapshot.mode,
+      touched: snapshot.touched,
+      reused: out.reused.size,
+      scoped: out.scopes.size,
+      ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}),
+    },
+    'detections evaluated',
+  );
+  return {
+    evaluationId,
+    version,
+    now: opts.now,
+    matches,
+    reused: [...out.reused.keys()],
+    scoped: [...out.scopes.keys()],
+    changes,
+    errors: out.errors,
+    snapshot,
+    timings: ctx.timings,
+  };
 }

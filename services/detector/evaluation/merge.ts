@@ -16,8 +16,12 @@ export interface Merged {
   ms: number;
 }
 
-export async function mergeCompact(ctx: RunContext, out: RunOutput, detections: readonly Detection[],
-  current: ReadonlyMap<string, FindingState>): Promise<Merged> {
+export async function mergeCompact(
+  ctx: RunContext,
+  out: RunOutput,
+  detections: readonly Detection[],
+  current: ReadonlyMap<string, FindingState>,
+): Promise<Merged> {
   const merged: Merged = { sameAsCommitted: new Set(), compactCounts: new Map(), ms: 0 };
   const t = performance.now();
   for (const [id, rows] of out.compact) {
@@ -25,8 +29,10 @@ export async function mergeCompact(ctx: RunContext, out: RunOutput, detections: 
     const t0 = performance.now();
     const split = unchangedRows(d.severity, rows, current);
     try {
-      const full = split.changed.length === 0 ? []
-        : await runDetection(ctx.client, d, ctx.params, ctx.settings, split.changed.length * 2 > rows.length ? undefined : split.changed);
+      const full =
+        split.changed.length === 0
+          ? []
+          : await runDetection(ctx.client, d, ctx.params, ctx.settings, split.changed.length * 2 > rows.length ? undefined : split.changed);
       for (const row of full) out.matches.push(asMatch(d, row));
       for (const fp of split.unchanged) merged.sameAsCommitted.add(fp);
       merged.compactCounts.set(id, rows.length);

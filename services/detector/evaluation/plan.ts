@@ -37,11 +37,22 @@ export interface Plan {
  */
 function continuesLast(cache: EvaluationCache, snapshot: SnapshotInfo, latestId: string): boolean {
   const last = cache.last;
-  return snapshot.mode === 'incremental' && last !== undefined && last.evaluationId === latestId && snapshot.previousWatermarkMs === last.snapshotMs;
+  return (
+    snapshot.mode === 'incremental' &&
+    last !== undefined &&
+    last.evaluationId === latestId &&
+    snapshot.previousWatermarkMs === last.snapshotMs
+  );
 }
 
-export function planEvaluation(detections: readonly Detection[], params: DetectionParams, snapshot: SnapshotInfo, latestId: string,
-  cache: EvaluationCache, compactMinOpen: number): Plan {
+export function planEvaluation(
+  detections: readonly Detection[],
+  params: DetectionParams,
+  snapshot: SnapshotInfo,
+  latestId: string,
+  cache: EvaluationCache,
+  compactMinOpen: number,
+): Plan {
   const continues = continuesLast(cache, snapshot, latestId);
   // Nothing inserted since (an incremental refresh with no key touched): a detection that does not
   // read the clock would return the same rows, which the diff would turn into no transition.

@@ -28,6 +28,10 @@ export function reusable(sql: string): boolean {
 /** What a reusable detection's rows depend on besides the tables ('' for one that is not reusable). */
 export function detectionKey(d: Detection, params: DetectionParams): string {
   if (!reusable(d.sql)) return '';
-  const used = paramsUsed(d.sql).sort().map((k) => [k, params[k]]);
-  return createHash('sha256').update(JSON.stringify([d.sql, d.kind, d.severity, used])).digest('hex');
+  const used = paramsUsed(d.sql)
+    .sort()
+    .map((k) => [k, params[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([d.sql, d.kind, d.severity, used]))
+    .digest('hex');
 }

@@ -40,7 +40,11 @@ export interface RunOutput {
   errors: { detection: string; message: string }[];
 }
 
-export const asMatch = (d: Detection, row: DetectionRow): Match => ({ detection: { id: d.id, kind: d.kind, severity: d.severity }, row, fingerprint: fingerprintOf(d.id, row) });
+export const asMatch = (d: Detection, row: DetectionRow): Match => ({
+  detection: { id: d.id, kind: d.kind, severity: d.severity },
+  row,
+  fingerprint: fingerprintOf(d.id, row),
+});
 
 export function recordFailure(ctx: RunContext, out: RunOutput, detection: string, err: unknown): void {
   out.errors.push({ detection, message: (err as Error).message });
@@ -64,19 +68,32 @@ async function runRows(ctx: RunContext, d: Detection, params: DetectionParams): 
  * A person-scoped detection's matches per person: the last run's counts with the scope's people
  * replaced by this run's. With a scope, a row outside it fails the detection.
  */
-function countPerPerson(d: Detection, rows: readonly DetectionRow[], last: DetectionRun | undefined, scope: ReadonlySet<string> | undefined): Map<string, number> {
+function countPerPerson(
+  d: Detection,
+  rows: readonly DetectionRow[],
+  last: DetectionRun | undefined,
+  scope: ReadonlySet<string> | undefined,
+): Map<string, number> {
   const counts = new Map(scope ? last!.byPerson : []);
   if (scope) for (const p of scope) counts.delete(p);
   for (const [i, row] of rows.entries()) {
     if (scope && !scope.has(row.subject_email)) {
-      throw new DetectionError(d.id, `row ${i}: subject_email "${row.subject_email}" is not in pw_eval_scope, but the detection is person-scoped (scope: person) and ran with {scoped:UInt8} = 1`);
+      throw new DetectionError(
+        d.id,
+        `row ${i}: subject_email "${row.subject_email}" is not in pw_eval_scope, but the detection is person-scoped (scope: person) and ran with {scoped:UInt8} = 1`,
+      );
     }
     counts.set(row.subject_email, (counts.get(row.subject_email) ?? 0) + 1);
   }
   return counts;
 }
 
-async function runStep(ctx: RunContext, out: RunOutput, step: Exclude<Step, { kind: 'reuse' }>, scopePeople: () => Promise<Set<string>>): Promise<void> {
+async function runStep(
+  ctx: RunContext,
+  out: RunOutput,
+  step: Exclude<Step, { kind: 'reuse' }>,
+  scopePeople: () => Promise<Set<string>>,
+): Promise<void> {
   const { d } = step;
   const t0 = performance.now();
   if (step.kind === 'compact') {
@@ -97,7 +114,15 @@ async function runStep(ctx: RunContext, out: RunOutput, step: Exclude<Step, { ki
 }
 
 export async function runPlan(ctx: RunContext, plan: Plan): Promise<RunOutput> {
-  const out: RunOutput = { matches: [], compact: new Map(), reused: new Map(), byPerson: new Map(), scopes: new Map(), ran: new Set(), errors: [] };
+  const out: RunOutput = {
+    matches: [],
+    compact: new Map(),
+    reused: new Map(),
+    byPerson: new Map(),
+    scopes: new Map(),
+    ran: new Set(),
+    errors: [],
+  };
   let scope: Promise<Set<string>> | undefined;
   const scopePeople = () => (scope ??= readScope(ctx.client));
   for (const step of plan.steps) {

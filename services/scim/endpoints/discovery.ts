@@ -53,11 +53,19 @@ function listOrOne(all: (Obj & { id: string })[], id: string | undefined, what: 
 
 /** GET /ResourceTypes or /ResourceTypes/<name>. */
 export function resourceTypes(base: string, id: string | undefined): Reply {
-  return listOrOne(Object.values(RESOURCE_TYPES).map((rt) => resourceTypeResource(rt, base)), id, 'resource type');
+  return listOrOne(
+    Object.values(RESOURCE_TYPES).map((rt) => resourceTypeResource(rt, base)),
+    id,
+    'resource type',
+  );
 }
 
 /** GET /Schemas or /Schemas/<urn>. */
 export function schemas(base: string, id: string | undefined): Reply {
-  const all = ALL_SCHEMAS.map((s) => ({ schemas: [SCHEMA_SCHEMA], ...s, meta: { resourceType: 'Schema', location: `${base}/Schemas/${s.id}` } }));
+  const all = ALL_SCHEMAS.map((s) => ({
+    schemas: [SCHEMA_SCHEMA],
+    ...s,
+    meta: { resourceType: 'Schema', location: `${base}/Schemas/${s.id}` },
+  }));
   return listOrOne(all, id, 'schema');
 }

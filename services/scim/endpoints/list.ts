@@ -24,7 +24,8 @@ interface ListQuery {
 
 /** RFC 7644 §3.12 (Table 8): 501 for an operation the service provider does not support. */
 function refuseSorting(asked: boolean): void {
-  if (asked && !FEATURES.sort) throw new ScimError(501, null, 'sorting (sortBy / sortOrder) is not supported (ServiceProviderConfig sort.supported is false)');
+  if (asked && !FEATURES.sort)
+    throw new ScimError(501, null, 'sorting (sortBy / sortOrder) is not supported (ServiceProviderConfig sort.supported is false)');
 }
 
 export function listResponse(resources: unknown[], total: number, startIndex: number): Obj {
@@ -72,11 +73,13 @@ export async function listFromQuery(svc: ScimContext, ctx: RequestContext, ep: R
   });
 }
 
-const optional = <T>(check: (v: unknown) => boolean, expected: string) => (v: unknown, name: string): T | null => {
-  if (v === undefined || v === null) return null;
-  if (!check(v)) throw invalidValue(`${name}: expected ${expected}`);
-  return v as T;
-};
+const optional =
+  <T>(check: (v: unknown) => boolean, expected: string) =>
+  (v: unknown, name: string): T | null => {
+    if (v === undefined || v === null) return null;
+    if (!check(v)) throw invalidValue(`${name}: expected ${expected}`);
+    return v as T;
+  };
 const optString = optional<string>((v) => typeof v === 'string', 'a string');
 const optInteger = optional<number>((v) => typeof v === 'number' && Number.isInteger(v), 'an integer');
 const optNames = optional<string[]>((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), 'an array of attribute names');
@@ -85,7 +88,8 @@ const optNames = optional<string[]>((v) => Array.isArray(v) && v.every((x) => ty
 export async function listFromSearch(svc: ScimContext, ctx: RequestContext, ep: ResourceEndpoint, body: unknown): Promise<Reply> {
   if (!isObj(body)) throw invalidSyntax('body: expected a SearchRequest object');
   const schemas = body.schemas;
-  if (schemas !== undefined && !(Array.isArray(schemas) && schemas.includes(MSG_SEARCH))) throw invalidSyntax(`schemas: expected ["${MSG_SEARCH}"]`);
+  if (schemas !== undefined && !(Array.isArray(schemas) && schemas.includes(MSG_SEARCH)))
+    throw invalidSyntax(`schemas: expected ["${MSG_SEARCH}"]`);
   refuseSorting(body.sortBy !== undefined || body.sortOrder !== undefined);
   return list(svc, ctx, ep, {
     filter: optString(body.filter, 'filter'),

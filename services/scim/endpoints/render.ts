@@ -5,7 +5,12 @@ import { isObj, type Obj } from '../resource.ts';
 import type { ResourceTypeDef } from '../schema.ts';
 import type { GroupRef, StoredResource } from '../store.ts';
 
-export function renderStored(ctx: RequestContext, rt: ResourceTypeDef, stored: StoredResource[], groups: ReadonlyMap<string, GroupRef[]> = new Map()): Obj[] {
+export function renderStored(
+  ctx: RequestContext,
+  rt: ResourceTypeDef,
+  stored: StoredResource[],
+  groups: ReadonlyMap<string, GroupRef[]> = new Map(),
+): Obj[] {
   return stored.map((s) => {
     const { meta, ...rest } = s.resource;
     const out: Obj = { ...rest };

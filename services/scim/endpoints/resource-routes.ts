@@ -43,7 +43,13 @@ async function getOne(svc: ScimContext, ctx: RequestContext, ep: ResourceEndpoin
 }
 
 /** /Users/<id> or /Groups/<id>. */
-export async function resourceRoute(svc: ScimContext, ctx: RequestContext, ep: ResourceEndpoint, call: HttpCall, id: string): Promise<Reply | null> {
+export async function resourceRoute(
+  svc: ScimContext,
+  ctx: RequestContext,
+  ep: ResourceEndpoint,
+  call: HttpCall,
+  id: string,
+): Promise<Reply | null> {
   allowOnly(call, ['GET', 'PUT', 'PATCH', 'DELETE']);
   const ifMatch = headerOf(call, 'if-match');
   if (call.method === 'GET') return getOne(svc, ctx, ep, call, id);

@@ -35,14 +35,22 @@ async function mutateUser(svc: ScimContext, ctx: RequestContext, mu: Mutation): 
   if (userId !== null && mu.method === 'DELETE') {
     // The groups first: if this fails the user is still there and the client's retry redoes it.
     await currentResource(svc, ctx.connection.id, USER, userId, mu.ifMatch);
-    const removal = { compute: (g: Obj) => withoutMember(g, userId), request: removalRequest(userId), impliedBy: `DELETE ${USER.endpoint}/${userId}` };
+    const removal = {
+      compute: (g: Obj) => withoutMember(g, userId),
+      request: removalRequest(userId),
+      impliedBy: `DELETE ${USER.endpoint}/${userId}`,
+    };
     if (!(await editGroupsOf(svc, ctx, userId, removal))) return null;
   }
   const done = await change(svc, ctx, USERS, mu);
   if (userId !== null && done.reply !== null && done.body !== null && (mu.method === 'PUT' || mu.method === 'PATCH')) {
     // Also after a no-op: a retry after a failed group write converges.
     const user = done.body;
-    const rename = { compute: (g: Obj) => withFreshDisplay(g, userId, user), request: displayRequest(userId, user), impliedBy: `${mu.method} ${USER.endpoint}/${userId}` };
+    const rename = {
+      compute: (g: Obj) => withFreshDisplay(g, userId, user),
+      request: displayRequest(userId, user),
+      impliedBy: `${mu.method} ${USER.endpoint}/${userId}`,
+    };
     if (!(await editGroupsOf(svc, ctx, userId, rename))) return null;
   }
   return done.reply;
@@ -50,6 +58,15 @@ async function mutateUser(svc: ScimContext, ctx: RequestContext, mu: Mutation): 
 
 export const USERS: ResourceEndpoint = {
   rt: USER,
-  render: async (svc, ctx, stored) => renderStored(ctx, USER, stored, await svc.store.groupsOf(ctx.connection.id, stored.map((s) => s.id))),
+  render: async (svc, ctx, stored) =>
+    renderStored(
+      ctx,
+      USER,
+      stored,
+      await svc.store.groupsOf(
+        ctx.connection.id,
+        stored.map((s) => s.id),
+      ),
+    ),
   mutate: (svc, ctx, mu) => svc.durability.serialize(ctx.connection.id, () => mutateUser(svc, ctx, mu)),
 };

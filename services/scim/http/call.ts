@@ -14,7 +14,9 @@ export interface HttpCall {
 /** 405 with Allow when the method is not one of `allowed`. */
 export function allowOnly(call: HttpCall, allowed: string[]): void {
   if (!allowed.includes(call.method)) {
-    throw new ScimError(405, null, `${call.method} is not supported on ${call.rest}; use ${allowed.join(', ')}`, { allow: allowed.join(', ') });
+    throw new ScimError(405, null, `${call.method} is not supported on ${call.rest}; use ${allowed.join(', ')}`, {
+      allow: allowed.join(', '),
+    });
   }
 }
 

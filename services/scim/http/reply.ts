@@ -55,7 +55,10 @@ export function createResponder(o: ResponderOptions): Responder {
     answered = true;
     scimRequests.inc({ connection: o.label, method, status: String(reply.status) });
     writeReply(o.res, reply);
-    o.log.debug({ connection: o.connectionId, method: o.req.method, path: o.path, status: reply.status, ms: o.now() - started }, 'scim request');
+    o.log.debug(
+      { connection: o.connectionId, method: o.req.method, path: o.path, status: reply.status, ms: o.now() - started },
+      'scim request',
+    );
   };
   const where = { connection: o.connectionId, method: o.req.method, path: o.path };
   const fail = (err: unknown) => {

@@ -16,7 +16,8 @@ async function readRaw(req: IncomingMessage, maxBodyBytes: number): Promise<Buff
   try {
     return await readBody(req, maxBodyBytes);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new ScimError(413, null, `request body exceeds ${maxBodyBytes} bytes`, { connection: 'close' });
+    if (err instanceof BodyTooLargeError)
+      throw new ScimError(413, null, `request body exceeds ${maxBodyBytes} bytes`, { connection: 'close' });
     throw err;
   }
 }

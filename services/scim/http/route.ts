@@ -19,7 +19,10 @@ const RESOURCE_ENDPOINTS = new Map<string, ResourceEndpoint>([
 
 function segmentsOf(rest: string): string[] {
   try {
-    return rest.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    return rest
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
   } catch {
     throw new ScimError(404, null, `no such endpoint: ${rest} (malformed percent-encoding)`);
   }
@@ -29,10 +32,13 @@ function segmentsOf(rest: string): string[] {
 function discovery(ctx: RequestContext, call: HttpCall, segments: string[]): Reply | undefined {
   const first = segments[0]?.toLowerCase();
   const answer =
-    first === 'serviceproviderconfig' && segments.length === 1 ? () => serviceProviderConfig(ctx.base)
-    : first === 'resourcetypes' && segments.length <= 2 ? () => resourceTypes(ctx.base, segments[1])
-    : first === 'schemas' && segments.length <= 2 ? () => schemas(ctx.base, segments[1])
-    : null;
+    first === 'serviceproviderconfig' && segments.length === 1
+      ? () => serviceProviderConfig(ctx.base)
+      : first === 'resourcetypes' && segments.length <= 2
+        ? () => resourceTypes(ctx.base, segments[1])
+        : first === 'schemas' && segments.length <= 2
+          ? () => schemas(ctx.base, segments[1])
+          : null;
   if (!answer) return undefined;
   allowOnly(call, ['GET']);
   call.req.resume();

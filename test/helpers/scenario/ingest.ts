@@ -14,9 +14,14 @@ export async function ingestScenario(t: TestPipeline, sc: Scenario): Promise<voi
   const distinctEnvelopes = new Set(sc.envelopes.map((e) => e.id)).size;
   const publish = rawEnvelopePublisher(t.rt.producer);
   await Promise.all(sc.envelopes.map((e) => publish(e)));
-  await t.waitStored(async () => {
-    const [c] = await t.query<{ events: string; raws: string }>(
-      'SELECT (SELECT count() FROM identity_events FINAL) AS events, (SELECT count() FROM raw_envelopes FINAL) AS raws');
-    return Number(c!.events) === distinctEvents && Number(c!.raws) === distinctEnvelopes ? true : undefined;
-  }, 'every scenario event and envelope in ClickHouse', 90_000);
+  await t.waitStored(
+    async () => {
+      const [c] = await t.query<{ events: string; raws: string }>(
+        'SELECT (SELECT count() FROM identity_events FINAL) AS events, (SELECT count() FROM raw_envelopes FINAL) AS raws',
+      );
+      return Number(c!.events) === distinctEvents && Number(c!.raws) === distinctEnvelopes ? true : undefined;
+    },
+    'every scenario event and envelope in ClickHouse',
+    90_000,
+  );
 }

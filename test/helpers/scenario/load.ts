@@ -18,7 +18,10 @@ export interface Normalized {
 export function normalizeAll(envelopes: readonly RawEnvelope[], map: BoundaryMap): Normalized[] {
   return envelopes.map((envelope) => {
     const { events, deadLetters } = normalizeEnvelope(envelope, map, SOURCES, null, envelope.received_at);
-    if (deadLetters.length) throw new Error(`scenario envelope ${envelope.id} (${envelope.source}/${envelope.content_type}) did not map: ${deadLetters.map((d) => d.reason).join('; ')}`);
+    if (deadLetters.length)
+      throw new Error(
+        `scenario envelope ${envelope.id} (${envelope.source}/${envelope.content_type}) did not map: ${deadLetters.map((d) => d.reason).join('; ')}`,
+      );
     return { envelope, rows: events.map(identityEventToRow) };
   });
 }
@@ -31,17 +34,39 @@ export function normalizeAll(envelopes: readonly RawEnvelope[], map: BoundaryMap
 export async function deliver(client: ClickHouseClient, items: readonly Normalized[], batchSize = 50): Promise<void> {
   for (let i = 0; i < items.length; i += batchSize) {
     const batch = items.slice(i, i + batchSize);
-    await insertRows(client, 'raw_envelopes', batch.map((b) => rawEnvelopeToRow(b.envelope)), `scenario-raw-${randomUUID()}`);
-    await insertRows(client, 'identity_events', batch.flatMap((b) => b.rows), `scenario-ev-${randomUUID()}`);
+    await insertRows(
+      client,
+      'raw_envelopes',
+      batch.map((b) => rawEnvelopeToRow(b.envelope)),
+      `scenario-raw-${randomUUID()}`,
+    );
+    await insertRows(
+      client,
+      'identity_events',
+      batch.flatMap((b) => b.rows),
+      `scenario-ev-${randomUUID()}`,
+    );
   }
 }
 
 /** Empties every table planewatch writes (events, state, findings) between scenario variants. */
 export async function resetStore(client: ClickHouseClient): Promise<void> {
   for (const table of [
-    'identity_events', 'raw_envelopes', 'dead_letters', 'pw_subject_state', 'pw_credential_state', 'pw_activity_days', 'pw_nhi_actions',
-    'pw_source_deliveries', 'pw_findings', 'pw_evaluations', 'pw_connection_registry', 'pw_state_builds',
-    'pw_credential_use', 'pw_touched', 'pw_eval_snapshots',
+    'identity_events',
+    'raw_envelopes',
+    'dead_letters',
+    'pw_subject_state',
+    'pw_credential_state',
+    'pw_activity_days',
+    'pw_nhi_actions',
+    'pw_source_deliveries',
+    'pw_findings',
+    'pw_evaluations',
+    'pw_connection_registry',
+    'pw_state_builds',
+    'pw_credential_use',
+    'pw_touched',
+    'pw_eval_snapshots',
   ]) {
     await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` });
   }

@@ -34,12 +34,30 @@ describe('selectLogFormat', () => {
 
 describe('prettyLine', () => {
   it('puts time, level, name and message first, then the other fields as key=value', () => {
-    const line = prettyLine(JSON.stringify({ level: 30, time: '2026-12-06T02:11:36.440Z', pid: 1, name: 'planewatch-all-in-one', service: 'sink', n: 3, note: 'two words', msg: 'sink consuming' }));
+    const line = prettyLine(
+      JSON.stringify({
+        level: 30,
+        time: '2026-12-06T02:11:36.440Z',
+        pid: 1,
+        name: 'planewatch-all-in-one',
+        service: 'sink',
+        n: 3,
+        note: 'two words',
+        msg: 'sink consuming',
+      }),
+    );
     expect(line).toBe('02:11:36.440 INFO  planewatch-all-in-one: sink consuming service=sink n=3 note="two words"\n');
   });
 
   it('prints an error stack on indented lines of its own', () => {
-    const line = prettyLine(JSON.stringify({ level: 50, time: '2026-12-06T02:11:36.440Z', msg: 'stop failed', err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at x (y.ts:1:1)' } }));
+    const line = prettyLine(
+      JSON.stringify({
+        level: 50,
+        time: '2026-12-06T02:11:36.440Z',
+        msg: 'stop failed',
+        err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at x (y.ts:1:1)' },
+      }),
+    );
     expect(line).toBe('02:11:36.440 ERROR stop failed\n    Error: boom\n        at x (y.ts:1:1)\n');
   });
 
@@ -55,8 +73,12 @@ describe('prettyLine', () => {
 
 describe('createLogger in a process writing to a pipe', () => {
   const run = async (env: Record<string, string>) => {
-    const script = "import('./core/log.ts').then(({ createLogger }) => createLogger({ name: 't', level: 'info' }).info({ token: 's3cret', n: 1 }, 'hello'))";
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+    const script =
+      "import('./core/log.ts').then(({ createLogger }) => createLogger({ name: 't', level: 'info' }).info({ token: 's3cret', n: 1 }, 'hello'))";
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     return stdout;
   };
 

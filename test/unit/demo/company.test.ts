@@ -36,7 +36,10 @@ describe('demo company', () => {
   it('the leaked key is listed with what OpenAI shows of it (12 characters … last 4), and the alert carries the secret itself', () => {
     const secret = leakedKeySecret();
     expect(secret.length).toBeGreaterThanOrEqual(40);
-    const listed = co.openai.projectKeys.find((k) => (k as { id: string }).id === 'key_demo_leaked') as { redacted_value: string; last_used_at: number };
+    const listed = co.openai.projectKeys.find((k) => (k as { id: string }).id === 'key_demo_leaked') as {
+      redacted_value: string;
+      last_used_at: number;
+    };
     expect(listed.redacted_value).toBe(`${secret.slice(0, 12)}...${secret.slice(-4)}`);
     expect(co.github.alert.secret).toBe(secret);
     // used after GitHub found it (6 h before now): PW-EXPOSED-CREDENTIAL-USED
@@ -56,13 +59,29 @@ describe('demo vendor API: GET /v1/organization/audit_logs', () => {
   const page = (q: string) => auditLogPage(events, new URLSearchParams(q));
 
   it('filters on effective_at[gte] and lists newest first', () => {
-    expect(page('effective_at[gte]=300')).toEqual({ status: 200, headers: {}, body: { object: 'list', data: [ev('e5', 500), ev('e4', 400), ev('e3', 300)], first_id: 'e5', last_id: 'e3', has_more: false } });
+    expect(page('effective_at[gte]=300')).toEqual({
+      status: 200,
+      headers: {},
+      body: { object: 'list', data: [ev('e5', 500), ev('e4', 400), ev('e3', 300)], first_id: 'e5', last_id: 'e3', has_more: false },
+    });
   });
 
   it('pages with limit and after', () => {
-    expect(page('limit=2')).toEqual({ status: 200, headers: {}, body: { object: 'list', data: [ev('e5', 500), ev('e4', 400)], first_id: 'e5', last_id: 'e4', has_more: true } });
-    expect(page('limit=2&after=e4')).toEqual({ status: 200, headers: {}, body: { object: 'list', data: [ev('e3', 300), ev('e2', 200)], first_id: 'e3', last_id: 'e2', has_more: true } });
-    expect(page('limit=2&after=e2')).toEqual({ status: 200, headers: {}, body: { object: 'list', data: [ev('e1', 100)], first_id: 'e1', last_id: 'e1', has_more: false } });
+    expect(page('limit=2')).toEqual({
+      status: 200,
+      headers: {},
+      body: { object: 'list', data: [ev('e5', 500), ev('e4', 400)], first_id: 'e5', last_id: 'e4', has_more: true },
+    });
+    expect(page('limit=2&after=e4')).toEqual({
+      status: 200,
+      headers: {},
+      body: { object: 'list', data: [ev('e3', 300), ev('e2', 200)], first_id: 'e3', last_id: 'e2', has_more: true },
+    });
+    expect(page('limit=2&after=e2')).toEqual({
+      status: 200,
+      headers: {},
+      body: { object: 'list', data: [ev('e1', 100)], first_id: 'e1', last_id: 'e1', has_more: false },
+    });
   });
 
   it('refuses a cursor it never gave out with 400 (the poller then restarts the walk from its watermark)', () => {

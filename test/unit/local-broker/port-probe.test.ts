@@ -7,11 +7,12 @@ import net from 'node:net';
 import { freePorts } from '../../../local-broker/index.ts';
 import { isSelfConnected, portListening } from '../../../local-broker/port-probe.ts';
 
-const listen = (port: number) => new Promise<net.Server>((resolve, reject) => {
-  const s = net.createServer((c) => c.destroy());
-  s.once('error', reject);
-  s.listen(port, '127.0.0.1', () => resolve(s));
-});
+const listen = (port: number) =>
+  new Promise<net.Server>((resolve, reject) => {
+    const s = net.createServer((c) => c.destroy());
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
 const close = (s: net.Server) => new Promise<void>((r) => s.close(() => r()));
 
 describe('portListening', () => {

@@ -12,8 +12,16 @@ function fakeBroker(restartOutcomes: Array<'ok' | 'fail'>) {
   const listeners = new Set<(exit: BrokerExit) => void>();
   let restarts = 0;
   const broker = {
-    brokers: ['127.0.0.1:1'], pid: 1, port: 1, controllerPort: 2, clusterId: 'c', kafkaDir: '/nonexistent', logFile: '/nonexistent/server.log',
-    stop: async () => {}, kill: async () => {}, logTail: async () => '',
+    brokers: ['127.0.0.1:1'],
+    pid: 1,
+    port: 1,
+    controllerPort: 2,
+    clusterId: 'c',
+    kafkaDir: '/nonexistent',
+    logFile: '/nonexistent/server.log',
+    stop: async () => {},
+    kill: async () => {},
+    logTail: async () => '',
     restart: async () => {
       const outcome = restartOutcomes[restarts++] ?? 'ok';
       if (outcome === 'fail') throw new Error('ENOSPC: no space left on device, write');
@@ -26,7 +34,9 @@ function fakeBroker(restartOutcomes: Array<'ok' | 'fail'>) {
   return {
     broker,
     restarts: () => restarts,
-    crash: () => { for (const l of listeners) l({ code: 1, signal: null, expected: false }); },
+    crash: () => {
+      for (const l of listeners) l({ code: 1, signal: null, expected: false });
+    },
   };
 }
 
@@ -39,8 +49,16 @@ describe('superviseBroker and a full disk', () => {
     let free = 0;
     let polls = 0;
     const sup = superviseBroker(fake.broker, {
-      log, maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 1, minFreeBytes: 1000, spacePollMs: 5,
-      freeBytes: async () => { polls++; return free; },
+      log,
+      maxAttempts: 2,
+      initialBackoffMs: 1,
+      maxBackoffMs: 1,
+      minFreeBytes: 1000,
+      spacePollMs: 5,
+      freeBytes: async () => {
+        polls++;
+        return free;
+      },
     });
     fake.crash();
     await waitFor(async () => polls >= 20, 'the supervisor polling the free space');
@@ -58,7 +76,13 @@ describe('superviseBroker and a full disk', () => {
   it('still gives up after maxAttempts failed restarts with space available', async () => {
     const fake = fakeBroker(['fail', 'fail', 'fail']);
     const sup = superviseBroker(fake.broker, {
-      log, maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 1, minFreeBytes: 1000, spacePollMs: 5, freeBytes: async () => 10_000,
+      log,
+      maxAttempts: 2,
+      initialBackoffMs: 1,
+      maxBackoffMs: 1,
+      minFreeBytes: 1000,
+      spacePollMs: 5,
+      freeBytes: async () => 10_000,
     });
     fake.crash();
     await waitFor(async () => !sup.liveness().ok, 'the supervisor giving up');

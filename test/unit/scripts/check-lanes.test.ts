@@ -6,7 +6,8 @@ const lane = (kind: string, name = kind) => ({ kind, name });
 
 describe('lane rules', () => {
   it('keeps core free of every outer lane', () => {
-    for (const outer of ['local-broker', 'runtime', 'source-kit', 'store', 'cli']) expect(forbidden(lane('core'), lane(outer))).toMatch(/core must not depend/);
+    for (const outer of ['local-broker', 'runtime', 'source-kit', 'store', 'cli'])
+      expect(forbidden(lane('core'), lane(outer))).toMatch(/core must not depend/);
     expect(forbidden(lane('core'), lane('services', 'api'))).toMatch(/core must not depend on services/);
   });
   it('lets a source use core and the source kit, never another source or a service', () => {
@@ -52,7 +53,9 @@ describe('the baseline only shrinks', () => {
   });
   it('finds no violation outside the baseline in this repository', async () => {
     const { readFileSync } = await import('node:fs');
-    const baseline = JSON.parse(readFileSync(new URL('../../../scripts/lane-baseline.json', import.meta.url), 'utf8')) as { violations: string[] };
+    const baseline = JSON.parse(readFileSync(new URL('../../../scripts/lane-baseline.json', import.meta.url), 'utf8')) as {
+      violations: string[];
+    };
     expect(compareWithBaseline(violations(), baseline.violations)).toEqual({ added: [], gone: [] });
   });
 });

@@ -11,7 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  chooseEngine, containersEnv, CONTAINER_SUITES, dockerCandidates, parseDockerHost, type DockerEndpoint,
+  chooseEngine,
+  containersEnv,
+  CONTAINER_SUITES,
+  dockerCandidates,
+  parseDockerHost,
+  type DockerEndpoint,
 } from '../../../scripts/test-containers/selection.ts';
 import { answering, ping } from '../../../scripts/test-containers/ping.ts';
 import { execFile } from 'node:child_process';
@@ -19,9 +24,10 @@ import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../../core/repo-root.ts';
 
 describe('where to look for a Docker engine', () => {
-  it('DOCKER_HOST alone when set: a unix socket, or a tcp address with Docker\'s default ports', () => {
+  it("DOCKER_HOST alone when set: a unix socket, or a tcp address with Docker's default ports", () => {
     expect(dockerCandidates({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, '/home/u')).toEqual({
-      endpoints: [{ kind: 'socket', path: '/run/user/1000/docker.sock', from: 'DOCKER_HOST' }], problem: null,
+      endpoints: [{ kind: 'socket', path: '/run/user/1000/docker.sock', from: 'DOCKER_HOST' }],
+      problem: null,
     });
     expect(dockerCandidates({ DOCKER_HOST: 'tcp://docker.internal:2375' }, '/home/u').endpoints).toEqual([
       { kind: 'tcp', host: 'docker.internal', port: 2375, tls: false, from: 'DOCKER_HOST' },
@@ -36,7 +42,8 @@ describe('where to look for a Docker engine', () => {
 
   it('a DOCKER_HOST it cannot use is a reason to skip, not a silent fallback to another engine', () => {
     expect(dockerCandidates({ DOCKER_HOST: 'npipe:////./pipe/docker_engine' }, '/home/u')).toEqual({
-      endpoints: [], problem: 'DOCKER_HOST=npipe:////./pipe/docker_engine: only unix:// and tcp:// are supported here',
+      endpoints: [],
+      problem: 'DOCKER_HOST=npipe:////./pipe/docker_engine: only unix:// and tcp:// are supported here',
     });
     expect(parseDockerHost('unix://relative.sock')).toBe('DOCKER_HOST=unix://relative.sock: expected unix:///absolute/path');
     expect(chooseEngine(dockerCandidates({ DOCKER_HOST: 'ssh://me@host' }, '/home/u'), new Set())).toEqual({
@@ -46,10 +53,13 @@ describe('where to look for a Docker engine', () => {
 
   it('without DOCKER_HOST: rootful socket, rootless socket (XDG_RUNTIME_DIR), Docker Desktop socket, in that order', () => {
     expect(dockerCandidates({ XDG_RUNTIME_DIR: '/run/user/1000' }, '/home/u').endpoints.map((e) => (e as { path: string }).path)).toEqual([
-      '/var/run/docker.sock', '/run/user/1000/docker.sock', '/home/u/.docker/run/docker.sock',
+      '/var/run/docker.sock',
+      '/run/user/1000/docker.sock',
+      '/home/u/.docker/run/docker.sock',
     ]);
     expect(dockerCandidates({ DOCKER_HOST: '  ' }, '/home/u').endpoints.map((e) => (e as { path: string }).path)).toEqual([
-      '/var/run/docker.sock', '/home/u/.docker/run/docker.sock',
+      '/var/run/docker.sock',
+      '/home/u/.docker/run/docker.sock',
     ]);
   });
 
@@ -64,12 +74,19 @@ describe('where to look for a Docker engine', () => {
   });
 });
 
-describe('the suites\' environment', () => {
+describe("the suites' environment", () => {
   const engine: DockerEndpoint = { kind: 'socket', path: '/var/run/docker.sock', from: 'default socket' };
-  const endpoints = { kafka: { host: 'localhost', port: 32801 }, clickhouse: { host: 'localhost', httpPort: 32802, user: 'test', password: 'pw', database: 'planewatch' } };
+  const endpoints = {
+    kafka: { host: 'localhost', port: 32801 },
+    clickhouse: { host: 'localhost', httpPort: 32802, user: 'test', password: 'pw', database: 'planewatch' },
+  };
 
   it('sets KAFKA_BROKERS and the ClickHouse server, keeps the rest, drops KAFKA_PORT, pins DOCKER_HOST to the engine found', () => {
-    const env = containersEnv({ PATH: '/usr/bin', KAFKA_PORT: '9092', CLICKHOUSE_URL: 'http://old:8123', UNSET: undefined }, endpoints, engine);
+    const env = containersEnv(
+      { PATH: '/usr/bin', KAFKA_PORT: '9092', CLICKHOUSE_URL: 'http://old:8123', UNSET: undefined },
+      endpoints,
+      engine,
+    );
     expect(env).toEqual({
       PATH: '/usr/bin',
       DOCKER_HOST: 'unix:///var/run/docker.sock',
@@ -119,14 +136,19 @@ describe('probing an endpoint (GET /_ping)', () => {
 
   it('end to end: DOCKER_HOST at the stand-in engine is chosen; pointed at a dead socket, the run is skipped', async () => {
     const live = dockerCandidates({ DOCKER_HOST: `unix://${engineSocket}` }, '/home/u');
-    expect(chooseEngine(live, await answering(live.endpoints))).toEqual({ engine: { kind: 'socket', path: engineSocket, from: 'DOCKER_HOST' } });
+    expect(chooseEngine(live, await answering(live.endpoints))).toEqual({
+      engine: { kind: 'socket', path: engineSocket, from: 'DOCKER_HOST' },
+    });
     const dead = dockerCandidates({ DOCKER_HOST: `unix://${deadSocket}` }, '/home/u');
-    expect(chooseEngine(dead, await answering(dead.endpoints))).toEqual({ skip: `test:containers: no Docker engine reachable (tried unix://${deadSocket}); skipped` });
+    expect(chooseEngine(dead, await answering(dead.endpoints))).toEqual({
+      skip: `test:containers: no Docker engine reachable (tried unix://${deadSocket}); skipped`,
+    });
   });
 
   it('npm run test:containers without an engine: one line on stdout, nothing on stderr, exit 0', async () => {
     const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'test-containers.ts')], {
-      cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: dir, DOCKER_HOST: `unix://${deadSocket}` },
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, DOCKER_HOST: `unix://${deadSocket}` },
     });
     expect(run.stdout).toBe(`test:containers: no Docker engine reachable (tried unix://${deadSocket}); skipped\n`);
     expect(run.stderr).toBe('');

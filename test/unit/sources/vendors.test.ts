@@ -5,7 +5,7 @@ import { SOURCES, KNOWN_VENDORS as REGISTRY_VENDORS } from '../../../sources/reg
 import { KNOWN_VENDORS, VENDOR_DEFAULT_PLANES } from '../../../sources/vendors.ts';
 
 describe('sources/vendors.ts', () => {
-  it('lists the registry\'s vendors with their default planes', () => {
+  it("lists the registry's vendors with their default planes", () => {
     expect([...KNOWN_VENDORS].sort()).toEqual([...REGISTRY_VENDORS].sort());
     expect(VENDOR_DEFAULT_PLANES).toEqual(Object.fromEntries(Object.values(SOURCES).map((s) => [s.name, s.defaultPlane])));
   });

@@ -118,18 +118,37 @@ export function buildAcme(): Company {
 
   // ---- Okta (event hooks since 2024-01) ---------------------------------------------------------
   const admin: OktaUser = { id: '00uITADMIN0000001', login: 'it.admin@acme.example', name: 'IT Admin' };
-  const okta = (name: string, id: string): OktaUser => ({ id, login: `${name}@acme.example`, name: name[0]!.toUpperCase() + name.slice(1) });
+  const okta = (name: string, id: string): OktaUser => ({
+    id,
+    login: `${name}@acme.example`,
+    name: name[0]!.toUpperCase() + name.slice(1),
+  });
   const O = {
-    alice: okta('alice', '00uALICE00000001'), bob: okta('bob', '00uBOB0000000001'), carol: okta('carol', '00uCAROL00000001'),
-    dave: okta('dave', '00uDAVE000000001'), erin: okta('erin', '00uERIN000000001'), frank: okta('frank', '00uFRANK00000001'),
-    henry: okta('henry', '00uHENRY00000001'), noor: okta('noor', '00uNOOR000000001'), kim: okta('kim', '00uKIM0000000001'), jane: okta('jane', '00uJANE000000001'),
+    alice: okta('alice', '00uALICE00000001'),
+    bob: okta('bob', '00uBOB0000000001'),
+    carol: okta('carol', '00uCAROL00000001'),
+    dave: okta('dave', '00uDAVE000000001'),
+    erin: okta('erin', '00uERIN000000001'),
+    frank: okta('frank', '00uFRANK00000001'),
+    henry: okta('henry', '00uHENRY00000001'),
+    noor: okta('noor', '00uNOOR000000001'),
+    kim: okta('kim', '00uKIM0000000001'),
+    jane: okta('jane', '00uJANE000000001'),
   };
   let delivery = 0;
   const hook = (at: number, events: Record<string, unknown>[], delay = 20_000) =>
     envs.push(hookEnvelope('okta-acme', OKTA_ORG, 'who0acmehook01', `delivery-acme-${++delivery}`, at + delay, events));
   const created: [OktaUser, string][] = [
-    [O.alice, '2024-02-01T09:00'], [O.bob, '2024-06-03T09:00'], [O.carol, '2025-01-06T09:00'], [O.dave, '2024-09-02T09:00'], [O.erin, '2025-02-03T09:00'],
-    [O.frank, '2025-05-05T09:00'], [O.henry, '2025-03-03T09:00'], [O.noor, '2025-08-04T09:00'], [O.kim, '2026-11-24T09:00'], [O.jane, '2026-11-03T09:00'],
+    [O.alice, '2024-02-01T09:00'],
+    [O.bob, '2024-06-03T09:00'],
+    [O.carol, '2025-01-06T09:00'],
+    [O.dave, '2024-09-02T09:00'],
+    [O.erin, '2025-02-03T09:00'],
+    [O.frank, '2025-05-05T09:00'],
+    [O.henry, '2025-03-03T09:00'],
+    [O.noor, '2025-08-04T09:00'],
+    [O.kim, '2026-11-24T09:00'],
+    [O.jane, '2026-11-03T09:00'],
   ];
   for (const [u, at] of created) hook(t(at), [lifecycle(oktaUuid('acme'), 'create', t(at), admin, u)]);
   hook(t('2026-10-05T09:00'), [lifecycle(oktaUuid('acme'), 'deactivate', t('2026-10-05T09:00'), admin, O.henry)]);
@@ -142,11 +161,24 @@ export function buildAcme(): Company {
   hook(t('2026-11-22T09:00'), [erinOut, sessionStart(oktaUuid('acme'), t('2026-11-22T08:59'), O.bob)], 0);
   hook(t('2026-11-21T07:30'), [sessionStart(oktaUuid('acme'), t('2026-11-21T07:30'), O.erin, 'FAILURE')]);
   hook(NOW - 5 * HOUR, [lifecycle(oktaUuid('acme'), 'suspend', NOW - 5 * HOUR, admin, O.frank)]);
-  hook(NOW - 3 * HOUR, [sessionStart(oktaUuid('acme'), NOW - 3 * HOUR, O.bob), sessionStart(oktaUuid('acme'), NOW - 2 * HOUR - 30 * MIN, O.alice)]);
+  hook(NOW - 3 * HOUR, [
+    sessionStart(oktaUuid('acme'), NOW - 3 * HOUR, O.bob),
+    sessionStart(oktaUuid('acme'), NOW - 2 * HOUR - 30 * MIN, O.alice),
+  ]);
 
   // ---- SCIM contractor directory (tenant northwind) --------------------------------------------
-  const sc = (name: string, id: string): ScimUser => ({ id, userName: `${name}@northwind.example`, given: name, family: 'Northwind', externalId: `nw-${name}` });
-  const S = { ravi: sc('ravi', '2819c223-7f76-453a-919d-413861904601'), sven: sc('sven', '2819c223-7f76-453a-919d-413861904602'), tara: sc('tara', '2819c223-7f76-453a-919d-413861904603') };
+  const sc = (name: string, id: string): ScimUser => ({
+    id,
+    userName: `${name}@northwind.example`,
+    given: name,
+    family: 'Northwind',
+    externalId: `nw-${name}`,
+  });
+  const S = {
+    ravi: sc('ravi', '2819c223-7f76-453a-919d-413861904601'),
+    sven: sc('sven', '2819c223-7f76-453a-919d-413861904602'),
+    tara: sc('tara', '2819c223-7f76-453a-919d-413861904603'),
+  };
   const scimAt = (at: number, body: string) => envs.push(scimEnvelope('scim-contractors', at + 2_000, body));
   scimAt(t('2026-05-04T08:00'), scimCopy.create('northwind', S.sven, t('2026-05-04T08:00')));
   scimAt(t('2026-11-01T08:00'), scimCopy.create('northwind', S.ravi, t('2026-11-01T08:00')));
@@ -157,8 +189,15 @@ export function buildAcme(): Company {
 
   // ---- OpenAI ---------------------------------------------------------------------------------
   const FIRST_CONTACT = t('2026-07-01T00:00');
-  const ou = (id: string, email: string, addedAt: string, projects: string[], extra: Partial<OaiUser> = {}): OaiUser =>
-    ({ id, email, name: email.split('@')[0]!, role: 'reader', addedAt: t(addedAt), projects, ...extra });
+  const ou = (id: string, email: string, addedAt: string, projects: string[], extra: Partial<OaiUser> = {}): OaiUser => ({
+    id,
+    email,
+    name: email.split('@')[0]!,
+    role: 'reader',
+    addedAt: t(addedAt),
+    projects,
+    ...extra,
+  });
   const U = {
     alice: ou('user-alice0001', 'alice@acme.example', '2024-02-02T10:00', [P_APP, P_RESEARCH], { role: 'owner' }),
     bob: ou('user-bob000001', 'bob@acme.example', '2024-06-04T10:00', [P_APP]),
@@ -174,23 +213,43 @@ export function buildAcme(): Company {
     ravi: ou('user-ravi00001', 'ravi@northwind.example', '2026-11-03T09:00', [P_EVAL]),
   };
   const owner = (u: OaiUser) => ({ type: 'user' as const, id: u.id, email: u.email, name: u.name });
-  const K = (id: string, project: string | null, o: OaiKey['owner'], createdAt: string, uses: number[], removedAt?: string): OaiKey =>
-    ({ id, name: id.replace(/^key-|^admin-key-/, ''), project, owner: o, createdAt: t(createdAt), uses: uses.sort((a, b) => a - b), ...(removedAt ? { removedAt: t(removedAt) } : {}) });
+  const K = (id: string, project: string | null, o: OaiKey['owner'], createdAt: string, uses: number[], removedAt?: string): OaiKey => ({
+    id,
+    name: id.replace(/^key-|^admin-key-/, ''),
+    project,
+    owner: o,
+    createdAt: t(createdAt),
+    uses: uses.sort((a, b) => a - b),
+    ...(removedAt ? { removedAt: t(removedAt) } : {}),
+  });
   const daily = (d: string) => t(`${d}T10:00`);
   const sa = { ci: { id: 'user-sa-ci-0001', name: 'ci' }, legacy: { id: 'user-sa-legacy01', name: 'legacy-batch' } };
   const keys: OaiKey[] = [
     K('admin-key-alice', null, owner(U.alice), '2024-02-01T12:00', [daily('2026-06-30'), ...weekly(t('2026-07-03T08:00'), NOW), NOW - DAY]),
-    K('admin-key-erin', null, owner(U.erin), '2025-03-01T12:00', [...weekly(t('2026-06-02T08:00'), t('2026-11-16')), t('2026-11-24T22:00')]),
+    K('admin-key-erin', null, owner(U.erin), '2025-03-01T12:00', [
+      ...weekly(t('2026-06-02T08:00'), t('2026-11-16')),
+      t('2026-11-24T22:00'),
+    ]),
     K('key-alice-app', P_APP, owner(U.alice), '2025-02-01T12:00', [...weekly(t('2026-06-01T08:00'), NOW), NOW - DAY]),
     K('key-bob-app', P_APP, owner(U.bob), '2025-01-10T12:00', [daily('2026-06-30'), ...weekly(t('2026-07-02T08:00'), NOW), NOW - DAY]),
     K('key-bob-old', P_APP, owner(U.bob), '2025-06-01T12:00', [daily('2026-06-20')]),
     K('key-bob-batch', P_APP, owner(U.bob), '2025-08-01T12:00', [daily('2026-03-10'), ...weekly(t('2026-07-27T08:00'), NOW - 2 * DAY)]),
     K('key-carol-app', P_APP, owner(U.carol), '2025-11-01T12:00', weekly(t('2026-06-05T08:00'), t('2026-11-10')), '2026-11-10T15:05'),
-    K('key-henry-app', P_APP, owner(U.henry), '2025-04-01T12:00', [...weekly(t('2026-06-04T08:00'), t('2026-09-29')), t('2026-10-25T10:00'), t('2026-11-20T10:00'), NOW - DAY]),
+    K('key-henry-app', P_APP, owner(U.henry), '2025-04-01T12:00', [
+      ...weekly(t('2026-06-04T08:00'), t('2026-09-29')),
+      t('2026-10-25T10:00'),
+      t('2026-11-20T10:00'),
+      NOW - DAY,
+    ]),
     K('key-sa-ci', P_APP, { type: 'service_account', ...sa.ci }, '2025-12-01T12:00', [...weekly(t('2026-06-06T08:00'), NOW), NOW - DAY]),
     K('key-erin-research', P_RESEARCH, owner(U.erin), '2026-11-17T14:00', [t('2026-11-18T10:00')]),
     K('key-sa-legacy', P_RESEARCH, { type: 'service_account', ...sa.legacy }, '2024-05-01T12:00', [daily('2026-06-01')]),
-    K('key-noor-eval', P_EVAL, owner(U.noor), '2025-09-01T12:00', [daily('2026-06-30'), daily('2026-10-15'), daily('2026-11-20'), NOW - DAY]),
+    K('key-noor-eval', P_EVAL, owner(U.noor), '2025-09-01T12:00', [
+      daily('2026-06-30'),
+      daily('2026-10-15'),
+      daily('2026-11-20'),
+      NOW - DAY,
+    ]),
   ];
   const org: OaiOrg = {
     connection: 'openai-acme',
@@ -207,25 +266,59 @@ export function buildAcme(): Company {
     keys,
   };
   // Complete snapshots: first contact, monthly, the day after sven left, and the latest (NOW − 30 min).
-  envs.push(...openaiSnapshots(org, [FIRST_CONTACT, t('2026-08-01'), t('2026-09-01'), t('2026-10-01'), t('2026-11-01'), t('2026-11-26'), NOW - 30 * MIN]));
+  envs.push(
+    ...openaiSnapshots(org, [
+      FIRST_CONTACT,
+      t('2026-08-01'),
+      t('2026-09-01'),
+      t('2026-10-01'),
+      t('2026-11-01'),
+      t('2026-11-26'),
+      NOW - 30 * MIN,
+    ]),
+  );
 
   const asAlice = { type: 'session' as const, userId: U.alice.id, email: U.alice.email };
-  const audit = (id: string, type: string, at: string | number, actor: typeof asAlice | null, payload: Record<string, unknown>, project?: string) =>
-    envs.push(auditEnvelope('openai-acme', id, type, typeof at === 'number' ? at : t(at), actor, payload, project));
+  const audit = (
+    id: string,
+    type: string,
+    at: string | number,
+    actor: typeof asAlice | null,
+    payload: Record<string, unknown>,
+    project?: string,
+  ) => envs.push(auditEnvelope('openai-acme', id, type, typeof at === 'number' ? at : t(at), actor, payload, project));
   audit('audit_log-acme-0001', 'user.added', '2026-08-10T10:00', asAlice, { id: U.quinn.id, data: { role: 'reader' } });
   audit('audit_log-acme-0002', 'user.added', '2026-09-20T10:00', asAlice, { id: U.liz.id, data: { role: 'reader' } });
-  audit('audit_log-acme-0003', 'invite.sent', '2026-11-02T10:00', asAlice, { id: 'invite-ravi', data: { email: 'ravi@northwind.example', role: 'reader' } });
+  audit('audit_log-acme-0003', 'invite.sent', '2026-11-02T10:00', asAlice, {
+    id: 'invite-ravi',
+    data: { email: 'ravi@northwind.example', role: 'reader' },
+  });
   audit('audit_log-acme-0004', 'invite.accepted', '2026-11-03T09:00', null, { id: 'invite-ravi' });
   audit('audit_log-acme-0005', 'user.added', '2026-11-03T09:00', null, { id: U.ravi.id, data: { role: 'reader' } });
   audit('audit_log-acme-0006', 'user.deleted', '2026-11-05T10:00', asAlice, { id: U.dave.id });
-  audit('audit_log-acme-0007', 'invite.sent', '2026-11-05T10:00', asAlice, { id: 'invite-jane', data: { email: 'jane@acme.example', role: 'reader' } });
+  audit('audit_log-acme-0007', 'invite.sent', '2026-11-05T10:00', asAlice, {
+    id: 'invite-jane',
+    data: { email: 'jane@acme.example', role: 'reader' },
+  });
   audit('audit_log-acme-0008', 'invite.deleted', '2026-11-06T10:00', asAlice, { id: 'invite-jane' });
   audit('audit_log-acme-0009', 'user.deleted', '2026-11-10T15:00', asAlice, { id: U.carol.id });
   audit('audit_log-acme-0010', 'api_key.deleted', '2026-11-10T15:05', asAlice, { id: 'key-carol-app' }, P_APP);
-  audit('audit_log-acme-0011', 'invite.sent', '2026-11-15T10:00', asAlice, { id: 'invite-tara', data: { email: 'tara@northwind.example', role: 'reader' } });
-  audit('audit_log-acme-0012', 'api_key.created', '2026-11-17T14:00', { type: 'session', userId: U.erin.id, email: U.erin.email },
-    { id: 'key-erin-research', data: { scopes: ['api.model.request'] } }, P_RESEARCH);
-  audit('audit_log-acme-0013', 'invite.sent', '2026-11-28T10:00', asAlice, { id: 'invite-kim', data: { email: 'kim@acme.example', role: 'reader' } });
+  audit('audit_log-acme-0011', 'invite.sent', '2026-11-15T10:00', asAlice, {
+    id: 'invite-tara',
+    data: { email: 'tara@northwind.example', role: 'reader' },
+  });
+  audit(
+    'audit_log-acme-0012',
+    'api_key.created',
+    '2026-11-17T14:00',
+    { type: 'session', userId: U.erin.id, email: U.erin.email },
+    { id: 'key-erin-research', data: { scopes: ['api.model.request'] } },
+    P_RESEARCH,
+  );
+  audit('audit_log-acme-0013', 'invite.sent', '2026-11-28T10:00', asAlice, {
+    id: 'invite-kim',
+    data: { email: 'kim@acme.example', role: 'reader' },
+  });
   audit('audit_log-acme-0014', 'login.succeeded', NOW - 2 * HOUR, asAlice, {});
   // The poller fetched the page of the 11-10 deletion again after a restart: the same bytes, later.
   const again = envs.find((e) => e.source === 'openai' && e.body.toString().includes('audit_log-acme-0009'))!;
@@ -235,8 +328,15 @@ export function buildAcme(): Company {
   const wh = (body: string, at: number) => envs.push(envelope('workos', 'workos-acme', 'webhook', 'application/json', body, at + 3_000));
   let we = 0;
   const weid = () => `event_01ACME${String(++we).padStart(14, '0')}`;
-  const dir = (local: string, domain: string, id: string, org: string, dirId: string, createdAt: string): DirUserShape =>
-    ({ id, directoryId: dirId, orgId: org, email: `${local}@${domain}`, first: local.split('.')[0]!, last: domain.split('.')[0]!, createdAt: t(createdAt) });
+  const dir = (local: string, domain: string, id: string, org: string, dirId: string, createdAt: string): DirUserShape => ({
+    id,
+    directoryId: dirId,
+    orgId: org,
+    email: `${local}@${domain}`,
+    first: local.split('.')[0]!,
+    last: domain.split('.')[0]!,
+    createdAt: t(createdAt),
+  });
   const D = {
     liz: dir('liz', 'globex.example', 'directory_user_01LIZ', GLOBEX, GLOBEX_DIR, '2026-06-01T08:00'),
     mo: dir('mo', 'globex.example', 'directory_user_01MO', GLOBEX, GLOBEX_DIR, '2026-06-01T08:01'),
@@ -252,22 +352,49 @@ export function buildAcme(): Company {
     ['user_01MO', 'mo@globex.example', '2026-06-02T09:01', [['om_01MO', GLOBEX]]],
     ['user_01NED', 'ned@globex.example', '2026-06-02T09:02', [['om_01NED', GLOBEX]]],
     ['user_01OLA', 'ola@globex.example', '2026-06-02T09:03', [['om_01OLA', GLOBEX]]],
-    ['user_01PAT', 'pat@consult.example', '2026-06-02T09:04', [['om_01PATG', GLOBEX], ['om_01PATI', INITECH]]],
+    [
+      'user_01PAT',
+      'pat@consult.example',
+      '2026-06-02T09:04',
+      [
+        ['om_01PATG', GLOBEX],
+        ['om_01PATI', INITECH],
+      ],
+    ],
     ['user_01RKIM', 'r.kim@initech.example', '2026-08-02T09:00', [['om_01RKIM', INITECH]]],
     ['user_01SOL', 'sol@initech.example', '2026-08-02T09:01', [['om_01SOL', INITECH]]],
     ['user_01BOBSUPPORT', 'bob@acme.example', '2026-07-15T09:00', [['om_01BOBG', GLOBEX]]],
   ];
   for (const [id, email, at, ms] of authkit) {
     wh(workos.userCreated(weid(), id, email, t(at)), t(at));
-    ms.forEach(([mid, o], i) => wh(workos.membership(weid(), 'organization_membership.created', mid, id, o, t(at) + (i + 1) * MIN), t(at) + (i + 1) * MIN));
+    ms.forEach(([mid, o], i) =>
+      wh(workos.membership(weid(), 'organization_membership.created', mid, id, o, t(at) + (i + 1) * MIN), t(at) + (i + 1) * MIN),
+    );
   }
   wh(workos.dsyncUserDeleted(weid(), D.ned, t('2026-11-10T09:00')), t('2026-11-10T09:00'));
-  wh(workos.membership(weid(), 'organization_membership.deleted', 'om_01NED', 'user_01NED', GLOBEX, t('2026-11-15T09:00')), t('2026-11-15T09:00'));
+  wh(
+    workos.membership(weid(), 'organization_membership.deleted', 'om_01NED', 'user_01NED', GLOBEX, t('2026-11-15T09:00')),
+    t('2026-11-15T09:00'),
+  );
   wh(workos.dsyncUserEmailChanged(weid(), D.rkim, t('2026-11-12T10:00'), 'rachel.kim@initech.example'), t('2026-11-12T10:00'));
-  wh(workosEvent(weid(), 'user.updated', {
-    object: 'user', id: 'user_01RKIM', email: 'rachel.kim@initech.example', email_verified: true, first_name: 'Rachel', last_name: 'Kim',
-    created_at: '2026-08-02T09:00:00.000Z', updated_at: iso(t('2026-11-12T10:05')),
-  }, t('2026-11-12T10:05')), t('2026-11-12T10:05'));
+  wh(
+    workosEvent(
+      weid(),
+      'user.updated',
+      {
+        object: 'user',
+        id: 'user_01RKIM',
+        email: 'rachel.kim@initech.example',
+        email_verified: true,
+        first_name: 'Rachel',
+        last_name: 'Kim',
+        created_at: '2026-08-02T09:00:00.000Z',
+        updated_at: iso(t('2026-11-12T10:05')),
+      },
+      t('2026-11-12T10:05'),
+    ),
+    t('2026-11-12T10:05'),
+  );
   wh(workos.dsyncUserDeleted(weid(), D.mo, t('2026-11-20T08:00')), t('2026-11-20T08:00'));
   wh(workos.userDeleted(weid(), 'user_01MO', 'mo@globex.example', t('2026-11-21T08:00')), t('2026-11-21T08:00'));
   wh(workos.dsyncUserSuspended(weid(), D.ola, t('2026-11-22T09:00')), t('2026-11-22T09:00'));
@@ -276,9 +403,14 @@ export function buildAcme(): Company {
   wh(workos.sessionCreated(weid(), 'session_01LIZ', 'user_01LIZ', GLOBEX, NOW - 3 * HOUR), NOW - 3 * HOUR);
 
   return {
-    name: 'acme', now: NOW, configYaml: acmeConfigYaml, map: parseBoundaryMap(acmeConfigYaml, 'acme.yaml'), envelopes: envs,
+    name: 'acme',
+    now: NOW,
+    configYaml: acmeConfigYaml,
+    map: parseBoundaryMap(acmeConfigYaml, 'acme.yaml'),
+    envelopes: envs,
     sources: ['okta', 'scim', 'openai', 'workos'],
-    cases: ACME_CASES, lag: ACME_LAG,
+    cases: ACME_CASES,
+    lag: ACME_LAG,
     scopes: {
       'PW-ORPHANED-ACCOUNT|human|user-erin00001|': [P_APP, P_EVAL, P_RESEARCH],
       'PW-DEPROV-OVERDUE|human|user-erin00001|': [P_APP, P_EVAL, P_RESEARCH],
@@ -294,42 +426,139 @@ const c = (detection: string, kind: string, id: string, tenant: string, reason: 
 
 export const ACME_CASES: Case[] = [
   // erin: Okta user.lifecycle.deactivate 11-20 09:00 (signal); 10 days > platform SLA 24 h.
-  c('PW-ORPHANED-ACCOUNT', 'human', 'user-erin00001', '', 'erin left 11-20 (Okta deactivate); OpenAI org user still listed at NOW−30m, member of proj_app, proj_research, proj_eval → ONE unit (project memberships are scopes: access=scope), detail.scopes = the 3 projects'),
+  c(
+    'PW-ORPHANED-ACCOUNT',
+    'human',
+    'user-erin00001',
+    '',
+    'erin left 11-20 (Okta deactivate); OpenAI org user still listed at NOW−30m, member of proj_app, proj_research, proj_eval → ONE unit (project memberships are scopes: access=scope), detail.scopes = the 3 projects',
+  ),
   c('PW-DEPROV-OVERDUE', 'human', 'user-erin00001', '', 'same unit, pending 10 d > SLA 24 h'),
-  c('PW-ORPHANED-CREDENTIAL', 'project_key', 'key-erin-research', P_RESEARCH, 'project key owned by erin (inventory owner) still listed; owner deprovisioned past grace'),
+  c(
+    'PW-ORPHANED-CREDENTIAL',
+    'project_key',
+    'key-erin-research',
+    P_RESEARCH,
+    'project key owned by erin (inventory owner) still listed; owner deprovisioned past grace',
+  ),
   c('PW-DEPROV-OVERDUE', 'project_key', 'key-erin-research', P_RESEARCH, 'credential owned by a leaver, pending 10 d > 24 h'),
-  c('PW-PRE-DEPARTURE-KEY', 'project_key', 'key-erin-research', P_RESEARCH, 'api_key.created by erin (session actor) 11-17 14:00, 2 d 19 h before her signal: within the 7 d window'),
-  c('PW-ORPHANED-CREDENTIAL', 'admin_key', 'admin-key-erin', '', 'admin key owned by erin still listed (critical: admin kind, used after she left)'),
+  c(
+    'PW-PRE-DEPARTURE-KEY',
+    'project_key',
+    'key-erin-research',
+    P_RESEARCH,
+    'api_key.created by erin (session actor) 11-17 14:00, 2 d 19 h before her signal: within the 7 d window',
+  ),
+  c(
+    'PW-ORPHANED-CREDENTIAL',
+    'admin_key',
+    'admin-key-erin',
+    '',
+    'admin key owned by erin still listed (critical: admin kind, used after she left)',
+  ),
   c('PW-DEPROV-OVERDUE', 'admin_key', 'admin-key-erin', '', 'credential owned by a leaver, pending 10 d > 24 h'),
-  c('PW-ACTIVITY-AFTER-DEPROVISION', 'admin_key', 'admin-key-erin', '', 'listing of 11-26 reports last_used_at 11-24 22:00, after signal + grace (11-20 10:00); her refused Okta sign-in of 11-21 is not activity'),
+  c(
+    'PW-ACTIVITY-AFTER-DEPROVISION',
+    'admin_key',
+    'admin-key-erin',
+    '',
+    'listing of 11-26 reports last_used_at 11-24 22:00, after signal + grace (11-20 10:00); her refused Okta sign-in of 11-21 is not activity',
+  ),
   // frank: Okta user.lifecycle.suspend at NOW − 5 h: past grace (1 h), inside the SLA (24 h).
-  c('PW-ORPHANED-ACCOUNT', 'human', 'user-frank0001', '', 'frank suspended NOW−5h; OpenAI user (proj_eval) still listed → orphaned, not yet overdue'),
+  c(
+    'PW-ORPHANED-ACCOUNT',
+    'human',
+    'user-frank0001',
+    '',
+    'frank suspended NOW−5h; OpenAI user (proj_eval) still listed → orphaned, not yet overdue',
+  ),
   // tara: SCIM DELETE 11-27 10:00 while her OpenAI invite (invite.sent 11-15) is still pending.
-  c('PW-ORPHANED-ACCOUNT', 'invite', 'invite-tara', '', 'a pending invite is an access path of the invitee (IDENTITY-MODEL "Invites"); tara deleted from the contractor directory 11-27 10:00; OpenAI reports no expiry → still pending'),
+  c(
+    'PW-ORPHANED-ACCOUNT',
+    'invite',
+    'invite-tara',
+    '',
+    'a pending invite is an access path of the invitee (IDENTITY-MODEL "Invites"); tara deleted from the contractor directory 11-27 10:00; OpenAI reports no expiry → still pending',
+  ),
   c('PW-DEPROV-OVERDUE', 'invite', 'invite-tara', '', 'pending 3 d 2 h > 24 h'),
   // stale credentials (state at NOW, judged on the latest listing)
   c('PW-STALE-CREDENTIAL', 'project_key', 'key-bob-old', P_APP, 'listing at NOW−30m reports last_used_at 2026-06-20: 163 d > 90 d'),
-  c('PW-STALE-CREDENTIAL', 'service_account_key', 'key-sa-legacy', P_RESEARCH, 'service-account key, listing at NOW−30m reports last_used_at 2026-06-01: 182 d > 90 d'),
+  c(
+    'PW-STALE-CREDENTIAL',
+    'service_account_key',
+    'key-sa-legacy',
+    P_RESEARCH,
+    'service-account key, listing at NOW−30m reports last_used_at 2026-06-01: 182 d > 90 d',
+  ),
   // reuse after an idle gap planewatch watched
-  c('PW-STALE-CREDENTIAL-REUSED', 'project_key', 'key-noor-eval', P_EVAL, 'first listed 07-01 with last use 06-30; listings of 08-01, 09-01, 10-01 still show 06-30 (idle watched 07-01 → 10-01 = 92 d); used again 10-15 (listing of 11-01): gap 106 d > 90 d'),
+  c(
+    'PW-STALE-CREDENTIAL-REUSED',
+    'project_key',
+    'key-noor-eval',
+    P_EVAL,
+    'first listed 07-01 with last use 06-30; listings of 08-01, 09-01, 10-01 still show 06-30 (idle watched 07-01 → 10-01 = 92 d); used again 10-15 (listing of 11-01): gap 106 d > 90 d',
+  ),
   // boundary crossings / unmanaged
   c('PW-UNMANAGED-ACCOUNT', 'human', 'user-quinn0001', '', 'OpenAI user quinn.dev@gmail.example: no directory account, no link'),
-  c('PW-CUSTOMER-IN-PLATFORM', 'human', 'user-liz000001', '', 'liz@globex.example is in the Globex directory (application plane, customer domain) and holds an OpenAI org user'),
-  c('PW-PLATFORM-IN-TENANT', 'human', 'user_01BOBSUPPORT', GLOBEX, 'bob@acme.example (Okta employee, corporate domain) is a member of the Globex organisation: the unit is the membership (AuthKit user id, tenant = organisation)'),
+  c(
+    'PW-CUSTOMER-IN-PLATFORM',
+    'human',
+    'user-liz000001',
+    '',
+    'liz@globex.example is in the Globex directory (application plane, customer domain) and holds an OpenAI org user',
+  ),
+  c(
+    'PW-PLATFORM-IN-TENANT',
+    'human',
+    'user_01BOBSUPPORT',
+    GLOBEX,
+    'bob@acme.example (Okta employee, corporate domain) is a member of the Globex organisation: the unit is the membership (AuthKit user id, tenant = organisation)',
+  ),
   // customer leavers (application SLA 72 h)
-  c('PW-ORPHANED-ACCOUNT', 'human', 'user_01OLA', GLOBEX, 'ola set inactive in the Globex directory 11-22 09:00; her Globex membership is still there (AuthKit user alone is no unit)'),
+  c(
+    'PW-ORPHANED-ACCOUNT',
+    'human',
+    'user_01OLA',
+    GLOBEX,
+    'ola set inactive in the Globex directory 11-22 09:00; her Globex membership is still there (AuthKit user alone is no unit)',
+  ),
   c('PW-DEPROV-OVERDUE', 'human', 'user_01OLA', GLOBEX, 'pending 8 d 3 h > 72 h'),
-  c('PW-ORPHANED-ACCOUNT', 'human', 'user_01PAT', GLOBEX, 'pat deleted from the Globex directory 11-23 09:00; Globex membership still there'),
+  c(
+    'PW-ORPHANED-ACCOUNT',
+    'human',
+    'user_01PAT',
+    GLOBEX,
+    'pat deleted from the Globex directory 11-23 09:00; Globex membership still there',
+  ),
   c('PW-DEPROV-OVERDUE', 'human', 'user_01PAT', GLOBEX, 'pending 7 d 3 h > 72 h'),
-  c('PW-ORPHANED-ACCOUNT', 'human', 'user_01PAT', INITECH, 'the signal governs every non-directory account of the person (DETECTIONS decision): pat\'s Initech membership is a second unit'),
+  c(
+    'PW-ORPHANED-ACCOUNT',
+    'human',
+    'user_01PAT',
+    INITECH,
+    "the signal governs every non-directory account of the person (DETECTIONS decision): pat's Initech membership is a second unit",
+  ),
   c('PW-DEPROV-OVERDUE', 'human', 'user_01PAT', INITECH, 'pending 7 d 3 h > 72 h'),
   // mover
-  c('PW-AMBIGUOUS-IDENTITY', 'human', 'directory_user_01RKIM', INITECH, 'Directory Sync user whose email changed r.kim@ → rachel.kim@initech.example (a human account whose email changed)'),
+  c(
+    'PW-AMBIGUOUS-IDENTITY',
+    'human',
+    'directory_user_01RKIM',
+    INITECH,
+    'Directory Sync user whose email changed r.kim@ → rachel.kim@initech.example (a human account whose email changed)',
+  ),
   c('PW-AMBIGUOUS-IDENTITY', 'human', 'user_01RKIM', '', 'the AuthKit user changed its email the same way (user.updated)'),
 ];
 
-const lag = (count: number, removed: number, pending: number, overdue: number, breaches: number, bySource: Record<string, number>, items: LagUnit[]): LagExpectation =>
-  ({ count, removed, pending, overdue, breaches, bySource, items });
+const lag = (
+  count: number,
+  removed: number,
+  pending: number,
+  overdue: number,
+  breaches: number,
+  bySource: Record<string, number>,
+  items: LagUnit[],
+): LagExpectation => ({ count, removed, pending, overdue, breaches, bySource, items });
 
 const R = (source: string, id: string, tenant: string, note: string): LagUnit => ({ source, id, tenant, removed: true, note });
 const P = (source: string, id: string, tenant: string, note: string): LagUnit => ({ source, id, tenant, removed: false, note });

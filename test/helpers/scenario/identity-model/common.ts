@@ -25,11 +25,22 @@ export const secs = (ms: number): number => Math.floor(ms / 1000);
 export const NOW = t('2026-11-30T12:00');
 
 const SCHEMES: Record<string, string> = {
-  okta: 'okta-authorization', workos: 'workos-hmac-sha256', auth0: 'auth0-bearer', aws: 'aws-bearer', scim: 'planewatch-hmac-sha256',
+  okta: 'okta-authorization',
+  workos: 'workos-hmac-sha256',
+  auth0: 'auth0-bearer',
+  aws: 'aws-bearer',
+  scim: 'planewatch-hmac-sha256',
 };
 
 /** The envelope of one delivery, named as the collector (webhooks) or the poll runner (pages) names it. */
-export function envelope(source: string, connection: string, transport: 'webhook' | 'poll' | 'inventory', contentType: string, body: string, receivedAt: number): RawEnvelope {
+export function envelope(
+  source: string,
+  connection: string,
+  transport: 'webhook' | 'poll' | 'inventory',
+  contentType: string,
+  body: string,
+  receivedAt: number,
+): RawEnvelope {
   const bytes = Buffer.from(body);
   return {
     id: transport === 'webhook' ? rawEnvelopeId(source, connection, bytes) : pollEnvelopeId(source, connection, contentType, bytes),
@@ -40,7 +51,10 @@ export function envelope(source: string, connection: string, transport: 'webhook
     content_type: contentType,
     headers: {},
     body: bytes,
-    verification: transport === 'webhook' ? { scheme: SCHEMES[source] ?? 'hmac', verified: true, detail: null } : { scheme: 'api-fetch', verified: true, detail: null },
+    verification:
+      transport === 'webhook'
+        ? { scheme: SCHEMES[source] ?? 'hmac', verified: true, detail: null }
+        : { scheme: 'api-fetch', verified: true, detail: null },
   };
 }
 
@@ -63,14 +77,36 @@ export function removedBetween(source: string, connection: string, prev: Snapsho
   const present = new Set(next.objects.map(objectKey));
   return prev.objects
     .filter((o) => !present.has(objectKey(o)))
-    .map((o) => envelope(source, connection, 'inventory', INVENTORY_REMOVED_CONTENT_TYPE,
-      JSON.stringify(removedBody(connection, o, { snapshotId: prev.id, completedAt: prev.completedAt }, { snapshotId: next.id, startedAt: next.startedAt })), next.startedAt));
+    .map((o) =>
+      envelope(
+        source,
+        connection,
+        'inventory',
+        INVENTORY_REMOVED_CONTENT_TYPE,
+        JSON.stringify(
+          removedBody(
+            connection,
+            o,
+            { snapshotId: prev.id, completedAt: prev.completedAt },
+            { snapshotId: next.id, startedAt: next.startedAt },
+          ),
+        ),
+        next.startedAt,
+      ),
+    );
 }
 
 /** A list page as the Admin APIs return it. */
 export function listPage(items: unknown[], extra: Record<string, unknown> = {}): string {
   const ids = items.map((i) => (i as { id?: string; user_id?: string }).id ?? (i as { user_id?: string }).user_id ?? null);
-  return JSON.stringify({ object: 'list', data: items, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null, has_more: false, ...extra });
+  return JSON.stringify({
+    object: 'list',
+    data: items,
+    first_id: ids[0] ?? null,
+    last_id: ids[ids.length - 1] ?? null,
+    has_more: false,
+    ...extra,
+  });
 }
 
 // ---- ground truth ------------------------------------------------------------------------------
@@ -102,8 +138,15 @@ export interface LagExpectation {
   items: LagUnit[];
 }
 
-export interface LagUnit { source: string; id: string; tenant: string; removed: boolean; note: string }
-export const lagUnitKey = (u: Pick<LagUnit, 'source' | 'id' | 'tenant' | 'removed'>): string => `${u.source}|${u.id}|${u.tenant}|${u.removed ? 'removed' : 'pending'}`;
+export interface LagUnit {
+  source: string;
+  id: string;
+  tenant: string;
+  removed: boolean;
+  note: string;
+}
+export const lagUnitKey = (u: Pick<LagUnit, 'source' | 'id' | 'tenant' | 'removed'>): string =>
+  `${u.source}|${u.id}|${u.tenant}|${u.removed ? 'removed' : 'pending'}`;
 
 export interface Company {
   name: string;

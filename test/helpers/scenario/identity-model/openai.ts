@@ -9,7 +9,11 @@ import { AUDIT_CONTENT_TYPE, inventoryContentType } from '../../../../sources/op
 import { openaiAuditEvent, openaiAuditPage, type OaiActor } from '../../../../demo/company/vendor-shapes.ts';
 import { envelope, listPage, removedBetween, secs, type Snapshot } from './common.ts';
 
-export interface OaiProject { id: string; name: string; createdAt: number }
+export interface OaiProject {
+  id: string;
+  name: string;
+  createdAt: number;
+}
 export interface OaiUser {
   id: string;
   email: string;
@@ -21,7 +25,12 @@ export interface OaiUser {
   /** project ids the user is a member of (for as long as the user exists) */
   projects: string[];
 }
-export interface OaiServiceAccount { id: string; name: string; project: string; createdAt: number }
+export interface OaiServiceAccount {
+  id: string;
+  name: string;
+  project: string;
+  createdAt: number;
+}
 export interface OaiKey {
   id: string;
   name: string;
@@ -52,13 +61,43 @@ function keyItem(k: OaiKey, at: number, admin: boolean): Record<string, unknown>
   // Admin keys: owner {type: user, object: organization.user, id, name, created_at, role: owner} (AdminAPIKey);
   // project keys: owner {type, user | service_account} (ProjectApiKey).
   const owner = admin
-    ? { type: 'user', object: 'organization.user', id: k.owner.id, name: k.owner.name, created_at: secs(k.createdAt) - 86_400, role: 'owner' }
+    ? {
+        type: 'user',
+        object: 'organization.user',
+        id: k.owner.id,
+        name: k.owner.name,
+        created_at: secs(k.createdAt) - 86_400,
+        role: 'owner',
+      }
     : k.owner.type === 'user'
-      ? { type: 'user', user: { object: 'organization.project.user', id: k.owner.id, email: k.owner.email, name: k.owner.name, role: 'member' } }
-      : { type: 'service_account', service_account: { object: 'organization.project.service_account', id: k.owner.id, name: k.owner.name, role: 'member' } };
+      ? {
+          type: 'user',
+          user: { object: 'organization.project.user', id: k.owner.id, email: k.owner.email, name: k.owner.name, role: 'member' },
+        }
+      : {
+          type: 'service_account',
+          service_account: { object: 'organization.project.service_account', id: k.owner.id, name: k.owner.name, role: 'member' },
+        };
   return admin
-    ? { object: 'organization.admin_api_key', id: k.id, name: k.name, redacted_value: 'sk-admin-...xY', created_at: secs(k.createdAt), last_used_at: lu === null ? null : secs(lu), owner }
-    : { object: 'organization.project.api_key', id: k.id, name: k.name, redacted_value: 'sk-proj-...aB', created_at: secs(k.createdAt), last_used_at: lu === null ? null : secs(lu), owner_project_access: 'active', owner };
+    ? {
+        object: 'organization.admin_api_key',
+        id: k.id,
+        name: k.name,
+        redacted_value: 'sk-admin-...xY',
+        created_at: secs(k.createdAt),
+        last_used_at: lu === null ? null : secs(lu),
+        owner,
+      }
+    : {
+        object: 'organization.project.api_key',
+        id: k.id,
+        name: k.name,
+        redacted_value: 'sk-proj-...aB',
+        created_at: secs(k.createdAt),
+        last_used_at: lu === null ? null : secs(lu),
+        owner_project_access: 'active',
+        owner,
+      };
 }
 
 /** One complete snapshot at `at`: its page envelopes (received one second apart) and its object set. */
@@ -67,36 +106,90 @@ export function openaiSnapshot(org: OaiOrg, at: number): { snapshot: Snapshot; e
   const objects: InventoryObject[] = [];
   let i = 0;
   const page = (listing: Parameters<typeof inventoryContentType>[0], scope: string | null, items: unknown[]) =>
-    envs.push(envelope('openai', org.connection, 'poll', inventoryContentType(listing, scope), listPage(items), at + (i++) * 1000));
+    envs.push(envelope('openai', org.connection, 'poll', inventoryContentType(listing, scope), listPage(items), at + i++ * 1000));
 
   const users = org.users.filter((u) => alive(u.addedAt, u.removedAt, at));
-  page('users', null, users.map((u) => ({ object: 'organization.user', id: u.id, name: u.name, email: u.email, role: u.role, added_at: secs(u.addedAt) })));
+  page(
+    'users',
+    null,
+    users.map((u) => ({ object: 'organization.user', id: u.id, name: u.name, email: u.email, role: u.role, added_at: secs(u.addedAt) })),
+  );
   users.forEach((u) => objects.push({ kind: 'user', scope: null, id: u.id, subject_kind: 'human', email: u.email, name: u.name }));
 
   const adminKeys = org.keys.filter((k) => k.project === null && alive(k.createdAt, k.removedAt, at));
-  page('admin_api_keys', null, adminKeys.map((k) => keyItem(k, at, true)));
-  adminKeys.forEach((k) => objects.push({ kind: 'admin_api_key', scope: null, id: k.id, subject_kind: 'admin_key', name: k.name, credential_kind: 'admin_key' }));
+  page(
+    'admin_api_keys',
+    null,
+    adminKeys.map((k) => keyItem(k, at, true)),
+  );
+  adminKeys.forEach((k) =>
+    objects.push({ kind: 'admin_api_key', scope: null, id: k.id, subject_kind: 'admin_key', name: k.name, credential_kind: 'admin_key' }),
+  );
 
   const projects = org.projects.filter((p) => p.createdAt <= at);
-  page('projects', null, projects.map((p) => ({ object: 'organization.project', id: p.id, name: p.name, created_at: secs(p.createdAt), archived_at: null, status: 'active' })));
+  page(
+    'projects',
+    null,
+    projects.map((p) => ({
+      object: 'organization.project',
+      id: p.id,
+      name: p.name,
+      created_at: secs(p.createdAt),
+      archived_at: null,
+      status: 'active',
+    })),
+  );
   projects.forEach((p) => objects.push({ kind: 'project', scope: null, id: p.id, subject_kind: 'project', name: p.name }));
 
   for (const p of projects) {
     const members = users.filter((u) => u.projects.includes(p.id));
-    page('project_users', p.id, members.map((u) => ({ object: 'organization.project.user', id: u.id, name: u.name, email: u.email, role: 'member', added_at: secs(u.addedAt) })));
+    page(
+      'project_users',
+      p.id,
+      members.map((u) => ({
+        object: 'organization.project.user',
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: 'member',
+        added_at: secs(u.addedAt),
+      })),
+    );
     // The diff identity the poll runner keeps (the vendor module marks a project user as a grant).
-    members.forEach((u) => objects.push({ kind: 'project_user', scope: p.id, id: u.id, subject_kind: 'human', email: u.email, name: u.name, access: 'scope' }));
+    members.forEach((u) =>
+      objects.push({ kind: 'project_user', scope: p.id, id: u.id, subject_kind: 'human', email: u.email, name: u.name, access: 'scope' }),
+    );
 
     const sas = org.serviceAccounts.filter((s) => s.project === p.id && s.createdAt <= at);
-    page('project_service_accounts', p.id, sas.map((s) => ({ object: 'organization.project.service_account', id: s.id, name: s.name, role: 'member', created_at: secs(s.createdAt) })));
+    page(
+      'project_service_accounts',
+      p.id,
+      sas.map((s) => ({
+        object: 'organization.project.service_account',
+        id: s.id,
+        name: s.name,
+        role: 'member',
+        created_at: secs(s.createdAt),
+      })),
+    );
     sas.forEach((s) => objects.push({ kind: 'service_account', scope: p.id, id: s.id, subject_kind: 'service_account', name: s.name }));
 
     const keys = org.keys.filter((k) => k.project === p.id && alive(k.createdAt, k.removedAt, at));
-    page('project_api_keys', p.id, keys.map((k) => keyItem(k, at, false)));
-    keys.forEach((k) => objects.push({
-      kind: 'project_api_key', scope: p.id, id: k.id, subject_kind: 'api_key', name: k.name,
-      credential_kind: k.owner.type === 'service_account' ? 'service_account_key' : 'project_key',
-    }));
+    page(
+      'project_api_keys',
+      p.id,
+      keys.map((k) => keyItem(k, at, false)),
+    );
+    keys.forEach((k) =>
+      objects.push({
+        kind: 'project_api_key',
+        scope: p.id,
+        id: k.id,
+        subject_kind: 'api_key',
+        name: k.name,
+        credential_kind: k.owner.type === 'service_account' ? 'service_account_key' : 'project_key',
+      }),
+    );
   }
   return { snapshot: { id: `snap_${org.connection}_${secs(at)}`, startedAt: at, completedAt: at + i * 1000, objects }, envelopes: envs };
 }
@@ -115,6 +208,22 @@ export function openaiSnapshots(org: OaiOrg, times: number[]): RawEnvelope[] {
 }
 
 /** One audit-log page holding one event, fetched `delay` after it happened. */
-export function auditEnvelope(connection: string, id: string, type: string, at: number, actor: OaiActor | null, payload: Record<string, unknown>, project?: string, delay = 5 * 60_000): RawEnvelope {
-  return envelope('openai', connection, 'poll', AUDIT_CONTENT_TYPE, openaiAuditPage([openaiAuditEvent(id, type, at, actor, payload, project)]), at + delay);
+export function auditEnvelope(
+  connection: string,
+  id: string,
+  type: string,
+  at: number,
+  actor: OaiActor | null,
+  payload: Record<string, unknown>,
+  project?: string,
+  delay = 5 * 60_000,
+): RawEnvelope {
+  return envelope(
+    'openai',
+    connection,
+    'poll',
+    AUDIT_CONTENT_TYPE,
+    openaiAuditPage([openaiAuditEvent(id, type, at, actor, payload, project)]),
+    at + delay,
+  );
 }

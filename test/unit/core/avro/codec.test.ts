@@ -8,11 +8,25 @@ const v1 = loadSchemaVersions('identity-event')[0] as { fields: unknown[] };
 const v2 = { ...v1, fields: [...v1.fields, { name: 'risk_score', type: ['null', 'int'], default: null }] };
 
 const event: IdentityEvent = {
-  event_id: 'event_01', source: 'workos', connection_id: 'workos-main', plane: 'application', tenant_id: 'org_1',
-  authoritative_for: 'customers', category: 'account', action: 'deleted', outcome: null,
+  event_id: 'event_01',
+  source: 'workos',
+  connection_id: 'workos-main',
+  plane: 'application',
+  tenant_id: 'org_1',
+  authoritative_for: 'customers',
+  category: 'account',
+  action: 'deleted',
+  outcome: null,
   subject: { kind: 'human', id: 'directory_user_1', email: 'a@b.example', name: 'A B' },
-  actor: null, credential: null, occurred_at: 1_740_787_200_123, received_at: 1_740_787_201_000, raw_id: 'raw_1',
-  vendor_type: 'dsync.user.deleted', ocsf_class_uid: 3001, ocsf_activity_id: 6, attributes: { state: 'inactive' },
+  actor: null,
+  credential: null,
+  occurred_at: 1_740_787_200_123,
+  received_at: 1_740_787_201_000,
+  raw_id: 'raw_1',
+  vendor_type: 'dsync.user.deleted',
+  ocsf_class_uid: 3001,
+  ocsf_activity_id: 6,
+  attributes: { state: 'inactive' },
 };
 
 describe('CRC-64-AVRO', () => {
@@ -61,7 +75,17 @@ describe('avro codec', () => {
 
   it('keeps raw body bytes exactly, including invalid UTF-8', () => {
     const body = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x7d]);
-    const env = { id: 'raw_1', source: 'workos', connection_id: 'c', received_at: 1, transport: 'webhook', content_type: null, headers: { 'user-agent': 'x' }, body, verification: { scheme: 'workos-hmac-sha256', verified: true, detail: 't=1' } };
+    const env = {
+      id: 'raw_1',
+      source: 'workos',
+      connection_id: 'c',
+      received_at: 1,
+      transport: 'webhook',
+      content_type: null,
+      headers: { 'user-agent': 'x' },
+      body,
+      verification: { scheme: 'workos-hmac-sha256', verified: true, detail: 't=1' },
+    };
     expect(rawEnvelopeCodec.decode(rawEnvelopeCodec.encode(env)).body.equals(body)).toBe(true);
   });
 });

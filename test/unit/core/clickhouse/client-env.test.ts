@@ -46,9 +46,13 @@ describe('clickhouse fromEnv', () => {
     expect(problems({ CLICKHOUSE_URL: 'ftp://x' })).toMatch(/CLICKHOUSE_URL: expected an http\(s\) URL/);
     expect(problems({ CLICKHOUSE_MAX_MEMORY_USAGE: '4G' })).toMatch(/CLICKHOUSE_MAX_MEMORY_USAGE: expected a whole number of bytes/);
     expect(problems({ CLICKHOUSE_MAX_MEMORY_USAGE: '-1' })).toMatch(/CLICKHOUSE_MAX_MEMORY_USAGE/);
-    expect(problems({ CLICKHOUSE_URL: 'http://x:8123', CLICKHOUSE_DATABASE: 'plane-watch' })).toMatch(/CLICKHOUSE_DATABASE: expected a database name/);
+    expect(problems({ CLICKHOUSE_URL: 'http://x:8123', CLICKHOUSE_DATABASE: 'plane-watch' })).toMatch(
+      /CLICKHOUSE_DATABASE: expected a database name/,
+    );
     expect(problems({ CLICKHOUSE_USER: 'u' })).toMatch(/CLICKHOUSE_USER: only applies to a ClickHouse server/);
-    expect(problems({ CLICKHOUSE_DATABASE: 'planewatch' })).toMatch(/CLICKHOUSE_DATABASE: embedded chDB always uses the "default" database/);
+    expect(problems({ CLICKHOUSE_DATABASE: 'planewatch' })).toMatch(
+      /CLICKHOUSE_DATABASE: embedded chDB always uses the "default" database/,
+    );
   });
 
   it('reports every bad variable at once', () => {

@@ -20,10 +20,7 @@ CREATE TABLE b (x UInt8) ENGINE = Memory
 
   it('keeps semicolons and comment markers inside quotes', () => {
     const sql = `SELECT 'a;b', 'it''s -- not a comment', 'x\\';y', "c;d", \`e;f\` /* ; */ FROM t;SELECT 2`;
-    expect(splitStatements(sql)).toEqual([
-      `SELECT 'a;b', 'it''s -- not a comment', 'x\\';y', "c;d", \`e;f\`   FROM t`,
-      'SELECT 2',
-    ]);
+    expect(splitStatements(sql)).toEqual([`SELECT 'a;b', 'it''s -- not a comment', 'x\\';y', "c;d", \`e;f\`   FROM t`, 'SELECT 2']);
   });
 
   it('rejects unterminated quotes and block comments', () => {
@@ -35,9 +32,12 @@ CREATE TABLE b (x UInt8) ENGINE = Memory
     const all = readMigrations().map((m) => ({ name: m.name, statements: splitStatements(m.sql) }));
     // Backfills may only target AggregatingMergeTree tables: their columns are duplicate-insensitive
     // aggregates (max, argMax, groupUniqArray; migrations/0004 header), so a re-run adds nothing.
-    const aggregating = new Set(all.flatMap((m) => m.statements)
-      .map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)[\s\S]*\bENGINE = AggregatingMergeTree\b/.exec(s)?.[1])
-      .filter((t): t is string => !!t));
+    const aggregating = new Set(
+      all
+        .flatMap((m) => m.statements)
+        .map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)[\s\S]*\bENGINE = AggregatingMergeTree\b/.exec(s)?.[1])
+        .filter((t): t is string => !!t),
+    );
     expect(aggregating.has('pw_subject_state')).toBe(true);
     for (const m of all) {
       expect(m.statements.length).toBeGreaterThan(0);
@@ -52,7 +52,9 @@ CREATE TABLE b (x UInt8) ENGINE = Memory
         // Migration 0014 redefines state views and empties what they derive: each statement is still
         // harmless to re-run (DROP … IF EXISTS, TRUNCATE of derived tables the detector refills,
         // an 'invalidated' snapshot marker).
-        expect(s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW|VIEW|FUNCTION) IF NOT EXISTS |CREATE OR REPLACE VIEW |ALTER TABLE \S+ (ADD|DROP) (COLUMN|INDEX|PROJECTION) IF (NOT )?EXISTS |DROP (VIEW|TABLE) IF EXISTS pw_|TRUNCATE TABLE pw_)/);
+        expect(s).toMatch(
+          /^(CREATE (TABLE|MATERIALIZED VIEW|VIEW|FUNCTION) IF NOT EXISTS |CREATE OR REPLACE VIEW |ALTER TABLE \S+ (ADD|DROP) (COLUMN|INDEX|PROJECTION) IF (NOT )?EXISTS |DROP (VIEW|TABLE) IF EXISTS pw_|TRUNCATE TABLE pw_)/,
+        );
       }
     }
   });
@@ -110,14 +112,20 @@ describe('read-model view files', () => {
   });
 
   it('orders views after the views they read, rejects cycles, undeclared inputs and misnamed files', () => {
-    const ordered = viewDir({ 'pw_a.sql': 'SELECT * FROM pw_c', 'pw_b.sql': 'SELECT 1', 'pw_c.sql': '-- @input x = pw_b\nSELECT * FROM {{x}}' });
+    const ordered = viewDir({
+      'pw_a.sql': 'SELECT * FROM pw_c',
+      'pw_b.sql': 'SELECT 1',
+      'pw_c.sql': '-- @input x = pw_b\nSELECT * FROM {{x}}',
+    });
     const cycle = viewDir({ 'pw_a.sql': 'SELECT * FROM pw_b', 'pw_b.sql': 'SELECT * FROM pw_a' });
     const undeclared = viewDir({ 'pw_a.sql': 'SELECT * FROM {{x}}' });
     const misnamed = viewDir({ 'Accounts.sql': 'SELECT 1' });
     try {
       expect(creationOrder(readViews(ordered)).map((v) => v.name)).toEqual(['pw_b', 'pw_c', 'pw_a']);
       expect(() => creationOrder(readViews(cycle))).toThrow('views depend on each other in a cycle: pw_a -> pw_b -> pw_a');
-      expect(() => viewQuery(readViews(undeclared).get('pw_a')!)).toThrow('view pw_a uses {{x}} without declaring it (-- @input x = <relation>)');
+      expect(() => viewQuery(readViews(undeclared).get('pw_a')!)).toThrow(
+        'view pw_a uses {{x}} without declaring it (-- @input x = <relation>)',
+      );
       expect(() => readViews(misnamed)).toThrow(/Accounts\.sql is misnamed/);
     } finally {
       for (const d of [ordered, cycle, undeclared, misnamed]) rmSync(d, { recursive: true });
@@ -126,9 +134,26 @@ describe('read-model view files', () => {
 
   it("the repository's views: each file is one view, the snapshot's inputs declared", () => {
     const views = readViews(VIEWS_DIR);
-    expect([...views.keys()]).toEqual(['pw_accounts', 'pw_credential_hints', 'pw_credentials', 'pw_exposure_lag_items', 'pw_exposures', 'pw_lag_items', 'pw_people', 'pw_person_accounts']);
+    expect([...views.keys()]).toEqual([
+      'pw_accounts',
+      'pw_credential_hints',
+      'pw_credentials',
+      'pw_exposure_lag_items',
+      'pw_exposures',
+      'pw_lag_items',
+      'pw_people',
+      'pw_person_accounts',
+    ]);
     expect(views.get('pw_person_accounts')!.inputs).toEqual({ accounts: 'pw_accounts' });
     expect(Object.keys(views.get('pw_people')!.inputs)).toEqual(['person_accounts']);
-    expect(creationOrder(views).map((v) => v.name).indexOf('pw_people')).toBeGreaterThan(creationOrder(views).map((v) => v.name).indexOf('pw_person_accounts'));
+    expect(
+      creationOrder(views)
+        .map((v) => v.name)
+        .indexOf('pw_people'),
+    ).toBeGreaterThan(
+      creationOrder(views)
+        .map((v) => v.name)
+        .indexOf('pw_person_accounts'),
+    );
   });
 });

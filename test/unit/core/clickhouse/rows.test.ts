@@ -51,11 +51,18 @@ describe('identityEventToRow', () => {
   it('flattens a missing actor and credential to nulls and an empty scope list', () => {
     const row = identityEventToRow(base);
     expect(row).toMatchObject({
-      actor_kind: null, actor_id: null, actor_credential_id: null,
-      credential_id: null, credential_kind: null, credential_scopes: [],
-      credential_created_at: null, credential_last_used_at: null,
-      occurred_at: '2023-11-14 22:13:20.123', received_at: '2023-11-14 22:13:21.000',
-      subject_email: 'x@acme.example', subject_name: null,
+      actor_kind: null,
+      actor_id: null,
+      actor_credential_id: null,
+      credential_id: null,
+      credential_kind: null,
+      credential_scopes: [],
+      credential_created_at: null,
+      credential_last_used_at: null,
+      occurred_at: '2023-11-14 22:13:20.123',
+      received_at: '2023-11-14 22:13:21.000',
+      subject_email: 'x@acme.example',
+      subject_name: null,
     });
     expect(Object.keys(row)).not.toContain('ingested_at');
   });
@@ -63,12 +70,25 @@ describe('identityEventToRow', () => {
     const row = identityEventToRow({
       ...base,
       actor: { kind: 'service_account', id: 'sa_1', email: null, ip: '198.51.100.1', user_agent: null, credential_id: 'key_9' },
-      credential: { id: 'key_9', kind: 'api_key', owner_id: 'sa_1', owner_kind: 'service_account', scopes: ['all'], created_at: 0, last_used_at: 1000 },
+      credential: {
+        id: 'key_9',
+        kind: 'api_key',
+        owner_id: 'sa_1',
+        owner_kind: 'service_account',
+        scopes: ['all'],
+        created_at: 0,
+        last_used_at: 1000,
+      },
     });
     expect(row).toMatchObject({
-      actor_kind: 'service_account', actor_ip: '198.51.100.1', actor_credential_id: 'key_9',
-      credential_id: 'key_9', credential_owner_kind: 'service_account', credential_scopes: ['all'],
-      credential_created_at: '1970-01-01 00:00:00.000', credential_last_used_at: '1970-01-01 00:00:01.000',
+      actor_kind: 'service_account',
+      actor_ip: '198.51.100.1',
+      actor_credential_id: 'key_9',
+      credential_id: 'key_9',
+      credential_owner_kind: 'service_account',
+      credential_scopes: ['all'],
+      credential_created_at: '1970-01-01 00:00:00.000',
+      credential_last_used_at: '1970-01-01 00:00:01.000',
     });
   });
 });
@@ -88,19 +108,46 @@ describe('raw envelope bodies', () => {
   });
   it('rawEnvelopeToRow flattens verification', () => {
     const row = rawEnvelopeToRow({
-      id: 'raw_1', source: 'workos', connection_id: 'c', received_at: 5, transport: 'webhook', content_type: null,
-      headers: { a: 'b' }, body: Buffer.from('{}'), verification: { scheme: 'none', verified: false, detail: null },
+      id: 'raw_1',
+      source: 'workos',
+      connection_id: 'c',
+      received_at: 5,
+      transport: 'webhook',
+      content_type: null,
+      headers: { a: 'b' },
+      body: Buffer.from('{}'),
+      verification: { scheme: 'none', verified: false, detail: null },
     });
     expect(row).toEqual({
-      id: 'raw_1', source: 'workos', connection_id: 'c', received_at: '1970-01-01 00:00:00.005', transport: 'webhook',
-      content_type: null, headers: { a: 'b' }, body: '{}', body_encoding: 'utf8',
-      verification_scheme: 'none', verified: 0, verification_detail: null,
+      id: 'raw_1',
+      source: 'workos',
+      connection_id: 'c',
+      received_at: '1970-01-01 00:00:00.005',
+      transport: 'webhook',
+      content_type: null,
+      headers: { a: 'b' },
+      body: '{}',
+      body_encoding: 'utf8',
+      verification_scheme: 'none',
+      verified: 0,
+      verification_detail: null,
     });
   });
   it('deadLetterToRow base64-encodes the payload', () => {
-    expect(deadLetterToRow({
-      id: 'd', stage: 'sink', reason: 'r', source: null, connection_id: null, raw_id: null, origin_topic: 't',
-      origin_partition: 0, origin_offset: '12', payload: Buffer.from([0, 255]), failed_at: 0,
-    })).toMatchObject({ payload: 'AP8=', origin_partition: 0, origin_offset: '12', failed_at: '1970-01-01 00:00:00.000' });
+    expect(
+      deadLetterToRow({
+        id: 'd',
+        stage: 'sink',
+        reason: 'r',
+        source: null,
+        connection_id: null,
+        raw_id: null,
+        origin_topic: 't',
+        origin_partition: 0,
+        origin_offset: '12',
+        payload: Buffer.from([0, 255]),
+        failed_at: 0,
+      }),
+    ).toMatchObject({ payload: 'AP8=', origin_partition: 0, origin_offset: '12', failed_at: '1970-01-01 00:00:00.000' });
   });
 });

@@ -34,8 +34,13 @@ describe('boundary map', () => {
   it('applies defaults for an empty file', () => {
     const map = parseBoundaryMap('', 'empty.yaml');
     expect(map.planes.platform).toEqual({
-      deprovision_sla: 86_400_000, exposure_sla: 86_400_000, grace: 3_600_000, stale_after: 7_776_000_000, pre_departure_window: 604_800_000,
-      silent_after: 86_400_000, silent_poll_factor: 3,
+      deprovision_sla: 86_400_000,
+      exposure_sla: 86_400_000,
+      grace: 3_600_000,
+      stale_after: 7_776_000_000,
+      pre_departure_window: 604_800_000,
+      silent_after: 86_400_000,
+      silent_poll_factor: 3,
     });
     expect(map.connections).toEqual([]);
   });
@@ -47,17 +52,19 @@ describe('boundary map', () => {
   });
 
   it('rejects unknown keys, naming them', () => {
-    const problems = problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: webhook, secret_env: S, secrte: x }\n', 'x.yaml'));
+    const problems = problemsOf(() =>
+      parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: webhook, secret_env: S, secrte: x }\n', 'x.yaml'),
+    );
     expect(problems).toEqual(['connections[0]: unknown key(s) "secrte": remove or correct them']);
   });
 
   it('rejects a bad transport, a bad plane, an unknown vendor and a missing webhook secret', () => {
-    expect(problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: carrier-pigeon }\n', 'x.yaml'))).toEqual([
-      'connections[0].transport: expected one of webhook, poll, scim, inventory',
-    ]);
-    expect(problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: poll, plane: customer }\n', 'x.yaml'))).toEqual([
-      'connections[0].plane: expected "platform" or "application"',
-    ]);
+    expect(
+      problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: carrier-pigeon }\n', 'x.yaml')),
+    ).toEqual(['connections[0].transport: expected one of webhook, poll, scim, inventory']);
+    expect(
+      problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: poll, plane: customer }\n', 'x.yaml')),
+    ).toEqual(['connections[0].plane: expected "platform" or "application"']);
     expect(problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: nope, transport: poll }\n', 'x.yaml', VENDORS))).toEqual([
       'connections[0].vendor: unknown vendor "nope"; expected one of workos, okta',
     ]);
@@ -67,16 +74,30 @@ describe('boundary map', () => {
   });
 
   it('rejects a secret pasted where an env var name belongs, and duplicate ids', () => {
-    expect(problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: webhook, secret_env: "whsec_abc123" }\n', 'x.yaml'))[0]).toMatch(
-      /^connections\[0\]\.secret_env: expected the NAME of an environment variable/,
-    );
-    expect(problemsOf(() => parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: poll }\n  - { id: a, vendor: okta, transport: poll }\n', 'x.yaml'))).toEqual([
-      'connections[1].id: duplicate connection id "a" (also connections[0])',
-    ]);
+    expect(
+      problemsOf(() =>
+        parseBoundaryMap('connections:\n  - { id: a, vendor: workos, transport: webhook, secret_env: "whsec_abc123" }\n', 'x.yaml'),
+      )[0],
+    ).toMatch(/^connections\[0\]\.secret_env: expected the NAME of an environment variable/);
+    expect(
+      problemsOf(() =>
+        parseBoundaryMap(
+          'connections:\n  - { id: a, vendor: workos, transport: poll }\n  - { id: a, vendor: okta, transport: poll }\n',
+          'x.yaml',
+        ),
+      ),
+    ).toEqual(['connections[1].id: duplicate connection id "a" (also connections[0])']);
   });
 
   it('reports invalid YAML with the file name', () => {
-    const err = (() => { try { parseBoundaryMap('planes: [unclosed', 'bad.yaml'); } catch (e) { return e as ConfigError; } return null; })();
+    const err = (() => {
+      try {
+        parseBoundaryMap('planes: [unclosed', 'bad.yaml');
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return null;
+    })();
     expect(err).toBeInstanceOf(ConfigError);
     expect(err!.message).toContain('bad.yaml');
     expect(err!.problems[0]).toMatch(/^not valid YAML: /);

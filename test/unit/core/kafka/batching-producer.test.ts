@@ -32,7 +32,10 @@ describe('BatchingProducer', () => {
     await first;
     await tick();
     expect(calls).toHaveLength(2);
-    expect(calls[1]!.topicMessages!.map((tm) => [tm.topic, tm.messages.map((m) => m.key)])).toEqual([['t', ['b', 'd']], ['u', ['c']]]);
+    expect(calls[1]!.topicMessages!.map((tm) => [tm.topic, tm.messages.map((m) => m.key)])).toEqual([
+      ['t', ['b', 'd']],
+      ['u', ['c']],
+    ]);
     expect(calls[1]!.acks).toBe(-1);
     pending[1]!.resolve();
     await Promise.all(rest);

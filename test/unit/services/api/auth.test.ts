@@ -6,10 +6,12 @@ import { BoundaryMapSchema } from '../../../../core/config/boundary-map.ts';
 import { authorize, createAuthenticator, resolveApiTokens } from '../../../../services/api/auth.ts';
 
 const map = BoundaryMapSchema.parse({
-  api: { tokens: [
-    { name: 'auditor', token_env: 'PW_TOKEN_AUDITOR', scopes: ['findings', 'export'] },
-    { name: 'globex', token_env: 'PW_TOKEN_GLOBEX', scopes: ['findings'], tenant: 'org_01GLOBEX' },
-  ] },
+  api: {
+    tokens: [
+      { name: 'auditor', token_env: 'PW_TOKEN_AUDITOR', scopes: ['findings', 'export'] },
+      { name: 'globex', token_env: 'PW_TOKEN_GLOBEX', scopes: ['findings'], tenant: 'org_01GLOBEX' },
+    ],
+  },
 });
 const req = (auth?: string) => ({ headers: auth ? { authorization: auth } : {} }) as IncomingMessage;
 
@@ -25,7 +27,9 @@ describe('api tokens', () => {
   });
 
   it('values come from the environment; a missing or short one is an error naming the variable', () => {
-    expect(() => resolveApiTokens(map, { PW_TOKEN_AUDITOR: 'a'.repeat(20) })).toThrow('api.tokens[1] (globex): environment variable PW_TOKEN_GLOBEX must hold the token (at least 16 characters)');
+    expect(() => resolveApiTokens(map, { PW_TOKEN_AUDITOR: 'a'.repeat(20) })).toThrow(
+      'api.tokens[1] (globex): environment variable PW_TOKEN_GLOBEX must hold the token (at least 16 characters)',
+    );
     expect(() => resolveApiTokens(map, { PW_TOKEN_AUDITOR: 'short', PW_TOKEN_GLOBEX: 'g'.repeat(20) })).toThrow('PW_TOKEN_AUDITOR');
     expect(resolveApiTokens(map, { PW_TOKEN_AUDITOR: 'a'.repeat(20), PW_TOKEN_GLOBEX: 'g'.repeat(20) })).toEqual([
       { name: 'auditor', token: 'a'.repeat(20), scopes: ['findings', 'export'], tenant: null },
@@ -34,7 +38,10 @@ describe('api tokens', () => {
   });
 
   it('authenticates by bearer token and authorizes by scope and tenant', () => {
-    const auth = createAuthenticator('l'.repeat(20), resolveApiTokens(map, { PW_TOKEN_AUDITOR: 'a'.repeat(20), PW_TOKEN_GLOBEX: 'g'.repeat(20) }));
+    const auth = createAuthenticator(
+      'l'.repeat(20),
+      resolveApiTokens(map, { PW_TOKEN_AUDITOR: 'a'.repeat(20), PW_TOKEN_GLOBEX: 'g'.repeat(20) }),
+    );
     expect(auth(req())).toBeNull();
     expect(auth(req('Bearer nope'))).toBeNull();
     expect(auth(req('Basic ' + 'a'.repeat(20)))).toBeNull();

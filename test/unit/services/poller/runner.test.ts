@@ -52,7 +52,13 @@ function harness(mod: SourceModule, opts: { failPublishAt?: number } = {}) {
   };
   let n = 0;
   const runner = startPollRunner({
-    map, sources: { acme: mod }, store, log, autoStart: false, env: { ACME_KEY: 'k-secret' }, now: () => 1_800_000_000_000,
+    map,
+    sources: { acme: mod },
+    store,
+    log,
+    autoStart: false,
+    env: { ACME_KEY: 'k-secret' },
+    now: () => 1_800_000_000_000,
     publishers: {
       publish: async (e) => {
         n++;
@@ -66,15 +72,39 @@ function harness(mod: SourceModule, opts: { failPublishAt?: number } = {}) {
   return { runner, store, published, dead, order };
 }
 
-const page = (body: string, checkpoint: unknown, extra: Partial<PolledPage> = {}): PolledPage => ({ body: Buffer.from(body), contentType: 'application/json', checkpoint, items: 1, ...extra });
-const inv = (body: string, objects: InventoryPage['objects']): InventoryPage => ({ body: Buffer.from(body), contentType: 'application/json; listing=x', items: objects.length, objects });
+const page = (body: string, checkpoint: unknown, extra: Partial<PolledPage> = {}): PolledPage => ({
+  body: Buffer.from(body),
+  contentType: 'application/json',
+  checkpoint,
+  items: 1,
+  ...extra,
+});
+const inv = (body: string, objects: InventoryPage['objects']): InventoryPage => ({
+  body: Buffer.from(body),
+  contentType: 'application/json; listing=x',
+  items: objects.length,
+  objects,
+});
 
 describe('poll runner: pages', () => {
   it('publishes each page and only then stores its checkpoint; the next cycle resumes from it', async () => {
-    const { source, seenCheckpoints } = moduleOf([[page('p1', { n: 1 }), page('p2', { n: 2 }), page('empty', { n: 3 }, { publish: false, items: 0 })], []], []);
+    const { source, seenCheckpoints } = moduleOf(
+      [[page('p1', { n: 1 }), page('p2', { n: 2 }), page('empty', { n: 3 }, { publish: false, items: 0 })], []],
+      [],
+    );
     const h = harness(source);
     const r = await h.runner.runCycle('acme-main', 'pages');
-    expect(r).toEqual({ connectionId: 'acme-main', stream: 'pages', ok: true, pages: 3, items: 2, removed: 0, complete: null, error: null, errorKind: null });
+    expect(r).toEqual({
+      connectionId: 'acme-main',
+      stream: 'pages',
+      ok: true,
+      pages: 3,
+      items: 2,
+      removed: 0,
+      complete: null,
+      error: null,
+      errorKind: null,
+    });
     expect(h.order).toEqual(['publish p1', 'checkpoint {"n":1}', 'publish p2', 'checkpoint {"n":2}', 'checkpoint {"n":3}']);
     expect(h.published.map((e) => [e.transport, e.source, e.connection_id, e.verification])).toEqual([
       ['poll', 'acme', 'acme-main', { scheme: 'api-fetch', verified: true, detail: 'https://api.acme.test' }],
@@ -82,7 +112,13 @@ describe('poll runner: pages', () => {
     ]);
     await h.runner.runCycle('acme-main', 'pages');
     expect(seenCheckpoints).toEqual([null, { n: 3 }]);
-    expect((await h.store.loadStatus('acme-main', 'pages'))).toMatchObject({ checkpoint_summary: 'at {"n":3}', pages_total: 3, items_total: 2, consecutive_failures: 0, last_error: null });
+    expect(await h.store.loadStatus('acme-main', 'pages')).toMatchObject({
+      checkpoint_summary: 'at {"n":3}',
+      pages_total: 3,
+      items_total: 2,
+      consecutive_failures: 0,
+      last_error: null,
+    });
   });
 
   it('a publish that fails leaves the checkpoint before that page (it is fetched again next cycle)', async () => {
@@ -102,41 +138,72 @@ describe('poll runner: pages', () => {
     expect(h.dead.map((d) => [d.stage, d.reason, d.source, d.connection_id, d.payload.toString()])).toEqual([
       ['poller', 'acme pages page: body is not valid JSON', 'acme', 'acme-main', '{"data":[{'],
     ]);
-    expect(await h.store.loadStatus('acme-main', 'pages')).toMatchObject({ dlq_total: 1, consecutive_failures: 1, last_error_kind: 'page', last_error_at: 1_800_000_000_000 });
+    expect(await h.store.loadStatus('acme-main', 'pages')).toMatchObject({
+      dlq_total: 1,
+      consecutive_failures: 1,
+      last_error_kind: 'page',
+      last_error_at: 1_800_000_000_000,
+    });
   });
 
   it('an auth failure (even wrapped by an SDK) is recorded with the vendor message', async () => {
-    const wrapped = new Error('Connection error.', { cause: new PollAuthError(401, 'Incorrect API key provided', 'https://api.acme.test/v1/logs') });
+    const wrapped = new Error('Connection error.', {
+      cause: new PollAuthError(401, 'Incorrect API key provided', 'https://api.acme.test/v1/logs'),
+    });
     const { source } = moduleOf([[wrapped], [wrapped]], []);
     const h = harness(source);
     await h.runner.runCycle('acme-main', 'pages');
     await h.runner.runCycle('acme-main', 'pages');
     expect(await h.store.loadStatus('acme-main', 'pages')).toMatchObject({
-      last_error: 'authentication failed (HTTP 401): Incorrect API key provided', last_error_kind: 'auth', consecutive_failures: 2, last_success_at: null,
+      last_error: 'authentication failed (HTTP 401): Incorrect API key provided',
+      last_error_kind: 'auth',
+      consecutive_failures: 2,
+      last_success_at: null,
     });
   });
 
   it('a missing api key is a config error naming the variable', async () => {
     const { source } = moduleOf([[page('p', 1)]], []);
     const store = new MemoryPollerStore();
-    const runner = startPollRunner({ map, sources: { acme: source }, store, log, autoStart: false, env: {}, publishers: { publish: async () => {}, publishDeadLetter: async () => {} } });
+    const runner = startPollRunner({
+      map,
+      sources: { acme: source },
+      store,
+      log,
+      autoStart: false,
+      env: {},
+      publishers: { publish: async () => {}, publishDeadLetter: async () => {} },
+    });
     const r = await runner.runCycle('acme-main', 'pages');
-    expect([r.errorKind, r.error]).toEqual(['config', 'environment variable ACME_KEY is not set (the acme admin key of connection "acme-main")']);
+    expect([r.errorKind, r.error]).toEqual([
+      'config',
+      'environment variable ACME_KEY is not set (the acme admin key of connection "acme-main")',
+    ]);
   });
 });
 
 describe('poll runner: inventory diff', () => {
   const k1 = { kind: 'project_api_key', scope: 'proj_a', id: 'key_1', subject_kind: 'api_key', name: 'ci', credential_kind: 'project_key' };
-  const k2 = { kind: 'project_api_key', scope: 'proj_a', id: 'key_2', subject_kind: 'api_key', name: 'bot', credential_kind: 'service_account_key' };
+  const k2 = {
+    kind: 'project_api_key',
+    scope: 'proj_a',
+    id: 'key_2',
+    subject_kind: 'api_key',
+    name: 'bot',
+    credential_kind: 'service_account_key',
+  };
   const u1 = { kind: 'user', scope: null, id: 'user-1', subject_kind: 'human', email: 'Ada@Acme.example', name: 'Ada' };
 
   it('a key deleted between two complete snapshots produces exactly one removed event; a partial snapshot produces none', async () => {
-    const { source } = moduleOf([], [
-      [inv('users-1', [u1]), inv('keys-1', [k1, k2])],
-      [inv('users-2', [u1]), inv('keys-2', [k1])],
-      [inv('users-3', [u1]), new PageError('bad page', Buffer.from('<html>'))],
-      [inv('users-4', [u1]), inv('keys-4', [k1])],
-    ]);
+    const { source } = moduleOf(
+      [],
+      [
+        [inv('users-1', [u1]), inv('keys-1', [k1, k2])],
+        [inv('users-2', [u1]), inv('keys-2', [k1])],
+        [inv('users-3', [u1]), new PageError('bad page', Buffer.from('<html>'))],
+        [inv('users-4', [u1]), inv('keys-4', [k1])],
+      ],
+    );
     const h = harness(source);
     const first = await h.runner.runCycle('acme-main', 'inventory');
     expect([first.ok, first.complete, first.removed]).toEqual([true, true, 0]);
@@ -146,16 +213,47 @@ describe('poll runner: inventory diff', () => {
     expect([second.ok, second.complete, second.removed]).toEqual([true, true, 1]);
     const removed = h.published.filter((e) => e.content_type === INVENTORY_REMOVED_CONTENT_TYPE);
     expect(removed).toHaveLength(1);
-    const out = normalizeInventoryRemoved({ body: removed[0]!.body, contentType: removed[0]!.content_type, transport: 'inventory', receivedAt: 0, rawId: removed[0]!.id })!;
-    expect(out.events.map((e) => ({ event_id: e.event_id, category: e.category, action: e.action, subject: e.subject, credential: e.credential, tenant_id: e.tenant_id, vendor_type: e.vendor_type, occurred_at: e.occurred_at })))
-      .toEqual([{
+    const out = normalizeInventoryRemoved({
+      body: removed[0]!.body,
+      contentType: removed[0]!.content_type,
+      transport: 'inventory',
+      receivedAt: 0,
+      rawId: removed[0]!.id,
+    })!;
+    expect(
+      out.events.map((e) => ({
+        event_id: e.event_id,
+        category: e.category,
+        action: e.action,
+        subject: e.subject,
+        credential: e.credential,
+        tenant_id: e.tenant_id,
+        vendor_type: e.vendor_type,
+        occurred_at: e.occurred_at,
+      })),
+    ).toEqual([
+      {
         // documented formula: sha256 of connection, kind, scope, id, last snapshot seen in (each \0-terminated)
-        event_id: 'inv_removed_' + createHash('sha256').update(`acme-main\0project_api_key\0proj_a\0key_2\0${snap1.snapshotId}\0`).digest('hex').slice(0, 32),
-        category: 'inventory', action: 'removed',
+        event_id:
+          'inv_removed_' +
+          createHash('sha256').update(`acme-main\0project_api_key\0proj_a\0key_2\0${snap1.snapshotId}\0`).digest('hex').slice(0, 32),
+        category: 'inventory',
+        action: 'removed',
         subject: { kind: 'api_key', id: 'key_2', email: null, name: 'bot' },
-        credential: { id: 'key_2', kind: 'service_account_key', owner_id: null, owner_kind: null, scopes: [], created_at: null, last_used_at: null },
-        tenant_id: 'proj_a', vendor_type: 'inventory.project_api_key.removed', occurred_at: 1_800_000_000_000,
-      }]);
+        credential: {
+          id: 'key_2',
+          kind: 'service_account_key',
+          owner_id: null,
+          owner_kind: null,
+          scopes: [],
+          created_at: null,
+          last_used_at: null,
+        },
+        tenant_id: 'proj_a',
+        vendor_type: 'inventory.project_api_key.removed',
+        occurred_at: 1_800_000_000_000,
+      },
+    ]);
 
     // Partial snapshot (failed page): key_1 is missing from what was listed, but nothing is removed
     // and the stored set stays the last complete one.

@@ -19,8 +19,13 @@ describe('replay filter → SQL', () => {
   });
 
   it('source, connection and a received_at range [since, until)', () => {
-    expect(filterWhere(f({ source: 'workos', connection: 'workos-main', since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 10, 15, 12, 30, 0, 5) }))).toEqual({
-      where: "source = {f_source:String} AND connection_id = {f_connection:String} AND received_at >= {f_since:DateTime64(3, 'UTC')} AND received_at < {f_until:DateTime64(3, 'UTC')}",
+    expect(
+      filterWhere(
+        f({ source: 'workos', connection: 'workos-main', since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 10, 15, 12, 30, 0, 5) }),
+      ),
+    ).toEqual({
+      where:
+        "source = {f_source:String} AND connection_id = {f_connection:String} AND received_at >= {f_since:DateTime64(3, 'UTC')} AND received_at < {f_until:DateTime64(3, 'UTC')}",
       params: { f_source: 'workos', f_connection: 'workos-main', f_since: '2026-11-01 00:00:00.000', f_until: '2026-11-15 12:30:00.005' },
     });
   });
@@ -34,7 +39,8 @@ describe('replay filter → SQL', () => {
 
   it('keyset pages in the table order, after the cursor', () => {
     expect(pageKeysQuery(f({ all: true }), null, 500)).toEqual({
-      query: 'SELECT source, connection_id, id, length(body) AS size FROM raw_envelopes FINAL WHERE 1 ORDER BY source, connection_id, id LIMIT {limit:UInt32}',
+      query:
+        'SELECT source, connection_id, id, length(body) AS size FROM raw_envelopes FINAL WHERE 1 ORDER BY source, connection_id, id LIMIT {limit:UInt32}',
       params: { limit: 500 },
     });
     expect(pageKeysQuery(f({ connection: 'okta-main' }), { source: 'okta', connection_id: 'okta-main', id: 'raw_9' }, 2).query).toBe(
@@ -46,9 +52,15 @@ describe('replay filter → SQL', () => {
   });
 
   it('refuses an empty filter, --all with narrowing, and an empty range', () => {
-    expect(ReplayFilterSchema.safeParse({}).error?.issues.map((i) => i.message)).toEqual(['expected all=true or at least one of source, connection, since, until']);
-    expect(ReplayFilterSchema.safeParse({ all: true, source: 'okta' }).error?.issues.map((i) => i.message)).toEqual(['expected either all=true or source/connection/since/until, not both']);
-    expect(ReplayFilterSchema.safeParse({ since: 2000, until: 1000 }).error?.issues.map((i) => i.message)).toEqual(['expected until (1000) after since (2000)']);
+    expect(ReplayFilterSchema.safeParse({}).error?.issues.map((i) => i.message)).toEqual([
+      'expected all=true or at least one of source, connection, since, until',
+    ]);
+    expect(ReplayFilterSchema.safeParse({ all: true, source: 'okta' }).error?.issues.map((i) => i.message)).toEqual([
+      'expected either all=true or source/connection/since/until, not both',
+    ]);
+    expect(ReplayFilterSchema.safeParse({ since: 2000, until: 1000 }).error?.issues.map((i) => i.message)).toEqual([
+      'expected until (1000) after since (2000)',
+    ]);
     expect(ReplayFilterSchema.safeParse({ all: true, extra: 1 }).success).toBe(false);
   });
 
@@ -59,11 +71,24 @@ describe('replay filter → SQL', () => {
 
 describe('page walking: byte budget', () => {
   it('cuts before the key that would exceed the budget, but always takes one', () => {
-    const keys = [{ id: 'a', size: 400 }, { id: 'b', size: 500 }, { id: 'c', size: 200 }, { id: 'd', size: 1 }];
+    const keys = [
+      { id: 'a', size: 400 },
+      { id: 'b', size: 500 },
+      { id: 'c', size: 200 },
+      { id: 'd', size: 1 },
+    ];
     expect(cutPage(keys, 1000).map((k) => k.id)).toEqual(['a', 'b']);
     expect(cutPage(keys, 900).map((k) => k.id)).toEqual(['a', 'b']);
     expect(cutPage(keys, 899).map((k) => k.id)).toEqual(['a']);
-    expect(cutPage([{ id: 'huge', size: 5000 }, { id: 'x', size: 1 }], 1000).map((k) => k.id)).toEqual(['huge']);
+    expect(
+      cutPage(
+        [
+          { id: 'huge', size: 5000 },
+          { id: 'x', size: 1 },
+        ],
+        1000,
+      ).map((k) => k.id),
+    ).toEqual(['huge']);
     expect(cutPage(keys, 10_000).map((k) => k.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(cutPage([], 10)).toEqual([]);
   });
@@ -84,17 +109,37 @@ describe('wave comparison', () => {
       { source: 'workos', event_id: 'e4', h: '4' },
     ];
     expect(classifyWave(before, after)).toEqual({
-      written: 3, changed: 1, added: 1, unchanged: 1,
-      missing: [{ source: 'workos', event_id: 'e3' }, { source: 'okta', event_id: 'e1' }],
+      written: 3,
+      changed: 1,
+      added: 1,
+      unchanged: 1,
+      missing: [
+        { source: 'workos', event_id: 'e3' },
+        { source: 'okta', event_id: 'e1' },
+      ],
     });
   });
 });
 
 describe('fully consumed', () => {
   it('every non-empty partition committed up to its high watermark', () => {
-    const targets = [{ partition: 0, high: '10', low: '0' }, { partition: 1, high: '5', low: '5' }, { partition: 2, high: '7', low: '3' }];
-    expect(behind(targets, [{ partition: 0, offset: '10' }, { partition: 2, offset: '7' }])).toEqual([]);
-    expect(behind(targets, [{ partition: 0, offset: '9' }, { partition: 2, offset: '-1' }])).toEqual([0, 2]);
+    const targets = [
+      { partition: 0, high: '10', low: '0' },
+      { partition: 1, high: '5', low: '5' },
+      { partition: 2, high: '7', low: '3' },
+    ];
+    expect(
+      behind(targets, [
+        { partition: 0, offset: '10' },
+        { partition: 2, offset: '7' },
+      ]),
+    ).toEqual([]);
+    expect(
+      behind(targets, [
+        { partition: 0, offset: '9' },
+        { partition: 2, offset: '-1' },
+      ]),
+    ).toEqual([0, 2]);
     expect(behind(targets, [{ partition: 0, offset: '12' }])).toEqual([2]);
   });
 });
@@ -113,11 +158,30 @@ describe('replay mark', () => {
 describe('sink: a replayed envelope is not stored again', () => {
   it('skips raw-topic messages with the replay header, stores the others', () => {
     const env = (id: string) => ({
-      id, source: 'workos', connection_id: 'workos-main', received_at: Date.UTC(2026, 10, 29), transport: 'webhook', content_type: 'application/json',
-      headers: {}, body: Buffer.from('{}'), verification: { scheme: 'workos-hmac-sha256', verified: true, detail: null },
+      id,
+      source: 'workos',
+      connection_id: 'workos-main',
+      received_at: Date.UTC(2026, 10, 29),
+      transport: 'webhook',
+      content_type: 'application/json',
+      headers: {},
+      body: Buffer.from('{}'),
+      verification: { scheme: 'workos-hmac-sha256', verified: true, detail: null },
     });
-    const msg = (id: string, headers: Record<string, Buffer>) => ({ key: Buffer.from(id), value: rawEnvelopeCodec.encode(env(id)), headers, offset: '0', timestamp: '0', attributes: 0 });
-    const out = convertBatch(TOPICS.raw, 0, [msg('raw_live', { 'pw-source': Buffer.from('workos') }), msg('raw_replayed', { 'pw-replay': Buffer.from('replay_1') })], 0);
+    const msg = (id: string, headers: Record<string, Buffer>) => ({
+      key: Buffer.from(id),
+      value: rawEnvelopeCodec.encode(env(id)),
+      headers,
+      offset: '0',
+      timestamp: '0',
+      attributes: 0,
+    });
+    const out = convertBatch(
+      TOPICS.raw,
+      0,
+      [msg('raw_live', { 'pw-source': Buffer.from('workos') }), msg('raw_replayed', { 'pw-replay': Buffer.from('replay_1') })],
+      0,
+    );
     expect(out.rows.map((r) => r.id)).toEqual(['raw_live']);
     expect(out.undecodable).toEqual([]);
   });
@@ -134,22 +198,45 @@ describe('CLI options', () => {
   });
 
   it('filters and usage errors', () => {
-    expect(filterOf({ all: true, format: 'table' }, now)).toEqual({ filter: { all: true, source: null, connection: null, since: null, until: null } });
+    expect(filterOf({ all: true, format: 'table' }, now)).toEqual({
+      filter: { all: true, source: null, connection: null, since: null, until: null },
+    });
     expect(filterOf({ source: 'workos', since: '2026-11-01', until: '1d', format: 'table' }, now)).toEqual({
       filter: { all: false, source: 'workos', connection: null, since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 10, 28, 21, 0, 0) },
     });
-    expect(filterOf({ format: 'table' }, now)).toEqual({ error: 'expected --all, or at least one of --source, --connection, --since, --until (not both)' });
-    expect(filterOf({ all: true, connection: 'x', format: 'table' }, now)).toEqual({ error: 'expected --all, or at least one of --source, --connection, --since, --until (not both)' });
-    expect(filterOf({ source: 'nope', format: 'table' }, now)).toEqual({ error: expect.stringMatching(/^--source: expected a vendor \(.*workos.*\), got "nope"$/) });
-    expect(filterOf({ since: 'soon', format: 'table' }, now)).toEqual({ error: '--since: expected a duration like 7d / 12h or an ISO date, got "soon"' });
-    expect(filterOf({ since: '1d', until: '2d', format: 'table' }, now)).toEqual({ error: `--until: expected until (${Date.UTC(2026, 10, 27, 21)}) after since (${Date.UTC(2026, 10, 28, 21)})` });
+    expect(filterOf({ format: 'table' }, now)).toEqual({
+      error: 'expected --all, or at least one of --source, --connection, --since, --until (not both)',
+    });
+    expect(filterOf({ all: true, connection: 'x', format: 'table' }, now)).toEqual({
+      error: 'expected --all, or at least one of --source, --connection, --since, --until (not both)',
+    });
+    expect(filterOf({ source: 'nope', format: 'table' }, now)).toEqual({
+      error: expect.stringMatching(/^--source: expected a vendor \(.*workos.*\), got "nope"$/),
+    });
+    expect(filterOf({ since: 'soon', format: 'table' }, now)).toEqual({
+      error: '--since: expected a duration like 7d / 12h or an ISO date, got "soon"',
+    });
+    expect(filterOf({ since: '1d', until: '2d', format: 'table' }, now)).toEqual({
+      error: `--until: expected until (${Date.UTC(2026, 10, 27, 21)}) after since (${Date.UTC(2026, 10, 28, 21)})`,
+    });
   });
 
   it('progress line', () => {
-    const totals = { envelopes_replayed: 250, events_written: 300, events_changed: 12, events_new: 0, events_unchanged: 288, events_removed: 1, dead_lettered: 2, waves: 1 };
+    const totals = {
+      envelopes_replayed: 250,
+      events_written: 300,
+      events_changed: 12,
+      events_new: 0,
+      events_unchanged: 288,
+      events_removed: 1,
+      dead_lettered: 2,
+      waves: 1,
+    };
     expect(replayProgressLine({ replay_id: 'r', phase: 'replaying', matched: 1000, totals, elapsed_ms: 5000 }, 0)).toBe(
       '⠋ replay █████░░░░░░░░░░░░░░░ 25% · 250/1,000 envelopes · 300 events written · 12 changed · 1 removed · 2 dead-lettered · 50 envelopes/s',
     );
-    expect(replayProgressLine({ replay_id: 'r', phase: 'rebuilding', matched: 1000, totals, elapsed_ms: 5000 }, 1)).toBe('⠙ rebuilding the detection state · 250 envelopes replayed');
+    expect(replayProgressLine({ replay_id: 'r', phase: 'rebuilding', matched: 1000, totals, elapsed_ms: 5000 }, 1)).toBe(
+      '⠙ rebuilding the detection state · 250 envelopes replayed',
+    );
   });
 });

@@ -40,7 +40,11 @@ describe('parseFilter', () => {
   });
 
   it('decodes string literals as JSON strings and reads numbers, booleans and null', () => {
-    expect(parseFilter('displayName eq "caf\\u00e9 \\"quoted\\" back\\\\slash"')).toEqual({ op: 'eq', attr: attr('displayName'), value: 'café "quoted" back\\slash' });
+    expect(parseFilter('displayName eq "caf\\u00e9 \\"quoted\\" back\\\\slash"')).toEqual({
+      op: 'eq',
+      attr: attr('displayName'),
+      value: 'café "quoted" back\\slash',
+    });
     expect(parseFilter('active eq true')).toEqual({ op: 'eq', attr: attr('active'), value: true });
     expect(parseFilter('active eq False')).toEqual({ op: 'eq', attr: attr('active'), value: false });
     expect(parseFilter('title eq null')).toEqual({ op: 'eq', attr: attr('title'), value: null });
@@ -49,15 +53,23 @@ describe('parseFilter', () => {
 
   it('reads schema-qualified attribute paths and value paths', () => {
     expect(parseFilter('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"')).toEqual({
-      op: 'eq', attr: attr('userName', null, 'urn:ietf:params:scim:schemas:core:2.0:User'), value: 'x',
+      op: 'eq',
+      attr: attr('userName', null, 'urn:ietf:params:scim:schemas:core:2.0:User'),
+      value: 'x',
     });
     expect(parseFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"')).toEqual({
-      op: 'eq', attr: attr('manager', 'value', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'), value: 'm',
+      op: 'eq',
+      attr: attr('manager', 'value', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'),
+      value: 'm',
     });
     expect(parseFilter('emails[type eq "work" and value co "@acme"]')).toEqual({
       op: 'valuePath',
       attr: attr('emails'),
-      filter: { op: 'and', left: { op: 'eq', attr: attr('type'), value: 'work' }, right: { op: 'co', attr: attr('value'), value: '@acme' } },
+      filter: {
+        op: 'and',
+        left: { op: 'eq', attr: attr('type'), value: 'work' },
+        right: { op: 'co', attr: attr('value'), value: '@acme' },
+      },
     });
   });
 
@@ -99,7 +111,12 @@ describe('parseFilter', () => {
 describe('parsePatchPath', () => {
   it('parses attribute, sub-attribute, value-filter and URN paths', () => {
     expect(parsePatchPath('active')).toEqual({ raw: 'active', attr: attr('active'), filter: null, subAfterFilter: null });
-    expect(parsePatchPath('name.givenName')).toEqual({ raw: 'name.givenName', attr: attr('name', 'givenName'), filter: null, subAfterFilter: null });
+    expect(parsePatchPath('name.givenName')).toEqual({
+      raw: 'name.givenName',
+      attr: attr('name', 'givenName'),
+      filter: null,
+      subAfterFilter: null,
+    });
     expect(parsePatchPath('members[value eq "89bb1940-0000-4000-8000-000000000001"]')).toEqual({
       raw: 'members[value eq "89bb1940-0000-4000-8000-000000000001"]',
       attr: attr('members'),
@@ -158,7 +175,10 @@ describe('filterToSql', () => {
   const sql = (type: 'User' | 'Group', text: string) => filterToSql(type, parseFilter(text));
 
   it('binds values as parameters, lower-cased where RFC 7643 says caseExact false', () => {
-    expect(sql('User', 'userName eq "Ada@Acme.Example"')).toEqual({ sql: 'ifNull(user_name_lc = {f0:String}, 0)', params: { f0: 'ada@acme.example' } });
+    expect(sql('User', 'userName eq "Ada@Acme.Example"')).toEqual({
+      sql: 'ifNull(user_name_lc = {f0:String}, 0)',
+      params: { f0: 'ada@acme.example' },
+    });
     expect(sql('User', 'USERNAME Eq "x"')).toEqual({ sql: 'ifNull(user_name_lc = {f0:String}, 0)', params: { f0: 'x' } });
     expect(sql('User', 'externalId eq "00uAbC"')).toEqual({ sql: 'ifNull(external_id = {f0:String}, 0)', params: { f0: '00uAbC' } });
     expect(sql('User', 'emails.value eq "A@B.example"')).toEqual({ sql: 'has(emails_lc, {f0:String})', params: { f0: 'a@b.example' } });

@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { coalescedToken, InsertCoalescer, type InsertPart } from '../../../../services/sink/coalesce.ts';
 
-interface Call { table: string; rows: unknown[]; token: string }
+interface Call {
+  table: string;
+  rows: unknown[];
+  token: string;
+}
 
 function harness(opts: { lingerMs?: number; maxRows?: number; failures?: number } = {}) {
   const calls: Call[] = [];
@@ -30,7 +34,15 @@ function harness(opts: { lingerMs?: number; maxRows?: number; failures?: number 
 }
 
 function part(topic: string, partition: number, first: number, keys: string[], alive = () => true): InsertPart {
-  return { topic, partition, first: String(first), last: String(first + keys.length - 1), rows: keys.map((k) => ({ k })), alive, heartbeat: async () => undefined };
+  return {
+    topic,
+    partition,
+    first: String(first),
+    last: String(first + keys.length - 1),
+    rows: keys.map((k) => ({ k })),
+    alive,
+    heartbeat: async () => undefined,
+  };
 }
 
 describe('coalescedToken', () => {
@@ -84,7 +96,12 @@ describe('InsertCoalescer', () => {
 
   it('does not insert when every batch in it went stale (partitions revoked)', async () => {
     const { c, calls } = harness();
-    expect(await c.add('identity_events', part('ev', 0, 0, ['a'], () => false))).toBe(false);
+    expect(
+      await c.add(
+        'identity_events',
+        part('ev', 0, 0, ['a'], () => false),
+      ),
+    ).toBe(false);
     expect(calls).toEqual([]);
   });
 });

@@ -1,7 +1,13 @@
 // The poll HTTP policy on a 429 without Retry-After: Okta's X-Rate-Limit-Reset (epoch seconds,
 // measured against the response's Date header), with an injected fetch and sleeper: no real waiting.
 import { describe, expect, it } from 'vitest';
-import { createPollFetch, decideAttempt, DEFAULT_RETRY_POLICY, parseRateLimitReset, PollAuthError } from '../../../../source-kit/poll/fetch.ts';
+import {
+  createPollFetch,
+  decideAttempt,
+  DEFAULT_RETRY_POLICY,
+  parseRateLimitReset,
+  PollAuthError,
+} from '../../../../source-kit/poll/fetch.ts';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const NOW_S = NOW / 1000;
@@ -40,11 +46,31 @@ describe('decideAttempt on 429', () => {
   it('Retry-After wins over X-Rate-Limit-Reset; the reset is used when Retry-After is absent or unusable; capped; else backoff', () => {
     const reset = String(NOW_S + 9);
     const date = 'Sun, 29 Nov 2026 12:00:00 GMT';
-    expect(decideAttempt({ status: 429, retryAfter: '3', rateLimitReset: reset, date }, 1, p, NOW, () => 0.5)).toEqual({ kind: 'retry', delayMs: 3000, reason: 'HTTP 429 (Retry-After 3)' });
-    expect(decideAttempt({ status: 429, retryAfter: null, rateLimitReset: reset, date }, 1, p, NOW, () => 0.5)).toEqual({ kind: 'retry', delayMs: 10_000, reason: `HTTP 429 (X-Rate-Limit-Reset ${reset})` });
-    expect(decideAttempt({ status: 429, retryAfter: 'soon', rateLimitReset: reset, date }, 1, p, NOW, () => 0.5)).toEqual({ kind: 'retry', delayMs: 10_000, reason: `HTTP 429 (X-Rate-Limit-Reset ${reset})` });
-    expect(decideAttempt({ status: 429, retryAfter: null, rateLimitReset: String(NOW_S + 3600), date }, 1, p, NOW, () => 0.5)).toEqual({ kind: 'retry', delayMs: 60_000, reason: `HTTP 429 (X-Rate-Limit-Reset ${NOW_S + 3600})` });
-    expect(decideAttempt({ status: 429, retryAfter: null }, 2, p, NOW, () => 0.5)).toEqual({ kind: 'retry', delayMs: 500, reason: 'HTTP 429' });
+    expect(decideAttempt({ status: 429, retryAfter: '3', rateLimitReset: reset, date }, 1, p, NOW, () => 0.5)).toEqual({
+      kind: 'retry',
+      delayMs: 3000,
+      reason: 'HTTP 429 (Retry-After 3)',
+    });
+    expect(decideAttempt({ status: 429, retryAfter: null, rateLimitReset: reset, date }, 1, p, NOW, () => 0.5)).toEqual({
+      kind: 'retry',
+      delayMs: 10_000,
+      reason: `HTTP 429 (X-Rate-Limit-Reset ${reset})`,
+    });
+    expect(decideAttempt({ status: 429, retryAfter: 'soon', rateLimitReset: reset, date }, 1, p, NOW, () => 0.5)).toEqual({
+      kind: 'retry',
+      delayMs: 10_000,
+      reason: `HTTP 429 (X-Rate-Limit-Reset ${reset})`,
+    });
+    expect(decideAttempt({ status: 429, retryAfter: null, rateLimitReset: String(NOW_S + 3600), date }, 1, p, NOW, () => 0.5)).toEqual({
+      kind: 'retry',
+      delayMs: 60_000,
+      reason: `HTTP 429 (X-Rate-Limit-Reset ${NOW_S + 3600})`,
+    });
+    expect(decideAttempt({ status: 429, retryAfter: null }, 2, p, NOW, () => 0.5)).toEqual({
+      kind: 'retry',
+      delayMs: 500,
+      reason: 'HTTP 429',
+    });
   });
 });
 
@@ -55,13 +81,25 @@ describe('createPollFetch with Okta rate-limit headers', () => {
     const { fetchImpl, calls } = scripted([
       new Response(JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' }), {
         status: 429,
-        headers: { 'x-rate-limit-limit': '120', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(NOW_S + 42), date: 'Sun, 29 Nov 2026 12:00:00 GMT' },
+        headers: {
+          'x-rate-limit-limit': '120',
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-reset': String(NOW_S + 42),
+          date: 'Sun, 29 Nov 2026 12:00:00 GMT',
+        },
       }),
       new Response('[]', { status: 200 }),
     ]);
     const sleeps: number[] = [];
     const reasons: string[] = [];
-    const f = createPollFetch({ policy, fetchImpl, sleep: async (ms) => void sleeps.push(ms), now: () => NOW - 7000, random: () => 0.5, onRetry: (i) => reasons.push(i.reason) });
+    const f = createPollFetch({
+      policy,
+      fetchImpl,
+      sleep: async (ms) => void sleeps.push(ms),
+      now: () => NOW - 7000,
+      random: () => 0.5,
+      onRetry: (i) => reasons.push(i.reason),
+    });
     expect(await (await f('https://acme.okta.com/api/v1/logs?after=c1')).text()).toBe('[]');
     expect(sleeps).toEqual([43_000]);
     expect(reasons).toEqual([`HTTP 429 (X-Rate-Limit-Reset ${NOW_S + 42})`]);
@@ -69,7 +107,18 @@ describe('createPollFetch with Okta rate-limit headers', () => {
   });
 
   it("an Okta error body's errorSummary is the vendor message of an auth failure", async () => {
-    const { fetchImpl } = scripted([new Response(JSON.stringify({ errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorLink: 'E0000011', errorId: 'oae1', errorCauses: [] }), { status: 401 })]);
+    const { fetchImpl } = scripted([
+      new Response(
+        JSON.stringify({
+          errorCode: 'E0000011',
+          errorSummary: 'Invalid token provided',
+          errorLink: 'E0000011',
+          errorId: 'oae1',
+          errorCauses: [],
+        }),
+        { status: 401 },
+      ),
+    ]);
     const f = createPollFetch({ policy, fetchImpl, sleep: async () => {}, now: () => NOW });
     const err = await f('https://acme.okta.com/api/v1/logs').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PollAuthError);

@@ -1,6 +1,13 @@
 // The poll HTTP policy with an injected fetch, sleeper and jitter source: no real waiting.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, createPollFetch, DEFAULT_RETRY_POLICY, parseRetryAfter, PollAuthError, PollHttpError } from '../../../../source-kit/poll/fetch.ts';
+import {
+  backoffDelay,
+  createPollFetch,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  PollAuthError,
+  PollHttpError,
+} from '../../../../source-kit/poll/fetch.ts';
 
 function scripted(responses: (Response | Error)[]) {
   const calls: string[] = [];
@@ -38,7 +45,10 @@ describe('createPollFetch', () => {
   const policy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 60_000, attemptTimeoutMs: 5000 };
 
   it('waits for Retry-After (seconds) on 429, then returns the success', async () => {
-    const { fetchImpl, calls } = scripted([new Response('{}', { status: 429, headers: { 'retry-after': '7' } }), new Response('{"ok":1}', { status: 200 })]);
+    const { fetchImpl, calls } = scripted([
+      new Response('{}', { status: 429, headers: { 'retry-after': '7' } }),
+      new Response('{"ok":1}', { status: 200 }),
+    ]);
     const sleeps: number[] = [];
     const f = createPollFetch({ policy, fetchImpl, sleep: async (ms) => void sleeps.push(ms), now: () => NOW, random: () => 0.5 });
     const res = await f('http://api.test/v1/x');
@@ -60,10 +70,22 @@ describe('createPollFetch', () => {
   });
 
   it('backs off exponentially with jitter on 5xx and network errors, then succeeds', async () => {
-    const { fetchImpl } = scripted([new Response('', { status: 500 }), new TypeError('fetch failed'), new Response('', { status: 503 }), new Response('{}', { status: 200 })]);
+    const { fetchImpl } = scripted([
+      new Response('', { status: 500 }),
+      new TypeError('fetch failed'),
+      new Response('', { status: 503 }),
+      new Response('{}', { status: 200 }),
+    ]);
     const sleeps: number[] = [];
     const retries: string[] = [];
-    const f = createPollFetch({ policy, fetchImpl, sleep: async (ms) => void sleeps.push(ms), now: () => NOW, random: () => 0.25, onRetry: (i) => retries.push(i.reason) });
+    const f = createPollFetch({
+      policy,
+      fetchImpl,
+      sleep: async (ms) => void sleeps.push(ms),
+      now: () => NOW,
+      random: () => 0.25,
+      onRetry: (i) => retries.push(i.reason),
+    });
     expect((await f('http://api.test/v1/x')).status).toBe(200);
     expect(sleeps).toEqual([25, 50, 100]);
     expect(retries).toEqual(['HTTP 500', 'network error: fetch failed', 'HTTP 503']);
@@ -80,7 +102,9 @@ describe('createPollFetch', () => {
 
   it('401 → PollAuthError at once with the vendor message, the key scrubbed', async () => {
     const key = 'sk-admin-SECRETSECRET123';
-    const { fetchImpl, calls } = scripted([new Response(JSON.stringify({ error: { message: `Incorrect API key provided: ${key}.` } }), { status: 401 })]);
+    const { fetchImpl, calls } = scripted([
+      new Response(JSON.stringify({ error: { message: `Incorrect API key provided: ${key}.` } }), { status: 401 }),
+    ]);
     const f = createPollFetch({ policy, fetchImpl, secret: key, sleep: async () => {}, now: () => NOW });
     const err = await f('http://api.test/v1/x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PollAuthError);
@@ -106,7 +130,14 @@ describe('createPollFetch', () => {
       return Promise.resolve(new Response('{}', { status: 200 }));
     }) as typeof fetch;
     const reasons: string[] = [];
-    const f = createPollFetch({ policy: { ...policy, attemptTimeoutMs: 20 }, fetchImpl, sleep: async () => {}, now: () => NOW, random: () => 0, onRetry: (i) => reasons.push(i.reason) });
+    const f = createPollFetch({
+      policy: { ...policy, attemptTimeoutMs: 20 },
+      fetchImpl,
+      sleep: async () => {},
+      now: () => NOW,
+      random: () => 0,
+      onRetry: (i) => reasons.push(i.reason),
+    });
     expect((await f('http://api.test/v1/x')).status).toBe(200);
     expect(reasons).toEqual(['timed out after 20 ms']);
   });

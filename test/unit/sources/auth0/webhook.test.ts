@@ -10,7 +10,10 @@ const { verify, rejection } = staticSecretCases(verifyAuth0Request, { secret: SE
 
 describe('Auth0 log stream authentication (Authorization token)', () => {
   it('accepts the token verbatim or as a Bearer token', async () => {
-    expect(verify({ authorization: SECRET })).toEqual({ ok: true, verification: { scheme: 'static-secret', verified: true, detail: 'authorization header' } });
+    expect(verify({ authorization: SECRET })).toEqual({
+      ok: true,
+      verification: { scheme: 'static-secret', verified: true, detail: 'authorization header' },
+    });
     expect(verify({ authorization: `Bearer ${SECRET}` }).ok).toBe(true);
     const headers = auth0.samples!.sign('[]', SECRET, 0);
     expect(headers).toEqual({ authorization: `Bearer ${SECRET}` });

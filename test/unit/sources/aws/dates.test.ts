@@ -27,7 +27,20 @@ describe('parseJavaDate (CloudTrail responseElements dates, UTC)', () => {
   });
 
   it('rejects impossible or non-Java values', () => {
-    for (const bad of ['Feb 30, 2025 10:00:00 AM', 'Feb 29, 2025 10:00:00 AM', 'Mar 1, 2025 13:00:00 PM', 'Mar 1, 2025 0:00:00 AM', 'Mar 1, 2025 10:60:00 AM', 'Mar 1, 2025 10:00:61 AM', 'Foo 1, 2025 10:00:00 AM', 'Mar 0, 2025 10:00:00 AM', 'Mar 1, 2025 10:00:00', '2025-03-01T10:00:00Z', '', 'AM']) {
+    for (const bad of [
+      'Feb 30, 2025 10:00:00 AM',
+      'Feb 29, 2025 10:00:00 AM',
+      'Mar 1, 2025 13:00:00 PM',
+      'Mar 1, 2025 0:00:00 AM',
+      'Mar 1, 2025 10:60:00 AM',
+      'Mar 1, 2025 10:00:61 AM',
+      'Foo 1, 2025 10:00:00 AM',
+      'Mar 0, 2025 10:00:00 AM',
+      'Mar 1, 2025 10:00:00',
+      '2025-03-01T10:00:00Z',
+      '',
+      'AM',
+    ]) {
       expect(parseJavaDate(bad), bad).toBeNull();
     }
     expect(parseJavaDate(1740823200000)).toBeNull();

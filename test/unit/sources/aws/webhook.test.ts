@@ -10,7 +10,10 @@ const { verify, rejection } = staticSecretCases(verifyAwsRequest, { secret: SECR
 
 describe('AWS CloudTrail webhook authentication (shared secret in Authorization)', () => {
   it('accepts the secret verbatim or as a Bearer token', async () => {
-    expect(verify({ authorization: SECRET })).toEqual({ ok: true, verification: { scheme: 'static-secret', verified: true, detail: 'authorization header' } });
+    expect(verify({ authorization: SECRET })).toEqual({
+      ok: true,
+      verification: { scheme: 'static-secret', verified: true, detail: 'authorization header' },
+    });
     expect(verify({ authorization: `Bearer ${SECRET}` }).ok).toBe(true);
     const headers = aws.samples!.sign('{}', SECRET, 0);
     expect((await aws.webhook!.verify({ headers, rawBody: BODY, secret: SECRET, nowMs: 0, toleranceMs: 0 })).ok).toBe(true);
@@ -18,7 +21,9 @@ describe('AWS CloudTrail webhook authentication (shared secret in Authorization)
 
   it('rejects a wrong secret with 401 and no echo', () => {
     expect(rejection(verify({ authorization: 'guess' }))).toBe("Authorization header does not match the AWS connection's shared secret");
-    expect(rejection(verify({ authorization: SECRET + SECRET }))).toBe("Authorization header does not match the AWS connection's shared secret");
+    expect(rejection(verify({ authorization: SECRET + SECRET }))).toBe(
+      "Authorization header does not match the AWS connection's shared secret",
+    );
   });
 
   it('rejects a missing, empty or repeated header and a connection without a secret', () => {

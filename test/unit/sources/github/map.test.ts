@@ -18,10 +18,26 @@ const SECRET = ['sk', 'proj', 'PLANTEDgh7a9Zt2LmQw4Rv8Xy1Ks6Np3Bd5Fg0Hj2Qx7Z'].j
 /** A delivery as the collector publishes it: its alert replaced by the fetched alert minus the secret (enrich.ts). */
 function enriched(delivery: string): Buffer {
   const d = json(delivery);
-  const fetched = storedAlertOf(parseRestAlert({ ...json('repo-alert-42.json'), ...(d.alert as object), state: (d.alert as { resolved_at?: string }).resolved_at ? 'resolved' : 'open' }, 'test'));
+  const fetched = storedAlertOf(
+    parseRestAlert(
+      {
+        ...json('repo-alert-42.json'),
+        ...(d.alert as object),
+        state: (d.alert as { resolved_at?: string }).resolved_at ? 'resolved' : 'open',
+      },
+      'test',
+    ),
+  );
   return Buffer.from(JSON.stringify({ ...d, alert: fetched }));
 }
-const normalize = (body: Buffer) => normalizeGithub({ body, contentType: 'application/json', transport: 'webhook', receivedAt: Date.parse('2026-03-03T00:00:00Z'), rawId: 'raw-1' });
+const normalize = (body: Buffer) =>
+  normalizeGithub({
+    body,
+    contentType: 'application/json',
+    transport: 'webhook',
+    receivedAt: Date.parse('2026-03-03T00:00:00Z'),
+    rawId: 'raw-1',
+  });
 
 describe('fingerprintSecret', () => {
   it('keeps the first 16 and last 4 characters of an OpenAI key, never the key', () => {
@@ -41,7 +57,12 @@ describe('a delivery through the one redaction policy (source-kit/redact.ts)', (
   it('keeps a delivery without a secret byte for byte, and removes a `secret` member should one be sent', () => {
     const raw = fixture('secret_scanning_alert.created.json');
     expect(redactSecrets(raw)).toEqual(raw);
-    const withSecret = Buffer.from(JSON.stringify({ ...json('secret_scanning_alert.created.json'), alert: { ...(json('secret_scanning_alert.created.json').alert as object), secret: SECRET } }));
+    const withSecret = Buffer.from(
+      JSON.stringify({
+        ...json('secret_scanning_alert.created.json'),
+        alert: { ...(json('secret_scanning_alert.created.json').alert as object), secret: SECRET },
+      }),
+    );
     expect(redactSecrets(withSecret).toString('utf8')).not.toContain(SECRET);
     expect(redactSecrets(Buffer.from(`{"alert":{"secret":"${SECRET}"`)).toString('utf8')).not.toContain(SECRET);
   });
@@ -63,17 +84,42 @@ describe('normalizeGithub: webhook deliveries', () => {
     expect(events).toHaveLength(1);
     const e = events[0]!;
     expect(e).toMatchObject({
-      event_id: 'github:secret-scanning:acme/app#42:exposed', category: 'credential', action: 'exposed', actor: null, credential: null,
+      event_id: 'github:secret-scanning:acme/app#42:exposed',
+      category: 'credential',
+      action: 'exposed',
+      actor: null,
+      credential: null,
       subject: { kind: 'other', id: 'github-alert:acme/app#42', email: null, name: 'OpenAI API Key' },
-      occurred_at: Date.parse('2026-03-01T09:00:00Z'), vendor_type: 'secret_scanning_alert.exposed',
+      occurred_at: Date.parse('2026-03-01T09:00:00Z'),
+      vendor_type: 'secret_scanning_alert.exposed',
     });
     expect(e.attributes).toEqual({
-      alert_number: '42', repository: 'acme/app', secret_type: 'openai_api_key', secret_type_display_name: 'OpenAI API Key', state: 'open',
-      validity: 'active', publicly_leaked: 'false', html_url: 'https://github.com/acme/app/security/secret-scanning/42',
-      locations_url: 'https://api.github.com/repos/acme/app/secret-scanning/alerts/42/locations', webhook_action: 'created', fetched: 'yes',
-      exposure_vendor: 'openai', key_head: 'sk-proj-PLANTEDg', key_tail: 'Qx7Z',
+      alert_number: '42',
+      repository: 'acme/app',
+      secret_type: 'openai_api_key',
+      secret_type_display_name: 'OpenAI API Key',
+      state: 'open',
+      validity: 'active',
+      publicly_leaked: 'false',
+      html_url: 'https://github.com/acme/app/security/secret-scanning/42',
+      locations_url: 'https://api.github.com/repos/acme/app/secret-scanning/alerts/42/locations',
+      webhook_action: 'created',
+      fetched: 'yes',
+      exposure_vendor: 'openai',
+      key_head: 'sk-proj-PLANTEDg',
+      key_tail: 'Qx7Z',
     });
-    expect(IdentityEventSchema.safeParse({ ...e, plane: 'platform', connection_id: 'gh', raw_id: 'r', received_at: 1, authoritative_for: null, source: 'github' }).success).toBe(true);
+    expect(
+      IdentityEventSchema.safeParse({
+        ...e,
+        plane: 'platform',
+        connection_id: 'gh',
+        raw_id: 'r',
+        received_at: 1,
+        authoritative_for: null,
+        source: 'github',
+      }).success,
+    ).toBe(true);
   });
   it('resolved → `exposed` (same id as created) and `exposure_resolved` at resolved_at', () => {
     const { events } = normalize(enriched('secret_scanning_alert.resolved.json'));

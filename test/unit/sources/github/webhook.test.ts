@@ -20,8 +20,10 @@ const rejected = (v: WebhookVerdict): string => {
 };
 
 describe('signGithubPayload', () => {
-  it("GitHub's documented test vector (secret \"It's a Secret to Everybody\", body \"Hello, World!\")", () => {
-    expect(signGithubPayload('Hello, World!', "It's a Secret to Everybody")).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
+  it('GitHub\'s documented test vector (secret "It\'s a Secret to Everybody", body "Hello, World!")', () => {
+    expect(signGithubPayload('Hello, World!', "It's a Secret to Everybody")).toBe(
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
   });
   it('is HMAC-SHA256 over the raw bytes', () => {
     expect(signGithubPayload(RAW, SECRET)).toBe(`sha256=${createHmac('sha256', SECRET).update(RAW).digest('hex')}`);
@@ -30,8 +32,14 @@ describe('signGithubPayload', () => {
 
 describe('verifyGithubSignature', () => {
   it('accepts a valid signature, and keeps the delivery id as evidence', () => {
-    const v = verify({ 'x-hub-signature-256': signGithubPayload(RAW, SECRET), 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' });
-    expect(v).toEqual({ ok: true, verification: { scheme: 'github-hmac-sha256', verified: true, detail: 'delivery=72d3162e-cc78-11e3-81ab-4c9367dc0958' } });
+    const v = verify({
+      'x-hub-signature-256': signGithubPayload(RAW, SECRET),
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    });
+    expect(v).toEqual({
+      ok: true,
+      verification: { scheme: 'github-hmac-sha256', verified: true, detail: 'delivery=72d3162e-cc78-11e3-81ab-4c9367dc0958' },
+    });
   });
   it('accepts upper-case hex', () => {
     const sig = signGithubPayload(RAW, SECRET);

@@ -47,7 +47,11 @@ describe('verifyWorkosSignature', () => {
 
   it('accepts the module webhook handler the same way', async () => {
     const v = await workos.webhook!.verify({
-      headers: sigHeader(signWorkosPayload(RAW, SECRET, NOW)), rawBody: RAW, secret: SECRET, nowMs: NOW, toleranceMs: TOLERANCE,
+      headers: sigHeader(signWorkosPayload(RAW, SECRET, NOW)),
+      rawBody: RAW,
+      secret: SECRET,
+      nowMs: NOW,
+      toleranceMs: TOLERANCE,
     });
     expect(v.ok).toBe(true);
   });
@@ -87,9 +91,7 @@ describe('verifyWorkosSignature', () => {
 
   it('rejects a stale timestamp, naming the age and the tolerance', () => {
     const t = NOW - 312_000;
-    expect(rejected(verify(sigHeader(signWorkosPayload(RAW, SECRET, t))))).toBe(
-      'WorkOS-Signature timestamp is 312 s old, tolerance 180 s',
-    );
+    expect(rejected(verify(sigHeader(signWorkosPayload(RAW, SECRET, t))))).toBe('WorkOS-Signature timestamp is 312 s old, tolerance 180 s');
   });
 
   it('accepts exactly at the tolerance edge, rejects 1 ms past it', () => {
@@ -175,15 +177,11 @@ describe('WorkOS webhook handler', () => {
     expect(check('{"id":')).toMatch(/^body is not valid JSON: /);
     expect(check('[]')).toBe('body: expected a JSON object (a WorkOS event), received array');
     expect(check('"x"')).toBe('body: expected a JSON object (a WorkOS event), received string');
-    expect(check('{"event":"user.created","data":{}}')).toBe(
-      'id: expected non-empty string (the WorkOS event id), received undefined',
-    );
+    expect(check('{"event":"user.created","data":{}}')).toBe('id: expected non-empty string (the WorkOS event id), received undefined');
     expect(check('{"id":"","event":"user.created","data":{}}')).toBe(
       'id: expected non-empty string (the WorkOS event id), received empty string',
     );
-    expect(check('{"id":"event_1","event":7,"data":{}}')).toBe(
-      'event: expected non-empty string (the event type), received number',
-    );
+    expect(check('{"id":"event_1","event":7,"data":{}}')).toBe('event: expected non-empty string (the event type), received number');
     expect(check('{"id":"event_1","event":"user.created"}')).toBe('data: expected object, received undefined');
     expect(check('{"id":"event_1","event":"user.created","data":[]}')).toBe('data: expected object, received array');
     expect(check('{"id":"event_1","event":"user.created","data":null}')).toBe('data: expected object, received null');

@@ -11,11 +11,23 @@ import { validateBoundaryMap } from '../../../../core/config/load.ts';
 import { ConfigError } from '../../../../core/config/errors.ts';
 
 const row = (id: string, over: Partial<Match['row']> = {}): Match['row'] => ({
-  subject_kind: 'human', subject_id: id, subject_email: `${id}@acme.example`, plane: 'platform', tenant: '', source: 'openai', key: '', severity: '',
-  event_ids: ['e1'], raw_ids: ['r1'], detail: {}, ...over,
+  subject_kind: 'human',
+  subject_id: id,
+  subject_email: `${id}@acme.example`,
+  plane: 'platform',
+  tenant: '',
+  source: 'openai',
+  key: '',
+  severity: '',
+  event_ids: ['e1'],
+  raw_ids: ['r1'],
+  detail: {},
+  ...over,
 });
 const match = (det: string, kind: 'state' | 'incident', r: Match['row']): Match => ({
-  detection: { id: det, kind, severity: 'high' }, row: r, fingerprint: fingerprintOf(det, r),
+  detection: { id: det, kind, severity: 'high' },
+  row: r,
+  fingerprint: fingerprintOf(det, r),
 });
 const asMap = (fs: FindingState[]) => new Map(fs.map((f) => [f.fingerprint, f]));
 
@@ -34,15 +46,29 @@ describe('findings lifecycle', () => {
   const ran = new Set(['PW-S', 'PW-I']);
   it('opens, updates on new evidence only, resolves, reopens (state findings)', () => {
     const opened = diffFindings(new Map(), [match('PW-S', 'state', row('u1'))], ran, 1000, null);
-    expect(opened.map((c) => [c.transition, c.finding.status, c.finding.first_seen, c.finding.severity])).toEqual([['opened', 'open', 1000, 'high']]);
+    expect(opened.map((c) => [c.transition, c.finding.status, c.finding.first_seen, c.finding.severity])).toEqual([
+      ['opened', 'open', 1000, 'high'],
+    ]);
     const f1 = opened[0]!.finding;
     expect(diffFindings(asMap([f1]), [match('PW-S', 'state', row('u1'))], ran, 2000, 1000)).toEqual([]);
-    const upd = diffFindings(asMap([f1]), [match('PW-S', 'state', row('u1', { event_ids: ['e2', 'e1'], severity: 'critical' }))], ran, 2000, 1000);
-    expect(upd.map((c) => [c.transition, c.finding.evidence_event_ids, c.finding.severity, c.finding.last_seen])).toEqual([['updated', ['e1', 'e2'], 'critical', 2000]]);
+    const upd = diffFindings(
+      asMap([f1]),
+      [match('PW-S', 'state', row('u1', { event_ids: ['e2', 'e1'], severity: 'critical' }))],
+      ran,
+      2000,
+      1000,
+    );
+    expect(upd.map((c) => [c.transition, c.finding.evidence_event_ids, c.finding.severity, c.finding.last_seen])).toEqual([
+      ['updated', ['e1', 'e2'], 'critical', 2000],
+    ]);
     const res = diffFindings(asMap([f1]), [], ran, 3000, 2500);
-    expect(res.map((c) => [c.transition, c.finding.status, c.finding.resolution, c.finding.resolved_at, c.finding.last_seen])).toEqual([['resolved', 'resolved', 'cleared', 3000, 2500]]);
+    expect(res.map((c) => [c.transition, c.finding.status, c.finding.resolution, c.finding.resolved_at, c.finding.last_seen])).toEqual([
+      ['resolved', 'resolved', 'cleared', 3000, 2500],
+    ]);
     const re = diffFindings(asMap([res[0]!.finding]), [match('PW-S', 'state', row('u1'))], ran, 4000, 3000);
-    expect(re.map((c) => [c.transition, c.finding.status, c.finding.reopen_count, c.finding.opened_at, c.finding.first_seen])).toEqual([['reopened', 'reopened', 1, 4000, 1000]]);
+    expect(re.map((c) => [c.transition, c.finding.status, c.finding.reopen_count, c.finding.opened_at, c.finding.first_seen])).toEqual([
+      ['reopened', 'reopened', 1, 4000, 1000],
+    ]);
   });
   it('keeps acknowledged incidents, retracts unacknowledged incidents whose facts changed', () => {
     const [o] = diffFindings(new Map(), [match('PW-I', 'incident', row('u2'))], ran, 1000, null);
@@ -50,7 +76,9 @@ describe('findings lifecycle', () => {
     expect(acked.finding).toMatchObject({ status: 'acknowledged', acknowledged_by: 'me', acknowledged_at: 1500 });
     expect(acknowledge(acked.finding, 'me', 1600)).toBeNull();
     expect(diffFindings(asMap([acked.finding]), [], ran, 2000, 1000)).toEqual([]);
-    expect(diffFindings(asMap([o!.finding]), [], ran, 2000, 1000).map((c) => [c.transition, c.finding.resolution])).toEqual([['resolved', 'retracted']]);
+    expect(diffFindings(asMap([o!.finding]), [], ran, 2000, 1000).map((c) => [c.transition, c.finding.resolution])).toEqual([
+      ['resolved', 'retracted'],
+    ]);
   });
   it('never resolves the findings of a detection whose query failed in this evaluation', () => {
     const [o] = diffFindings(new Map(), [match('PW-S', 'state', row('u3'))], ran, 1000, null);
@@ -65,13 +93,30 @@ describe('findings lifecycle', () => {
     expect(one.map((c) => [c.finding.evidence_event_ids, c.finding.severity])).toEqual([[['a', 'b'], 'critical']]);
   });
   it('a person-scoped run resolves only the findings of the people it covered', () => {
-    const opened = diffFindings(new Map(), ['u9', 'u10', 'u11'].map((id) => match('PW-I', 'incident', row(id))), ran, 1000, null);
+    const opened = diffFindings(
+      new Map(),
+      ['u9', 'u10', 'u11'].map((id) => match('PW-I', 'incident', row(id))),
+      ran,
+      1000,
+      null,
+    );
     const current = asMap(opened.map((c) => c.finding));
     // Ran for u9 and u10 only (scope by subject_email): u9 still matches, u10 no longer; u11 was not evaluated.
-    const scoped = diffFindings(current, [match('PW-I', 'incident', row('u9'))], ran, 2000, 1000, new Map([['PW-I', new Set(['u9@acme.example', 'u10@acme.example'])]]));
+    const scoped = diffFindings(
+      current,
+      [match('PW-I', 'incident', row('u9'))],
+      ran,
+      2000,
+      1000,
+      new Map([['PW-I', new Set(['u9@acme.example', 'u10@acme.example'])]]),
+    );
     expect(scoped.map((c) => [c.transition, c.finding.subject_id, c.finding.resolution])).toEqual([['resolved', 'u10', 'retracted']]);
     // The same rows from an unscoped run retract u11 too.
-    expect(diffFindings(current, [match('PW-I', 'incident', row('u9'))], ran, 2000, 1000).map((c) => c.finding.subject_id).sort()).toEqual(['u10', 'u11']);
+    expect(
+      diffFindings(current, [match('PW-I', 'incident', row('u9'))], ran, 2000, 1000)
+        .map((c) => c.finding.subject_id)
+        .sort(),
+    ).toEqual(['u10', 'u11']);
   });
   it('takes the detail and email of a merged finding from the same row whatever the order, next to unmerged ones', () => {
     const x = match('PW-S', 'state', row('u5', { subject_email: 'zed@acme.example', detail: { via: 'second join' } }));
@@ -80,7 +125,10 @@ describe('findings lifecycle', () => {
     const one = diffFindings(new Map(), [others[0]!, x, others[1]!, y, others[2]!], ran, 1000, null);
     const two = diffFindings(new Map(), [y, ...others.reverse(), x], ran, 1000, null);
     expect(one).toEqual(two);
-    expect(one.find((c) => c.finding.subject_id === 'u5')!.finding).toMatchObject({ subject_email: 'amy@acme.example', detail: { via: 'first join' } });
+    expect(one.find((c) => c.finding.subject_id === 'u5')!.finding).toMatchObject({
+      subject_email: 'amy@acme.example',
+      detail: { via: 'first join' },
+    });
     expect(one.map((c) => c.finding.subject_id).sort()).toEqual(['u5', 'u6', 'u7', 'u8']);
   });
 });
@@ -104,7 +152,9 @@ describe('detection metadata', () => {
   it('names the file and field of a bad metadata value', () => {
     const { dir } = folder('ACME-TEST', META.replace('severity: high', 'severity: severe'));
     expect(() => loadDetectionDir(dir, 'custom')).toThrow(ConfigError);
-    expect(() => loadDetectionDir(dir, 'custom')).toThrow(/detection\.yaml[\s\S]*severity: expected one of info, low, medium, high, critical/);
+    expect(() => loadDetectionDir(dir, 'custom')).toThrow(
+      /detection\.yaml[\s\S]*severity: expected one of info, low, medium, high, critical/,
+    );
     const bad = folder('ACME-TEST', META + 'colour: blue\n');
     expect(() => loadDetectionDir(bad.dir, 'custom')).toThrow(/colour/);
   });
@@ -120,21 +170,48 @@ describe('detection metadata', () => {
   });
   it('refuses scope: person when the SQL cannot restrict itself to the scope, and defaults to scope: all', () => {
     expect(loadDetectionDir(folder('ACME-TEST', META).dir, 'custom').scope).toBe('all');
-    expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n').dir, 'custom')).toThrow(/scope: "person" needs detection\.sql to restrict itself[\s\S]*\{scoped:UInt8\}/);
-    expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: tenant\n').dir, 'custom')).toThrow(/scope: expected "all" \(default\) or "person"/);
-    const sql = "SELECT 1 FROM pw_eval_people WHERE {scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)";
+    expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n').dir, 'custom')).toThrow(
+      /scope: "person" needs detection\.sql to restrict itself[\s\S]*\{scoped:UInt8\}/,
+    );
+    expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: tenant\n').dir, 'custom')).toThrow(
+      /scope: expected "all" \(default\) or "person"/,
+    );
+    const sql = 'SELECT 1 FROM pw_eval_people WHERE {scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)';
     expect(loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n', sql).dir, 'custom').scope).toBe('person');
-    expect(loadDetections().filter((d) => d.scope === 'person').map((d) => d.id)).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
+    expect(
+      loadDetections()
+        .filter((d) => d.scope === 'person')
+        .map((d) => d.id),
+    ).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
   });
   it('the fast row check accepts exactly what DetectionRowSchema accepts, with the same result', () => {
     const good = {
-      subject_kind: 'human', subject_id: 'u1', subject_email: null, plane: 'platform', tenant: null, source: 'openai', key: '', severity: 'critical',
-      event_ids: ['e1'], raw_ids: [], detail: { reason: 'x' },
+      subject_kind: 'human',
+      subject_id: 'u1',
+      subject_email: null,
+      plane: 'platform',
+      tenant: null,
+      source: 'openai',
+      key: '',
+      severity: 'critical',
+      event_ids: ['e1'],
+      raw_ids: [],
+      detail: { reason: 'x' },
     };
     const variants: Record<string, unknown>[] = [
-      good, { ...good, subject_email: 'a@b', tenant: 't', severity: '' }, { ...good, extra: 1 }, { ...good, subject_id: '' },
-      { ...good, subject_kind: 3 }, { ...good, severity: 'severe' }, { ...good, event_ids: ['e', 2] }, { ...good, raw_ids: 'r' },
-      { ...good, detail: { n: 1 } }, { ...good, detail: [] }, { ...good, detail: null }, { ...good, key: null }, { ...good, plane: undefined },
+      good,
+      { ...good, subject_email: 'a@b', tenant: 't', severity: '' },
+      { ...good, extra: 1 },
+      { ...good, subject_id: '' },
+      { ...good, subject_kind: 3 },
+      { ...good, severity: 'severe' },
+      { ...good, event_ids: ['e', 2] },
+      { ...good, raw_ids: 'r' },
+      { ...good, detail: { n: 1 } },
+      { ...good, detail: [] },
+      { ...good, detail: null },
+      { ...good, key: null },
+      { ...good, plane: undefined },
       Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'tenant')),
     ];
     const verdicts = variants.map((v) => {
@@ -145,39 +222,70 @@ describe('detection metadata', () => {
     });
     // Fast path taken for exact rows only; an extra column falls back to zod, which accepts it (and drops it).
     expect(verdicts).toEqual([
-      [true, true], [true, true], [true, false], [false, false], [false, false], [false, false], [false, false], [false, false],
-      [false, false], [false, false], [false, false], [false, false], [false, false], [false, false],
+      [true, true],
+      [true, true],
+      [true, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
+      [false, false],
     ]);
   });
   it('every built-in uses only the standard parameters', () => {
-    for (const d of loadDetections()) expect(paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES)), d.id).toEqual([]);
+    for (const d of loadDetections())
+      expect(
+        paramsUsed(d.sql).filter((p) => !(p in PARAM_TYPES)),
+        d.id,
+      ).toEqual([]);
   });
 });
 
 describe('standard parameters', () => {
-  const map = validateBoundaryMap({
-    planes: { platform: { deprovision_sla: '12h', silent_after: '6h' }, application: { silent_poll_factor: 4 } },
-    domains: { corporate: ['Acme.Example'] },
-    connections: [
-      { id: 'hook', vendor: 'workos', transport: 'webhook', secret_env: 'S', plane: 'platform' },
-      { id: 'poller', vendor: 'openai', transport: 'poll', api_key_env: 'K', poll_interval: '10m' },
-      { id: 'off', vendor: 'workos', transport: 'webhook', secret_env: 'S2', enabled: false },
-    ],
-    links: [
-      { email: 'Ann@Acme.example', accounts: ['openai:user-1', 'workos:u2'] },
-      { email: 'bob@acme.example', accounts: ['openai:user-1'] },
-    ],
-  }, 'test');
+  const map = validateBoundaryMap(
+    {
+      planes: { platform: { deprovision_sla: '12h', silent_after: '6h' }, application: { silent_poll_factor: 4 } },
+      domains: { corporate: ['Acme.Example'] },
+      connections: [
+        { id: 'hook', vendor: 'workos', transport: 'webhook', secret_env: 'S', plane: 'platform' },
+        { id: 'poller', vendor: 'openai', transport: 'poll', api_key_env: 'K', poll_interval: '10m' },
+        { id: 'off', vendor: 'workos', transport: 'webhook', secret_env: 'S2', enabled: false },
+      ],
+      links: [
+        { email: 'Ann@Acme.example', accounts: ['openai:user-1', 'workos:u2'] },
+        { email: 'bob@acme.example', accounts: ['openai:user-1'] },
+      ],
+    },
+    'test',
+  );
   it('binds thresholds per plane, silence per connection, links and domains', () => {
     const p = detectionParams(map, Date.UTC(2026, 2, 1, 12, 0, 0, 7), () => 'application');
     expect(p).toMatchObject({
-      now: '2026-03-01 12:00:00.007', now_ms: Date.UTC(2026, 2, 1, 12, 0, 0, 7),
-      sla_platform_ms: 12 * 3_600_000, sla_application_ms: 24 * 3_600_000, grace_platform_ms: 3_600_000, stale_application_ms: 90 * 86_400_000,
-      predeparture_platform_ms: 7 * 86_400_000, corporate_domains: ['acme.example'], customer_domains: [],
-      conn_ids: ['hook', 'poller'], conn_planes: ['platform', 'application'], conn_transports: ['webhook', 'poll'],
+      now: '2026-03-01 12:00:00.007',
+      now_ms: Date.UTC(2026, 2, 1, 12, 0, 0, 7),
+      sla_platform_ms: 12 * 3_600_000,
+      sla_application_ms: 24 * 3_600_000,
+      grace_platform_ms: 3_600_000,
+      stale_application_ms: 90 * 86_400_000,
+      predeparture_platform_ms: 7 * 86_400_000,
+      corporate_domains: ['acme.example'],
+      customer_domains: [],
+      conn_ids: ['hook', 'poller'],
+      conn_planes: ['platform', 'application'],
+      conn_transports: ['webhook', 'poll'],
       conn_silent_ms: [6 * 3_600_000, 4 * 10 * 60_000],
-      link_refs: ['openai:user-1', 'workos:u2'], link_emails: ['ann@acme.example', 'ann@acme.example'], link_conflicts: ['openai:user-1'],
-      directory_sources: ['okta', 'scim'], nhi_planes: ['platform'], unobservable_kinds: ['saml_certificate', 'scim_token'],
+      link_refs: ['openai:user-1', 'workos:u2'],
+      link_emails: ['ann@acme.example', 'ann@acme.example'],
+      link_conflicts: ['openai:user-1'],
+      directory_sources: ['okta', 'scim'],
+      nhi_planes: ['platform'],
+      unobservable_kinds: ['saml_certificate', 'scim_token'],
     });
     expect(linkParams(map).conflicts).toEqual(['openai:user-1']);
   });
@@ -186,8 +294,13 @@ describe('standard parameters', () => {
     expect(() => validateBoundaryMap({ detections: { nhi_planes: ['moon'] } }, 'x.yaml')).toThrow(/detections\.nhi_planes/);
     expect(() => validateBoundaryMap({ detections: { typo: 1 } }, 'x.yaml')).toThrow(/typo/);
     expect(validateBoundaryMap({}, 'x').detections).toEqual({
-      evaluate_every: 300_000, debounce: 1_000, max_wait: 2_000, directory_sources: ['okta', 'scim'], nhi_planes: ['platform'],
-      unobservable_credential_kinds: ['saml_certificate', 'scim_token'], disabled: [],
+      evaluate_every: 300_000,
+      debounce: 1_000,
+      max_wait: 2_000,
+      directory_sources: ['okta', 'scim'],
+      nhi_planes: ['platform'],
+      unobservable_credential_kinds: ['saml_certificate', 'scim_token'],
+      disabled: [],
     });
   });
 });
