@@ -6,6 +6,10 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-worker.ts'],
     pool: 'forks',
+    // Two files at a time on the 2-core CI machine (vitest's default is cores - 1 = 1): most files wait
+    // on brokers, consumer groups and child processes rather than on the CPU.
+    maxWorkers: 2,
+    minWorkers: 1,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Expected errors (e.g. kafkajs during a broker outage) would drown the report; raise it to debug a failure.

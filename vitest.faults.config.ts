@@ -11,6 +11,9 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/faults/**/*.fault.ts'],
+    // One fault file at a time: they kill processes and fill disks, and time their recovery.
+    maxWorkers: 1,
+    minWorkers: 1,
     testTimeout: 240_000,
     hookTimeout: 240_000,
   },
