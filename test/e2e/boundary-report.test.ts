@@ -361,7 +361,10 @@ describe('planewatch report boundaries (CLI through the running API)', () => {
     const bad = await cli('report', 'boundaries', '--period', 'last-quarter');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('period: expected 2026-Q3 (quarter)');
-    expect((await cli('report', 'boundaries')).code).toBe(2);
+    // Without --period: the calendar quarter --now falls in (2026-09-20 → 2026-Q3).
+    const dflt = await cli('report', 'boundaries', '--format', 'json', ...now);
+    expect(dflt.code).toBe(0);
+    expect((JSON.parse(dflt.stdout) as { period: { label: string } }).period.label).toBe('2026-Q3');
     expect((await cli('report', 'boundaries', '--period', '2026-Q3', '--plane', 'platform', '--tenant', sc.ids.org)).code).toBe(2);
     clearRunInfo(t.dataDir);
   }, 300_000);
