@@ -25,6 +25,7 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
 describe('docker-compose.yml', () => {
   it('has the services of the stack, each with an image or a build', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
+      'alerter',
       'clickhouse',
       'collector',
       'detector',
@@ -46,7 +47,7 @@ describe('docker-compose.yml', () => {
 
   it('every command runs a compiled entry point with node, whose TypeScript source exists', () => {
     const built = Object.entries(compose.services).filter(([, s]) => s.command);
-    expect(built.map(([n]) => n).sort()).toEqual(['collector', 'detector', 'normalizer', 'poller', 'sink']);
+    expect(built.map(([n]) => n).sort()).toEqual(['alerter', 'collector', 'detector', 'normalizer', 'poller', 'sink']);
     for (const [name, s] of built) {
       expect(s.command![0], `${name}: runs node, not tsx`).toBe('node');
       const file = s.command!.find((a) => a.endsWith('.js'));
