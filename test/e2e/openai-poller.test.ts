@@ -385,7 +385,7 @@ describe('OpenAI inventory end to end', () => {
     // The events carry OpenAI's redacted value only as key_hint (what a secret scanning alert is
     // matched on: docs/vendors/github.md), in no other attribute.
     const hints = await t.query<{ subject_id: string; key_hint: string }>(
-      "SELECT subject_id, attributes['key_hint'] AS key_hint FROM identity_events FINAL WHERE connection_id = {c:String} AND attributes['key_hint'] != '' ORDER BY subject_id",
+      "SELECT subject_id, attributes['key_hint'] AS key_hint FROM identity_events FINAL WHERE connection_id = {c:String} AND attributes['key_hint'] != '' ORDER BY key_hint, subject_id",
       { c: CONN },
     );
     expect(hints).toEqual([
