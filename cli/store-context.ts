@@ -39,7 +39,7 @@ export async function withClickHouse<T>(ctx: StoreContext, fn: (client: ClickHou
   ]);
   const ch = await createClickHouse(clickhouseFromEnv(process.env, ctx.dataDir));
   try {
-    await migrate(ch.client, {});
+    await migrate(ch.client, { cluster: ch.cluster });
     return await fn(ch.client);
   } finally {
     await ch.close();

@@ -108,7 +108,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
       clickhouseMode = ch.mode;
       if (ch.mode === 'server') await assertClickHouseReachable(clickhouse, processEnv.CLICKHOUSE_URL ?? '');
       // One line per migration file is detail (debug); the summary below says what changed.
-      const applied = await migrate(clickhouse, { log: { info: (obj, msg) => log.debug(obj, msg) } });
+      const applied = await migrate(clickhouse, { cluster: ch.cluster, log: { info: (obj, msg) => log.debug(obj, msg) } });
       if (applied.length) log.info({ applied }, 'ClickHouse migrations applied');
     }
     return {

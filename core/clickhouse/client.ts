@@ -51,6 +51,7 @@ import { createChdbConnection } from 'chdb/connection';
 import { drainPending } from 'chdb';
 import { z } from 'zod';
 import { ConfigError, zodProblems } from '../config/errors.ts';
+import { clusterNameProblem } from './cluster.ts';
 
 export const DEFAULT_MAX_MEMORY_USAGE = 4 * 1024 ** 3;
 
@@ -65,6 +66,8 @@ export interface ClickHouseOptions {
   database?: string;
   /** Per-query memory limit in bytes (ClickHouse `max_memory_usage`, 0 = none). Default 4 GiB. */
   maxMemoryUsage?: number;
+  /** Server mode only: the ClickHouse cluster the migrations are rendered for (cluster.ts). */
+  cluster?: string;
 }
 
 export interface ClickHouse {
@@ -74,6 +77,8 @@ export interface ClickHouse {
   database: string;
   /** For embedded mode, the chDB data path in use. */
   path?: string;
+  /** Server mode: the cluster the store is replicated on (CLICKHOUSE_CLUSTER), if any; pass it to migrate(). */
+  cluster?: string;
   /** Idempotent. Embedded: the shared chDB connection closes when its last user closes. */
   close(): Promise<void>;
 }
@@ -92,6 +97,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
     throw new Error(`maxMemoryUsage must be a whole number of bytes >= 0, got ${maxMemoryUsage}`);
   }
   const clickhouse_settings = baseSettings(maxMemoryUsage);
+  if (opts.cluster !== undefined && opts.url === undefined) throw new Error(`ClickHouse cluster "${opts.cluster}": ${EMBEDDED_NO_CLUSTER}`);
 
   if (opts.url !== undefined) {
     const database = opts.database ?? 'default';
@@ -103,6 +109,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
       client,
       mode: 'server',
       database,
+      ...(opts.cluster !== undefined && { cluster: opts.cluster }),
       async close() {
         if (closed) return;
         closed = true;
@@ -341,6 +348,9 @@ export function embeddedStatus(): { path: string; refs: number } | null {
 
 // --- environment --------------------------------------------------------------------------------
 
+const EMBEDDED_NO_CLUSTER =
+  'cluster mode replicates through ClickHouse Keeper, which embedded chDB does not have: set CLICKHOUSE_URL to a server of the cluster, or unset CLICKHOUSE_CLUSTER';
+
 const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const ClickHouseEnvSchema = z
@@ -372,9 +382,20 @@ const ClickHouseEnvSchema = z
         .refine(Number.isSafeInteger, 'expected a whole number of bytes below 2^53')
         .optional(),
     ),
+    CLICKHOUSE_CLUSTER: z.preprocess(
+      blankIsUnset,
+      z
+        .string()
+        .superRefine((name, ctx) => {
+          const problem = clusterNameProblem(name);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.CLICKHOUSE_URL !== undefined) return;
+    if (env.CLICKHOUSE_CLUSTER !== undefined) ctx.addIssue({ code: 'custom', path: ['CLICKHOUSE_CLUSTER'], message: EMBEDDED_NO_CLUSTER });
     for (const name of ['CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD'] as const) {
       if (env[name] !== undefined) {
         ctx.addIssue({
@@ -404,6 +425,7 @@ export function fromEnv(env: NodeJS.ProcessEnv, dataDir: string): ClickHouseOpti
     CLICKHOUSE_PASSWORD: env.CLICKHOUSE_PASSWORD,
     CLICKHOUSE_DATABASE: env.CLICKHOUSE_DATABASE,
     CLICKHOUSE_MAX_MEMORY_USAGE: env.CLICKHOUSE_MAX_MEMORY_USAGE,
+    CLICKHOUSE_CLUSTER: env.CLICKHOUSE_CLUSTER,
   });
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error), 'environment variables');
   const e = parsed.data;
@@ -413,5 +435,6 @@ export function fromEnv(env: NodeJS.ProcessEnv, dataDir: string): ClickHouseOpti
   if (e.CLICKHOUSE_PASSWORD !== undefined) opts.password = e.CLICKHOUSE_PASSWORD;
   if (e.CLICKHOUSE_DATABASE !== undefined) opts.database = e.CLICKHOUSE_DATABASE;
   if (e.CLICKHOUSE_MAX_MEMORY_USAGE !== undefined) opts.maxMemoryUsage = e.CLICKHOUSE_MAX_MEMORY_USAGE;
+  if (e.CLICKHOUSE_CLUSTER !== undefined) opts.cluster = e.CLICKHOUSE_CLUSTER;
   return opts;
 }

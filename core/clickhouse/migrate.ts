@@ -11,11 +11,15 @@
 //   (views.ts: one file per view, its sha256 recorded in `schema_views`).
 // - Tables are created in the client's current database: `default` in embedded (chDB) mode, the
 //   configured CLICKHOUSE_DATABASE on a server (createClickHouse sets it as the client default).
+// - With a cluster configured (CLICKHOUSE_CLUSTER, option `cluster`), every statement, the
+//   bookkeeping tables' and the views' included, is rendered for it when applied (cluster.ts:
+//   ON CLUSTER, Replicated engines); the files and their recorded checksums stay as written.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { repoPath } from '../repo-root.ts';
+import { renderForCluster } from './cluster.ts';
 import { applyViews } from './views.ts';
 
 /** The repository's migrations directory. */
@@ -30,6 +34,8 @@ export interface MigrateOptions {
   /** Directory of NNNN_name.sql files; default: the repository's `migrations/`. */
   dir?: string;
   log?: MigrateLogger;
+  /** ClickHouse cluster to render every statement for (cluster.ts); unset: one server. */
+  cluster?: string;
 }
 
 export interface MigrationFile {
@@ -41,6 +47,11 @@ export interface MigrationFile {
 }
 
 const FILE_RE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+
+/** The statement creating schema_migrations, rendered for `cluster` when given. */
+export function schemaMigrationsStatement(cluster?: string): string {
+  return cluster === undefined ? CREATE_SCHEMA_MIGRATIONS : renderForCluster(CREATE_SCHEMA_MIGRATIONS, cluster, 'schema_migrations');
+}
 
 const CREATE_SCHEMA_MIGRATIONS = `
 CREATE TABLE IF NOT EXISTS schema_migrations
@@ -139,6 +150,22 @@ export function splitStatements(sql: string): string[] {
   return out;
 }
 
+/**
+ * The statements of a migration file as they run: split, and rendered for `cluster` when given.
+ * A statement the cluster renderer cannot handle is an error naming the file and statement number.
+ */
+export function migrationStatements(f: MigrationFile, cluster?: string): string[] {
+  const statements = splitStatements(f.sql);
+  if (cluster === undefined) return statements;
+  return statements.map((s, idx) => {
+    try {
+      return renderForCluster(s, cluster, `migration ${f.file}, statement ${idx + 1} of ${statements.length}`);
+    } catch (err) {
+      throw new MigrationError((err as Error).message, { cause: err });
+    }
+  });
+}
+
 interface AppliedRow {
   version: string;
   name: string;
@@ -152,7 +179,7 @@ interface AppliedRow {
 export async function migrate(client: ClickHouseClient, opts: MigrateOptions = {}): Promise<string[]> {
   const dir = opts.dir ?? MIGRATIONS_DIR;
   const files = readMigrations(dir);
-  await client.command({ query: CREATE_SCHEMA_MIGRATIONS });
+  await client.command({ query: schemaMigrationsStatement(opts.cluster) });
   const rs = await client.query({
     query: 'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
     format: 'JSONEachRow',
@@ -171,10 +198,11 @@ export async function migrate(client: ClickHouseClient, opts: MigrateOptions = {
     }
   }
 
+  // Render every pending file before running any: a statement the cluster renderer refuses stops
+  // the migration before it starts, not half-way.
+  const pending = files.filter((f) => !applied.has(f.version)).map((f) => ({ f, statements: migrationStatements(f, opts.cluster) }));
   const now: string[] = [];
-  for (const f of files) {
-    if (applied.has(f.version)) continue;
-    const statements = splitStatements(f.sql);
+  for (const { f, statements } of pending) {
     for (const [idx, statement] of statements.entries()) {
       try {
         await client.command({ query: statement });
@@ -194,7 +222,7 @@ export async function migrate(client: ClickHouseClient, opts: MigrateOptions = {
   }
   const viewsDir = join(dir, 'views');
   if (existsSync(viewsDir)) {
-    const views = await applyViews(client, viewsDir);
+    const views = await applyViews(client, viewsDir, { cluster: opts.cluster });
     if (views.length) opts.log?.info({ views }, 'ClickHouse read-model views created or replaced');
   }
   return now;

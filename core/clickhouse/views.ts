@@ -8,11 +8,15 @@
 // `-- @input name = <relation>` (the live relation the view reads). The evaluation snapshot binds
 // the same query to its own tables (store/read-models/snapshot.ts: pw_person_accounts over
 // pw_eval_accounts), so the snapshot and the view share one definition.
+//
+// With a cluster (option `cluster`), the statements run rendered for it (cluster.ts: ON CLUSTER);
+// the recorded checksum stays that of the plain statement.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { repoPath } from '../repo-root.ts';
+import { renderForCluster } from './cluster.ts';
 
 /** The repository's view directory. */
 export const VIEWS_DIR = repoPath('migrations/views') + sep;
@@ -74,6 +78,12 @@ export function viewStatement(view: ViewFile): { sql: string; checksum: string }
   return { sql, checksum: createHash('sha256').update(sql).digest('hex') };
 }
 
+/** The statement that creates the view as it runs: rendered for `cluster` when given. */
+export function viewStatementFor(view: ViewFile, cluster?: string): string {
+  const { sql } = viewStatement(view);
+  return cluster === undefined ? sql : renderForCluster(sql, cluster, `view ${view.name}.sql`);
+}
+
 /**
  * Views in the order they can be created: a view after the views its statement names (a name
  * counts when it appears as a whole word). A cycle is an error.
@@ -96,6 +106,11 @@ export function creationOrder(views: ReadonlyMap<string, ViewFile>): ViewFile[] 
   return out;
 }
 
+/** The statement creating schema_views, rendered for `cluster` when given. */
+export function schemaViewsStatement(cluster?: string): string {
+  return cluster === undefined ? CREATE_SCHEMA_VIEWS : renderForCluster(CREATE_SCHEMA_VIEWS, cluster, 'schema_views');
+}
+
 const CREATE_SCHEMA_VIEWS = `
 CREATE TABLE IF NOT EXISTS schema_views
 (
@@ -107,17 +122,17 @@ ENGINE = ReplacingMergeTree(applied_at)
 ORDER BY name`;
 
 /** Creates or replaces every view whose statement is new or changed; returns the names applied. */
-export async function applyViews(client: ClickHouseClient, dir: string = VIEWS_DIR): Promise<string[]> {
+export async function applyViews(client: ClickHouseClient, dir: string = VIEWS_DIR, opts: { cluster?: string } = {}): Promise<string[]> {
   const views = readViews(dir);
-  await client.command({ query: CREATE_SCHEMA_VIEWS });
+  await client.command({ query: schemaViewsStatement(opts.cluster) });
   const rs = await client.query({ query: 'SELECT name, checksum FROM schema_views FINAL', format: 'JSONEachRow' });
   const applied = new Map((await rs.json<{ name: string; checksum: string }>()).map((r) => [r.name, r.checksum]));
   const now: string[] = [];
   for (const view of creationOrder(views)) {
-    const { sql, checksum } = viewStatement(view);
+    const { checksum } = viewStatement(view);
     if (applied.get(view.name) === checksum) continue;
     try {
-      await client.command({ query: sql });
+      await client.command({ query: viewStatementFor(view, opts.cluster) });
     } catch (err) {
       throw new ViewError(`view ${join(dir, `${view.name}.sql`)} failed: ${(err as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromEnv, DEFAULT_MAX_MEMORY_USAGE } from '../../../../core/clickhouse/client.ts';
+import { createClickHouse, fromEnv, DEFAULT_MAX_MEMORY_USAGE } from '../../../../core/clickhouse/client.ts';
 import { ConfigError } from '../../../../core/config/errors.ts';
 
 describe('clickhouse fromEnv', () => {
@@ -53,6 +53,23 @@ describe('clickhouse fromEnv', () => {
     expect(problems({ CLICKHOUSE_DATABASE: 'planewatch' })).toMatch(
       /CLICKHOUSE_DATABASE: embedded chDB always uses the "default" database/,
     );
+  });
+
+  it('reads CLICKHOUSE_CLUSTER for a server, and refuses it in embedded mode (chDB has no Keeper)', () => {
+    expect(fromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'pw_cluster' }, '/data')).toEqual({
+      dataDir: '/data',
+      url: 'http://ch:8123',
+      cluster: 'pw_cluster',
+    });
+    expect(fromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: '{cluster}' }, '/data').cluster).toBe('{cluster}');
+    expect(fromEnv({ CLICKHOUSE_CLUSTER: ' ' }, '/data')).toEqual({ dataDir: '/data' });
+    expect(problems({ CLICKHOUSE_CLUSTER: 'pw_cluster' })).toMatch(
+      /CLICKHOUSE_CLUSTER: cluster mode replicates through ClickHouse Keeper, which embedded chDB does not have/,
+    );
+    expect(problems({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "pw'; DROP" })).toMatch(
+      /CLICKHOUSE_CLUSTER: expected a cluster name/,
+    );
+    expect(() => createClickHouse({ dataDir: '/data', cluster: 'pw_cluster' })).toThrow(/embedded chDB does not have/);
   });
 
   it('reports every bad variable at once', () => {
