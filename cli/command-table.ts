@@ -48,6 +48,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/config.ts')).registerConfigCommand,
   },
   {
+    usage: 'migrations',
+    description: 'Inspect the ClickHouse schema migrations.',
+    hasOptions: false,
+    load: async () => (await import('./commands/migrations.ts')).registerMigrationsCommand,
+  },
+  {
     usage: 'findings',
     description: 'Show detection findings (open ones by default).',
     hasOptions: true,

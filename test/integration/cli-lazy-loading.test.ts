@@ -86,6 +86,14 @@ describe('planewatch loads only what the command uses', () => {
     ).toEqual([]);
   });
 
+  it('migrations print --cluster reads the files only: neither chDB nor the ClickHouse client', async () => {
+    const r = await cli(stoppedDir, 'migrations', 'print', '--cluster', 'pw');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("CREATE TABLE IF NOT EXISTS identity_events ON CLUSTER 'pw'");
+    expect(r.loaded.some((u) => u.endsWith('/dist/cli/commands/migrations.js'))).toBe(true);
+    expect(r.loaded.filter((u) => CHDB.test(u) || CLICKHOUSE_CLIENT.test(u))).toEqual([]);
+  });
+
   it('findings with no process running opens the store itself, and only then loads chDB', async () => {
     const r = await cli(stoppedDir, 'findings', '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
