@@ -127,12 +127,14 @@ export async function applyViews(client: ClickHouseClient, dir: string = VIEWS_D
   await client.command({ query: schemaViewsStatement(opts.cluster) });
   const rs = await client.query({ query: 'SELECT name, checksum FROM schema_views FINAL', format: 'JSONEachRow' });
   const applied = new Map((await rs.json<{ name: string; checksum: string }>()).map((r) => [r.name, r.checksum]));
+  // Rendered before any runs: a statement the cluster renderer refuses stops before the first view.
+  const pending = creationOrder(views)
+    .filter((view) => applied.get(view.name) !== viewStatement(view).checksum)
+    .map((view) => ({ view, sql: viewStatementFor(view, opts.cluster), checksum: viewStatement(view).checksum }));
   const now: string[] = [];
-  for (const view of creationOrder(views)) {
-    const { checksum } = viewStatement(view);
-    if (applied.get(view.name) === checksum) continue;
+  for (const { view, sql, checksum } of pending) {
     try {
-      await client.command({ query: viewStatementFor(view, opts.cluster) });
+      await client.command({ query: sql });
     } catch (err) {
       throw new ViewError(`view ${join(dir, `${view.name}.sql`)} failed: ${(err as Error).message}`);
     }
