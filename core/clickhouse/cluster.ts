@@ -88,6 +88,8 @@ interface Edit {
   text: string;
 }
 
+const insertAt = (pos: number, text: string): Edit => ({ start: pos, end: pos, text });
+
 /** Applies non-overlapping edits; two insertions at one place come out in the order given. */
 function applyEdits(sql: string, edits: Edit[]): string {
   const backwards = edits.map((e, k) => ({ e, k })).sort((a, b) => b.e.start - a.e.start || b.k - a.k);
@@ -124,72 +126,94 @@ class Cursor {
   }
 }
 
-/** Where a statement comes from, for error messages: e.g. `migration 0014_identity_model.sql, statement 19`. */
-export type StatementOrigin = string;
+/** engineEdit's answer for a statement without ENGINE: an error for a table, fine for a view TO a table. */
+const NO_ENGINE = 'no ENGINE clause';
+
+/** One statement being rendered. */
+interface Rendering {
+  sql: string;
+  tokens: Token[];
+  cursor: Cursor;
+  /** The text inserted: ` ON CLUSTER '<name>'`. */
+  onCluster: string;
+  fail(why: string): never;
+}
 
 /**
- * The statement rendered for `cluster` (see the header). Throws a ClusterRenderError naming
- * `origin` for a statement kind without a rule, a CREATE TABLE without a MergeTree-family
+ * The statement rendered for `cluster` (see the header). `origin` says where it comes from, for
+ * errors (e.g. `migration 0014_identity_model.sql, statement 19 of 31`). Throws a
+ * ClusterRenderError for a statement kind without a rule, a CREATE TABLE without a MergeTree-family
  * engine, or a statement that already names a cluster.
  */
-export function renderForCluster(statement: string, cluster: string, origin: StatementOrigin): string {
+export function renderForCluster(statement: string, cluster: string, origin: string): string {
   const problem = clusterNameProblem(cluster);
   if (problem !== null) throw new ClusterRenderError(`cluster name "${cluster}": ${problem}`);
   const tokens = tokenize(statement);
-  const fail = (why: string): never => {
-    const head = statement.replace(/\s+/g, ' ').trim().slice(0, 60);
-    throw new ClusterRenderError(`${origin}: cannot render for cluster "${cluster}": ${why} (statement: ${head}...)`);
+  const r: Rendering = {
+    sql: statement,
+    tokens,
+    cursor: new Cursor(tokens),
+    onCluster: ` ON CLUSTER '${cluster}'`,
+    fail(why) {
+      const head = statement.replace(/\s+/g, ' ').trim().slice(0, 60);
+      throw new ClusterRenderError(`${origin}: cannot render for cluster "${cluster}": ${why} (statement: ${head}...)`);
+    },
   };
   if (tokens.some((t, k) => t.kind === 'word' && t.text === 'ON' && tokens[k + 1]?.text === 'CLUSTER'))
-    fail('it already names a cluster (ON CLUSTER)');
-  const onCluster = ` ON CLUSTER '${cluster}'`;
-  const c = new Cursor(tokens);
-  const afterName = (): number => {
-    const name = c.name();
-    if (name === undefined) return fail('no table or view name where one was expected');
-    return name.end;
-  };
-  const insertAt = (pos: number, text: string): Edit => ({ start: pos, end: pos, text });
-
-  if (c.words('CREATE')) {
-    c.words('OR', 'REPLACE');
-    let kind: 'table' | 'view' | 'materialized view';
-    if (c.words('TABLE')) kind = 'table';
-    else if (c.words('VIEW')) kind = 'view';
-    else if (c.words('MATERIALIZED', 'VIEW')) kind = 'materialized view';
-    else return fail('unknown statement kind: CREATE of something other than TABLE, VIEW or MATERIALIZED VIEW');
-    c.words('IF', 'NOT', 'EXISTS');
-    const edits = [insertAt(afterName(), onCluster)];
-    // A view stores nothing; a materialized view `TO` a table stores into that table (replicated by
-    // its own CREATE TABLE); one with an ENGINE has an inner table, replicated like any other.
-    if (kind !== 'view') {
-      const engine = engineEdit(tokens, c.i, statement);
-      if (typeof engine === 'string') {
-        if (kind === 'table' || engine !== 'no ENGINE clause') fail(engine);
-      } else edits.push(engine);
-    }
-    return applyEdits(statement, edits);
-  }
-  if (c.words('ALTER', 'TABLE')) return applyEdits(statement, [insertAt(afterName(), onCluster)]);
-  if (c.words('DROP')) {
-    const table = c.words('TABLE');
-    if (!table && !c.words('VIEW')) return fail('unknown statement kind: DROP of something other than TABLE or VIEW');
-    c.words('IF', 'EXISTS');
-    const edits = [insertAt(afterName(), onCluster)];
-    const sync = tokens.some((t) => t.kind === 'word' && t.text === 'SYNC');
-    if (table && !sync) edits.push(insertAt(statement.trimEnd().length, ' SYNC'));
-    return applyEdits(statement, edits);
-  }
+    r.fail('it already names a cluster (ON CLUSTER)');
+  const c = r.cursor;
+  if (c.words('CREATE')) return renderCreate(r);
+  if (c.words('ALTER', 'TABLE')) return applyEdits(statement, [insertAt(afterName(r), r.onCluster)]);
+  if (c.words('DROP')) return renderDrop(r);
   if (c.words('TRUNCATE')) {
     c.words('TABLE');
     c.words('IF', 'EXISTS');
-    return applyEdits(statement, [insertAt(afterName(), onCluster)]);
+    return applyEdits(statement, [insertAt(afterName(r), r.onCluster)]);
   }
-  if (c.words('RENAME', 'TABLE')) return applyEdits(statement, [insertAt(statement.trimEnd().length, onCluster)]);
+  if (c.words('RENAME', 'TABLE')) return applyEdits(statement, [insertAt(statement.trimEnd().length, r.onCluster)]);
   // Data, not DDL: runs once on the server the migrator talks to; replication copies the rows.
   if (c.peekWords('INSERT', 'INTO')) return statement;
   const first = tokens[0]?.kind === 'word' ? tokens[0].text : (tokens[0]?.text ?? '(empty)');
-  return fail(`unknown statement kind ${first}: add a rule for it to core/clickhouse/cluster.ts`);
+  return r.fail(`unknown statement kind ${first}: add a rule for it to core/clickhouse/cluster.ts`);
+}
+
+/** Reads the name at the cursor; returns where it ends. */
+function afterName(r: Rendering): number {
+  const name = r.cursor.name();
+  return name === undefined ? r.fail('no table or view name where one was expected') : name.end;
+}
+
+/** CREATE [OR REPLACE] TABLE | VIEW | MATERIALIZED VIEW [IF NOT EXISTS] name ... (after CREATE). */
+function renderCreate(r: Rendering): string {
+  const c = r.cursor;
+  c.words('OR', 'REPLACE');
+  let kind: 'table' | 'view' | 'materialized view';
+  if (c.words('TABLE')) kind = 'table';
+  else if (c.words('VIEW')) kind = 'view';
+  else if (c.words('MATERIALIZED', 'VIEW')) kind = 'materialized view';
+  else return r.fail('unknown statement kind: CREATE of something other than TABLE, VIEW or MATERIALIZED VIEW');
+  c.words('IF', 'NOT', 'EXISTS');
+  const edits = [insertAt(afterName(r), r.onCluster)];
+  // A view stores nothing; a materialized view `TO` a table stores into that table (replicated by
+  // its own CREATE TABLE); one with an ENGINE has an inner table, replicated like any other.
+  if (kind !== 'view') {
+    const engine = engineEdit(r.tokens, c.i, r.sql);
+    if (typeof engine !== 'string') edits.push(engine);
+    else if (kind === 'table' || engine !== NO_ENGINE) r.fail(engine);
+  }
+  return applyEdits(r.sql, edits);
+}
+
+/** DROP TABLE | VIEW [IF EXISTS] name (after DROP); a table's drop waits (SYNC), see the header. */
+function renderDrop(r: Rendering): string {
+  const c = r.cursor;
+  const table = c.words('TABLE');
+  if (!table && !c.words('VIEW')) return r.fail('unknown statement kind: DROP of something other than TABLE or VIEW');
+  c.words('IF', 'EXISTS');
+  const edits = [insertAt(afterName(r), r.onCluster)];
+  const sync = r.tokens.some((t) => t.kind === 'word' && t.text === 'SYNC');
+  if (table && !sync) edits.push(insertAt(r.sql.trimEnd().length, ' SYNC'));
+  return applyEdits(r.sql, edits);
 }
 
 /**
@@ -218,5 +242,5 @@ function engineEdit(tokens: Token[], from: number, sql: string): Edit | string {
     const args = sql.slice(open.end, close.start).trim();
     return { start: nameToken.start, end: close.end, text: args === '' ? `${head})` : `${head}, ${args})` };
   }
-  return 'no ENGINE clause';
+  return NO_ENGINE;
 }
