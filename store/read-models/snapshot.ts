@@ -321,7 +321,9 @@ export interface RefreshOptions {
 /** Brings the pw_eval_* snapshot up to date with the state; see the header. */
 export async function refreshSnapshot(client: ClickHouseClient, params: DetectionParams, opts: RefreshOptions = {}): Promise<SnapshotInfo> {
   const t0 = performance.now();
-  const settings = opts.settings;
+  // A refill may be identical to an earlier block of the same scratch table; a Replicated table
+  // (cluster mode) would drop it as a duplicate insert and leave the table empty.
+  const settings: ClickHouseSettings = { ...opts.settings, insert_deduplicate: 0 };
   const buildSettings = opts.buildSettings ?? BUILD_SETTINGS;
   const fallbacks: string[] = [];
   const hash = snapshotHash(params);
