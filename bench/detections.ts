@@ -1,4 +1,4 @@
-// Detection evaluation benchmark (not a test): `tsx bench/detections.ts [--quick|--full|--sizes=N,M] [--json]`,
+// Detection evaluation benchmark (not a test): `tsx bench/detections.ts [--quick|--full|--sizes=N,M] [--storage] [--json]`,
 // also run by `npm run bench` (bench/run.ts reads the last stdout line of JSON: { rows: [...] }).
 //
 // For each size (quick: 1 M events; full and default: 1 M and 10 M) it generates identity events
@@ -17,10 +17,18 @@
 // and reports times as ratios to the baseline, and peak memory: the process's peak RSS during
 // the evaluations (chDB runs in-process; VmHWM is reset through /proc/self/clear_refs before each
 // phase) and ClickHouse's own peak per query where system.query_log is available.
+//
+// Right after the generation it also measures storage (system.parts, active parts as they are at
+// that moment: background merges are neither awaited nor forced): bytes on disk and uncompressed
+// bytes per stored event, for identity_events alone and for every table of the store together
+// (identity_events, the state tables the materialized views maintain, and the rest), divided by
+// the events generated. `--storage` stops there (no evaluations): the figures alone, in a few
+// minutes at 10 M (docs/DEPLOYMENT.md sizes a node from them).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../core/clickhouse/client.ts';
 import { migrate } from '../core/clickhouse/migrate.ts';
 import { validateBoundaryMap } from '../core/config/load.ts';
@@ -38,6 +46,7 @@ const SIZES = sizesArg
     ? [1_000_000]
     : [1_000_000, 10_000_000];
 const JSON_OUT = args.has('--json');
+const STORAGE_ONLY = args.has('--storage');
 const CHUNK = 1_000_000;
 const DAY = 86_400_000;
 const BASE = Date.UTC(2025, 0, 1);
@@ -139,6 +148,43 @@ FROM
 )`;
 }
 
+/**
+ * Bytes on disk and uncompressed per stored event, from system.parts (active parts as they are now,
+ * merges not awaited): identity_events alone, and every table of the store together. Pushes two rows
+ * and says the per-table breakdown.
+ */
+async function measureStorage(client: ClickHouseClient, events: number, label: string, genSec: number): Promise<void> {
+  const perTable = await (
+    await client.query({
+      query: `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS disk, sum(data_uncompressed_bytes) AS raw, count() AS parts
+              FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table ORDER BY disk DESC`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ table: string; rows: string; disk: string; raw: string; parts: string }>();
+  const sum = (ts: typeof perTable, k: 'disk' | 'raw' | 'parts') => ts.reduce((a, t) => a + Number(t[k]), 0);
+  const events_ = perTable.filter((t) => t.table === 'identity_events');
+  const MiB = (b: number) => `${round(b / 1024 ** 2, 1)} MiB`;
+  const breakdown = perTable
+    .filter((t) => Number(t.disk) > 0)
+    .map((t) => `${t.table} ${MiB(Number(t.disk))} disk / ${MiB(Number(t.raw))} raw, ${Number(t.rows)} rows, ${t.parts} parts`)
+    .join('; ');
+  say(`  storage after generation (active parts, merges not awaited): ${breakdown}`);
+  for (const [what, ts] of [
+    ['identity_events alone', events_],
+    ['every table of the store together', perTable],
+  ] as const) {
+    const disk = sum(ts, 'disk');
+    const raw = sum(ts, 'raw');
+    rows.push({
+      what: `bytes on disk per stored event, ${what}, ${label} events`,
+      value: round(disk / events, 1),
+      unit: 'B/event',
+      ratio: `${round(raw / events, 1)} B/event uncompressed (${round(raw / Math.max(disk, 1), 1)} × compression)`,
+      note: `system.parts, active parts right after the generation (${round(genSec, 1)} s; background merges not awaited, not forced): ${MiB(disk)} on disk, ${MiB(raw)} uncompressed in ${sum(ts, 'parts')} parts over ${ts.length} table(s)${ts.length > 1 ? `: ${breakdown}` : ''}`,
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const detections = loadDetections();
   const peakResettable = resetPeak();
@@ -167,6 +213,9 @@ async function main(): Promise<void> {
       const genPeak = peakRssMiB();
       const q = async (sql: string) =>
         (await (await ch.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string>>())[0]!;
+      const label = size >= 10_000_000 ? '10 M' : `${size / 1_000_000} M`;
+      await measureStorage(ch.client, size, label, genSec);
+      if (STORAGE_ONLY) continue;
       const stateRows = await q(
         `SELECT (SELECT count() FROM pw_subject_state) AS subjects, (SELECT count() FROM pw_credential_state) AS creds, (SELECT count() FROM pw_activity_days) AS days`,
       );
@@ -304,7 +353,6 @@ async function main(): Promise<void> {
       } catch {
         chPeak = null;
       }
-      const label = size >= 10_000_000 ? '10 M' : `${size / 1_000_000} M`;
       const fullSec = Math.min(...fullTimes);
       rows.push({
         what: `evaluate all ${detections.length} detections over ${label} events (full: snapshot rebuilt)`,
