@@ -309,6 +309,21 @@ export async function invalidateSnapshot(client: ClickHouseClient): Promise<void
   });
 }
 
+/**
+ * The watermark of a snapshot starting at `nowMs` on a replica `replicaDelaySeconds` behind
+ * (system.replicas.absolute_delay; 0 on a single server or embedded): rows inserted on another
+ * replica before now − delay may still arrive here, stamped with their insert time, after this
+ * build read the state. The next incremental refresh re-reads the keys touched since this
+ * watermark (minus TOUCHED_OVERLAP_MS), so it must not be later than the oldest row not yet here.
+ * The delay is reported in whole seconds: one more second covers its rounding.
+ */
+export function snapshotWatermarkMs(nowMs: number, replicaDelaySeconds: number): number {
+  return replicaDelaySeconds > 0 ? nowMs - (replicaDelaySeconds + 1) * 1000 : nowMs;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS.mmm' (UTC) for a {p:DateTime64(6, 'UTC')} parameter. */
+const toDateTime64Text = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
 export interface RefreshOptions {
   /** 'full': always rebuild everything; 'incremental': never fall back to full because many keys were touched. */
   mode?: 'auto' | 'full' | 'incremental';
@@ -327,12 +342,13 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   const buildSettings = opts.buildSettings ?? BUILD_SETTINGS;
   const fallbacks: string[] = [];
   const hash = snapshotHash(params);
-  const [clock] = await rows<{ now: string; now_ms: string }>(
+  const [clock] = await rows<{ now_ms: string; delay_s: string }>(
     client,
-    `SELECT toString(now64(6, 'UTC')) AS now, toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms`,
+    `SELECT toUnixTimestamp64Milli(now64(6, 'UTC')) AS now_ms,
+            (SELECT max(absolute_delay) FROM system.replicas WHERE database = currentDatabase()) AS delay_s`,
   );
-  const start = clock!.now;
-  const startMs = Number(clock!.now_ms);
+  const watermarkMs = snapshotWatermarkMs(Number(clock!.now_ms), Number(clock!.delay_s));
+  const watermark = toDateTime64Text(watermarkMs);
   const [last] = await rows<{ n: string; h: string; w_ms: string; v: number | string }>(
     client,
     `
@@ -344,7 +360,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   if (opts.mode === 'full') reason = 'requested';
   else if (!last || Number(last.n) === 0) reason = 'first snapshot';
   else if (Number(last.v) !== 1) reason = 'previous build interrupted or state rebuilt';
-  else if (startMs - Number(last.w_ms) > MAX_INCREMENTAL_AGE_MS) reason = 'previous snapshot too old';
+  else if (watermarkMs - Number(last.w_ms) > MAX_INCREMENTAL_AGE_MS) reason = 'previous snapshot too old';
   else if (last.h !== hash) reason = 'links, directory sources or stale thresholds changed';
   // The credential gaps are the costly table (every credential activity day). They are kept and
   // only the touched credentials recomputed, even on a full build, when everything they depend on
@@ -360,7 +376,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   let touched = 0;
   if (!reason || keepGaps) {
     const sinceMs = Number(last!.w_ms) - TOUCHED_OVERLAP_MS;
-    q.since = new Date(sinceMs).toISOString().replace('T', ' ').replace('Z', '');
+    q.since = toDateTime64Text(sinceMs);
     // One copy of the touched keys for every statement of this refresh (migration 0013).
     await client.command({ query: 'TRUNCATE TABLE pw_snapshot_touched', clickhouse_settings: settings });
     await client.command({
@@ -437,8 +453,8 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   }
   await client.command({
     query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched)
-            VALUES (now64(6), {hash:String}, {start:DateTime64(6, 'UTC')}, 1, {mode:String}, {touched:UInt64})`,
-    query_params: { hash, start, mode: incremental ? 'incremental' : 'full', touched },
+            VALUES (now64(6), {hash:String}, {watermark:DateTime64(6, 'UTC')}, 1, {mode:String}, {touched:UInt64})`,
+    query_params: { hash, watermark, mode: incremental ? 'incremental' : 'full', touched },
   });
   return {
     mode: incremental ? 'incremental' : 'full',
@@ -448,7 +464,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     spilled: fallbacks,
     ms: performance.now() - t0,
     tables,
-    watermarkMs: startMs,
+    watermarkMs,
     previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
   };
 }
