@@ -61,7 +61,10 @@ export function stickyLeaseAssigner(claim: () => LeaseClaim): PartitionAssigner 
         const assignment: Record<string, number[]> = {};
         if (memberId === holder)
           for (const topic of topics) assignment[topic] = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId);
-        return { memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment, userData: Buffer.alloc(0) }) };
+        return {
+          memberId,
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment, userData: Buffer.alloc(0) }),
+        };
       });
     },
     protocol({ topics }) {

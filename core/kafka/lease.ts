@@ -21,13 +21,7 @@ import { logger as rootLogger, type Logger } from '../log.ts';
 import { ensureTopics } from './client.ts';
 import { stickyLeaseAssigner, type LeaseClaim } from './lease-assigner.ts';
 import { leaseChanges, leaseLeader } from './lease-metrics.ts';
-import {
-  DEFAULT_LEASE_SESSION_TIMEOUT_MS,
-  defaultHeartbeatInterval,
-  defaultMargin,
-  toMonotonic,
-  validUntil,
-} from './lease-validity.ts';
+import { DEFAULT_LEASE_SESSION_TIMEOUT_MS, defaultHeartbeatInterval, defaultMargin, toMonotonic, validUntil } from './lease-validity.ts';
 import { leaseGroup, leaseTopic } from './topics.ts';
 
 /** What a caller of a lease needs: is it mine now, and may I act (checked with the coordinator)? */
@@ -149,7 +143,10 @@ export class KafkaLease extends EventEmitter implements Lease {
       await Promise.race([
         consumer.commitOffsets([{ topic: this.topic, partition: 0, offset: '0' }]),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('fence commit outlasted the lease validity')), Math.max(0, this.validUntil - this.now()));
+          timer = setTimeout(
+            () => reject(new Error('fence commit outlasted the lease validity')),
+            Math.max(0, this.validUntil - this.now()),
+          );
         }),
       ]);
     } catch (err) {

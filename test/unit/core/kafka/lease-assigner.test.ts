@@ -70,7 +70,9 @@ describe('stickyLeaseAssigner', () => {
       { memberId: 'zzz', memberMetadata: holder.protocol({ topics: ['lease'] }).metadata },
     ];
     const out = await standby.assign({ members, topics: ['lease'] });
-    const byMember = Object.fromEntries(out.map((a) => [a.memberId, AssignerProtocol.MemberAssignment.decode(a.memberAssignment)?.assignment]));
+    const byMember = Object.fromEntries(
+      out.map((a) => [a.memberId, AssignerProtocol.MemberAssignment.decode(a.memberAssignment)?.assignment]),
+    );
     expect(byMember).toEqual({ aaa: {}, zzz: { lease: [0] } });
   });
 });

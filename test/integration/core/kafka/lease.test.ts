@@ -1,0 +1,127 @@
+// core/kafka/lease.ts against the shared test broker, with two candidates as child processes
+// (test/fixtures/lease/candidate.ts) recording each unit of work they did while holding the lease.
+// A standby joining leaves the lease with the live leader (sticky); a leader killed with SIGKILL
+// or frozen with SIGSTOP past its session is replaced within the session timeout plus a few
+// seconds; and the units of the two never overlap, the frozen one's after it resumes included.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../../core/repo-root.ts';
+import { waitFor } from '../../../helpers/wait.ts';
+
+const SESSION_MS = 6000; // the broker's group.min.session.timeout.ms (Kafka's default; not lowered in kafka/server.properties.template)
+const TAKEOVER_BOUND_MS = SESSION_MS + 5000;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-lease-'));
+const children: ChildProcess[] = [];
+
+interface Unit {
+  start: number;
+  end: number;
+}
+
+interface Candidate {
+  proc: ChildProcess;
+  file: string;
+  units(): Unit[];
+  events: { event: string; at: number }[];
+}
+
+function candidate(role: string, name: string): Candidate {
+  const file = path.join(dir, `${role}-${name}.jsonl`);
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/fixtures/lease/candidate.ts'), role, file], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LEASE_SESSION_TIMEOUT_MS: String(SESSION_MS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(proc);
+  const events: { event: string; at: number }[] = [];
+  let buffered = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as { event: string; at: number });
+  });
+  const units = () =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Unit)
+      : [];
+  return { proc, file, units, events };
+}
+
+const ready = (c: Candidate) => waitFor(async () => c.events.some((e) => e.event === 'ready'), 'candidate ready', 30_000);
+const hasUnits = (c: Candidate, n: number) => waitFor(async () => c.units().length >= n, `${n} units recorded`, 30_000, 100);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pairs of units of `a` and `b` that overlap in time. */
+function overlaps(a: Unit[], b: Unit[]): [Unit, Unit][] {
+  const out: [Unit, Unit][] = [];
+  for (const x of a) for (const y of b) if (x.start < y.end && y.start < x.end) out.push([x, y]);
+  return out;
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('KafkaLease across processes', () => {
+  it('keeps the lease with a live leader when a standby joins, and hands it over within the session after SIGKILL', async () => {
+    const role = `kill${process.pid}`;
+    const a = candidate(role, 'a');
+    await ready(a);
+    await hasUnits(a, 3);
+    const b = candidate(role, 'b');
+    await ready(b);
+    // (c) sticky: after b joined (and the rebalance it caused), a goes on working, b does nothing.
+    const joinedAt = Date.now();
+    await sleep(3000);
+    expect(a.units().some((u) => u.start > joinedAt + 1000)).toBe(true);
+    expect(b.units()).toEqual([]);
+
+    const killedAt = Date.now();
+    a.proc.kill('SIGKILL');
+    await waitFor(async () => b.units().length > 0, 'the standby working', TAKEOVER_BOUND_MS + 5000, 100);
+    const takeover = b.units()[0]!.start - killedAt;
+    console.log(`lease takeover after SIGKILL: ${takeover} ms (session ${SESSION_MS} ms)`);
+    expect(takeover).toBeLessThan(TAKEOVER_BOUND_MS);
+    await hasUnits(b, 3);
+    expect(overlaps(a.units(), b.units())).toEqual([]);
+    b.proc.kill('SIGKILL');
+  }, 90_000);
+
+  it('never lets a leader frozen past its session act alongside the one that took over', async () => {
+    const role = `freeze${process.pid}`;
+    const a = candidate(role, 'a');
+    await ready(a);
+    await hasUnits(a, 3);
+    const b = candidate(role, 'b');
+    await ready(b);
+    await sleep(1000);
+    expect(b.units()).toEqual([]);
+
+    const frozenAt = Date.now();
+    a.proc.kill('SIGSTOP');
+    await waitFor(async () => b.units().length > 0, 'the standby working', TAKEOVER_BOUND_MS + 5000, 100);
+    const takeover = b.units()[0]!.start - frozenAt;
+    console.log(`lease takeover after SIGSTOP: ${takeover} ms (session ${SESSION_MS} ms)`);
+    expect(takeover).toBeLessThan(TAKEOVER_BOUND_MS);
+    // Frozen longer than its session, then resumed while b works.
+    await sleep(Math.max(0, frozenAt + SESSION_MS + 2000 - Date.now()));
+    const resumedAt = Date.now();
+    a.proc.kill('SIGCONT');
+    await sleep(SESSION_MS);
+
+    expect(overlaps(a.units(), b.units())).toEqual([]);
+    // b keeps the lease: a came back claiming an expired lease, so nothing it did since is recorded.
+    expect(a.units().filter((u) => u.end > resumedAt)).toEqual([]);
+    expect(b.units().some((u) => u.start > resumedAt + 2000)).toBe(true);
+    a.proc.kill('SIGKILL');
+    b.proc.kill('SIGKILL');
+  }, 90_000);
+});
