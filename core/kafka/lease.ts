@@ -260,10 +260,14 @@ export class KafkaLease extends EventEmitter implements Lease {
   }
 }
 
-/** A lease for `role`, started: joined its group (leading or standing by). */
-export async function startLease(kafka: Kafka, role: string, opts: KafkaLeaseOptions = {}): Promise<KafkaLease> {
+/**
+ * A lease for `role`, started: joined its group (leading or standing by), or still joining after
+ * `joinWaitMs` (default: session + 5 s; a restart right after a crash waits for the old member's
+ * session to expire, and a caller may prefer to go on as a standby meanwhile).
+ */
+export async function startLease(kafka: Kafka, role: string, opts: KafkaLeaseOptions & { joinWaitMs?: number } = {}): Promise<KafkaLease> {
   const lease = new KafkaLease(kafka, role, opts);
-  await lease.start();
+  await lease.start(opts.joinWaitMs);
   return lease;
 }
 

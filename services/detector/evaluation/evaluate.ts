@@ -40,6 +40,11 @@ export interface EvaluateOptions {
   settings?: ClickHouseSettings;
   /** Open findings from which a detection is run compactly; default COMPACT_MIN_OPEN (Infinity: never; the benchmark's baseline). */
   compactMinOpen?: number;
+  /**
+   * Runs right before the commit stage; throwing discards the evaluation (nothing is written). The
+   * detector fences its lease here, so a process that lost it never commits.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface EvaluationResult {
@@ -102,6 +107,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // The rows are not needed past the diff (findings copy what they keep): let them go before the commit.
   out.matches.length = 0;
   const version = base.version + 1;
+  await opts.beforeCommit?.();
   const matches = await commitStage(client, cache, out, counts, {
     evaluationId,
     version,
