@@ -8,6 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createKafka } from '../../../../core/kafka/client.ts';
+import { startLease, withLease } from '../../../../core/kafka/lease.ts';
 import { REPO_ROOT } from '../../../../core/repo-root.ts';
 import { waitFor } from '../../../helpers/wait.ts';
 
@@ -124,4 +127,35 @@ describe('KafkaLease across processes', () => {
     a.proc.kill('SIGKILL');
     b.proc.kill('SIGKILL');
   }, 90_000);
+
+  it('withLease is a mutex: concurrent callers run one after another, each after the previous released', async () => {
+    const kafka = createKafka(process.env.KAFKA_BROKERS!.split(','), 'lease-mutex-test', { log: pino({ level: 'silent' }) });
+    const role = `mutex${process.pid}`;
+    const runs: Unit[] = [];
+    const critical = async () => {
+      const start = Date.now();
+      await sleep(300);
+      runs.push({ start, end: Date.now() });
+    };
+    await Promise.all([0, 1, 2].map(() => withLease(kafka, role, critical, { sessionTimeoutMs: SESSION_MS })));
+    expect(runs).toHaveLength(3);
+    const sorted = [...runs].sort((x, y) => x.start - y.start);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.start).toBeGreaterThanOrEqual(sorted[i - 1]!.end);
+  }, 60_000);
+
+  it('a single candidate on a fresh group leads once start() resolves', async () => {
+    const kafka = createKafka(process.env.KAFKA_BROKERS!.split(','), 'lease-single-test', { log: pino({ level: 'silent' }) });
+    const started = Date.now();
+    const lease = await startLease(kafka, `single${process.pid}`, { sessionTimeoutMs: SESSION_MS });
+    // Informational (start-up cost of one lease: topic, connect, first join); not asserted.
+    console.log(`startLease on a fresh group: ${Date.now() - started} ms`);
+    try {
+      expect(lease.holds()).toBe(true);
+      expect(await lease.fence()).toBe(true);
+    } finally {
+      await lease.stop();
+    }
+    expect(lease.holds()).toBe(false);
+    expect(await lease.fence()).toBe(false);
+  }, 60_000);
 });
