@@ -209,6 +209,8 @@ export class KafkaLease extends EventEmitter implements Lease {
       const sentAt = this.sent.get('JoinGroup');
       this.sent.delete('JoinGroup');
       this.assigned = (payload.memberAssignment[this.topic] ?? []).includes(0);
+      // A new generation: its validity counts from this join, whatever the previous one reached.
+      this.validUntil = -Infinity;
       if (this.assigned && sentAt !== undefined) this.extend(sentAt);
       else this.update('rejoined without the lease partition');
       this.joinedOnce();

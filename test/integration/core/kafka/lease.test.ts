@@ -33,7 +33,7 @@ interface Candidate {
 
 function candidate(role: string, name: string): Candidate {
   const file = path.join(dir, `${role}-${name}.jsonl`);
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/fixtures/lease/candidate.ts'), role, file], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/fixtures/lease/candidate.ts'), role, file, name], {
     cwd: REPO_ROOT,
     env: { ...process.env, LEASE_SESSION_TIMEOUT_MS: String(SESSION_MS) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -76,12 +76,16 @@ afterAll(() => {
 describe('KafkaLease across processes', () => {
   it('keeps the lease with a live leader when a standby joins, and hands it over within the session after SIGKILL', async () => {
     const role = `kill${process.pid}`;
-    const a = candidate(role, 'a');
+    // Named so that b's member id sorts first: kafkajs's round-robin assigner would give b the lease.
+    const a = candidate(role, 'z-first');
     await ready(a);
     await hasUnits(a, 3);
-    const b = candidate(role, 'b');
+    const spawnedB = Date.now();
+    const b = candidate(role, 'a-second');
     await ready(b);
-    // (c) sticky: after b joined (and the rebalance it caused), a goes on working, b does nothing.
+    // (c) sticky: b's join made a rebalance (a dropped the lease and regained it), then a goes on
+    // working and b does nothing.
+    expect(a.events.some((e) => e.event === 'acquired' && e.at > spawnedB)).toBe(true);
     const joinedAt = Date.now();
     await sleep(3000);
     expect(a.units().some((u) => u.start > joinedAt + 1000)).toBe(true);
@@ -100,10 +104,10 @@ describe('KafkaLease across processes', () => {
 
   it('never lets a leader frozen past its session act alongside the one that took over', async () => {
     const role = `freeze${process.pid}`;
-    const a = candidate(role, 'a');
+    const a = candidate(role, 'z-first');
     await ready(a);
     await hasUnits(a, 3);
-    const b = candidate(role, 'b');
+    const b = candidate(role, 'a-second');
     await ready(b);
     await sleep(1000);
     expect(b.units()).toEqual([]);
