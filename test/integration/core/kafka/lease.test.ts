@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createKafka } from '../../../../core/kafka/client.ts';
 import { startLease, withLease } from '../../../../core/kafka/lease.ts';
+import { registry } from '../../../../core/metrics.ts';
 import { REPO_ROOT } from '../../../../core/repo-root.ts';
 import { waitFor } from '../../../helpers/wait.ts';
 
@@ -153,13 +154,17 @@ describe('KafkaLease across processes', () => {
     const lease = await startLease(kafka, `single${process.pid}`, { sessionTimeoutMs: SESSION_MS });
     // Informational (start-up cost of one lease: topic, connect, first join); not asserted.
     console.log(`startLease on a fresh group: ${Date.now() - started} ms`);
+    const leaderGauge = async () =>
+      (await registry.getSingleMetric('planewatch_lease_leader')!.get()).values.find((v) => v.labels.role === lease.role)?.value;
     try {
       expect(lease.holds()).toBe(true);
       expect(await lease.fence()).toBe(true);
+      expect(await leaderGauge()).toBe(1);
     } finally {
       await lease.stop();
     }
     expect(lease.holds()).toBe(false);
     expect(await lease.fence()).toBe(false);
+    expect(await leaderGauge()).toBe(0);
   }, 60_000);
 });
