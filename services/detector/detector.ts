@@ -9,11 +9,12 @@
 //   passes, PW-SOURCE-SILENT) with no new events at all.
 // - One evaluation at a time; a trigger during an evaluation runs one more right after.
 // - One active detector per store: with a lease (core/kafka/lease.ts, role 'detector') only its
-//   holder evaluates, and it fences the lease right before the commit stage and before publishing,
-//   so a process that lost it (frozen, cut off) discards its evaluation instead of writing. On
-//   gaining the lease it drops its cache (another process may have evaluated in between) and
-//   evaluates; the new-data consumer runs only while it leads (a standby in the same group would
-//   take partitions, and their notifications, away from the leader).
+//   holder evaluates, and it fences the lease right before an evaluation's first write, its commit
+//   stage and publishing, so a process that lost it (frozen, cut off) discards its evaluation
+//   instead of committing. On gaining the lease it drops its cache and evaluates in full, snapshot
+//   included (another process may have evaluated in between). The new-data consumer runs only
+//   while it leads (a standby in the same group would take partitions, and their notifications,
+//   away from the leader); only the holder builds the detection state.
 // - Alerts are at least once: an evaluation's transitions are committed in ClickHouse first, then
 //   published (acks=all), then the evaluation is marked published. Transitions of a committed but
 //   unpublished evaluation (a crash in between) are published before the next evaluation.
@@ -108,6 +109,9 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   // What each evaluation leaves for the next (committed findings, reusable detections, validated SQL).
   let cache = new EvaluationCache();
   const lease = opts.lease;
+  // The first evaluation after gaining the lease rebuilds the snapshot too: it starts from
+  // nothing this process remembers or another process may have left half done.
+  let fullNext = lease !== undefined;
   /** Right before a write or a publish: the coordinator must still accept this process as the holder. */
   const fence = async (when: string): Promise<void> => {
     if (lease && !(await lease.fence())) throw new NotLeadingError(when);
@@ -120,7 +124,18 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   let chain: Promise<unknown> = Promise.resolve();
   let pending: Promise<EvaluationResult> | null = null;
 
-  if (await ensureDetectionState(opts.clickhouse)) opts.log.info('detection state built from the events already stored');
+  // A write, so the holder's alone: at start when this process leads, else before its first evaluation.
+  let stateEnsured = false;
+  async function ensureState(): Promise<void> {
+    if (stateEnsured) return;
+    await fence('before building the detection state');
+    if (await ensureDetectionState(opts.clickhouse)) opts.log.info('detection state built from the events already stored');
+    stateEnsured = true;
+  }
+  if (!lease || lease.holds())
+    await ensureState().catch((err: unknown) => {
+      if (!(err instanceof NotLeadingError)) throw err; // lost the lease meanwhile: the next holder builds it
+    });
 
   async function publish(evaluationId: string, changes: readonly FindingChange[], at: number): Promise<void> {
     if (!opts.producer || changes.length === 0) return;
@@ -137,6 +152,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
 
   async function runOnce(): Promise<EvaluationResult> {
     if (lease && !lease.holds()) throw new NotLeadingError('evaluation not started');
+    await ensureState();
     if (opts.producer) {
       for (const u of await unpublishedEvaluations(opts.clickhouse)) await publish(u.evaluationId, u.changes, now());
     }
@@ -147,8 +163,10 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
       defaultPlaneOf: opts.defaultPlaneOf,
       log: opts.log,
       cache,
-      beforeCommit: () => fence('before committing the evaluation'),
+      fence: (before) => fence(`before the evaluation's ${before}`),
+      ...(fullNext ? { snapshot: 'full' as const } : {}),
     });
+    fullNext = false;
     await publish(result.evaluationId, result.changes, result.now);
     health.evaluations++;
     health.lastEvaluation = {
@@ -219,6 +237,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   };
   const onAcquired = () => {
     cache = new EvaluationCache();
+    fullNext = true;
     queueTrigger(startTrigger);
     fire();
   };

@@ -1,7 +1,7 @@
 // The detector under a lease (services/detector/detector.ts), on a real embedded ClickHouse with a
 // lease whose answers the test sets: a failed fence right before the commit stage discards the
 // evaluation (no pw_evaluations row), a process not holding the lease does not evaluate, and
-// gaining the lease drops the cache (the next evaluation reuses nothing).
+// gaining the lease drops the cache and rebuilds the snapshot (the next evaluation is a full one).
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -29,12 +29,13 @@ class ScriptedLease extends EventEmitter implements Lease {
 
 const store = migratedStore('pw-detector-lease-');
 /** The detector's 'detections evaluated' log lines, in order (they carry how many detections were reused). */
-const evaluated: { evaluationId: string; reused: number }[] = [];
+const evaluated: { evaluationId: string; reused: number; snapshot: string }[] = [];
 const logSink = new Writable({
   write(chunk: Buffer, _enc, done) {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      const entry = JSON.parse(line) as { msg?: string; evaluationId: string; reused: number };
-      if (entry.msg === 'detections evaluated') evaluated.push({ evaluationId: entry.evaluationId, reused: entry.reused });
+      const entry = JSON.parse(line) as { msg?: string; evaluationId: string; reused: number; snapshot: string };
+      if (entry.msg === 'detections evaluated')
+        evaluated.push({ evaluationId: entry.evaluationId, reused: entry.reused, snapshot: entry.snapshot });
     }
     done();
   },
@@ -85,6 +86,7 @@ describe('detector under a lease', () => {
     const fourth = await detector.evaluateNow(); // queued behind the one the acquisition started
     expect(fourth.version).toBe(4);
     expect(evaluated).toHaveLength(4);
+    expect(evaluated.map((e) => e.snapshot)).toEqual(['full', 'incremental', 'full', 'incremental']);
     expect(evaluated[2]!.reused).toBe(0);
     expect(evaluated[3]!.reused).toBeGreaterThan(0);
   });
