@@ -9,8 +9,8 @@
 // - the holder counts its validity from when it SENT its last successful Heartbeat (or the JoinGroup
 //   that gave it the partition), plus the session timeout, minus a margin (lease-validity.ts): the
 //   coordinator cannot have given the partition away before then;
-// - on a rebalance, a heartbeat or commit error, a crash or a stop the lease is dropped at once,
-//   before kafkajs rejoins;
+// - on a rebalance, a refused or timed-out heartbeat, a refused fence commit, a crash or a stop
+//   the lease is dropped at once, before kafkajs rejoins;
 // - fence() asks the coordinator right before a side effect: it commits an offset on the lease
 //   partition with this member's generation, which the coordinator rejects once the generation is
 //   stale (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS).
@@ -62,9 +62,11 @@ export class KafkaLease extends EventEmitter implements Lease {
   private readonly log: Logger;
   private readonly now: () => number;
   private consumer: Consumer | null = null;
-  /** Assigned partition 0 in the current generation (cleared on rebalance, error, crash, stop). */
+  /** Assigned partition 0 in the current generation (set at each join; cleared on crash and stop). */
   private assigned = false;
+  /** Reset to -Infinity by every drop: only a proof sent after the drop (heartbeat, join) renews it. */
   private validUntil = -Infinity;
+  private droppedAt = -Infinity;
   /** What the assigner is told: held until this instant, even across the rebalance that dropped it. */
   private claimUntil = -Infinity;
   private generation = -1;
@@ -180,6 +182,7 @@ export class KafkaLease extends EventEmitter implements Lease {
   /** Drops the lease and leaves the group, so a standby takes over without waiting for a session to expire. */
   async stop(): Promise<void> {
     this.claimUntil = -Infinity;
+    this.assigned = false;
     this.drop(RELEASED);
     const consumer = this.consumer;
     this.consumer = null;
@@ -192,12 +195,25 @@ export class KafkaLease extends EventEmitter implements Lease {
   }
 
   private listen(consumer: Consumer): void {
-    const { REQUEST, HEARTBEAT, GROUP_JOIN, COMMIT_OFFSETS, REBALANCING, CRASH, STOP, DISCONNECT } = consumer.events;
+    const { REQUEST, REQUEST_TIMEOUT, HEARTBEAT, GROUP_JOIN, COMMIT_OFFSETS, REBALANCING, CRASH, STOP, DISCONNECT } = consumer.events;
     consumer.on(REQUEST, ({ payload }) => {
       // Emitted when the response arrives, before it is parsed: whether it succeeded is only known
       // from the HEARTBEAT / GROUP_JOIN event that follows (kafkajs sends one of each at a time).
-      if (payload.apiName === 'Heartbeat' || payload.apiName === 'JoinGroup')
-        this.sent.set(payload.apiName, toMonotonic(payload.sentAt, Date.now(), this.now()));
+      if (payload.apiName !== 'Heartbeat' && payload.apiName !== 'JoinGroup') return;
+      const sentAt = toMonotonic(payload.sentAt, Date.now(), this.now());
+      this.sent.set(payload.apiName, sentAt);
+      // A heartbeat that succeeded has emitted HEARTBEAT within the same run of microtasks (kafkajs
+      // parses and reports it without waiting on anything); one still pending after them was
+      // refused (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...).
+      if (payload.apiName === 'Heartbeat')
+        setImmediate(() => {
+          if (this.sent.get('Heartbeat') !== sentAt) return;
+          this.sent.delete('Heartbeat');
+          this.drop('heartbeat refused by the coordinator');
+        });
+    });
+    consumer.on(REQUEST_TIMEOUT, ({ payload }) => {
+      if (payload.apiName === 'Heartbeat') this.drop('heartbeat timed out');
     });
     consumer.on(HEARTBEAT, ({ payload }) => {
       this.generation = payload.groupGenerationId;
@@ -209,8 +225,10 @@ export class KafkaLease extends EventEmitter implements Lease {
       const sentAt = this.sent.get('JoinGroup');
       this.sent.delete('JoinGroup');
       this.assigned = (payload.memberAssignment[this.topic] ?? []).includes(0);
-      // A new generation: its validity counts from this join, whatever the previous one reached.
+      // A new generation: its validity counts from this join (sent after any drop of the previous
+      // generation: kafkajs rejoins after it), whatever the previous one reached.
       this.validUntil = -Infinity;
+      this.droppedAt = -Infinity;
       if (this.assigned && sentAt !== undefined) this.extend(sentAt);
       else this.update('rejoined without the lease partition');
       this.joinedOnce();
@@ -220,12 +238,13 @@ export class KafkaLease extends EventEmitter implements Lease {
       this.commits++;
     });
     consumer.on(REBALANCING, () => this.drop('the group is rebalancing'));
-    consumer.on(CRASH, ({ payload }) => this.drop('the lease consumer crashed', payload.error));
-    consumer.on(STOP, () => this.drop('the lease consumer stopped'));
-    consumer.on(DISCONNECT, () => this.drop('the lease consumer disconnected'));
+    consumer.on(CRASH, ({ payload }) => this.unassign('the lease consumer crashed', payload.error));
+    consumer.on(STOP, () => this.unassign('the lease consumer stopped'));
+    consumer.on(DISCONNECT, () => this.unassign('the lease consumer disconnected'));
   }
 
   private extend(proofSentAt: number): void {
+    if (proofSentAt <= this.droppedAt) return; // sent before the drop: it proves nothing after it
     const until = validUntil(proofSentAt, this.sessionTimeoutMs, this.marginMs);
     if (until > this.validUntil) this.validUntil = until;
     this.claimUntil = this.validUntil;
@@ -233,9 +252,21 @@ export class KafkaLease extends EventEmitter implements Lease {
     this.update('validity extended');
   }
 
+  /**
+   * Stops acting now. The assignment stands: a heartbeat sent after this that succeeds proves the
+   * member still holds partition 0 in the same generation (the coordinator refuses a stale one),
+   * so a transient error does not cost the lease until the next rebalance.
+   */
   private drop(reason: string, err?: unknown): void {
-    this.assigned = false;
+    this.validUntil = -Infinity;
+    this.droppedAt = this.now();
     this.update(reason, err);
+  }
+
+  /** Drops the lease and forgets the assignment (the consumer crashed or stopped: a join decides again). */
+  private unassign(reason: string, err?: unknown): void {
+    this.assigned = false;
+    this.drop(reason, err);
   }
 
   /** Emits 'acquired' / 'lost' when holds() changed, and re-checks when the validity runs out. */

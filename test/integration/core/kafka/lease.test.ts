@@ -154,17 +154,22 @@ describe('KafkaLease across processes', () => {
     const lease = await startLease(kafka, `single${process.pid}`, { sessionTimeoutMs: SESSION_MS });
     // Informational (start-up cost of one lease: topic, connect, first join); not asserted.
     console.log(`startLease on a fresh group: ${Date.now() - started} ms`);
-    const leaderGauge = async () =>
-      (await registry.getSingleMetric('planewatch_lease_leader')!.get()).values.find((v) => v.labels.role === lease.role)?.value;
+    const metric = async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.role === lease.role)?.value;
     try {
       expect(lease.holds()).toBe(true);
       expect(await lease.fence()).toBe(true);
-      expect(await leaderGauge()).toBe(1);
+      expect(await metric('planewatch_lease_leader')).toBe(1);
+      // Several heartbeats later it still holds, never having dropped it: one change, the gain.
+      await sleep(4000);
+      expect(lease.holds()).toBe(true);
+      expect(await metric('planewatch_lease_changes_total')).toBe(1);
     } finally {
       await lease.stop();
     }
     expect(lease.holds()).toBe(false);
     expect(await lease.fence()).toBe(false);
-    expect(await leaderGauge()).toBe(0);
+    expect(await metric('planewatch_lease_leader')).toBe(0);
+    expect(await metric('planewatch_lease_changes_total')).toBe(2);
   }, 60_000);
 });
