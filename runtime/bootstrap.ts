@@ -14,6 +14,7 @@ import { createKafka, createProducer, ensureTopics } from '../core/kafka/client.
 import { TOPICS } from '../core/kafka/topics.ts';
 import { createClickHouse, fromEnv as clickhouseFromEnv } from '../core/clickhouse/client.ts';
 import { migrate } from '../core/clickhouse/migrate.ts';
+import { withLease } from '../core/kafka/lease.ts';
 import { assertClickHouseReachable, type CheckResult } from '../core/readiness.ts';
 
 export interface Runtime {
@@ -108,7 +109,14 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Runtime> {
       clickhouseMode = ch.mode;
       if (ch.mode === 'server') await assertClickHouseReachable(clickhouse, processEnv.CLICKHOUSE_URL ?? '');
       // One line per migration file is detail (debug); the summary below says what changed.
-      const applied = await migrate(clickhouse, { cluster: ch.cluster, log: { info: (obj, msg) => log.debug(obj, msg) } });
+      const migrateNow = () => migrate(ch.client, { cluster: ch.cluster, log: { info: (obj, msg) => log.debug(obj, msg) } });
+      // A server may be shared by processes starting at once: one migrates under the 'migrations'
+      // lease, the others wait, then find nothing pending and verify the checksums. Embedded chDB
+      // allows one process per data directory, so there the lease would only cost start-up time.
+      const applied =
+        ch.mode === 'server' && kafka
+          ? await withLease(kafka, 'migrations', migrateNow, { sessionTimeoutMs: env.PLANEWATCH_LEASE_SESSION_TIMEOUT_MS, log })
+          : await migrateNow();
       if (applied.length) log.info({ applied }, 'ClickHouse migrations applied');
     }
     return {

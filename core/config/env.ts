@@ -44,6 +44,12 @@ export const EnvSchema = z.object({
     .enum(LOG_FORMATS, { error: () => 'expected "json", "pretty" or "auto" (pretty on a terminal, JSON otherwise)' })
     .default('auto'),
   PLANEWATCH_PARTITIONS: positiveInt(4),
+  /** Session timeout of the Kafka leases (one active detector / SCIM writer / migrator, core/kafka/lease.ts): how long a dead leader keeps its role. The broker bounds it (group.min.session.timeout.ms, 6000 by default). */
+  PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int('expected a whole number of milliseconds')
+    .min(1000, 'expected at least 1000 ms (brokers allow 6000 ms at least by default)')
+    .default(10_000),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...] e.g. 127.0.0.1:9092')

@@ -22,3 +22,12 @@ export const CONSUMER_GROUPS = {
   normalizer: 'planewatch-normalizer',
   sink: 'planewatch-sink',
 } as const;
+
+/**
+ * A lease (core/kafka/lease.ts) per role, e.g. 'detector', 'scim-writer', 'migrations': one
+ * single-partition topic (it stays empty: only offsets are committed on it) and one consumer group
+ * whose member assigned partition 0 leads. The group carries the prefix too: two deployments sharing
+ * a cluster must not share a leader.
+ */
+export const leaseTopic = (role: string): string => `${prefix}planewatch.lease.${role}.v1`;
+export const leaseGroup = (role: string): string => `${prefix}planewatch-lease-${role}`;

@@ -28,6 +28,7 @@ import { replayCheckpointPath } from '../replay/checkpoint.ts';
 import { CONSUMER_GROUPS } from '../../core/kafka/topics.ts';
 import { SOURCES } from '../../sources/registry.ts';
 import { startNormalizerThread, type NormalizerThread } from './normalizer-thread.ts';
+import { startLease, type KafkaLease } from '../../core/kafka/lease.ts';
 
 export interface Pipeline {
   url: string;
@@ -61,6 +62,38 @@ export interface PipelineOptions {
    * up); readiness fails either way. `npm start` (main.ts) shuts down and exits non-zero.
    */
   onFatal?: (err: Error) => void;
+}
+
+/**
+ * How long start-up waits for a lease's first join. A fresh group joins at once (the local broker
+ * has group.initial.rebalance.delay.ms=0); right after a crash the join waits for the dead
+ * member's session to expire, and start-up goes on as a standby meanwhile.
+ */
+const LEASE_JOIN_WAIT_MS = 5000;
+
+/** The lease role of this pipeline: a pipeline with its own consumer groups (tests) has its own leases too. */
+function leaseRole(role: string, groupSuffix: string | undefined): string {
+  return groupSuffix ? `${role}-${groupSuffix.replace(/[^A-Za-z0-9._-]/g, '_')}` : role;
+}
+
+/**
+ * One active detector and one SCIM writer per store (core/kafka/lease.ts), so two all-in-one
+ * processes on one ClickHouse server stay safe. Each lease only where its part runs.
+ */
+async function startLeases(rt: Runtime, opts: PipelineOptions): Promise<{ detector: KafkaLease | null; scimWriter: KafkaLease | null }> {
+  const leaseOpts = { sessionTimeoutMs: rt.env.PLANEWATCH_LEASE_SESSION_TIMEOUT_MS, log: rt.log, joinWaitMs: LEASE_JOIN_WAIT_MS };
+  const hasScim = rt.config.map.connections.some((c) => c.enabled && c.vendor === 'scim' && c.transport === 'scim');
+  const started = await Promise.allSettled([
+    opts.detector === false ? null : startLease(rt.kafka, leaseRole('detector', opts.groupSuffix), leaseOpts),
+    hasScim ? startLease(rt.kafka, leaseRole('scim-writer', opts.groupSuffix), leaseOpts) : null,
+  ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    for (const r of started) if (r.status === 'fulfilled') await r.value?.stop();
+    throw failed.reason;
+  }
+  const [detector, scimWriter] = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
+  return { detector: detector ?? null, scimWriter: scimWriter ?? null };
 }
 
 export async function startPipeline(
@@ -153,7 +186,15 @@ export async function startPipeline(
       })
     : null;
 
+  const leases = await startLeases(rt, opts).catch(async (err: unknown) => {
+    await normalizer.stop();
+    await sink.stop();
+    await sinkClickhouse?.close();
+    throw err;
+  });
+
   const scim = createScimHandler({
+    ...(leases.scimWriter ? { writer: leases.scimWriter } : {}),
     map: rt.config.map,
     secrets: rt.secrets,
     store: clickhouseScimStore(rt.clickhouse),
@@ -246,6 +287,7 @@ export async function startPipeline(
           producer: rt.producer,
           groupId: opts.groupSuffix ? `planewatch-detector-${opts.groupSuffix}` : undefined,
           now: opts.detector?.now,
+          ...(leases.detector ? { lease: leases.detector } : {}),
           defaultPlaneOf: (vendor) => sources[vendor]?.defaultPlane ?? 'application',
         });
   // planewatch_open_findings on /metrics: the latest version of each finding, open or reopened.
@@ -293,7 +335,7 @@ export async function startPipeline(
             drainTimer = setTimeout(resolve, (opts.ackTimeoutMs ?? 10_000) + 5000);
           }),
         ]),
-        detector?.stop(),
+        detector?.stop().then(() => leases.detector?.stop()),
         replay?.stop(),
         poller?.stop(),
       ]);
@@ -301,6 +343,7 @@ export async function startPipeline(
       clearTimeout(drainTimer);
       server.closeAllConnections();
       await closed;
+      await leases.scimWriter?.stop();
       // 3. Consumers finish their current batch, commit it and leave their groups.
       await normalizer.stop();
       await sink.stop();

@@ -1,16 +1,20 @@
 // Stand-alone detector: `tsx services/detector/main.ts`. Evaluates the detections on the boundary
 // map's detections.evaluate_every and shortly after new events, publishes finding transitions to
-// planewatch.alerts.v1. Run ONE instance per ClickHouse store (evaluations are not coordinated
-// between processes).
+// planewatch.alerts.v1. Several instances per ClickHouse store may run: they share the 'detector'
+// lease (core/kafka/lease.ts, PLANEWATCH_LEASE_SESSION_TIMEOUT_MS), so one evaluates and the others
+// stand by, taking over within the session timeout when it dies.
 import { runService } from '../../runtime/service-main.ts';
 import { KNOWN_VENDORS, SOURCES } from '../../sources/registry.ts';
 import { startDetector } from './detector.ts';
 import { startOpsServer } from '../../core/http/ops-server.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
 import { openFindingsFrom, registerOpenFindings } from './metrics.ts';
+import { startLease } from '../../core/kafka/lease.ts';
 
 runService({ service: 'detector', knownVendors: KNOWN_VENDORS, needSecrets: false }, async (rt) => {
+  const lease = await startLease(rt.kafka, 'detector', { sessionTimeoutMs: rt.env.PLANEWATCH_LEASE_SESSION_TIMEOUT_MS, log: rt.log });
   const detector = await startDetector({
+    lease,
     clickhouse: rt.clickhouse,
     map: rt.config.map,
     log: rt.log,
@@ -31,6 +35,7 @@ runService({ service: 'detector', knownVendors: KNOWN_VENDORS, needSecrets: fals
       stopOpenFindings();
       await ops.stop();
       await detector.stop();
+      await lease.stop(); // leaves the group: a standby takes over at once
     },
   };
 });

@@ -2,7 +2,9 @@
 //
 // A change is durable before it is acknowledged, in this order, under the connection's lock:
 //   1. compute the new state (change.ts: validation, uniqueness, version = previous + 1);
-//   2. publish its RawEnvelope and wait for Kafka's acknowledgement (acks=all);
+//   2. fence the writer lease, if any (standby.ts: the coordinator must still accept this process
+//      as the one SCIM writer, else 503 and nothing is changed), then publish its RawEnvelope and
+//      wait for Kafka's acknowledgement (acks=all);
 //   3. write the new version to ClickHouse (scim_resources), retried with backoff;
 //   4. answer 2xx.
 // Why Kafka first: the event stream is the record the detections use. Had the state been written
@@ -19,6 +21,7 @@ import type { Logger } from 'pino';
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { ScimError } from './errors.ts';
 import type { Reply } from './http/reply.ts';
+import { standbyError } from './standby.ts';
 import { scimStateWriteFailures } from './metrics.ts';
 import type { ScimStore, WriteRow } from './store.ts';
 
@@ -31,6 +34,8 @@ export interface DurabilityDeps {
   ackTimeoutMs: number;
   /** Delays between attempts of the state write after the Kafka ack. */
   stateWriteRetryDelaysMs: readonly number[];
+  /** The writer lease's fence, checked right before the publish; false answers 503 (standby). */
+  fence?: () => Promise<boolean>;
 }
 
 /** One computed change: its event and its new state row. */
@@ -100,6 +105,10 @@ export class Durability {
     where: Record<string, unknown>,
     send: (reply: Reply) => void,
   ): Promise<'in-time' | 'late' | 'never'> {
+    if (this.deps.fence && !(await this.deps.fence())) {
+      this.deps.log.warn(where, 'SCIM change not published: this instance lost the SCIM writer lease; nothing was changed');
+      throw standbyError();
+    }
     const publishing = this.deps.publish(envelope);
     const acked = await withTimeout(publishing, this.deps.ackTimeoutMs);
     if (acked.kind === 'ok') return 'in-time';

@@ -16,6 +16,8 @@
 //
 // A change is durable before it is acknowledged: published to Kafka, then written to ClickHouse,
 // then answered, under a per-connection lock (durability.ts; the change itself: change.ts).
+// With a writer lease (standby.ts) only its holder writes: a standby answers writes 503 with
+// Retry-After: 1 and serves reads, and the holder fences the lease right before each publish.
 // The password attribute is removed right after the body is parsed (http/request-body.ts) and is
 // never stored, logged or forwarded; request bodies are never logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,6 +32,7 @@ import { origin, trustedProxies, type TrustedProxies } from './forwarded.ts';
 import { checkBearer, tokenDigests } from './http/bearer.ts';
 import { createResponder, type Reply } from './http/reply.ts';
 import { route } from './http/route.ts';
+import { isWrite, standbyReply, type WriterLease } from './standby.ts';
 import type { ScimStore } from './store.ts';
 
 export { SCIM_CONTENT_TYPE } from './http/reply.ts';
@@ -55,6 +58,8 @@ export interface ScimServiceDeps {
    * X-Forwarded-Host set the base of meta.location. Default: none (forwarded headers ignored).
    */
   trustedProxies?: readonly string[];
+  /** The 'scim-writer' lease, started: only its holder writes. Without one this process always writes (one SCIM writer per store). */
+  writer?: WriterLease;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -135,6 +140,7 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     log: deps.log,
     ackTimeoutMs: deps.ackTimeoutMs,
     stateWriteRetryDelaysMs: deps.stateWriteRetryDelaysMs ?? [100, 500, 2000],
+    ...(deps.writer ? { fence: () => deps.writer!.fence() } : {}),
   });
   const svc: ScimContext = { store: deps.store, log: deps.log, now, maxBodyBytes: deps.maxBodyBytes, durability };
 
@@ -154,6 +160,10 @@ export function createScimHandler(deps: ScimServiceDeps): RequestHandler {
     const ctx = requestContext(req, connection, proxies, send);
     const rest = (match![2] ?? '/').replace(/\/+$/, '') || '/';
     const call = { req, method: (req.method ?? 'GET').toUpperCase(), rest, params: url.searchParams };
+    if (deps.writer && isWrite(call.method, rest) && !deps.writer.holds()) {
+      req.resume();
+      return send(standbyReply());
+    }
     void route(svc, ctx, call).then((reply) => {
       if (reply) send(reply);
     }, fail);

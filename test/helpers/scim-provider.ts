@@ -15,6 +15,7 @@ import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { createScimHandler } from '../../services/scim/handler.ts';
 import { scimEnvelopePublisher } from '../../services/scim/publish.ts';
 import { clickhouseScimStore } from '../../services/scim/store.ts';
+import type { WriterLease } from '../../services/scim/standby.ts';
 import { scim } from '../../sources/scim/index.ts';
 import { migratedStore } from './migrated-store.ts';
 
@@ -69,7 +70,7 @@ export function scimProviders(tmpPrefix: string, connection: string, token: stri
     await producer?.disconnect();
   });
 
-  return async function start(opts: { trustedProxies?: string[] } = {}): Promise<ScimProvider> {
+  return async function start(opts: { trustedProxies?: string[]; writer?: WriterLease } = {}): Promise<ScimProvider> {
     const published: RawEnvelope[] = [];
     const publish = scimEnvelopePublisher(producer!);
     const handler = createScimHandler({
@@ -81,6 +82,7 @@ export function scimProviders(tmpPrefix: string, connection: string, token: stri
       maxBodyBytes: 1_048_576,
       ackTimeoutMs: 15_000,
       ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
+      ...(opts.writer ? { writer: opts.writer } : {}),
     });
     const server = http.createServer(handler);
     servers.push(server);

@@ -40,6 +40,12 @@ export interface EvaluateOptions {
   settings?: ClickHouseSettings;
   /** Open findings from which a detection is run compactly; default COMPACT_MIN_OPEN (Infinity: never; the benchmark's baseline). */
   compactMinOpen?: number;
+  /**
+   * Runs right before the evaluation's first write (connection registry, snapshot refresh) and
+   * right before the commit stage; throwing ends the evaluation there (at the commit: nothing is
+   * committed). The detector fences its lease here, so a process that lost it never commits.
+   */
+  fence?: (before: 'first write' | 'commit') => Promise<void>;
 }
 
 export interface EvaluationResult {
@@ -86,6 +92,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
     timings: {},
     log: opts.log,
   };
+  await opts.fence?.('first write');
   await registerConnections(client, opts.map, opts.now);
   const before = await lastEvaluation(client);
   const snapshot = await refreshSnapshot(client, ctx.params, { mode: opts.snapshot ?? 'auto', settings });
@@ -102,6 +109,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   // The rows are not needed past the diff (findings copy what they keep): let them go before the commit.
   out.matches.length = 0;
   const version = base.version + 1;
+  await opts.fence?.('commit');
   const matches = await commitStage(client, cache, out, counts, {
     evaluationId,
     version,

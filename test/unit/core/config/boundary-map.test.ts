@@ -144,6 +144,15 @@ describe('environment', () => {
     ]);
     expect(problemsOf(() => loadEnv({ CLICKHOUSE_URL: 'not a url' }))[0]).toMatch(/^CLICKHOUSE_URL: expected an http\(s\) URL/);
   });
+
+  it('takes the lease session timeout in whole milliseconds, 10 s by default, at least 1 s', () => {
+    expect(loadEnv({}).PLANEWATCH_LEASE_SESSION_TIMEOUT_MS).toBe(10_000);
+    expect(loadEnv({ PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: '6000' }).PLANEWATCH_LEASE_SESSION_TIMEOUT_MS).toBe(6000);
+    expect(problemsOf(() => loadEnv({ PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: '500' }))).toEqual([
+      'PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: expected at least 1000 ms (brokers allow 6000 ms at least by default)',
+    ]);
+    expect(problemsOf(() => loadEnv({ PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: '10s' }))[0]).toMatch(/^PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: /);
+  });
 });
 
 describe('durations', () => {
