@@ -11,7 +11,8 @@
 // - One active detector per store: with a lease (core/kafka/lease.ts, role 'detector') only its
 //   holder evaluates, and it fences the lease right before an evaluation's first write, its commit
 //   stage and publishing, so a process that lost it (frozen, cut off) discards its evaluation
-//   instead of committing. On gaining the lease it drops its cache and evaluates in full, snapshot
+//   instead of committing; every write in between checks the lease locally first
+//   (writes-while-holding.ts). On gaining the lease it drops its cache and evaluates in full, snapshot
 //   included (another process may have evaluated in between). The new-data consumer runs only
 //   while it leads (a standby in the same group would take partitions, and their notifications,
 //   away from the leader); only the holder builds the detection state.
@@ -21,6 +22,7 @@
 import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Lease } from '../../core/kafka/lease.ts';
+import { writesWhileHolding } from './writes-while-holding.ts';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
@@ -116,6 +118,9 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   const fence = async (when: string): Promise<void> => {
     if (lease && !(await lease.fence())) throw new NotLeadingError(when);
   };
+  const evaluationClient = lease
+    ? writesWhileHolding(opts.clickhouse, lease, () => new NotLeadingError('before a write of the evaluation'))
+    : opts.clickhouse;
   const every = opts.evaluateEveryMs ?? opts.map.detections.evaluate_every;
   const debounce = opts.debounceMs ?? opts.map.detections.debounce;
   const maxWait = opts.maxWaitMs ?? Math.max(debounce, opts.map.detections.max_wait);
@@ -156,7 +161,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
     if (opts.producer) {
       for (const u of await unpublishedEvaluations(opts.clickhouse)) await publish(u.evaluationId, u.changes, now());
     }
-    const result = await evaluate(opts.clickhouse, {
+    const result = await evaluate(evaluationClient, {
       detections,
       map: opts.map,
       now: now(),
