@@ -15,8 +15,8 @@ import { resolveApiTokens } from '../api/auth.ts';
 import { createScimHandler, SCIM_PREFIX } from '../scim/handler.ts';
 import { scimEnvelopePublisher } from '../scim/publish.ts';
 import { clickhouseScimStore } from '../scim/store.ts';
-import { startPollRunner, type PollRunner } from '../poller/runner.ts';
-import { ClickHousePollerStore } from '../../store/poller-state.ts';
+import type { PollRunner } from '../poller/runner.ts';
+import { leasedPollerStore, startLeasedPollRunner } from '../poller/leased-runner.ts';
 import { kafkaPollPublishers } from '../poller/publish.ts';
 import { startDetector, type RunningDetector } from '../detector/detector.ts';
 import { startAlerter, type RunningAlerter } from '../alerter/alerter.ts';
@@ -80,20 +80,29 @@ function leaseRole(role: string, groupSuffix: string | undefined): string {
  * One active detector and one SCIM writer per store (core/kafka/lease.ts), so two all-in-one
  * processes on one ClickHouse server stay safe. Each lease only where its part runs.
  */
-async function startLeases(rt: Runtime, opts: PipelineOptions): Promise<{ detector: KafkaLease | null; scimWriter: KafkaLease | null }> {
+async function startLeases(
+  rt: Runtime,
+  opts: PipelineOptions,
+): Promise<{ detector: KafkaLease | null; scimWriter: KafkaLease | null; poller: KafkaLease | null }> {
   const leaseOpts = { sessionTimeoutMs: rt.env.PLANEWATCH_LEASE_SESSION_TIMEOUT_MS, log: rt.log, joinWaitMs: LEASE_JOIN_WAIT_MS };
   const hasScim = rt.config.map.connections.some((c) => c.enabled && c.vendor === 'scim' && c.transport === 'scim');
   const started = await Promise.allSettled([
     opts.detector === false ? null : startLease(rt.kafka, leaseRole('detector', opts.groupSuffix), leaseOpts),
     hasScim ? startLease(rt.kafka, leaseRole('scim-writer', opts.groupSuffix), leaseOpts) : null,
+    hasPolling(rt) ? startLease(rt.kafka, leaseRole('poller', opts.groupSuffix), leaseOpts) : null,
   ]);
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) {
     for (const r of started) if (r.status === 'fulfilled') await r.value?.stop();
     throw failed.reason;
   }
-  const [detector, scimWriter] = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
-  return { detector: detector ?? null, scimWriter: scimWriter ?? null };
+  const [detector, scimWriter, poller] = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
+  return { detector: detector ?? null, scimWriter: scimWriter ?? null, poller: poller ?? null };
+}
+
+/** Whether the boundary map has a connection for the poll runner. */
+function hasPolling(rt: Runtime): boolean {
+  return rt.config.map.connections.some((c) => c.enabled && (c.transport === 'poll' || c.transport === 'inventory'));
 }
 
 export async function startPipeline(
@@ -264,12 +273,13 @@ export async function startPipeline(
 
   // API pollers publish through the same acks=all path as the collector, then checkpoint in ClickHouse.
   const pollLog = rt.log.child({ service: 'poller' });
-  const poller = rt.config.map.connections.some((c) => c.enabled && (c.transport === 'poll' || c.transport === 'inventory'))
-    ? startPollRunner({
+  const poller = leases.poller
+    ? startLeasedPollRunner({
         map: rt.config.map,
         sources,
         publishers: kafkaPollPublishers(rt.producer),
-        store: new ClickHousePollerStore(rt.clickhouse),
+        store: leasedPollerStore(rt.clickhouse, leases.poller),
+        lease: leases.poller,
         log: pollLog,
         env: opts.pollerEnv,
       })
@@ -337,7 +347,7 @@ export async function startPipeline(
         ]),
         detector?.stop().then(() => leases.detector?.stop()),
         replay?.stop(),
-        poller?.stop(),
+        poller?.stop().then(() => leases.poller?.stop()),
       ]);
       await alerter?.stop();
       clearTimeout(drainTimer);

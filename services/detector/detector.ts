@@ -12,7 +12,7 @@
 //   holder evaluates, and it fences the lease right before an evaluation's first write, its commit
 //   stage and publishing, so a process that lost it (frozen, cut off) discards its evaluation
 //   instead of committing; every write in between checks the lease locally first
-//   (writes-while-holding.ts). On gaining the lease it drops its cache and evaluates in full, snapshot
+//   (core/clickhouse/writes-while-holding.ts). On gaining the lease it drops its cache and evaluates in full, snapshot
 //   included (another process may have evaluated in between). The new-data consumer runs only
 //   while it leads (a standby in the same group would take partitions, and their notifications,
 //   away from the leader); only the holder builds the detection state.
@@ -22,7 +22,7 @@
 import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Lease } from '../../core/kafka/lease.ts';
-import { writesWhileHolding } from './writes-while-holding.ts';
+import { writesWhileHolding } from '../../core/clickhouse/writes-while-holding.ts';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';

@@ -1,22 +1,24 @@
 // Stand-alone poller: `node dist/services/poller/main.js` (KAFKA_BROKERS required). Polls every enabled
 // connection whose transport is `poll` or `inventory` (vendor audit logs and inventories) and
-// publishes each page as raw envelopes (acks=all) before checkpointing it in ClickHouse. Run ONE
-// instance per store: two runners would fetch the same pages (their events collapse by vendor id
-// downstream, but the checkpoints would race).
+// publishes each page as raw envelopes (acks=all) before checkpointing it in ClickHouse. Several
+// instances may run: only the holder of the 'poller' lease polls, the others stand by
+// (leased-runner.ts).
 import { runService } from '../../runtime/service-main.ts';
 import { KNOWN_VENDORS, SOURCES } from '../../sources/registry.ts';
-import { ClickHousePollerStore } from '../../store/poller-state.ts';
+import { startLease } from '../../core/kafka/lease.ts';
 import { startOpsServer } from '../../core/http/ops-server.ts';
 import { clickhouseCheck, kafkaCheck, readinessOf } from '../../core/readiness.ts';
-import { startPollRunner } from './runner.ts';
+import { leasedPollerStore, startLeasedPollRunner } from './leased-runner.ts';
 import { kafkaPollPublishers } from './publish.ts';
 
 runService({ service: 'poller', knownVendors: KNOWN_VENDORS }, async (rt) => {
-  const runner = startPollRunner({
+  const lease = await startLease(rt.kafka, 'poller', { sessionTimeoutMs: rt.env.PLANEWATCH_LEASE_SESSION_TIMEOUT_MS, log: rt.log });
+  const runner = startLeasedPollRunner({
     map: rt.config.map,
     sources: SOURCES,
     publishers: kafkaPollPublishers(rt.producer),
-    store: new ClickHousePollerStore(rt.clickhouse),
+    store: leasedPollerStore(rt.clickhouse, lease),
+    lease,
     log: rt.log,
   });
   if (runner.targets.length === 0) rt.log.warn('no enabled poll or inventory connection in the boundary map: nothing to poll');
@@ -32,6 +34,7 @@ runService({ service: 'poller', knownVendors: KNOWN_VENDORS }, async (rt) => {
     stop: async () => {
       await ops.stop();
       await runner.stop();
+      await lease.stop();
     },
   };
 });

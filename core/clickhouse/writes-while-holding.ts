@@ -1,11 +1,12 @@
-// The detector's ClickHouse client for an evaluation: every write (command, insert) first checks
-// that this process still holds the detector lease. The check is local (no round trip): a detector
-// frozen past its session (stopped, swapped out) and resumed in the middle of an evaluation finds
-// its validity over and writes nothing more, so it cannot overwrite the snapshot the new holder
-// builds. The fences before the first write and the commit ask the coordinator; this covers the
-// statements between them. A statement already sent when the process froze cannot be recalled.
+// A ClickHouse client whose writes (command, insert) first check that this process still holds a
+// lease (core/kafka/lease.ts): the detector's evaluations, the poller's checkpoints. The check is
+// local (no round trip): a holder frozen past its session (stopped, swapped out) and resumed in the
+// middle of its work finds its validity over and writes nothing more, so it cannot overwrite what
+// the new holder writes. Fences (a round trip to the coordinator) guard the side effects that
+// matter most; this covers the writes between them. A statement already sent when the process
+// froze cannot be recalled.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Lease } from '../../core/kafka/lease.ts';
+import type { Lease } from '../kafka/lease.ts';
 
 const WRITES = new Set<PropertyKey>(['command', 'insert']);
 

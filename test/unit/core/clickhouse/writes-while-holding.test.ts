@@ -1,7 +1,7 @@
-// The evaluation's client writes only while the detector lease is held (services/detector/writes-while-holding.ts).
+// The evaluation's client writes only while the detector lease is held (core/clickhouse/writes-while-holding.ts).
 import { describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { writesWhileHolding } from '../../../../services/detector/writes-while-holding.ts';
+import { writesWhileHolding } from '../../../../core/clickhouse/writes-while-holding.ts';
 
 function recordingClient(calls: string[]): ClickHouseClient {
   return {
