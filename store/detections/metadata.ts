@@ -183,8 +183,8 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
   }
   if (
     parsed.data.scope === 'credential' &&
-    !/\{since_ms\s*:\s*Int64\s*\}[\s\S]*\{\{touched_credentials\}\}|\{\{touched_credentials\}\}[\s\S]*\{since_ms\s*:\s*Int64\s*\}/.test(
-      stripSqlComments(template),
+    ![/\{scoped\s*:\s*UInt8\s*\}/, /\{since_ms\s*:\s*Int64\s*\}/, /\{\{touched_credentials\}\}/].every((re) =>
+      re.test(stripSqlComments(template)),
     )
   ) {
     throw new ConfigError(

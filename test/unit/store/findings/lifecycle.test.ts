@@ -190,6 +190,9 @@ describe('detection metadata', () => {
     expect(() => loadDetectionDir(folder('ACME-TEST', scoped, without).dir, 'custom')).toThrow(
       /scope: "credential" needs detection\.sql to restrict itself[\s\S]*\{\{touched_credentials\}\}/,
     );
+    const unscoped =
+      'SELECT 1 FROM {{credentials}} WHERE {since_ms:Int64} > 0 OR (source, credential_id) IN (SELECT source, key FROM {{touched_credentials}})';
+    expect(() => loadDetectionDir(folder('ACME-TEST', scoped, unscoped).dir, 'custom')).toThrow(/scope: "credential" needs detection\.sql/);
     const sql =
       'SELECT 1 FROM {{credentials}} WHERE {scoped:UInt8} = 0 OR {since_ms:Int64} > 0 OR (source, credential_id) IN (SELECT source, key FROM {{touched_credentials}})';
     expect(loadDetectionDir(folder('ACME-TEST', scoped, sql).dir, 'custom').scope).toBe('credential');
