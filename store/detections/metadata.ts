@@ -44,9 +44,19 @@ export const DetectionMetaSchema = z.strictObject({
    * pw_eval_credentials, pw_activity_days). After a batch, such a detection (if it does not read the
    * clock) runs only for the people the batch may have changed; the SQL must restrict itself to
    * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM {{scope}})).
+   * 'credential': every row is about the credential (source, subject_id) and depends only on that
+   * credential's pw_eval_credentials row and the clock, and a row, once matched, stays matched while
+   * the credential is unchanged as the clock advances (e.g. stale after a threshold). After a batch
+   * or with nothing new, such a detection runs only for the touched credentials and those whose
+   * result the clock changed since the previous evaluation: with {scoped:UInt8} = 1 the SQL must
+   * restrict itself to rows of credentials in {{touched_credentials}} or that would not have
+   * matched at {since_ms:Int64}; the other credentials' findings stand as committed.
    */
   scope: z
-    .enum(['all', 'person'], { error: () => 'expected "all" (default) or "person" (see docs/DETECTIONS.md "Person-scoped detections")' })
+    .enum(['all', 'person', 'credential'], {
+      error: () =>
+        'expected "all" (default), "person" or "credential" (see docs/DETECTIONS.md "Person-scoped detections" and "Credential-scoped detections")',
+    })
     .default('all'),
   enabled: z.boolean().default(true),
 });
@@ -167,6 +177,19 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
     throw new ConfigError(
       [
         'scope: "person" needs detection.sql to restrict itself to the people in pw_eval_scope when {scoped:UInt8} = 1 (e.g. AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM {{scope}})))',
+      ],
+      sqlFile,
+    );
+  }
+  if (
+    parsed.data.scope === 'credential' &&
+    ![/\{scoped\s*:\s*UInt8\s*\}/, /\{since_ms\s*:\s*Int64\s*\}/, /\{\{touched_credentials\}\}/].every((re) =>
+      re.test(stripSqlComments(template)),
+    )
+  ) {
+    throw new ConfigError(
+      [
+        'scope: "credential" needs detection.sql to restrict itself, when {scoped:UInt8} = 1, to the credentials in {{touched_credentials}} and those that would not have matched at {since_ms:Int64}',
       ],
       sqlFile,
     );

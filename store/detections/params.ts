@@ -37,7 +37,7 @@ export function linkParams(map: BoundaryMap): { refs: string[]; emails: string[]
 }
 
 export function detectionParams(map: BoundaryMap, now: number, defaultPlaneOf: DefaultPlaneOf): DetectionParams {
-  const p: DetectionParams = { now: toDateTime64(now), now_ms: now, scoped: 0 };
+  const p: DetectionParams = { now: toDateTime64(now), now_ms: now, scoped: 0, since_ms: 0 };
   for (const plane of PLANES) {
     const s = map.planes[plane];
     p[`sla_${plane}_ms`] = s.deprovision_sla;
@@ -89,8 +89,13 @@ export const PARAM_TYPES: Readonly<Record<string, string>> = {
   conn_planes: 'Array(String)',
   conn_silent_ms: 'Array(UInt64)',
   last_use_unreported_conns: 'Array(String)',
-  /** 1 when a person-scoped detection runs for the people in pw_eval_scope only (set by the engine), else 0. */
+  /**
+   * 1 when a person-scoped detection runs for the people in pw_eval_scope only, or a credential-scoped
+   * one for the touched credentials and those its clock changed since {since_ms} (set by the engine), else 0.
+   */
   scoped: 'UInt8',
+  /** With {scoped} = 1, a credential-scoped detection's previous evaluation clock (epoch ms); else 0. */
+  since_ms: 'Int64',
 };
 
 /** Parameter names a query uses ({name:Type}); unknown ones are an error at load/evaluation. */

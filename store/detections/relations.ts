@@ -23,6 +23,12 @@ export const RELATIONS: Readonly<Record<string, Relation>> = {
   // The person scope of the detector's last incremental evaluation: empty for a report, which binds
   // {scoped:UInt8} = 0 (detectionParams), so a person-scoped detection runs over everyone.
   scope: { snapshot: 'pw_eval_scope', live: "(SELECT '' AS person LIMIT 0)" },
+  // The credentials the detector's last incremental snapshot refresh recomputed (credential-scoped
+  // detections); empty for a report, which binds {scoped:UInt8} = 0.
+  touched_credentials: {
+    snapshot: "(SELECT source, key FROM pw_snapshot_touched WHERE kind = 'credential')",
+    live: "(SELECT '' AS source, '' AS key LIMIT 0)",
+  },
 };
 
 const PLACEHOLDER_RE = /\{\{([a-z_]+)\}\}/g;

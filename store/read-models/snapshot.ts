@@ -11,9 +11,9 @@
 //                refresh to pw_snapshot_touched so every statement sees the same keys) are deleted and
 //                recomputed; the other rows are kept. A subject's or credential's merged row
 //                depends only on the state rows of its own key (source, id), so the result equals
-//                a full rebuild; people are always regrouped from the (small) person-accounts table.
-//                It also writes pw_eval_scope: the people whose rows in a person-scoped detection
-//                may have changed (SCOPE_SQL; the detector runs those detections for them only).
+//                a full rebuild. It also writes pw_eval_scope: the people whose rows in a
+//                person-scoped detection may have changed (SCOPE_SQL; the detector runs those
+//                detections for them only); only those people's pw_eval_people rows are regrouped.
 // Only evaluations read these tables, one at a time. A pw_eval_snapshots row with valid = 0 is
 // written before any change and one with valid = 1 after, so an interrupted build is followed by a
 // full one. Snapshots never depend on the evaluation's `now`.
@@ -207,8 +207,17 @@ const VIEWS = Object.fromEntries(
   }),
 ) as Record<'pw_accounts' | 'pw_credentials' | 'pw_person_accounts' | 'pw_people', ViewFile>;
 
-/** pw_people over the person-accounts snapshot. */
-const PEOPLE_SQL = viewQuery(VIEWS.pw_people, { person_accounts: 'pw_eval_person_accounts' });
+/**
+ * pw_people over the person-accounts snapshot; `scoped`: only the people of pw_eval_scope. A
+ * person's row depends only on the person-accounts rows of that person, and the scope holds every
+ * person a touched key belonged to before the refresh and belongs to after it.
+ */
+const peopleSql = (scoped: boolean) =>
+  viewQuery(VIEWS.pw_people, {
+    person_accounts: scoped
+      ? '(SELECT * FROM pw_eval_person_accounts WHERE person IN (SELECT person FROM pw_eval_scope))'
+      : 'pw_eval_person_accounts',
+  });
 
 interface Table {
   name: string;
@@ -225,13 +234,13 @@ const TABLES: readonly Table[] = [
     keyCols: '(source, subject_id)',
     build: (f) => `SELECT * FROM pw_accounts WHERE ${f.subjects}`,
   },
-  // The person-accounts view over the accounts snapshot just built; the key filter is pushed down
-  // through its window (partitioned by the key) into the snapshot read.
+  // The person-accounts view over the accounts snapshot just built. Its window is partitioned by
+  // the key, so the key filter is applied to the accounts it reads, before the window.
   {
     name: 'pw_eval_person_accounts',
     key: 'subjects',
     keyCols: '(source, subject_id)',
-    build: (f) => `SELECT * FROM (${viewQuery(VIEWS.pw_person_accounts, { accounts: 'pw_eval_accounts' })}) WHERE ${f.subjects}`,
+    build: (f) => viewQuery(VIEWS.pw_person_accounts, { accounts: `(SELECT * FROM pw_eval_accounts WHERE ${f.subjects})` }),
   },
   { name: 'pw_eval_credentials', key: 'credentials', keyCols: '(source, credential_id)', build: credentialsSql },
   {
@@ -442,9 +451,12 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     const tt = performance.now();
     const cols = await columnsOf(client, 'pw_eval_people');
     await buildStep('pw_eval_people', settings, buildSettings, fallbacks, async (s) => {
-      await client.command({ query: 'TRUNCATE TABLE pw_eval_people', clickhouse_settings: settings });
       await client.command({
-        query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${PEOPLE_SQL})`,
+        query: scoped ? 'DELETE FROM pw_eval_people WHERE person IN (SELECT person FROM pw_eval_scope)' : 'TRUNCATE TABLE pw_eval_people',
+        clickhouse_settings: settings,
+      });
+      await client.command({
+        query: `INSERT INTO pw_eval_people (${cols}) SELECT ${cols} FROM (${peopleSql(scoped)})`,
         query_params: q,
         clickhouse_settings: s,
       });

@@ -180,6 +180,7 @@ describe('seeded scenario: findings equal the ground truth', () => {
       'PW-ACTIVITY-AFTER-DEPROVISION',
       'PW-AMBIGUOUS-IDENTITY',
       'PW-CUSTOMER-IN-PLATFORM',
+      'PW-EXPOSED-CREDENTIAL-USED',
       'PW-NHI-HUMAN-ACTION',
       'PW-PLATFORM-IN-TENANT',
       'PW-PRE-DEPARTURE-KEY',

@@ -13,6 +13,8 @@ export interface DetectionRun {
 /** The last evaluation this detector committed. */
 export interface LastRun {
   evaluationId: string;
+  /** Its clock (epoch ms): credential-scoped detections re-run the credentials it changed since. */
+  now: number;
   /** Watermark of the snapshot that evaluation used (a refresh outside evaluations in between moves it). */
   snapshotMs: number;
   /** The findings as committed by it (updated in place by the next commit). */

@@ -8,7 +8,7 @@ import type { DetectionRun, EvaluationCache } from './cache.ts';
 import type { Merged } from './merge.ts';
 import type { RunOutput } from './run.ts';
 
-/** Matches per detection that ran (compact: its rows; person-scoped: every person's). */
+/** Matches per detection that ran (compact: its rows; person-scoped: every person's; credential-scoped: its rows and the carried findings). */
 export function matchCounts(out: RunOutput, merged: Merged): Map<string, number> {
   const counts = new Map<string, number>();
   for (const m of out.matches) counts.set(m.detection.id, (counts.get(m.detection.id) ?? 0) + 1);
@@ -18,6 +18,7 @@ export function matchCounts(out: RunOutput, merged: Merged): Map<string, number>
       [...perPerson.values()].reduce((n, c) => n + c, 0),
     );
   for (const [id, n] of merged.compactCounts) counts.set(id, n);
+  for (const [id, n] of merged.carriedCounts) counts.set(id, (counts.get(id) ?? 0) + n);
   return counts;
 }
 
@@ -77,6 +78,7 @@ export async function commitStage(
   applyChanges(c.findings, c.changes);
   cache.last = {
     evaluationId: c.evaluationId,
+    now: c.now,
     snapshotMs: c.snapshotMs,
     findings: c.findings,
     detections: detectionRuns(out, counts, c.keys),

@@ -63,6 +63,11 @@ export interface EvaluationResult {
    * their other people's findings standing as committed (see DetectionMeta.scope).
    */
   scoped: string[];
+  /**
+   * Credential-scoped detections run for the touched credentials and those the clock changed since
+   * the previous evaluation only, the other credentials' findings standing as committed.
+   */
+  credentialScoped: string[];
   changes: FindingChange[];
   /** Detections whose query failed (their findings are left untouched). */
   errors: { detection: string; message: string }[];
@@ -132,6 +137,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
       touched: snapshot.touched,
       reused: out.reused.size,
       scoped: out.scopes.size,
+      credentialScoped: out.touchedCredentials.size,
       ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}),
     },
     'detections evaluated',
@@ -143,6 +149,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
     matches,
     reused: [...out.reused.keys()],
     scoped: [...out.scopes.keys()],
+    credentialScoped: [...out.touchedCredentials.keys()],
     changes,
     errors: out.errors,
     snapshot,

@@ -1,9 +1,11 @@
 // Stage 3, merge: the compact runs' rows against the current findings. Rows that would make no
 // transition stand as committed (sameAsCommitted); the others are read in full and join the
-// matches (all of a detection's rows when most of them changed).
+// matches (all of a detection's rows when most of them changed). The findings of the credentials a
+// credential-scoped run did not cover stand as committed too.
 import type { Detection } from '../../../store/detections/metadata.ts';
 import type { FindingState } from '../../../store/findings/lifecycle.ts';
 import { unchangedRows } from './compact.ts';
+import { untouchedFindings } from './credential-scope.ts';
 import { runDetection } from './run-detection.ts';
 import { asMatch, recordFailure, type RunContext, type RunOutput } from './run.ts';
 
@@ -12,6 +14,8 @@ export interface Merged {
   sameAsCommitted: Set<string>;
   /** Rows per compactly run detection. */
   compactCounts: Map<string, number>;
+  /** Per credential-scoped detection, its findings carried over (matches besides its rows). */
+  carriedCounts: Map<string, number>;
   /** Milliseconds spent (counted in each detection's time, not the diff's). */
   ms: number;
 }
@@ -22,7 +26,7 @@ export async function mergeCompact(
   detections: readonly Detection[],
   current: ReadonlyMap<string, FindingState>,
 ): Promise<Merged> {
-  const merged: Merged = { sameAsCommitted: new Set(), compactCounts: new Map(), ms: 0 };
+  const merged: Merged = { sameAsCommitted: new Set(), compactCounts: new Map(), carriedCounts: new Map(), ms: 0 };
   const t = performance.now();
   for (const [id, rows] of out.compact) {
     const d = detections.find((x) => x.id === id)!;
@@ -43,6 +47,11 @@ export async function mergeCompact(
     ctx.timings[id] = (ctx.timings[id] ?? 0) + performance.now() - t0;
   }
   out.compact.clear();
+  for (const [id, touched] of out.touchedCredentials) {
+    const carried = untouchedFindings(id, touched, current);
+    for (const fp of carried) merged.sameAsCommitted.add(fp);
+    merged.carriedCounts.set(id, carried.size);
+  }
   merged.ms = performance.now() - t;
   return merged;
 }

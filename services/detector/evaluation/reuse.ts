@@ -8,9 +8,10 @@ import { paramsUsed, type DetectionParams } from '../../../store/detections/para
 /**
  * Tables every change of which comes from an identity_events insert (materialized views) or from a
  * snapshot refresh: an insert always leaves pw_touched rows (every event has a subject id), so an
- * incremental snapshot refresh that found nothing touched proves none of them changed.
+ * incremental snapshot refresh that found nothing touched proves none of them changed. Also
+ * pw_exposures: a view over identity_events (FINAL) and views of event-fed state, reading no clock.
  */
-const EVENT_FED_TABLES = /^(pw_eval_[a-z_]+|pw_activity_days|pw_nhi_actions|pw_credential_use|identity_events)$/;
+const EVENT_FED_TABLES = /^(pw_eval_[a-z_]+|pw_activity_days|pw_nhi_actions|pw_credential_use|identity_events|pw_exposures)$/;
 
 /**
  * Whether a detection's rows can only change when the events change: it does not read the clock

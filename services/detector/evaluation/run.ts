@@ -7,6 +7,7 @@ import type { DetectionParams } from '../../../store/detections/params.ts';
 import { fingerprintOf, type Match } from '../../../store/findings/lifecycle.ts';
 import type { DetectionRun, EvaluationCache } from './cache.ts';
 import type { CompactRow } from './compact.ts';
+import { readTouchedCredentials } from './credential-scope.ts';
 import type { Plan, Step } from './plan.ts';
 import { DetectionError, runCompact, runDetection } from './run-detection.ts';
 
@@ -35,6 +36,8 @@ export interface RunOutput {
   byPerson: Map<string, Map<string, number>>;
   /** Person-scoped detections run for these people only. */
   scopes: Map<string, ReadonlySet<string>>;
+  /** Credential-scoped detections run for the touched (and clock-changed) credentials: the touched ones. */
+  touchedCredentials: Map<string, ReadonlySet<string>>;
   /** Detections that ran cleanly (their findings are diffed). */
   ran: Set<string>;
   errors: { detection: string; message: string }[];
@@ -88,12 +91,13 @@ function countPerPerson(
   return counts;
 }
 
-async function runStep(
-  ctx: RunContext,
-  out: RunOutput,
-  step: Exclude<Step, { kind: 'reuse' }>,
-  scopePeople: () => Promise<Set<string>>,
-): Promise<void> {
+/** What the steps of one plan read once and share. */
+interface Shared {
+  scopePeople: () => Promise<Set<string>>;
+  touchedCredentials: () => Promise<Set<string>>;
+}
+
+async function runStep(ctx: RunContext, out: RunOutput, step: Exclude<Step, { kind: 'reuse' }>, shared: Shared): Promise<void> {
   const { d } = step;
   const t0 = performance.now();
   if (step.kind === 'compact') {
@@ -102,6 +106,16 @@ async function runStep(
     out.ran.add(d.id);
     return;
   }
+  if (step.kind === 'credentials') {
+    const touched = await shared.touchedCredentials();
+    const rows = await runRows(ctx, d, { ...ctx.params, scoped: 1, since_ms: step.since });
+    ctx.timings[d.id] = performance.now() - t0;
+    out.touchedCredentials.set(d.id, touched);
+    for (const row of rows) out.matches.push(asMatch(d, row));
+    out.ran.add(d.id);
+    return;
+  }
+  const { scopePeople } = shared;
   const scope = step.kind === 'scoped' ? await scopePeople() : undefined;
   const rows = await runRows(ctx, d, scope ? { ...ctx.params, scoped: 1 } : ctx.params);
   ctx.timings[d.id] = performance.now() - t0;
@@ -120,18 +134,23 @@ export async function runPlan(ctx: RunContext, plan: Plan): Promise<RunOutput> {
     reused: new Map(),
     byPerson: new Map(),
     scopes: new Map(),
+    touchedCredentials: new Map(),
     ran: new Set(),
     errors: [],
   };
   let scope: Promise<Set<string>> | undefined;
-  const scopePeople = () => (scope ??= readScope(ctx.client));
+  let touched: Promise<Set<string>> | undefined;
+  const shared: Shared = {
+    scopePeople: () => (scope ??= readScope(ctx.client)),
+    touchedCredentials: () => (touched ??= readTouchedCredentials(ctx.client)),
+  };
   for (const step of plan.steps) {
     if (step.kind === 'reuse') {
       out.reused.set(step.d.id, step.last);
       continue;
     }
     try {
-      await runStep(ctx, out, step, scopePeople);
+      await runStep(ctx, out, step, shared);
     } catch (err) {
       recordFailure(ctx, out, step.d.id, err);
     }

@@ -174,7 +174,7 @@ describe('detection metadata', () => {
       /scope: "person" needs detection\.sql to restrict itself[\s\S]*\{scoped:UInt8\}/,
     );
     expect(() => loadDetectionDir(folder('ACME-TEST', META + 'scope: tenant\n').dir, 'custom')).toThrow(
-      /scope: expected "all" \(default\) or "person"/,
+      /scope: expected "all" \(default\), "person" or "credential"/,
     );
     const sql = 'SELECT 1 FROM pw_eval_people WHERE {scoped:UInt8} = 0 OR person IN (SELECT person FROM pw_eval_scope)';
     expect(loadDetectionDir(folder('ACME-TEST', META + 'scope: person\n', sql).dir, 'custom').scope).toBe('person');
@@ -183,6 +183,24 @@ describe('detection metadata', () => {
         .filter((d) => d.scope === 'person')
         .map((d) => d.id),
     ).toEqual(['PW-ACTIVITY-AFTER-DEPROVISION']);
+  });
+  it('refuses scope: credential unless the SQL restricts itself to the touched and clock-changed credentials', () => {
+    const scoped = META + 'scope: credential\n';
+    const without = 'SELECT 1 FROM {{credentials}} WHERE {scoped:UInt8} = 0 OR {since_ms:Int64} > 0';
+    expect(() => loadDetectionDir(folder('ACME-TEST', scoped, without).dir, 'custom')).toThrow(
+      /scope: "credential" needs detection\.sql to restrict itself[\s\S]*\{\{touched_credentials\}\}/,
+    );
+    const unscoped =
+      'SELECT 1 FROM {{credentials}} WHERE {since_ms:Int64} > 0 OR (source, credential_id) IN (SELECT source, key FROM {{touched_credentials}})';
+    expect(() => loadDetectionDir(folder('ACME-TEST', scoped, unscoped).dir, 'custom')).toThrow(/scope: "credential" needs detection\.sql/);
+    const sql =
+      'SELECT 1 FROM {{credentials}} WHERE {scoped:UInt8} = 0 OR {since_ms:Int64} > 0 OR (source, credential_id) IN (SELECT source, key FROM {{touched_credentials}})';
+    expect(loadDetectionDir(folder('ACME-TEST', scoped, sql).dir, 'custom').scope).toBe('credential');
+    expect(
+      loadDetections()
+        .filter((d) => d.scope === 'credential')
+        .map((d) => d.id),
+    ).toEqual(['PW-STALE-CREDENTIAL']);
   });
   it('the fast row check accepts exactly what DetectionRowSchema accepts, with the same result', () => {
     const good = {

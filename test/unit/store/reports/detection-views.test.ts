@@ -39,6 +39,10 @@ describe('overLiveViews', () => {
       credentials: ['pw_eval_credentials', 'pw_credentials'],
       credential_gaps: ['pw_eval_credential_gaps', { none: 'a per-evaluation snapshot table with no live view' }],
       scope: ['pw_eval_scope', "(SELECT '' AS person LIMIT 0)"],
+      touched_credentials: [
+        "(SELECT source, key FROM pw_snapshot_touched WHERE kind = 'credential')",
+        "(SELECT '' AS source, '' AS key LIMIT 0)",
+      ],
     });
   });
 
@@ -85,8 +89,9 @@ JOIN pw_activity_days AS d ON 1`);
       .join('\n');
     for (const m of sql.matchAll(/CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_0-9]+)/gi))
       created.add(m[1]!);
+    // A relation bound to a subquery names the table it reads.
     const bound = Object.values(RELATIONS).flatMap((r) => [
-      r.snapshot,
+      r.snapshot.startsWith('(') ? /\bFROM (\w+)/.exec(r.snapshot)![1]! : r.snapshot,
       ...(typeof r.live === 'string' && r.live.startsWith('pw_') ? [r.live.replace(/\(.*$/, '')] : []),
     ]);
     expect([...bound, ...LIVE_RELATIONS].filter((n) => !created.has(n))).toEqual([]);
@@ -120,6 +125,12 @@ describe('reportDetectionSql', () => {
   it('no built-in detection names a snapshot table directly: each reads the read models through placeholders', () => {
     for (const d of loadDetections())
       expect({ id: d.id, direct: relations(d.template).filter((n) => n.startsWith('pw_eval_')) }).toEqual({ id: d.id, direct: [] });
+  });
+
+  it("PW-STALE-CREDENTIAL (credential-scoped) reads an empty set of touched credentials, never the detector's", () => {
+    const sql = reportDetectionSql('PW-STALE-CREDENTIAL');
+    expect(sql).toContain("(source, credential_id) IN (SELECT source, key FROM (SELECT '' AS source, '' AS key LIMIT 0))");
+    expect(relations(sql)).not.toContain('pw_snapshot_touched');
   });
 
   it("PW-ACTIVITY-AFTER-DEPROVISION (person-scoped) reads an empty person scope, never the detector's", () => {
