@@ -420,7 +420,9 @@ describe('metrics', () => {
     const text = await waitFor(
       async () => {
         const m = (await call('GET', '/metrics')).text;
-        return m.includes(`planewatch_consumer_lag{group="planewatch-sink-`) && m.includes('planewatch_sink_insert_seconds_bucket')
+        // The row can be queryable before the sink records the insert's duration: wait for that sample.
+        return m.includes(`planewatch_consumer_lag{group="planewatch-sink-`) &&
+          /planewatch_sink_insert_seconds_count\{table="identity_events"\} [1-9]/.test(m)
           ? m
           : undefined;
       },
