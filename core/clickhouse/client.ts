@@ -346,19 +346,6 @@ export function embeddedStatus(): { path: string; refs: number } | null {
   return cur === null ? null : { path: cur.path, refs: cur.refs };
 }
 
-/**
- * Embedded only: hands the memory the engine's allocator (jemalloc) keeps after large queries back
- * to the system now (SYSTEM JEMALLOC PURGE) instead of after its release delay of a few seconds,
- * so that it does not add up with what comes right after (the JavaScript heap of a first
- * evaluation's findings, the next large query). For the rare large steps only (full snapshot
- * builds, state rebuilds): pages handed back are faulted in again by the next queries. A no-op
- * when no embedded engine is open (a server's memory is not this process's); best effort.
- */
-export async function releaseEngineMemory(client: ClickHouseClient): Promise<void> {
-  if (embeddedStatus() === null) return;
-  await client.command({ query: 'SYSTEM JEMALLOC PURGE' }).catch(() => undefined);
-}
-
 // --- environment --------------------------------------------------------------------------------
 
 const EMBEDDED_NO_CLUSTER =

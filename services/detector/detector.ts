@@ -22,7 +22,6 @@
 import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Lease } from '../../core/kafka/lease.ts';
-import { releaseEngineMemory } from '../../core/clickhouse/client.ts';
 import { writesWhileHolding } from '../../core/clickhouse/writes-while-holding.ts';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -135,10 +134,7 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
   async function ensureState(): Promise<void> {
     if (stateEnsured) return;
     await fence('before building the detection state');
-    if (await ensureDetectionState(opts.clickhouse)) {
-      opts.log.info('detection state built from the events already stored');
-      await releaseEngineMemory(opts.clickhouse);
-    }
+    if (await ensureDetectionState(opts.clickhouse)) opts.log.info('detection state built from the events already stored');
     stateEnsured = true;
   }
   if (!lease || lease.holds())

@@ -5,14 +5,7 @@ import { mkdtempSync, rmSync, mkdirSync, writeFileSync, copyFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseError } from '@clickhouse/client';
-import {
-  createClickHouse,
-  embeddedStatus,
-  fromEnv,
-  releaseEngineMemory,
-  separateConnection,
-  type ClickHouse,
-} from '../../core/clickhouse/client.ts';
+import { createClickHouse, embeddedStatus, fromEnv, separateConnection, type ClickHouse } from '../../core/clickhouse/client.ts';
 import { migrate, MIGRATIONS_DIR, MigrationError, readMigrations } from '../../core/clickhouse/migrate.ts';
 import { decodeBody, deadLetterToRow, identityEventToRow, insertRows, rawEnvelopeToRow, toDateTime64 } from '../../core/clickhouse/rows.ts';
 import type { IdentityEvent } from '../../core/events/identity-event.ts';
@@ -494,26 +487,5 @@ describe('raw_envelopes and dead_letters', () => {
     await expect(insertRows(ch.client, 'x; DROP TABLE y', [{}], 't')).rejects.toThrow(/not a table name/);
     await expect(insertRows(ch.client, 'dead_letters', [{ id: 'x' }], '')).rejects.toThrow(/empty deduplication token/);
     await insertRows(ch.client, 'dead_letters', [], 'nothing');
-  });
-});
-
-describe('releaseEngineMemory', () => {
-  it('purges the embedded engine allocator, and the store answers as before', async () => {
-    const sent: string[] = [];
-    const spy = new Proxy(ch.client, {
-      get(target, prop) {
-        const v: unknown = Reflect.get(target, prop, target);
-        if (prop === 'command') return (a: { query: string }) => (sent.push(a.query), target.command(a));
-        return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    await releaseEngineMemory(spy);
-    expect(sent).toEqual(['SYSTEM JEMALLOC PURGE']);
-    expect(await rows<{ n: number }>('SELECT 1 AS n')).toEqual([{ n: 1 }]);
-  });
-
-  it('is best effort: a failing purge does not fail the caller', async () => {
-    const failing = { command: async () => Promise.reject(new Error('Code: 497. ACCESS_DENIED')) } as unknown as typeof ch.client;
-    await expect(releaseEngineMemory(failing)).resolves.toBeUndefined();
   });
 });

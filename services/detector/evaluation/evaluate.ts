@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
-import { releaseEngineMemory } from '../../../core/clickhouse/client.ts';
 import { toDateTime64 } from '../../../core/clickhouse/rows.ts';
 import type { Detection } from '../../../store/detections/metadata.ts';
 import { detectionParams, type DefaultPlaneOf } from '../../../store/detections/params.ts';
@@ -103,18 +102,12 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   const before = await lastEvaluation(client);
   const snapshot = await refreshSnapshot(client, ctx.params, { mode: opts.snapshot ?? 'auto', settings });
   ctx.timings.snapshot = snapshot.ms;
-  // A full build is the largest query of all: what the engine's allocator kept from it is handed back
-  // before the detections run, and again (their results are as large on a first evaluation) before
-  // the findings are diffed and committed in the JavaScript heap.
-  const full = snapshot.mode === 'full';
-  if (full) await releaseEngineMemory(client);
 
   const plan = planEvaluation(opts.detections, ctx.params, snapshot, before.id, cache, opts.compactMinOpen ?? COMPACT_MIN_OPEN);
   const out = await runPlan(ctx, plan);
   const tDiff = performance.now();
   const base = await currentFindings(client, cache);
   const merged = await mergeCompact(ctx, out, opts.detections, base.findings.open);
-  if (full) await releaseEngineMemory(client);
   const changes = await diffStage(client, out, merged, base, opts.now);
   ctx.timings.diff = performance.now() - tDiff - merged.ms;
   const counts = matchCounts(out, merged);
