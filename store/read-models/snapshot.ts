@@ -21,7 +21,6 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { DetectionParams } from '../detections/params.ts';
 import { readViews, viewQuery, viewStatement, type ViewFile } from '../../core/clickhouse/views.ts';
-import { waitForLargeMerges } from './merges.ts';
 
 /** Bump when the snapshot SQL changes meaning: forces one full rebuild. */
 const SNAPSHOT_FORMAT = 5;
@@ -105,8 +104,6 @@ export interface SnapshotInfo {
   ms: number;
   /** Milliseconds per snapshot table. */
   tables: Record<string, number>;
-  /** Milliseconds a full build waited for large background merges (included in ms). */
-  mergeWaitMs: number;
   /** This snapshot's watermark (epoch ms), and the one of the valid snapshot it was built upon (incremental only, else null). */
   watermarkMs: number;
   previousWatermarkMs: number | null;
@@ -343,8 +340,6 @@ export interface RefreshOptions {
   settings?: ClickHouseSettings;
   /** Added for the build queries (default BUILD_SETTINGS; tests override it to force the fallback). */
   buildSettings?: ClickHouseSettings;
-  /** A full build first waits (bounded) for large background merges to finish (default true). */
-  waitForMerges?: boolean;
 }
 
 /** Brings the pw_eval_* snapshot up to date with the state; see the header. */
@@ -411,9 +406,6 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     if (!reason && opts.mode !== 'incremental' && touched > FULL_ABOVE_SHARE * Math.max(1, Number(c!.total))) reason = 'most keys touched';
   }
   const incremental = !reason;
-  // A full build next to the engine's large merges (a freshly filled store) holds both at once: it
-  // waits for them first, bounded (merges.ts). The watermark was taken before: earlier is safe.
-  const mergeWaitMs = incremental || opts.waitForMerges === false ? 0 : await waitForLargeMerges(client);
   const filter = incremental ? dirtyFilter() : ALL;
   const gapsIncremental = incremental || keepGaps;
 
@@ -484,7 +476,6 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
     spilled: fallbacks,
     ms: performance.now() - t0,
     tables,
-    mergeWaitMs,
     watermarkMs,
     previousWatermarkMs: incremental ? Number(last!.w_ms) : null,
   };

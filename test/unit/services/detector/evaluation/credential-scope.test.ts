@@ -79,7 +79,6 @@ describe('planEvaluation for a credential-scoped detection', () => {
     ms: 0,
     tables: {},
     watermarkMs: 2000,
-    mergeWaitMs: 0,
     previousWatermarkMs: 1000,
   });
   const params = (now: number) => ({ now: '', now_ms: now, scoped: 0, since_ms: 0, stale_platform_ms: 90 });
