@@ -25,6 +25,8 @@ async function one<T>(query: string, params: Record<string, unknown> = {}): Prom
 
 serveStage(
   {
+    /** The detector's health (evaluations done, the last one), or null when it is off. */
+    detector: () => pipeline.detector?.health ?? null,
     counts: async () => {
       const r = await one<{ e: string; r: string }>(
         'SELECT (SELECT count() FROM identity_events) AS e, (SELECT count() FROM raw_envelopes) AS r',
