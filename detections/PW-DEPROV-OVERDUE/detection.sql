@@ -3,10 +3,7 @@
 -- them: for a unit in a tenant where the person has directory accounts, those accounts' signal (a
 -- person in two customer tenants leaves each through its own directory); otherwise, and for
 -- credentials, the person's deprovision signal. Evaluated against {now}, so it opens when the SLA
--- passes even if no new event arrives. Person-scoped and clock-scoped (detection.yaml `scope: person`):
--- a row depends only on its person's accounts, the credentials those own and the person's row, and
--- once overdue stays so as the clock advances; with {scoped} = 1 only the people of the scope and
--- the items whose SLA ended after {since_ms} are evaluated.
+-- passes even if no new event arrives.
 WITH
     pa AS (SELECT * FROM {{person_accounts}}),
     people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id, dir_accounts FROM {{people}} WHERE signal_ms > 0),
@@ -36,5 +33,3 @@ SELECT subject_kind, subject_id, subject_email, plane, tenant, source, '' AS key
            'scopes', arrayStringConcat(scopes, ','), 'basis', basis, 'invite', if(subject_kind = 'invite', 'pending as last observed', ''))) AS detail
 FROM pending
 WHERE sig.1 > 0 AND {now_ms:Int64} - sig.1 > if(plane = 'platform', {sla_platform_ms:UInt64}, {sla_application_ms:UInt64})
-  AND ({scoped:UInt8} = 0 OR subject_email IN (SELECT person FROM {{scope}})
-       OR {since_ms:Int64} - sig.1 <= if(plane = 'platform', {sla_platform_ms:UInt64}, {sla_application_ms:UInt64}))

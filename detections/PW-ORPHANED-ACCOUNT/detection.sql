@@ -3,9 +3,6 @@
 -- unit: an account with its scopes in detail.scopes, a tenant membership, a pending invite.
 -- A unit in a tenant where the person has directory accounts is governed by those only (a person in
 -- two customer tenants leaves each through its own directory); any other unit by the person's signal.
--- Person-scoped and clock-scoped (detection.yaml `scope: person`): a unit's row depends only on its
--- person's accounts and person row, and once past grace stays so as the clock advances; with
--- {scoped} = 1 only the people of the scope and the units whose grace ended after {since_ms} are evaluated.
 WITH
     pa AS (SELECT * FROM {{person_accounts}}),
     people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id, dir_accounts FROM {{people}} WHERE signal_ms > 0),
@@ -28,5 +25,3 @@ SELECT kind AS subject_kind, subject_id, person AS subject_email, plane, tenant,
            'invite', if(kind = 'invite', 'pending as last observed', ''))) AS detail
 FROM units
 WHERE sig.1 > 0 AND {now_ms:Int64} - sig.1 > if(plane = 'platform', {grace_platform_ms:UInt64}, {grace_application_ms:UInt64})
-  AND ({scoped:UInt8} = 0 OR person IN (SELECT person FROM {{scope}})
-       OR {since_ms:Int64} - sig.1 <= if(plane = 'platform', {grace_platform_ms:UInt64}, {grace_application_ms:UInt64}))

@@ -2,10 +2,6 @@
 -- (past grace), or whose owner is unknown. Credentials owned by a container (organization,
 -- directory, connection, project) are not judged here. Critical for admin keys and for a
 -- credential used after its owner left.
--- Credential-scoped (detection.yaml `scope: credential`): a row depends only on the credential, its
--- owner's accounts and that person's row; only 'owner_deprovisioned' reads the clock, and stays so
--- as it advances. With {scoped} = 1 only the credentials of the scope_credentials relation (touched, or whose
--- owner's accounts or person may have changed) and those whose owner's grace ended after {since_ms} are evaluated.
 WITH
     pa AS (SELECT * FROM {{person_accounts}}),
     people AS (SELECT person, signal_ms, signal_event_id, signal_raw_id FROM {{people}} WHERE signal_ms > 0),
@@ -39,6 +35,3 @@ SELECT subject_kind, subject_id, subject_email, plane, tenant, source, '' AS key
            'used_after_owner_left', if(left_.1 > 0 AND last_used_ms > left_.1, 'true', 'false')) AS detail
 FROM judged
 WHERE reason != ''
-  AND ({scoped:UInt8} = 0 OR (source, subject_id) IN {{scope_credentials}}
-       OR (reason = 'owner_deprovisioned'
-           AND {since_ms:Int64} - left_.1 <= if(plane = 'platform', {grace_platform_ms:UInt64}, {grace_application_ms:UInt64})))

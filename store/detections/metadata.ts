@@ -43,19 +43,14 @@ export const DetectionMetaSchema = z.strictObject({
    * that person's accounts, the credentials those own and their activity (pw_eval_person_accounts,
    * pw_eval_credentials, pw_activity_days). After a batch, such a detection (if it does not read the
    * clock) runs only for the people the batch may have changed; the SQL must restrict itself to
-   * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM {{scope}})). One that reads the clock
-   * must, as a credential-scoped one below, also return the rows that would not have matched at
-   * {since_ms:Int64} (a deadline passed since), and a row once matched must stay matched while its
-   * person is unchanged as the clock advances: it then runs for the scope's people and those rows.
+   * them when {scoped:UInt8} = 1 (person IN (SELECT person FROM {{scope}})).
    * 'credential': every row is about the credential (source, subject_id) and depends only on that
    * credential's pw_eval_credentials row and the clock, and a row, once matched, stays matched while
    * the credential is unchanged as the clock advances (e.g. stale after a threshold). After a batch
    * or with nothing new, such a detection runs only for the touched credentials and those whose
    * result the clock changed since the previous evaluation: with {scoped:UInt8} = 1 the SQL must
-   * restrict itself to rows of credentials in {{touched_credentials}} (or {{scope_credentials}}, which
-   * adds the credentials whose owner's accounts or person may have changed: for a row that reads them
-   * too) or that would not have matched at {since_ms:Int64}; the other credentials' findings stand as
-   * committed.
+   * restrict itself to rows of credentials in {{touched_credentials}} or that would not have
+   * matched at {since_ms:Int64}; the other credentials' findings stand as committed.
    */
   scope: z
     .enum(['all', 'person', 'credential'], {
@@ -187,25 +182,14 @@ export function loadDetectionDir(dir: string, origin: 'builtin' | 'custom'): Det
     );
   }
   if (
-    parsed.data.scope === 'person' &&
-    /\{now(_ms)?\s*:/.test(stripSqlComments(template)) &&
-    !/\{since_ms\s*:\s*Int64\s*\}/.test(stripSqlComments(template))
-  ) {
-    throw new ConfigError(
-      [
-        'scope: "person" with a SQL that reads the clock needs detection.sql to return, when {scoped:UInt8} = 1, the rows of the people in {{scope}} and those that would not have matched at {since_ms:Int64}',
-      ],
-      sqlFile,
-    );
-  }
-  if (
     parsed.data.scope === 'credential' &&
-    (![/\{scoped\s*:\s*UInt8\s*\}/, /\{since_ms\s*:\s*Int64\s*\}/].every((re) => re.test(stripSqlComments(template))) ||
-      /\{\{touched_credentials\}\}/.test(stripSqlComments(template)) === /\{\{scope_credentials\}\}/.test(stripSqlComments(template)))
+    ![/\{scoped\s*:\s*UInt8\s*\}/, /\{since_ms\s*:\s*Int64\s*\}/, /\{\{touched_credentials\}\}/].every((re) =>
+      re.test(stripSqlComments(template)),
+    )
   ) {
     throw new ConfigError(
       [
-        'scope: "credential" needs detection.sql to restrict itself, when {scoped:UInt8} = 1, to the credentials in {{touched_credentials}} or (one of the two) {{scope_credentials}} and those that would not have matched at {since_ms:Int64}',
+        'scope: "credential" needs detection.sql to restrict itself, when {scoped:UInt8} = 1, to the credentials in {{touched_credentials}} and those that would not have matched at {since_ms:Int64}',
       ],
       sqlFile,
     );

@@ -29,17 +29,6 @@ export const RELATIONS: Readonly<Record<string, Relation>> = {
     snapshot: "(SELECT source, key FROM pw_snapshot_touched WHERE kind = 'credential')",
     live: "(SELECT '' AS source, '' AS key LIMIT 0)",
   },
-  // Those, and the credentials whose owner account was touched or belongs to a person of the scope:
-  // every credential whose row may have changed in a detection that also reads its owner's
-  // person-accounts and person (PW-ORPHANED-CREDENTIAL). Empty for a report, as above.
-  scope_credentials: {
-    snapshot: `(SELECT source, key FROM pw_snapshot_touched WHERE kind = 'credential'
-        UNION ALL
-        SELECT source, credential_id AS key FROM pw_eval_credentials
-        WHERE (source, owner_id) IN (SELECT source, key FROM pw_snapshot_touched WHERE kind IN ('subject', 'actor'))
-           OR (source, owner_id) IN (SELECT source, subject_id FROM pw_eval_person_accounts WHERE person IN (SELECT person FROM pw_eval_scope)))`,
-    live: "(SELECT '' AS source, '' AS key LIMIT 0)",
-  },
 };
 
 const PLACEHOLDER_RE = /\{\{([a-z_]+)\}\}/g;

@@ -68,11 +68,6 @@ export interface EvaluationResult {
    * the previous evaluation only, the other credentials' findings standing as committed.
    */
   credentialScoped: string[];
-  /**
-   * Person-scoped detections that read the clock, run for the people of pw_eval_scope and those
-   * whose rows the clock changed since the previous evaluation only, the others' findings standing.
-   */
-  personClockScoped: string[];
   changes: FindingChange[];
   /** Detections whose query failed (their findings are left untouched). */
   errors: { detection: string; message: string }[];
@@ -142,7 +137,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
       touched: snapshot.touched,
       reused: out.reused.size,
       scoped: out.scopes.size,
-      clockScoped: out.keyScopes.size,
+      credentialScoped: out.touchedCredentials.size,
       ...(snapshot.spilled.length ? { snapshotSpilled: snapshot.spilled } : {}),
     },
     'detections evaluated',
@@ -154,8 +149,7 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
     matches,
     reused: [...out.reused.keys()],
     scoped: [...out.scopes.keys()],
-    credentialScoped: [...out.keyScopes].filter(([, s]) => s.by === 'credential').map(([id]) => id),
-    personClockScoped: [...out.keyScopes].filter(([, s]) => s.by === 'person').map(([id]) => id),
+    credentialScoped: [...out.touchedCredentials.keys()],
     changes,
     errors: out.errors,
     snapshot,

@@ -1,7 +1,7 @@
 // Stage 3, merge: the compact runs' rows against the current findings. Rows that would make no
 // transition stand as committed (sameAsCommitted); the others are read in full and join the
-// matches (all of a detection's rows when most of them changed). The findings of the keys a
-// clock-scoped run did not cover stand as committed too.
+// matches (all of a detection's rows when most of them changed). The findings of the credentials a
+// credential-scoped run did not cover stand as committed too.
 import type { Detection } from '../../../store/detections/metadata.ts';
 import type { FindingState } from '../../../store/findings/lifecycle.ts';
 import { unchangedRows } from './compact.ts';
@@ -14,7 +14,7 @@ export interface Merged {
   sameAsCommitted: Set<string>;
   /** Rows per compactly run detection. */
   compactCounts: Map<string, number>;
-  /** Per clock-scoped detection, its findings carried over (matches besides its rows). */
+  /** Per credential-scoped detection, its findings carried over (matches besides its rows). */
   carriedCounts: Map<string, number>;
   /** Milliseconds spent (counted in each detection's time, not the diff's). */
   ms: number;
@@ -47,8 +47,8 @@ export async function mergeCompact(
     ctx.timings[id] = (ctx.timings[id] ?? 0) + performance.now() - t0;
   }
   out.compact.clear();
-  for (const [id, { by, keys }] of out.keyScopes) {
-    const carried = untouchedFindings(id, keys, current, by);
+  for (const [id, touched] of out.touchedCredentials) {
+    const carried = untouchedFindings(id, touched, current);
     for (const fp of carried) merged.sameAsCommitted.add(fp);
     merged.carriedCounts.set(id, carried.size);
   }

@@ -6,7 +6,7 @@ import type { Detection } from '../../../store/detections/metadata.ts';
 import type { DetectionParams } from '../../../store/detections/params.ts';
 import type { SnapshotInfo } from '../../../store/read-models/snapshot.ts';
 import type { DetectionRun, EvaluationCache } from './cache.ts';
-import { clockScope, credentialScopeKey, type ScopeBy } from './credential-scope.ts';
+import { credentialScopeKey } from './credential-scope.ts';
 import { detectionKey } from './reuse.ts';
 
 /**
@@ -23,11 +23,8 @@ export type Step =
   | { kind: 'compact'; d: Detection }
   /** Person-scoped, for the people of pw_eval_scope only; the others' counts carried from the last run. */
   | { kind: 'scoped'; d: Detection; last: DetectionRun }
-  /**
-   * Clock-scoped (credential-scope.ts), by credential or by person: the keys the refresh may have
-   * changed and those the clock changed since `since`; the other keys' findings stand.
-   */
-  | { kind: 'keys'; d: Detection; since: number; by: ScopeBy }
+  /** Credential-scoped: the touched credentials and those the clock changed since `since`; the others' findings stand. */
+  | { kind: 'credentials'; d: Detection; since: number }
   | { kind: 'full'; d: Detection };
 
 export interface Plan {
@@ -63,19 +60,18 @@ export function planEvaluation(
   // Nothing inserted since (an incremental refresh with no key touched): a detection that does not
   // read the clock would return the same rows, which the diff would turn into no transition.
   const unchanged = continues && snapshot.touched === 0;
-  const keys = new Map(detections.map((d) => [d.id, clockScope(d) ? credentialScopeKey(d, params) : detectionKey(d, params)]));
-  // A clock-scoped detection's findings only grow as the clock advances: never when it goes back.
+  const keys = new Map(detections.map((d) => [d.id, d.scope === 'credential' ? credentialScopeKey(d, params) : detectionKey(d, params)]));
+  // A credential-scoped detection's findings only grow as the clock advances: never when it goes back.
   const since = continues && Number(params.now_ms) >= cache.last!.now ? cache.last!.now : undefined;
   const open = cache.openPerDetection();
   const steps = detections.map((d): Step => {
     const last = continues ? cache.last!.detections.get(d.id) : undefined;
     const sameQuery = last !== undefined && last.key === keys.get(d.id);
-    const by = clockScope(d);
-    if (sameQuery && by && since !== undefined) return { kind: 'keys', d, since, by };
-    // A clock-scoped detection reads the clock: never reused.
-    if (unchanged && sameQuery && !by) return { kind: 'reuse', d, last };
+    if (sameQuery && d.scope === 'credential' && since !== undefined) return { kind: 'credentials', d, since };
+    // A credential-scoped detection reads the clock: never reused.
+    if (unchanged && sameQuery && d.scope !== 'credential') return { kind: 'reuse', d, last };
     if (d.scope !== 'person' && cache.validatedSql.has(d.sql) && (open.get(d.id) ?? 0) >= compactMinOpen) return { kind: 'compact', d };
-    if (sameQuery && d.scope === 'person' && !by && last.byPerson !== undefined) return { kind: 'scoped', d, last };
+    if (sameQuery && d.scope === 'person' && last.byPerson !== undefined) return { kind: 'scoped', d, last };
     return { kind: 'full', d };
   });
   return { steps, keys };

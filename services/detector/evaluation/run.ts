@@ -7,7 +7,7 @@ import type { DetectionParams } from '../../../store/detections/params.ts';
 import { fingerprintOf, type Match } from '../../../store/findings/lifecycle.ts';
 import type { DetectionRun, EvaluationCache } from './cache.ts';
 import type { CompactRow } from './compact.ts';
-import { clockScope, credentialSet, readCredentialSet, type ScopeBy } from './credential-scope.ts';
+import { readTouchedCredentials } from './credential-scope.ts';
 import type { Plan, Step } from './plan.ts';
 import { DetectionError, runCompact, runDetection } from './run-detection.ts';
 
@@ -36,8 +36,8 @@ export interface RunOutput {
   byPerson: Map<string, Map<string, number>>;
   /** Person-scoped detections run for these people only. */
   scopes: Map<string, ReadonlySet<string>>;
-  /** Clock-scoped detections run for some keys (and the clock-changed ones): the keys covered (credential-scope.ts). */
-  keyScopes: Map<string, { by: ScopeBy; keys: ReadonlySet<string> }>;
+  /** Credential-scoped detections run for the touched (and clock-changed) credentials: the touched ones. */
+  touchedCredentials: Map<string, ReadonlySet<string>>;
   /** Detections that ran cleanly (their findings are diffed). */
   ran: Set<string>;
   errors: { detection: string; message: string }[];
@@ -94,7 +94,7 @@ function countPerPerson(
 /** What the steps of one plan read once and share. */
 interface Shared {
   scopePeople: () => Promise<Set<string>>;
-  credentials: (relation: 'scope_credentials' | 'touched_credentials') => Promise<Set<string>>;
+  touchedCredentials: () => Promise<Set<string>>;
 }
 
 async function runStep(ctx: RunContext, out: RunOutput, step: Exclude<Step, { kind: 'reuse' }>, shared: Shared): Promise<void> {
@@ -106,11 +106,11 @@ async function runStep(ctx: RunContext, out: RunOutput, step: Exclude<Step, { ki
     out.ran.add(d.id);
     return;
   }
-  if (step.kind === 'keys') {
-    const keys = step.by === 'person' ? await shared.scopePeople() : await shared.credentials(credentialSet(d));
+  if (step.kind === 'credentials') {
+    const touched = await shared.touchedCredentials();
     const rows = await runRows(ctx, d, { ...ctx.params, scoped: 1, since_ms: step.since });
     ctx.timings[d.id] = performance.now() - t0;
-    out.keyScopes.set(d.id, { by: step.by, keys });
+    out.touchedCredentials.set(d.id, touched);
     for (const row of rows) out.matches.push(asMatch(d, row));
     out.ran.add(d.id);
     return;
@@ -119,7 +119,7 @@ async function runStep(ctx: RunContext, out: RunOutput, step: Exclude<Step, { ki
   const scope = step.kind === 'scoped' ? await scopePeople() : undefined;
   const rows = await runRows(ctx, d, scope ? { ...ctx.params, scoped: 1 } : ctx.params);
   ctx.timings[d.id] = performance.now() - t0;
-  if (d.scope === 'person' && !clockScope(d)) {
+  if (d.scope === 'person') {
     out.byPerson.set(d.id, countPerPerson(d, rows, step.kind === 'scoped' ? step.last : undefined, scope));
     if (scope) out.scopes.set(d.id, scope);
   }
@@ -134,18 +134,15 @@ export async function runPlan(ctx: RunContext, plan: Plan): Promise<RunOutput> {
     reused: new Map(),
     byPerson: new Map(),
     scopes: new Map(),
-    keyScopes: new Map(),
+    touchedCredentials: new Map(),
     ran: new Set(),
     errors: [],
   };
   let scope: Promise<Set<string>> | undefined;
-  const credentials = new Map<string, Promise<Set<string>>>();
+  let touched: Promise<Set<string>> | undefined;
   const shared: Shared = {
     scopePeople: () => (scope ??= readScope(ctx.client)),
-    credentials: (relation) => {
-      if (!credentials.has(relation)) credentials.set(relation, readCredentialSet(ctx.client, relation));
-      return credentials.get(relation)!;
-    },
+    touchedCredentials: () => (touched ??= readTouchedCredentials(ctx.client)),
   };
   for (const step of plan.steps) {
     if (step.kind === 'reuse') {

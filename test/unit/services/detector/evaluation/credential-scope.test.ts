@@ -99,7 +99,7 @@ describe('planEvaluation for a credential-scoped detection', () => {
   it('runs it for the touched and clock-changed credentials since the last clock, even with nothing touched', () => {
     for (const touched of [0, 5])
       expect(planEvaluation([d], params(5000), snapshot(touched), 'ev-1', cacheAfter(4000, key), 2000).steps).toEqual([
-        { kind: 'keys', d, since: 4000, by: 'credential' },
+        { kind: 'credentials', d, since: 4000 },
       ]);
   });
   it('runs it in full when the clock went back, the parameters changed, or another evaluation came in between', () => {
