@@ -44,7 +44,7 @@ export const EnvSchema = z.object({
     .enum(LOG_FORMATS, { error: () => 'expected "json", "pretty" or "auto" (pretty on a terminal, JSON otherwise)' })
     .default('auto'),
   PLANEWATCH_PARTITIONS: positiveInt(4),
-  /** Session timeout of the Kafka leases (one active detector / SCIM writer / migrator, core/kafka/lease.ts): how long a dead leader keeps its role. The broker bounds it (group.min.session.timeout.ms, 6000 by default). */
+  /** Session timeout of the Kafka leases (one active detector / SCIM writer / poller / migrator, core/kafka/lease.ts): how long a dead leader keeps its role. The broker bounds it (group.min.session.timeout.ms, 6000 by default). */
   PLANEWATCH_LEASE_SESSION_TIMEOUT_MS: z.coerce
     .number({ error: 'expected a number of milliseconds' })
     .int('expected a whole number of milliseconds')

@@ -24,7 +24,7 @@ export const CONSUMER_GROUPS = {
 } as const;
 
 /**
- * A lease (core/kafka/lease.ts) per role, e.g. 'detector', 'scim-writer', 'migrations': one
+ * A lease (core/kafka/lease.ts) per role ('detector', 'scim-writer', 'poller', 'migrations'): one
  * single-partition topic (it stays empty: only offsets are committed on it) and one consumer group
  * whose member assigned partition 0 leads. The group carries the prefix too: two deployments sharing
  * a cluster must not share a leader.
