@@ -137,6 +137,10 @@ beforeAll(async () => {
 planes:
   platform: { grace: 1h, exposure_sla: 24h }
   application: { grace: 1h, exposure_sla: 24h }
+# Only the test's evaluateNow() evaluates once the data is in: an open finding keeps the detail it
+# opened with (a detail-only change is not an update), so an evaluation run while the inventories
+# were half in would show an alert's match as of then.
+detections: { evaluate_every: 1h, debounce: 10m, max_wait: 10m }
 connections:
   - id: anthropic-corp
     vendor: anthropic
