@@ -58,6 +58,12 @@ export const DetectionMetaSchema = z.strictObject({
         'expected "all" (default), "person" or "credential" (see docs/DETECTIONS.md "Person-scoped detections" and "Credential-scoped detections")',
     })
     .default('all'),
+  /**
+   * Detail keys whose value follows the clock alone (how long something has been idle, pending or
+   * silent). A change of any other detail key updates an open finding; these keep the value of the
+   * finding's last opening or update, so that the passing of time alone writes nothing.
+   */
+  volatile_detail: z.array(z.string().min(1)).default([]),
   enabled: z.boolean().default(true),
 });
 export type DetectionMeta = z.infer<typeof DetectionMetaSchema>;

@@ -47,7 +47,8 @@ export interface FindingChange {
 }
 
 export interface Match {
-  detection: { id: string; kind: 'state' | 'incident'; severity: Severity };
+  /** volatileDetail: the detection's detail keys that follow the clock alone (detection.yaml `volatile_detail`). */
+  detection: { id: string; kind: 'state' | 'incident'; severity: Severity; volatileDetail?: readonly string[] };
   row: DetectionRow;
   fingerprint: string;
 }
@@ -65,6 +66,19 @@ export function fingerprintOf(
 }
 
 const sameArray = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * A finding's detail without its volatile keys, as one canonical string: the keys sorted, each
+ * `key U+001F value`, joined by U+001E. Two details are materially the same when these are equal.
+ * compact.ts computes the same string in ClickHouse (ASCII keys sort alike in both).
+ */
+export function materialDetail(detail: Readonly<Record<string, string>>, volatile: readonly string[] = []): string {
+  return Object.keys(detail)
+    .filter((k) => !volatile.includes(k))
+    .sort()
+    .map((k) => `${k}\u001f${detail[k]}`)
+    .join('\u001e');
+}
 
 /**
  * Several rows of one detection can land on one fingerprint (a subject reached by two joins): merge
@@ -173,11 +187,16 @@ export function diffFindings(
       });
       continue;
     }
+    // The detail is what the finding tells its reader (e.g. an exposure's match turning from none
+    // to ambiguous): a change of it is material, except for keys that follow the clock alone
+    // (idle_ms), which would otherwise update every open finding at every evaluation.
+    const volatile = m.detection.volatileDetail ?? [];
     const material =
       cur.severity !== severity ||
       cur.subject_email !== row.subject_email ||
       !sameArray(cur.evidence_event_ids, evidence.evidence_event_ids) ||
-      !sameArray(cur.evidence_raw_ids, evidence.evidence_raw_ids);
+      !sameArray(cur.evidence_raw_ids, evidence.evidence_raw_ids) ||
+      materialDetail(cur.detail, volatile) !== materialDetail(row.detail, volatile);
     if (material) {
       out.push({
         transition: 'updated',

@@ -271,20 +271,18 @@ describe('Anthropic keys exposed on GitHub, matched by partial_key_hint, on the 
 
   it('opens PW-EXPOSED-CREDENTIAL-ACTIVE on the matched keys and on the unmatched alerts; revoking the platform key resolves its finding', async () => {
     await t.pipeline.detector!.evaluateNow();
-    // detail.match of an unmatched alert is left out: an open finding keeps the detail it opened
-    // with (a detail-only change is not an update), and the evaluation the detector runs when it
-    // takes its lease at start-up may see the alerts before both inventories are in (match 'none'
-    // then, 'ambiguous' now). pw_exposures, asserted above, is the current match.
+    // The detector may have evaluated at start-up, before both inventories were in (an alert's
+    // match 'none' then): a changed detail updates the open finding, so it shows the current match.
     const open = async () =>
       (await listFindings(t.rt.clickhouse, { status: 'open', detection: 'PW-EXPOSED-CREDENTIAL-ACTIVE' }))
-        .map((f) => [f.subject.kind, f.subject.id, f.plane, f.source, f.tenant ?? '', f.subject.kind === 'api_key' ? f.detail.match : '-'])
+        .map((f) => [f.subject.kind, f.subject.id, f.plane, f.source, f.tenant ?? '', f.detail.match])
         .sort();
     expect(await open()).toEqual(
       [
         ['api_key', KA, 'platform', 'anthropic', W_CORP, 'one'],
         ['api_key', KT, 'application', 'anthropic', W_T, 'one'],
-        ['other', 'github-alert:acme/app#2', 'platform', 'github', '', '-'],
-        ['other', 'github-alert:acme/app#3', 'platform', 'github', '', '-'],
+        ['other', 'github-alert:acme/app#2', 'platform', 'github', '', 'ambiguous'],
+        ['other', 'github-alert:acme/app#3', 'platform', 'github', '', 'none'],
       ].sort(),
     );
 

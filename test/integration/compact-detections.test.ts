@@ -2,8 +2,10 @@
 // returns each row's fingerprint and the compared fields, and only the rows that make a transition
 // are read in full. The transitions are the ones a full run makes, on real embedded ClickHouse with
 // the real migrations: evidence changed, a row gone, a new row, two rows on one fingerprint, a
-// changed person, a resolved finding matching again, most rows changed at once; a NULL tenant and
-// non-ASCII ids are recognised as unchanged (the fingerprint in SQL equals fingerprintOf's).
+// changed person, a changed detail, a resolved finding matching again, most rows changed at once; a
+// NULL tenant and non-ASCII ids and details are recognised as unchanged (the fingerprint and the
+// detail digest in SQL equal fingerprintOf's and detailDigest's), and a volatile detail key
+// changing at every run (idle_ms, declared in volatile_detail) changes nothing.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { separateConnection } from '../../core/clickhouse/client.ts';
@@ -16,7 +18,8 @@ import type { Detection } from '../../store/detections/metadata.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
 const SQL = `SELECT 'human' AS subject_kind, id AS subject_id, email AS subject_email, 'platform' AS plane, tenant, 'openai' AS source,
-       k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids, map('id', id) AS detail
+       k AS key, sev AS severity, ev AS event_ids, arrayMap(x -> concat('raw-', x), ev) AS raw_ids,
+       map('id', id, 'note', note, 'idle_ms', toString({now_ms:Int64})) AS detail
 FROM t_compact_rows -- a trailing comment, as detection.sql files may end`;
 const DETECTION: Detection = {
   id: 'PW-TEST-COMPACT',
@@ -28,6 +31,7 @@ const DETECTION: Detection = {
   remediation: 'none',
   mappings: { owasp_nhi: [], nist_csf: [], mitre_attack: [], soc2: [] },
   scope: 'all',
+  volatile_detail: ['idle_ms'],
   enabled: true,
   dir: '',
   origin: 'custom',
@@ -46,7 +50,7 @@ const sent: { query: string; params: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
   await store.client.command({
-    query: `CREATE TABLE t_compact_rows (id String, email String, tenant Nullable(String), k String, sev String, ev Array(String))
+    query: `CREATE TABLE t_compact_rows (id String, email String, tenant Nullable(String), k String, sev String, ev Array(String), note String DEFAULT 'ß 日本')
             ENGINE = MergeTree ORDER BY (id, k)`,
   });
   const rows = ids.map((id) => ({
@@ -127,6 +131,17 @@ describe('compact re-runs of a detection with many open findings', () => {
     const third = await run(client, 2);
     expect([compactRuns(), third.changes.length]).toEqual([1, 0]);
     expect(fetched()).toEqual([[fp('u00003')]]);
+
+    // A detail changed (here a note): the finding is updated with it, and only its row is read in full besides u00003.
+    await store.client.command({
+      query: `ALTER TABLE t_compact_rows UPDATE note = 'changed' WHERE id = 'u00006'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
+    sent.length = 0;
+    const detailChanged = await run(client, 2.5);
+    expect(fetched()).toEqual([[fp('u00003'), fp('u00006')].sort()]);
+    expect(transitions(detailChanged)).toEqual([['u00006', 'updated', ['e-u00006'], 'u00006@acme.example']]);
+    expect(detailChanged.changes[0]!.finding.detail).toEqual({ id: 'u00006', note: 'changed', idle_ms: String(T0 + 150_000) });
 
     // A resolved finding matching again is reopened.
     await store.client.insert({

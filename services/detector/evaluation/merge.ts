@@ -31,7 +31,7 @@ export async function mergeCompact(
   for (const [id, rows] of out.compact) {
     const d = detections.find((x) => x.id === id)!;
     const t0 = performance.now();
-    const split = unchangedRows(d.severity, rows, current);
+    const split = unchangedRows(d, rows, current);
     try {
       const full =
         split.changed.length === 0

@@ -89,7 +89,13 @@ export async function runCompact(
   params: DetectionParams,
   settings?: ClickHouseSettings,
 ): Promise<CompactRow[]> {
-  const raw = await queryDetection(client, d, compactQuery(d.sql), { ...params, pw_detection: d.id }, settings);
+  const raw = await queryDetection(
+    client,
+    d,
+    compactQuery(d.sql),
+    { ...params, pw_detection: d.id, pw_volatile: d.volatile_detail },
+    settings,
+  );
   for (const [i, r] of raw.entries()) {
     const bad = badCompactColumn(r);
     if (bad)

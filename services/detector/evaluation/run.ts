@@ -44,7 +44,7 @@ export interface RunOutput {
 }
 
 export const asMatch = (d: Detection, row: DetectionRow): Match => ({
-  detection: { id: d.id, kind: d.kind, severity: d.severity },
+  detection: { id: d.id, kind: d.kind, severity: d.severity, volatileDetail: d.volatile_detail },
   row,
   fingerprint: fingerprintOf(d.id, row),
 });

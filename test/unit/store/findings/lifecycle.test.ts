@@ -70,6 +70,33 @@ describe('findings lifecycle', () => {
       ['reopened', 'reopened', 1, 4000, 1000],
     ]);
   });
+  it("updates an open finding whose detail changed, but not for a change of the detection's volatile detail keys alone", () => {
+    const stale = (detail: Record<string, string>): Match => ({
+      ...match('PW-S', 'state', row('k1', { detail })),
+      detection: { id: 'PW-S', kind: 'state', severity: 'high', volatileDetail: ['idle_ms'] },
+    });
+    const [o] = diffFindings(new Map(), [stale({ match: 'none', idle_ms: '10' })], ran, 1000, null);
+    // Only the clock-driven key moved: nothing to write, the finding keeps its detail.
+    expect(diffFindings(asMap([o!.finding]), [stale({ match: 'none', idle_ms: '20' })], ran, 2000, 1000)).toEqual([]);
+    // The exposure's match changed (same evidence, same severity): updated, with the whole new detail.
+    const upd = diffFindings(asMap([o!.finding]), [stale({ match: 'ambiguous', candidates: '2', idle_ms: '30' })], ran, 3000, 2000);
+    expect(upd.map((c) => [c.transition, c.finding.detail, c.finding.last_seen])).toEqual([
+      ['updated', { match: 'ambiguous', candidates: '2', idle_ms: '30' }, 3000],
+    ]);
+    // A key dropped from the detail is a change too; without volatile keys declared, idle_ms counts.
+    expect(diffFindings(asMap([upd[0]!.finding]), [stale({ match: 'ambiguous', idle_ms: '30' })], ran, 4000, 3000)[0]?.transition).toBe(
+      'updated',
+    );
+    expect(
+      diffFindings(
+        asMap([o!.finding]),
+        [match('PW-S', 'state', row('k1', { detail: { match: 'none', idle_ms: '11' } }))],
+        ran,
+        2000,
+        1000,
+      )[0]?.transition,
+    ).toBe('updated');
+  });
   it('keeps acknowledged incidents, retracts unacknowledged incidents whose facts changed', () => {
     const [o] = diffFindings(new Map(), [match('PW-I', 'incident', row('u2'))], ran, 1000, null);
     const acked = acknowledge(o!.finding, 'me', 1500)!;
