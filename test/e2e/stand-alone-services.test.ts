@@ -1,7 +1,8 @@
 // Every stage runs alone from its compiled entry point, as docker-compose and docs/OPERATIONS.md run
 // them: `node dist/services/<name>/main.js` against the test broker (KAFKA_BROKERS) with a data
 // directory of its own. Each must become ready (/readyz 200), serve its own metrics on /metrics, and
-// stop with exit 0 on SIGTERM.
+// stop with exit 0 on SIGTERM. A collector needs only Kafka: pointed at a ClickHouse server nobody
+// answers, it is ready all the same: its readiness is Kafka's.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,10 @@ async function status(url: string): Promise<number | undefined> {
 }
 
 /** Starts one service, waits for /readyz 200, reads /metrics, then SIGTERM: the exit code and the metrics text. */
-async function runAlone(service: string): Promise<{ ready: number | undefined; metrics: string; code: number | null; stderr: string }> {
+async function runAlone(
+  service: string,
+  env: Record<string, string> = {},
+): Promise<{ ready: number | undefined; readyBody: unknown; metrics: string; code: number | null; stderr: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `pw-alone-${service}-`));
   dirs.push(dataDir);
   const [port] = await freePorts(1);
@@ -38,6 +42,7 @@ async function runAlone(service: string): Promise<{ ready: number | undefined; m
       PLANEWATCH_HTTP_PORT: String(port),
       PLANEWATCH_LOG_LEVEL: 'warn',
       PLANEWATCH_LOG_FORMAT: 'json',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -52,9 +57,10 @@ async function runAlone(service: string): Promise<{ ready: number | undefined; m
       90_000,
       250,
     ).catch(() => status(`${base}/readyz`));
+    const readyBody: unknown = await (await fetch(`${base}/readyz`)).json().catch(() => null);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     child.kill('SIGTERM');
-    return { ready, metrics, code: await exited, stderr };
+    return { ready, readyBody, metrics, code: await exited, stderr };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -79,4 +85,15 @@ describe('each stage run alone from dist/', () => {
       expect(r.code, r.stderr).toBe(0);
     }, 150_000);
   }
+});
+
+describe('a collector alone with its ClickHouse server down', () => {
+  it('is ready on Kafka alone: it never opens ClickHouse, so load balancers keep sending it deliveries', async () => {
+    const [deadPort] = await freePorts(1); // nothing listens there
+    const r = await runAlone('collector', { CLICKHOUSE_URL: `http://127.0.0.1:${deadPort}` });
+    expect(r.ready, r.stderr).toBe(200);
+    expect(r.readyBody).toMatchObject({ ready: true, checks: { kafka: { ok: true } } });
+    expect(Object.keys((r.readyBody as { checks: object }).checks)).toEqual(['kafka']);
+    expect(r.code, r.stderr).toBe(0);
+  }, 150_000);
 });
