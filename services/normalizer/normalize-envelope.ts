@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import type { BoundaryMap } from '../../core/config/boundary-map.ts';
 import { IdentityEventSchema, type IdentityEvent } from '../../core/events/identity-event.ts';
-import { identityEventIfValid } from '../../core/events/identity-event-check.ts';
 import type { RawEnvelope } from '../../core/events/raw-envelope.ts';
 import { deadLetterId, type DeadLetter } from '../../core/events/dead-letter.ts';
 import { placeAtReceiptWhenAhead } from './clock-ahead.ts';
@@ -80,12 +79,6 @@ export function normalizeEnvelope(
       raw_id: envelope.id,
       received_at: envelope.received_at,
     };
-    // The hand-written check passes what certainly is valid; anything else is decided by the schema.
-    const valid = identityEventIfValid(candidate);
-    if (valid) {
-      events.push(placeAtReceiptWhenAhead(valid, envelope.received_at));
-      continue;
-    }
     const checked = IdentityEventSchema.safeParse(candidate);
     if (checked.success) events.push(placeAtReceiptWhenAhead(checked.data, envelope.received_at));
     else
