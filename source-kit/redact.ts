@@ -88,7 +88,7 @@ export function secretMemberPolicy(vendor?: string): SecretMember {
 }
 
 /** Whether `input` holds, at any depth, a member `isSecret` names (the test stripMembers applies, without copying). */
-export function hasMember(input: unknown, isSecret: SecretMember): boolean {
+function hasMember(input: unknown, isSecret: SecretMember): boolean {
   if (Array.isArray(input)) {
     for (let i = 0; i < input.length; i++) if (hasMember(input[i], isSecret)) return true;
     return false;

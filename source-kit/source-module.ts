@@ -1,10 +1,10 @@
 // The contract every vendor module under sources/<vendor>/ implements. The collector, normalizer
 // and pollers only know this interface; adding a vendor adds a module and one line in
 // sources/registry.ts, nothing else.
-import type { JsonBodyParse } from './json-body.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MappedEvent, Plane } from '../core/events/identity-event.ts';
 import type { PollerModule } from './poller.ts';
+import type { JsonBodyParse } from './json-body.ts';
 
 export interface Verification {
   /** e.g. 'workos-hmac-sha256', 'static-secret', 'bearer', 'none' */
