@@ -7,8 +7,10 @@ export function bodyText(raw: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+export type JsonBodyParse = { ok: true; value: unknown } | { ok: false; error: string };
+
 /** The parsed body, or `body is not valid JSON: <the parser's message>`. Never throws. */
-export function parseJsonBody(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+export function parseJsonBody(body: Buffer): JsonBodyParse {
   try {
     return { ok: true, value: JSON.parse(bodyText(body)) as unknown };
   } catch (e) {

@@ -41,16 +41,26 @@ function normalizedName(name: string): string {
   return (name.split(':').pop() ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
+// Every member name of every body is tested, and bodies repeat the same few dozen names: the
+// answers are remembered. Names come from senders, so the memo is bounded in entries and length.
+const SECRET_KEY_MEMO_ENTRIES = 4096;
+const SECRET_KEY_MEMO_NAME_LENGTH = 64;
+const secretKeyMemo = new Map<string, boolean>();
+
 /** Does this member name look like it holds a secret? */
 export function isSecretKey(name: string): boolean {
-  return SECRET_WORD.test(normalizedName(name));
+  const known = secretKeyMemo.get(name);
+  if (known !== undefined) return known;
+  const secret = SECRET_WORD.test(normalizedName(name));
+  if (name.length <= SECRET_KEY_MEMO_NAME_LENGTH && secretKeyMemo.size < SECRET_KEY_MEMO_ENTRIES) secretKeyMemo.set(name, secret);
+  return secret;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The policy for one member (see the header). */
 export const isSecretMember: SecretMember = (key, parent) => {
-  if (key.toLowerCase() === 'value' && typeof parent.path === 'string' && isSecretKey(parent.path)) return true;
+  if (key.length === 5 && key.toLowerCase() === 'value' && typeof parent.path === 'string' && isSecretKey(parent.path)) return true;
   return isSecretKey(key) && !isPlainObject(parent[key]);
 };
 
@@ -75,6 +85,22 @@ const KEPT_BY_VENDOR: Readonly<Record<string, (key: string, parent: Record<strin
 export function secretMemberPolicy(vendor?: string): SecretMember {
   const kept = vendor === undefined ? undefined : KEPT_BY_VENDOR[vendor];
   return kept ? (key, parent) => !kept(key, parent) && isSecretMember(key, parent) : isSecretMember;
+}
+
+/** Whether `input` holds, at any depth, a member `isSecret` names (the test stripMembers applies, without copying). */
+function hasMember(input: unknown, isSecret: SecretMember): boolean {
+  if (Array.isArray(input)) {
+    for (let i = 0; i < input.length; i++) if (hasMember(input[i], isSecret)) return true;
+    return false;
+  }
+  if (input === null || typeof input !== 'object') return false;
+  const obj = input as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (isSecret(k, obj) || hasMember(obj[k], isSecret)) return true;
+  }
+  return false;
 }
 
 /** A copy of `input` without the members `isSecret` names, at any depth; `stripped` says whether any was. */
@@ -112,13 +138,27 @@ function blankSecretStrings(text: string): string {
   );
 }
 
-function redactJsonText(text: string, vendor: string | undefined): string | null {
+/** The text without its secret members and, when it had none, its parsed value; null when it is not JSON. */
+function redactJsonText(text: string, vendor: string | undefined): { text: string; unchanged?: { value: unknown } } | null {
+  let parsed: unknown;
   try {
-    const { value, stripped } = stripSecrets(JSON.parse(text) as unknown, vendor);
-    return stripped ? JSON.stringify(value) : text;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     return null;
   }
+  // Most bodies hold no secret: they are checked without building a copy, and kept as they are.
+  const policy = secretMemberPolicy(vendor);
+  if (!hasMember(parsed, policy)) return { text, unchanged: { value: parsed } };
+  return { text: JSON.stringify(stripMembers(parsed, policy).value) };
+}
+
+export interface RedactedBody {
+  body: Buffer;
+  /**
+   * `parseJsonBody(body)`'s value, when the body is one JSON document and nothing was removed (the
+   * original bytes): the collector's body check reuses it instead of parsing the body again.
+   */
+  parsed?: { ok: true; value: unknown };
 }
 
 /**
@@ -126,10 +166,23 @@ function redactJsonText(text: string, vendor: string | undefined): string | null
  * that vendor's allowances; text that is not JSON gets none.
  */
 export function redactSecrets(raw: Buffer, vendor?: string): Buffer {
+  return redactSecretsParsed(raw, vendor).body;
+}
+
+/** redactSecrets, also handing back the body's parsed JSON when it was left as it was (see RedactedBody). */
+export function redactSecretsParsed(raw: Buffer, vendor?: string): RedactedBody {
   const text = bodyText(raw);
   const whole = redactJsonText(text, vendor);
-  if (whole !== null) return whole === text ? raw : Buffer.from(whole, 'utf8');
-  const lines = text.split(/\r?\n/).map((line) => (line.trim() === '' ? line : (redactJsonText(line, vendor) ?? blankSecretStrings(line))));
+  if (whole !== null) {
+    return whole.unchanged ? { body: raw, parsed: { ok: true, value: whole.unchanged.value } } : { body: Buffer.from(whole.text, 'utf8') };
+  }
+  return { body: redactLines(raw, text, vendor) };
+}
+
+function redactLines(raw: Buffer, text: string, vendor: string | undefined): Buffer {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => (line.trim() === '' ? line : (redactJsonText(line, vendor)?.text ?? blankSecretStrings(line))));
   const out = lines.join('\n');
   return out === text.split(/\r?\n/).join('\n') ? raw : Buffer.from(out, 'utf8');
 }

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MappedEvent, Plane } from '../core/events/identity-event.ts';
 import type { PollerModule } from './poller.ts';
+import type { JsonBodyParse } from './json-body.ts';
 
 export interface Verification {
   /** e.g. 'workos-hmac-sha256', 'static-secret', 'bearer', 'none' */
@@ -43,9 +44,11 @@ export interface WebhookHandler {
   keepHeaders: readonly string[];
   /**
    * Checks the body is something this vendor could have sent (e.g. a JSON object with an id and
-   * a type) before it is acknowledged; return an error message to answer 400.
+   * a type) before it is acknowledged; return an error message to answer 400. `parsed`, when
+   * given, is `parseJsonBody(rawBody)` already computed by the caller (the collector's redaction
+   * parsed the body): a check that reads JSON uses it instead of parsing the body again.
    */
-  checkBody(rawBody: Buffer): string | null;
+  checkBody(rawBody: Buffer, parsed?: JsonBodyParse): string | null;
   /**
    * For a vendor whose delivery only points at an object (GitHub's secret_scanning_alert carries no
    * secret): fetches what the delivery refers to from the vendor's API with the connection's API

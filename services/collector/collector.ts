@@ -9,7 +9,7 @@ import { rawEnvelopeId, type RawEnvelope } from '../../core/events/raw-envelope.
 import { BodyTooLargeError, ClientAbortedError, MAX_JSON_DEPTH, jsonDepthExceeds, readBody } from '../../core/http/body.ts';
 import { sendError, sendJson } from '../../core/http/respond.ts';
 import { webhookDeliveries, webhookLatency } from './metrics.ts';
-import { redactSecrets } from '../../source-kit/redact.ts';
+import { redactSecrets, redactSecretsParsed } from '../../source-kit/redact.ts';
 import { serveOpsRoute } from '../../core/http/ops-routes.ts';
 import type { CheckResult } from '../../core/readiness.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../core/http/rate-limit.ts';
@@ -146,8 +146,9 @@ export function createCollectorHandler(deps: CollectorDeps): RequestHandler {
     // Secrets leave the body here, for every vendor by one policy (source-kit/redact.ts): the
     // signature was checked over the original bytes above, and nothing below (envelope, Kafka,
     // ClickHouse, dead letters) ever sees them.
-    body = redactSecrets(body);
-    const bodyProblem = source.webhook.checkBody(body);
+    const redacted = redactSecretsParsed(body);
+    body = redacted.body;
+    const bodyProblem = source.webhook.checkBody(body, redacted.parsed);
     if (bodyProblem) return answer(400, 'malformed', bodyProblem);
     if (source.webhook.enrichBody) {
       try {

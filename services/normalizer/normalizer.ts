@@ -77,7 +77,7 @@ export function normalizeMessages(
     const origin = { topic, partition, offset: m.offset };
     let envelope;
     try {
-      envelope = rawEnvelopeCodec.decode(value);
+      envelope = rawEnvelopeCodec.decodeFields(value);
     } catch (err) {
       const reason = `undecodable raw envelope: ${(err as Error).message}`;
       pushDead({

@@ -77,9 +77,9 @@ export function convertBatch(topic: string, partition: number, messages: KafkaMe
     if (topic === TOPICS.raw && replayIdOf(m.headers) !== null) continue;
     const value = m.value ?? Buffer.alloc(0);
     try {
-      if (topic === TOPICS.events) rows.push(identityEventToRow(identityEventCodec.decode(value)));
-      else if (topic === TOPICS.raw) rows.push(rawEnvelopeToRow(rawEnvelopeCodec.decode(value)));
-      else rows.push(deadLetterToRow(deadLetterCodec.decode(value)));
+      if (topic === TOPICS.events) rows.push(identityEventToRow(identityEventCodec.decodeFields(value)));
+      else if (topic === TOPICS.raw) rows.push(rawEnvelopeToRow(rawEnvelopeCodec.decodeFields(value)));
+      else rows.push(deadLetterToRow(deadLetterCodec.decodeFields(value)));
     } catch (err) {
       const reason = `sink could not decode a ${topic} message: ${(err as Error).message}`;
       // Bounded (boundedDeadLetter): an undecodable message can be as large as the broker allows,

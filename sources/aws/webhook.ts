@@ -5,7 +5,7 @@
 //
 // The comparison itself is source-kit/static-secret.ts (constant time, never echoes a value).
 import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
-import { parseJsonBody } from '../../source-kit/json-body.ts';
+import { parseJsonBody, type JsonBodyParse } from '../../source-kit/json-body.ts';
 import { STATIC_SECRET_SCHEME, verifyStaticSecret } from '../../source-kit/static-secret.ts';
 import { deliveryShapeOf } from './payloads.ts';
 
@@ -22,8 +22,8 @@ export function verifyAwsRequest(input: WebhookVerifyInput): WebhookVerdict {
 }
 
 /** The 400 check before a delivery is acknowledged. */
-export function checkAwsBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
+export function checkAwsBody(rawBody: Buffer, alreadyParsed?: JsonBodyParse): string | null {
+  const parsed = alreadyParsed ?? parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const shape = deliveryShapeOf(parsed.value);
   return shape.kind === 'invalid' ? shape.error : null;

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { safeEqualHex } from '../../source-kit/hmac-signature.ts';
 import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
-import { parseJsonBody } from '../../source-kit/json-body.ts';
+import { parseJsonBody, type JsonBodyParse } from '../../source-kit/json-body.ts';
 import { headerValue } from '../../source-kit/static-secret.ts';
 import { describeValue } from './payloads.ts';
 import { enrichGithubDelivery } from './enrich.ts';
@@ -48,8 +48,8 @@ export function verifyGithubSignature(input: WebhookVerifyInput): WebhookVerdict
 }
 
 /** The 400 check: a JSON object with an action, an alert with a number, and a repository with a full_name. */
-export function checkGithubBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
+export function checkGithubBody(rawBody: Buffer, alreadyParsed?: JsonBodyParse): string | null {
+  const parsed = alreadyParsed ?? parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const b = parsed.value as Record<string, unknown> | null;
   if (typeof b !== 'object' || b === null || Array.isArray(b))

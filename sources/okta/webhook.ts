@@ -6,7 +6,7 @@
 //
 // The comparison itself is source-kit/static-secret.ts (constant time, never echoes a value).
 import type { HandshakeInput, WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
-import { parseJsonBody } from '../../source-kit/json-body.ts';
+import { parseJsonBody, type JsonBodyParse } from '../../source-kit/json-body.ts';
 import { STATIC_SECRET_SCHEME, headerValue as header, verifyStaticSecret } from '../../source-kit/static-secret.ts';
 import { describeValue } from './payloads.ts';
 
@@ -55,8 +55,8 @@ export function oktaHandshake(input: HandshakeInput): { status: number; body: un
 }
 
 /** The 400 check before a delivery is acknowledged: a JSON object holding a `data.events` array. */
-export function checkOktaBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
+export function checkOktaBody(rawBody: Buffer, alreadyParsed?: JsonBodyParse): string | null {
+  const parsed = alreadyParsed ?? parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const body = parsed.value;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

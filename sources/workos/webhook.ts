@@ -11,7 +11,7 @@
 // the exact received bytes, with a tolerance in both directions.
 import { hmacHex, safeEqualHex, signatureHeaderParts } from '../../source-kit/hmac-signature.ts';
 import type { WebhookHandler, WebhookVerdict, WebhookVerifyInput } from '../../source-kit/source-module.ts';
-import { parseJsonBody } from '../../source-kit/json-body.ts';
+import { parseJsonBody, type JsonBodyParse } from '../../source-kit/json-body.ts';
 import { headerValue } from '../../source-kit/static-secret.ts';
 import { describeValue } from './payloads.ts';
 
@@ -103,8 +103,8 @@ export function verifyWorkosSignature(input: WebhookVerifyInput): WebhookVerdict
 }
 
 /** The 400 check before a delivery is acknowledged: a JSON object with string id, string event, object data. */
-export function checkWorkosBody(rawBody: Buffer): string | null {
-  const parsed = parseJsonBody(rawBody);
+export function checkWorkosBody(rawBody: Buffer, alreadyParsed?: JsonBodyParse): string | null {
+  const parsed = alreadyParsed ?? parseJsonBody(rawBody);
   if (!parsed.ok) return parsed.error;
   const body = parsed.value;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

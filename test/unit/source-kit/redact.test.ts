@@ -4,7 +4,7 @@
 // not JSON are covered; and for every vendor the redacted fixtures map to the same events as the
 // originals (the mappers read nothing the policy removes).
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, redactSecrets } from '../../../source-kit/redact.ts';
+import { isSecretKey, redactSecrets, redactSecretsParsed } from '../../../source-kit/redact.ts';
 import { SOURCES } from '../../../sources/registry.ts';
 import { vendorFixtures, webhookInput } from '../../helpers/map-cases.ts';
 
@@ -127,6 +127,33 @@ describe('redactSecrets', () => {
     expect(redactSecrets(clean)).toBe(clean);
     const broken = Buffer.from('{"log_id": ');
     expect(redactSecrets(broken)).toBe(broken);
+  });
+
+  it('hands back the parsed body only when the body is one JSON document left as it was', () => {
+    const clean = Buffer.from('\ufeff{"id":"event_1","data":{"token_type":"bearer","tags":[1,{"a":null}]}}');
+    const kept = redactSecretsParsed(clean);
+    expect(kept.body).toBe(clean);
+    expect(kept.parsed).toEqual({ ok: true, value: { id: 'event_1', data: { token_type: 'bearer', tags: [1, { a: null }] } } });
+
+    const secret = redactSecretsParsed(Buffer.from('{"id":"event_1","data":{"custom_attributes":{"password":"hunter2"}}}'));
+    expect(secret.body.toString('utf8')).toBe('{"id":"event_1","data":{"custom_attributes":{}}}');
+    expect(secret.parsed).toBeUndefined();
+
+    const lines = redactSecretsParsed(Buffer.from('{"a":1}\n{"b":2}\n'));
+    expect(lines.body.toString('utf8')).toBe('{"a":1}\n{"b":2}\n');
+    expect(lines.parsed).toBeUndefined();
+    expect(redactSecretsParsed(Buffer.from('{"id": ')).parsed).toBeUndefined();
+  });
+
+  it('finds a secret member in every place the copy-free check walks: deep, in arrays, after clean siblings', () => {
+    expect(text({ a: [{ b: [[{ c: 1 }, { client_secret: 'x' }]] }], z: 1 })).toBe('{"a":[{"b":[[{"c":1},{}]]}],"z":1}');
+    expect(text([{ id: 1 }, { id: 2, api_token: 't' }])).toBe('[{"id":1},{"id":2}]');
+    // The same names answer the same way however often they are asked (the answers are remembered).
+    for (let i = 0; i < 3; i++) {
+      expect(isSecretKey('Client-Secret')).toBe(true);
+      expect(isSecretKey('token_type')).toBe(false);
+      expect(isSecretKey(`${'x'.repeat(100)}password`)).toBe(true);
+    }
   });
 
   it('redacts JSON lines line by line and blanks secret strings in text that is not JSON', () => {

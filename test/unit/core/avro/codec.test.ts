@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCodec, crc64Avro, loadSchemaVersions, AvroDecodeError } from '../../../../core/avro/codec.ts';
 import { identityEventCodec, rawEnvelopeCodec, deadLetterCodec } from '../../../../core/avro/codecs.ts';
 import type { IdentityEvent } from '../../../../core/events/identity-event.ts';
+import { identityEventToRow, rawEnvelopeToRow } from '../../../../core/clickhouse/rows.ts';
 
 const v1 = loadSchemaVersions('identity-event')[0] as { fields: unknown[] };
 // A hypothetical next version: one field added with a default, as the evolution rules require.
@@ -59,9 +60,51 @@ describe('avro codec', () => {
   });
 
   it('refuses bytes that are not Avro single-object messages, and corrupt bodies', () => {
-    expect(() => identityEventCodec.decode(Buffer.from('{"json":true}'))).toThrowError(/not an Avro single-object message/);
-    const truncated = identityEventCodec.encode(event).subarray(0, 20);
-    expect(() => identityEventCodec.decode(truncated)).toThrowError(/corrupt body/);
+    for (const decode of [identityEventCodec.decode, identityEventCodec.decodeFields]) {
+      expect(() => decode(Buffer.from('{"json":true}'))).toThrowError(/not an Avro single-object message/);
+      const truncated = identityEventCodec.encode(event).subarray(0, 20);
+      expect(() => decode(truncated)).toThrowError(AvroDecodeError);
+      expect(() => decode(truncated)).toThrowError(/corrupt body/);
+    }
+  });
+
+  it('decodeFields gives the same fields, as avsc record instances, and the same table rows', () => {
+    const full: IdentityEvent = {
+      ...event,
+      actor: { kind: 'user', id: 'u1', email: null, ip: '192.0.2.1', user_agent: null, credential_id: null },
+      credential: {
+        id: 'k1',
+        kind: 'api_key',
+        owner_id: 'u1',
+        owner_kind: 'human',
+        scopes: ['read', 'write'],
+        created_at: 5,
+        last_used_at: null,
+      },
+    };
+    const buf = identityEventCodec.encode(full);
+    const fields = identityEventCodec.decodeFields(buf);
+    expect(fields).toEqual(full);
+    expect(Object.getPrototypeOf(fields.subject)).not.toBe(Object.prototype);
+    expect(identityEventToRow(fields)).toStrictEqual(identityEventToRow(identityEventCodec.decode(buf)));
+    const env = {
+      id: 'raw_1',
+      source: 'workos',
+      connection_id: 'c',
+      received_at: 1,
+      transport: 'webhook',
+      content_type: 'application/json',
+      headers: { 'user-agent': 'x' },
+      body: Buffer.from('{"a":1}'),
+      verification: { scheme: 'workos-hmac-sha256', verified: true, detail: 't=1' },
+    };
+    const envBuf = rawEnvelopeCodec.encode(env);
+    expect(rawEnvelopeToRow(rawEnvelopeCodec.decodeFields(envBuf))).toStrictEqual(rawEnvelopeToRow(rawEnvelopeCodec.decode(envBuf)));
+    expect(rawEnvelopeToRow(rawEnvelopeCodec.decodeFields(envBuf))).toMatchObject({
+      headers: { 'user-agent': 'x' },
+      body: '{"a":1}',
+      verified: 1,
+    });
   });
 
   it('every shipped schema version resolves into the newest one (evolution rules hold)', () => {

@@ -6,6 +6,7 @@ import { SOURCES } from '../../../../sources/registry.ts';
 import { normalizeEnvelope } from '../../../../services/normalizer/normalize-envelope.ts';
 import { decidePlane } from '../../../../services/normalizer/plane.ts';
 import { normalizeMessages } from '../../../../services/normalizer/normalizer.ts';
+import type { SourceModule } from '../../../../source-kit/source-module.ts';
 
 const map = parseBoundaryMap(
   `
@@ -120,6 +121,50 @@ describe('normalizeEnvelope', () => {
     expect(normalizeEnvelope({ ...envelope(userDeleted('o')), source: 'acme' }, map, SOURCES, null, 1).deadLetters[0]!.reason).toBe(
       'no source module for vendor "acme"',
     );
+  });
+});
+
+describe('the IdentityEvent check of mapped events', () => {
+  // A vendor module whose mapping gives one valid event between two invalid ones.
+  const mapped = (over: Record<string, unknown>) => ({
+    event_id: 'e',
+    tenant_id: null,
+    category: 'account',
+    action: 'created',
+    outcome: null,
+    subject: { kind: 'human', id: 'u1', email: null, name: null },
+    actor: null,
+    credential: null,
+    occurred_at: Date.parse('2026-11-29T10:00:00.000Z'),
+    vendor_type: 'user.created',
+    ocsf_class_uid: null,
+    ocsf_activity_id: null,
+    attributes: {},
+    ...over,
+  });
+  const faulty: SourceModule = {
+    name: 'workos',
+    defaultPlane: 'application',
+    normalize: () =>
+      ({
+        events: [
+          mapped({ event_id: 'e1', subject: { kind: 'human', id: '', email: null, name: null } }),
+          mapped({ event_id: 'e2', extra: 'dropped' }),
+          mapped({ event_id: 'e3', occurred_at: 1.5, attributes: { n: 7 } }),
+        ],
+        rejected: [],
+      }) as unknown as ReturnType<SourceModule['normalize']>,
+  };
+
+  it('dead-letters each invalid event with the field and what was expected, and keeps the valid one as the schema returns it', () => {
+    const out = normalizeEnvelope(envelope(userDeleted('o')), map, { workos: faulty }, null, 5);
+    expect(out.events.map((e) => e.event_id)).toEqual(['e2']);
+    expect(out.events[0]).not.toHaveProperty('extra');
+    expect(out.deadLetters.map((d) => d.reason)).toEqual([
+      'workos mapping produced an invalid event: subject.id: Too small: expected string to have >=1 characters',
+      'workos mapping produced an invalid event: occurred_at: Invalid input: expected int, received number; attributes.n: Invalid input: expected string, received number',
+    ]);
+    expect(JSON.parse(out.deadLetters[0]!.payload.toString('utf8'))).toMatchObject({ event_id: 'e1', subject: { id: '' } });
   });
 });
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { redactSecretsParsed } from '../../../../source-kit/redact.ts';
 import type { WebhookVerdict } from '../../../../source-kit/source-module.ts';
 import { workos } from '../../../../sources/workos/index.ts';
 import { signWorkosPayload, verifyWorkosSignature } from '../../../../sources/workos/webhook.ts';
@@ -172,8 +173,12 @@ describe('WorkOS webhook handler', () => {
     expect(handler.checkBody(RAW)).toBeNull();
   });
 
-  it('checkBody names what is wrong', () => {
-    const check = (s: string) => handler.checkBody(Buffer.from(s, 'utf8'));
+  it.each([false, true])('checkBody names what is wrong (body already parsed by the collector: %s)', (parsedBefore) => {
+    const check = (s: string) => {
+      const raw = Buffer.from(s, 'utf8');
+      // As the collector calls it: with the parse its redaction made, when there was one.
+      return parsedBefore ? handler.checkBody(raw, redactSecretsParsed(raw).parsed) : handler.checkBody(raw);
+    };
     expect(check('{"id":')).toMatch(/^body is not valid JSON: /);
     expect(check('[]')).toBe('body: expected a JSON object (a WorkOS event), received array');
     expect(check('"x"')).toBe('body: expected a JSON object (a WorkOS event), received string');
