@@ -421,8 +421,8 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   const gapsIncremental = incremental || keepGaps;
 
   const tables: Record<string, number> = {};
-  // A full build is an evaluation's largest engine work (hundreds of MiB per table at 10 M events):
-  // the process's JS garbage goes first (collect-garbage.ts).
+  // A full build is an evaluation's largest engine work, in this process when embedded: the JS
+  // garbage goes first (collect-garbage.ts).
   if (!incremental) collectGarbage();
   await client.command({
     query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched) VALUES (now64(6), '', now64(6), 0, 'building', 0)`,
