@@ -4,12 +4,15 @@ import { bootstrap } from '../../runtime/bootstrap.ts';
 import { SOURCES, KNOWN_VENDORS } from '../../sources/registry.ts';
 import { startPipeline } from '../../services/all-in-one/pipeline.ts';
 import { sendReady, serveStage } from '../lib/proc.ts';
+import { traceMemory } from '../lib/memory-trace.ts';
 
 const groupSuffix = process.env.BENCH_GROUP_SUFFIX;
 if (!groupSuffix) throw new Error('BENCH_GROUP_SUFFIX not set');
 const rt = await bootstrap({ service: 'bench-all-in-one', knownVendors: KNOWN_VENDORS });
 // BENCH_DETECTOR=off: the ingest path alone (no detection evaluations sharing the embedded engine).
 const detectorOff = process.env.BENCH_DETECTOR === 'off';
+// BENCH_MEM_TRACE=<file>: a memory trace of this process (bench/lib/memory-trace.ts).
+const stopTrace = process.env.BENCH_MEM_TRACE ? traceMemory(rt.clickhouse, process.env.BENCH_MEM_TRACE) : undefined;
 const pipeline = await startPipeline(rt, SOURCES, {
   host: '127.0.0.1',
   port: 0,
@@ -47,6 +50,7 @@ serveStage(
     },
   },
   async () => {
+    await stopTrace?.();
     await pipeline.stop();
     await rt.close();
   },

@@ -20,6 +20,7 @@
 //   published (acks=all), then the evaluation is marked published. Transitions of a committed but
 //   unpublished evaluation (a crash in between) are published before the next evaluation.
 import { CONSUMER_RETRY } from '../../core/kafka/client.ts';
+import { collectEvery } from '../../core/collect-garbage.ts';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Lease } from '../../core/kafka/lease.ts';
 import { writesWhileHolding } from '../../core/clickhouse/writes-while-holding.ts';
@@ -147,10 +148,13 @@ export async function startDetector(opts: DetectorOptions): Promise<RunningDetec
     await fence('before publishing finding transitions');
     // Bounded requests: an evaluation can open hundreds of thousands of findings (a first evaluation
     // over a large store), far above what one produce request may carry. The messages are built a
-    // slice at a time (194 k alerts are ~150 MB of JSON), in order.
+    // slice at a time (194 k alerts are ~150 MB of JSON), in order, their garbage collected as
+    // they go (collect-garbage.ts).
+    const collect = collectEvery();
     for (let i = 0; i < changes.length; i += ALERTS_PER_SLICE) {
       const messages = changes.slice(i, i + ALERTS_PER_SLICE).map((c) => alertMessage(c, evaluationId, at));
       await sendBatchBounded(opts.producer, [{ topic: TOPICS.alerts, messages }], { acks: -1 });
+      collect(messages.length);
     }
     await markPublished(opts.clickhouse, evaluationId);
   }

@@ -3,6 +3,7 @@
 // (API, CLI, alerter, detector), committing a set of transitions atomically (the detector's
 // evaluations, an acknowledgement) and the publication bookkeeping of the alerts they make.
 import { randomUUID } from 'node:crypto';
+import { collectEvery } from '../../core/collect-garbage.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fromDateTime64, toDateTime64 } from '../../core/clickhouse/rows.ts';
 import { acknowledge, type FindingChange, type FindingState } from './lifecycle.ts';
@@ -203,13 +204,16 @@ export async function commit(
   changes: readonly FindingChange[],
   meta: { now: number; started: number; finished: number; detections: number; matches: number; errors: string[] },
 ): Promise<void> {
+  const collect = collectEvery();
   for (let at = 0; at < changes.length; at += FINDINGS_PER_INSERT) {
+    const values = changes.slice(at, at + FINDINGS_PER_INSERT).map((c) => findingToRow(c, evaluationId, version));
     await client.insert({
       table: 'pw_findings',
       format: 'JSONEachRow',
-      values: changes.slice(at, at + FINDINGS_PER_INSERT).map((c) => findingToRow(c, evaluationId, version)),
+      values,
       clickhouse_settings: { insert_deduplication_token: `findings:${evaluationId}:${at}` },
     });
+    collect(values.length);
   }
   await client.insert({
     table: 'pw_evaluations',

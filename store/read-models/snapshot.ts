@@ -17,6 +17,7 @@
 // Only evaluations read these tables, one at a time. A pw_eval_snapshots row with valid = 0 is
 // written before any change and one with valid = 1 after, so an interrupted build is followed by a
 // full one. Snapshots never depend on the evaluation's `now`.
+import { collectGarbage } from '../../core/collect-garbage.ts';
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { DetectionParams } from '../detections/params.ts';
@@ -311,6 +312,16 @@ async function prepare(
   await client.command({ query: t.prepare.insert(f), query_params: q, clickhouse_settings: stepSettings });
 }
 
+/**
+ * Returns the memory the engine's allocator keeps after a query freed it (for some seconds, for
+ * reuse) to the system, so that one full build step's peak does not stack on the next one's (both
+ * in the process, embedded). Best effort: an engine without jemalloc, or a user without the
+ * SYSTEM privilege, refuses it, which changes nothing.
+ */
+async function releaseFreedMemory(client: ClickHouseClient): Promise<void> {
+  await client.command({ query: 'SYSTEM JEMALLOC PURGE' }).catch(() => undefined);
+}
+
 /** Marks the snapshot as needing a full rebuild (after the state was rebuilt from the events). */
 export async function invalidateSnapshot(client: ClickHouseClient): Promise<void> {
   await client.command({
@@ -410,6 +421,9 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
   const gapsIncremental = incremental || keepGaps;
 
   const tables: Record<string, number> = {};
+  // A full build is an evaluation's largest engine work, in this process when embedded: the JS
+  // garbage goes first (collect-garbage.ts).
+  if (!incremental) collectGarbage();
   await client.command({
     query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched) VALUES (now64(6), '', now64(6), 0, 'building', 0)`,
   });
@@ -445,6 +459,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
       });
     }
     tables[t.name] = performance.now() - tt;
+    if (!incremental) await releaseFreedMemory(client);
   }
   if (scoped) await client.command({ query: SCOPE_SQL, query_params: q, clickhouse_settings: settings });
   if (!incremental || touched > 0) {
@@ -462,6 +477,7 @@ export async function refreshSnapshot(client: ClickHouseClient, params: Detectio
       });
     });
     tables.pw_eval_people = performance.now() - tt;
+    if (!incremental) await releaseFreedMemory(client);
   }
   await client.command({
     query: `INSERT INTO pw_eval_snapshots (built_at, params_hash, watermark, valid, mode, touched)

@@ -3,6 +3,7 @@
 // committed, which detections may be reused, which SQL validated) lives in the EvaluationCache
 // its caller owns: the detector keeps one for its lifetime.
 import { randomUUID } from 'node:crypto';
+import { COLLECT_EVERY, collectGarbage } from '../../../core/collect-garbage.ts';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { BoundaryMap } from '../../../core/config/boundary-map.ts';
 import { toDateTime64 } from '../../../core/clickhouse/rows.ts';
@@ -111,8 +112,11 @@ export async function evaluate(client: ClickHouseClient, opts: EvaluateOptions):
   const changes = await diffStage(client, out, merged, base, opts.now);
   ctx.timings.diff = performance.now() - tDiff - merged.ms;
   const counts = matchCounts(out, merged);
-  // The rows are not needed past the diff (findings copy what they keep): let them go before the commit.
+  // The rows are not needed past the diff (findings copy what they keep): let them go before the
+  // commit, and after a large read collect them (collect-garbage.ts).
+  const rowsRead = out.matches.length;
   out.matches.length = 0;
+  if (rowsRead >= COLLECT_EVERY) collectGarbage();
   const version = base.version + 1;
   await opts.fence?.('commit');
   const matches = await commitStage(client, cache, out, counts, {
