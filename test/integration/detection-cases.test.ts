@@ -1,6 +1,7 @@
 // Each detection folder's cases.yaml: compact identity events (and deliveries), a `now`, and the
 // exact rows the detection must return (subject kind / id / tenant, and severity or key where
-// given). Runs the detection's SQL on real embedded ClickHouse against the real migrations.
+// given). Runs the detection's SQL on real embedded ClickHouse against the real migrations, and
+// again one millisecond later: only the detail keys the detection declares volatile may change.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { loadDetections } from '../../store/detections/metadata.ts';
 import { detectionParams } from '../../store/detections/params.ts';
 import { runDetection } from '../../services/detector/evaluation/run-detection.ts';
 import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
+import { fingerprintOf, materialDetail } from '../../store/findings/lifecycle.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
 
@@ -188,6 +190,26 @@ for (const d of detections) {
           .sort(byRow);
         const expected = c.expect.map((x) => ({ ...x, tenant: x.tenant ?? '' })).sort(byRow);
         expect(got).toEqual(expected);
+
+        // One millisecond later no row's detail may differ but in its volatile_detail keys: a value
+        // that follows the clock and is not declared there would update its finding at every
+        // evaluation (store/findings/lifecycle.ts).
+        if (rows.length === 0) return;
+        const later = await runDetection(
+          store.client,
+          d,
+          detectionParams(map, ms(c.now) + 1, (v) => (v === 'openai' ? 'platform' : 'application')),
+        );
+        const details = (rs: typeof rows) => {
+          const byFingerprint = new Map<string, string[]>();
+          for (const r of rs) {
+            const fp = fingerprintOf(d.id, r);
+            byFingerprint.set(fp, [...(byFingerprint.get(fp) ?? []), materialDetail(r.detail, d.volatile_detail)].sort());
+          }
+          return byFingerprint;
+        };
+        const [now, next] = [details(rows), details(later)];
+        for (const [fp, detail] of now) if (next.has(fp)) expect(next.get(fp), `${d.id}: a detail key follows the clock`).toEqual(detail);
       });
     }
   });
