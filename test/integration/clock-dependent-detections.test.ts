@@ -8,14 +8,14 @@
 // scoped run of them would have to keep.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { insertRows } from '../../core/clickhouse/rows.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
 import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { TOUCHED_OVERLAP_MS } from '../../store/read-models/snapshot.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
+import { identityEventRow } from '../helpers/identity-event.ts';
 
 const store = migratedStore('pw-clock-dependent-');
 
@@ -39,39 +39,22 @@ interface Ev {
 }
 function row(e: Ev) {
   const directory = e.source === 'workos';
-  return identityEventToRow(
-    IdentityEventSchema.parse({
-      event_id: e.id,
-      source: e.source,
-      connection_id: `${e.source}-main`,
-      plane: 'platform',
-      tenant_id: directory ? 'org_wf' : 'proj_1',
-      authoritative_for: directory ? 'employees' : null,
-      category: e.category,
-      action: e.action,
-      outcome: null,
-      subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: null },
-      actor: null,
-      credential: e.credential
-        ? {
-            id: e.credential.id,
-            kind: 'project_key',
-            owner_id: e.credential.owner,
-            owner_kind: 'human',
-            scopes: [],
-            created_at: Date.parse('2026-01-01T00:00:00Z'),
-            last_used_at: Date.parse('2026-03-03T00:00:00Z'),
-          }
-        : null,
-      occurred_at: Date.parse(e.at),
-      received_at: Date.parse(e.at),
-      raw_id: `raw-${e.id}`,
-      vendor_type: `${e.category}.${e.action}`,
-      ocsf_class_uid: null,
-      ocsf_activity_id: null,
-      attributes: directory ? { directory_id: 'dir_wf' } : {},
-    }),
-  );
+  return identityEventRow({
+    ...e,
+    tenant: directory ? 'org_wf' : 'proj_1',
+    authoritative_for: directory ? 'employees' : null,
+    credential: e.credential
+      ? {
+          id: e.credential.id,
+          kind: 'project_key',
+          owner_id: e.credential.owner,
+          owner_kind: 'human',
+          created_at: '2026-01-01T00:00:00Z',
+          last_used_at: '2026-03-03T00:00:00Z',
+        }
+      : null,
+    attributes: directory ? { directory_id: 'dir_wf' } : {},
+  });
 }
 const insert = (events: Ev[]) => insertRows(store.client, 'identity_events', events.map(row), `clock-dependent-${randomUUID()}`);
 

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { identityEventToRow, insertRows, rawEnvelopeToRow } from '../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../core/events/identity-event.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { detectionParams } from '../../store/detections/params.ts';
@@ -17,26 +16,10 @@ import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
 import { fingerprintOf, materialDetail } from '../../store/findings/lifecycle.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
+import { identityEvent, ms, type TestEvent } from '../helpers/identity-event.ts';
 
-interface CaseEvent {
-  /** received: when planewatch received it (default: at; later for a backfill or a first listing). */
-  id: string;
-  at: string;
-  received?: string;
-  source?: string;
-  connection?: string;
-  plane?: string;
-  tenant?: string;
-  authoritative_for?: string;
-  category: string;
-  action: string;
-  outcome?: string;
-  subject: { kind: string; id: string; email?: string; name?: string };
-  actor?: { kind: string; id?: string; email?: string; credential_id?: string };
-  credential?: { id: string; kind: string; owner_id?: string; owner_kind?: string; created_at?: string; last_used_at?: string };
-  attributes?: Record<string, string>;
-  vendor_type?: string;
-}
+/** A case's event: a test event whose source defaults to workos. */
+type CaseEvent = Omit<TestEvent, 'source'> & { source?: string };
 interface Case {
   name: string;
   now: string;
@@ -46,55 +29,7 @@ interface Case {
   expect: { subject_kind: string; subject_id: string; tenant?: string; severity?: string; key?: string }[];
 }
 
-const ms = (iso: string) => {
-  const v = Date.parse(iso);
-  if (Number.isNaN(v)) throw new Error(`not an ISO time: ${iso}`);
-  return v;
-};
-
-function toEvent(e: CaseEvent) {
-  const source = e.source ?? 'workos';
-  return IdentityEventSchema.parse({
-    event_id: e.id,
-    source,
-    connection_id: e.connection ?? `${source}-main`,
-    plane: e.plane ?? 'platform',
-    tenant_id: e.tenant ?? null,
-    authoritative_for: e.authoritative_for ?? null,
-    category: e.category,
-    action: e.action,
-    outcome: e.outcome ?? null,
-    subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: e.subject.name ?? null },
-    actor: e.actor
-      ? {
-          kind: e.actor.kind,
-          id: e.actor.id ?? null,
-          email: e.actor.email ?? null,
-          ip: null,
-          user_agent: null,
-          credential_id: e.actor.credential_id ?? null,
-        }
-      : null,
-    credential: e.credential
-      ? {
-          id: e.credential.id,
-          kind: e.credential.kind,
-          owner_id: e.credential.owner_id ?? null,
-          owner_kind: e.credential.owner_kind ?? null,
-          scopes: [],
-          created_at: e.credential.created_at ? ms(e.credential.created_at) : null,
-          last_used_at: e.credential.last_used_at ? ms(e.credential.last_used_at) : null,
-        }
-      : null,
-    occurred_at: ms(e.at),
-    received_at: ms(e.received ?? e.at),
-    raw_id: `raw-${e.id}`,
-    vendor_type: e.vendor_type ?? `${e.category}.${e.action}`,
-    ocsf_class_uid: null,
-    ocsf_activity_id: null,
-    attributes: e.attributes ?? {},
-  });
-}
+const toEvent = (e: CaseEvent) => identityEvent({ ...e, source: e.source ?? 'workos' });
 
 type Sortable = { subject_kind: string; subject_id: string; tenant: string; key?: string };
 const byRow = (a: Sortable, b: Sortable) =>

@@ -6,13 +6,13 @@
 // at a later clock too. Real embedded ClickHouse, the real migrations and detections.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { insertRows } from '../../core/clickhouse/rows.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { evaluate, type EvaluationResult } from '../../services/detector/evaluation/evaluate.ts';
 import { cacheOf } from '../helpers/evaluation-cache.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
+import { identityEventRow } from '../helpers/identity-event.ts';
 
 const store = migratedStore('pw-detail-updates-');
 const EXPOSED = 'PW-EXPOSED-CREDENTIAL-ACTIVE';
@@ -31,39 +31,12 @@ interface Ev {
   attributes?: Record<string, string>;
 }
 function row(e: Ev) {
-  return identityEventToRow(
-    IdentityEventSchema.parse({
-      event_id: e.id,
-      source: e.source,
-      connection_id: `${e.source}-main`,
-      plane: 'platform',
-      tenant_id: null,
-      authoritative_for: null,
-      category: e.action === 'observed' ? 'inventory' : 'credential',
-      action: e.action,
-      outcome: null,
-      subject: { kind: e.subject.kind, id: e.subject.id, email: null, name: null },
-      actor: null,
-      credential: e.credential
-        ? {
-            id: e.credential.id,
-            kind: 'project_key',
-            owner_id: null,
-            owner_kind: null,
-            scopes: [],
-            created_at: null,
-            last_used_at: e.credential.last_used_at ? Date.parse(e.credential.last_used_at) : null,
-          }
-        : null,
-      occurred_at: Date.parse(e.at),
-      received_at: Date.parse(e.at),
-      raw_id: `raw-${e.id}`,
-      vendor_type: `credential.${e.action}`,
-      ocsf_class_uid: null,
-      ocsf_activity_id: null,
-      attributes: e.attributes ?? {},
-    }),
-  );
+  return identityEventRow({
+    ...e,
+    category: e.action === 'observed' ? 'inventory' : 'credential',
+    credential: e.credential ? { ...e.credential, kind: 'project_key' } : null,
+    vendor_type: `credential.${e.action}`,
+  });
 }
 const insert = (events: Ev[]) => insertRows(store.client, 'identity_events', events.map(row), `detail-updates-${randomUUID()}`);
 /** An OpenAI key as its inventory lists it (redacted value, by default one the alert below fits). */

@@ -8,8 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { insertRows } from '../../core/clickhouse/rows.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { evaluate } from '../../services/detector/evaluation/evaluate.ts';
@@ -18,6 +17,7 @@ import { TOUCHED_OVERLAP_MS } from '../../store/read-models/snapshot.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migratedStore } from '../helpers/migrated-store.ts';
+import { identityEventRow } from '../helpers/identity-event.ts';
 
 const store = migratedStore('pw-scoped-');
 
@@ -54,29 +54,14 @@ interface Ev {
 }
 function row(e: Ev) {
   const directory = e.source === 'workos';
-  return identityEventToRow(
-    IdentityEventSchema.parse({
-      event_id: e.id,
-      source: e.source,
-      connection_id: `${e.source}-main`,
-      plane: 'platform',
-      tenant_id: directory ? 'org_wf' : null,
-      authoritative_for: directory ? 'employees' : null,
-      category: e.category,
-      action: e.action,
-      outcome: e.category === 'authentication' ? 'success' : null,
-      subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: null },
-      actor: e.actor ? { kind: 'human', id: e.actor, email: null, ip: null, user_agent: null, credential_id: null } : null,
-      credential: null,
-      occurred_at: Date.parse(e.at),
-      received_at: Date.parse(e.at),
-      raw_id: `raw-${e.id}`,
-      vendor_type: `${e.category}.${e.action}`,
-      ocsf_class_uid: null,
-      ocsf_activity_id: null,
-      attributes: directory ? { directory_id: 'dir_wf' } : {},
-    }),
-  );
+  return identityEventRow({
+    ...e,
+    tenant: directory ? 'org_wf' : null,
+    authoritative_for: directory ? 'employees' : null,
+    outcome: e.category === 'authentication' ? 'success' : null,
+    actor: e.actor ? { kind: 'human', id: e.actor } : null,
+    attributes: directory ? { directory_id: 'dir_wf' } : {},
+  });
 }
 const insert = (events: Ev[]) => insertRows(store.client, 'identity_events', events.map(row), `scoped-${randomUUID()}`);
 

@@ -6,8 +6,7 @@
 //    instead of being called "never used".
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { identityEventToRow, insertRows } from '../../core/clickhouse/rows.ts';
-import { IdentityEventSchema } from '../../core/events/identity-event.ts';
+import { insertRows } from '../../core/clickhouse/rows.ts';
 import { validateBoundaryMap } from '../../core/config/load.ts';
 import { loadDetections } from '../../store/detections/metadata.ts';
 import { detectionParams } from '../../store/detections/params.ts';
@@ -16,6 +15,7 @@ import { refreshSnapshot } from '../../store/read-models/snapshot.ts';
 import { personTimeline } from '../../store/lag/stats.ts';
 import { resetStore } from '../helpers/scenario/load.ts';
 import { migratedStore } from '../helpers/migrated-store.ts';
+import { identityEventRow } from '../helpers/identity-event.ts';
 
 const plane = (vendor: string) => (vendor === 'workos' ? ('application' as const) : ('platform' as const));
 
@@ -32,39 +32,7 @@ function ev(e: {
   credential?: { id: string; kind: string; owner_id: string; created_at?: string; last_used_at?: string };
   attributes?: Record<string, string>;
 }) {
-  return identityEventToRow(
-    IdentityEventSchema.parse({
-      event_id: e.id,
-      source: e.source,
-      connection_id: e.connection,
-      plane: 'platform',
-      tenant_id: e.tenant ?? null,
-      authoritative_for: e.authoritative_for ?? null,
-      category: e.category,
-      action: e.action,
-      outcome: null,
-      subject: { kind: e.subject.kind, id: e.subject.id, email: e.subject.email ?? null, name: null },
-      actor: null,
-      credential: e.credential
-        ? {
-            id: e.credential.id,
-            kind: e.credential.kind,
-            owner_id: e.credential.owner_id,
-            owner_kind: 'human',
-            scopes: [],
-            created_at: e.credential.created_at ? Date.parse(e.credential.created_at) : null,
-            last_used_at: e.credential.last_used_at ? Date.parse(e.credential.last_used_at) : null,
-          }
-        : null,
-      occurred_at: Date.parse(e.at),
-      received_at: Date.parse(e.at),
-      raw_id: `raw-${e.id}`,
-      vendor_type: `${e.category}.${e.action}`,
-      ocsf_class_uid: null,
-      ocsf_activity_id: null,
-      attributes: e.attributes ?? {},
-    }),
-  );
+  return identityEventRow({ ...e, credential: e.credential ? { ...e.credential, owner_kind: 'human' } : null });
 }
 
 const store = migratedStore('pw-timeline-');
